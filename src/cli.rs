@@ -1,0 +1,219 @@
+//! The command line: argument definitions, translated `--help`, exit codes.
+//!
+//! Exit codes: 0 success, 1 a check failed (invalid signature, wrong password), 2 bad usage or
+//! unreadable input. Every handler returns a [`Failure`] instead of panicking.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use rust_i18n::t;
+
+use crate::i18n::Lang;
+
+mod keystore;
+mod password;
+mod xml;
+
+#[derive(Debug, Parser)]
+#[command(name = "kezek", version, about = "Kezek", propagate_version = true)]
+pub struct Cli {
+    /// Talk to a remote backend instead of starting the embedded one.
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+    /// Language of messages: kk, ru or en.
+    #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Keystore (PKCS#12) tools.
+    #[command(subcommand)]
+    Keystore(KeystoreCommand),
+    /// XML signature tools.
+    #[command(subcommand)]
+    Xml(XmlCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeystoreCommand {
+    /// Show the keys of a PKCS#12 file as the key window does.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The PKCS#12 file (.p12 or .pfx).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswordArgs {
+    /// Read the keystore password from this file (else KEZEK_KEYSTORE_PASSWORD, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum XmlCommand {
+    /// Sign an XML document with an enveloped XMLDSig as NCALayer does.
+    Sign(SignArgs),
+    /// Verify the enveloped XML signature of a document.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The PKCS#12 keystore holding the signing key.
+    #[arg(long, value_name = "FILE")]
+    pub keystore: PathBuf,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// The alias of the key to sign with (default: the only key).
+    #[arg(long, value_name = "ALIAS")]
+    pub alias: Option<String>,
+    /// The document to sign (default: standard input).
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+    /// Where to write the signed document (default: standard output).
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A trusted root or intermediate certificate (PEM or DER); repeatable.
+    #[arg(long = "ca", value_name = "FILE")]
+    pub ca: Vec<PathBuf>,
+    /// A certificate revocation list (PEM or DER); repeatable.
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
+    /// Check validity at this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// Check only the signature, not the certificate chain.
+    #[arg(long)]
+    pub no_chain: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The signed document (default: standard input).
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+}
+
+fn parse_lang(text: &str) -> Result<Lang, String> {
+    Lang::parse(text).ok_or_else(|| t!("cli.error.lang", value = text).into_owned())
+}
+
+/// How a command ended, as the process exit code says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    CheckFailed = 1,
+    BadInput = 2,
+}
+
+/// A command that could not do its work: a translated message for standard error and its code.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn check_failed(message: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::CheckFailed,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Failure {
+        Failure {
+            exit: Exit::BadInput,
+            message: message.into(),
+        }
+    }
+}
+
+pub type Outcome = Result<Exit, Failure>;
+
+/// Replaces the English doc-comment help of every command and argument with the translation
+/// under `cli.<command path>.about` and `cli.<command path>.<argument id>`, where one exists.
+fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
+    if let Some(about) = translation(&format!("cli.{path}.about")) {
+        cmd = cmd.about(about);
+    }
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        if let Some(help) = translation(&format!("cli.{path}.{id}")) {
+            cmd = cmd.mut_arg(id, |a| a.help(help));
+        }
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let sub_path = format!("{path}.{name}");
+        cmd = cmd.mut_subcommand(name, |s| localize(s, &sub_path));
+    }
+    cmd
+}
+
+/// The translation of `key` in the current language, or `None` when no file has it.
+pub fn translation(key: &str) -> Option<String> {
+    let text = t!(key);
+    (text != key && !text.ends_with(key)).then(|| text.into_owned())
+}
+
+/// The process entry point: parse, run, print the failure, return the exit code.
+pub fn main() -> ExitCode {
+    let lang = std::env::args()
+        .skip_while(|a| a != "--lang")
+        .nth(1)
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or_else(Lang::from_env);
+    lang.activate();
+    let command = localize(Cli::command(), "kezek");
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout with code 0, usage errors with code 2.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    match run(cli) {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(failure) => {
+            eprintln!("kezek: {}", failure.message);
+            ExitCode::from(failure.exit as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Some(Command::Keystore(KeystoreCommand::Inspect(args))) => keystore::inspect(args),
+        Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
+        Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
+        None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
+    }
+}

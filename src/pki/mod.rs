@@ -1,0 +1,1 @@
+//! Keystores (PKCS#12), certificates and XML signatures.

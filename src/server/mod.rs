@@ -1,0 +1,1 @@
+//! The backend: the queue, signature checks and durable storage behind the HTTP API.
