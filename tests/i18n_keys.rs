@@ -1,0 +1,109 @@
+//! Every message exists in Kazakh, Russian and English, with the same placeholders, and every
+//! literal key the code asks `t!()` for is in the files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+const LANGS: [&str; 3] = ["kk", "ru", "en"];
+
+fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&path, value, out);
+            }
+        }
+        Value::String(text) => {
+            out.insert(prefix.to_owned(), text.clone());
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.to_string());
+        }
+    }
+}
+
+fn messages(lang: &str) -> BTreeMap<String, String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("i18n/{lang}.yml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let value: Value = serde_saphyr::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()));
+    let mut out = BTreeMap::new();
+    flatten("", &value, &mut out);
+    out.remove("_version");
+    out
+}
+
+fn placeholders(text: &str) -> BTreeSet<String> {
+    text.match_indices("%{")
+        .filter_map(|(at, _)| {
+            let rest = &text[at + 2..];
+            rest.find('}').map(|end| rest[..end].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_key_is_in_all_three_languages_with_the_same_placeholders() {
+    let all: Vec<_> = LANGS.iter().map(|l| (l, messages(l))).collect();
+    let mut problems = Vec::new();
+    let union: BTreeSet<&String> = all.iter().flat_map(|(_, m)| m.keys()).collect();
+    for key in union {
+        let present: Vec<_> = all.iter().filter(|(_, m)| m.contains_key(key)).collect();
+        if present.len() != LANGS.len() {
+            let langs: Vec<_> = present.iter().map(|(l, _)| **l).collect();
+            problems.push(format!("{key}: only in {langs:?}"));
+            continue;
+        }
+        let sets: Vec<_> = present.iter().map(|(_, m)| placeholders(&m[key])).collect();
+        if sets.windows(2).any(|w| w[0] != w[1]) {
+            problems.push(format!("{key}: placeholders differ {sets:?}"));
+        }
+        if present.iter().any(|(_, m)| m[key].trim().is_empty()) {
+            problems.push(format!("{key}: empty text"));
+        }
+    }
+    assert!(problems.is_empty(), "i18n problems:\n{}", problems.join("\n"));
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_literal_key_used_in_the_code_exists() {
+    let en = messages("en");
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let mut missing = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("t!(\"") {
+            // `format!("…")` also ends in `t!("`: only a `t!` that stands alone is a lookup.
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &text[at + 4..];
+            let Some(end) = rest.find('"') else { continue };
+            let key = &rest[..end];
+            if !en.contains_key(key) {
+                missing.insert(format!("{key} ({})", file.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "keys missing from i18n/en.yml:\n{}", missing.into_iter().collect::<Vec<_>>().join("\n"));
+}
