@@ -228,7 +228,7 @@ fn direction_of(state: &ApplicationState) -> &Direction {
         .expect("an application «Выдано направление» has a direction")
 }
 
-/// The reminder the scheduler owes now, as (its index in the settings, days before the
+/// The reminder the scheduler owes now, as (its place in the order reminders fall due, days before the
 /// deadline): the latest one whose day has come and that has not gone out. When the server was
 /// down past several reminder days, only the latest is sent, not a burst of stale ones.
 fn due_reminder(
@@ -239,20 +239,13 @@ fn due_reminder(
     if now >= state.interest_due {
         return None;
     }
-    let mut days: Vec<(usize, u32)> = settings
-        .interest_reminder_days
-        .iter()
-        .copied()
-        .enumerate()
-        .collect();
+    let mut days = settings.interest_reminder_days.clone();
     // Largest lead first, so index order is the order reminders fall due.
-    days.sort_by(|a, b| b.1.cmp(&a.1));
+    days.sort_by_key(|&d| std::cmp::Reverse(d));
     days.into_iter()
         .enumerate()
-        .filter(|&(_, (_, d))| now + Duration::days(i64::from(d)) >= state.interest_due)
-        .next_back()
+        .rfind(|&(_, d)| now + Duration::days(i64::from(d)) >= state.interest_due)
         .filter(|&(order, _)| order >= state.interest_reminders_sent as usize)
-        .map(|(order, (_, d))| (order, d))
 }
 
 /// What `role` may do to `state` at `now`: the TUI shows these as buttons and the server
