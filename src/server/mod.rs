@@ -1,1 +1,4 @@
 //! The backend: the queue, signature checks and durable storage behind the HTTP API.
+
+pub mod catalogue;
+pub mod registry;
