@@ -114,7 +114,11 @@ fn text_of(pdf: &[u8], name: &str) -> String {
         .arg("-")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -173,14 +177,23 @@ fn names_and_labels_are_extractable_in_russian() {
         &render(DocumentKind::DocumentsReceipt, &data, Lang::Ru).unwrap(),
         "documents-receipt-ru",
     ));
-    assert!(receipt.contains("ИЗВЕЩЕНИЕ О ПРИЕМЕ ДОКУМЕНТОВ"), "{receipt}");
-    assert!(receipt.contains("2. Справка о многодетности.pdf"), "{receipt}");
+    assert!(
+        receipt.contains("ИЗВЕЩЕНИЕ О ПРИЕМЕ ДОКУМЕНТОВ"),
+        "{receipt}"
+    );
+    assert!(
+        receipt.contains("2. Справка о многодетности.pdf"),
+        "{receipt}"
+    );
 
     let entry = squeeze(&text_of(
         &render(DocumentKind::RegisterEntry, &data, Lang::Ru).unwrap(),
         "register-entry-ru",
     ));
-    assert!(entry.contains("РЕГИСТРАЦИЯ РЕБЕНКА В КНИГЕ УЧЕТА"), "{entry}");
+    assert!(
+        entry.contains("РЕГИСТРАЦИЯ РЕБЕНКА В КНИГЕ УЧЕТА"),
+        "{entry}"
+    );
     assert!(entry.contains("2022 года рождения"), "{entry}");
 }
 
@@ -229,10 +242,15 @@ fn english_documents_are_english() {
 
 #[test]
 fn a_long_document_flows_onto_a_second_page() {
-    let attachments: Vec<String> = (1..=60).map(|i| format!("Скан документа {i}.jpg")).collect();
+    let attachments: Vec<String> = (1..=60)
+        .map(|i| format!("Скан документа {i}.jpg"))
+        .collect();
     let data = aruzhan(false, &attachments);
     let pdf = render(DocumentKind::DocumentsReceipt, &data, Lang::Ru).unwrap();
-    let pages = pdf.windows(10).filter(|w| w == b"/Type /Page").count();
+    let pages = pdf
+        .windows(12)
+        .filter(|w| w.starts_with(b"/Type /Page") && w[11] != b's')
+        .count();
     assert!(pages >= 2, "{pages} pages");
     if pdftotext_available() {
         let text = squeeze(&text_of(&pdf, "documents-receipt-long-ru"));

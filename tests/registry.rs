@@ -22,11 +22,20 @@ async fn key_holders_are_found_by_their_iin() {
     let registry = DemoRegistry::key_holders().unwrap();
     let aigerim = registry.person(iin("900514440216")).await.unwrap().unwrap();
     assert_eq!(aigerim.full_name(), "Серикова Айгерим Нурлановна");
-    assert_eq!(aigerim.birth_date(), NaiveDate::from_ymd_opt(1990, 5, 14).unwrap());
+    assert_eq!(
+        aigerim.birth_date(),
+        NaiveDate::from_ymd_opt(1990, 5, 14).unwrap()
+    );
     assert_eq!(aigerim.sex(), Sex::Female);
     let dauren = registry.person(iin("920721328903")).await.unwrap().unwrap();
     assert_eq!(dauren.full_name(), "Жұмабаев Дәурен Асхатұлы");
-    assert!(registry.person(iin("000101500001")).await.unwrap().is_none());
+    assert!(
+        registry
+            .person(iin("000101500001"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -47,13 +56,43 @@ async fn kinship_of_the_demo_families() {
         .map(|p| p.iin)
         .collect();
     assert_eq!(parents, [nurlan, aigerim]);
-    assert!(registry.is_parent_or_guardian(aigerim, aruzhan).await.unwrap());
-    assert!(registry.is_parent_or_guardian(nurlan, aruzhan).await.unwrap());
-    assert!(registry.is_parent_or_guardian(dauren, alikhan).await.unwrap());
+    assert!(
+        registry
+            .is_parent_or_guardian(aigerim, aruzhan)
+            .await
+            .unwrap()
+    );
+    assert!(
+        registry
+            .is_parent_or_guardian(nurlan, aruzhan)
+            .await
+            .unwrap()
+    );
+    assert!(
+        registry
+            .is_parent_or_guardian(dauren, alikhan)
+            .await
+            .unwrap()
+    );
     // Kinship is not symmetric, and strangers are strangers.
-    assert!(!registry.is_parent_or_guardian(aruzhan, aigerim).await.unwrap());
-    assert!(!registry.is_parent_or_guardian(saule, aruzhan).await.unwrap());
-    assert!(!registry.is_parent_or_guardian(dauren, aruzhan).await.unwrap());
+    assert!(
+        !registry
+            .is_parent_or_guardian(aruzhan, aigerim)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !registry
+            .is_parent_or_guardian(saule, aruzhan)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !registry
+            .is_parent_or_guardian(dauren, aruzhan)
+            .await
+            .unwrap()
+    );
 
     let children = registry.children_of(dauren).await.unwrap();
     assert_eq!(children.len(), 1);
@@ -102,17 +141,32 @@ fn synthetic_people_have_valid_unique_iins_and_young_children() {
             guardians += 1;
         }
         for child in &family.children {
-            assert!(child.birth_date() > seven_years_ago, "{child:?} is not under 7");
+            assert!(
+                child.birth_date() > seven_years_ago,
+                "{child:?} is not under 7"
+            );
             assert!(child.birth_date() < today());
         }
         for adult in &family.adults {
-            let eldest = family.children.iter().map(|c| c.birth_date()).min().unwrap();
-            assert!(adult.birth_date() < eldest, "{adult:?} is younger than their child");
+            let eldest = family
+                .children
+                .iter()
+                .map(|c| c.birth_date())
+                .min()
+                .unwrap();
+            assert!(
+                adult.birth_date() < eldest,
+                "{adult:?} is younger than their child"
+            );
         }
         for person in family.adults.iter().chain(&family.children) {
             // Iin::parse re-checks century, date and check digit of what the generator built.
             assert_eq!(Iin::parse(&person.iin.to_string()).unwrap(), person.iin);
-            assert!(!taken.contains(&person.iin), "{} was already taken", person.iin);
+            assert!(
+                !taken.contains(&person.iin),
+                "{} was already taken",
+                person.iin
+            );
             assert!(seen.insert(person.iin), "{} generated twice", person.iin);
             let surname_matches_sex = match person.sex() {
                 Sex::Female => person.surname.ends_with('а'),
@@ -124,11 +178,18 @@ fn synthetic_people_have_valid_unique_iins_and_young_children() {
                 .chars()
                 .any(|c| "әғқңөұүһіӘҒҚҢӨҰҮҺІ".contains(c));
         }
-        assert!(family.phone.starts_with("+7 7") && family.phone.len() == 16, "{}", family.phone);
+        assert!(
+            family.phone.starts_with("+7 7") && family.phone.len() == 16,
+            "{}",
+            family.phone
+        );
         assert!(family.email.contains(&family.applicant().iin.to_string()));
     }
     assert!(kazakh_letters);
-    assert!((20..300).contains(&guardians), "{guardians} guardian families of 2000");
+    assert!(
+        (20..300).contains(&guardians),
+        "{guardians} guardian families of 2000"
+    );
 }
 
 #[tokio::test]
@@ -142,9 +203,17 @@ async fn synthetic_families_join_the_registry_with_their_kinship() {
     .next()
     .unwrap();
     let child = &family.children[0];
-    assert_eq!(registry.person(child.iin).await.unwrap().as_ref(), Some(child));
+    assert_eq!(
+        registry.person(child.iin).await.unwrap().as_ref(),
+        Some(child)
+    );
     for adult in &family.adults {
-        assert!(registry.is_parent_or_guardian(adult.iin, child.iin).await.unwrap());
+        assert!(
+            registry
+                .is_parent_or_guardian(adult.iin, child.iin)
+                .await
+                .unwrap()
+        );
         let link = KinshipLink {
             child: child.iin,
             adult: adult.iin,
@@ -153,5 +222,11 @@ async fn synthetic_families_join_the_registry_with_their_kinship() {
         assert!(registry.kinship().contains(&link));
     }
     // The key holders are still there.
-    assert!(registry.person(iin("220315612150")).await.unwrap().is_some());
+    assert!(
+        registry
+            .person(iin("220315612150"))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -31,7 +31,9 @@ impl LocalizedName {
     }
 
     fn has_blank(&self) -> bool {
-        Lang::ALL.iter().any(|&lang| self.get(lang).trim().is_empty())
+        Lang::ALL
+            .iter()
+            .any(|&lang| self.get(lang).trim().is_empty())
     }
 }
 
@@ -328,7 +330,8 @@ impl Catalogue {
 
     /// The region a kindergarten belongs to.
     pub fn region_of(&self, kindergarten: &Kindergarten) -> Option<&Region> {
-        self.place(&kindergarten.settlement).map(|place| place.region)
+        self.place(&kindergarten.settlement)
+            .map(|place| place.region)
     }
 
     /// The kindergartens of one region, in catalogue order (what `?region=` lists).
@@ -390,7 +393,11 @@ mod tests {
             .count();
         assert_eq!(oblasts, 17);
         for region in &catalogue.regions {
-            assert!(region.districts.len() >= 3, "{} has few districts", region.code);
+            assert!(
+                region.districts.len() >= 3,
+                "{} has few districts",
+                region.code
+            );
             assert!(
                 catalogue.kindergartens_in(&region.code).count() >= 2,
                 "{} has few kindergartens",
@@ -416,7 +423,10 @@ mod tests {
         let kg = catalogue.kindergarten("astana-balapan-45").unwrap();
         assert_eq!(catalogue.region_of(kg).unwrap().code, "astana");
         let group = kg.group("junior-kk").unwrap();
-        assert_eq!(catalogue.age_group(&group.age).unwrap().name.ru, "Младшая группа");
+        assert_eq!(
+            catalogue.age_group(&group.age).unwrap().name.ru,
+            "Младшая группа"
+        );
         assert!(kg.group("junior-en").is_none());
     }
 
@@ -463,13 +473,19 @@ mod tests {
                 MINIMAL.replace("age = \"junior\"", "age = \"toddler\""),
                 "unknown age group",
             ),
-            (MINIMAL.replace("capacity = 20", "capacity = 0"), "no groups"),
+            (
+                MINIMAL.replace("capacity = 20", "capacity = 0"),
+                "no groups",
+            ),
             (
                 MINIMAL.replace("en = \"Junior group\"", "en = \" \""),
                 "missing in one of the languages",
             ),
             (MINIMAL.replace("max_age = 3", "max_age = 1"), "ends before"),
-            (MINIMAL.replace("kind = \"city\"", "kind = \"village\""), "TOML"),
+            (
+                MINIMAL.replace("kind = \"city\"", "kind = \"village\""),
+                "TOML",
+            ),
         ];
         for (text, expected) in cases {
             let error = Catalogue::parse(&text).expect_err(expected);
@@ -486,7 +502,9 @@ mod tests {
             Err(CatalogueError::DuplicateCode(code)) if code == "k"
         ));
         // Codes are unique per kind: a district may share its only settlement's code.
-        let shared = MINIMAL.replace("code = \"s\"", "code = \"d\"").replace("settlement = \"s\"", "settlement = \"d\"");
+        let shared = MINIMAL
+            .replace("code = \"s\"", "code = \"d\"")
+            .replace("settlement = \"s\"", "settlement = \"d\"");
         assert!(Catalogue::parse(&shared).is_ok());
     }
 

@@ -57,7 +57,10 @@ impl Face {
             Style::Bold => &BOLD,
         };
         let font = FontRef::new(source.data).map_err(|e| DocumentError::Font(e.to_string()))?;
-        let units_per_em = f32::from(font.metrics(Size::unscaled(), LocationRef::default()).units_per_em);
+        let units_per_em = f32::from(
+            font.metrics(Size::unscaled(), LocationRef::default())
+                .units_per_em,
+        );
         Ok(Face {
             source,
             font,
@@ -86,7 +89,9 @@ impl Face {
     /// The width of `text` set at `size` points.
     pub(super) fn width(&self, text: &str, size: f32) -> f32 {
         let charmap = self.font.charmap();
-        let metrics = self.font.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let metrics = self
+            .font
+            .glyph_metrics(Size::unscaled(), LocationRef::default());
         let units: f32 = text
             .chars()
             .map(|c| {

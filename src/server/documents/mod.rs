@@ -67,15 +67,21 @@ impl DocumentKind {
     }
 
     pub fn from_code(code: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().find(|kind| kind.code() == code)
+        DocumentKind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 
     /// The document's name («Уведомление о регистрации», …) in `lang`.
     pub fn title(self, lang: Lang) -> String {
         let locale = lang.code();
         match self {
-            DocumentKind::RegistrationNotice => t!("documents.title.registration_notice", locale = locale),
-            DocumentKind::DocumentsReceipt => t!("documents.title.documents_receipt", locale = locale),
+            DocumentKind::RegistrationNotice => {
+                t!("documents.title.registration_notice", locale = locale)
+            }
+            DocumentKind::DocumentsReceipt => {
+                t!("documents.title.documents_receipt", locale = locale)
+            }
             DocumentKind::RegisterEntry => t!("documents.title.register_entry", locale = locale),
             DocumentKind::Direction => t!("documents.title.direction", locale = locale),
         }
@@ -186,7 +192,9 @@ impl DocumentData {
                     None => None,
                     Some(code) => {
                         let group = kindergarten.group(code).ok_or_else(|| unknown(code))?;
-                        let age = catalogue.age_group(&group.age).ok_or_else(|| unknown(&group.age))?;
+                        let age = catalogue
+                            .age_group(&group.age)
+                            .ok_or_else(|| unknown(&group.age))?;
                         Some((age.name.clone(), group.clone()))
                     }
                 };
@@ -230,7 +238,11 @@ pub fn local_moment(at: DateTime<Utc>) -> String {
 }
 
 /// Renders one document as PDF bytes in `lang`.
-pub fn render(kind: DocumentKind, data: &DocumentData, lang: Lang) -> Result<Vec<u8>, DocumentError> {
+pub fn render(
+    kind: DocumentKind,
+    data: &DocumentData,
+    lang: Lang,
+) -> Result<Vec<u8>, DocumentError> {
     let mut draft = Draft {
         sheet: Sheet::new()?,
         data,
@@ -241,8 +253,16 @@ pub fn render(kind: DocumentKind, data: &DocumentData, lang: Lang) -> Result<Vec
 
     // The letterhead: who issues it and for which service.
     let sheet = &mut draft.sheet;
-    sheet.centred(data.education_department.get(lang), Style::Bold, HEADER_SIZE + 1.0);
-    sheet.centred(&t!("documents.service", locale = locale), Style::Regular, HEADER_SIZE);
+    sheet.centred(
+        data.education_department.get(lang),
+        Style::Bold,
+        HEADER_SIZE + 1.0,
+    );
+    sheet.centred(
+        &t!("documents.service", locale = locale),
+        Style::Regular,
+        HEADER_SIZE,
+    );
     sheet.gap(4.0);
     sheet.rule(1.2);
     sheet.gap(14.0);
@@ -280,7 +300,10 @@ pub fn render(kind: DocumentKind, data: &DocumentData, lang: Lang) -> Result<Vec
                 date = local_moment(data.registered_at)
             ));
             draft.application_fields();
-            draft.field("documents.field.applicant", &data.applicant.person.full_name());
+            draft.field(
+                "documents.field.applicant",
+                &data.applicant.person.full_name(),
+            );
             draft.field("documents.field.child", &child);
             draft.sheet.gap(10.0);
             let heading = draft.text("documents.field.received");
@@ -288,7 +311,9 @@ pub fn render(kind: DocumentKind, data: &DocumentData, lang: Lang) -> Result<Vec
             let signed = draft.text("documents.text.signed_application");
             let received = std::iter::once(&signed).chain(&data.attachments);
             for (i, name) in received.enumerate() {
-                draft.sheet.paragraph(&format!("{}. {name}", i + 1), Style::Regular, BODY_SIZE);
+                draft
+                    .sheet
+                    .paragraph(&format!("{}. {name}", i + 1), Style::Regular, BODY_SIZE);
             }
         }
         DocumentKind::RegisterEntry => {
@@ -316,27 +341,51 @@ pub fn render(kind: DocumentKind, data: &DocumentData, lang: Lang) -> Result<Vec
             draft.field("documents.field.number", &data.number.to_string());
             draft.child_fields();
             draft.field("documents.field.kindergarten", kindergarten.name.get(lang));
-            draft.field("documents.field.kindergarten_address", kindergarten.address.get(lang));
+            draft.field(
+                "documents.field.kindergarten_address",
+                kindergarten.address.get(lang),
+            );
             if let Some((age, group)) = &direction.group {
                 let language = draft.text(&format!("catalogue.language.{}", group.language.code()));
-                draft.field("documents.field.group", &format!("{} ({language})", age.get(lang)));
+                draft.field(
+                    "documents.field.group",
+                    &format!("{} ({language})", age.get(lang)),
+                );
             }
-            draft.field("documents.field.direction_status", &draft.text("documents.text.not_enrolled"));
-            draft.field("documents.field.direction_issued_at", &local_moment(direction.issued_at));
-            draft.field("documents.field.direction_expires_at", &local_moment(direction.expires_at));
+            draft.field(
+                "documents.field.direction_status",
+                &draft.text("documents.text.not_enrolled"),
+            );
+            draft.field(
+                "documents.field.direction_issued_at",
+                &local_moment(direction.issued_at),
+            );
+            draft.field(
+                "documents.field.direction_expires_at",
+                &local_moment(direction.expires_at),
+            );
             if let Some(extension) = &direction.extension {
-                draft.field("documents.field.extended_from", &local_moment(extension.previous_expiry));
+                draft.field(
+                    "documents.field.extended_from",
+                    &local_moment(extension.previous_expiry),
+                );
                 draft.field("documents.field.extension_reason", &extension.reason);
             }
             draft.closing(&draft.text("documents.text.direction_rules"));
         }
     }
 
-    let footer = t!("documents.footer", locale = locale, at = local_moment(data.issued_at));
+    let footer = t!(
+        "documents.footer",
+        locale = locale,
+        at = local_moment(data.issued_at)
+    );
     draft.sheet.gap(18.0);
     draft.sheet.rule(0.5);
     draft.sheet.paragraph(&footer, Style::Regular, FOOTER_SIZE);
-    draft.sheet.finish(&format!("{title} {}", data.number), locale)
+    draft
+        .sheet
+        .finish(&format!("{title} {}", data.number), locale)
 }
 
 /// A document being written: the sheet, what it says and the language it says it in.
@@ -371,7 +420,10 @@ impl Draft<'_> {
     fn application_fields(&mut self) {
         let data = self.data;
         self.field("documents.field.number", &data.number.to_string());
-        self.field("documents.field.registered_at", &local_moment(data.registered_at));
+        self.field(
+            "documents.field.registered_at",
+            &local_moment(data.registered_at),
+        );
         self.field("documents.field.region", data.region.get(self.lang));
     }
 
@@ -379,13 +431,19 @@ impl Draft<'_> {
         let child = &self.data.child;
         self.field("documents.field.child", &child.full_name());
         self.field("documents.field.child_iin", &child.iin.to_string());
-        self.field("documents.field.child_birth_date", &child.birth_date().format("%d.%m.%Y").to_string());
+        self.field(
+            "documents.field.child_birth_date",
+            &child.birth_date().format("%d.%m.%Y").to_string(),
+        );
     }
 
     fn applicant_fields(&mut self) {
         let applicant = &self.data.applicant;
         self.field("documents.field.applicant", &applicant.person.full_name());
-        self.field("documents.field.applicant_iin", &applicant.person.iin.to_string());
+        self.field(
+            "documents.field.applicant_iin",
+            &applicant.person.iin.to_string(),
+        );
         let contacts = [
             ("documents.field.phone", &applicant.phone),
             ("documents.field.email", &applicant.email),
@@ -412,7 +470,13 @@ impl Draft<'_> {
             }
         };
         self.field("documents.field.benefit", &benefit);
-        self.field("documents.field.queue_number", &data.position.general.to_string());
-        self.field("documents.field.benefit_queue_number", &data.position.benefit.to_string());
+        self.field(
+            "documents.field.queue_number",
+            &data.position.general.to_string(),
+        );
+        self.field(
+            "documents.field.benefit_queue_number",
+            &data.position.benefit.to_string(),
+        );
     }
 }

@@ -144,7 +144,8 @@ impl DemoRegistry {
         today: NaiveDate,
     ) -> Result<DemoRegistry, RegistryError> {
         let mut registry = DemoRegistry::key_holders()?;
-        let generator = synthetic::FamilyGenerator::new(seed, today, registry.people.keys().copied());
+        let generator =
+            synthetic::FamilyGenerator::new(seed, today, registry.people.keys().copied());
         for family in generator.take(families) {
             registry.add_family(&family);
         }
@@ -196,7 +197,9 @@ impl DemoRegistry {
     pub fn add_link(&mut self, link: KinshipLink) -> Result<(), RegistryError> {
         for iin in [link.child, link.adult] {
             if !self.people.contains_key(&iin) {
-                return Err(RegistryError::DemoData(format!("kinship names unknown {iin}")));
+                return Err(RegistryError::DemoData(format!(
+                    "kinship names unknown {iin}"
+                )));
             }
         }
         if !self.kinship.contains(&link) {

@@ -72,7 +72,9 @@ impl FamilyGenerator {
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        *items.choose(&mut self.rng).expect("name lists are not empty")
+        *items
+            .choose(&mut self.rng)
+            .expect("name lists are not empty")
     }
 
     fn days_before(&mut self, date: NaiveDate, days: std::ops::Range<u64>) -> NaiveDate {
@@ -135,7 +137,11 @@ impl FamilyGenerator {
 
     fn family(&mut self) -> Family {
         let kazakh = self.rng.random_bool(0.7);
-        let list: &NameList = if kazakh { &names::KAZAKH } else { &names::RUSSIAN };
+        let list: &NameList = if kazakh {
+            &names::KAZAKH
+        } else {
+            &names::RUSSIAN
+        };
         // Kazakh families write patronymics «-ұлы / -қызы» or in the Russian style, both common.
         let kazakh_patronymics = kazakh && self.rng.random_bool(0.6);
         let patronymic = |father: &names::FatherName, sex: Sex| match (kazakh_patronymics, sex) {
