@@ -464,3 +464,178 @@ fn verifies_fixtures_signed_by_xmlsec1() {
     }
     assert!(count >= 4, "fixtures missing in {}", dir.display());
 }
+
+mod command_line {
+    use std::io::Write;
+    use std::process::{Command, Output, Stdio};
+
+    use super::support::{DemoKeystore, demo_keystore, examples};
+    use serde_json::Value;
+
+    fn kezek(args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kezek"))
+            .args(["--lang", "en"])
+            .args(args)
+            .env_remove("KEZEK_KEYSTORE_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    fn sign(keystore: &DemoKeystore, dir: &std::path::Path) -> std::path::PathBuf {
+        let password = dir.join("password");
+        std::fs::write(&password, format!("{}\n", keystore.password)).unwrap();
+        let input = dir.join("doc.xml");
+        std::fs::write(&input, super::DOCUMENT).unwrap();
+        let output = dir.join(format!("signed-{}.xml", keystore.status));
+        let run = kezek(
+            &[
+                "xml",
+                "sign",
+                "--keystore",
+                keystore.path.to_str().unwrap(),
+                "--password-file",
+                password.to_str().unwrap(),
+                input.to_str().unwrap(),
+                "-o",
+                output.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        output
+    }
+
+    fn verify_json(extra: &[&str], document: &str) -> (Option<i32>, Value) {
+        let ca = examples().join("ca");
+        let root = ca.join("root.pem");
+        let intermediate = ca.join("nca_rsa.crt");
+        let crl = ca.join("nca_rsa.crl");
+        let mut args = vec![
+            "xml",
+            "verify",
+            "--json",
+            "--ca",
+            root.to_str().unwrap(),
+            "--ca",
+            intermediate.to_str().unwrap(),
+            "--crl",
+            crl.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let run = kezek(&args, Some(document));
+        let report = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&run.stderr));
+        });
+        (run.status.code(), report)
+    }
+
+    #[test]
+    fn signs_and_verifies_through_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let keystore = demo_keystore("SIGN", "valid", "nca-ber");
+        let signed = std::fs::read_to_string(sign(&keystore, dir.path())).unwrap();
+        let (code, report) = verify_json(&[], &signed);
+        assert_eq!(code, Some(0), "{report}");
+        assert_eq!(report["valid"], true);
+        assert_eq!(report["signature_valid"], true);
+        assert_eq!(report["chain_trusted"], true);
+        assert_eq!(report["time_valid"], true);
+        assert_eq!(report["key_usage"], "SIGN");
+        assert_eq!(report["signer"]["iin"], keystore.iin.as_str());
+        assert_eq!(report["error"], Value::Null);
+
+        let tampered = signed.replace("Серикова Әлия", "Серикова Алия");
+        let (code, report) = verify_json(&[], &tampered);
+        assert_eq!(code, Some(1));
+        assert_eq!(report["valid"], false);
+        assert_eq!(report["signature_valid"], false);
+        assert_eq!(report["error"], "digest_mismatch");
+
+        let text = kezek(&["xml", "verify", "--no-chain"], Some(&signed));
+        assert_eq!(text.status.code(), Some(0));
+        let stdout = String::from_utf8_lossy(&text.stdout);
+        assert!(stdout.contains("The signature is valid"), "{stdout}");
+        assert!(stdout.contains(&keystore.iin), "{stdout}");
+    }
+
+    #[test]
+    fn reports_untrusted_expired_and_revoked_signers() {
+        let dir = tempfile::tempdir().unwrap();
+        for (status, error, chain_trusted, time_valid) in [
+            ("forged", "certificate_untrusted", false, true),
+            ("expired", "certificate_expired", true, false),
+            ("revoked", "certificate_revoked", false, true),
+        ] {
+            let keystore = demo_keystore("SIGN", status, "openssl3");
+            let signed = std::fs::read_to_string(sign(&keystore, dir.path())).unwrap();
+            let (code, report) = verify_json(&[], &signed);
+            assert_eq!(code, Some(1), "{status}: {report}");
+            assert_eq!(report["signature_valid"], true, "{status}");
+            assert_eq!(report["error"], error, "{status}");
+            assert_eq!(report["chain_trusted"], chain_trusted, "{status}");
+            assert_eq!(report["time_valid"], time_valid, "{status}");
+            // --no-chain checks the signature and the dates only.
+            let run = kezek(&["xml", "verify", "--no-chain", "--json"], Some(&signed));
+            let report: Value = serde_json::from_slice(&run.stdout).unwrap();
+            assert_eq!(report["chain_trusted"], Value::Null);
+            assert_eq!(run.status.code(), Some(if time_valid { 0 } else { 1 }));
+        }
+    }
+
+    #[test]
+    fn refuses_bad_usage_with_exit_2_and_wrong_password_with_exit_1() {
+        let no_ca = kezek(&["xml", "verify"], Some("<a/>"));
+        assert_eq!(no_ca.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&no_ca.stderr).contains("--no-chain"));
+        let bad_time = kezek(&["xml", "verify", "--no-chain", "--at", "yesterday"], None);
+        assert_eq!(bad_time.status.code(), Some(2));
+        let missing = kezek(&["xml", "verify", "--no-chain", "/nonexistent.xml"], None);
+        assert_eq!(missing.status.code(), Some(2));
+        let (code, report) = verify_json(&[], "<!DOCTYPE a [<!ENTITY b \"c\">]><a>&b;</a>");
+        assert_eq!(code, Some(1));
+        assert_eq!(report["error"], "dtd_refused");
+
+        let dir = tempfile::tempdir().unwrap();
+        let keystore = demo_keystore("SIGN", "valid", "openssl3");
+        let password = dir.path().join("password");
+        std::fs::write(&password, "not the password").unwrap();
+        let run = kezek(
+            &[
+                "xml",
+                "sign",
+                "--keystore",
+                keystore.path.to_str().unwrap(),
+                "--password-file",
+                password.to_str().unwrap(),
+            ],
+            Some("<a/>"),
+        );
+        assert_eq!(run.status.code(), Some(1));
+        std::fs::write(&password, &keystore.password).unwrap();
+        let run = kezek(
+            &[
+                "xml",
+                "sign",
+                "--keystore",
+                keystore.path.to_str().unwrap(),
+                "--password-file",
+                password.to_str().unwrap(),
+            ],
+            Some("<a><b></a>"),
+        );
+        assert_eq!(run.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&run.stderr).contains("not well-formed XML"));
+    }
+}
