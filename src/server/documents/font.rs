@@ -88,18 +88,8 @@ impl Face {
 
     /// The width of `text` set at `size` points.
     pub(super) fn width(&self, text: &str, size: f32) -> f32 {
-        let charmap = self.font.charmap();
-        let metrics = self
-            .font
-            .glyph_metrics(Size::unscaled(), LocationRef::default());
-        let units: f32 = text
-            .chars()
-            .map(|c| {
-                let glyph = charmap.map(c).unwrap_or(GlyphId::NOTDEF);
-                metrics.advance_width(glyph).unwrap_or(0.0)
-            })
-            .sum();
-        units * size / self.units_per_em
+        let thousandths: f32 = text.chars().map(|c| self.advance(self.glyph(c))).sum();
+        thousandths * size / 1000.0
     }
 
     /// The two-byte codes (glyph ids of the subset) that show `text` under Identity-H.

@@ -61,13 +61,9 @@ impl Sheet {
 
     /// Sets one line whose top is at the cursor, `x` from the left edge.
     fn line_at(&mut self, x: f32, text: &str, style: Style, size: f32) {
-        let codes = match style {
-            Style::Regular => self.regular.encode(text),
-            Style::Bold => self.bold.encode(text),
-        };
-        let font = match style {
-            Style::Regular => REGULAR_NAME,
-            Style::Bold => BOLD_NAME,
+        let (codes, font) = match style {
+            Style::Regular => (self.regular.encode(text), REGULAR_NAME),
+            Style::Bold => (self.bold.encode(text), BOLD_NAME),
         };
         // DejaVu's glyphs reach 0.93 em above the baseline and 0.24 em below; one em under the
         // line's top centres them in a line of 1.35 em.
