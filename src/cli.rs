@@ -12,7 +12,9 @@ use rust_i18n::t;
 use crate::i18n::Lang;
 
 mod keystore;
+mod loadgen;
 mod password;
+mod serve;
 mod xml;
 
 #[derive(Debug, Parser)]
@@ -36,7 +38,44 @@ pub enum Command {
     /// XML signature tools.
     #[command(subcommand)]
     Xml(XmlCommand),
+    /// Run the backend: the HTTP API over SQLite.
+    Serve(ServeArgs),
+    /// Load the backend with signed submissions from many clients and report the rate.
+    Loadgen(LoadgenArgs),
 }
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080, or the configuration's).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The SQLite database file or sqlite:// URL.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// The configuration file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Seed the demo catalogue, registry, roles and applications once; trust the demo CA.
+    #[arg(long)]
+    pub demo: bool,
+    /// How many synthetic applications --demo seeds.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub demo_applications: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadgenArgs {
+    /// The folder of demo keystores with its index.json (keystores-example).
+    #[arg(long, value_name = "DIR")]
+    pub keystores: PathBuf,
+    /// Concurrent clients.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub clients: usize,
+    /// How long to submit, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 10)]
+    pub duration: u64,
+}
+
 
 #[derive(Debug, Subcommand)]
 pub enum KeystoreCommand {
@@ -214,6 +253,8 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Keystore(KeystoreCommand::Inspect(args))) => keystore::inspect(args),
         Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
+        Some(Command::Serve(args)) => serve::serve(args),
+        Some(Command::Loadgen(args)) => loadgen::loadgen(cli.server, args),
         None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
     }
 }

@@ -1,0 +1,182 @@
+//! Sessions and login (SPEC §3): one-time nonces, opaque random session tokens kept in the
+//! database as SHA-256 hashes (a stolen database does not yield live tokens), expiry, logout; a
+//! per-address limit on login attempts; the session extractor handlers use.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::api::auth::{RoleKind, User};
+use crate::api::problem::ProblemCode;
+use crate::server::AppState;
+use crate::server::problem::{ApiError, ApiResult};
+
+/// A fresh random secret, URL-safe: 32 bytes for tokens, 24 for nonces.
+pub fn random_secret(bytes: usize) -> String {
+    let mut raw = Zeroizing::new(vec![0u8; bytes]);
+    rand::rng().fill_bytes(&mut raw);
+    URL_SAFE_NO_PAD.encode(&*raw)
+}
+
+/// What the database keeps of a token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// What a session row keeps: who logged in, and the organisation BIN of their certificate so
+/// the roles can be re-read from the configuration on every request.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SessionPayload {
+    pub user: User,
+    pub bin: Option<String>,
+}
+
+impl SessionPayload {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The logged-in user of a request, with the hash of its token (for logout).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub token_hash: [u8; 32],
+}
+
+impl Session {
+    pub fn is(&self, role: RoleKind) -> bool {
+        self.user.roles.iter().any(|g| g.role == role)
+    }
+
+    /// The region an officer works for.
+    pub fn officer_region(&self) -> Option<&str> {
+        self.user
+            .roles
+            .iter()
+            .find(|g| g.role == RoleKind::Officer)
+            .and_then(|g| g.region.as_deref())
+    }
+
+    pub fn require(&self, role: RoleKind) -> ApiResult<()> {
+        if self.is(role) { Ok(()) } else { Err(ApiError::new(ProblemCode::Forbidden)) }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Session, ApiError> {
+        let token = bearer(parts).ok_or(ProblemCode::LoginRequired)?;
+        let hash = token_hash(token);
+        // Expired and ended sessions are gone alike: the client logs in again.
+        let stored = state
+            .store()
+            .session(&hash, state.now())
+            .await?
+            .ok_or(ProblemCode::LoginRequired)?;
+        let SessionPayload { mut user, bin } =
+            serde_json::from_value(stored.payload).map_err(|_| ProblemCode::LoginRequired)?;
+        // Roles are read from the configuration on every request, so a change of the
+        // configuration applies to sessions already open.
+        user.roles = state.config().roles_of(&user.iin, bin.as_deref());
+        Ok(Session {
+            user,
+            token_hash: hash,
+        })
+    }
+}
+
+/// A session when the request has one; anonymous otherwise (public endpoints).
+#[derive(Debug, Clone)]
+pub struct MaybeSession(pub Option<Session>);
+
+impl FromRequestParts<AppState> for MaybeSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if bearer(parts).is_none() {
+            return Ok(MaybeSession(None));
+        }
+        Session::from_request_parts(parts, state).await.map(|s| MaybeSession(Some(s)))
+    }
+}
+
+/// Counts login attempts per client address in one-minute windows.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl LoginLimiter {
+    pub fn new(per_minute: u32) -> LoginLimiter {
+        LoginLimiter {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one attempt from `address`; refuses once the minute's allowance is spent.
+    pub fn attempt(&self, address: IpAddr) -> ApiResult<()> {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget finished windows now and then so the map does not grow without bound.
+        if windows.len() > 10_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let entry = windows.entry(address).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > self.per_minute {
+            Err(ApiError::new(ProblemCode::RateLimited))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_stored_only_hashed() {
+        let a = random_secret(32);
+        let b = random_secret(32);
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(token_hash(&a), token_hash(&a));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    #[test]
+    fn the_limiter_refuses_after_the_allowance_per_address() {
+        let limiter = LoginLimiter::new(3);
+        let one: IpAddr = [10, 0, 0, 1].into();
+        let two: IpAddr = [10, 0, 0, 2].into();
+        for _ in 0..3 {
+            limiter.attempt(one).unwrap();
+        }
+        assert_eq!(limiter.attempt(one).unwrap_err().code(), ProblemCode::RateLimited);
+        limiter.attempt(two).unwrap();
+    }
+}

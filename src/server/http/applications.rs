@@ -1,0 +1,659 @@
+//! Applications: upload of scans, submission, the journal, one application and its history,
+//! documents and position history, and the applicant's signed actions.
+
+use axum::body::Bytes;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::api::applications::{
+    ApplicationDetail, ApplicantInfo, AttachmentUpload, AttachmentUploaded, ChildInfo,
+    DEFAULT_PAGE_SIZE, DocumentInfo, DocumentKind, HistoryEntry, JournalPage, JournalQuery,
+    JournalRow, JournalSort, MAX_PAGE_SIZE, PositionChange, SortOrder, SubmissionResult,
+};
+use crate::api::auth::{RoleKind, SignedDocument};
+use crate::api::documents::{ActionRequest, AttachmentRef, Document};
+use crate::api::problem::{FieldProblem, Problem, ProblemCode};
+use crate::domain::wizard::{self, FileKind};
+use crate::domain::{
+    Action, ActionKind, Actor, ApplicationNumber, Benefit, BenefitCategory, Cohort, Iin, access,
+    calendar, lifecycle,
+};
+use crate::server::AppState;
+use crate::server::catalogue::Catalogue;
+use crate::server::auth::Session;
+use crate::server::http::changes::{self, Acting, Checked, Fresh};
+use crate::server::http::extract::{Json, Path, Query};
+use crate::server::problem::{ApiError, ApiResult};
+use crate::server::store::{
+    Completion, Effects, JournalColumn, JournalFilter, JournalScope, NewApplication, NewEvent, ServiceCentre, StoreError, StoredApplication,
+};
+
+/// Uploads one scan (multipart part `file`): PDF, JPEG or PNG by content, at most 10 MiB.
+#[utoipa::path(post, path = "/api/v1/attachments", tag = "applications",
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = AttachmentUploaded), (status = 400, body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    session: Session,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Json<AttachmentUploaded>> {
+    let mut multipart = multipart.map_err(|_| ProblemCode::UnsupportedMediaType)?;
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(ProblemCode::PayloadTooLarge)
+        } else {
+            ApiError::new(ProblemCode::InvalidInput)
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or("scan").to_owned();
+        let bytes: Bytes = field.bytes().await.map_err(too_large)?;
+        if bytes.len() as u64 > wizard::MAX_ATTACHMENT_BYTES {
+            return Err(ApiError::new(ProblemCode::PayloadTooLarge));
+        }
+        let kind = wizard::sniff(&bytes).ok_or(ProblemCode::AttachmentType)?;
+        let size = bytes.len() as u64;
+        let info = state
+            .store()
+            .put_attachment(&session.user.iin, kind.mime(), bytes.to_vec(), state.now())
+            .await?;
+        return Ok(Json(AttachmentUploaded {
+            id: info.id,
+            sha256: hex::encode(info.sha256),
+            content_type: kind.mime().to_owned(),
+            size,
+            file_name,
+        }));
+    }
+    Err(ApiError::new(ProblemCode::InvalidInput))
+}
+
+/// Checks that every referenced scan exists, belongs to the uploader and has the signed hash.
+async fn check_attachments(
+    state: &AppState,
+    uploader: &Iin,
+    refs: &[AttachmentRef],
+) -> ApiResult<Vec<wizard::AttachmentInfo>> {
+    let mut infos = Vec::with_capacity(refs.len());
+    for reference in refs {
+        let (info, _) = state.store().attachment(&reference.id).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::new(ProblemCode::AttachmentUnknown),
+            other => other.into(),
+        })?;
+        if &info.owner_iin != uploader || !hex::encode(info.sha256).eq_ignore_ascii_case(&reference.sha256) {
+            return Err(ApiError::new(ProblemCode::AttachmentUnknown));
+        }
+        let kind = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
+            .into_iter()
+            .find(|k| k.mime() == info.content_type);
+        infos.push(wizard::AttachmentInfo {
+            name: info.id.clone(),
+            size: info.size,
+            kind,
+        });
+    }
+    Ok(infos)
+}
+
+fn field_problems(errors: &[wizard::FieldError]) -> ApiError {
+    let iin_problem = errors.iter().any(|e| e.message.starts_with("iin."));
+    let fields = errors
+        .iter()
+        .map(|e| FieldProblem {
+            field: serde_json::to_value(e.field)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            message_key: e.message.clone(),
+        })
+        .collect();
+    let code = if iin_problem { ProblemCode::InvalidIin } else { ProblemCode::InvalidInput };
+    Problem::new(code).with_fields(fields).into()
+}
+
+fn full_name(surname: &str, name: &str, patronymic: &str) -> String {
+    [surname, name, patronymic]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Submits a signed application (header `Idempotency-Key` = the document's request id).
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications", request_body = SignedDocument,
+    params(("Idempotency-Key" = String, Header, description = "The signed document's request id")),
+    responses((status = 200, body = SubmissionResult), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Json(body): Json<SignedDocument>,
+) -> ApiResult<Json<SubmissionResult>> {
+    let fresh = match changes::check(&state, &session, &headers, &body.signed_xml, Acting::Citizen, true).await? {
+        Checked::Replay(answer) => return submission_answer(&state, answer).await,
+        Checked::Fresh(fresh) => fresh,
+    };
+    let Document::Application(submission) = &fresh.verified.document else {
+        return Err(ApiError::new(ProblemCode::WrongDocument));
+    };
+    let principal = changes::principal(&fresh.actor).ok_or(ProblemCode::Forbidden)?;
+    if Iin::parse(&submission.draft.applicant.iin).ok() != Some(principal) {
+        return Err(ApiError::new(ProblemCode::SignerMismatch));
+    }
+    let place = Catalogue::bundled().place(&submission.settlement);
+    if !place.is_some_and(|p| p.region.code == submission.region) {
+        return Err(Problem::new(ProblemCode::InvalidInput)
+            .with_fields(vec![FieldProblem {
+                field: "settlement".to_owned(),
+                message_key: "api.problem.invalid_input".to_owned(),
+            }])
+            .into());
+    }
+    let mut draft = submission.draft.clone();
+    draft.child.attachments = check_attachments(&state, &session.user.iin, &submission.attachments).await?;
+    let settings = state.config().region_settings(&submission.region);
+    let now = state.now();
+    let errors = wizard::validate(&draft, calendar::local_date(now), &settings);
+    if !errors.is_empty() {
+        return Err(field_problems(&errors));
+    }
+    let child_iin = Iin::parse(&draft.child.iin).map_err(|_| ProblemCode::InvalidIin)?;
+    let benefit = match draft.child.benefit_category.as_deref() {
+        Some(code) if draft.child.beneficiary => {
+            Some(Benefit::claimed(BenefitCategory::find(code).ok_or(ProblemCode::InvalidInput)?))
+        }
+        _ => None,
+    };
+    let service_centre = match (&fresh.actor, &submission.envelope.service_centre_request) {
+        (Actor::Operator { iin, .. }, Some(request)) => Some(ServiceCentre {
+            request_number: request.clone(),
+            operator_iin: *iin,
+        }),
+        _ => None,
+    };
+    let details = serde_json::json!({
+        "settlement": submission.settlement,
+        "applicant": draft.applicant,
+        "kindergartens": draft.kindergartens,
+    });
+    let new = NewApplication {
+        cohort: Cohort {
+            region: submission.region.clone(),
+            birth_year: chrono::Datelike::year(&child_iin.birth_date()),
+        },
+        benefit,
+        child_iin,
+        child_name: full_name(&draft.child.surname, &draft.child.name, &draft.child.patronymic),
+        applicant_iin: principal,
+        applicant_name: full_name(
+            &draft.applicant.surname,
+            &draft.applicant.name,
+            &draft.applicant.patronymic,
+        ),
+        service_centre,
+        attachments: submission.attachments.iter().map(|a| a.id.clone()).collect(),
+        details,
+        now,
+        settings,
+        event: NewEvent {
+            actor: fresh.actor.clone(),
+            comment: String::new(),
+            signed_xml: Some(body.signed_xml.clone()),
+        },
+        request: Some(fresh.request.clone()),
+    };
+    let completion = submission_completion();
+    match state.store().submit(new, completion).await {
+        Ok(recorded) => {
+            let answer = SubmissionResult {
+                number: recorded.application.state.number,
+                queue: recorded.application.position,
+                documents: Vec::new(),
+            };
+            with_documents(&state, answer).await.map(Json)
+        }
+        // Two submissions of one document raced: the other committed first.
+        Err(StoreError::RequestReused) => match changes::replay(&state, &fresh).await? {
+            Some(answer) => submission_answer(&state, answer).await,
+            None => Err(ApiError::new(ProblemCode::IdempotencyConflict)),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a submission commits besides the application: the first answer (the documents are
+/// listed from the store when answering, so their ids need not be known here).
+fn submission_completion() -> Completion {
+    Box::new(|recorded| {
+        let answer = SubmissionResult {
+            number: recorded.application.state.number,
+            queue: recorded.application.position,
+            documents: Vec::new(),
+        };
+        Ok(Effects {
+            answer: serde_json::to_value(answer)?,
+            ..Effects::default()
+        })
+    })
+}
+
+async fn submission_answer(state: &AppState, answer: serde_json::Value) -> ApiResult<Json<SubmissionResult>> {
+    let answer: SubmissionResult = serde_json::from_value(answer).map_err(|_| ProblemCode::Internal)?;
+    with_documents(state, answer).await.map(Json)
+}
+
+async fn with_documents(state: &AppState, mut answer: SubmissionResult) -> ApiResult<SubmissionResult> {
+    answer.documents = document_list(state, answer.number).await?;
+    Ok(answer)
+}
+
+async fn document_list(state: &AppState, number: ApplicationNumber) -> ApiResult<Vec<DocumentInfo>> {
+    let mut list = Vec::new();
+    for document in state.store().documents_of(number).await? {
+        let kind: DocumentKind = serde_json::from_value(serde_json::Value::String(document.kind.clone()))
+            .unwrap_or(DocumentKind::RegistrationNotice);
+        list.push(DocumentInfo {
+            id: document.id.clone(),
+            kind,
+            file_name: format!("{}-{}.pdf", document.kind, number),
+            content_type: "application/pdf".to_owned(),
+            size: document.size,
+            created_at: document.created_at,
+        });
+    }
+    for attachment in state.store().attachments_of(number).await? {
+        list.push(DocumentInfo {
+            id: attachment.id.clone(),
+            kind: DocumentKind::Attachment,
+            file_name: attachment.id.clone(),
+            content_type: attachment.content_type.clone(),
+            size: attachment.size,
+            created_at: attachment.created_at,
+        });
+    }
+    Ok(list)
+}
+
+/// The journal: the caller's and bound children's applications, or a region's for officers.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(JournalQuery),
+    responses((status = 200, body = JournalPage), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn journal(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(query): Query<JournalQuery>,
+) -> ApiResult<Json<JournalPage>> {
+    let viewer = changes::viewer(&session, &headers)?;
+    let scope = match &viewer {
+        Actor::Officer { region, .. } => {
+            if query.region.as_deref().is_some_and(|r| r != region) {
+                return Err(ApiError::new(ProblemCode::Forbidden));
+            }
+            JournalScope::Region(region.clone())
+        }
+        Actor::Applicant { iin } => JournalScope::Person(*iin),
+        Actor::Operator { serving: Some(citizen), .. } => JournalScope::Person(*citizen),
+        Actor::Operator { serving: None, .. } | Actor::System => {
+            return Err(ApiError::new(ProblemCode::Forbidden));
+        }
+    };
+    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    // The cursor is the offset of the next page: opaque to clients, stable under the filter.
+    let offset = match (&query.cursor, query.page) {
+        (Some(cursor), _) => cursor.parse::<u64>().map_err(|_| ProblemCode::InvalidInput)?,
+        (None, Some(page)) => u64::from(page.max(1) - 1) * u64::from(per_page),
+        (None, None) => 0,
+    };
+    let filter = JournalFilter {
+        scope,
+        status: query.status,
+        benefit: query.benefit,
+        birth_year: query.birth_year,
+        text: query.text.clone().filter(|t| !t.trim().is_empty()),
+        sort: match query.sort.unwrap_or_default() {
+            JournalSort::Number => JournalColumn::Number,
+            JournalSort::ChildName => JournalColumn::ChildName,
+            JournalSort::ChildIin => JournalColumn::ChildIin,
+            // Queue numbers follow registration order within a cohort.
+            JournalSort::QueueNumber | JournalSort::CreatedAt => JournalColumn::RegisteredAt,
+            JournalSort::ApplicantName => JournalColumn::ApplicantName,
+            JournalSort::Status => JournalColumn::Status,
+            JournalSort::Benefit => JournalColumn::Benefit,
+            JournalSort::BirthDate => JournalColumn::BirthDate,
+        },
+        descending: query.order == Some(SortOrder::Desc),
+        offset,
+        limit: per_page,
+    };
+    let page = state.store().journal(&filter).await?;
+    let next = offset + page.rows.len() as u64;
+    let next_cursor = (next < page.total).then(|| next.to_string());
+    let total = page.total;
+    let rows = page
+        .rows
+        .iter()
+        .map(|app| JournalRow {
+            number: app.state.number,
+            child_full_name: app.child_name.clone(),
+            child_iin: app.child_iin,
+            queue_number: app.position.general,
+            applicant_full_name: app.applicant_name.clone(),
+            created_at: app.state.registered_at,
+            status: app.state.status,
+            benefit_class: app.state.benefit_class(),
+            benefit_category: app.state.benefit.as_ref().map(|b| b.category.clone()),
+            child_birth_date: app.child_birth_date(),
+        })
+        .collect();
+    Ok(Json(JournalPage {
+        rows,
+        total,
+        next_cursor,
+    }))
+}
+
+/// Of the parents bound to `child`, the one that matters for `viewer`: the applicant or the
+/// citizen an operator serves, when they bound the child.
+pub(crate) async fn bound_viewers(state: &AppState, viewer: &Actor, child: &Iin) -> ApiResult<Vec<Iin>> {
+    let Some(person) = changes::principal(viewer) else {
+        return Ok(Vec::new());
+    };
+    let children = state.store().bound_children(&person).await?;
+    Ok(if children.contains(child) { vec![person] } else { Vec::new() })
+}
+
+/// Loads an application the viewer may see (else 404, so numbers cannot be probed).
+pub(crate) async fn visible(
+    state: &AppState,
+    viewer: &Actor,
+    number: ApplicationNumber,
+) -> ApiResult<(StoredApplication, Vec<Iin>)> {
+    let app = state.store().application(number).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::new(ProblemCode::ApplicationNotFound),
+        other => other.into(),
+    })?;
+    let bound = bound_viewers(state, viewer, &app.child_iin).await?;
+    let parties = access::Parties {
+        applicant: app.applicant_iin,
+        bound_parents: &bound,
+        region: &app.state.cohort.region,
+    };
+    if !access::can_view(viewer, &parties) {
+        return Err(ApiError::new(ProblemCode::ApplicationNotFound));
+    }
+    Ok((app, bound))
+}
+
+/// The view of an application for `viewer`, with the actions they may take now.
+pub(crate) fn detail_of(state: &AppState, viewer: &Actor, app: &StoredApplication, bound: &[Iin]) -> ApplicationDetail {
+    let settings = state.config().region_settings(&app.state.cohort.region);
+    let parties = access::Parties {
+        applicant: app.applicant_iin,
+        bound_parents: bound,
+        region: &app.state.cohort.region,
+    };
+    let allowed_actions = lifecycle::allowed_actions(&app.state, viewer.role(), state.now(), &settings)
+        .into_iter()
+        .filter(|kind| access::can_act(viewer, &parties, *kind))
+        .collect();
+    let detail = |key: &str| app.details.get(key).cloned().unwrap_or_default();
+    let applicant: wizard::ApplicantDraft = serde_json::from_value(detail("applicant")).unwrap_or_default();
+    let address = [
+        applicant.address.city.as_str(),
+        applicant.address.district.as_str(),
+        applicant.address.street.as_str(),
+        applicant.address.house.as_str(),
+        applicant.address.flat.as_str(),
+    ]
+    .into_iter()
+    .filter(|p| !p.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
+    let nonempty = |s: String| (!s.is_empty()).then_some(s);
+    ApplicationDetail {
+        state_key: app.state.status.current_state_key(),
+        settlement: detail("settlement").as_str().unwrap_or_default().to_owned(),
+        applicant: ApplicantInfo {
+            iin: app.applicant_iin,
+            full_name: app.applicant_name.clone(),
+            address: nonempty(address),
+            email: nonempty(applicant.email),
+            phone: nonempty(applicant.phone),
+        },
+        child: ChildInfo {
+            iin: app.child_iin,
+            full_name: app.child_name.clone(),
+            birth_date: app.child_birth_date(),
+        },
+        desired_kindergartens: serde_json::from_value(detail("kindergartens")).unwrap_or_default(),
+        queue: app.position,
+        service_centre_request: app.service_centre.as_ref().map(|s| s.request_number.clone()),
+        allowed_actions,
+        state: app.state.clone(),
+    }
+}
+
+fn number_of(text: &str) -> ApiResult<ApplicationNumber> {
+    text.parse().map_err(|_| ApiError::new(ProblemCode::ApplicationNotFound))
+}
+
+/// One application: «Информация о заявлении».
+#[utoipa::path(get, path = "/api/v1/applications/{number}", tag = "applications",
+    params(("number" = String, Path, description = "e.g. УО.2026.000027.1")),
+    responses((status = 200, body = ApplicationDetail), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn detail(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> ApiResult<Json<ApplicationDetail>> {
+    let viewer = changes::viewer(&session, &headers)?;
+    let (app, bound) = visible(&state, &viewer, number_of(&number)?).await?;
+    Ok(Json(detail_of(&state, &viewer, &app, &bound)))
+}
+
+/// «История изменений».
+#[utoipa::path(get, path = "/api/v1/applications/{number}/history", tag = "applications",
+    params(("number" = String, Path,)),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn history(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Vec<HistoryEntry>>> {
+    let viewer = changes::viewer(&session, &headers)?;
+    let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
+    let entries = state.store().history(app.state.number).await?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| HistoryEntry {
+                at: e.at,
+                actor: e.actor.clone(),
+                actor_name: None,
+                event: e.kind,
+                old_status: e.from,
+                new_status: e.to.unwrap_or(app.state.status),
+                comment: (!e.comment.is_empty()).then_some(e.comment),
+                signed_document_sha256: e.signed_xml.map(|x| hex::encode(Sha256::digest(x.as_bytes()))),
+            })
+            .collect(),
+    ))
+}
+
+/// «Общие документы»: generated PDFs and the scans attached.
+#[utoipa::path(get, path = "/api/v1/applications/{number}/documents", tag = "applications",
+    params(("number" = String, Path,)),
+    responses((status = 200, body = Vec<DocumentInfo>), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn documents(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Vec<DocumentInfo>>> {
+    let viewer = changes::viewer(&session, &headers)?;
+    let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
+    document_list(&state, app.state.number).await.map(Json)
+}
+
+/// Downloads a generated PDF or an attached scan.
+#[utoipa::path(get, path = "/api/v1/applications/{number}/documents/{id}", tag = "applications",
+    params(("number" = String, Path,), ("id" = String, Path,)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn download(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path((number, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let viewer = changes::viewer(&session, &headers)?;
+    let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
+    let number = app.state.number;
+    let list = document_list(&state, number).await?;
+    let info = list.iter().find(|d| d.id == id).ok_or(ProblemCode::NotFound)?;
+    let bytes = if info.kind == DocumentKind::Attachment {
+        state.store().attachment(&id).await?.1
+    } else {
+        state.store().document(&id).await?.1
+    };
+    let content_type = HeaderValue::from_str(&info.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// Every change of the two queue numbers with its cause.
+#[utoipa::path(get, path = "/api/v1/applications/{number}/position-history", tag = "applications",
+    params(("number" = String, Path,)),
+    responses((status = 200, body = Vec<PositionChange>), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn position_history(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> ApiResult<Json<Vec<PositionChange>>> {
+    let viewer = changes::viewer(&session, &headers)?;
+    let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
+    let changes = state.store().position_history(app.state.number).await?;
+    Ok(Json(
+        changes
+            .into_iter()
+            .map(|c| PositionChange {
+                at: c.at,
+                position: c.position,
+                cause: c.cause,
+            })
+            .collect(),
+    ))
+}
+
+/// An applicant's (or operator's) signed action on an application.
+#[utoipa::path(post, path = "/api/v1/applications/{number}/actions/{action}", tag = "applications",
+    request_body = SignedDocument,
+    params(("number" = String, Path,), ("action" = String, Path, description = "confirm-interest, change-benefit, withdraw, accept-offer, decline-offer, extend-direction, revoke-direction")),
+    responses((status = 200, body = ApplicationDetail), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn act(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path((number, action)): Path<(String, String)>,
+    Json(body): Json<SignedDocument>,
+) -> ApiResult<Json<ApplicationDetail>> {
+    let number = number_of(&number)?;
+    if !ActionRequest::APPLICANT_CODES.contains(&action.as_str()) {
+        return Err(ApiError::new(ProblemCode::NotFound));
+    }
+    signed_action(&state, &session, &headers, number, &action, &body.signed_xml, Acting::Citizen).await
+}
+
+/// The common path of every signed action: checks, rules, one recorded transition.
+pub(crate) async fn signed_action(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    number: ApplicationNumber,
+    code: &str,
+    xml: &str,
+    acting: Acting,
+) -> ApiResult<Json<ApplicationDetail>> {
+    let fresh: Fresh = match changes::check(state, session, headers, xml, acting, false).await? {
+        Checked::Replay(_) => {
+            let viewer = changes::actor_for_view(session, headers, acting)?;
+            let (app, bound) = visible(state, &viewer, number).await?;
+            return Ok(Json(detail_of(state, &viewer, &app, &bound)));
+        }
+        Checked::Fresh(fresh) => fresh,
+    };
+    let Document::Action(document) = &fresh.verified.document else {
+        return Err(ApiError::new(ProblemCode::WrongDocument));
+    };
+    if document.number != number || document.action.code() != code {
+        return Err(ApiError::new(ProblemCode::WrongDocument));
+    }
+    let action = match &document.action {
+        ActionRequest::ConfirmInterest => Action::ConfirmInterest,
+        ActionRequest::ChangeBenefit(claim) => {
+            let documents = match claim {
+                Some(claim) => check_attachments(state, &session.user.iin, &claim.attachments).await?.len() as u32,
+                None => 0,
+            };
+            Action::ChangeBenefit {
+                category: claim.as_ref().map(|c| c.category.clone()),
+                documents,
+            }
+        }
+        ActionRequest::Withdraw { reason } => Action::Withdraw { reason: reason.clone() },
+        ActionRequest::AcceptOffer { kindergarten } => Action::AcceptOffer {
+            kindergarten: kindergarten.clone(),
+        },
+        ActionRequest::DeclineOffer => Action::DeclineOffer,
+        ActionRequest::ExtendDirection { until, reason } => Action::ExtendDirection {
+            until: *until,
+            reason: reason.clone(),
+        },
+        ActionRequest::RevokeDirection { .. } => Action::RevokeDirection,
+        ActionRequest::ReviewBenefit { accept, reason } => Action::ReviewBenefit {
+            accept: *accept,
+            reason: (!reason.is_empty()).then(|| reason.clone()),
+        },
+        ActionRequest::ConfirmOutOfTurn => Action::ConfirmOutOfTurn,
+        ActionRequest::Enroll => Action::Enroll,
+    };
+    let comment = match &document.action {
+        ActionRequest::Withdraw { reason }
+        | ActionRequest::RevokeDirection { reason }
+        | ActionRequest::ExtendDirection { reason, .. }
+        | ActionRequest::ReviewBenefit { reason, .. } => reason.clone(),
+        _ => String::new(),
+    };
+    let kind: ActionKind = action.kind();
+    let recorded = changes::apply_action(state, &fresh, number, action, kind, comment, xml).await?;
+    let bound = bound_viewers(state, &fresh.actor, &recorded.application.child_iin).await?;
+    Ok(Json(detail_of(state, &fresh.actor, &recorded.application, &bound)))
+}
+
+/// Whether the session may act as an officer (for the officer endpoints).
+pub(crate) fn require_officer(session: &Session) -> ApiResult<()> {
+    session.require(RoleKind::Officer)
+}

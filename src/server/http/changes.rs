@@ -1,0 +1,214 @@
+//! What every signed change goes through after its signature holds: the idempotency record
+//! (same request id and document → the first answer; another document → refused), the time of
+//! signing, who acts (the user, an operator for a named citizen, an officer of a region), and
+//! the transition recorded with the signed XML as evidence, re-read and re-applied if another
+//! change got in first.
+
+use axum::http::HeaderMap;
+
+use crate::api::applications::{CITIZEN_HEADER, IDEMPOTENCY_HEADER};
+use crate::api::auth::RoleKind;
+use crate::api::problem::ProblemCode;
+use crate::domain::{Action, ActionKind, Actor, ApplicationNumber, Iin, access, calendar, lifecycle};
+use crate::server::AppState;
+use crate::server::auth::Session;
+use crate::server::problem::{ApiError, ApiResult};
+use crate::server::signed::{self, Purpose, Verified};
+use crate::server::store::{NewEvent, Recorded, RequestKey, StoreError, TransitionRecord, no_effects};
+
+/// In which capacity the signer acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acting {
+    /// An applicant for themself, or an operator for the citizen the document names.
+    Citizen,
+    /// An officer of their region.
+    Officer,
+}
+
+/// A change not seen before, checked and ready to apply.
+pub struct Fresh {
+    pub verified: Verified,
+    pub actor: Actor,
+    pub request: RequestKey,
+}
+
+pub enum Checked {
+    /// The same document came again: its first answer.
+    Replay(serde_json::Value),
+    Fresh(Box<Fresh>),
+}
+
+/// The person a change or a read is for: the applicant, or the citizen an operator serves.
+pub fn principal(actor: &Actor) -> Option<Iin> {
+    match actor {
+        Actor::Applicant { iin } => Some(*iin),
+        Actor::Operator { serving, .. } => *serving,
+        Actor::Officer { .. } | Actor::System => None,
+    }
+}
+
+/// Who is reading: an officer as such, an operator serving the citizen named in the
+/// `Kezek-Citizen` header, anyone else as an applicant.
+pub fn viewer(session: &Session, headers: &HeaderMap) -> ApiResult<Actor> {
+    let iin = session.user.iin;
+    if let Some(region) = session.officer_region() {
+        return Ok(Actor::Officer {
+            iin,
+            region: region.to_owned(),
+        });
+    }
+    let citizen = match headers.get(CITIZEN_HEADER) {
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|t| Iin::parse(t).ok())
+                .ok_or(ProblemCode::InvalidIin)?,
+        ),
+        None => None,
+    };
+    match citizen {
+        Some(citizen) if session.is(RoleKind::Operator) => Ok(Actor::Operator {
+            iin,
+            serving: Some(citizen),
+        }),
+        Some(_) => Err(ApiError::new(ProblemCode::Forbidden)),
+        None => Ok(Actor::Applicant { iin }),
+    }
+}
+
+/// The reader of a replayed change, in the capacity the change was made.
+pub fn actor_for_view(session: &Session, headers: &HeaderMap, acting: Acting) -> ApiResult<Actor> {
+    match acting {
+        Acting::Officer => {
+            let region = session.officer_region().ok_or(ProblemCode::Forbidden)?;
+            Ok(Actor::Officer {
+                iin: session.user.iin,
+                region: region.to_owned(),
+            })
+        }
+        Acting::Citizen => viewer(session, headers),
+    }
+}
+
+/// Verifies `xml` as a change by the session's user. `header_required`: the request must carry
+/// `Idempotency-Key` (submissions); when present it must equal the document's request id.
+pub async fn check(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    xml: &str,
+    acting: Acting,
+    header_required: bool,
+) -> ApiResult<Checked> {
+    let now = state.now();
+    let verified = signed::verify(xml, Purpose::Change, &state.0.trust, now)?;
+    let envelope = verified
+        .document
+        .envelope()
+        .ok_or(ProblemCode::WrongDocument)?
+        .clone();
+    let header = headers.get(IDEMPOTENCY_HEADER).and_then(|v| v.to_str().ok());
+    match header {
+        Some(key) if key != envelope.request_id => return Err(ProblemCode::MissingIdempotencyKey.into()),
+        None if header_required => return Err(ProblemCode::MissingIdempotencyKey.into()),
+        _ => {}
+    }
+    if verified.signer.iin != session.user.iin {
+        return Err(ApiError::new(ProblemCode::SignerMismatch));
+    }
+    let request = RequestKey {
+        request_id: envelope.request_id.clone(),
+        document_hash: verified.sha256,
+    };
+    // A retry of a change already made gets its first answer, whenever it comes back.
+    if let Some(stored) = state.store().stored_answer(&request.request_id).await? {
+        return if stored.document_hash == request.document_hash {
+            Ok(Checked::Replay(stored.answer))
+        } else {
+            Err(ApiError::new(ProblemCode::IdempotencyConflict))
+        };
+    }
+    signed::check_time(&envelope, now, state.config().limits.signing_skew_minutes)?;
+    let iin = session.user.iin;
+    let actor = match (acting, envelope.citizen) {
+        (Acting::Officer, None) => Actor::Officer {
+            iin,
+            region: session.officer_region().ok_or(ProblemCode::Forbidden)?.to_owned(),
+        },
+        (Acting::Officer, Some(_)) => return Err(ApiError::new(ProblemCode::WrongDocument)),
+        (Acting::Citizen, None) => Actor::Applicant { iin },
+        (Acting::Citizen, Some(citizen)) if session.is(RoleKind::Operator) => Actor::Operator {
+            iin,
+            serving: Some(citizen),
+        },
+        (Acting::Citizen, Some(_)) => return Err(ApiError::new(ProblemCode::Forbidden)),
+    };
+    Ok(Checked::Fresh(Box::new(Fresh {
+        verified,
+        actor,
+        request,
+    })))
+}
+
+/// The first answer to the change's request id, when another request committed it meanwhile.
+pub async fn replay(state: &AppState, fresh: &Fresh) -> ApiResult<Option<serde_json::Value>> {
+    match state.store().stored_answer(&fresh.request.request_id).await? {
+        Some(stored) if stored.document_hash == fresh.request.document_hash => Ok(Some(stored.answer)),
+        Some(_) => Err(ApiError::new(ProblemCode::IdempotencyConflict)),
+        None => Ok(None),
+    }
+}
+
+/// How often a transition is re-read and re-applied when other changes keep getting in first.
+const ATTEMPTS: usize = 5;
+
+/// Applies `action` to the application under the rules and records it with its evidence.
+pub async fn apply_action(
+    state: &AppState,
+    fresh: &Fresh,
+    number: ApplicationNumber,
+    action: Action,
+    kind: ActionKind,
+    comment: String,
+    xml: &str,
+) -> ApiResult<Recorded> {
+    for _ in 0..ATTEMPTS {
+        let (app, bound) = super::applications::visible(state, &fresh.actor, number).await?;
+        let parties = access::Parties {
+            applicant: app.applicant_iin,
+            bound_parents: &bound,
+            region: &app.state.cohort.region,
+        };
+        if !access::can_act(&fresh.actor, &parties, kind) {
+            return Err(ApiError::new(ProblemCode::Forbidden));
+        }
+        let settings = state.config().region_settings(&app.state.cohort.region);
+        let transition = lifecycle::apply(
+            &app.state,
+            &action,
+            &fresh.actor,
+            state.now(),
+            &settings,
+            calendar::Calendar::kazakhstan(),
+        )?;
+        let record = TransitionRecord {
+            number,
+            revision: app.revision,
+            transition,
+            event: NewEvent {
+                actor: fresh.actor.clone(),
+                comment: comment.clone(),
+                signed_xml: Some(xml.to_owned()),
+            },
+            place: None,
+            request: Some(fresh.request.clone()),
+        };
+        match state.store().record_transition(record, no_effects()).await {
+            Ok(recorded) => return Ok(recorded),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::new(ProblemCode::Internal))
+}

@@ -1,0 +1,117 @@
+//! Public, no login: `GET /api/v1/public/queue`, `GET /api/v1/public/stats`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+
+use crate::api::problem::{Problem, ProblemCode};
+use crate::api::public::{
+    CohortStats, PublicQueueEntry, PublicQueueQuery, PublicStats, PublicStatsQuery,
+};
+use crate::domain::{ApplicationNumber, BenefitClass, Iin};
+use crate::server::AppState;
+use crate::server::catalogue::Catalogue;
+use crate::server::http::extract::{Json, Query};
+use crate::server::problem::{ApiError, ApiResult};
+use crate::server::store::{StoreError, StoredApplication};
+
+/// «Серикова Аружан Нурлановна» → «С. А*** Н.»: enough for a parent to recognise, too little
+/// to identify a stranger's child.
+pub fn mask_name(full_name: &str) -> String {
+    let mut parts = full_name.split_whitespace();
+    let initial = |p: &str| p.chars().next().map(|c| format!("{c}.")).unwrap_or_default();
+    let surname = parts.next().map(initial).unwrap_or_default();
+    let name = parts
+        .next()
+        .and_then(|p| p.chars().next())
+        .map(|c| format!("{c}***"))
+        .unwrap_or_default();
+    let rest: Vec<String> = parts.map(initial).collect();
+    [surname, name]
+        .into_iter()
+        .chain(rest)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn entry(app: &StoredApplication) -> PublicQueueEntry {
+    PublicQueueEntry {
+        number: app.state.number,
+        child_name_masked: mask_name(&app.child_name),
+        birth_year: app.state.cohort.birth_year,
+        region: app.state.cohort.region.clone(),
+        status: app.state.status,
+        queue_number: app.position.general,
+        benefit_queue_number: app.position.benefit,
+        registered_at: app.state.registered_at,
+    }
+}
+
+/// Queue numbers and status by application number or child IIN, names masked.
+#[utoipa::path(get, path = "/api/v1/public/queue", tag = "public", params(PublicQueueQuery),
+    responses((status = 200, body = Vec<PublicQueueEntry>), (status = 400, body = Problem)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    Query(query): Query<PublicQueueQuery>,
+) -> ApiResult<Json<Vec<PublicQueueEntry>>> {
+    let applications = match (query.number.as_deref(), query.child_iin.as_deref()) {
+        (Some(number), None) => {
+            let number: ApplicationNumber = number.trim().parse().map_err(|_| ProblemCode::InvalidInput)?;
+            match state.store().application(number).await {
+                Ok(app) => vec![app],
+                Err(StoreError::NotFound) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        (None, Some(iin)) => {
+            let iin = Iin::parse(iin.trim()).map_err(|_| ProblemCode::InvalidIin)?;
+            state.store().applications_of_child(&iin).await?
+        }
+        _ => return Err(ApiError::new(ProblemCode::InvalidInput)),
+    };
+    Ok(Json(applications.iter().map(entry).collect()))
+}
+
+/// Queue sizes of a region by birth year and benefit class.
+#[utoipa::path(get, path = "/api/v1/public/stats", tag = "public", params(PublicStatsQuery),
+    responses((status = 200, body = PublicStats), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn stats(
+    State(state): State<AppState>,
+    Query(query): Query<PublicStatsQuery>,
+) -> ApiResult<Json<PublicStats>> {
+    if Catalogue::bundled().region(&query.region).is_none() {
+        return Err(ApiError::new(ProblemCode::NotFound));
+    }
+    let mut cohorts: BTreeMap<i32, CohortStats> = BTreeMap::new();
+    for size in state.store().queue_sizes(&query.region).await? {
+        let cohort = cohorts.entry(size.birth_year).or_insert(CohortStats {
+            birth_year: size.birth_year,
+            general: 0,
+            first_turn: 0,
+            out_of_turn: 0,
+        });
+        let count = u32::try_from(size.queued).unwrap_or(u32::MAX);
+        match size.class {
+            BenefitClass::None => cohort.general += count,
+            BenefitClass::FirstTurn => cohort.first_turn += count,
+            BenefitClass::OutOfTurn => cohort.out_of_turn += count,
+        }
+    }
+    Ok(Json(PublicStats {
+        region: query.region,
+        cohorts: cohorts.into_values().collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_name;
+
+    #[test]
+    fn names_are_masked_to_initials() {
+        assert_eq!(mask_name("Серикова Аружан Нурлановна"), "С. А*** Н.");
+        assert_eq!(mask_name("Әлихан"), "Ә.");
+        assert_eq!(mask_name(""), "");
+    }
+}

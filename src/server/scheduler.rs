@@ -1,0 +1,93 @@
+//! Time-driven transitions inside the server: every tick, the applications with something due
+//! (`domain::lifecycle::due` decides what: offer windows closing, directions expiring,
+//! interest reminders and removals, stop-lists ending) get those actions applied by the system.
+//! Every server of a
+//! deployment may run it: each transition is recorded on the revision it read, so two
+//! schedulers never apply the same change twice.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::domain::{Action, Actor, calendar, lifecycle};
+use crate::server::AppState;
+use crate::server::problem::ApiResult;
+use crate::server::store::{NewEvent, StoreError, StoredApplication, TransitionRecord, no_effects};
+
+/// How often the scheduler looks for due work.
+const TICK: Duration = Duration::from_secs(5);
+/// Applications handled per tick, so one tick never holds the writer for long.
+const BATCH: u32 = 256;
+
+/// Runs until `stop` turns true.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {
+                let now = state.now();
+                if let Err(e) = run_due(&state, now).await {
+                    tracing::warn!(error = %e.0, "scheduler: due transitions failed");
+                }
+            }
+            _ = stop.wait_for(|stop| *stop) => break,
+        }
+    }
+}
+
+/// Applies one system action to an application read at its revision; `false` when another
+/// change got in first (the next tick sees the new state).
+async fn apply_system(
+    state: &AppState,
+    app: &StoredApplication,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<StoredApplication>> {
+    let settings = state.config().region_settings(&app.state.cohort.region);
+    let transition = lifecycle::apply(
+        &app.state,
+        action,
+        &Actor::System,
+        now,
+        &settings,
+        calendar::Calendar::kazakhstan(),
+    )?;
+    let record = TransitionRecord {
+        number: app.state.number,
+        revision: app.revision,
+        transition,
+        event: NewEvent {
+            actor: Actor::System,
+            comment: String::new(),
+            signed_xml: None,
+        },
+        place: None,
+        request: None,
+    };
+    match state.store().record_transition(record, no_effects()).await {
+        Ok(recorded) => Ok(Some(recorded.application)),
+        Err(StoreError::Conflict) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies every due time-driven action; answers how many were applied.
+pub async fn run_due(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    let mut applied = 0;
+    for app in state.store().due(now, BATCH).await? {
+        let settings = state.config().region_settings(&app.state.cohort.region);
+        let mut current = app;
+        for action in lifecycle::due(&current.state, now, &settings) {
+            match apply_system(state, &current, &action, now).await? {
+                Some(next) => {
+                    current = next;
+                    applied += 1;
+                }
+                None => break,
+            }
+        }
+    }
+    Ok(applied)
+}

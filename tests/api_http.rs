@@ -1,0 +1,429 @@
+//! The HTTP API against a real server on 127.0.0.1:0 with a temporary database and the demo
+//! keystores of keystores-example/ (found through its index.json; KEZEK_KEYSTORES overrides the
+//! folder): login and its refusals, signed submissions and their refusals, idempotency, bad
+//! input, access, concurrency.
+
+use std::path::PathBuf;
+
+use chrono::{Duration, Utc};
+use kezek::api::documents::{ActionDocument, ActionRequest, Document, Envelope, Submission};
+use kezek::api::problem::ProblemCode;
+use kezek::api::profile::Contacts;
+use kezek::client::demo::{self, DemoKeystore};
+use kezek::client::{Client, ClientError};
+use kezek::domain::wizard::Draft;
+use kezek::domain::Iin;
+use kezek::i18n::Lang;
+use kezek::pki::keystore::Keystore;
+use kezek::pki::xmldsig;
+use kezek::server::config::{Config, demo_keystores};
+use kezek::server::{ServerHandle, run};
+
+struct World {
+    server: ServerHandle,
+    index: Vec<DemoKeystore>,
+    _db: tempfile::TempDir,
+}
+
+const AIGERIM: &str = "900514440216";
+const NURLAN: &str = "881102335170";
+const DAUREN: &str = "920721328903";
+const OPERATOR: &str = "850211417430";
+const OFFICER: &str = "830930352646";
+
+async fn world() -> World {
+    let folder: PathBuf = demo_keystores();
+    let index = demo::load_index(&folder).expect("keystores-example/index.json");
+    let db = tempfile::tempdir().unwrap();
+    let mut config = Config::demo(&folder, 0);
+    config.demo = None;
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.database = db.path().join("kezek.db").display().to_string();
+    let server = run(config).await.expect("server starts");
+    World {
+        server,
+        index,
+        _db: db,
+    }
+}
+
+impl World {
+    fn keystore(&self, iin: &str, usage: &str, status: &str) -> Keystore {
+        let entry = self
+            .index
+            .iter()
+            .find(|k| k.iin == iin && k.usage == usage && k.status == status && k.format == "openssl3")
+            .unwrap_or_else(|| panic!("no {usage} {status} keystore of {iin} in the index"));
+        Keystore::open_file(&entry.path(), &entry.password).unwrap()
+    }
+
+    fn client(&self) -> Client {
+        Client::new(&self.server.url()).unwrap()
+    }
+
+    async fn login_with(&self, keystore: &Keystore) -> Result<Client, ClientError> {
+        let mut client = self.client();
+        let challenge = client.challenge().await?;
+        let xml = sign(keystore, &challenge.xml);
+        let login = client.login(&xml).await?;
+        if login.contacts_missing {
+            client
+                .update_contacts(&Contacts {
+                    email: Some("demo@example.kz".to_owned()),
+                    phone: Some("+7 701 234 56 78".to_owned()),
+                    extra_email: None,
+                    extra_phone: None,
+                    language: Lang::Ru,
+                })
+                .await?;
+        }
+        Ok(client)
+    }
+
+    async fn login(&self, iin: &str) -> Client {
+        self.login_with(&self.keystore(iin, "AUTH", "valid")).await.unwrap()
+    }
+}
+
+fn sign(keystore: &Keystore, xml: &str) -> String {
+    let entry = keystore.entry(None).unwrap();
+    xmldsig::sign(xml, &entry.key, &entry.certificate).unwrap()
+}
+
+fn code(result: Result<impl std::fmt::Debug, ClientError>) -> ProblemCode {
+    match result {
+        Err(ClientError::Problem(p)) => p.code,
+        other => panic!("expected a problem, got {other:?}"),
+    }
+}
+
+fn application(applicant: &str, child: &str) -> Submission {
+    let applicant = Iin::parse(applicant).unwrap();
+    let child = Iin::parse(child).unwrap();
+    let mut draft = Draft::default();
+    draft.applicant.iin = applicant.to_string();
+    draft.applicant.birth_date = Some(applicant.birth_date());
+    draft.applicant.surname = "Тестова".to_owned();
+    draft.applicant.name = "Айгерим".to_owned();
+    draft.applicant.email = "demo@example.kz".to_owned();
+    draft.applicant.phone = "+77012345678".to_owned();
+    draft.child.iin = child.to_string();
+    draft.child.birth_date = Some(child.birth_date());
+    draft.child.surname = "Тестова".to_owned();
+    draft.child.name = "Аружан".to_owned();
+    Submission {
+        envelope: Envelope::now(),
+        region: "astana".to_owned(),
+        settlement: "astana-esil".to_owned(),
+        draft,
+        attachments: Vec::new(),
+    }
+}
+
+/// A valid child IIN born in 2022 with serial `serial`.
+fn child_iin(serial: u32) -> String {
+    let text = format!("220315{}{:04}", 6, serial);
+    let mut first = [0u8; 11];
+    for (d, b) in first.iter_mut().zip(text.bytes()) {
+        *d = b - b'0';
+    }
+    match kezek::domain::iin::check_digit(&first) {
+        Some(check) => format!("{text}{check}"),
+        None => child_iin(serial + 5000),
+    }
+}
+
+fn xml_of(submission: &Submission) -> String {
+    Document::Application(Box::new(submission.clone())).to_xml()
+}
+
+#[tokio::test]
+async fn health_openapi_and_catalogue() {
+    let w = world().await;
+    let client = w.client();
+    client.healthz().await.unwrap();
+    let openapi: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", w.server.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = openapi["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/regions",
+        "/api/v1/auth/login",
+        "/api/v1/applications",
+        "/api/v1/applications/{number}/actions/{action}",
+        "/api/v1/public/queue",
+        "/api/v1/officer/applications/{number}/actions/{action}",
+    ] {
+        assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
+    }
+    let regions = client.regions().await.unwrap();
+    assert!(regions.iter().any(|r| r.code == "astana"));
+    assert!(!client.benefits().await.unwrap().is_empty());
+    let query = kezek::api::catalogue::KindergartenQuery {
+        region: "astana".to_owned(),
+        settlement: None,
+    };
+    assert!(!client.kindergartens(&query).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn login_and_every_refusal_of_it() {
+    let w = world().await;
+    let mut client = w.client();
+    let auth = w.keystore(AIGERIM, "AUTH", "valid");
+    let challenge = client.challenge().await.unwrap();
+    let signed = sign(&auth, &challenge.xml);
+    let login = client.login(&signed).await.unwrap();
+    assert_eq!(login.user.iin.to_string(), AIGERIM);
+    assert!(login.contacts_missing);
+    // The same nonce twice.
+    assert_eq!(code(w.client().login(&signed).await), ProblemCode::NonceReused);
+    // A SIGN key cannot log in.
+    let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
+    let challenge = client.challenge().await.unwrap();
+    assert_eq!(code(w.client().login(&sign(&sign_key, &challenge.xml)).await), ProblemCode::WrongKeyUsage);
+    for (status, expected) in [
+        ("expired", ProblemCode::CertificateExpired),
+        ("forged", ProblemCode::CertificateUntrusted),
+    ] {
+        let key = w.keystore(AIGERIM, "AUTH", status);
+        let challenge = client.challenge().await.unwrap();
+        assert_eq!(code(w.client().login(&sign(&key, &challenge.xml)).await), expected, "{status}");
+    }
+    let revoked = w.keystore("951203463088", "AUTH", "revoked");
+    let challenge = client.challenge().await.unwrap();
+    assert_eq!(code(w.client().login(&sign(&revoked, &challenge.xml)).await), ProblemCode::CertificateRevoked);
+    // An altered document.
+    let challenge = client.challenge().await.unwrap();
+    let signed = sign(&auth, &challenge.xml).replace(&challenge.nonce, "x");
+    assert_eq!(code(w.client().login(&signed).await), ProblemCode::SignatureInvalid);
+    // Logout ends the session.
+    client.profile().await.unwrap();
+    client.logout().await.unwrap();
+    assert_eq!(code(client.profile().await), ProblemCode::LoginRequired);
+}
+
+#[tokio::test]
+async fn submission_idempotency_and_signature_refusals() {
+    let w = world().await;
+    let client = w.login(AIGERIM).await;
+    let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
+    let submission = application(AIGERIM, &child_iin(1));
+    let xml = sign(&sign_key, &xml_of(&submission));
+    let id = &submission.envelope.request_id;
+    let first = client.submit_application(id, &xml).await.unwrap();
+    assert!(first.number.to_string().starts_with("УО."));
+    assert!(first.queue.general >= 1);
+    // The same document again: the first answer, nothing done twice.
+    let again = client.submit_application(id, &xml).await.unwrap();
+    assert_eq!(again.number, first.number);
+    // Another document under the same request id.
+    let mut other = application(AIGERIM, &child_iin(2));
+    other.envelope.request_id = id.clone();
+    let other_xml = sign(&sign_key, &xml_of(&other));
+    assert_eq!(code(client.submit_application(id, &other_xml).await), ProblemCode::IdempotencyConflict);
+    // The same child again under a new request.
+    let twice = application(AIGERIM, &child_iin(1));
+    let twice_xml = sign(&sign_key, &xml_of(&twice));
+    assert_eq!(
+        code(client.submit_application(&twice.envelope.request_id, &twice_xml).await),
+        ProblemCode::ChildAlreadyQueued
+    );
+    // An AUTH key signing a change.
+    let auth = w.keystore(AIGERIM, "AUTH", "valid");
+    let doc = application(AIGERIM, &child_iin(3));
+    assert_eq!(
+        code(client.submit_application(&doc.envelope.request_id, &sign(&auth, &xml_of(&doc))).await),
+        ProblemCode::WrongKeyUsage
+    );
+    // Someone else's key.
+    let nurlan = w.keystore(NURLAN, "SIGN", "valid");
+    let doc = application(AIGERIM, &child_iin(4));
+    assert_eq!(
+        code(client.submit_application(&doc.envelope.request_id, &sign(&nurlan, &xml_of(&doc))).await),
+        ProblemCode::SignerMismatch
+    );
+    // Signed too long ago.
+    let mut stale = application(AIGERIM, &child_iin(5));
+    stale.envelope.signed_at = Utc::now() - Duration::minutes(11);
+    assert_eq!(
+        code(client.submit_application(&stale.envelope.request_id, &sign(&sign_key, &xml_of(&stale))).await),
+        ProblemCode::StaleDocument
+    );
+    // No Idempotency-Key matching the document.
+    let doc = application(AIGERIM, &child_iin(6));
+    assert_eq!(
+        code(client.submit_application("another-id", &sign(&sign_key, &xml_of(&doc))).await),
+        ProblemCode::MissingIdempotencyKey
+    );
+    // Expired and revoked SIGN keys.
+    let expired = w.keystore(AIGERIM, "SIGN", "expired");
+    let doc = application(AIGERIM, &child_iin(7));
+    assert_eq!(
+        code(client.submit_application(&doc.envelope.request_id, &sign(&expired, &xml_of(&doc))).await),
+        ProblemCode::CertificateExpired
+    );
+    // A DOCTYPE.
+    let doc = application(AIGERIM, &child_iin(8));
+    let with_dtd = format!("<!DOCTYPE application []>{}", sign(&sign_key, &xml_of(&doc)));
+    assert_eq!(code(client.submit_application(&doc.envelope.request_id, &with_dtd).await), ProblemCode::DtdRefused);
+    // The journal has exactly the one application.
+    let page = client.journal(&Default::default()).await.unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(page.rows[0].number, first.number);
+}
+
+#[tokio::test]
+async fn actions_history_and_access() {
+    let w = world().await;
+    let aigerim = w.login(AIGERIM).await;
+    let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
+    let child = "220315612150"; // Аружан, the demo daughter of Айгерим and Нурлан
+    let submission = application(AIGERIM, child);
+    let result = aigerim
+        .submit_application(&submission.envelope.request_id, &sign(&sign_key, &xml_of(&submission)))
+        .await
+        .unwrap();
+    let number = result.number;
+    let detail = aigerim.application(&number).await.unwrap();
+    assert!(detail.allowed_actions.iter().any(|a| a.code() == "confirm-interest"));
+    // Confirm interest, signed.
+    let action = Document::Action(ActionDocument {
+        envelope: Envelope::now(),
+        number,
+        action: ActionRequest::ConfirmInterest,
+    });
+    let Document::Action(ref doc) = action else { unreachable!() };
+    let id = doc.envelope.request_id.clone();
+    aigerim
+        .act(&number, "confirm-interest", &id, &sign(&sign_key, &action.to_xml()))
+        .await
+        .unwrap();
+    let history = aigerim.history(&number).await.unwrap();
+    assert!(history.len() >= 2, "{history:?}");
+    assert!(history.iter().all(|h| h.signed_document_sha256.is_some()));
+    // An unrelated applicant sees nothing; the other parent sees it once bound.
+    let dauren = w.login(DAUREN).await;
+    assert_eq!(code(dauren.application(&number).await), ProblemCode::ApplicationNotFound);
+    let nurlan = w.login(NURLAN).await;
+    assert_eq!(code(nurlan.application(&number).await), ProblemCode::ApplicationNotFound);
+    nurlan.bind_child(Iin::parse(child).unwrap()).await.unwrap();
+    nurlan.application(&number).await.unwrap();
+    assert_eq!(nurlan.journal(&Default::default()).await.unwrap().total, 1);
+    assert_eq!(code(dauren.bind_child(Iin::parse(child).unwrap()).await), ProblemCode::KinshipNotConfirmed);
+    // The officer of the region sees it; anonymous callers do not.
+    let officer = w.login(OFFICER).await;
+    officer.application(&number).await.unwrap();
+    assert_eq!(code(w.client().application(&number).await), ProblemCode::LoginRequired);
+    // The operator sees it only while serving a citizen of it.
+    let mut operator = w.login(OPERATOR).await;
+    assert_eq!(code(operator.application(&number).await), ProblemCode::ApplicationNotFound);
+    operator.set_citizen(Some(Iin::parse(AIGERIM).unwrap()));
+    operator.application(&number).await.unwrap();
+    // Public search masks names.
+    let query = kezek::api::public::PublicQueueQuery {
+        number: Some(number.to_string()),
+        child_iin: None,
+    };
+    let found = w.client().public_queue(&query).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(found[0].child_name_masked.contains("***"));
+    assert!(!found[0].child_name_masked.contains("Аружан"));
+    let stats = w.client().public_stats("astana").await.unwrap();
+    assert!(stats.cohorts.iter().any(|c| c.birth_year == 2022));
+}
+
+#[tokio::test]
+async fn bad_input_is_problem_json_and_nothing_is_stored() {
+    let w = world().await;
+    let client = w.login(AIGERIM).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/applications", w.server.url());
+    let token = client.token().unwrap().to_owned();
+    let send = |body: Vec<u8>, content_type: &'static str| {
+        http.post(&url)
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .header("idempotency-key", "k")
+            .body(body)
+            .send()
+    };
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (b"{not json".to_vec(), "application/json", "malformed_json"),
+        (b"{\"signed_xml\": \"<a\"}".to_vec(), "application/json", "malformed_xml"),
+        (b"{\"signed_xml\": \"<x/>\"}".to_vec(), "text/plain", "unsupported_media_type"),
+        (vec![b' '; 2 * 1024 * 1024], "application/json", "payload_too_large"),
+    ];
+    for (body, content_type, expected) in cases {
+        let response = send(body, content_type).await.unwrap();
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{expected}"
+        );
+        let problem: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], expected);
+    }
+    let response = http
+        .post(format!("{}/api/v1/profile/bindings", w.server.url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"child_iin": "220315612151"}))
+        .send()
+        .await
+        .unwrap();
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "invalid_iin");
+    // A PNG renamed .pdf is a PNG: refused as a scan type only when it is not PDF/JPEG/PNG, so a
+    // text file named .pdf is refused, and the PNG is stored as image/png.
+    let refused = client.upload_attachment("scan.pdf", b"hello, not a pdf".to_vec()).await;
+    assert_eq!(code(refused), ProblemCode::AttachmentType);
+    let png = client
+        .upload_attachment("scan.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(png.content_type, "image/png");
+    assert_eq!(client.journal(&Default::default()).await.unwrap().total, 0);
+    assert_eq!(code(w.client().public_queue(&Default::default()).await), ProblemCode::InvalidInput);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_submissions_get_distinct_numbers_and_one_per_child() {
+    let w = world().await;
+    let client = w.login(AIGERIM).await;
+    let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
+    let documents: Vec<(String, String)> = (0..64)
+        .map(|i| {
+            let s = application(AIGERIM, &child_iin(100 + i));
+            (s.envelope.request_id.clone(), sign(&sign_key, &xml_of(&s)))
+        })
+        .collect();
+    let tasks: Vec<_> = documents
+        .into_iter()
+        .map(|(id, xml)| {
+            let client = client.clone();
+            tokio::spawn(async move { client.submit_application(&id, &xml).await })
+        })
+        .collect();
+    let mut numbers = std::collections::HashSet::new();
+    let mut positions = std::collections::HashSet::new();
+    for task in tasks {
+        let result = task.await.unwrap().unwrap();
+        numbers.insert(result.number);
+        positions.insert(result.queue.general);
+    }
+    assert_eq!(numbers.len(), 64);
+    // All 64 share the 2022 cohort: positions 1..=64, each once.
+    assert_eq!(positions, (1..=64).collect());
+    // Two at once for the same child: exactly one application.
+    let a = application(AIGERIM, &child_iin(500));
+    let b = application(AIGERIM, &child_iin(500));
+    let (xa, xb) = (sign(&sign_key, &xml_of(&a)), sign(&sign_key, &xml_of(&b)));
+    let (ra, rb) = tokio::join!(
+        client.submit_application(&a.envelope.request_id, &xa),
+        client.submit_application(&b.envelope.request_id, &xb)
+    );
+    assert_eq!(ra.is_ok() as u8 + rb.is_ok() as u8, 1, "{ra:?} {rb:?}");
+}
