@@ -1,1 +1,3 @@
 //! The backend: the queue, signature checks and durable storage behind the HTTP API.
+
+pub mod store;
