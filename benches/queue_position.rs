@@ -85,7 +85,9 @@ async fn seeded(path: &std::path::Path) -> SqliteStore {
         let mut applications = Vec::with_capacity(CHUNK as usize);
         while applications.len() < CHUNK as usize {
             index += 1;
-            let Some(child) = child_iin(index) else { continue };
+            let Some(child) = child_iin(index) else {
+                continue;
+            };
             let registered = start + Duration::minutes((random.next() % span_minutes) as i64);
             let mut state = ApplicationState::registered(
                 placeholder,
@@ -108,7 +110,12 @@ async fn seeded(path: &std::path::Path) -> SqliteStore {
             });
         }
         store
-            .seed_applications(&format!("bench-{chunk}"), applications, &settings, Utc::now())
+            .seed_applications(
+                &format!("bench-{chunk}"),
+                applications,
+                &settings,
+                Utc::now(),
+            )
             .await
             .unwrap();
     }
@@ -120,7 +127,11 @@ fn queue_position(c: &mut Criterion) {
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("queue_position_1m.db");
     let started = std::time::Instant::now();
     let store = runtime.block_on(seeded(&path));
-    eprintln!("seeded or reopened {} in {:?}", path.display(), started.elapsed());
+    eprintln!(
+        "seeded or reopened {} in {:?}",
+        path.display(),
+        started.elapsed()
+    );
     let numbers: Vec<ApplicationNumber> = runtime.block_on(async {
         let url = format!("sqlite://{}", path.display());
         let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)

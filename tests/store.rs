@@ -34,7 +34,11 @@ fn valid_iin(first10: &str) -> Iin {
 
 /// A child born in January 20`yy`, told apart by `serial` (0..10 000).
 fn child_iin(yy: u32, serial: u32) -> Iin {
-    valid_iin(&format!("{yy:02}01{:02}5{:03}", 1 + serial / 1000, serial % 1000))
+    valid_iin(&format!(
+        "{yy:02}01{:02}5{:03}",
+        1 + serial / 1000,
+        serial % 1000
+    ))
 }
 
 fn parent_iin() -> Iin {
@@ -144,7 +148,10 @@ async fn numbers_follow_the_year_sequence_and_survive_reopening() {
     let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
     for serial in 1..=3 {
         let recorded = store
-            .submit(new_application(serial, at(serial as i64), None), no_effects())
+            .submit(
+                new_application(serial, at(serial as i64), None),
+                no_effects(),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -159,12 +166,21 @@ async fn numbers_follow_the_year_sequence_and_survive_reopening() {
     let number = ApplicationNumber::parse("УО.2026.000002.1").unwrap();
     let stored = store.application(number).await.unwrap();
     assert_eq!(stored.child_iin, child_iin(23, 2));
-    assert_eq!(stored.position, QueuePosition { general: 2, benefit: 0 });
+    assert_eq!(
+        stored.position,
+        QueuePosition {
+            general: 2,
+            benefit: 0
+        }
+    );
     let next = store
         .submit(new_application(9, at(10), None), no_effects())
         .await
         .unwrap();
-    assert_eq!(next.application.state.number.to_string(), "УО.2026.000004.1");
+    assert_eq!(
+        next.application.state.number.to_string(),
+        "УО.2026.000004.1"
+    );
 }
 
 #[tokio::test]
@@ -177,7 +193,10 @@ async fn a_child_has_one_open_application() {
     let again = store
         .submit(new_application(1, at(1), None), no_effects())
         .await;
-    assert!(matches!(again, Err(StoreError::ChildHasOpenApplication)), "{again:?}");
+    assert!(
+        matches!(again, Err(StoreError::ChildHasOpenApplication)),
+        "{again:?}"
+    );
     // Once removed, the child may apply again.
     let number = ApplicationNumber::parse("УО.2026.000001.1").unwrap();
     let stored = store.application(number).await.unwrap();
@@ -218,7 +237,10 @@ async fn sixty_four_concurrent_submissions_get_distinct_numbers_and_exact_positi
     let mut seen = BTreeMap::new();
     for task in tasks {
         let recorded = task.await.unwrap();
-        seen.insert(recorded.application.state.number, recorded.application.position);
+        seen.insert(
+            recorded.application.state.number,
+            recorded.application.position,
+        );
     }
     assert_eq!(seen.len(), 64);
     let mut generals: Vec<u32> = Vec::new();
@@ -279,12 +301,21 @@ async fn a_failed_completion_commits_nothing() {
         )
         .await;
     assert!(matches!(failed, Err(StoreError::Completion(_))));
-    assert!(store.open_application_of_child(&child_iin(23, 1)).await.unwrap().is_none());
+    assert!(
+        store
+            .open_application_of_child(&child_iin(23, 1))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let next = store
         .submit(new_application(1, at(1), None), no_effects())
         .await
         .unwrap();
-    assert_eq!(next.application.state.number.to_string(), "УО.2026.000001.1");
+    assert_eq!(
+        next.application.state.number.to_string(),
+        "УО.2026.000001.1"
+    );
 }
 
 #[tokio::test]
@@ -318,7 +349,10 @@ async fn history_is_chained_and_any_rewrite_is_found() {
     let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
     for serial in 1..=4 {
         store
-            .submit(new_application(serial, at(serial as i64), None), no_effects())
+            .submit(
+                new_application(serial, at(serial as i64), None),
+                no_effects(),
+            )
             .await
             .unwrap();
     }
@@ -363,7 +397,14 @@ async fn history_is_chained_and_any_rewrite_is_found() {
     store.close().await;
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
-        .args(["--lang", "en", "log", "verify", "--db", path.to_str().unwrap()])
+        .args([
+            "--lang",
+            "en",
+            "log",
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -382,12 +423,24 @@ async fn log_verify_accepts_an_intact_history() {
         .unwrap();
     store.close().await;
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
-        .args(["--lang", "en", "log", "verify", "--db", path.to_str().unwrap()])
+        .args([
+            "--lang",
+            "en",
+            "log",
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let missing = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
-        .args(["log", "verify", "--db", dir.path().join("none.db").to_str().unwrap()])
+        .args([
+            "log",
+            "verify",
+            "--db",
+            dir.path().join("none.db").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
@@ -437,7 +490,9 @@ async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
                     .unwrap();
                 numbers.push(recorded.application.state.number);
             }
-            Step::Leave { pick: p } | Step::Return { pick: p } | Step::Reclassify { pick: p, .. } => {
+            Step::Leave { pick: p }
+            | Step::Return { pick: p }
+            | Step::Reclassify { pick: p, .. } => {
                 let Some(number) = pick(p) else { continue };
                 let stored = store.application(number).await.unwrap();
                 let change = match step {
@@ -460,7 +515,9 @@ async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
         // After every step, every number is what the domain's reference function says.
         let mut entries = Vec::new();
         for number in &numbers {
-            entries.push(QueueEntry::from(&store.application(*number).await.unwrap().state));
+            entries.push(QueueEntry::from(
+                &store.application(*number).await.unwrap().state,
+            ));
         }
         let expected = positions(&entries);
         for number in &numbers {
@@ -495,7 +552,10 @@ async fn position_history_says_why_a_number_changed() {
     let mut numbers = Vec::new();
     for serial in 1..=4 {
         let recorded = store
-            .submit(new_application(serial, at(serial as i64), None), no_effects())
+            .submit(
+                new_application(serial, at(serial as i64), None),
+                no_effects(),
+            )
             .await
             .unwrap();
         numbers.push(recorded.application);
@@ -510,8 +570,14 @@ async fn position_history_says_why_a_number_changed() {
         )
         .await
         .unwrap();
-    let history = store.position_history(numbers[3].state.number).await.unwrap();
-    let causes: Vec<_> = history.iter().map(|c| (c.position.general, c.cause)).collect();
+    let history = store
+        .position_history(numbers[3].state.number)
+        .await
+        .unwrap();
+    let causes: Vec<_> = history
+        .iter()
+        .map(|c| (c.position.general, c.cause))
+        .collect();
     use kezek::domain::PositionCause;
     assert_eq!(
         causes,
@@ -522,9 +588,15 @@ async fn position_history_says_why_a_number_changed() {
     );
     assert_eq!(history[1].at, at(100));
     // The offered child's own history ends out of the queue.
-    let own = store.position_history(numbers[0].state.number).await.unwrap();
+    let own = store
+        .position_history(numbers[0].state.number)
+        .await
+        .unwrap();
     assert_eq!(own.last().unwrap().position, QueuePosition::default());
-    assert_eq!(own.last().unwrap().cause, PositionCause::Own(EventKind::OfferMade));
+    assert_eq!(
+        own.last().unwrap().cause,
+        PositionCause::Own(EventKind::OfferMade)
+    );
 }
 
 #[tokio::test]
@@ -535,7 +607,10 @@ async fn candidates_come_per_class_in_queue_order_without_the_stop_listed() {
         .await
         .unwrap();
     store
-        .submit(new_application(2, at(1), confirmed(BenefitClass::FirstTurn)), no_effects())
+        .submit(
+            new_application(2, at(1), confirmed(BenefitClass::FirstTurn)),
+            no_effects(),
+        )
         .await
         .unwrap();
     let stop_listed = store
@@ -553,10 +628,16 @@ async fn candidates_come_per_class_in_queue_order_without_the_stop_listed() {
         .await
         .unwrap();
     let candidates = store.candidates(&cohort(), at(60), 10).await.unwrap();
-    let seen: Vec<_> = candidates.iter().map(|c| (c.class, c.registered_at)).collect();
+    let seen: Vec<_> = candidates
+        .iter()
+        .map(|c| (c.class, c.registered_at))
+        .collect();
     assert_eq!(
         seen,
-        vec![(BenefitClass::None, at(5)), (BenefitClass::FirstTurn, at(1))]
+        vec![
+            (BenefitClass::None, at(5)),
+            (BenefitClass::FirstTurn, at(1))
+        ]
     );
     let later = store
         .candidates(&cohort(), at(50) + Duration::days(11), 10)
@@ -574,7 +655,13 @@ async fn due_lists_what_the_scheduler_must_look_at() {
         .unwrap();
     let settings = RegionSettings::default();
     let wake = wake_at(&recorded.application.state, &settings).unwrap();
-    assert!(store.due(wake - Duration::seconds(1), 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .due(wake - Duration::seconds(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let due = store.due(wake, 10).await.unwrap();
     assert_eq!(due.len(), 1);
     // At the wake time the domain has something to do; a second before, nothing.
@@ -589,7 +676,12 @@ async fn due_lists_what_the_scheduler_must_look_at() {
 async fn documents_and_attachments_are_stored_with_the_event() {
     let (_dir, store) = temp_store().await;
     let attachment = store
-        .put_attachment(&parent_iin(), "application/pdf", b"%PDF-1.7 scan".to_vec(), at(0))
+        .put_attachment(
+            &parent_iin(),
+            "application/pdf",
+            b"%PDF-1.7 scan".to_vec(),
+            at(0),
+        )
         .await
         .unwrap();
     let mut new = new_application(1, at(1), None);

@@ -24,7 +24,12 @@ pub fn verify(args: LogVerifyArgs) -> Outcome {
                 for (region, event, hash) in &report.heads {
                     println!(
                         "{}",
-                        t!("store.verify.head", region = region, event = event, hash = hash)
+                        t!(
+                            "store.verify.head",
+                            region = region,
+                            event = event,
+                            hash = hash
+                        )
                     );
                 }
                 Ok(Exit::Success)

@@ -40,7 +40,12 @@ impl ChainedEvent {
         };
         field(Some(&self.id.to_be_bytes()));
         field(Some(self.region_code.as_bytes()));
-        field(self.application_id.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
+        field(
+            self.application_id
+                .map(i64::to_be_bytes)
+                .as_ref()
+                .map(|b| &b[..]),
+        );
         field(Some(&self.at_us.to_be_bytes()));
         field(Some(self.actor_iin.as_bytes()));
         field(Some(self.actor_role.as_bytes()));

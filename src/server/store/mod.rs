@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::lifecycle::{EventKind, Transition};
 use crate::domain::{
-    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin,
-    PositionCause, QueuePosition, RegionSettings, Status,
+    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, PositionCause,
+    QueuePosition, RegionSettings, Status,
 };
 use crate::i18n::Lang;
+use crate::server::notify::OutboxMessage;
 
 pub use chain::ChainBreak;
 pub use sqlite::{SqliteStore, wake_at};
@@ -201,22 +202,13 @@ pub struct NewDocument {
     pub bytes: Vec<u8>,
 }
 
-/// A message to the applicant, delivered later from the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMessage {
-    pub to_email: Option<String>,
-    pub to_phone: Option<String>,
-    pub language: Lang,
-    pub subject: String,
-    pub body: String,
-}
-
 /// What the caller adds to a write once the number and positions are known (documents show
 /// them): committed in the same transaction, or not at all.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Effects {
     pub documents: Vec<NewDocument>,
-    pub messages: Vec<NewMessage>,
+    /// Written to the outbox, delivered later.
+    pub messages: Vec<OutboxMessage>,
     /// Stored under the request id and returned to a retry.
     pub answer: serde_json::Value,
 }
@@ -392,8 +384,10 @@ pub trait Store: Send + Sync {
     async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication>;
 
     /// The open application of a child, if any.
-    async fn open_application_of_child(&self, child: &Iin)
-    -> StoreResult<Option<StoredApplication>>;
+    async fn open_application_of_child(
+        &self,
+        child: &Iin,
+    ) -> StoreResult<Option<StoredApplication>>;
 
     /// Every application of a child, newest first.
     async fn applications_of_child(&self, child: &Iin) -> StoreResult<Vec<StoredApplication>>;
@@ -404,8 +398,10 @@ pub trait Store: Send + Sync {
     async fn history(&self, number: ApplicationNumber) -> StoreResult<Vec<HistoryEntry>>;
 
     /// Every change of the application's two numbers since registration, oldest first.
-    async fn position_history(&self, number: ApplicationNumber)
-    -> StoreResult<Vec<PositionHistoryEntry>>;
+    async fn position_history(
+        &self,
+        number: ApplicationNumber,
+    ) -> StoreResult<Vec<PositionHistoryEntry>>;
 
     /// The first answer given to a request id, if any.
     async fn stored_answer(&self, request_id: &str) -> StoreResult<Option<StoredAnswer>>;
@@ -456,8 +452,11 @@ pub trait Store: Send + Sync {
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
 
     /// The session of a token hash, unless it expired or ended.
-    async fn session(&self, token_hash: &[u8; 32], now: DateTime<Utc>)
-    -> StoreResult<Option<Session>>;
+    async fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>>;
 
     async fn end_session(&self, token_hash: &[u8; 32]) -> StoreResult<()>;
 

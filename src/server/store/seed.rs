@@ -158,10 +158,7 @@ impl SqliteStore {
 }
 
 /// Recomputes the queue trees of `cohorts` from the applications themselves.
-async fn rebuild_queue_tree(
-    conn: &mut sqlx::SqliteConnection,
-    cohorts: &[i64],
-) -> StoreResult<()> {
+async fn rebuild_queue_tree(conn: &mut sqlx::SqliteConnection, cohorts: &[i64]) -> StoreResult<()> {
     for &cohort in cohorts {
         sqlx::query("DELETE FROM queue_tree WHERE cohort_id = ?")
             .bind(cohort)
@@ -178,7 +175,11 @@ async fn rebuild_queue_tree(
             while let Some(row) = rows.try_next().await? {
                 let (class, registered_us): (i64, i64) = (row.get(0), row.get(1));
                 let bucket = queue_tree::bucket(registered_us);
-                *counts.entry(queue_tree::SCOPE_ALL).or_default().entry(bucket).or_default() += 1;
+                *counts
+                    .entry(queue_tree::SCOPE_ALL)
+                    .or_default()
+                    .entry(bucket)
+                    .or_default() += 1;
                 if class != queue_tree::SCOPE_ALL {
                     *counts.entry(class).or_default().entry(bucket).or_default() += 1;
                 }

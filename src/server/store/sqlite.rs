@@ -227,8 +227,8 @@ pub fn wake_at(state: &ApplicationState, settings: &RegionSettings) -> Option<Da
     let next_reminder = reminders
         .get(state.interest_reminders_sent as usize)
         .map(|days| state.interest_due - TimeDelta::days(i64::from(*days)));
-    let interest = (state.status == Status::InQueue)
-        .then_some(next_reminder.unwrap_or(state.interest_due));
+    let interest =
+        (state.status == Status::InQueue).then_some(next_reminder.unwrap_or(state.interest_due));
     let offer = state.offer.as_ref().map(|offer| offer.answer_by);
     let direction = state.direction.as_ref().map(|direction| {
         direction
@@ -543,7 +543,7 @@ async fn complete(
         .bind(recorded.application.id)
         .bind(&message.to_email)
         .bind(&message.to_phone)
-        .bind(message.language.code())
+        .bind(message.lang.code())
         .bind(&message.subject)
         .bind(&message.body)
         .bind(at_us)
@@ -1591,20 +1591,35 @@ fn journal_query(select: &str, filter: &JournalFilter) -> QueryBuilder<sqlx::Sql
         query.push(" AND status = ").push_bind(status.code());
     }
     if let Some(class) = filter.benefit {
-        query.push(" AND queue_class = ").push_bind(class_scope(class));
+        query
+            .push(" AND queue_class = ")
+            .push_bind(class_scope(class));
     }
     if let Some(year) = filter.birth_year {
         query.push(" AND birth_year = ").push_bind(year);
     }
-    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let pattern = format!(
             "%{}%",
-            text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         );
         query.push(" AND (");
-        for (i, column) in ["number", "child_iin", "child_name", "applicant_iin", "applicant_name"]
-            .iter()
-            .enumerate()
+        for (i, column) in [
+            "number",
+            "child_iin",
+            "child_name",
+            "applicant_iin",
+            "applicant_name",
+        ]
+        .iter()
+        .enumerate()
         {
             if i > 0 {
                 query.push(" OR ");
