@@ -232,6 +232,11 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
         Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
-        None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
+        None => crate::tui::run(crate::tui::Options {
+            server: cli.server,
+            lang: cli.lang,
+        })
+        .map(|()| Exit::Success)
+        .map_err(|e| Failure::bad_input(e.message())),
     }
 }
