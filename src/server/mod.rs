@@ -5,3 +5,4 @@ pub mod config;
 pub mod documents;
 pub mod notify;
 pub mod registry;
+pub mod store;
