@@ -713,3 +713,79 @@ async fn documents_and_attachments_are_stored_with_the_event() {
     let (_, scan) = store.attachment(&attachment.id).await.unwrap();
     assert_eq!(scan, b"%PDF-1.7 scan");
 }
+
+#[tokio::test]
+async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
+    use kezek::server::catalogue::Catalogue;
+    use kezek::server::registry::synthetic::{Family, FamilyGenerator};
+    use kezek::server::store::seed::demo_applications;
+    let (_dir, store) = temp_store().await;
+    let now = at(0);
+    let families: Vec<Family> = FamilyGenerator::new(1, now.date_naive(), [])
+        .take(400)
+        .collect();
+    let settings = RegionSettings::default();
+    let seeds = demo_applications(&families, Catalogue::bundled(), 500, 7, now, &settings);
+    assert_eq!(seeds.len(), 500);
+    let regions: std::collections::BTreeSet<_> = seeds
+        .iter()
+        .map(|s| s.state.cohort.region.clone())
+        .collect();
+    assert!(regions.len() > 5, "{regions:?}");
+    let statuses: std::collections::BTreeSet<_> = seeds.iter().map(|s| s.state.status).collect();
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    assert!(
+        store
+            .seed_applications("demo", seeds.clone(), &settings, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .seed_applications("demo", seeds, &settings, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.verify_history().await.unwrap().unwrap().events, 500);
+    // Numbers of every seeded application agree with the reference function.
+    let child = &families
+        .iter()
+        .find(|f| !f.children.is_empty())
+        .unwrap()
+        .children[0];
+    let stored = store.applications_of_child(&child.iin).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let region = stored[0].state.cohort.region.clone();
+    let page = store
+        .journal(&kezek::server::store::JournalFilter {
+            scope: kezek::server::store::JournalScope::Region(region),
+            status: None,
+            benefit: None,
+            birth_year: Some(stored[0].state.cohort.birth_year),
+            text: None,
+            sort: kezek::server::store::JournalColumn::RegisteredAt,
+            descending: false,
+            offset: 0,
+            limit: 500,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total as usize, page.rows.len());
+    let entries: Vec<QueueEntry> = page
+        .rows
+        .iter()
+        .map(|a| QueueEntry::from(&a.state))
+        .collect();
+    let expected = positions(&entries);
+    for application in &page.rows {
+        let reference = expected
+            .get(&application.state.number)
+            .copied()
+            .unwrap_or_default();
+        assert_eq!(
+            application.position, reference,
+            "{}",
+            application.state.number
+        );
+    }
+}
