@@ -26,6 +26,7 @@ use crate::tui::effects::{Reply, Runner};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Connection, Ctx, Effect, Screen};
 use crate::tui::widgets;
+use crate::tui::widgets::key_window::Purpose;
 
 /// The smallest terminal the client draws into; below it a message says so.
 pub const MIN_WIDTH: u16 = 80;
@@ -306,6 +307,10 @@ impl App {
                 Effect::SignedIn(session) => self.ctx.session = Some(session),
                 Effect::SignedOut => self.ctx.session = None,
                 Effect::Region(region) => self.ctx.region = Some(region),
+                Effect::RememberKeystore(purpose, path) => match purpose {
+                    Purpose::Auth => self.ctx.remembered.auth = Some(path),
+                    Purpose::Sign => self.ctx.remembered.sign = Some(path),
+                },
                 Effect::Quit => self.quit = true,
             }
         }
