@@ -42,7 +42,7 @@ pub enum Action {
     /// A request finished; its answer goes to the screen that asked.
     Reply {
         screen: ScreenKey,
-        reply: Reply,
+        reply: Box<Reply>,
     },
     /// Spinner frame while something is in flight.
     Tick,
@@ -184,6 +184,7 @@ impl App {
             }
             Action::Resize => {}
             Action::Reply { screen, reply } => {
+                let reply = *reply;
                 self.in_flight = self.in_flight.saturating_sub(1);
                 if let Some(reached) = reply.reached_server() {
                     self.ctx.connection = if reached {
@@ -514,7 +515,7 @@ fn spawn_jobs(jobs: Vec<Job>, runner: &Runner, tx: &UnboundedSender<Action>) {
             let reply = runner.run(job.call).await;
             let _ = tx.send(Action::Reply {
                 screen: job.screen,
-                reply,
+                reply: Box::new(reply),
             });
         });
     }

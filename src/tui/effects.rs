@@ -316,7 +316,7 @@ impl Runner {
             }
             SignTask::Act { number, request } => Document::Action(ActionDocument {
                 envelope: Envelope::now(),
-                number: number.clone(),
+                number: *number,
                 action: request.clone(),
             }),
         };

@@ -116,11 +116,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
             session: None,
             region: None,
             connection: Connection::Unknown,
-            server: options
-                .server
-                .clone()
-                .or(config.server.clone())
-                .unwrap_or_default(),
+            server,
             now: chrono::Utc::now(),
             key_folders: config.key_folders(),
             downloads: config

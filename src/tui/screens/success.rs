@@ -93,7 +93,7 @@ impl Success {
         };
         self.download = Download::Running;
         vec![Effect::Call(Call::Download {
-            number: self.result.number.clone(),
+            number: self.result.number,
             document_id: document.id.clone(),
             path: PathBuf::from(self.path.value().trim()),
         })]

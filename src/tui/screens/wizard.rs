@@ -817,8 +817,10 @@ impl Wizard {
         sections: &[(&str, &[&str])],
         theme: &crate::tui::theme::Theme,
     ) -> u16 {
-        let half = area.width / 2;
-        let label_width = Form::label_width(&form.fields).min(half / 2 + 4);
+        // Two columns as on the portal where they fit; one at 80 columns so values stay legible.
+        let columns: u16 = if area.width >= 100 { 2 } else { 1 };
+        let column_width = area.width / columns;
+        let label_width = Form::label_width(&form.fields).min(column_width / 2);
         let mut y = area.y;
         for (title, ids) in sections {
             if y >= area.bottom() {
@@ -829,11 +831,16 @@ impl Wizard {
                 Rect::new(area.x, y, area.width, 1),
             );
             y += 1;
-            let rows = ids.len().div_ceil(2) as u16;
+            let rows = ids.len().div_ceil(columns as usize) as u16;
             for (i, id) in ids.iter().enumerate() {
                 let column = (i as u16) / rows;
                 let row = (i as u16) % rows;
-                let rect = Rect::new(area.x + column * half, y + row, half.saturating_sub(1), 1);
+                let rect = Rect::new(
+                    area.x + column * column_width,
+                    y + row,
+                    column_width.saturating_sub(1),
+                    1,
+                );
                 if rect.y >= area.bottom() {
                     continue;
                 }
