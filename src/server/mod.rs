@@ -4,3 +4,4 @@ pub mod catalogue;
 pub mod documents;
 pub mod notify;
 pub mod registry;
+pub mod store;
