@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, DurationRound, TimeDelta, Utc};
 use futures::TryStreamExt;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use sqlx::Row;
 
 use super::queue_tree;
@@ -15,7 +17,12 @@ use super::sqlite::{
 };
 use super::{NewEvent, StoreError, StoreResult};
 use crate::domain::lifecycle::EventKind;
-use crate::domain::{Actor, ApplicationNumber, ApplicationState, Iin, RegionSettings};
+use crate::domain::{
+    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitReview, Cohort,
+    Direction, Iin, RegionSettings, Removal, RemovalReason, Status,
+};
+use crate::server::catalogue::Catalogue;
+use crate::server::registry::synthetic::Family;
 
 /// One application to seed. Its state is complete except for the number, which the store
 /// allocates (`state.number` is overwritten); `state.registered_at` orders the queue.
@@ -200,4 +207,86 @@ async fn rebuild_queue_tree(conn: &mut sqlx::SqliteConnection, cohorts: &[i64]) 
         }
     }
     Ok(())
+}
+
+/// Demo applications for the children of `families` (the registry's synthetic families), at most
+/// `count`, spread over the catalogue's regions, the children's birth years, both benefit classes
+/// (confirmed or awaiting review) and the statuses a real city's journal shows: mostly «В очереди»,
+/// some directions issued, enrolled and withdrawn. Deterministic for the same input and seed.
+pub fn demo_applications<'a>(
+    families: impl IntoIterator<Item = &'a Family>,
+    catalogue: &Catalogue,
+    count: usize,
+    seed: u64,
+    now: DateTime<Utc>,
+    settings: &RegionSettings,
+) -> Vec<SeedApplication> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let placeholder = ApplicationNumber::new(now.year(), 1, 1).expect("a valid number");
+    let categories = BenefitCategory::catalogue();
+    let mut out = Vec::with_capacity(count);
+    for family in families {
+        for child in &family.children {
+            if out.len() == count || catalogue.regions.is_empty() {
+                return out;
+            }
+            let region = &catalogue.regions[rng.random_range(0..catalogue.regions.len())];
+            // Registered some time between the child's birth and now.
+            let born = child
+                .birth_date()
+                .and_hms_opt(9, 0, 0)
+                .map_or(now, |t| t.and_utc());
+            let span = (now - born).num_minutes().max(1);
+            let registered = born + TimeDelta::minutes(rng.random_range(0..span));
+            let benefit = (rng.random_range(0..100) < 15 && !categories.is_empty()).then(|| {
+                let category = &categories[rng.random_range(0..categories.len())];
+                let mut benefit = Benefit::claimed(category);
+                if rng.random_bool(0.7) {
+                    benefit.review = BenefitReview::Confirmed;
+                }
+                benefit
+            });
+            let cohort = Cohort {
+                region: region.code.clone(),
+                birth_year: child.birth_date().year(),
+            };
+            let mut state =
+                ApplicationState::registered(placeholder, cohort, benefit, registered, settings);
+            let kindergarten = catalogue.kindergartens_in(&region.code).next();
+            match (rng.random_range(0..100), kindergarten) {
+                (0..=4, _) => {
+                    state.status = Status::Enrolled;
+                    state.last_change_at = now;
+                }
+                (5..=9, _) => {
+                    state.status = Status::Removed;
+                    state.removal = Some(Removal {
+                        reason: RemovalReason::Withdrawn,
+                        comment: None,
+                    });
+                    state.last_change_at = now;
+                }
+                (10..=12, Some(kindergarten)) => {
+                    state.status = Status::DirectionIssued;
+                    state.direction = Some(Direction {
+                        kindergarten: kindergarten.code.clone(),
+                        issued_at: now,
+                        expires_at: now + TimeDelta::days(7),
+                        extension: None,
+                        in_person_by: None,
+                    });
+                    state.last_change_at = now;
+                }
+                _ => {}
+            }
+            out.push(SeedApplication {
+                state,
+                child_iin: child.iin,
+                child_name: child.full_name(),
+                applicant_iin: family.applicant().iin,
+                applicant_name: family.applicant().full_name(),
+            });
+        }
+    }
+    out
 }
