@@ -12,6 +12,7 @@ use rust_i18n::t;
 use crate::i18n::Lang;
 
 mod keystore;
+mod log;
 mod password;
 mod xml;
 
@@ -36,6 +37,22 @@ pub enum Command {
     /// XML signature tools.
     #[command(subcommand)]
     Xml(XmlCommand),
+    /// History (event log) tools.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the SHA-256 chain of every region's history; exit 1 at the first bad event.
+    Verify(LogVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    /// The database (sqlite://path or a path).
+    #[arg(long, value_name = "URL")]
+    pub db: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +231,12 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Keystore(KeystoreCommand::Inspect(args))) => keystore::inspect(args),
         Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
-        None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
+        Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
+        None => crate::tui::run(crate::tui::Options {
+            server: cli.server,
+            lang: cli.lang,
+        })
+        .map(|()| Exit::Success)
+        .map_err(|e| Failure::bad_input(e.message())),
     }
 }
