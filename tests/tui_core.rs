@@ -449,3 +449,37 @@ fn success_snapshots() {
         App::new(ctx.clone(), Box::new(Success::new(result(), &ctx)))
     });
 }
+
+#[test]
+fn signing_window_returns_the_answer_to_the_screen_below() {
+    use kezek::api::documents::ActionRequest;
+    use kezek::tui::effects::{Sent, SignTask};
+    use kezek::tui::screens::signing::Signing;
+    use kezek::tui::widgets::key_window::Purpose;
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.region = Some(region_choice());
+    ctx.now = chrono::Utc::now();
+    let (sign_path, sign_password) = demo_keystore("SIGN");
+    let keystore = Arc::new(Keystore::open_file(&sign_path, &sign_password).unwrap());
+    let task = SignTask::Act {
+        number: ApplicationNumber::parse("УО.2026.000027.1").unwrap(),
+        request: ActionRequest::ConfirmInterest,
+    };
+    let mut window = Signing::new(task, &ctx);
+    window.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
+    let effects = press(&mut window, &ctx, KeyCode::F(10));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::RememberKeystore(Purpose::Sign, _), Effect::Call(Call::SignAndSend { .. })]
+        ),
+        "{effects:?}"
+    );
+    let effects = window.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
+    assert!(matches!(effects.as_slice(), [Effect::Return(Reply::Sent(Ok(_)))]));
+    // The wizard turns the returned answer into the success dialog.
+    let mut wizard = Wizard::new(&ctx);
+    let effects = wizard.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
+    assert!(matches!(effects.as_slice(), [Effect::Replace(s)] if s.id() == "success"));
+}
