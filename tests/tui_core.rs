@@ -158,8 +158,7 @@ use kezek::pki::keystore::Keystore;
 use kezek::tui::effects::{Call, Reply, SignedLogin};
 use kezek::tui::screen::{Effect, RegionChoice};
 use kezek::tui::screens::{
-    first_login::FirstLogin, login::Login, region::RegionScreen, success::Success,
-    wizard::Wizard,
+    first_login::FirstLogin, login::Login, region::RegionScreen, success::Success, wizard::Wizard,
 };
 
 fn name(kk: &str, ru: &str, en: &str) -> LocalizedName {
@@ -175,7 +174,11 @@ fn regions() -> Vec<Region> {
         Region {
             code: "astana".into(),
             name: name("Астана қаласы", "город Астана", "Astana"),
-            education_department: name("Білім басқармасы", "Управление образования", "Education department"),
+            education_department: name(
+                "Білім басқармасы",
+                "Управление образования",
+                "Education department",
+            ),
             districts: vec![District {
                 code: "esil".into(),
                 name: name("Есіл ауданы", "район Есиль", "Esil district"),
@@ -188,7 +191,11 @@ fn regions() -> Vec<Region> {
         Region {
             code: "akmola".into(),
             name: name("Ақмола облысы", "Акмолинская область", "Akmola region"),
-            education_department: name("Білім басқармасы", "Управление образования", "Education department"),
+            education_department: name(
+                "Білім басқармасы",
+                "Управление образования",
+                "Education department",
+            ),
             districts: vec![District {
                 code: "kokshetau".into(),
                 name: name("Көкшетау қ.", "г. Кокшетау", "Kokshetau city"),
@@ -251,11 +258,17 @@ fn region_screen_loads_searches_and_chooses_a_settlement() {
     let _guard = locale(Lang::Ru);
     let ctx = ctx(Lang::Ru);
     let mut screen = RegionScreen::new();
-    assert!(matches!(screen.init(&ctx).as_slice(), [Effect::Call(Call::Regions)]));
+    assert!(matches!(
+        screen.init(&ctx).as_slice(),
+        [Effect::Call(Call::Regions)]
+    ));
     assert!(screen.busy());
     screen.on_reply(Reply::Regions(Ok(regions())), &ctx);
     type_text(&mut screen, &ctx, "акмол");
-    assert!(press(&mut screen, &ctx, KeyCode::Enter).is_empty(), "region → settlements");
+    assert!(
+        press(&mut screen, &ctx, KeyCode::Enter).is_empty(),
+        "region → settlements"
+    );
     press(&mut screen, &ctx, KeyCode::Down);
     let effects = press(&mut screen, &ctx, KeyCode::Enter);
     match effects.as_slice() {
@@ -319,7 +332,10 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
         [Effect::Call(Call::OpenKeystore { path, password })] => {
             assert_eq!(path, &sign_path);
             assert_eq!(password.expose(), sign_password);
-            assert!(!format!("{effects:?}").contains(&sign_password), "no password in Debug");
+            assert!(
+                !format!("{effects:?}").contains(&sign_password),
+                "no password in Debug"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -334,7 +350,13 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
     login.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
     let effects = press(&mut login, &ctx, KeyCode::F(10));
     assert!(
-        matches!(effects.as_slice(), [Effect::RememberKeystore(..), Effect::Call(Call::SignLogin { .. })]),
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::RememberKeystore(..),
+                Effect::Call(Call::SignLogin { .. })
+            ]
+        ),
         "{effects:?}"
     );
     login.on_reply(
@@ -346,14 +368,25 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
         &ctx,
     );
     assert!(!login.key_window_open());
-    assert_eq!(login.signed_identity(), Some(("900514440216", "СЕРИКОВА АЙГЕРИМ")));
+    assert_eq!(
+        login.signed_identity(),
+        Some(("900514440216", "СЕРИКОВА АЙГЕРИМ"))
+    );
     let effects = press(&mut login, &ctx, KeyCode::F(10));
-    assert!(matches!(effects.as_slice(), [Effect::Call(Call::Login { .. })]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Call(Call::Login { .. })]
+    ));
 }
 
 #[test]
 fn login_snapshots() {
-    snapshot_all("login", |lang| App::new(Ctx::for_tests(lang), Box::new(Login::new(&Ctx::for_tests(lang)))));
+    snapshot_all("login", |lang| {
+        App::new(
+            Ctx::for_tests(lang),
+            Box::new(Login::new(&Ctx::for_tests(lang))),
+        )
+    });
     snapshot_all("key_window", |lang| {
         let ctx = Ctx::for_tests(lang);
         let mut login = Login::new(&ctx);
@@ -367,8 +400,14 @@ fn first_login_requires_email_and_phone() {
     let _guard = locale(Lang::Kk);
     let ctx = ctx(Lang::Kk);
     let mut screen = FirstLogin::new("СЕРИКОВА АЙГЕРИМ".into());
-    assert!(press(&mut screen, &ctx, KeyCode::F(10)).is_empty(), "empty: refused");
-    assert!(press(&mut screen, &ctx, KeyCode::Esc).is_empty(), "Esc does not skip it");
+    assert!(
+        press(&mut screen, &ctx, KeyCode::F(10)).is_empty(),
+        "empty: refused"
+    );
+    assert!(
+        press(&mut screen, &ctx, KeyCode::Esc).is_empty(),
+        "Esc does not skip it"
+    );
     type_text(&mut screen, &ctx, "aigerim@example.kz");
     press(&mut screen, &ctx, KeyCode::Tab);
     type_text(&mut screen, &ctx, "+7 701 234 56 78");
@@ -399,14 +438,24 @@ fn wizard_validates_and_jumps_to_the_first_problem() {
     ctx.region = Some(region_choice());
     let mut wizard = Wizard::new(&ctx);
     let effects = wizard.init(&ctx);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Call(Call::RegistryPerson(_)))));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Call(Call::RegistryPerson(_))))
+    );
     // «Далее» with no e-mail: stays on step 1.
     press(&mut wizard, &ctx, KeyCode::F(10));
     assert_eq!(wizard.step(), 1);
     let screen = draw(&App::new(ctx.clone(), Box::new(Wizard::new(&ctx))), 80, 24);
     assert!(screen.contains("Шаг 1"), "{screen}");
-    wizard.applicant_mut().field_mut("email").set_value("aigerim@example.kz");
-    wizard.applicant_mut().field_mut("phone").set_value("+7 701 234 56 78");
+    wizard
+        .applicant_mut()
+        .field_mut("email")
+        .set_value("aigerim@example.kz");
+    wizard
+        .applicant_mut()
+        .field_mut("phone")
+        .set_value("+7 701 234 56 78");
     press(&mut wizard, &ctx, KeyCode::F(10));
     assert_eq!(wizard.step(), 2);
     // Step 2: a child IIN with a wrong check digit is refused as typed.
@@ -432,13 +481,21 @@ fn success_shows_the_queue_number_and_downloads_the_notice() {
     assert_eq!(success.queue_number(), 18355);
     let effects = press(&mut success, &ctx, KeyCode::F(5));
     match effects.as_slice() {
-        [Effect::Call(Call::Download { document_id, path, .. })] => {
+        [
+            Effect::Call(Call::Download {
+                document_id, path, ..
+            }),
+        ] => {
             assert_eq!(document_id, "doc-1");
             assert_eq!(path, &ctx.downloads.join("registration.pdf"));
         }
         other => panic!("{other:?}"),
     }
-    let screen = draw(&app_with(Lang::Ru, Box::new(Success::new(result(), &ctx))), 80, 24);
+    let screen = draw(
+        &app_with(Lang::Ru, Box::new(Success::new(result(), &ctx))),
+        80,
+        24,
+    );
     assert!(screen.contains("ПОД НОМЕРОМ 18355"), "{screen}");
 }
 
@@ -472,12 +529,18 @@ fn signing_window_returns_the_answer_to_the_screen_below() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::RememberKeystore(Purpose::Sign, _), Effect::Call(Call::SignAndSend { .. })]
+            [
+                Effect::RememberKeystore(Purpose::Sign, _),
+                Effect::Call(Call::SignAndSend { .. })
+            ]
         ),
         "{effects:?}"
     );
     let effects = window.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
-    assert!(matches!(effects.as_slice(), [Effect::Return(Reply::Sent(Ok(_)))]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Return(Reply::Sent(Ok(_)))]
+    ));
     // The wizard turns the returned answer into the success dialog.
     let mut wizard = Wizard::new(&ctx);
     let effects = wizard.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);

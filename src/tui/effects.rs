@@ -75,11 +75,19 @@ pub enum Call {
     Profile,
     RegistryPerson(Iin),
     /// Open a PKCS#12 file (on a blocking thread: the key derivation takes a while).
-    OpenKeystore { path: PathBuf, password: Secret },
+    OpenKeystore {
+        path: PathBuf,
+        password: Secret,
+    },
     /// Fetch a login challenge and sign it with the AUTH key.
-    SignLogin { keystore: Arc<Keystore>, alias: String },
+    SignLogin {
+        keystore: Arc<Keystore>,
+        alias: String,
+    },
     /// Send the signed login; on success the session token is kept for every later call.
-    Login { signed_xml: String },
+    Login {
+        signed_xml: String,
+    },
     Logout,
     SaveContacts(Contacts),
     UploadAttachment(PathBuf),
@@ -173,12 +181,18 @@ impl CallError {
             CallError::Keystore(e) => e.translated(),
             CallError::Sign(e) => e.translated(),
             CallError::NoKey(alias) => t!("tui.error.no_key", alias = alias).into_owned(),
-            CallError::Read { path, source } => {
-                t!("tui.error.read_file", path = path.display(), reason = source).into_owned()
-            }
-            CallError::Write { path, source } => {
-                t!("tui.error.write_file", path = path.display(), reason = source).into_owned()
-            }
+            CallError::Read { path, source } => t!(
+                "tui.error.read_file",
+                path = path.display(),
+                reason = source
+            )
+            .into_owned(),
+            CallError::Write { path, source } => t!(
+                "tui.error.write_file",
+                path = path.display(),
+                reason = source
+            )
+            .into_owned(),
         }
     }
 }
@@ -198,7 +212,10 @@ impl Runner {
 
     /// A copy of the client with the current session token (a cheap clone).
     fn client(&self) -> Client {
-        self.client.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Runs one request to completion.
@@ -267,7 +284,11 @@ impl Runner {
         }
     }
 
-    async fn sign_login(&self, keystore: Arc<Keystore>, alias: &str) -> Result<SignedLogin, CallError> {
+    async fn sign_login(
+        &self,
+        keystore: Arc<Keystore>,
+        alias: &str,
+    ) -> Result<SignedLogin, CallError> {
         let challenge = self.client().challenge().await?;
         let alias = alias.to_owned();
         tokio::task::spawn_blocking(move || {
@@ -289,10 +310,12 @@ impl Runner {
     }
 
     async fn upload(&self, path: &std::path::Path) -> Result<AttachmentUploaded, CallError> {
-        let bytes = tokio::fs::read(path).await.map_err(|source| CallError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|source| CallError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -41,8 +41,8 @@ pub mod widgets;
 
 use rust_i18n::t;
 
-use crate::i18n::Lang;
 use crate::client::{Client, ClientError};
+use crate::i18n::Lang;
 use crate::tui::app::App;
 use crate::tui::config::{Config, ConfigError, Dirs};
 use crate::tui::effects::Runner;

@@ -102,7 +102,9 @@ impl std::fmt::Debug for Effect {
             Effect::SignedIn(s) => write!(f, "SignedIn({})", s.full_name),
             Effect::SignedOut => f.write_str("SignedOut"),
             Effect::Region(r) => write!(f, "Region({})", r.settlement_code),
-            Effect::RememberKeystore(p, path) => write!(f, "RememberKeystore({p:?}, {})", path.display()),
+            Effect::RememberKeystore(p, path) => {
+                write!(f, "RememberKeystore({p:?}, {})", path.display())
+            }
             Effect::Quit => f.write_str("Quit"),
         }
     }
