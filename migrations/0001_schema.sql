@@ -2,73 +2,9 @@
 -- Times are INTEGER microseconds since the Unix epoch, UTC: they sort, compare and bucket exactly.
 -- Codes (statuses, classes, roles, causes) are the domain's stable serde codes, stored as text.
 
--- Catalogue: seeded from server::catalogue.
-CREATE TABLE regions (
-    code     TEXT PRIMARY KEY,
-    name_kk  TEXT NOT NULL,
-    name_ru  TEXT NOT NULL,
-    name_en  TEXT NOT NULL
-);
-
-CREATE TABLE districts (
-    code        TEXT PRIMARY KEY,
-    region_code TEXT NOT NULL REFERENCES regions(code),
-    name_kk     TEXT NOT NULL,
-    name_ru     TEXT NOT NULL,
-    name_en     TEXT NOT NULL
-);
-
-CREATE TABLE settlements (
-    code          TEXT PRIMARY KEY,
-    district_code TEXT NOT NULL REFERENCES districts(code),
-    name_kk       TEXT NOT NULL,
-    name_ru       TEXT NOT NULL,
-    name_en       TEXT NOT NULL
-);
-
-CREATE TABLE kindergartens (
-    code            TEXT PRIMARY KEY,
-    region_code     TEXT NOT NULL REFERENCES regions(code),
-    settlement_code TEXT REFERENCES settlements(code),
-    name_kk         TEXT NOT NULL,
-    name_ru         TEXT NOT NULL,
-    address         TEXT NOT NULL
-);
-CREATE INDEX kindergartens_by_region ON kindergartens(region_code);
-
-CREATE TABLE kindergarten_groups (
-    id                INTEGER PRIMARY KEY,
-    kindergarten_code TEXT NOT NULL REFERENCES kindergartens(code),
-    name              TEXT NOT NULL,
-    age_years         INTEGER NOT NULL,
-    capacity          INTEGER NOT NULL,
-    UNIQUE (kindergarten_code, name)
-);
-
-CREATE TABLE benefit_categories (
-    code    TEXT PRIMARY KEY,
-    class   TEXT NOT NULL,
-    name_kk TEXT NOT NULL,
-    name_ru TEXT NOT NULL,
-    name_en TEXT NOT NULL
-);
-
--- Population registry (the bundled stand-in for ГБД ФЛ) and kinship.
-CREATE TABLE persons (
-    iin        TEXT PRIMARY KEY,
-    surname    TEXT NOT NULL,
-    given_name TEXT NOT NULL,
-    patronymic TEXT,
-    birth_date TEXT NOT NULL,
-    sex        TEXT NOT NULL
-);
-
-CREATE TABLE kinship (
-    parent_iin TEXT NOT NULL REFERENCES persons(iin),
-    child_iin  TEXT NOT NULL REFERENCES persons(iin),
-    PRIMARY KEY (parent_iin, child_iin)
-) WITHOUT ROWID;
-CREATE INDEX kinship_by_child ON kinship(child_iin);
+-- The catalogue (regions, kindergartens, groups), the benefit categories, the population registry
+-- and the role assignments live in data files and the server configuration, loaded in memory;
+-- rows here refer to them by their stable codes.
 
 -- People who logged in, their contacts and language.
 CREATE TABLE users (
@@ -82,14 +18,6 @@ CREATE TABLE users (
     created_us  INTEGER NOT NULL,
     updated_us  INTEGER NOT NULL
 );
-
--- Role assignments copied from the server configuration at start ('' = no region).
-CREATE TABLE role_assignments (
-    subject     TEXT NOT NULL,
-    role        TEXT NOT NULL,
-    region_code TEXT NOT NULL,
-    PRIMARY KEY (subject, role, region_code)
-) WITHOUT ROWID;
 
 -- Sessions: only the SHA-256 of the opaque token is kept, so a copy of the database logs no one in.
 CREATE TABLE sessions (
@@ -108,8 +36,7 @@ CREATE TABLE login_nonces (
     used_us    INTEGER
 );
 
--- One queue per region and birth year. Region codes are checked against the catalogue by the
--- handlers; the queue does not depend on the catalogue tables being seeded.
+-- One queue per region and birth year (region codes of the catalogue).
 CREATE TABLE cohorts (
     id          INTEGER PRIMARY KEY,
     region_code TEXT NOT NULL,
@@ -295,16 +222,19 @@ CREATE TABLE bindings (
 ) WITHOUT ROWID;
 CREATE INDEX bindings_by_child ON bindings(child_iin);
 
--- Free places published by officers; offers and directions live in the applications' states.
+-- Free places published by officers in a kindergarten group (catalogue codes); offers and
+-- directions live in the applications' states and take or give back one place each.
 CREATE TABLE free_places (
-    id           INTEGER PRIMARY KEY,
-    group_id     INTEGER NOT NULL REFERENCES kindergarten_groups(id),
-    places       INTEGER NOT NULL,
-    remaining    INTEGER NOT NULL,
-    published_us INTEGER NOT NULL,
-    officer_iin  TEXT NOT NULL
+    id                INTEGER PRIMARY KEY,
+    region_code       TEXT NOT NULL,
+    kindergarten_code TEXT NOT NULL,
+    group_code        TEXT NOT NULL,
+    places            INTEGER NOT NULL,
+    remaining         INTEGER NOT NULL,
+    published_us      INTEGER NOT NULL,
+    officer_iin       TEXT NOT NULL
 );
-CREATE INDEX free_places_open ON free_places(group_id) WHERE remaining > 0;
+CREATE INDEX free_places_open ON free_places(region_code) WHERE remaining > 0;
 
 -- Bulk seeding runs once per batch name («once»): a restart with --demo does not seed twice.
 CREATE TABLE seed_batches (

@@ -789,3 +789,111 @@ async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
         );
     }
 }
+
+#[tokio::test]
+async fn offers_take_published_places_and_give_them_back() {
+    use kezek::server::store::PlaceChange;
+    let (_dir, store) = temp_store().await;
+    let officer = valid_iin("8001014000");
+    let place = store
+        .publish_free_places("almaty", "kg-1", "kg-1/middle", 1, &officer, at(0))
+        .await
+        .unwrap();
+    let first = store
+        .submit(new_application(1, at(1), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    let second = store
+        .submit(new_application(2, at(2), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    let offer = |stored| {
+        let mut change = record(stored, EventKind::OfferMade, at(10), |s| {
+            s.status = Status::Offered
+        });
+        change.place = Some(PlaceChange::Take(place.id));
+        change
+    };
+    store
+        .record_transition(offer(&first), no_effects())
+        .await
+        .unwrap();
+    assert!(store.open_free_places("almaty").await.unwrap().is_empty());
+    let refused = store.record_transition(offer(&second), no_effects()).await;
+    assert!(
+        matches!(refused, Err(StoreError::NoFreePlace)),
+        "{refused:?}"
+    );
+    // Nothing of the refused offer was kept: the second child is still first in line after the
+    // first one left the queue.
+    assert_eq!(
+        store.position(second.state.number).await.unwrap().general,
+        1
+    );
+    let offered = store.application(first.state.number).await.unwrap();
+    let mut decline = record(&offered, EventKind::OfferDeclined, at(20), |s| {
+        s.status = Status::InQueue
+    });
+    decline.place = Some(PlaceChange::Release(place.id));
+    store
+        .record_transition(decline, no_effects())
+        .await
+        .unwrap();
+    let open = store.open_free_places("almaty").await.unwrap();
+    assert_eq!((open.len(), open[0].remaining), (1, 1));
+}
+
+#[tokio::test]
+async fn nonces_are_single_use_and_sessions_expire() {
+    use kezek::server::store::Session;
+    let (_dir, store) = temp_store().await;
+    store.issue_nonce("n-1", at(0), at(5)).await.unwrap();
+    assert!(store.take_nonce("n-1", at(1)).await.unwrap());
+    assert!(!store.take_nonce("n-1", at(2)).await.unwrap(), "used twice");
+    store.issue_nonce("n-2", at(0), at(5)).await.unwrap();
+    assert!(!store.take_nonce("n-2", at(6)).await.unwrap(), "expired");
+    assert!(!store.take_nonce("unknown", at(1)).await.unwrap());
+    let session = Session {
+        token_hash: [3; 32],
+        user_iin: parent_iin(),
+        payload: serde_json::json!({"role": "applicant"}),
+        created_at: at(0),
+        expires_at: at(60),
+    };
+    store.create_session(&session).await.unwrap();
+    assert_eq!(
+        store.session(&[3; 32], at(30)).await.unwrap(),
+        Some(session)
+    );
+    assert_eq!(store.session(&[3; 32], at(61)).await.unwrap(), None);
+    store.end_session(&[3; 32]).await.unwrap();
+    assert_eq!(store.session(&[3; 32], at(30)).await.unwrap(), None);
+    let user = store
+        .record_login(
+            &parent_iin(),
+            "Сериков Нурлан",
+            kezek::i18n::Lang::Kk,
+            at(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.contacts.email, None);
+    let mut contacts = user.contacts.clone();
+    contacts.email = Some("nurlan@example.kz".into());
+    store
+        .update_contacts(&parent_iin(), &contacts, at(1))
+        .await
+        .unwrap();
+    let again = store
+        .record_login(
+            &parent_iin(),
+            "Сериков Нурлан",
+            kezek::i18n::Lang::Ru,
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.contacts, contacts, "a new login keeps the contacts");
+}

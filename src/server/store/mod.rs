@@ -358,6 +358,20 @@ pub struct JournalPage {
     pub total: u64,
 }
 
+/// Free places an officer published in a kindergarten group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreePlaces {
+    pub id: i64,
+    pub region: String,
+    pub kindergarten: String,
+    pub group: String,
+    pub places: u32,
+    /// Not yet taken by an offer or a direction.
+    pub remaining: u32,
+    pub published_at: DateTime<Utc>,
+    pub officer_iin: Iin,
+}
+
 /// How many applications of a cohort and class are in the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueSize {
@@ -487,4 +501,19 @@ pub trait Store: Send + Sync {
 
     /// The queue sizes of a region by birth year and class.
     async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>>;
+
+    /// Publishes `places` free places of a kindergarten group (catalogue codes); returns the id
+    /// offers take them by ([`PlaceChange`]).
+    async fn publish_free_places(
+        &self,
+        region: &str,
+        kindergarten: &str,
+        group: &str,
+        places: u32,
+        officer: &Iin,
+        now: DateTime<Utc>,
+    ) -> StoreResult<FreePlaces>;
+
+    /// The region's published places that are not all taken, oldest first.
+    async fn open_free_places(&self, region: &str) -> StoreResult<Vec<FreePlaces>>;
 }

@@ -23,10 +23,10 @@ use super::chain::{ChainVerifier, ChainedEvent, GENESIS};
 use super::queue_tree::{self, SCOPE_ALL};
 use super::{
     AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentInfo,
-    HistoryEntry, JournalColumn, JournalFilter, JournalPage, JournalScope, NewApplication,
-    NewEvent, PlaceChange, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre,
-    Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord,
-    User,
+    FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage, JournalScope,
+    NewApplication, NewEvent, PlaceChange, PositionHistoryEntry, QueueSize, Recorded, RequestKey,
+    ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication,
+    TransitionRecord, User,
 };
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
@@ -1565,6 +1565,68 @@ impl Store for SqliteStore {
                         .find(|c| class_scope(*c) == scope)
                         .ok_or_else(|| StoreError::Corrupt(format!("queue class {scope}")))?,
                     queued: queued as u64,
+                })
+            })
+            .collect()
+    }
+
+    async fn publish_free_places(
+        &self,
+        region: &str,
+        kindergarten: &str,
+        group: &str,
+        places: u32,
+        officer: &Iin,
+        now: DateTime<Utc>,
+    ) -> StoreResult<FreePlaces> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO free_places (region_code, kindergarten_code, group_code, places, \
+                 remaining, published_us, officer_iin) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) \
+             RETURNING id",
+        )
+        .bind(region)
+        .bind(kindergarten)
+        .bind(group)
+        .bind(i64::from(places))
+        .bind(micros(now))
+        .bind(officer.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(FreePlaces {
+            id,
+            region: region.to_owned(),
+            kindergarten: kindergarten.to_owned(),
+            group: group.to_owned(),
+            places,
+            remaining: places,
+            published_at: now,
+            officer_iin: *officer,
+        })
+    }
+
+    async fn open_free_places(&self, region: &str) -> StoreResult<Vec<FreePlaces>> {
+        let mut conn = self.readers.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT id, region_code, kindergarten_code, group_code, places, remaining, \
+                 published_us, officer_iin FROM free_places \
+             WHERE region_code = ? AND remaining > 0 ORDER BY published_us, id",
+        )
+        .bind(region)
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(FreePlaces {
+                    id: row.get("id"),
+                    region: row.get("region_code"),
+                    kindergarten: row.get("kindergarten_code"),
+                    group: row.get("group_code"),
+                    places: row.get::<i64, _>("places") as u32,
+                    remaining: row.get::<i64, _>("remaining") as u32,
+                    published_at: time(row.get("published_us"))?,
+                    officer_iin: parse_iin(row.get::<&str, _>("officer_iin"))?,
                 })
             })
             .collect()

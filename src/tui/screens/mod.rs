@@ -2,7 +2,13 @@
 //! menu item, so the main menu and the screens stay decoupled.
 
 pub mod description;
+pub mod first_login;
+pub mod login;
 pub mod main_menu;
+pub mod region;
+pub mod signing;
+pub mod success;
+pub mod wizard;
 
 use crate::tui::screen::{Ctx, Screen};
 
@@ -22,11 +28,11 @@ pub enum Destination {
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
 /// (the menu shows such items as unavailable rather than failing).
-pub fn open(destination: Destination, _ctx: &Ctx) -> Option<Box<dyn Screen>> {
+pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
     match destination {
         Destination::Apply => Some(Box::new(description::Description::new())),
-        Destination::Wizard
-        | Destination::Journal
+        Destination::Wizard => Some(Box::new(wizard::Wizard::new(ctx))),
+        Destination::Journal
         | Destination::QueueSearch
         | Destination::Statistics
         | Destination::Profile => None,
@@ -38,7 +44,7 @@ pub fn available(destination: Destination) -> bool {
     open(destination, &Ctx::for_tests(crate::i18n::Lang::Ru)).is_some()
 }
 
-/// The first screen of a session (and after «Выйти»).
+/// The first screen of a session (and after «Выйти»): the settlement choice.
 pub fn start(_ctx: &Ctx) -> Box<dyn Screen> {
-    Box::new(main_menu::MainMenu::new())
+    Box::new(region::RegionScreen::new())
 }
