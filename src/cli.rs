@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 
 mod keystore;
 mod loadgen;
+mod log;
 mod password;
 mod serve;
 mod xml;
@@ -42,6 +43,22 @@ pub enum Command {
     Serve(ServeArgs),
     /// Load the backend with signed submissions from many clients and report the rate.
     Loadgen(LoadgenArgs),
+    /// History (event log) tools.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the SHA-256 chain of every region's history; exit 1 at the first bad event.
+    Verify(LogVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    /// The database (sqlite://path or a path).
+    #[arg(long, value_name = "URL")]
+    pub db: String,
 }
 
 #[derive(Debug, Args)]
@@ -256,5 +273,12 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Serve(args)) => serve::serve(args),
         Some(Command::Loadgen(args)) => loadgen::loadgen(cli.server, args),
         None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
+        Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
+        None => crate::tui::run(crate::tui::Options {
+            server: cli.server,
+            lang: cli.lang,
+        })
+        .map(|()| Exit::Success)
+        .map_err(|e| Failure::bad_input(e.message())),
     }
 }

@@ -143,7 +143,12 @@ impl Config {
             reason: e.to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for file in config.trust.roots.iter_mut().chain(config.trust.crls.iter_mut()) {
+        for file in config
+            .trust
+            .roots
+            .iter_mut()
+            .chain(config.trust.crls.iter_mut())
+        {
             if file.is_relative() {
                 *file = base.join(&*file);
             }
@@ -154,7 +159,8 @@ impl Config {
 
     fn check(&self) -> Result<(), ConfigError> {
         let bad = self.roles.iter().any(|r| {
-            (r.iin.is_none() && r.bin.is_none()) || (r.role == RoleKind::Officer && r.region.is_none())
+            (r.iin.is_none() && r.bin.is_none())
+                || (r.role == RoleKind::Officer && r.region.is_none())
         });
         if bad { Err(ConfigError::Role) } else { Ok(()) }
     }
@@ -251,7 +257,8 @@ mod tests {
 
     #[test]
     fn an_officer_without_region_is_refused() {
-        let config: Config = toml::from_str("[[roles]]\niin = \"850211417430\"\nrole = \"officer\"").unwrap();
+        let config: Config =
+            toml::from_str("[[roles]]\niin = \"850211417430\"\nrole = \"officer\"").unwrap();
         assert!(matches!(config.check(), Err(ConfigError::Role)));
     }
 }
