@@ -272,7 +272,6 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
         Some(Command::Serve(args)) => serve::serve(args),
         Some(Command::Loadgen(args)) => loadgen::loadgen(cli.server, args),
-        None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
         Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
         None => crate::tui::run(crate::tui::Options {
             server: cli.server,
