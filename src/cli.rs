@@ -93,7 +93,6 @@ pub struct LoadgenArgs {
     pub duration: u64,
 }
 
-
 #[derive(Debug, Subcommand)]
 pub enum KeystoreCommand {
     /// Show the keys of a PKCS#12 file as the key window does.

@@ -20,14 +20,24 @@ const APPLICANT: &str = "920721328903";
 
 fn start(db: &str, config: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kezek"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", db, "--config", config])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db,
+            "--config",
+            config,
+        ])
         .env("KEZEK_LANG", "en")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("kezek serve starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -114,7 +124,10 @@ async fn acknowledged_applications_survive_sigkill() {
                 attachments: Vec::new(),
             };
             let id = s.envelope.request_id.clone();
-            (id, sign(&sign_key, &Document::Application(Box::new(s)).to_xml()))
+            (
+                id,
+                sign(&sign_key, &Document::Application(Box::new(s)).to_xml()),
+            )
         })
         .collect();
     let mut acknowledged = Vec::new();
@@ -148,7 +161,10 @@ async fn acknowledged_applications_survive_sigkill() {
     }
     // A retry of an acknowledged submission gets the same number back after the restart.
     let (id, xml) = &documents[0];
-    assert_eq!(client.submit_application(id, xml).await.unwrap().number, acknowledged[0]);
+    assert_eq!(
+        client.submit_application(id, xml).await.unwrap().number,
+        acknowledged[0]
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }

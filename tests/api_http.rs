@@ -11,8 +11,8 @@ use kezek::api::problem::ProblemCode;
 use kezek::api::profile::Contacts;
 use kezek::client::demo::{self, DemoKeystore};
 use kezek::client::{Client, ClientError};
-use kezek::domain::wizard::Draft;
 use kezek::domain::Iin;
+use kezek::domain::wizard::Draft;
 use kezek::i18n::Lang;
 use kezek::pki::keystore::Keystore;
 use kezek::pki::xmldsig;
@@ -52,7 +52,9 @@ impl World {
         let entry = self
             .index
             .iter()
-            .find(|k| k.iin == iin && k.usage == usage && k.status == status && k.format == "openssl3")
+            .find(|k| {
+                k.iin == iin && k.usage == usage && k.status == status && k.format == "openssl3"
+            })
             .unwrap_or_else(|| panic!("no {usage} {status} keystore of {iin} in the index"));
         Keystore::open_file(&entry.path(), &entry.password).unwrap()
     }
@@ -81,7 +83,9 @@ impl World {
     }
 
     async fn login(&self, iin: &str) -> Client {
-        self.login_with(&self.keystore(iin, "AUTH", "valid")).await.unwrap()
+        self.login_with(&self.keystore(iin, "AUTH", "valid"))
+            .await
+            .unwrap()
     }
 }
 
@@ -142,12 +146,13 @@ async fn health_openapi_and_catalogue() {
     let w = world().await;
     let client = w.client();
     client.healthz().await.unwrap();
-    let openapi: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", w.server.url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let openapi: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/openapi.json", w.server.url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     let paths = openapi["paths"].as_object().unwrap();
     for path in [
         "/api/v1/regions",
@@ -157,7 +162,10 @@ async fn health_openapi_and_catalogue() {
         "/api/v1/public/queue",
         "/api/v1/officer/applications/{number}/actions/{action}",
     ] {
-        assert!(paths.contains_key(path), "{path} missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
     }
     let regions = client.regions().await.unwrap();
     assert!(regions.iter().any(|r| r.code == "astana"));
@@ -180,26 +188,42 @@ async fn login_and_every_refusal_of_it() {
     assert_eq!(login.user.iin.to_string(), AIGERIM);
     assert!(login.contacts_missing);
     // The same nonce twice.
-    assert_eq!(code(w.client().login(&signed).await), ProblemCode::NonceReused);
+    assert_eq!(
+        code(w.client().login(&signed).await),
+        ProblemCode::NonceReused
+    );
     // A SIGN key cannot log in.
     let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
     let challenge = client.challenge().await.unwrap();
-    assert_eq!(code(w.client().login(&sign(&sign_key, &challenge.xml)).await), ProblemCode::WrongKeyUsage);
+    assert_eq!(
+        code(w.client().login(&sign(&sign_key, &challenge.xml)).await),
+        ProblemCode::WrongKeyUsage
+    );
     for (status, expected) in [
         ("expired", ProblemCode::CertificateExpired),
         ("forged", ProblemCode::CertificateUntrusted),
     ] {
         let key = w.keystore(AIGERIM, "AUTH", status);
         let challenge = client.challenge().await.unwrap();
-        assert_eq!(code(w.client().login(&sign(&key, &challenge.xml)).await), expected, "{status}");
+        assert_eq!(
+            code(w.client().login(&sign(&key, &challenge.xml)).await),
+            expected,
+            "{status}"
+        );
     }
     let revoked = w.keystore("951203463088", "AUTH", "revoked");
     let challenge = client.challenge().await.unwrap();
-    assert_eq!(code(w.client().login(&sign(&revoked, &challenge.xml)).await), ProblemCode::CertificateRevoked);
+    assert_eq!(
+        code(w.client().login(&sign(&revoked, &challenge.xml)).await),
+        ProblemCode::CertificateRevoked
+    );
     // An altered document.
     let challenge = client.challenge().await.unwrap();
     let signed = sign(&auth, &challenge.xml).replace(&challenge.nonce, "x");
-    assert_eq!(code(w.client().login(&signed).await), ProblemCode::SignatureInvalid);
+    assert_eq!(
+        code(w.client().login(&signed).await),
+        ProblemCode::SignatureInvalid
+    );
     // Logout ends the session.
     client.profile().await.unwrap();
     client.logout().await.unwrap();
@@ -224,52 +248,92 @@ async fn submission_idempotency_and_signature_refusals() {
     let mut other = application(AIGERIM, &child_iin(2));
     other.envelope.request_id = id.clone();
     let other_xml = sign(&sign_key, &xml_of(&other));
-    assert_eq!(code(client.submit_application(id, &other_xml).await), ProblemCode::IdempotencyConflict);
+    assert_eq!(
+        code(client.submit_application(id, &other_xml).await),
+        ProblemCode::IdempotencyConflict
+    );
     // The same child again under a new request.
     let twice = application(AIGERIM, &child_iin(1));
     let twice_xml = sign(&sign_key, &xml_of(&twice));
     assert_eq!(
-        code(client.submit_application(&twice.envelope.request_id, &twice_xml).await),
+        code(
+            client
+                .submit_application(&twice.envelope.request_id, &twice_xml)
+                .await
+        ),
         ProblemCode::ChildAlreadyQueued
     );
     // An AUTH key signing a change.
     let auth = w.keystore(AIGERIM, "AUTH", "valid");
     let doc = application(AIGERIM, &child_iin(3));
     assert_eq!(
-        code(client.submit_application(&doc.envelope.request_id, &sign(&auth, &xml_of(&doc))).await),
+        code(
+            client
+                .submit_application(&doc.envelope.request_id, &sign(&auth, &xml_of(&doc)))
+                .await
+        ),
         ProblemCode::WrongKeyUsage
     );
     // Someone else's key.
     let nurlan = w.keystore(NURLAN, "SIGN", "valid");
     let doc = application(AIGERIM, &child_iin(4));
     assert_eq!(
-        code(client.submit_application(&doc.envelope.request_id, &sign(&nurlan, &xml_of(&doc))).await),
+        code(
+            client
+                .submit_application(&doc.envelope.request_id, &sign(&nurlan, &xml_of(&doc)))
+                .await
+        ),
         ProblemCode::SignerMismatch
     );
     // Signed too long ago.
     let mut stale = application(AIGERIM, &child_iin(5));
     stale.envelope.signed_at = Utc::now() - Duration::minutes(11);
     assert_eq!(
-        code(client.submit_application(&stale.envelope.request_id, &sign(&sign_key, &xml_of(&stale))).await),
+        code(
+            client
+                .submit_application(
+                    &stale.envelope.request_id,
+                    &sign(&sign_key, &xml_of(&stale))
+                )
+                .await
+        ),
         ProblemCode::StaleDocument
     );
     // No Idempotency-Key matching the document.
     let doc = application(AIGERIM, &child_iin(6));
     assert_eq!(
-        code(client.submit_application("another-id", &sign(&sign_key, &xml_of(&doc))).await),
+        code(
+            client
+                .submit_application("another-id", &sign(&sign_key, &xml_of(&doc)))
+                .await
+        ),
         ProblemCode::MissingIdempotencyKey
     );
     // Expired and revoked SIGN keys.
     let expired = w.keystore(AIGERIM, "SIGN", "expired");
     let doc = application(AIGERIM, &child_iin(7));
     assert_eq!(
-        code(client.submit_application(&doc.envelope.request_id, &sign(&expired, &xml_of(&doc))).await),
+        code(
+            client
+                .submit_application(&doc.envelope.request_id, &sign(&expired, &xml_of(&doc)))
+                .await
+        ),
         ProblemCode::CertificateExpired
     );
     // A DOCTYPE.
     let doc = application(AIGERIM, &child_iin(8));
-    let with_dtd = format!("<!DOCTYPE application []>{}", sign(&sign_key, &xml_of(&doc)));
-    assert_eq!(code(client.submit_application(&doc.envelope.request_id, &with_dtd).await), ProblemCode::DtdRefused);
+    let with_dtd = format!(
+        "<!DOCTYPE application []>{}",
+        sign(&sign_key, &xml_of(&doc))
+    );
+    assert_eq!(
+        code(
+            client
+                .submit_application(&doc.envelope.request_id, &with_dtd)
+                .await
+        ),
+        ProblemCode::DtdRefused
+    );
     // The journal has exactly the one application.
     let page = client.journal(&Default::default()).await.unwrap();
     assert_eq!(page.total, 1);
@@ -284,22 +348,37 @@ async fn actions_history_and_access() {
     let child = "220315612150"; // Аружан, the demo daughter of Айгерим and Нурлан
     let submission = application(AIGERIM, child);
     let result = aigerim
-        .submit_application(&submission.envelope.request_id, &sign(&sign_key, &xml_of(&submission)))
+        .submit_application(
+            &submission.envelope.request_id,
+            &sign(&sign_key, &xml_of(&submission)),
+        )
         .await
         .unwrap();
     let number = result.number;
     let detail = aigerim.application(&number).await.unwrap();
-    assert!(detail.allowed_actions.iter().any(|a| a.code() == "confirm-interest"));
+    assert!(
+        detail
+            .allowed_actions
+            .iter()
+            .any(|a| a.code() == "confirm-interest")
+    );
     // Confirm interest, signed.
     let action = Document::Action(ActionDocument {
         envelope: Envelope::now(),
         number,
         action: ActionRequest::ConfirmInterest,
     });
-    let Document::Action(ref doc) = action else { unreachable!() };
+    let Document::Action(ref doc) = action else {
+        unreachable!()
+    };
     let id = doc.envelope.request_id.clone();
     aigerim
-        .act(&number, "confirm-interest", &id, &sign(&sign_key, &action.to_xml()))
+        .act(
+            &number,
+            "confirm-interest",
+            &id,
+            &sign(&sign_key, &action.to_xml()),
+        )
         .await
         .unwrap();
     let history = aigerim.history(&number).await.unwrap();
@@ -307,20 +386,35 @@ async fn actions_history_and_access() {
     assert!(history.iter().all(|h| h.signed_document_sha256.is_some()));
     // An unrelated applicant sees nothing; the other parent sees it once bound.
     let dauren = w.login(DAUREN).await;
-    assert_eq!(code(dauren.application(&number).await), ProblemCode::ApplicationNotFound);
+    assert_eq!(
+        code(dauren.application(&number).await),
+        ProblemCode::ApplicationNotFound
+    );
     let nurlan = w.login(NURLAN).await;
-    assert_eq!(code(nurlan.application(&number).await), ProblemCode::ApplicationNotFound);
+    assert_eq!(
+        code(nurlan.application(&number).await),
+        ProblemCode::ApplicationNotFound
+    );
     nurlan.bind_child(Iin::parse(child).unwrap()).await.unwrap();
     nurlan.application(&number).await.unwrap();
     assert_eq!(nurlan.journal(&Default::default()).await.unwrap().total, 1);
-    assert_eq!(code(dauren.bind_child(Iin::parse(child).unwrap()).await), ProblemCode::KinshipNotConfirmed);
+    assert_eq!(
+        code(dauren.bind_child(Iin::parse(child).unwrap()).await),
+        ProblemCode::KinshipNotConfirmed
+    );
     // The officer of the region sees it; anonymous callers do not.
     let officer = w.login(OFFICER).await;
     officer.application(&number).await.unwrap();
-    assert_eq!(code(w.client().application(&number).await), ProblemCode::LoginRequired);
+    assert_eq!(
+        code(w.client().application(&number).await),
+        ProblemCode::LoginRequired
+    );
     // The operator sees it only while serving a citizen of it.
     let mut operator = w.login(OPERATOR).await;
-    assert_eq!(code(operator.application(&number).await), ProblemCode::ApplicationNotFound);
+    assert_eq!(
+        code(operator.application(&number).await),
+        ProblemCode::ApplicationNotFound
+    );
     operator.set_citizen(Some(Iin::parse(AIGERIM).unwrap()));
     operator.application(&number).await.unwrap();
     // Public search masks names.
@@ -353,9 +447,21 @@ async fn bad_input_is_problem_json_and_nothing_is_stored() {
     };
     let cases: Vec<(Vec<u8>, &str, &str)> = vec![
         (b"{not json".to_vec(), "application/json", "malformed_json"),
-        (b"{\"signed_xml\": \"<a\"}".to_vec(), "application/json", "malformed_xml"),
-        (b"{\"signed_xml\": \"<x/>\"}".to_vec(), "text/plain", "unsupported_media_type"),
-        (vec![b' '; 2 * 1024 * 1024], "application/json", "payload_too_large"),
+        (
+            b"{\"signed_xml\": \"<a\"}".to_vec(),
+            "application/json",
+            "malformed_xml",
+        ),
+        (
+            b"{\"signed_xml\": \"<x/>\"}".to_vec(),
+            "text/plain",
+            "unsupported_media_type",
+        ),
+        (
+            vec![b' '; 2 * 1024 * 1024],
+            "application/json",
+            "payload_too_large",
+        ),
     ];
     for (body, content_type, expected) in cases {
         let response = send(body, content_type).await.unwrap();
@@ -378,7 +484,9 @@ async fn bad_input_is_problem_json_and_nothing_is_stored() {
     assert_eq!(problem["code"], "invalid_iin");
     // A PNG renamed .pdf is a PNG: refused as a scan type only when it is not PDF/JPEG/PNG, so a
     // text file named .pdf is refused, and the PNG is stored as image/png.
-    let refused = client.upload_attachment("scan.pdf", b"hello, not a pdf".to_vec()).await;
+    let refused = client
+        .upload_attachment("scan.pdf", b"hello, not a pdf".to_vec())
+        .await;
     assert_eq!(code(refused), ProblemCode::AttachmentType);
     let png = client
         .upload_attachment("scan.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec())
@@ -386,7 +494,10 @@ async fn bad_input_is_problem_json_and_nothing_is_stored() {
         .unwrap();
     assert_eq!(png.content_type, "image/png");
     assert_eq!(client.journal(&Default::default()).await.unwrap().total, 0);
-    assert_eq!(code(w.client().public_queue(&Default::default()).await), ProblemCode::InvalidInput);
+    assert_eq!(
+        code(w.client().public_queue(&Default::default()).await),
+        ProblemCode::InvalidInput
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

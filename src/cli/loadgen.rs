@@ -15,9 +15,9 @@ use crate::api::documents::{Document, Envelope, Submission};
 use crate::api::profile::Contacts;
 use crate::client::demo::{self, DemoKeystore};
 use crate::client::{Client, ClientError};
+use crate::domain::Iin;
 use crate::domain::iin::check_digit;
 use crate::domain::wizard::Draft;
-use crate::domain::Iin;
 use crate::i18n::Lang;
 use crate::pki::keystore::Keystore;
 use crate::pki::xmldsig;
@@ -40,10 +40,17 @@ fn open(entry: &DemoKeystore) -> Result<Keystore, Failure> {
 fn people(index: &[DemoKeystore]) -> Result<Vec<Person>, Failure> {
     let mut people = Vec::new();
     for auth in index.iter().filter(|k| {
-        k.usage == "AUTH" && k.status == "valid" && k.format == "openssl3" && matches!(k.role.as_str(), "parent" | "applicant")
+        k.usage == "AUTH"
+            && k.status == "valid"
+            && k.format == "openssl3"
+            && matches!(k.role.as_str(), "parent" | "applicant")
     }) {
-        let Some(sign) = demo::find(index, &auth.iin, "SIGN", "valid") else { continue };
-        let Ok(iin) = Iin::parse(&auth.iin) else { continue };
+        let Some(sign) = demo::find(index, &auth.iin, "SIGN", "valid") else {
+            continue;
+        };
+        let Ok(iin) = Iin::parse(&auth.iin) else {
+            continue;
+        };
         let mut names = auth.person.split_whitespace();
         people.push(Person {
             iin,
@@ -67,7 +74,14 @@ fn synthetic_child(rng: &mut impl Rng) -> Iin {
         let birth = today - chrono::Duration::days(days);
         let century = if rng.random_bool(0.5) { 5 } else { 6 };
         let serial: u32 = rng.random_range(0..10_000);
-        let text = format!("{:02}{:02}{:02}{}{:04}", birth.year() % 100, birth.month(), birth.day(), century, serial);
+        let text = format!(
+            "{:02}{:02}{:02}{}{:04}",
+            birth.year() % 100,
+            birth.month(),
+            birth.day(),
+            century,
+            serial
+        );
         let mut first = [0u8; 11];
         for (digit, byte) in first.iter_mut().zip(text.bytes()) {
             *digit = byte - b'0';
@@ -102,8 +116,11 @@ fn submission(person: &Person, child: Iin) -> Submission {
 }
 
 fn sign(keystore: &Keystore, xml: &str) -> Result<String, Failure> {
-    let entry = keystore.entry(None).map_err(|e| Failure::bad_input(e.to_string()))?;
-    xmldsig::sign(xml, &entry.key, &entry.certificate).map_err(|e| Failure::bad_input(e.to_string()))
+    let entry = keystore
+        .entry(None)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    xmldsig::sign(xml, &entry.key, &entry.certificate)
+        .map_err(|e| Failure::bad_input(e.to_string()))
 }
 
 /// Logs in with the AUTH key and gives the e-mail a first login asks for.
@@ -143,7 +160,13 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
     let per_client = (2_000 * args.duration as usize).div_ceil(clients).max(20);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::bad_input(e.to_string()))?;
     runtime.block_on(async move {
-        eprintln!("{}", t!("cli.loadgen.signing", count = (per_client * clients).to_string()));
+        eprintln!(
+            "{}",
+            t!(
+                "cli.loadgen.signing",
+                count = (per_client * clients).to_string()
+            )
+        );
         let mut prepared = Vec::with_capacity(clients);
         for slot in 0..clients {
             let people = Arc::clone(&people);
@@ -154,14 +177,20 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
                     .map(|_| {
                         let document = submission(person, synthetic_child(&mut rng));
                         let id = document.envelope.request_id.clone();
-                        sign(&person.sign, &Document::Application(Box::new(document)).to_xml()).map(|xml| (id, xml))
+                        sign(
+                            &person.sign,
+                            &Document::Application(Box::new(document)).to_xml(),
+                        )
+                        .map(|xml| (id, xml))
                     })
                     .collect::<Result<Vec<_>, Failure>>()
             }));
         }
         let mut work = Vec::with_capacity(clients);
         for (slot, task) in prepared.into_iter().enumerate() {
-            let documents = task.await.map_err(|e| Failure::bad_input(e.to_string()))??;
+            let documents = task
+                .await
+                .map_err(|e| Failure::bad_input(e.to_string()))??;
             let client = log_in(&server, &people[slot % people.len()]).await?;
             work.push((client, documents));
         }
@@ -198,7 +227,11 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
         }
         let elapsed = start.elapsed().as_secs_f64();
         report(&mut total, elapsed, clients);
-        Ok(if total.errors.is_empty() { Exit::Success } else { Exit::CheckFailed })
+        Ok(if total.errors.is_empty() {
+            Exit::Success
+        } else {
+            Exit::CheckFailed
+        })
     })
 }
 
@@ -227,7 +260,10 @@ fn report(total: &mut Tally, elapsed: f64, clients: usize) {
         )
     );
     for (code, n) in &total.errors {
-        println!("{}", t!("cli.loadgen.error", code = code, count = n.to_string()));
+        println!(
+            "{}",
+            t!("cli.loadgen.error", code = code, count = n.to_string())
+        );
     }
 }
 

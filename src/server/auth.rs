@@ -69,14 +69,20 @@ impl Session {
     }
 
     pub fn require(&self, role: RoleKind) -> ApiResult<()> {
-        if self.is(role) { Ok(()) } else { Err(ApiError::new(ProblemCode::Forbidden)) }
+        if self.is(role) {
+            Ok(())
+        } else {
+            Err(ApiError::new(ProblemCode::Forbidden))
+        }
     }
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 impl FromRequestParts<AppState> for Session {
@@ -114,7 +120,9 @@ impl FromRequestParts<AppState> for MaybeSession {
         if bearer(parts).is_none() {
             return Ok(MaybeSession(None));
         }
-        Session::from_request_parts(parts, state).await.map(|s| MaybeSession(Some(s)))
+        Session::from_request_parts(parts, state)
+            .await
+            .map(|s| MaybeSession(Some(s)))
     }
 }
 
@@ -176,7 +184,10 @@ mod tests {
         for _ in 0..3 {
             limiter.attempt(one).unwrap();
         }
-        assert_eq!(limiter.attempt(one).unwrap_err().code(), ProblemCode::RateLimited);
+        assert_eq!(
+            limiter.attempt(one).unwrap_err().code(),
+            ProblemCode::RateLimited
+        );
         limiter.attempt(two).unwrap();
     }
 }

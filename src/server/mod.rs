@@ -70,7 +70,8 @@ impl Clock {
     }
 
     pub fn advance(&self, by: chrono::Duration) {
-        self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::Relaxed);
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
     }
 }
 
@@ -182,8 +183,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let state = AppState::new(config, Arc::new(store), trust, Arc::new(registry));
     let (shutdown, mut stopped) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
-    let router = app(state.clone())
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
             let _ = stopped.wait_for(|stop| *stop).await;

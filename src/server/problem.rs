@@ -57,7 +57,9 @@ impl From<DocumentError> for ApiError {
             DocumentError::Malformed(_) => ProblemCode::MalformedXml,
             DocumentError::Dtd => ProblemCode::DtdRefused,
             DocumentError::WrongKind { .. } => ProblemCode::WrongDocument,
-            DocumentError::Invalid { field, .. } if field.ends_with("iin") || *field == "citizen" => {
+            DocumentError::Invalid { field, .. }
+                if field.ends_with("iin") || *field == "citizen" =>
+            {
                 ProblemCode::InvalidIin
             }
             DocumentError::Missing(_) | DocumentError::Invalid { .. } => ProblemCode::InvalidInput,

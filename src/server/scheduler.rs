@@ -25,14 +25,17 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::select! {
-            _ = interval.tick() => {
-                let now = state.now();
-                if let Err(e) = run_due(&state, now).await {
-                    tracing::warn!(error = %e.0, "scheduler: due transitions failed");
-                }
-            }
-            _ = stop.wait_for(|stop| *stop) => break,
+        // The watch guard is dropped inside the branch (it is not `Send`), so the work runs
+        // after the select.
+        let stopped = tokio::select! {
+            _ = interval.tick() => false,
+            _ = stop.wait_for(|stop| *stop) => true,
+        };
+        if stopped {
+            break;
+        }
+        if let Err(e) = run_due(&state, state.now()).await {
+            tracing::warn!(error = %e.0, "scheduler: due transitions failed");
         }
     }
 }
@@ -63,6 +66,8 @@ async fn apply_system(
             comment: String::new(),
             signed_xml: None,
         },
+        now,
+        settings,
         place: None,
         request: None,
     };

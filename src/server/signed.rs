@@ -47,7 +47,12 @@ pub struct Verified {
 }
 
 /// Checks `xml` for `purpose` at `now`.
-pub fn verify(xml: &str, purpose: Purpose, trust: &TrustStore, now: DateTime<Utc>) -> ApiResult<Verified> {
+pub fn verify(
+    xml: &str,
+    purpose: Purpose,
+    trust: &TrustStore,
+    now: DateTime<Utc>,
+) -> ApiResult<Verified> {
     let document = Document::parse(xml)?;
     let signature = xmldsig::verify(xml).map_err(|e| signature_problem(e.code()))?;
     let certificate = signature.certificate;
@@ -113,7 +118,9 @@ fn signature_problem(code: &str) -> ApiError {
 
 fn trust_problem(error: TrustError) -> ApiError {
     let code = match error {
-        TrustError::Expired { .. } | TrustError::NotYetValid { .. } => ProblemCode::CertificateExpired,
+        TrustError::Expired { .. } | TrustError::NotYetValid { .. } => {
+            ProblemCode::CertificateExpired
+        }
         TrustError::Revoked { .. } => ProblemCode::CertificateRevoked,
         _ => ProblemCode::CertificateUntrusted,
     };

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use crate::api::applications::{
-    ApplicationDetail, ApplicantInfo, AttachmentUpload, AttachmentUploaded, ChildInfo,
+    ApplicantInfo, ApplicationDetail, AttachmentUpload, AttachmentUploaded, ChildInfo,
     DEFAULT_PAGE_SIZE, DocumentInfo, DocumentKind, HistoryEntry, JournalPage, JournalQuery,
     JournalRow, JournalSort, MAX_PAGE_SIZE, PositionChange, SortOrder, SubmissionResult,
 };
@@ -17,17 +17,18 @@ use crate::api::documents::{ActionRequest, AttachmentRef, Document};
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::domain::wizard::{self, FileKind};
 use crate::domain::{
-    Action, ActionKind, Actor, ApplicationNumber, Benefit, BenefitCategory, Cohort, Iin, access,
-    calendar, lifecycle,
+    Action, ActionKind, Actor, ApplicationNumber, Benefit, BenefitCategory, Cohort, Iin, Role,
+    access, calendar, lifecycle,
 };
 use crate::server::AppState;
-use crate::server::catalogue::Catalogue;
 use crate::server::auth::Session;
+use crate::server::catalogue::Catalogue;
 use crate::server::http::changes::{self, Acting, Checked, Fresh};
 use crate::server::http::extract::{Json, Path, Query};
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::{
-    Completion, Effects, JournalColumn, JournalFilter, JournalScope, NewApplication, NewEvent, ServiceCentre, StoreError, StoredApplication,
+    self, Completion, Effects, JournalColumn, JournalFilter, JournalScope, NewApplication,
+    NewEvent, ServiceCentre, StoreError, StoredApplication,
 };
 
 /// Uploads one scan (multipart part `file`): PDF, JPEG or PNG by content, at most 10 MiB.
@@ -83,11 +84,17 @@ async fn check_attachments(
 ) -> ApiResult<Vec<wizard::AttachmentInfo>> {
     let mut infos = Vec::with_capacity(refs.len());
     for reference in refs {
-        let (info, _) = state.store().attachment(&reference.id).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::new(ProblemCode::AttachmentUnknown),
-            other => other.into(),
-        })?;
-        if &info.owner_iin != uploader || !hex::encode(info.sha256).eq_ignore_ascii_case(&reference.sha256) {
+        let (info, _) = state
+            .store()
+            .attachment(&reference.id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ApiError::new(ProblemCode::AttachmentUnknown),
+                other => other.into(),
+            })?;
+        if &info.owner_iin != uploader
+            || !hex::encode(info.sha256).eq_ignore_ascii_case(&reference.sha256)
+        {
             return Err(ApiError::new(ProblemCode::AttachmentUnknown));
         }
         let kind = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
@@ -114,7 +121,11 @@ fn field_problems(errors: &[wizard::FieldError]) -> ApiError {
             message_key: e.message.clone(),
         })
         .collect();
-    let code = if iin_problem { ProblemCode::InvalidIin } else { ProblemCode::InvalidInput };
+    let code = if iin_problem {
+        ProblemCode::InvalidIin
+    } else {
+        ProblemCode::InvalidInput
+    };
     Problem::new(code).with_fields(fields).into()
 }
 
@@ -140,9 +151,18 @@ pub async fn submit(
     headers: HeaderMap,
     Json(body): Json<SignedDocument>,
 ) -> ApiResult<Json<SubmissionResult>> {
-    let fresh = match changes::check(&state, &session, &headers, &body.signed_xml, Acting::Citizen, true).await? {
+    let fresh = match changes::check(
+        &state,
+        &session,
+        &headers,
+        &body.signed_xml,
+        Acting::Citizen,
+        true,
+    )
+    .await?
+    {
         Checked::Replay(answer) => return submission_answer(&state, answer).await,
-        Checked::Fresh(fresh) => fresh,
+        Checked::Fresh(fresh) => *fresh,
     };
     let Document::Application(submission) = &fresh.verified.document else {
         return Err(ApiError::new(ProblemCode::WrongDocument));
@@ -161,7 +181,8 @@ pub async fn submit(
             .into());
     }
     let mut draft = submission.draft.clone();
-    draft.child.attachments = check_attachments(&state, &session.user.iin, &submission.attachments).await?;
+    draft.child.attachments =
+        check_attachments(&state, &session.user.iin, &submission.attachments).await?;
     let settings = state.config().region_settings(&submission.region);
     let now = state.now();
     let errors = wizard::validate(&draft, calendar::local_date(now), &settings);
@@ -170,9 +191,9 @@ pub async fn submit(
     }
     let child_iin = Iin::parse(&draft.child.iin).map_err(|_| ProblemCode::InvalidIin)?;
     let benefit = match draft.child.benefit_category.as_deref() {
-        Some(code) if draft.child.beneficiary => {
-            Some(Benefit::claimed(BenefitCategory::find(code).ok_or(ProblemCode::InvalidInput)?))
-        }
+        Some(code) if draft.child.beneficiary => Some(Benefit::claimed(
+            BenefitCategory::find(code).ok_or(ProblemCode::InvalidInput)?,
+        )),
         _ => None,
     };
     let service_centre = match (&fresh.actor, &submission.envelope.service_centre_request) {
@@ -194,7 +215,11 @@ pub async fn submit(
         },
         benefit,
         child_iin,
-        child_name: full_name(&draft.child.surname, &draft.child.name, &draft.child.patronymic),
+        child_name: full_name(
+            &draft.child.surname,
+            &draft.child.name,
+            &draft.child.patronymic,
+        ),
         applicant_iin: principal,
         applicant_name: full_name(
             &draft.applicant.surname,
@@ -202,7 +227,11 @@ pub async fn submit(
             &draft.applicant.patronymic,
         ),
         service_centre,
-        attachments: submission.attachments.iter().map(|a| a.id.clone()).collect(),
+        attachments: submission
+            .attachments
+            .iter()
+            .map(|a| a.id.clone())
+            .collect(),
         details,
         now,
         settings,
@@ -248,21 +277,32 @@ fn submission_completion() -> Completion {
     })
 }
 
-async fn submission_answer(state: &AppState, answer: serde_json::Value) -> ApiResult<Json<SubmissionResult>> {
-    let answer: SubmissionResult = serde_json::from_value(answer).map_err(|_| ProblemCode::Internal)?;
+async fn submission_answer(
+    state: &AppState,
+    answer: serde_json::Value,
+) -> ApiResult<Json<SubmissionResult>> {
+    let answer: SubmissionResult =
+        serde_json::from_value(answer).map_err(|_| ProblemCode::Internal)?;
     with_documents(state, answer).await.map(Json)
 }
 
-async fn with_documents(state: &AppState, mut answer: SubmissionResult) -> ApiResult<SubmissionResult> {
+async fn with_documents(
+    state: &AppState,
+    mut answer: SubmissionResult,
+) -> ApiResult<SubmissionResult> {
     answer.documents = document_list(state, answer.number).await?;
     Ok(answer)
 }
 
-async fn document_list(state: &AppState, number: ApplicationNumber) -> ApiResult<Vec<DocumentInfo>> {
+async fn document_list(
+    state: &AppState,
+    number: ApplicationNumber,
+) -> ApiResult<Vec<DocumentInfo>> {
     let mut list = Vec::new();
     for document in state.store().documents_of(number).await? {
-        let kind: DocumentKind = serde_json::from_value(serde_json::Value::String(document.kind.clone()))
-            .unwrap_or(DocumentKind::RegistrationNotice);
+        let kind: DocumentKind =
+            serde_json::from_value(serde_json::Value::String(document.kind.clone()))
+                .unwrap_or(DocumentKind::RegistrationNotice);
         list.push(DocumentInfo {
             id: document.id.clone(),
             kind,
@@ -305,15 +345,23 @@ pub async fn journal(
             JournalScope::Region(region.clone())
         }
         Actor::Applicant { iin } => JournalScope::Person(*iin),
-        Actor::Operator { serving: Some(citizen), .. } => JournalScope::Person(*citizen),
+        Actor::Operator {
+            serving: Some(citizen),
+            ..
+        } => JournalScope::Person(*citizen),
         Actor::Operator { serving: None, .. } | Actor::System => {
             return Err(ApiError::new(ProblemCode::Forbidden));
         }
     };
-    let per_page = query.per_page.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let per_page = query
+        .per_page
+        .unwrap_or(DEFAULT_PAGE_SIZE)
+        .clamp(1, MAX_PAGE_SIZE);
     // The cursor is the offset of the next page: opaque to clients, stable under the filter.
     let offset = match (&query.cursor, query.page) {
-        (Some(cursor), _) => cursor.parse::<u64>().map_err(|_| ProblemCode::InvalidInput)?,
+        (Some(cursor), _) => cursor
+            .parse::<u64>()
+            .map_err(|_| ProblemCode::InvalidInput)?,
         (None, Some(page)) => u64::from(page.max(1) - 1) * u64::from(per_page),
         (None, None) => 0,
     };
@@ -367,12 +415,20 @@ pub async fn journal(
 
 /// Of the parents bound to `child`, the one that matters for `viewer`: the applicant or the
 /// citizen an operator serves, when they bound the child.
-pub(crate) async fn bound_viewers(state: &AppState, viewer: &Actor, child: &Iin) -> ApiResult<Vec<Iin>> {
+pub(crate) async fn bound_viewers(
+    state: &AppState,
+    viewer: &Actor,
+    child: &Iin,
+) -> ApiResult<Vec<Iin>> {
     let Some(person) = changes::principal(viewer) else {
         return Ok(Vec::new());
     };
     let children = state.store().bound_children(&person).await?;
-    Ok(if children.contains(child) { vec![person] } else { Vec::new() })
+    Ok(if children.contains(child) {
+        vec![person]
+    } else {
+        Vec::new()
+    })
 }
 
 /// Loads an application the viewer may see (else 404, so numbers cannot be probed).
@@ -381,10 +437,14 @@ pub(crate) async fn visible(
     viewer: &Actor,
     number: ApplicationNumber,
 ) -> ApiResult<(StoredApplication, Vec<Iin>)> {
-    let app = state.store().application(number).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::new(ProblemCode::ApplicationNotFound),
-        other => other.into(),
-    })?;
+    let app = state
+        .store()
+        .application(number)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::new(ProblemCode::ApplicationNotFound),
+            other => other.into(),
+        })?;
     let bound = bound_viewers(state, viewer, &app.child_iin).await?;
     let parties = access::Parties {
         applicant: app.applicant_iin,
@@ -398,19 +458,26 @@ pub(crate) async fn visible(
 }
 
 /// The view of an application for `viewer`, with the actions they may take now.
-pub(crate) fn detail_of(state: &AppState, viewer: &Actor, app: &StoredApplication, bound: &[Iin]) -> ApplicationDetail {
+pub(crate) fn detail_of(
+    state: &AppState,
+    viewer: &Actor,
+    app: &StoredApplication,
+    bound: &[Iin],
+) -> ApplicationDetail {
     let settings = state.config().region_settings(&app.state.cohort.region);
     let parties = access::Parties {
         applicant: app.applicant_iin,
         bound_parents: bound,
         region: &app.state.cohort.region,
     };
-    let allowed_actions = lifecycle::allowed_actions(&app.state, viewer.role(), state.now(), &settings)
-        .into_iter()
-        .filter(|kind| access::can_act(viewer, &parties, *kind))
-        .collect();
+    let allowed_actions =
+        lifecycle::allowed_actions(&app.state, viewer.role(), state.now(), &settings)
+            .into_iter()
+            .filter(|kind| access::can_act(viewer, &parties, *kind))
+            .collect();
     let detail = |key: &str| app.details.get(key).cloned().unwrap_or_default();
-    let applicant: wizard::ApplicantDraft = serde_json::from_value(detail("applicant")).unwrap_or_default();
+    let applicant: wizard::ApplicantDraft =
+        serde_json::from_value(detail("applicant")).unwrap_or_default();
     let address = [
         applicant.address.city.as_str(),
         applicant.address.district.as_str(),
@@ -440,14 +507,18 @@ pub(crate) fn detail_of(state: &AppState, viewer: &Actor, app: &StoredApplicatio
         },
         desired_kindergartens: serde_json::from_value(detail("kindergartens")).unwrap_or_default(),
         queue: app.position,
-        service_centre_request: app.service_centre.as_ref().map(|s| s.request_number.clone()),
+        service_centre_request: app
+            .service_centre
+            .as_ref()
+            .map(|s| s.request_number.clone()),
         allowed_actions,
         state: app.state.clone(),
     }
 }
 
 fn number_of(text: &str) -> ApiResult<ApplicationNumber> {
-    text.parse().map_err(|_| ApiError::new(ProblemCode::ApplicationNotFound))
+    text.parse()
+        .map_err(|_| ApiError::new(ProblemCode::ApplicationNotFound))
 }
 
 /// One application: «Информация о заявлении».
@@ -485,16 +556,32 @@ pub async fn history(
             .into_iter()
             .map(|e| HistoryEntry {
                 at: e.at,
-                actor: e.actor.clone(),
+                actor: actor_of(&e, &app.state.cohort.region),
                 actor_name: None,
                 event: e.kind,
                 old_status: e.from,
                 new_status: e.to.unwrap_or(app.state.status),
                 comment: (!e.comment.is_empty()).then_some(e.comment),
-                signed_document_sha256: e.signed_xml.map(|x| hex::encode(Sha256::digest(x.as_bytes()))),
+                signed_document_sha256: e
+                    .signed_xml
+                    .map(|x| hex::encode(Sha256::digest(x.as_bytes()))),
             })
             .collect(),
     ))
+}
+
+/// The actor of a history line. The store keeps the IIN and the role; an officer acted within
+/// the application's region, and whom an operator served is not part of the history.
+fn actor_of(entry: &store::HistoryEntry, region: &str) -> Actor {
+    match (entry.actor_role, entry.actor_iin) {
+        (Role::Applicant, Some(iin)) => Actor::Applicant { iin },
+        (Role::Operator, Some(iin)) => Actor::Operator { iin, serving: None },
+        (Role::Officer, Some(iin)) => Actor::Officer {
+            iin,
+            region: region.to_owned(),
+        },
+        _ => Actor::System,
+    }
 }
 
 /// «Общие документы»: generated PDFs and the scans attached.
@@ -529,13 +616,17 @@ pub async fn download(
     let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
     let number = app.state.number;
     let list = document_list(&state, number).await?;
-    let info = list.iter().find(|d| d.id == id).ok_or(ProblemCode::NotFound)?;
+    let info = list
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or(ProblemCode::NotFound)?;
     let bytes = if info.kind == DocumentKind::Attachment {
         state.store().attachment(&id).await?.1
     } else {
         state.store().document(&id).await?.1
     };
-    let content_type = HeaderValue::from_str(&info.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type = HeaderValue::from_str(&info.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
@@ -584,7 +675,16 @@ pub async fn act(
     if !ActionRequest::APPLICANT_CODES.contains(&action.as_str()) {
         return Err(ApiError::new(ProblemCode::NotFound));
     }
-    signed_action(&state, &session, &headers, number, &action, &body.signed_xml, Acting::Citizen).await
+    signed_action(
+        &state,
+        &session,
+        &headers,
+        number,
+        &action,
+        &body.signed_xml,
+        Acting::Citizen,
+    )
+    .await
 }
 
 /// The common path of every signed action: checks, rules, one recorded transition.
@@ -603,7 +703,7 @@ pub(crate) async fn signed_action(
             let (app, bound) = visible(state, &viewer, number).await?;
             return Ok(Json(detail_of(state, &viewer, &app, &bound)));
         }
-        Checked::Fresh(fresh) => fresh,
+        Checked::Fresh(fresh) => *fresh,
     };
     let Document::Action(document) = &fresh.verified.document else {
         return Err(ApiError::new(ProblemCode::WrongDocument));
@@ -615,7 +715,9 @@ pub(crate) async fn signed_action(
         ActionRequest::ConfirmInterest => Action::ConfirmInterest,
         ActionRequest::ChangeBenefit(claim) => {
             let documents = match claim {
-                Some(claim) => check_attachments(state, &session.user.iin, &claim.attachments).await?.len() as u32,
+                Some(claim) => check_attachments(state, &session.user.iin, &claim.attachments)
+                    .await?
+                    .len() as u32,
                 None => 0,
             };
             Action::ChangeBenefit {
@@ -623,7 +725,9 @@ pub(crate) async fn signed_action(
                 documents,
             }
         }
-        ActionRequest::Withdraw { reason } => Action::Withdraw { reason: reason.clone() },
+        ActionRequest::Withdraw { reason } => Action::Withdraw {
+            reason: reason.clone(),
+        },
         ActionRequest::AcceptOffer { kindergarten } => Action::AcceptOffer {
             kindergarten: kindergarten.clone(),
         },
@@ -650,7 +754,12 @@ pub(crate) async fn signed_action(
     let kind: ActionKind = action.kind();
     let recorded = changes::apply_action(state, &fresh, number, action, kind, comment, xml).await?;
     let bound = bound_viewers(state, &fresh.actor, &recorded.application.child_iin).await?;
-    Ok(Json(detail_of(state, &fresh.actor, &recorded.application, &bound)))
+    Ok(Json(detail_of(
+        state,
+        &fresh.actor,
+        &recorded.application,
+        &bound,
+    )))
 }
 
 /// Whether the session may act as an officer (for the officer endpoints).

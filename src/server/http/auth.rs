@@ -7,13 +7,13 @@ use chrono::Duration;
 use crate::api::auth::{Challenge, LoginResponse, SignedDocument, User};
 use crate::api::documents::{Document, LoginDocument};
 use crate::api::problem::{Problem, ProblemCode};
+use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::{Session, SessionPayload, random_secret, token_hash};
 use crate::server::http::ClientAddress;
 use crate::server::http::extract::Json;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::signed::{self, Purpose};
-use crate::i18n::Lang;
 use crate::server::store::Session as StoredSession;
 
 /// A one-time nonce and the login document to sign with the AUTH key.
@@ -81,7 +81,12 @@ pub async fn login(
     };
     let known = state
         .store()
-        .record_login(&user.iin, &user.full_name, preferred_language(&headers), now)
+        .record_login(
+            &user.iin,
+            &user.full_name,
+            preferred_language(&headers),
+            now,
+        )
         .await?;
     state
         .store()
@@ -116,6 +121,9 @@ fn preferred_language(headers: &HeaderMap) -> Lang {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').find_map(|part| Lang::parse(part.split(';').next().unwrap_or("").trim())))
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|part| Lang::parse(part.split(';').next().unwrap_or("").trim()))
+        })
         .unwrap_or(Lang::Ru)
 }

@@ -73,14 +73,21 @@ pub async fn benefits() -> Json<Vec<BenefitCategoryInfo>> {
 /// The kindergartens of a region, with their groups.
 #[utoipa::path(get, path = "/api/v1/kindergartens", tag = "catalogue", params(KindergartenQuery),
     responses((status = 200, body = Vec<Kindergarten>), (status = 400, body = Problem), (status = 404, body = Problem)))]
-pub async fn kindergartens(Query(query): Query<KindergartenQuery>) -> ApiResult<Json<Vec<Kindergarten>>> {
+pub async fn kindergartens(
+    Query(query): Query<KindergartenQuery>,
+) -> ApiResult<Json<Vec<Kindergarten>>> {
     let catalogue = Catalogue::bundled();
     if catalogue.region(&query.region).is_none() {
         return Err(ApiError::new(ProblemCode::NotFound));
     }
     let list = catalogue
         .kindergartens_in(&query.region)
-        .filter(|kg| query.settlement.as_deref().is_none_or(|s| s == kg.settlement))
+        .filter(|kg| {
+            query
+                .settlement
+                .as_deref()
+                .is_none_or(|s| s == kg.settlement)
+        })
         .map(|kg| Kindergarten {
             code: kg.code.clone(),
             region: query.region.clone(),

@@ -9,12 +9,16 @@ use axum::http::HeaderMap;
 use crate::api::applications::{CITIZEN_HEADER, IDEMPOTENCY_HEADER};
 use crate::api::auth::RoleKind;
 use crate::api::problem::ProblemCode;
-use crate::domain::{Action, ActionKind, Actor, ApplicationNumber, Iin, access, calendar, lifecycle};
+use crate::domain::{
+    Action, ActionKind, Actor, ApplicationNumber, Iin, access, calendar, lifecycle,
+};
 use crate::server::AppState;
 use crate::server::auth::Session;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::signed::{self, Purpose, Verified};
-use crate::server::store::{NewEvent, Recorded, RequestKey, StoreError, TransitionRecord, no_effects};
+use crate::server::store::{
+    NewEvent, Recorded, RequestKey, StoreError, TransitionRecord, no_effects,
+};
 
 /// In which capacity the signer acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,9 +112,13 @@ pub async fn check(
         .envelope()
         .ok_or(ProblemCode::WrongDocument)?
         .clone();
-    let header = headers.get(IDEMPOTENCY_HEADER).and_then(|v| v.to_str().ok());
+    let header = headers
+        .get(IDEMPOTENCY_HEADER)
+        .and_then(|v| v.to_str().ok());
     match header {
-        Some(key) if key != envelope.request_id => return Err(ProblemCode::MissingIdempotencyKey.into()),
+        Some(key) if key != envelope.request_id => {
+            return Err(ProblemCode::MissingIdempotencyKey.into());
+        }
         None if header_required => return Err(ProblemCode::MissingIdempotencyKey.into()),
         _ => {}
     }
@@ -134,7 +142,10 @@ pub async fn check(
     let actor = match (acting, envelope.citizen) {
         (Acting::Officer, None) => Actor::Officer {
             iin,
-            region: session.officer_region().ok_or(ProblemCode::Forbidden)?.to_owned(),
+            region: session
+                .officer_region()
+                .ok_or(ProblemCode::Forbidden)?
+                .to_owned(),
         },
         (Acting::Officer, Some(_)) => return Err(ApiError::new(ProblemCode::WrongDocument)),
         (Acting::Citizen, None) => Actor::Applicant { iin },
@@ -153,8 +164,14 @@ pub async fn check(
 
 /// The first answer to the change's request id, when another request committed it meanwhile.
 pub async fn replay(state: &AppState, fresh: &Fresh) -> ApiResult<Option<serde_json::Value>> {
-    match state.store().stored_answer(&fresh.request.request_id).await? {
-        Some(stored) if stored.document_hash == fresh.request.document_hash => Ok(Some(stored.answer)),
+    match state
+        .store()
+        .stored_answer(&fresh.request.request_id)
+        .await?
+    {
+        Some(stored) if stored.document_hash == fresh.request.document_hash => {
+            Ok(Some(stored.answer))
+        }
         Some(_) => Err(ApiError::new(ProblemCode::IdempotencyConflict)),
         None => Ok(None),
     }
@@ -201,6 +218,8 @@ pub async fn apply_action(
                 comment: comment.clone(),
                 signed_xml: Some(xml.to_owned()),
             },
+            now: state.now(),
+            settings: settings.clone(),
             place: None,
             request: Some(fresh.request.clone()),
         };

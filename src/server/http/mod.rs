@@ -55,23 +55,47 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/challenge", post(auth::challenge))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
-        .route("/profile", get(profile::get_profile).put(profile::put_contacts))
-        .route("/profile/bindings", get(profile::bindings).post(profile::bind))
+        .route(
+            "/profile",
+            get(profile::get_profile).put(profile::put_contacts),
+        )
+        .route(
+            "/profile/bindings",
+            get(profile::bindings).post(profile::bind),
+        )
         .route("/registry/persons/{iin}", get(profile::registry_person))
         .route(
             "/attachments",
             post(applications::upload_attachment).layer(DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/applications", get(applications::journal).post(applications::submit))
+        .route(
+            "/applications",
+            get(applications::journal).post(applications::submit),
+        )
         .route("/applications/{number}", get(applications::detail))
         .route("/applications/{number}/history", get(applications::history))
-        .route("/applications/{number}/documents", get(applications::documents))
-        .route("/applications/{number}/documents/{id}", get(applications::download))
-        .route("/applications/{number}/position-history", get(applications::position_history))
-        .route("/applications/{number}/actions/{action}", post(applications::act))
+        .route(
+            "/applications/{number}/documents",
+            get(applications::documents),
+        )
+        .route(
+            "/applications/{number}/documents/{id}",
+            get(applications::download),
+        )
+        .route(
+            "/applications/{number}/position-history",
+            get(applications::position_history),
+        )
+        .route(
+            "/applications/{number}/actions/{action}",
+            post(applications::act),
+        )
         .route("/public/queue", get(public::queue))
         .route("/public/stats", get(public::stats))
-        .route("/officer/applications/{number}/actions/{action}", post(officer::act))
+        .route(
+            "/officer/applications/{number}/actions/{action}",
+            post(officer::act),
+        )
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

@@ -32,9 +32,20 @@ pub async fn act(
     Json(body): Json<SignedDocument>,
 ) -> ApiResult<Json<ApplicationDetail>> {
     require_officer(&session)?;
-    let number = number.parse().map_err(|_| ProblemCode::ApplicationNotFound)?;
+    let number = number
+        .parse()
+        .map_err(|_| ProblemCode::ApplicationNotFound)?;
     if !ActionRequest::OFFICER_CODES.contains(&action.as_str()) {
         return Err(ApiError::new(ProblemCode::NotFound));
     }
-    signed_action(&state, &session, &headers, number, &action, &body.signed_xml, Acting::Officer).await
+    signed_action(
+        &state,
+        &session,
+        &headers,
+        number,
+        &action,
+        &body.signed_xml,
+        Acting::Officer,
+    )
+    .await
 }

@@ -7,12 +7,12 @@ use crate::api::auth::RoleKind;
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
 use crate::domain::Iin;
+use crate::domain::wizard;
 use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::Session;
 use crate::server::http::extract::{Json, Path};
 use crate::server::problem::{ApiError, ApiResult};
-use crate::domain::wizard;
 use crate::server::store::Contacts as StoredContacts;
 
 fn contacts_of(stored: Option<StoredContacts>) -> Contacts {
@@ -36,7 +36,10 @@ fn contacts_of(stored: Option<StoredContacts>) -> Contacts {
 #[utoipa::path(get, path = "/api/v1/profile", tag = "profile",
     responses((status = 200, body = Profile), (status = 401, body = Problem)),
     security(("bearer" = [])))]
-pub async fn get_profile(State(state): State<AppState>, session: Session) -> ApiResult<Json<Profile>> {
+pub async fn get_profile(
+    State(state): State<AppState>,
+    session: Session,
+) -> ApiResult<Json<Profile>> {
     let stored = state.store().user(&session.user.iin).await?;
     Ok(Json(Profile {
         user: session.user,
@@ -47,16 +50,26 @@ pub async fn get_profile(State(state): State<AppState>, session: Session) -> Api
 /// Checks the contacts with the wizard's rules: e-mail required, phones Kazakh mobile numbers.
 fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
-    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
     match given(&contacts.email) {
         None => problems.push(field("email", "domain.wizard.required")),
-        Some(email) if !wizard::is_email(&email) => problems.push(field("email", "domain.wizard.email")),
+        Some(email) if !wizard::is_email(&email) => {
+            problems.push(field("email", "domain.wizard.email"))
+        }
         Some(_) => {}
     }
     if given(&contacts.extra_email).is_some_and(|e| !wizard::is_email(&e)) {
         problems.push(field("extra_email", "domain.wizard.email"));
     }
-    for (name, value) in [("phone", &contacts.phone), ("extra_phone", &contacts.extra_phone)] {
+    for (name, value) in [
+        ("phone", &contacts.phone),
+        ("extra_phone", &contacts.extra_phone),
+    ] {
         if given(value).is_some_and(|p| wizard::normalize_phone(&p).is_none()) {
             problems.push(field(name, "domain.wizard.phone"));
         }
@@ -82,7 +95,9 @@ pub async fn put_contacts(
 ) -> ApiResult<Json<Profile>> {
     let problems = check_contacts(&contacts);
     if !problems.is_empty() {
-        return Err(Problem::new(ProblemCode::InvalidInput).with_fields(problems).into());
+        return Err(Problem::new(ProblemCode::InvalidInput)
+            .with_fields(problems)
+            .into());
     }
     let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let phone = |v: Option<String>| blank(v).and_then(|p| wizard::normalize_phone(&p));
@@ -93,7 +108,10 @@ pub async fn put_contacts(
         extra_phone: phone(contacts.extra_phone),
         language: contacts.language,
     };
-    let user = state.store().update_contacts(&session.user.iin, &stored, state.now()).await?;
+    let user = state
+        .store()
+        .update_contacts(&session.user.iin, &stored, state.now())
+        .await?;
     Ok(Json(Profile {
         user: session.user,
         contacts: contacts_of(Some(user.contacts)),
@@ -118,7 +136,10 @@ async fn bound_child(state: &AppState, child: &Iin) -> ApiResult<BoundChild> {
 #[utoipa::path(get, path = "/api/v1/profile/bindings", tag = "profile",
     responses((status = 200, body = Vec<BoundChild>), (status = 401, body = Problem)),
     security(("bearer" = [])))]
-pub async fn bindings(State(state): State<AppState>, session: Session) -> ApiResult<Json<Vec<BoundChild>>> {
+pub async fn bindings(
+    State(state): State<AppState>,
+    session: Session,
+) -> ApiResult<Json<Vec<BoundChild>>> {
     let mut children = Vec::new();
     for child in state.store().bound_children(&session.user.iin).await? {
         children.push(bound_child(&state, &child).await?);
@@ -145,7 +166,10 @@ pub async fn bind(
         return Err(ApiError::new(ProblemCode::KinshipNotConfirmed));
     }
     let child = bound_child(&state, &request.child_iin).await?;
-    state.store().bind(&session.user.iin, &request.child_iin, state.now()).await?;
+    state
+        .store()
+        .bind_child(&session.user.iin, &request.child_iin, state.now())
+        .await?;
     Ok(Json(child))
 }
 

@@ -19,7 +19,12 @@ use crate::server::store::{StoreError, StoredApplication};
 /// to identify a stranger's child.
 pub fn mask_name(full_name: &str) -> String {
     let mut parts = full_name.split_whitespace();
-    let initial = |p: &str| p.chars().next().map(|c| format!("{c}.")).unwrap_or_default();
+    let initial = |p: &str| {
+        p.chars()
+            .next()
+            .map(|c| format!("{c}."))
+            .unwrap_or_default()
+    };
     let surname = parts.next().map(initial).unwrap_or_default();
     let name = parts
         .next()
@@ -57,7 +62,10 @@ pub async fn queue(
 ) -> ApiResult<Json<Vec<PublicQueueEntry>>> {
     let applications = match (query.number.as_deref(), query.child_iin.as_deref()) {
         (Some(number), None) => {
-            let number: ApplicationNumber = number.trim().parse().map_err(|_| ProblemCode::InvalidInput)?;
+            let number: ApplicationNumber = number
+                .trim()
+                .parse()
+                .map_err(|_| ProblemCode::InvalidInput)?;
             match state.store().application(number).await {
                 Ok(app) => vec![app],
                 Err(StoreError::NotFound) => Vec::new(),
