@@ -66,7 +66,7 @@ async fn acknowledged_applications_survive_sigkill() {
     let index = demo::load_index(&folder).unwrap();
     let open = |usage: &str| {
         let k = demo::find(&index, APPLICANT, usage, "valid").unwrap();
-        Keystore::open_file(&k.path(), &k.password).unwrap()
+        Keystore::open_file(k.path(), &k.password).unwrap()
     };
     let (auth, sign_key) = (open("AUTH"), open("SIGN"));
     let dir = tempfile::tempdir().unwrap();

@@ -56,7 +56,7 @@ impl World {
                 k.iin == iin && k.usage == usage && k.status == status && k.format == "openssl3"
             })
             .unwrap_or_else(|| panic!("no {usage} {status} keystore of {iin} in the index"));
-        Keystore::open_file(&entry.path(), &entry.password).unwrap()
+        Keystore::open_file(entry.path(), &entry.password).unwrap()
     }
 
     fn client(&self) -> Client {

@@ -32,7 +32,7 @@ struct Person {
 }
 
 fn open(entry: &DemoKeystore) -> Result<Keystore, Failure> {
-    Keystore::open_file(&entry.path(), &entry.password)
+    Keystore::open_file(entry.path(), &entry.password)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", entry.path().display())))
 }
 

@@ -172,7 +172,7 @@ pub async fn submit(
         return Err(ApiError::new(ProblemCode::SignerMismatch));
     }
     let place = Catalogue::bundled().place(&submission.settlement);
-    if !place.is_some_and(|p| p.region.code == submission.region) {
+    if place.is_none_or(|p| p.region.code != submission.region) {
         return Err(Problem::new(ProblemCode::InvalidInput)
             .with_fields(vec![FieldProblem {
                 field: "settlement".to_owned(),
