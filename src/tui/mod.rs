@@ -1,1 +1,3 @@
 //! The full-screen terminal client.
+
+pub mod svg;
