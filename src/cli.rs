@@ -13,7 +13,6 @@ use crate::i18n::Lang;
 
 mod keystore;
 mod password;
-mod screenshots;
 mod xml;
 
 #[derive(Debug, Parser)]
@@ -37,15 +36,6 @@ pub enum Command {
     /// XML signature tools.
     #[command(subcommand)]
     Xml(XmlCommand),
-    /// Draw the main screens with demo data into SVG pictures.
-    Screenshots(ScreenshotsArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ScreenshotsArgs {
-    /// The folder to write the pictures into.
-    #[arg(long, value_name = "DIR", default_value = "screenshots")]
-    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,7 +214,6 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Keystore(KeystoreCommand::Inspect(args))) => keystore::inspect(args),
         Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
-        Some(Command::Screenshots(args)) => screenshots::run(args),
         None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
     }
 }
