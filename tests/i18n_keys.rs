@@ -69,7 +69,11 @@ fn every_key_is_in_all_three_languages_with_the_same_placeholders() {
             problems.push(format!("{key}: empty text"));
         }
     }
-    assert!(problems.is_empty(), "i18n problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "i18n problems:\n{}",
+        problems.join("\n")
+    );
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -87,7 +91,10 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn every_literal_key_used_in_the_code_exists() {
     let en = messages("en");
     let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
     let mut missing = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -105,5 +112,9 @@ fn every_literal_key_used_in_the_code_exists() {
             }
         }
     }
-    assert!(missing.is_empty(), "keys missing from i18n/en.yml:\n{}", missing.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(
+        missing.is_empty(),
+        "keys missing from i18n/en.yml:\n{}",
+        missing.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }

@@ -201,7 +201,10 @@ mod tests {
         // 14 May 1990, century digit 4: a woman born in the 1900s.
         let text = with_check_digit([9, 0, 0, 5, 1, 4, 4, 0, 0, 1, 2]).unwrap();
         let iin = Iin::parse(&text).unwrap();
-        assert_eq!(iin.birth_date(), NaiveDate::from_ymd_opt(1990, 5, 14).unwrap());
+        assert_eq!(
+            iin.birth_date(),
+            NaiveDate::from_ymd_opt(1990, 5, 14).unwrap()
+        );
         assert_eq!(iin.century_start(), 1900);
         assert_eq!(iin.sex(), Sex::Female);
         assert_eq!(iin.to_string(), text);
@@ -212,8 +215,15 @@ mod tests {
         // Search the first 11 digits of a 2000s child until the first pass gives 10.
         let found = (0..10_000u32)
             .map(|serial| {
-                let s = [serial / 1000, serial / 100 % 10, serial / 10 % 10, serial % 10];
-                [2, 2, 0, 3, 1, 5, 6, s[0] as u8, s[1] as u8, s[2] as u8, s[3] as u8]
+                let s = [
+                    serial / 1000,
+                    serial / 100 % 10,
+                    serial / 10 % 10,
+                    serial % 10,
+                ];
+                [
+                    2, 2, 0, 3, 1, 5, 6, s[0] as u8, s[1] as u8, s[2] as u8, s[3] as u8,
+                ]
             })
             .find(|d| {
                 d.iter()
@@ -278,8 +288,17 @@ mod tests {
         )
             .prop_map(|(yy, mm, dd, century, serial)| {
                 [
-                    yy / 10, yy % 10, mm / 10, mm % 10, dd / 10, dd % 10, century, serial[0],
-                    serial[1], serial[2], serial[3],
+                    yy / 10,
+                    yy % 10,
+                    mm / 10,
+                    mm % 10,
+                    dd / 10,
+                    dd % 10,
+                    century,
+                    serial[0],
+                    serial[1],
+                    serial[2],
+                    serial[3],
                 ]
             })
     }

@@ -1,5 +1,32 @@
 //! Pure domain rules of the kindergarten e-queue: no I/O, the clock is passed in.
 
+pub mod access;
+pub mod action;
+pub mod allocation;
+pub mod benefit;
+pub mod binding;
+pub mod calendar;
+pub mod error;
 pub mod iin;
+pub mod lifecycle;
+pub mod number;
+pub mod queue;
+pub mod settings;
+pub mod state;
+pub mod status;
+pub mod wizard;
 
+#[cfg(test)]
+mod test_support;
+
+pub use action::{Action, ActionKind, Actor, Role};
+pub use benefit::{Benefit, BenefitCategory, BenefitClass, BenefitReview};
+pub use calendar::Calendar;
+pub use error::RuleError;
 pub use iin::{Iin, IinError};
+pub use lifecycle::{EventKind, Notice, Transition};
+pub use number::{ApplicationNumber, NumberError};
+pub use queue::{Cohort, PositionCause, QueuePosition};
+pub use settings::RegionSettings;
+pub use state::{ApplicationState, Direction, Extension, Offer, Removal};
+pub use status::{RemovalReason, Status};

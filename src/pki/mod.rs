@@ -1,11 +1,14 @@
 //! Keystores (PKCS#12), certificates and XML signatures.
 //!
+//! `ber` reads the BER/DER both are made of, `rsa` signs and verifies with `ring`,
 //! `keystore` opens PKCS#12 files (NCA's BER files and OpenSSL 3's), `certificate` reads the
 //! identity out of an X.509 certificate, `c14n` canonicalizes XML, `xmldsig` signs and verifies
 //! enveloped signatures, `trust` checks a certificate chain, validity and revocation.
 
+pub mod ber;
 pub mod c14n;
 pub mod certificate;
 pub mod keystore;
+pub mod rsa;
 pub mod trust;
 pub mod xmldsig;

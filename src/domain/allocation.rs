@@ -1,0 +1,203 @@
+//! The order in which free places are offered (SPEC §2): the out-of-turn class first; then
+//! first-turn and general applications interleaved one to three (one first-turn child, then
+//! three general); each class by registration time, then number.
+//!
+//! Places appear a few at a time, so the interleave cannot restart at every allocation (that
+//! would give every single place to a first-turn child): the position in the one-to-three
+//! pattern is an [`Interleave`] the store keeps per cohort and advances with each offer made.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::benefit::BenefitClass;
+use super::number::ApplicationNumber;
+use super::state::ApplicationState;
+
+/// General children offered a place per first-turn child.
+pub const GENERAL_PER_FIRST_TURN: u32 = 3;
+
+/// An application eligible for an offer ([`ApplicationState::eligible_for_offer`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub number: ApplicationNumber,
+    pub registered_at: DateTime<Utc>,
+    pub class: BenefitClass,
+}
+
+impl From<&ApplicationState> for Candidate {
+    fn from(state: &ApplicationState) -> Candidate {
+        Candidate {
+            number: state.number,
+            registered_at: state.registered_at,
+            class: state.benefit_class(),
+        }
+    }
+}
+
+/// Where a cohort stands in the one-to-three pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Interleave {
+    /// General children still to be offered before the next first-turn child; 0 means a
+    /// first-turn child is next (the pattern starts with one).
+    pub generals_before_first_turn: u32,
+}
+
+impl Interleave {
+    /// The pattern after a place was offered to a child of `class`. Out-of-turn offers stand
+    /// outside the pattern.
+    pub fn after(self, class: BenefitClass) -> Interleave {
+        match class {
+            BenefitClass::OutOfTurn => self,
+            BenefitClass::FirstTurn => Interleave {
+                generals_before_first_turn: GENERAL_PER_FIRST_TURN,
+            },
+            BenefitClass::None => Interleave {
+                generals_before_first_turn: self.generals_before_first_turn.saturating_sub(1),
+            },
+        }
+    }
+}
+
+/// The candidates in the order places go to them, starting from `interleave`. When one of the
+/// interleaved classes runs out, the other simply continues.
+pub fn order(candidates: &[Candidate], interleave: Interleave) -> Vec<&Candidate> {
+    let by_class = |class| {
+        let mut list: Vec<&Candidate> = candidates.iter().filter(|c| c.class == class).collect();
+        list.sort_by_key(|c| (c.registered_at, c.number));
+        list
+    };
+    let mut result = by_class(BenefitClass::OutOfTurn);
+    let mut first = by_class(BenefitClass::FirstTurn).into_iter().peekable();
+    let mut general = by_class(BenefitClass::None).into_iter().peekable();
+    let mut pattern = interleave;
+    loop {
+        let first_turn_next = pattern.generals_before_first_turn == 0 || general.peek().is_none();
+        let next = if first_turn_next {
+            first.next().or_else(|| general.next())
+        } else {
+            general.next()
+        };
+        let Some(next) = next else { break };
+        pattern = pattern.after(next.class);
+        result.push(next);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+    use proptest::prelude::*;
+
+    fn candidate(seq: u32, minute: i64, class: BenefitClass) -> Candidate {
+        Candidate {
+            number: ApplicationNumber::new(2026, seq, 1).unwrap(),
+            registered_at: Utc.with_ymd_and_hms(2026, 2, 2, 9, 0, 0).unwrap()
+                + Duration::minutes(minute),
+            class,
+        }
+    }
+
+    fn sequences(list: &[&Candidate]) -> Vec<u32> {
+        list.iter().map(|c| c.number.sequence).collect()
+    }
+
+    #[test]
+    fn out_of_turn_first_then_one_first_turn_per_three_general() {
+        use BenefitClass::*;
+        let mut all = Vec::new();
+        // General 1..=8 registered earliest, first turn 11..=13, out of turn 21 latest of all.
+        for seq in 1..=8 {
+            all.push(candidate(seq, seq as i64, None));
+        }
+        for seq in 11..=13 {
+            all.push(candidate(seq, seq as i64 * 10, FirstTurn));
+        }
+        all.push(candidate(21, 1000, OutOfTurn));
+        let ordered = order(&all, Interleave::default());
+        assert_eq!(
+            sequences(&ordered),
+            vec![21, 11, 1, 2, 3, 12, 4, 5, 6, 13, 7, 8]
+        );
+        // Midway in the pattern (one general already given since the last first-turn child).
+        let ordered = order(
+            &all,
+            Interleave {
+                generals_before_first_turn: 2,
+            },
+        );
+        assert_eq!(sequences(&ordered)[..5], [21, 1, 2, 11, 3]);
+    }
+
+    fn candidates() -> impl Strategy<Value = Vec<Candidate>> {
+        let class = prop_oneof![
+            3 => Just(BenefitClass::None),
+            2 => Just(BenefitClass::FirstTurn),
+            1 => Just(BenefitClass::OutOfTurn),
+        ];
+        proptest::collection::vec((0i64..30, class), 0..50).prop_map(|rows| {
+            rows.into_iter()
+                .zip(1..)
+                .map(|((minute, class), seq)| candidate(seq, minute, class))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn order_is_a_permutation_respecting_classes_and_time(
+            all in candidates(), start in 0u32..=GENERAL_PER_FIRST_TURN,
+        ) {
+            let ordered = order(&all, Interleave { generals_before_first_turn: start });
+            let mut got = sequences(&ordered);
+            got.sort();
+            let mut want: Vec<u32> = all.iter().map(|c| c.number.sequence).collect();
+            want.sort();
+            prop_assert_eq!(got, want);
+            // Out of turn first; inside each class by (time, number).
+            let out = ordered.iter().take_while(|c| c.class == BenefitClass::OutOfTurn).count();
+            prop_assert!(ordered[out..].iter().all(|c| c.class != BenefitClass::OutOfTurn));
+            for class in BenefitClass::ALL {
+                let keys: Vec<_> = ordered
+                    .iter()
+                    .filter(|c| c.class == class)
+                    .map(|c| (c.registered_at, c.number))
+                    .collect();
+                prop_assert!(keys.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+
+        #[test]
+        fn while_both_remain_the_pattern_is_one_to_three(all in candidates()) {
+            let ordered = order(&all, Interleave::default());
+            let mixed: Vec<_> = ordered.iter().filter(|c| c.class != BenefitClass::OutOfTurn).collect();
+            let firsts = mixed.iter().filter(|c| c.class == BenefitClass::FirstTurn).count();
+            let generals = mixed.len() - firsts;
+            // While neither class has run out, the first n places hold ceil(n/4) first-turn
+            // children: F G G G F G G G …
+            for n in 0..=mixed.len() {
+                let f = mixed[..n].iter().filter(|c| c.class == BenefitClass::FirstTurn).count();
+                if f < firsts && n - f < generals {
+                    prop_assert_eq!(f, n.div_ceil(4), "after {} places", n);
+                }
+            }
+        }
+
+        #[test]
+        fn allocating_one_place_at_a_time_follows_the_same_order(
+            all in candidates(), start in 0u32..=GENERAL_PER_FIRST_TURN,
+        ) {
+            let full = sequences(&order(&all, Interleave { generals_before_first_turn: start }));
+            let mut left = all.clone();
+            let mut pattern = Interleave { generals_before_first_turn: start };
+            let mut one_by_one = Vec::new();
+            while let Some(next) = order(&left, pattern).first().map(|c| (*c).clone()) {
+                pattern = pattern.after(next.class);
+                one_by_one.push(next.number.sequence);
+                left.retain(|c| c.number != next.number);
+            }
+            prop_assert_eq!(one_by_one, full);
+        }
+    }
+}

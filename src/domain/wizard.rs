@@ -1,0 +1,645 @@
+//! Validation of the application wizard (SPEC §2, «Application»): what the form says on the
+//! spot, field by field, before anything is signed. The server runs the same function on what
+//! it receives. Whether the child already has an active application needs the store, so the
+//! server checks that one itself.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::benefit::BenefitCategory;
+use super::iin::Iin;
+use super::settings::RegionSettings;
+use crate::i18n::Lang;
+
+/// At most this many scans confirm a benefit.
+pub const MAX_ATTACHMENTS: usize = 10;
+/// Each scan is at most 10 MiB.
+pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
+/// At most this many desired kindergartens.
+pub const MAX_KINDERGARTENS: usize = 4;
+
+/// The kinds of scan accepted, recognised by content ([`sniff`]), never by file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl FileKind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Png => "image/png",
+        }
+    }
+}
+
+/// What a file is by its first bytes: PDF, JPEG or PNG, or `None` for anything else (a PNG
+/// renamed `.pdf` is still a PNG).
+pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if bytes.starts_with(b"%PDF-") {
+        Some(FileKind::Pdf)
+    } else if bytes.starts_with(PNG) {
+        Some(FileKind::Png)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(FileKind::Jpeg)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub city: String,
+    pub district: String,
+    pub street: String,
+    pub house: String,
+    pub flat: String,
+}
+
+/// Step 1, «Заполните данные заявителя». Names come from the population registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicantDraft {
+    pub iin: String,
+    pub birth_date: Option<NaiveDate>,
+    pub surname: String,
+    pub name: String,
+    pub patronymic: String,
+    pub address: Address,
+    pub email: String,
+    pub phone: String,
+    pub extra_email: String,
+    pub extra_phone: String,
+}
+
+/// A scan attached to the application: its name, size and the kind [`sniff`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub name: String,
+    pub size: u64,
+    pub kind: Option<FileKind>,
+}
+
+/// Step 2, «Заполните данные ребенка».
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildDraft {
+    pub iin: String,
+    pub surname: String,
+    pub name: String,
+    pub patronymic: String,
+    pub birth_date: Option<NaiveDate>,
+    /// «Льготник».
+    pub beneficiary: bool,
+    pub benefit_category: Option<String>,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub applicant: ApplicantDraft,
+    pub child: ChildDraft,
+    /// Desired kindergartens (catalogue codes), optional, at most four.
+    pub kindergartens: Vec<String>,
+}
+
+/// The form field a problem belongs to; the code is what the TUI and the API name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Field {
+    #[serde(rename = "applicant.iin")]
+    ApplicantIin,
+    #[serde(rename = "applicant.birth_date")]
+    ApplicantBirthDate,
+    #[serde(rename = "applicant.email")]
+    Email,
+    #[serde(rename = "applicant.phone")]
+    Phone,
+    #[serde(rename = "applicant.extra_email")]
+    ExtraEmail,
+    #[serde(rename = "applicant.extra_phone")]
+    ExtraPhone,
+    #[serde(rename = "child.iin")]
+    ChildIin,
+    #[serde(rename = "child.birth_date")]
+    ChildBirthDate,
+    #[serde(rename = "child.benefit_category")]
+    BenefitCategory,
+    #[serde(rename = "child.attachments")]
+    Attachments,
+    #[serde(rename = "kindergartens")]
+    Kindergartens,
+}
+
+/// One problem of the form: where, the i18n key of what to say, and the values it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub message: String,
+    pub args: BTreeMap<String, String>,
+}
+
+impl FieldError {
+    fn new(field: Field, message: &str) -> FieldError {
+        FieldError {
+            field,
+            message: message.to_owned(),
+            args: BTreeMap::new(),
+        }
+    }
+
+    fn with(mut self, name: &str, value: impl ToString) -> FieldError {
+        self.args.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    /// The message in `lang` with its values filled in.
+    pub fn text(&self, lang: Lang) -> String {
+        let text = rust_i18n::t!(&self.message, locale = lang.code());
+        let names: Vec<&str> = self.args.keys().map(String::as_str).collect();
+        let values: Vec<String> = self.args.values().cloned().collect();
+        rust_i18n::replace_patterns(&text, &names, &values)
+    }
+}
+
+const REQUIRED: &str = "domain.wizard.required";
+
+/// A Kazakhstan mobile number in the canonical `+77XXXXXXXXX`, from what people type:
+/// `+7 701 234 56 78`, `8 (701) 234-56-78`, `87012345678`, `7012345678`.
+pub fn normalize_phone(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    if !trimmed
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '+'))
+        || trimmed.chars().skip(1).any(|c| c == '+')
+    {
+        return None;
+    }
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    let national = match digits.len() {
+        10 if !trimmed.starts_with('+') => digits.as_str(),
+        11 if digits.starts_with('7') || (digits.starts_with('8') && !trimmed.starts_with('+')) => {
+            &digits[1..]
+        }
+        _ => return None,
+    };
+    national.starts_with('7').then(|| format!("+7{national}"))
+}
+
+/// `+7 7XX XXX XX XX`, the way the form shows a phone number.
+pub fn format_phone(normalized: &str) -> String {
+    let d = normalized.trim_start_matches("+7");
+    if d.len() != 10 || !d.bytes().all(|b| b.is_ascii_digit()) {
+        return normalized.to_owned();
+    }
+    format!("+7 {} {} {} {}", &d[..3], &d[3..6], &d[6..8], &d[8..])
+}
+
+/// A plausible e-mail address: one `@`, something before it, a dotted domain after it, no
+/// spaces. Whether it exists is for the mail server to say.
+pub fn is_email(text: &str) -> bool {
+    let text = text.trim();
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !text.chars().any(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+}
+
+/// The IIN of a required field, or the problem with it.
+fn iin_field(text: &str, field: Field, errors: &mut Vec<FieldError>) -> Option<Iin> {
+    if text.trim().is_empty() {
+        errors.push(FieldError::new(field, REQUIRED));
+        return None;
+    }
+    Iin::parse(text)
+        .map_err(|e| errors.push(FieldError::new(field, e.message_key())))
+        .ok()
+}
+
+fn birth_date_field(
+    date: Option<NaiveDate>,
+    iin: Option<Iin>,
+    field: Field,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    match (date, iin) {
+        (None, _) if required => errors.push(FieldError::new(field, REQUIRED)),
+        (Some(date), Some(iin)) if iin.birth_date() != date => {
+            errors.push(FieldError::new(field, "domain.wizard.birth_date_mismatch"))
+        }
+        _ => {}
+    }
+}
+
+fn contact(
+    text: &str,
+    field: Field,
+    required: bool,
+    valid: impl Fn(&str) -> bool,
+    message: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    if text.trim().is_empty() {
+        if required {
+            errors.push(FieldError::new(field, REQUIRED));
+        }
+    } else if !valid(text) {
+        errors.push(FieldError::new(field, message));
+    }
+}
+
+/// Every problem of the draft on `today`, in the form's order; empty when it may be signed.
+pub fn validate(draft: &Draft, today: NaiveDate, settings: &RegionSettings) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let applicant = &draft.applicant;
+    let applicant_iin = iin_field(&applicant.iin, Field::ApplicantIin, &mut errors);
+    birth_date_field(
+        applicant.birth_date,
+        applicant_iin,
+        Field::ApplicantBirthDate,
+        true,
+        &mut errors,
+    );
+    let phone = |t: &str| normalize_phone(t).is_some();
+    let (bad_email, bad_phone) = ("domain.wizard.email", "domain.wizard.phone");
+    contact(
+        &applicant.email,
+        Field::Email,
+        true,
+        is_email,
+        bad_email,
+        &mut errors,
+    );
+    contact(
+        &applicant.phone,
+        Field::Phone,
+        true,
+        phone,
+        bad_phone,
+        &mut errors,
+    );
+    contact(
+        &applicant.extra_email,
+        Field::ExtraEmail,
+        false,
+        is_email,
+        bad_email,
+        &mut errors,
+    );
+    contact(
+        &applicant.extra_phone,
+        Field::ExtraPhone,
+        false,
+        phone,
+        bad_phone,
+        &mut errors,
+    );
+
+    let child = &draft.child;
+    let child_iin = iin_field(&child.iin, Field::ChildIin, &mut errors);
+    birth_date_field(
+        child.birth_date,
+        child_iin,
+        Field::ChildBirthDate,
+        false,
+        &mut errors,
+    );
+    if let Some(born) = child_iin.map(|iin| iin.birth_date()).or(child.birth_date) {
+        let limit = born.checked_add_months(Months::new(12 * settings.age_limit_years));
+        if born > today {
+            errors.push(FieldError::new(
+                Field::ChildBirthDate,
+                "domain.wizard.not_born",
+            ));
+        } else if limit.is_none_or(|limit| today >= limit) {
+            errors.push(
+                FieldError::new(Field::ChildBirthDate, "domain.wizard.too_old")
+                    .with("years", settings.age_limit_years),
+            );
+        }
+    }
+    if child.beneficiary {
+        match child.benefit_category.as_deref() {
+            None | Some("") => errors.push(FieldError::new(Field::BenefitCategory, REQUIRED)),
+            Some(code) if BenefitCategory::find(code).is_none() => errors.push(FieldError::new(
+                Field::BenefitCategory,
+                "domain.rule.unknown_benefit",
+            )),
+            Some(_) => {}
+        }
+        if child.attachments.is_empty() {
+            errors.push(FieldError::new(
+                Field::Attachments,
+                "domain.rule.benefit_needs_document",
+            ));
+        }
+    }
+    if child.attachments.len() > MAX_ATTACHMENTS {
+        errors.push(
+            FieldError::new(Field::Attachments, "domain.wizard.too_many_attachments")
+                .with("max", MAX_ATTACHMENTS),
+        );
+    }
+    for file in &child.attachments {
+        if file.size > MAX_ATTACHMENT_BYTES {
+            errors.push(
+                FieldError::new(Field::Attachments, "domain.wizard.attachment_too_large")
+                    .with("name", &file.name)
+                    .with("max", MAX_ATTACHMENT_BYTES / (1024 * 1024)),
+            );
+        }
+        if file.kind.is_none() {
+            errors.push(
+                FieldError::new(Field::Attachments, "domain.wizard.attachment_type")
+                    .with("name", &file.name),
+            );
+        }
+    }
+    if draft.kindergartens.len() > MAX_KINDERGARTENS {
+        errors.push(
+            FieldError::new(Field::Kindergartens, "domain.wizard.too_many_kindergartens")
+                .with("max", MAX_KINDERGARTENS),
+        );
+    }
+    let distinct: HashSet<&String> = draft.kindergartens.iter().collect();
+    if distinct.len() != draft.kindergartens.len() {
+        errors.push(FieldError::new(
+            Field::Kindergartens,
+            "domain.wizard.duplicate_kindergarten",
+        ));
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::test_support::iin;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+    }
+
+    /// A complete, valid draft of a parent born in 1990 for a child born in March 2023.
+    fn valid() -> Draft {
+        let parent = iin(1990, 1, 1);
+        let child = iin(2023, 3, 2);
+        Draft {
+            applicant: ApplicantDraft {
+                iin: parent.to_string(),
+                birth_date: Some(parent.birth_date()),
+                email: "aigerim@example.kz".into(),
+                phone: "+7 701 234 56 78".into(),
+                ..ApplicantDraft::default()
+            },
+            child: ChildDraft {
+                iin: child.to_string(),
+                birth_date: Some(child.birth_date()),
+                ..ChildDraft::default()
+            },
+            kindergartens: vec!["ds-1".into(), "ds-2".into()],
+        }
+    }
+
+    fn fields(draft: &Draft) -> Vec<(Field, String)> {
+        validate(draft, today(), &RegionSettings::default())
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_draft_passes() {
+        assert_eq!(fields(&valid()), vec![]);
+    }
+
+    #[test]
+    fn required_fields_say_so_in_the_seeds_words() {
+        let errors = validate(&Draft::default(), today(), &RegionSettings::default());
+        let required: Vec<Field> = errors
+            .iter()
+            .filter(|e| e.message == REQUIRED)
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            required,
+            vec![
+                Field::ApplicantIin,
+                Field::ApplicantBirthDate,
+                Field::Email,
+                Field::Phone,
+                Field::ChildIin
+            ]
+        );
+        assert_eq!(errors[0].text(Lang::Ru), "Это поле обязательно.");
+    }
+
+    #[test]
+    fn iin_problems_name_the_rule() {
+        let mut draft = valid();
+        draft.child.iin = "12345".into();
+        draft.child.birth_date = None;
+        assert_eq!(
+            fields(&draft),
+            vec![(Field::ChildIin, "iin.error.length".into())]
+        );
+        let mut wrong = valid().child.iin.into_bytes();
+        wrong[11] = b'0' + (wrong[11] - b'0' + 1) % 10;
+        draft.child.iin = String::from_utf8(wrong).unwrap();
+        assert_eq!(
+            fields(&draft),
+            vec![(Field::ChildIin, "iin.error.check_digit".into())]
+        );
+        let mut draft = valid();
+        draft.applicant.birth_date = NaiveDate::from_ymd_opt(1990, 1, 1);
+        assert_eq!(
+            fields(&draft),
+            vec![(
+                Field::ApplicantBirthDate,
+                "domain.wizard.birth_date_mismatch".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn the_child_is_under_the_regions_age_limit_on_the_day() {
+        let mut draft = valid();
+        let child = iin(2019, 12, 3); // born 1 December 2019: 7 on 1 December 2026
+        draft.child.iin = child.to_string();
+        draft.child.birth_date = Some(child.birth_date());
+        let errors = validate(&draft, today(), &RegionSettings::default());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].message, "domain.wizard.too_old");
+        assert_eq!(
+            errors[0].text(Lang::Ru),
+            "На день подачи заявления ребенку должно быть меньше 7 лет."
+        );
+        // The day before the seventh birthday is still fine.
+        let eve = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert!(validate(&draft, eve, &RegionSettings::default()).is_empty());
+        // A region with the current rules' limit of 6.
+        let six = RegionSettings {
+            age_limit_years: 6,
+            ..RegionSettings::default()
+        };
+        let child = iin(2020, 12, 4);
+        draft.child.iin = child.to_string();
+        draft.child.birth_date = None;
+        assert_eq!(validate(&draft, today(), &six).len(), 1);
+        assert!(validate(&draft, today(), &RegionSettings::default()).is_empty());
+        let unborn = iin(2027, 1, 5);
+        draft.child.iin = unborn.to_string();
+        assert_eq!(
+            fields(&draft),
+            vec![(Field::ChildBirthDate, "domain.wizard.not_born".into())]
+        );
+    }
+
+    #[test]
+    fn contacts_are_checked() {
+        for good in [
+            "+7 701 234 56 78",
+            "87012345678",
+            "8 (701) 234-56-78",
+            "7012345678",
+            "+77012345678",
+        ] {
+            assert_eq!(
+                normalize_phone(good).as_deref(),
+                Some("+77012345678"),
+                "{good}"
+            );
+        }
+        for bad in [
+            "",
+            "+7 301 234 56 78",
+            "12345",
+            "+8 701 234 56 78",
+            "7012345678x",
+            "70123456789012",
+            "+7 701 +234 56 78",
+        ] {
+            assert_eq!(normalize_phone(bad), None, "{bad}");
+        }
+        assert_eq!(format_phone("+77012345678"), "+7 701 234 56 78");
+        for good in ["a@b.kz", "first.last@mail.example.com"] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.kz", "a@b@c.kz", "a b@c.kz", "a@.kz", "a@b.kz.",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        let mut draft = valid();
+        draft.applicant.extra_email = "nope".into();
+        draft.applicant.extra_phone = "123".into();
+        assert_eq!(
+            fields(&draft),
+            vec![
+                (Field::ExtraEmail, "domain.wizard.email".into()),
+                (Field::ExtraPhone, "domain.wizard.phone".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_benefit_needs_a_category_and_documents_of_the_right_kind_and_size() {
+        let mut draft = valid();
+        draft.child.beneficiary = true;
+        assert_eq!(
+            fields(&draft),
+            vec![
+                (Field::BenefitCategory, REQUIRED.into()),
+                (
+                    Field::Attachments,
+                    "domain.rule.benefit_needs_document".into()
+                )
+            ]
+        );
+        draft.child.benefit_category = Some("special_educational_needs".into());
+        let scan = |name: &str, size, kind| AttachmentInfo {
+            name: name.into(),
+            size,
+            kind,
+        };
+        draft.child.attachments = vec![scan("a.pdf", 1000, Some(FileKind::Pdf))];
+        assert!(fields(&draft).is_empty());
+        draft.child.attachments = vec![
+            scan("big.jpg", MAX_ATTACHMENT_BYTES + 1, Some(FileKind::Jpeg)),
+            scan("renamed.pdf", 10, None),
+        ];
+        let errors = validate(&draft, today(), &RegionSettings::default());
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].text(Lang::Ru), "Файл «big.jpg» больше 10 МБ.");
+        assert_eq!(
+            errors[1].text(Lang::En),
+            "The file «renamed.pdf» is not a PDF, JPEG or PNG."
+        );
+        draft.child.attachments = vec![scan("p.png", 1, Some(FileKind::Png)); MAX_ATTACHMENTS + 1];
+        assert_eq!(
+            fields(&draft),
+            vec![(
+                Field::Attachments,
+                "domain.wizard.too_many_attachments".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn up_to_four_distinct_kindergartens() {
+        let mut draft = valid();
+        draft.kindergartens = (1..=5).map(|i| format!("ds-{i}")).collect();
+        assert_eq!(
+            fields(&draft),
+            vec![(
+                Field::Kindergartens,
+                "domain.wizard.too_many_kindergartens".into()
+            )]
+        );
+        draft.kindergartens = vec!["ds-1".into(), "ds-1".into()];
+        assert_eq!(
+            fields(&draft),
+            vec![(
+                Field::Kindergartens,
+                "domain.wizard.duplicate_kindergarten".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn files_are_recognised_by_content() {
+        assert_eq!(sniff(b"%PDF-1.7\n..."), Some(FileKind::Pdf));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(FileKind::Png));
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+            Some(FileKind::Jpeg)
+        );
+        assert_eq!(sniff(b"GIF89a"), None);
+        assert_eq!(sniff(b""), None);
+        assert_eq!(sniff(b"%PD"), None);
+        assert_eq!(FileKind::Png.mime(), "image/png");
+    }
+
+    #[test]
+    fn field_codes_are_stable() {
+        assert_eq!(
+            serde_json::to_string(&Field::ChildIin).unwrap(),
+            "\"child.iin\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Field::Email).unwrap(),
+            "\"applicant.email\""
+        );
+    }
+}

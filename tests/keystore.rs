@@ -1,0 +1,315 @@
+//! PKCS#12 keystores: every demo keystore of keystores-example (found through its index files,
+//! never by name) opens with its password and names its holder; every error path has its own
+//! error; no damaged input makes the reader panic; `kezek keystore inspect` prints and exits as
+//! issue 2 says.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::Utc;
+use kezek::pki::certificate::KeyUsageClass;
+use kezek::pki::keystore::{Keystore, KeystoreError};
+use kezek::pki::rsa::{self, RsaHash};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("keystores-example")
+}
+
+fn index(name: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(examples().join(name)).unwrap();
+    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+}
+
+fn field<'a>(entry: &'a Value, name: &str) -> &'a str {
+    entry[name].as_str().unwrap_or_else(|| panic!("{name} missing in {entry}"))
+}
+
+fn bytes_of(entry: &Value) -> Vec<u8> {
+    std::fs::read(examples().join(field(entry, "file"))).unwrap()
+}
+
+/// The first index.json entry with this format and status.
+fn keystore_entry(format: &str, status: &str) -> Value {
+    index("index.json")
+        .into_iter()
+        .find(|e| e["format"] == format && e["status"] == status)
+        .unwrap_or_else(|| panic!("index.json has a {status} {format} keystore"))
+}
+
+fn special(kind: &str) -> Value {
+    index("index-special.json")
+        .into_iter()
+        .find(|e| e["kind"] == kind)
+        .unwrap_or_else(|| panic!("index-special.json has a {kind} file"))
+}
+
+#[test]
+fn every_indexed_keystore_opens_and_names_its_holder() {
+    let entries = index("index.json");
+    assert!(entries.len() >= 30, "index.json lists every demo keystore");
+    for entry in &entries {
+        let file = field(entry, "file");
+        let keystore = Keystore::open(&bytes_of(entry), field(entry, "password"))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let key = keystore.entry(None).unwrap();
+        let info = key.certificate.info();
+        assert_eq!(info.subject.iin.as_deref(), Some(field(entry, "iin")), "{file}");
+        assert_eq!(info.subject.iin_checksum_valid, Some(true), "{file}");
+        assert_eq!(key.key.bits(), 2048, "{file}");
+        assert_eq!(info.key_bits, Some(2048), "{file}");
+        assert_eq!(info.key_algorithm, "RSA", "{file}");
+
+        let expected_usage = match (field(entry, "status"), field(entry, "usage")) {
+            ("wrong_usage", _) => KeyUsageClass::Other,
+            (_, "AUTH") => KeyUsageClass::Auth,
+            (_, "SIGN") => KeyUsageClass::Sign,
+            (_, other) => panic!("unknown usage {other}"),
+        };
+        assert_eq!(info.key_usage, expected_usage, "{file}");
+
+        // NCA's alias is the key identifier in hex.
+        assert_eq!(key.alias.len(), 40, "{file}: alias {}", key.alias);
+        assert!(key.alias.bytes().all(|b| b.is_ascii_hexdigit()), "{file}");
+
+        // The chain runs from the certificate's issuer upwards.
+        assert!(!key.chain.is_empty(), "{file}: no chain");
+        assert_eq!(key.chain[0].subject_der(), key.certificate.issuer_der(), "{file}");
+
+        // The key belongs to the certificate: what it signs, the certificate's key verifies.
+        let signature = key.key.sign(RsaHash::Sha256, file.as_bytes()).unwrap();
+        let spki = key.certificate.subject_public_key_info_der();
+        assert!(rsa::verify(spki, RsaHash::Sha256, file.as_bytes(), &signature), "{file}");
+
+        match field(entry, "status") {
+            "expired" => assert!(!key.certificate.is_valid_at(Utc::now()), "{file}"),
+            "forged" => assert!(
+                !info.issuer.common_name.as_deref().unwrap_or("").contains("DEMO"),
+                "{file}: the forged issuer is not the demo CA"
+            ),
+            _ => assert!(key.certificate.is_valid_at(Utc::now()), "{file}"),
+        }
+    }
+}
+
+#[test]
+fn every_format_refuses_a_wrong_password() {
+    for format in ["openssl3", "nca-legacy", "nca-ber"] {
+        let entry = keystore_entry(format, "valid");
+        let error = Keystore::open(&bytes_of(&entry), "not-the-password").unwrap_err();
+        assert!(matches!(error, KeystoreError::WrongPassword), "{format}: {error}");
+    }
+}
+
+#[test]
+fn special_files_give_their_own_answers() {
+    let outer = special("nca-ber-outer-indefinite");
+    let keystore = Keystore::open(&bytes_of(&outer), field(&outer, "password")).unwrap();
+    let info = keystore.entry(None).unwrap().certificate.info();
+    assert_eq!(info.subject.iin.as_deref(), Some("900514440216"));
+    assert_eq!(info.key_usage, KeyUsageClass::Auth);
+
+    let gost = special("gost");
+    let error = Keystore::open(&bytes_of(&gost), field(&gost, "password")).unwrap_err();
+    assert!(matches!(&error, KeystoreError::Gost(oid) if oid == "1.2.398.3.10.1.1.1.1"), "{error}");
+    // The MAC is checked first: a wrong password on a GOST file is still a wrong password.
+    let error = Keystore::open(&bytes_of(&gost), "wrong").unwrap_err();
+    assert!(matches!(error, KeystoreError::WrongPassword), "{error}");
+
+    for kind in ["junk-random", "junk-not-pkcs12"] {
+        let junk = special(kind);
+        let error = Keystore::open(&bytes_of(&junk), field(&junk, "password")).unwrap_err();
+        assert!(matches!(error, KeystoreError::NotPkcs12), "{kind}: {error}");
+    }
+    let truncated = special("junk-truncated");
+    let error = Keystore::open(&bytes_of(&truncated), field(&truncated, "password")).unwrap_err();
+    assert!(matches!(error, KeystoreError::Corrupt(_)), "{error}");
+}
+
+#[test]
+fn empty_input_and_missing_files_are_errors() {
+    assert!(matches!(Keystore::open(b"", "x"), Err(KeystoreError::NotPkcs12)));
+    let error = Keystore::open_file(examples().join("no-such-file.p12"), "x").unwrap_err();
+    assert!(matches!(error, KeystoreError::Read { .. }), "{error}");
+}
+
+#[test]
+fn entries_are_chosen_by_alias() {
+    let entry = keystore_entry("nca-legacy", "valid");
+    let keystore = Keystore::open_file(examples().join(field(&entry, "file")), "123456").unwrap();
+    let alias = keystore.entries[0].alias.clone();
+    assert_eq!(keystore.entry(Some(&alias.to_uppercase())).unwrap().alias, alias);
+    let error = keystore.entry(Some("0000")).unwrap_err();
+    assert!(matches!(error, KeystoreError::NoSuchAlias(_)), "{error}");
+}
+
+#[test]
+fn every_error_has_a_translated_message() {
+    rust_i18n::set_locale("ru");
+    assert_eq!(KeystoreError::WrongPassword.translated(), "Неверный пароль");
+    assert!(KeystoreError::Gost("1.2.398.3.10.1.1.1.1".into()).translated().contains("ГОСТ"));
+    rust_i18n::set_locale("en");
+}
+
+/// One keystore of each format and the special BER one, for the damage tests.
+fn samples() -> Vec<(Vec<u8>, String)> {
+    let mut samples: Vec<_> = ["openssl3", "nca-legacy", "nca-ber"]
+        .iter()
+        .map(|format| {
+            let entry = keystore_entry(format, "valid");
+            (bytes_of(&entry), field(&entry, "password").to_owned())
+        })
+        .collect();
+    let outer = special("nca-ber-outer-indefinite");
+    samples.push((bytes_of(&outer), field(&outer, "password").to_owned()));
+    samples
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Cutting a keystore anywhere gives an error, never a panic and never a keystore.
+    #[test]
+    fn truncated_keystores_are_refused(which in 0usize..4, cut in any::<prop::sample::Index>()) {
+        let (bytes, password) = &samples()[which];
+        let len = cut.index(bytes.len());
+        prop_assert!(Keystore::open(&bytes[..len], password).is_err());
+    }
+
+    /// Changed bytes anywhere (headers, lengths, MAC, ciphertext) never make the reader panic.
+    #[test]
+    fn mutated_keystores_never_panic(
+        which in 0usize..4,
+        changes in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let (bytes, password) = &samples()[which];
+        let mut bytes = bytes.clone();
+        for (at, value) in changes {
+            let at = at.index(bytes.len());
+            bytes[at] = value;
+        }
+        let _ = Keystore::open(&bytes, password);
+    }
+
+    #[test]
+    fn random_bytes_are_not_keystores(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        prop_assert!(Keystore::open(&bytes, "123456").is_err());
+    }
+}
+
+// --- the command line -------------------------------------------------------------------------
+
+fn kezek(args: &[&str], password: Option<&str>) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kezek"));
+    command.args(args).env("KEZEK_LANG", "ru").env_remove("KEZEK_KEYSTORE_PASSWORD");
+    if let Some(password) = password {
+        command.env("KEZEK_KEYSTORE_PASSWORD", password);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn inspect_json_has_exactly_the_issue_fields() {
+    let entry = index("index.json")
+        .into_iter()
+        .find(|e| e["role"] == "operator" && e["usage"] == "SIGN" && e["format"] == "nca-ber")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let password_file = dir.path().join("password");
+    std::fs::write(&password_file, format!("{}\n", field(&entry, "password"))).unwrap();
+    let path = examples().join(field(&entry, "file"));
+    let (code, stdout, stderr) = kezek(
+        &[
+            "keystore",
+            "inspect",
+            path.to_str().unwrap(),
+            "--password-file",
+            password_file.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let keys = |v: &Value| {
+        let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&json), ["entries"]);
+    let first = &json["entries"][0];
+    assert_eq!(
+        keys(first),
+        [
+            "algorithm", "alias", "expired", "issuer", "key_bits", "key_usage", "not_after",
+            "not_before", "serial_hex", "subject"
+        ]
+    );
+    assert_eq!(
+        keys(&first["subject"]),
+        [
+            "bin", "common_name", "country", "email", "given_name", "iin", "iin_checksum_valid",
+            "organization", "surname"
+        ]
+    );
+    assert_eq!(keys(&first["issuer"]), ["common_name", "country", "organization"]);
+    assert_eq!(first["key_usage"], "SIGN");
+    assert_eq!(first["algorithm"], "RSA");
+    assert_eq!(first["key_bits"], 2048);
+    assert_eq!(first["expired"], false);
+    assert_eq!(first["not_before"], "2025-01-01T00:00:00Z");
+    assert_eq!(first["subject"]["iin"], field(&entry, "iin"));
+    assert_eq!(first["subject"]["bin"], "160440090000");
+    assert_eq!(first["subject"]["email"], Value::Null);
+    assert!(first["subject"]["organization"].as_str().unwrap().contains("Правительство для граждан"));
+}
+
+#[test]
+fn inspect_text_is_the_key_window() {
+    let entry = keystore_entry("openssl3", "expired");
+    let path = examples().join(field(&entry, "file"));
+    let (code, stdout, stderr) =
+        kezek(&["keystore", "inspect", path.to_str().unwrap()], Some(field(&entry, "password")));
+    assert_eq!(code, 0, "{stderr}");
+    for expected in [
+        "Уникальное имя владельца: СЕРИКОВА АЙГЕРИМ",
+        "ИИН: 900514440216",
+        "Срок действия: 01.01.2020 (00:00) - 01.01.2021 (00:00)",
+        "Срок действия истёк",
+        "Серийный номер: ",
+        "Имя издателя: ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA) DEMO",
+        "Алгоритм: RSA (2048 бит)",
+        "Назначение: AUTH",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} not in\n{stdout}");
+    }
+}
+
+#[test]
+fn inspect_exits_1_on_a_wrong_password_and_2_on_bad_input() {
+    let entry = keystore_entry("nca-legacy", "valid");
+    let path = examples().join(field(&entry, "file"));
+    let (code, _, stderr) = kezek(&["keystore", "inspect", path.to_str().unwrap()], Some("nope"));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("Неверный пароль"), "{stderr}");
+
+    let gost = examples().join(field(&special("gost"), "file"));
+    let (code, _, stderr) = kezek(&["keystore", "inspect", gost.to_str().unwrap()], Some("123456"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("ГОСТ"), "{stderr}");
+
+    let random = examples().join(field(&special("junk-random"), "file"));
+    let (code, _, stderr) = kezek(&["keystore", "inspect", random.to_str().unwrap()], Some(""));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("PKCS#12"), "{stderr}");
+
+    let missing = examples().join("missing.p12");
+    let (code, _, _) = kezek(&["keystore", "inspect", missing.to_str().unwrap()], Some("x"));
+    assert_eq!(code, 2);
+}
