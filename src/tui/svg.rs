@@ -126,28 +126,25 @@ fn write_texts(svg: &mut String, glyphs: &[Glyph<'_>], y: u16) {
     while index < glyphs.len() {
         let style = text_style(glyphs[index].cell);
         let start = glyphs[index].column;
-        let mut columns = 0;
         let mut text = String::new();
         while index < glyphs.len() && text_style(glyphs[index].cell) == style {
             text.push_str(glyphs[index].cell.symbol());
-            columns += glyphs[index].width;
             index += 1;
         }
-        let trimmed = text.trim_end();
-        if trimmed.is_empty() && !style.modifier.contains(Modifier::UNDERLINED) {
+        let underlined = style.modifier.contains(Modifier::UNDERLINED);
+        // Blanks at either end need no glyphs (an underline does); cutting them keeps
+        // `textLength` exact and the file small.
+        let shown = if underlined { text.as_str() } else { text.trim() };
+        if shown.is_empty() {
             continue;
         }
-        // Trailing blanks need no glyphs; shorten the run so `textLength` stays exact.
-        let columns = if style.modifier.contains(Modifier::UNDERLINED) {
-            columns
+        let lead = if underlined {
+            0
         } else {
-            columns - (text.width() - trimmed.width()) as u16
+            (text.width() - text.trim_start().width()) as u16
         };
-        let shown = if style.modifier.contains(Modifier::UNDERLINED) {
-            text.as_str()
-        } else {
-            trimmed
-        };
+        let start = start + lead;
+        let columns = shown.width() as u16;
         let _ = write!(
             svg,
             "<text x=\"{}\" y=\"{}\" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\" fill=\"{}\"",
