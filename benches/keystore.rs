@@ -42,7 +42,10 @@ fn open(c: &mut Criterion) {
         c.bench_function(&format!("keystore open+sign 4KiB {format}"), |b| {
             b.iter(|| {
                 let keystore = Keystore::open(&bytes, &password).unwrap();
-                keystore.entries[0].key.sign(RsaHash::Sha256, &document).unwrap()
+                keystore.entries[0]
+                    .key
+                    .sign(RsaHash::Sha256, &document)
+                    .unwrap()
             })
         });
     }

@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 
 mod keystore;
 mod password;
+mod screenshots;
 mod xml;
 
 #[derive(Debug, Parser)]
@@ -36,6 +37,15 @@ pub enum Command {
     /// XML signature tools.
     #[command(subcommand)]
     Xml(XmlCommand),
+    /// Draw the main screens with demo data into SVG pictures.
+    Screenshots(ScreenshotsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenshotsArgs {
+    /// The folder to write the pictures into.
+    #[arg(long, value_name = "DIR", default_value = "screenshots")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +224,12 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Keystore(KeystoreCommand::Inspect(args))) => keystore::inspect(args),
         Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
-        None => Err(Failure::bad_input(t!("cli.error.no_tui_yet"))),
+        Some(Command::Screenshots(args)) => screenshots::run(args),
+        None => crate::tui::run(crate::tui::Options {
+            server: cli.server,
+            lang: cli.lang,
+        })
+        .map(|()| Exit::Success)
+        .map_err(|e| Failure::bad_input(e.message())),
     }
 }

@@ -19,11 +19,17 @@ fn examples() -> PathBuf {
 
 fn index(name: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(examples().join(name)).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap().as_array().unwrap().clone()
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn field<'a>(entry: &'a Value, name: &str) -> &'a str {
-    entry[name].as_str().unwrap_or_else(|| panic!("{name} missing in {entry}"))
+    entry[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} missing in {entry}"))
 }
 
 fn bytes_of(entry: &Value) -> Vec<u8> {
@@ -55,7 +61,11 @@ fn every_indexed_keystore_opens_and_names_its_holder() {
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         let key = keystore.entry(None).unwrap();
         let info = key.certificate.info();
-        assert_eq!(info.subject.iin.as_deref(), Some(field(entry, "iin")), "{file}");
+        assert_eq!(
+            info.subject.iin.as_deref(),
+            Some(field(entry, "iin")),
+            "{file}"
+        );
         assert_eq!(info.subject.iin_checksum_valid, Some(true), "{file}");
         assert_eq!(key.key.bits(), 2048, "{file}");
         assert_eq!(info.key_bits, Some(2048), "{file}");
@@ -75,17 +85,29 @@ fn every_indexed_keystore_opens_and_names_its_holder() {
 
         // The chain runs from the certificate's issuer upwards.
         assert!(!key.chain.is_empty(), "{file}: no chain");
-        assert_eq!(key.chain[0].subject_der(), key.certificate.issuer_der(), "{file}");
+        assert_eq!(
+            key.chain[0].subject_der(),
+            key.certificate.issuer_der(),
+            "{file}"
+        );
 
         // The key belongs to the certificate: what it signs, the certificate's key verifies.
         let signature = key.key.sign(RsaHash::Sha256, file.as_bytes()).unwrap();
         let spki = key.certificate.subject_public_key_info_der();
-        assert!(rsa::verify(spki, RsaHash::Sha256, file.as_bytes(), &signature), "{file}");
+        assert!(
+            rsa::verify(spki, RsaHash::Sha256, file.as_bytes(), &signature),
+            "{file}"
+        );
 
         match field(entry, "status") {
             "expired" => assert!(!key.certificate.is_valid_at(Utc::now()), "{file}"),
             "forged" => assert!(
-                !info.issuer.common_name.as_deref().unwrap_or("").contains("DEMO"),
+                !info
+                    .issuer
+                    .common_name
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("DEMO"),
                 "{file}: the forged issuer is not the demo CA"
             ),
             _ => assert!(key.certificate.is_valid_at(Utc::now()), "{file}"),
@@ -98,7 +120,10 @@ fn every_format_refuses_a_wrong_password() {
     for format in ["openssl3", "nca-legacy", "nca-ber"] {
         let entry = keystore_entry(format, "valid");
         let error = Keystore::open(&bytes_of(&entry), "not-the-password").unwrap_err();
-        assert!(matches!(error, KeystoreError::WrongPassword), "{format}: {error}");
+        assert!(
+            matches!(error, KeystoreError::WrongPassword),
+            "{format}: {error}"
+        );
     }
 }
 
@@ -112,7 +137,10 @@ fn special_files_give_their_own_answers() {
 
     let gost = special("gost");
     let error = Keystore::open(&bytes_of(&gost), field(&gost, "password")).unwrap_err();
-    assert!(matches!(&error, KeystoreError::Gost(oid) if oid == "1.2.398.3.10.1.1.1.1"), "{error}");
+    assert!(
+        matches!(&error, KeystoreError::Gost(oid) if oid == "1.2.398.3.10.1.1.1.1"),
+        "{error}"
+    );
     // The MAC is checked first: a wrong password on a GOST file is still a wrong password.
     let error = Keystore::open(&bytes_of(&gost), "wrong").unwrap_err();
     assert!(matches!(error, KeystoreError::WrongPassword), "{error}");
@@ -129,7 +157,10 @@ fn special_files_give_their_own_answers() {
 
 #[test]
 fn empty_input_and_missing_files_are_errors() {
-    assert!(matches!(Keystore::open(b"", "x"), Err(KeystoreError::NotPkcs12)));
+    assert!(matches!(
+        Keystore::open(b"", "x"),
+        Err(KeystoreError::NotPkcs12)
+    ));
     let error = Keystore::open_file(examples().join("no-such-file.p12"), "x").unwrap_err();
     assert!(matches!(error, KeystoreError::Read { .. }), "{error}");
 }
@@ -139,7 +170,10 @@ fn entries_are_chosen_by_alias() {
     let entry = keystore_entry("nca-legacy", "valid");
     let keystore = Keystore::open_file(examples().join(field(&entry, "file")), "123456").unwrap();
     let alias = keystore.entries[0].alias.clone();
-    assert_eq!(keystore.entry(Some(&alias.to_uppercase())).unwrap().alias, alias);
+    assert_eq!(
+        keystore.entry(Some(&alias.to_uppercase())).unwrap().alias,
+        alias
+    );
     let error = keystore.entry(Some("0000")).unwrap_err();
     assert!(matches!(error, KeystoreError::NoSuchAlias(_)), "{error}");
 }
@@ -148,7 +182,11 @@ fn entries_are_chosen_by_alias() {
 fn every_error_has_a_translated_message() {
     rust_i18n::set_locale("ru");
     assert_eq!(KeystoreError::WrongPassword.translated(), "Неверный пароль");
-    assert!(KeystoreError::Gost("1.2.398.3.10.1.1.1.1".into()).translated().contains("ГОСТ"));
+    assert!(
+        KeystoreError::Gost("1.2.398.3.10.1.1.1.1".into())
+            .translated()
+            .contains("ГОСТ")
+    );
     rust_i18n::set_locale("en");
 }
 
@@ -202,7 +240,10 @@ proptest! {
 
 fn kezek(args: &[&str], password: Option<&str>) -> (i32, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kezek"));
-    command.args(args).env("KEZEK_LANG", "ru").env_remove("KEZEK_KEYSTORE_PASSWORD");
+    command
+        .args(args)
+        .env("KEZEK_LANG", "ru")
+        .env_remove("KEZEK_KEYSTORE_PASSWORD");
     if let Some(password) = password {
         command.env("KEZEK_KEYSTORE_PASSWORD", password);
     }
@@ -247,18 +288,36 @@ fn inspect_json_has_exactly_the_issue_fields() {
     assert_eq!(
         keys(first),
         [
-            "algorithm", "alias", "expired", "issuer", "key_bits", "key_usage", "not_after",
-            "not_before", "serial_hex", "subject"
+            "algorithm",
+            "alias",
+            "expired",
+            "issuer",
+            "key_bits",
+            "key_usage",
+            "not_after",
+            "not_before",
+            "serial_hex",
+            "subject"
         ]
     );
     assert_eq!(
         keys(&first["subject"]),
         [
-            "bin", "common_name", "country", "email", "given_name", "iin", "iin_checksum_valid",
-            "organization", "surname"
+            "bin",
+            "common_name",
+            "country",
+            "email",
+            "given_name",
+            "iin",
+            "iin_checksum_valid",
+            "organization",
+            "surname"
         ]
     );
-    assert_eq!(keys(&first["issuer"]), ["common_name", "country", "organization"]);
+    assert_eq!(
+        keys(&first["issuer"]),
+        ["common_name", "country", "organization"]
+    );
     assert_eq!(first["key_usage"], "SIGN");
     assert_eq!(first["algorithm"], "RSA");
     assert_eq!(first["key_bits"], 2048);
@@ -267,15 +326,22 @@ fn inspect_json_has_exactly_the_issue_fields() {
     assert_eq!(first["subject"]["iin"], field(&entry, "iin"));
     assert_eq!(first["subject"]["bin"], "160440090000");
     assert_eq!(first["subject"]["email"], Value::Null);
-    assert!(first["subject"]["organization"].as_str().unwrap().contains("Правительство для граждан"));
+    assert!(
+        first["subject"]["organization"]
+            .as_str()
+            .unwrap()
+            .contains("Правительство для граждан")
+    );
 }
 
 #[test]
 fn inspect_text_is_the_key_window() {
     let entry = keystore_entry("openssl3", "expired");
     let path = examples().join(field(&entry, "file"));
-    let (code, stdout, stderr) =
-        kezek(&["keystore", "inspect", path.to_str().unwrap()], Some(field(&entry, "password")));
+    let (code, stdout, stderr) = kezek(
+        &["keystore", "inspect", path.to_str().unwrap()],
+        Some(field(&entry, "password")),
+    );
     assert_eq!(code, 0, "{stderr}");
     for expected in [
         "Уникальное имя владельца: СЕРИКОВА АЙГЕРИМ",
@@ -295,12 +361,18 @@ fn inspect_text_is_the_key_window() {
 fn inspect_exits_1_on_a_wrong_password_and_2_on_bad_input() {
     let entry = keystore_entry("nca-legacy", "valid");
     let path = examples().join(field(&entry, "file"));
-    let (code, _, stderr) = kezek(&["keystore", "inspect", path.to_str().unwrap()], Some("nope"));
+    let (code, _, stderr) = kezek(
+        &["keystore", "inspect", path.to_str().unwrap()],
+        Some("nope"),
+    );
     assert_eq!(code, 1);
     assert!(stderr.contains("Неверный пароль"), "{stderr}");
 
     let gost = examples().join(field(&special("gost"), "file"));
-    let (code, _, stderr) = kezek(&["keystore", "inspect", gost.to_str().unwrap()], Some("123456"));
+    let (code, _, stderr) = kezek(
+        &["keystore", "inspect", gost.to_str().unwrap()],
+        Some("123456"),
+    );
     assert_eq!(code, 2);
     assert!(stderr.contains("ГОСТ"), "{stderr}");
 
@@ -310,6 +382,9 @@ fn inspect_exits_1_on_a_wrong_password_and_2_on_bad_input() {
     assert!(stderr.contains("PKCS#12"), "{stderr}");
 
     let missing = examples().join("missing.p12");
-    let (code, _, _) = kezek(&["keystore", "inspect", missing.to_str().unwrap()], Some("x"));
+    let (code, _, _) = kezek(
+        &["keystore", "inspect", missing.to_str().unwrap()],
+        Some("x"),
+    );
     assert_eq!(code, 2);
 }

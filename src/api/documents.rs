@@ -24,7 +24,10 @@ pub enum DocumentError {
     #[error("the document has a DTD")]
     Dtd,
     #[error("the document is a {found}, expected a {expected}")]
-    WrongKind { expected: &'static str, found: String },
+    WrongKind {
+        expected: &'static str,
+        found: String,
+    },
     #[error("the document lacks {0}")]
     Missing(&'static str),
     #[error("{field} has an invalid value {value:?}")]
@@ -114,13 +117,25 @@ pub enum ActionRequest {
     ConfirmInterest,
     /// `None` drops the benefit.
     ChangeBenefit(Option<BenefitClaim>),
-    Withdraw { reason: String },
-    AcceptOffer { kindergarten: String },
+    Withdraw {
+        reason: String,
+    },
+    AcceptOffer {
+        kindergarten: String,
+    },
     DeclineOffer,
-    ExtendDirection { until: NaiveDate, reason: String },
-    RevokeDirection { reason: String },
+    ExtendDirection {
+        until: NaiveDate,
+        reason: String,
+    },
+    RevokeDirection {
+        reason: String,
+    },
     /// Officer: accept (`reason` optional) or reject (`reason` required) a benefit.
-    ReviewBenefit { accept: bool, reason: String },
+    ReviewBenefit {
+        accept: bool,
+        reason: String,
+    },
     /// Officer: an out-of-turn benefit confirmed in person.
     ConfirmOutOfTurn,
     /// Officer or kindergarten: the child is enrolled.
@@ -139,7 +154,8 @@ impl ActionRequest {
         "revoke-direction",
     ];
     /// Officer actions, as in `/officer/applications/{number}/actions/{code}`.
-    pub const OFFICER_CODES: [&'static str; 3] = ["review-benefit", "confirm-out-of-turn", "enroll"];
+    pub const OFFICER_CODES: [&'static str; 3] =
+        ["review-benefit", "confirm-out-of-turn", "enroll"];
 
     pub fn code(&self) -> &'static str {
         match self {
@@ -265,10 +281,11 @@ impl Document {
                             w.benefit(benefit);
                         }
                     }
-                    ActionRequest::Withdraw { reason } | ActionRequest::RevokeDirection { reason } => {
-                        w.leaf("reason", reason)
+                    ActionRequest::Withdraw { reason }
+                    | ActionRequest::RevokeDirection { reason } => w.leaf("reason", reason),
+                    ActionRequest::AcceptOffer { kindergarten } => {
+                        w.leaf("kindergarten", kindergarten)
                     }
-                    ActionRequest::AcceptOffer { kindergarten } => w.leaf("kindergarten", kindergarten),
                     ActionRequest::ExtendDirection { until, reason } => {
                         w.leaf("until", &until.to_string());
                         w.leaf("reason", reason);
@@ -381,7 +398,10 @@ fn parse_submission(root: Node) -> Result<Submission, DocumentError> {
 }
 
 fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
-    let code = root.0.attribute("type").ok_or(DocumentError::Missing("type"))?;
+    let code = root
+        .0
+        .attribute("type")
+        .ok_or(DocumentError::Missing("type"))?;
     let action = match code {
         "confirm-interest" => ActionRequest::ConfirmInterest,
         "change-benefit" => ActionRequest::ChangeBenefit(root.benefit()?),
@@ -490,17 +510,31 @@ impl Writer {
         }
     }
 
-    fn person(&mut self, iin: &str, surname: &str, name: &str, patronymic: &str, birth: Option<NaiveDate>) {
+    fn person(
+        &mut self,
+        iin: &str,
+        surname: &str,
+        name: &str,
+        patronymic: &str,
+        birth: Option<NaiveDate>,
+    ) {
         self.leaf("iin", iin);
         self.leaf("surname", surname);
         self.leaf("name", name);
         self.leaf("patronymic", patronymic);
-        self.leaf("birthDate", &birth.map(|d| d.to_string()).unwrap_or_default());
+        self.leaf(
+            "birthDate",
+            &birth.map(|d| d.to_string()).unwrap_or_default(),
+        );
     }
 
     fn benefit(&mut self, benefit: &BenefitClaim) {
         self.indent();
-        let _ = writeln!(self.out, "<benefit category=\"{}\">", escape(&benefit.category));
+        let _ = writeln!(
+            self.out,
+            "<benefit category=\"{}\">",
+            escape(&benefit.category)
+        );
         self.depth += 1;
         for attachment in &benefit.attachments {
             self.indent();
@@ -556,7 +590,8 @@ impl<'a, 'input> Node<'a, 'input> {
     }
 
     fn child(self, name: &'static str) -> Result<Node<'a, 'input>, DocumentError> {
-        self.optional_child(name).ok_or(DocumentError::Missing(name))
+        self.optional_child(name)
+            .ok_or(DocumentError::Missing(name))
     }
 
     fn text_or_empty(self, name: &'static str) -> String {
@@ -578,8 +613,10 @@ impl<'a, 'input> Node<'a, 'input> {
 
     fn parsed<T: std::str::FromStr>(self, name: &'static str) -> Result<T, DocumentError> {
         let text = self.text(name)?;
-        text.parse()
-            .map_err(|_| DocumentError::Invalid { field: name, value: text })
+        text.parse().map_err(|_| DocumentError::Invalid {
+            field: name,
+            value: text,
+        })
     }
 
     fn number<T: std::str::FromStr>(self, name: &'static str) -> Result<T, DocumentError> {
@@ -606,7 +643,10 @@ impl<'a, 'input> Node<'a, 'input> {
         let text = self.text(name)?;
         DateTime::parse_from_rfc3339(&text)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| DocumentError::Invalid { field: name, value: text })
+            .map_err(|_| DocumentError::Invalid {
+                field: name,
+                value: text,
+            })
     }
 
     fn envelope(self) -> Result<Envelope, DocumentError> {
@@ -636,7 +676,11 @@ impl<'a, 'input> Node<'a, 'input> {
             .children("attachment")
             .map(|a| {
                 Ok(AttachmentRef {
-                    id: a.0.attribute("id").ok_or(DocumentError::Missing("attachment id"))?.to_owned(),
+                    id: a
+                        .0
+                        .attribute("id")
+                        .ok_or(DocumentError::Missing("attachment id"))?
+                        .to_owned(),
                     sha256: a
                         .0
                         .attribute("sha256")
@@ -757,11 +801,24 @@ mod tests {
         let dtd = "<!DOCTYPE login [<!ENTITY x \"y\">]><login xmlns=\"urn:kezek:v1\"><nonce>&x;</nonce></login>";
         assert_eq!(Document::parse(dtd), Err(DocumentError::Dtd));
         let foreign = "<login xmlns=\"urn:other\"><nonce>a</nonce></login>";
-        assert!(matches!(Document::parse(foreign), Err(DocumentError::WrongKind { .. })));
-        assert!(matches!(Document::parse("<login"), Err(DocumentError::Malformed(_))));
-        let no_nonce = "<login xmlns=\"urn:kezek:v1\"><issuedAt>2026-01-01T00:00:00Z</issuedAt></login>";
-        assert_eq!(Document::parse(no_nonce), Err(DocumentError::Missing("nonce")));
+        assert!(matches!(
+            Document::parse(foreign),
+            Err(DocumentError::WrongKind { .. })
+        ));
+        assert!(matches!(
+            Document::parse("<login"),
+            Err(DocumentError::Malformed(_))
+        ));
+        let no_nonce =
+            "<login xmlns=\"urn:kezek:v1\"><issuedAt>2026-01-01T00:00:00Z</issuedAt></login>";
+        assert_eq!(
+            Document::parse(no_nonce),
+            Err(DocumentError::Missing("nonce"))
+        );
         let bad_action = "<action xmlns=\"urn:kezek:v1\" type=\"teleport\"/>";
-        assert!(matches!(Document::parse(bad_action), Err(DocumentError::Invalid { field: "type", .. })));
+        assert!(matches!(
+            Document::parse(bad_action),
+            Err(DocumentError::Invalid { field: "type", .. })
+        ));
     }
 }

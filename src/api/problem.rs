@@ -108,8 +108,15 @@ impl ProblemCode {
         match self {
             NotFound | ApplicationNotFound | PersonNotFound => 404,
             MethodNotAllowed => 405,
-            MalformedJson | MalformedXml | DtdRefused | InvalidInput | InvalidIin
-            | MissingIdempotencyKey | WrongDocument | AttachmentType | AttachmentUnknown => 400,
+            MalformedJson
+            | MalformedXml
+            | DtdRefused
+            | InvalidInput
+            | InvalidIin
+            | MissingIdempotencyKey
+            | WrongDocument
+            | AttachmentType
+            | AttachmentUnknown => 400,
             UnsupportedMediaType => 415,
             PayloadTooLarge => 413,
             RateLimited => 429,
@@ -214,7 +221,11 @@ mod tests {
 
     #[test]
     fn codes_travel_as_their_snake_case_names() {
-        for code in [ProblemCode::NonceReused, ProblemCode::CertificateRevoked, ProblemCode::DtdRefused] {
+        for code in [
+            ProblemCode::NonceReused,
+            ProblemCode::CertificateRevoked,
+            ProblemCode::DtdRefused,
+        ] {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));
         }

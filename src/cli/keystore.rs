@@ -30,8 +30,8 @@ pub fn inspect(args: InspectArgs) -> Outcome {
                 .map(|entry| EntryJson::new(entry, now))
                 .collect(),
         };
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| Failure::bad_input(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| Failure::bad_input(e.to_string()))?;
         println!("{text}");
     } else {
         let blocks: Vec<String> = keystore

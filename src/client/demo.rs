@@ -58,7 +58,12 @@ pub fn load_index(folder: &Path) -> Result<Vec<DemoKeystore>, DemoIndexError> {
 }
 
 /// The valid OpenSSL 3 keystore of `usage` for the person with `iin`.
-pub fn find<'a>(index: &'a [DemoKeystore], iin: &str, usage: &str, status: &str) -> Option<&'a DemoKeystore> {
+pub fn find<'a>(
+    index: &'a [DemoKeystore],
+    iin: &str,
+    usage: &str,
+    status: &str,
+) -> Option<&'a DemoKeystore> {
     index
         .iter()
         .find(|k| k.iin == iin && k.usage == usage && k.status == status && k.format == "openssl3")

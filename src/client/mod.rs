@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::applications::{
-    ApplicationDetail, AttachmentUploaded, CITIZEN_HEADER, DocumentInfo, HistoryEntry, IDEMPOTENCY_HEADER,
-    JournalPage, JournalQuery, PositionChange, SubmissionResult,
+    ApplicationDetail, AttachmentUploaded, CITIZEN_HEADER, DocumentInfo, HistoryEntry,
+    IDEMPOTENCY_HEADER, JournalPage, JournalQuery, PositionChange, SubmissionResult,
 };
 use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
@@ -89,7 +89,8 @@ impl Client {
         // reqwest is built without a default provider; ring is the one the crate already carries.
         // A second install (another Client) finds one in place, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let base = Url::parse(base_url).map_err(|_| ClientError::InvalidUrl(base_url.to_owned()))?;
+        let base =
+            Url::parse(base_url).map_err(|_| ClientError::InvalidUrl(base_url.to_owned()))?;
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err(ClientError::InvalidUrl(base_url.to_owned()));
         }
@@ -260,7 +261,11 @@ impl Client {
     /// `POST /api/v1/profile/bindings`: kinship checked in the registry, or refused.
     pub async fn bind_child(&self, child_iin: Iin) -> Result<BoundChild, ClientError> {
         let body = BindingRequest { child_iin };
-        Self::json(self.request(Method::POST, &["profile", "bindings"]).json(&body)).await
+        Self::json(
+            self.request(Method::POST, &["profile", "bindings"])
+                .json(&body),
+        )
+        .await
     }
 
     /// `GET /api/v1/registry/persons/{iin}`: wizard autofill.
@@ -285,7 +290,8 @@ impl Client {
         request_id: &str,
         signed_xml: &str,
     ) -> Result<SubmissionResult, ClientError> {
-        self.post_signed(&["applications"], request_id, signed_xml).await
+        self.post_signed(&["applications"], request_id, signed_xml)
+            .await
     }
 
     /// `GET /api/v1/applications`: the journal.
@@ -306,7 +312,8 @@ impl Client {
         &self,
         number: &ApplicationNumber,
     ) -> Result<Vec<HistoryEntry>, ClientError> {
-        self.get(&["applications", &number.to_string(), "history"]).await
+        self.get(&["applications", &number.to_string(), "history"])
+            .await
     }
 
     /// `GET /api/v1/applications/{number}/documents`.
@@ -314,7 +321,8 @@ impl Client {
         &self,
         number: &ApplicationNumber,
     ) -> Result<Vec<DocumentInfo>, ClientError> {
-        self.get(&["applications", &number.to_string(), "documents"]).await
+        self.get(&["applications", &number.to_string(), "documents"])
+            .await
     }
 
     /// `GET /api/v1/applications/{number}/documents/{id}`: the PDF or the scan.
@@ -358,8 +366,12 @@ impl Client {
         signed_xml: &str,
     ) -> Result<ApplicationDetail, ClientError> {
         let number = number.to_string();
-        self.post_signed(&["applications", &number, "actions", action], request_id, signed_xml)
-            .await
+        self.post_signed(
+            &["applications", &number, "actions", action],
+            request_id,
+            signed_xml,
+        )
+        .await
     }
 
     /// `GET /api/v1/public/queue?number=` or `?child_iin=`: no login needed.

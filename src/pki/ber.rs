@@ -99,7 +99,9 @@ pub fn read_header(input: &[u8]) -> Result<Header, BerError> {
     }
     if first == 0x80 {
         if tag & CONSTRUCTED == 0 {
-            return Err(BerError::Malformed("indefinite length on a primitive element"));
+            return Err(BerError::Malformed(
+                "indefinite length on a primitive element",
+            ));
         }
         return Ok(Header {
             tag,
@@ -214,8 +216,14 @@ impl<'a> Tlv<'a> {
             let segment = segment?;
             match segment.tag {
                 OCTET_STRING => out.extend_from_slice(segment.content),
-                tag if tag == OCTET_STRING | CONSTRUCTED => segment.join_segments(out, depth + 1)?,
-                _ => return Err(BerError::Malformed("a string segment is not an OCTET STRING")),
+                tag if tag == OCTET_STRING | CONSTRUCTED => {
+                    segment.join_segments(out, depth + 1)?
+                }
+                _ => {
+                    return Err(BerError::Malformed(
+                        "a string segment is not an OCTET STRING",
+                    ));
+                }
             }
         }
         Ok(())
@@ -338,10 +346,22 @@ mod tests {
     #[test]
     fn refuses_truncation_bad_lengths_and_deep_nesting() {
         assert_eq!(read(&[0x30, 0x05, 0x02]).unwrap_err(), BerError::Truncated);
-        assert_eq!(read(&[0x30, 0x80, 0x02, 0x01, 0x00]).unwrap_err(), BerError::Truncated);
-        assert!(matches!(read(&[0x04, 0x80, 0, 0]), Err(BerError::Malformed(_))));
-        assert!(matches!(read(&[0x04, 0x85, 1, 1, 1, 1, 1]), Err(BerError::Malformed(_))));
-        assert!(matches!(read(&[0x1f, 0x01, 0x00]), Err(BerError::Malformed(_))));
+        assert_eq!(
+            read(&[0x30, 0x80, 0x02, 0x01, 0x00]).unwrap_err(),
+            BerError::Truncated
+        );
+        assert!(matches!(
+            read(&[0x04, 0x80, 0, 0]),
+            Err(BerError::Malformed(_))
+        ));
+        assert!(matches!(
+            read(&[0x04, 0x85, 1, 1, 1, 1, 1]),
+            Err(BerError::Malformed(_))
+        ));
+        assert!(matches!(
+            read(&[0x1f, 0x01, 0x00]),
+            Err(BerError::Malformed(_))
+        ));
         let deep: Vec<u8> = std::iter::repeat_n([0x30u8, 0x80], 100).flatten().collect();
         assert!(matches!(read(&deep), Err(BerError::Malformed(_))));
         assert!(read_all(&[0x05, 0x00, 0x00]).is_err());

@@ -340,7 +340,11 @@ fn first(attributes: &[(Tlv<'_>, String)], oid: &ObjectIdentifier) -> Option<Str
 }
 
 /// The digits after a prefix such as `IIN` or `BIN`, as NCA writes serialNumber and OU.
-fn prefixed(attributes: &[(Tlv<'_>, String)], oid: &ObjectIdentifier, prefix: &str) -> Option<String> {
+fn prefixed(
+    attributes: &[(Tlv<'_>, String)],
+    oid: &ObjectIdentifier,
+    prefix: &str,
+) -> Option<String> {
     attributes
         .iter()
         .filter(|(kind, _)| kind.is_oid(oid))
@@ -604,7 +608,10 @@ mod tests {
         let info = cert.info();
         assert_eq!(info.key_usage, KeyUsageClass::Auth);
         assert_eq!(info.nca_role, Some(NcaRole::Individual));
-        assert_eq!(info.subject.common_name.as_deref(), Some("СЕРИКОВА АЙГЕРИМ"));
+        assert_eq!(
+            info.subject.common_name.as_deref(),
+            Some("СЕРИКОВА АЙГЕРИМ")
+        );
         assert_eq!(info.subject.surname.as_deref(), Some("СЕРИКОВА"));
         assert_eq!(info.subject.given_name.as_deref(), Some("НУРЛАНОВНА"));
         assert_eq!(info.subject.iin_checksum_valid, Some(true));
@@ -650,12 +657,25 @@ mod tests {
     #[test]
     fn reads_both_time_forms() {
         let utc = ber::read_all(b"\x17\x0d491231235959Z").unwrap();
-        assert_eq!(read_time(utc).unwrap().to_rfc3339(), "2049-12-31T23:59:59+00:00");
+        assert_eq!(
+            read_time(utc).unwrap().to_rfc3339(),
+            "2049-12-31T23:59:59+00:00"
+        );
         let old = ber::read_all(b"\x17\x0d500101000000Z").unwrap();
-        assert_eq!(read_time(old).unwrap().to_rfc3339(), "1950-01-01T00:00:00+00:00");
+        assert_eq!(
+            read_time(old).unwrap().to_rfc3339(),
+            "1950-01-01T00:00:00+00:00"
+        );
         let general = ber::read_all(b"\x18\x1320500101000000.123Z").unwrap();
-        assert_eq!(read_time(general).unwrap().to_rfc3339(), "2050-01-01T00:00:00+00:00");
-        for bad in [&b"\x17\x0d491331235959Z"[..], b"\x17\x0b4912312359Z", b"\x17\x0d49123123595+Z"] {
+        assert_eq!(
+            read_time(general).unwrap().to_rfc3339(),
+            "2050-01-01T00:00:00+00:00"
+        );
+        for bad in [
+            &b"\x17\x0d491331235959Z"[..],
+            b"\x17\x0b4912312359Z",
+            b"\x17\x0d49123123595+Z",
+        ] {
             assert!(read_time(ber::read_all(bad).unwrap()).is_err(), "{bad:?}");
         }
     }

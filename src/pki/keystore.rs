@@ -61,13 +61,17 @@ impl KeystoreError {
             KeystoreError::NoPrivateKey => t!("pki.keystore.error.no_private_key"),
             KeystoreError::NoCertificate => t!("pki.keystore.error.no_certificate"),
             KeystoreError::Gost(_) => t!("pki.keystore.error.gost"),
-            KeystoreError::UnsupportedKey(oid) => t!("pki.keystore.error.unsupported_key", oid = oid),
+            KeystoreError::UnsupportedKey(oid) => {
+                t!("pki.keystore.error.unsupported_key", oid = oid)
+            }
             KeystoreError::UnsupportedProtection(oid) => {
                 t!("pki.keystore.error.unsupported_protection", oid = oid)
             }
             KeystoreError::KeyRejected(_) => t!("pki.keystore.error.key_rejected"),
             KeystoreError::Corrupt(_) => t!("pki.keystore.error.corrupt"),
-            KeystoreError::NoSuchAlias(alias) => t!("pki.keystore.error.no_such_alias", alias = alias),
+            KeystoreError::NoSuchAlias(alias) => {
+                t!("pki.keystore.error.no_such_alias", alias = alias)
+            }
             KeystoreError::AmbiguousAlias(count) => {
                 t!("pki.keystore.error.ambiguous_alias", count = count)
             }
@@ -209,7 +213,9 @@ impl<'a> Pfx<'a> {
         let content_type = content_info.required()?;
         if !content_type.is_oid(&oids::DATA) {
             // signedData (public-key integrity mode) and anything else.
-            return Err(KeystoreError::UnsupportedProtection(content_type.oid_string()));
+            return Err(KeystoreError::UnsupportedProtection(
+                content_type.oid_string(),
+            ));
         }
         let wrapper = content_info.required()?.expect(ber::context(0))?;
         let octets = wrapper.children().required()?;
@@ -254,21 +260,30 @@ impl Contents {
         for content_info in sequence.children() {
             let mut fields = content_info?.expect(ber::SEQUENCE)?.children();
             let content_type = fields.required()?;
-            let content = fields.required()?.expect(ber::context(0))?.children().required()?;
+            let content = fields
+                .required()?
+                .expect(ber::context(0))?
+                .children()
+                .required()?;
             if content_type.is_oid(&oids::DATA) {
                 self.read_safe_contents(&content.octets()?)?;
             } else if content_type.is_oid(&oids::ENCRYPTED_DATA) {
                 let plain = self.decrypt_encrypted_data(content)?;
                 self.read_safe_contents(&plain)?;
             } else {
-                return Err(KeystoreError::UnsupportedProtection(content_type.oid_string()));
+                return Err(KeystoreError::UnsupportedProtection(
+                    content_type.oid_string(),
+                ));
             }
         }
         Ok(())
     }
 
     /// EncryptedData { version, EncryptedContentInfo { type, algorithm, [0] IMPLICIT octets } }
-    fn decrypt_encrypted_data(&self, encrypted_data: Tlv<'_>) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+    fn decrypt_encrypted_data(
+        &self,
+        encrypted_data: Tlv<'_>,
+    ) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
         let mut fields = encrypted_data.expect(ber::SEQUENCE)?.children();
         fields.required()?.small_uint()?;
         let mut info = fields.required()?.expect(ber::SEQUENCE)?.children();
@@ -281,8 +296,13 @@ impl Contents {
         self.decrypt(algorithm, &encrypted.octets()?)
     }
 
-    fn decrypt(&self, algorithm: Tlv<'_>, data: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
-        pbe::decrypt(algorithm, &self.password, data).map_err(|e| protection_error(e, self.mac_checked))
+    fn decrypt(
+        &self,
+        algorithm: Tlv<'_>,
+        data: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, KeystoreError> {
+        pbe::decrypt(algorithm, &self.password, data)
+            .map_err(|e| protection_error(e, self.mac_checked))
     }
 
     /// Decrypted bytes that do not parse are damage after a good MAC, a wrong password without one.
@@ -301,7 +321,11 @@ impl Contents {
         for bag in bags.children() {
             let mut fields = bag?.expect(ber::SEQUENCE)?.children();
             let bag_id = fields.required()?;
-            let value = fields.required()?.expect(ber::context(0))?.children().required()?;
+            let value = fields
+                .required()?
+                .expect(ber::context(0))?
+                .children()
+                .required()?;
             let attributes = fields.optional(ber::SET)?;
             if bag_id.is_oid(&oids::KEY_BAG) {
                 self.push_key(Zeroizing::new(value.raw.to_vec()), attributes)?;
@@ -315,8 +339,13 @@ impl Contents {
                 let mut cert_bag = value.expect(ber::SEQUENCE)?.children();
                 // Only X.509 certificates are of use; SDSI certificates are skipped.
                 if cert_bag.required()?.is_oid(&oids::X509_CERTIFICATE) {
-                    let der = cert_bag.required()?.expect(ber::context(0))?.children().required()?;
-                    self.certificates.push(Certificate::from_der(&der.octets()?)?);
+                    let der = cert_bag
+                        .required()?
+                        .expect(ber::context(0))?
+                        .children()
+                        .required()?;
+                    self.certificates
+                        .push(Certificate::from_der(&der.octets()?)?);
                 }
             }
             // CRL, secret and nested bags carry nothing a signer needs.
@@ -324,7 +353,11 @@ impl Contents {
         Ok(())
     }
 
-    fn push_key(&mut self, pkcs8: Zeroizing<Vec<u8>>, attributes: Option<Tlv<'_>>) -> Result<(), KeystoreError> {
+    fn push_key(
+        &mut self,
+        pkcs8: Zeroizing<Vec<u8>>,
+        attributes: Option<Tlv<'_>>,
+    ) -> Result<(), KeystoreError> {
         let mut bag = KeyBag {
             pkcs8,
             friendly_name: None,
@@ -333,7 +366,13 @@ impl Contents {
         for attribute in attributes.iter().flat_map(|set| set.children()) {
             let mut fields = attribute?.expect(ber::SEQUENCE)?.children();
             let kind = fields.required()?;
-            let Some(value) = fields.required()?.expect(ber::SET)?.children().next().transpose()? else {
+            let Some(value) = fields
+                .required()?
+                .expect(ber::SET)?
+                .children()
+                .next()
+                .transpose()?
+            else {
                 continue;
             };
             if kind.is_oid(&oids::FRIENDLY_NAME) && value.tag == ber::BMP_STRING {
@@ -368,7 +407,10 @@ impl Contents {
             let certificate = self
                 .certificates
                 .iter()
-                .find(|c| rsa::rsa_public_key(c.subject_public_key_info_der()).ok() == Some(key.public_key_der()))
+                .find(|c| {
+                    rsa::rsa_public_key(c.subject_public_key_info_der()).ok()
+                        == Some(key.public_key_der())
+                })
                 .ok_or(KeystoreError::NoCertificate)?
                 .clone();
             let chain = chain_of(&certificate, &self.certificates);
@@ -423,9 +465,10 @@ fn pkcs8_algorithm(pkcs8: &[u8]) -> Result<Tlv<'_>, BerError> {
 fn chain_of(leaf: &Certificate, certificates: &[Certificate]) -> Vec<Certificate> {
     let mut chain: Vec<Certificate> = Vec::new();
     let mut current = leaf;
-    while let Some(issuer) = certificates.iter().find(|c| {
-        c.subject_der() == current.issuer_der() && *c != leaf && !chain.contains(c)
-    }) {
+    while let Some(issuer) = certificates
+        .iter()
+        .find(|c| c.subject_der() == current.issuer_der() && *c != leaf && !chain.contains(c))
+    {
         chain.push(issuer.clone());
         current = issuer;
     }
@@ -444,9 +487,10 @@ mod tests {
         static PLAIN: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
         PLAIN.get_or_init(|| {
             let root = concat!(env!("CARGO_MANIFEST_DIR"), "/keystores-example");
-            let index: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(format!("{root}/index.json")).unwrap())
-                    .unwrap();
+            let index: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(format!("{root}/index.json")).unwrap(),
+            )
+            .unwrap();
             let mut plain = Vec::new();
             for format in ["nca-legacy", "openssl3"] {
                 let entry = index
@@ -455,7 +499,8 @@ mod tests {
                     .iter()
                     .find(|e| e["format"] == format && e["status"] == "valid")
                     .unwrap();
-                let bytes = std::fs::read(format!("{root}/{}", entry["file"].as_str().unwrap())).unwrap();
+                let bytes =
+                    std::fs::read(format!("{root}/{}", entry["file"].as_str().unwrap())).unwrap();
                 let pfx = Pfx::read(&bytes).unwrap();
                 let contents = Contents {
                     password: Password::new(entry["password"].as_str().unwrap()),
@@ -518,7 +563,10 @@ mod tests {
         // nca-legacy: [0] the certificates (RC2), [1] the shrouded key (data).
         contents.read_safe_contents(&all[0]).unwrap();
         assert!(contents.keys.is_empty() && contents.certificates.len() == 3);
-        assert!(matches!(contents.into_keystore(), Err(KeystoreError::NoPrivateKey)));
+        assert!(matches!(
+            contents.into_keystore(),
+            Err(KeystoreError::NoPrivateKey)
+        ));
 
         let mut contents = Contents {
             password: Password::new("123456"),
@@ -528,6 +576,9 @@ mod tests {
         };
         contents.read_safe_contents(&all[1]).unwrap();
         assert_eq!(contents.keys.len(), 1);
-        assert!(matches!(contents.into_keystore(), Err(KeystoreError::NoCertificate)));
+        assert!(matches!(
+            contents.into_keystore(),
+            Err(KeystoreError::NoCertificate)
+        ));
     }
 }

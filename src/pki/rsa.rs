@@ -60,8 +60,8 @@ impl PrivateKey {
             return Err(RsaError::NotRsa(oid.oid_string()));
         }
         let pkcs1 = fields.required()?.expect(ber::OCTET_STRING)?;
-        let pair = RsaKeyPair::from_der(pkcs1.content)
-            .map_err(|e| RsaError::Rejected(e.to_string()))?;
+        let pair =
+            RsaKeyPair::from_der(pkcs1.content).map_err(|e| RsaError::Rejected(e.to_string()))?;
         Ok(PrivateKey { pkcs8, pair })
     }
 

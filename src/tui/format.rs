@@ -46,6 +46,9 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(date_time(at), "04.08.2018 01:58:49");
         assert_eq!(day_of(at), "04.08.2018");
-        assert_eq!(date(NaiveDate::from_ymd_opt(2015, 4, 20).unwrap()), "20.04.2015");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2015, 4, 20).unwrap()),
+            "20.04.2015"
+        );
     }
 }

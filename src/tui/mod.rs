@@ -1,3 +1,130 @@
 //! The full-screen terminal client.
+//!
+//! # Shape
+//! State → view is pure; key events become effects; effects update the app; requests run in
+//! tokio tasks whose replies come back as actions.
+//!
+//! - [`app`]: the [`app::App`] (stack of screens, context, global keys F2 / `?` / Esc / Ctrl-C,
+//!   status bar, hint line, help overlay) and the event loop.
+//! - [`screen`]: the [`screen::Screen`] trait, the read-only [`screen::Ctx`] and the
+//!   [`screen::Effect`]s a screen returns (push/pop/replace screens, start a request, …).
+//! - [`effects`]: [`effects::Call`] (every request: HTTP through `crate::client`, keystores,
+//!   signing, files), [`effects::Reply`] and the runner that executes them.
+//! - [`keymap`]: per-screen keymap tables, Cyrillic layout, config rebinds.
+//! - [`widgets`]: form fields, lists, tabs, buttons, dialogs, spinner, file browser, key window.
+//! - [`screens`]: one module per screen; [`screens::open`] maps menu destinations to screens.
+//!
+//! # Adding a screen
+//! 1. `src/tui/screens/<name>.rs`: a struct with the screen's state and a
+//!    `Keymap<Command>` built from a `const KEYS: &[Binding<Command>]` table (key, command,
+//!    config name, i18n description). Implement [`screen::Screen`]: `on_key` maps keys through the
+//!    keymap (pass `typing = true` while a text field has focus so letters stay text), changes
+//!    state and returns effects; `view` only reads state and `ctx` and calls `t!()` at draw time,
+//!    so F2 re-words everything live. Keep errors as i18n keys or error values, not strings.
+//! 2. Requests: return `Effect::Call(Call::…)`; add the variant to [`effects::Call`] and
+//!    [`effects::Reply`] with its arm in [`effects::Runner::run`]; the reply arrives in
+//!    `on_reply`. Never call the client from a screen.
+//! 3. Register it: `pub mod` in `screens/mod.rs` and, if a menu leads there, an arm in
+//!    [`screens::open`].
+//! 4. Tests: drive `on_key`/`on_reply` with [`screen::Ctx::for_tests`]; snapshot `view` with
+//!    ratatui's `TestBackend` (see `tests/tui_core.rs`) in kk, ru, en at 80x24 and 120x40.
 
+pub mod app;
+pub mod config;
+pub mod effects;
+pub mod format;
+pub mod keymap;
+pub mod sample;
+pub mod screen;
+pub mod screens;
+pub mod showcase;
 pub mod svg;
+pub mod terminal;
+pub mod theme;
+pub mod widgets;
+
+use rust_i18n::t;
+
+use crate::i18n::Lang;
+use crate::tui::app::App;
+use crate::tui::config::{Config, ConfigError, Dirs};
+use crate::tui::effects::Runner;
+use crate::tui::screen::{Connection, Ctx};
+use crate::tui::terminal::TerminalGuard;
+use crate::tui::theme::Theme;
+
+/// How `kezek` without a subcommand was started.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--server URL`: a remote backend instead of the embedded one.
+    pub server: Option<String>,
+    /// `--lang`: wins over the config file and the locale.
+    pub lang: Option<Lang>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+impl TuiError {
+    /// The message for standard error, in the current language.
+    pub fn message(&self) -> String {
+        match self {
+            TuiError::Config(e) => e.message(),
+            TuiError::Terminal(e) => t!("tui.error.terminal", reason = e).into_owned(),
+        }
+    }
+}
+
+/// Runs the client until the user quits.
+pub fn run(options: Options) -> Result<(), TuiError> {
+    let dirs = Dirs::discover()?;
+    let config = Config::load(&dirs.config_file)?;
+    let log = config::init_logging(&dirs.state)?;
+    let (overrides, bad) = keymap::parse_overrides(&config.keys);
+    for spelling in bad {
+        tracing::warn!(%spelling, "key in the config file not understood; default kept");
+    }
+    keymap::install_overrides(overrides);
+    let lang = options
+        .lang
+        .or(config.language)
+        .unwrap_or_else(Lang::from_env);
+    lang.activate();
+    tracing::info!(log = %log.display(), "kezek client starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let ctx = Ctx {
+            lang,
+            theme: Theme::new(config.colours),
+            session: None,
+            region: None,
+            connection: Connection::Unknown,
+            server: options
+                .server
+                .clone()
+                .or(config.server.clone())
+                .unwrap_or_default(),
+            now: chrono::Utc::now(),
+            key_folders: config.key_folders(),
+            downloads: config
+                .downloads
+                .as_deref()
+                .map(config::expand_home)
+                .unwrap_or(dirs.downloads.clone()),
+            tick: 0,
+        };
+        let first = screens::start(&ctx);
+        let app = App::new(ctx, first);
+        let mut guard = TerminalGuard::enter(config.mouse)?;
+        app::run_loop(guard.terminal(), app, Runner::new()).await?;
+        Ok(())
+    })
+}

@@ -6,22 +6,38 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::api::applications::{
-    ActorInfo, ApplicantInfo, ApplicationDetail, BenefitInfo, BenefitReview, ChildInfo,
-    DirectionInfo, DocumentInfo, DocumentKind, HistoryEntry, JournalPage, JournalRow,
-    PositionChange,
+    ApplicantInfo, ApplicationDetail, ChildInfo, DocumentInfo, DocumentKind, HistoryEntry,
+    JournalPage, JournalRow, PositionChange,
 };
 use crate::api::catalogue::{LocalizedName, Region};
 use crate::api::profile::BoundChild;
-use crate::api::public::{CohortStats, MonthStats, PublicQueueEntry, PublicStats};
+use crate::api::public::{CohortStats, PublicQueueEntry, PublicStats};
 use crate::domain::iin::check_digit;
 use crate::domain::lifecycle::EventKind;
-use crate::domain::{ApplicationNumber, BenefitClass, Iin, PositionCause, Status};
+use crate::domain::{
+    ActionKind, Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, BenefitReview,
+    Cohort, Direction, Iin, PositionCause, QueuePosition, Status,
+};
 
 const SURNAMES: [&str; 8] = [
-    "Абенов", "Сейтқали", "Иванов", "Жақсыбеков", "Нұрланов", "Ким", "Оспанов", "Әбілқасымов",
+    "Абенов",
+    "Сейтқали",
+    "Иванов",
+    "Жақсыбеков",
+    "Нұрланов",
+    "Ким",
+    "Оспанов",
+    "Әбілқасымов",
 ];
 const NAMES: [&str; 8] = [
-    "Әлихан", "Айсұлу", "Тимур", "Дана", "Нұрсұлтан", "Мирас", "Аружан", "Ерасыл",
+    "Әлихан",
+    "Айсұлу",
+    "Тимур",
+    "Дана",
+    "Нұрсұлтан",
+    "Мирас",
+    "Аружан",
+    "Ерасыл",
 ];
 const PARENTS: [&str; 6] = [
     "Абенова Гүлнар Серікқызы",
@@ -65,8 +81,12 @@ fn at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> 
 /// Row `index` of a journal of generated applications, in registration order.
 pub fn journal_row(index: u64) -> JournalRow {
     let i = index as usize;
-    let born = NaiveDate::from_ymd_opt(2020 + (i % 5) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32)
-        .expect("a real date");
+    let born = NaiveDate::from_ymd_opt(
+        2020 + (i % 5) as i32,
+        1 + (i % 12) as u32,
+        1 + (i % 28) as u32,
+    )
+    .expect("a real date");
     let status = match i % 11 {
         0 => Status::Offered,
         1 => Status::DirectionIssued,
@@ -75,7 +95,10 @@ pub fn journal_row(index: u64) -> JournalRow {
         _ => Status::InQueue,
     };
     let (class, category) = match i % 7 {
-        0 => (BenefitClass::FirstTurn, Some("special_educational_needs".to_owned())),
+        0 => (
+            BenefitClass::FirstTurn,
+            Some("special_educational_needs".to_owned()),
+        ),
         1 => (BenefitClass::OutOfTurn, Some("military".to_owned())),
         _ => (BenefitClass::None, None),
     };
@@ -120,15 +143,40 @@ pub fn journal_page(total: u64, per_page: u64) -> JournalPage {
 pub fn application_with_direction() -> ApplicationDetail {
     let child_born = NaiveDate::from_ymd_opt(2021, 4, 20).expect("a real date");
     ApplicationDetail {
-        number: ApplicationNumber::new(2026, 27, 1).expect("valid"),
-        status: Status::DirectionIssued,
+        state: ApplicationState {
+            number: ApplicationNumber::new(2026, 27, 1).expect("valid"),
+            cohort: Cohort {
+                region: "almaty".to_owned(),
+                birth_year: 2021,
+            },
+            status: Status::DirectionIssued,
+            registered_at: at(2026, 3, 8, 10, 58),
+            last_change_at: at(2026, 11, 24, 11, 22),
+            benefit: Some(Benefit {
+                category: "special_educational_needs".to_owned(),
+                review: BenefitReview::Confirmed,
+            }),
+            interest_due: at(2027, 3, 8, 10, 58),
+            interest_reminders_sent: 0,
+            stop_list_until: None,
+            offer: None,
+            direction: Some(Direction {
+                kindergarten: "ЧДС «Балапан» №1".to_owned(),
+                issued_at: at(2026, 11, 24, 11, 22),
+                expires_at: at(2026, 12, 1, 18, 0),
+                extension: None,
+                in_person_by: None,
+            }),
+            removal: None,
+        },
         state_key: Status::DirectionIssued.current_state_key(),
-        region: "almaty".to_owned(),
         settlement: "almaty".to_owned(),
-        registered_at: at(2026, 3, 8, 10, 58),
-        changed_at: at(2026, 11, 24, 11, 22),
         applicant: ApplicantInfo {
-            iin: iin(NaiveDate::from_ymd_opt(1993, 8, 18).expect("valid"), 4521, true),
+            iin: iin(
+                NaiveDate::from_ymd_opt(1993, 8, 18).expect("valid"),
+                4521,
+                true,
+            ),
             full_name: "Абенова Гүлнар Серікқызы".to_owned(),
             address: Some("Алматы, Бостандық ауданы, Абай даңғылы, 150, 12".to_owned()),
             email: Some("gulnar.abenova@mail.kz".to_owned()),
@@ -139,104 +187,92 @@ pub fn application_with_direction() -> ApplicationDetail {
             full_name: "Абенов Әлихан Ержанұлы".to_owned(),
             birth_date: child_born,
         },
-        benefit: Some(BenefitInfo {
-            category: "special_educational_needs".to_owned(),
-            class: BenefitClass::FirstTurn,
-            review: BenefitReview::Confirmed,
-            rejection_reason: None,
-        }),
-        desired_kindergartens: vec![101, 102],
-        queue_number: 2,
-        benefit_queue_number: 1,
-        stop_list_until: None,
-        interest_deadline: Some(NaiveDate::from_ymd_opt(2027, 3, 8).expect("valid")),
-        offer: None,
-        direction: Some(DirectionInfo {
-            kindergarten_id: 101,
-            kindergarten_name: "ЧДС «Балапан» №1".to_owned(),
-            group_id: 7,
-            issued_at: at(2026, 11, 24, 11, 22),
-            valid_until: NaiveDate::from_ymd_opt(2026, 12, 1).expect("valid"),
-            extended_reason: None,
-        }),
-        removal_reason: None,
+        desired_kindergartens: vec!["almaty-balapan-1".to_owned()],
+        queue: QueuePosition {
+            general: 2,
+            benefit: 1,
+        },
         service_centre_request: None,
-        allowed_actions: vec!["revoke-direction".to_owned(), "extend-direction".to_owned()],
+        allowed_actions: vec![ActionKind::RevokeDirection, ActionKind::ExtendDirection],
     }
 }
 
 /// The same application still waiting in the queue, as in seed 003's figure 15.
 pub fn application_in_queue() -> ApplicationDetail {
-    ApplicationDetail {
-        status: Status::InQueue,
-        state_key: Status::InQueue.current_state_key(),
-        changed_at: at(2026, 3, 8, 10, 58),
-        direction: None,
-        allowed_actions: vec![
-            "confirm-interest".to_owned(),
-            "change-benefit".to_owned(),
-            "withdraw".to_owned(),
-        ],
-        ..application_with_direction()
-    }
-}
-
-fn applicant_actor() -> ActorInfo {
-    ActorInfo {
-        role: "applicant".to_owned(),
-        iin: Some(application_with_direction().applicant.iin),
-        name: Some("Абенова Г. С.".to_owned()),
-    }
+    let mut detail = application_with_direction();
+    detail.state.status = Status::InQueue;
+    detail.state.last_change_at = detail.state.registered_at;
+    detail.state.direction = None;
+    detail.state_key = Status::InQueue.current_state_key();
+    detail.allowed_actions = vec![
+        ActionKind::ConfirmInterest,
+        ActionKind::ChangeBenefit,
+        ActionKind::Withdraw,
+    ];
+    detail
 }
 
 /// «История изменений» of [`application_with_direction`].
 pub fn history() -> Vec<HistoryEntry> {
-    let system = ActorInfo {
-        role: "system".to_owned(),
-        iin: None,
-        name: None,
+    let applicant = Actor::Applicant {
+        iin: application_with_direction().applicant.iin,
+    };
+    let entry = |when, actor: Actor, name: Option<&str>, event, old, new, comment: Option<&str>| {
+        HistoryEntry {
+            at: when,
+            actor,
+            actor_name: name.map(str::to_owned),
+            event,
+            old_status: old,
+            new_status: new,
+            comment: comment.map(str::to_owned),
+            signed_document_sha256: None,
+        }
     };
     vec![
-        HistoryEntry {
-            at: at(2026, 3, 8, 10, 58),
-            actor: applicant_actor(),
-            event: EventKind::Registered.code().to_owned(),
-            old_status: None,
-            new_status: Status::InQueue,
-            comment: None,
-            signed_document_sha256: Some("9f2c…".to_owned()),
-        },
-        HistoryEntry {
-            at: at(2026, 5, 14, 9, 30),
-            actor: ActorInfo {
-                role: "officer".to_owned(),
-                iin: None,
-                name: None,
+        entry(
+            at(2026, 3, 8, 10, 58),
+            applicant.clone(),
+            Some("Абенова Г. С."),
+            EventKind::Registered,
+            None,
+            Status::InQueue,
+            None,
+        ),
+        entry(
+            at(2026, 5, 14, 9, 30),
+            Actor::Officer {
+                iin: iin(
+                    NaiveDate::from_ymd_opt(1985, 2, 1).expect("valid"),
+                    77,
+                    true,
+                ),
+                region: "almaty".to_owned(),
             },
-            event: EventKind::BenefitConfirmed.code().to_owned(),
-            old_status: Some(Status::InQueue),
-            new_status: Status::InQueue,
-            comment: Some("Документы проверены".to_owned()),
-            signed_document_sha256: None,
-        },
-        HistoryEntry {
-            at: at(2026, 11, 20, 6, 0),
-            actor: system,
-            event: EventKind::OfferMade.code().to_owned(),
-            old_status: Some(Status::InQueue),
-            new_status: Status::Offered,
-            comment: None,
-            signed_document_sha256: None,
-        },
-        HistoryEntry {
-            at: at(2026, 11, 24, 11, 22),
-            actor: applicant_actor(),
-            event: "accept-offer".to_owned(),
-            old_status: Some(Status::Offered),
-            new_status: Status::DirectionIssued,
-            comment: None,
-            signed_document_sha256: Some("41d7…".to_owned()),
-        },
+            None,
+            EventKind::BenefitConfirmed,
+            Some(Status::InQueue),
+            Status::InQueue,
+            Some("Документы проверены"),
+        ),
+        entry(
+            at(2026, 11, 20, 6, 0),
+            Actor::System,
+            None,
+            EventKind::OfferMade,
+            Some(Status::InQueue),
+            Status::Offered,
+            None,
+        ),
+        entry(
+            at(2026, 11, 24, 11, 22),
+            applicant,
+            Some("Абенова Г. С."),
+            EventKind::DirectionIssued,
+            Some(Status::Offered),
+            Status::DirectionIssued,
+            None,
+        ),
     ]
 }
 
@@ -251,30 +287,84 @@ pub fn documents() -> Vec<DocumentInfo> {
         created_at: created,
     };
     vec![
-        document("d1", DocumentKind::RegistrationNotice, "registration_notice.pdf", at(2026, 3, 8, 10, 58)),
-        document("d2", DocumentKind::DocumentsReceipt, "documents_receipt.pdf", at(2026, 3, 8, 10, 58)),
-        document("d3", DocumentKind::BookRegistration, "book_registration.pdf", at(2026, 3, 8, 10, 59)),
-        document("d4", DocumentKind::Attachment, "справка_ПМПК.pdf", at(2026, 3, 8, 10, 50)),
-        document("d5", DocumentKind::Direction, "direction.pdf", at(2026, 11, 24, 11, 22)),
+        document(
+            "d1",
+            DocumentKind::RegistrationNotice,
+            "registration_notice.pdf",
+            at(2026, 3, 8, 10, 58),
+        ),
+        document(
+            "d2",
+            DocumentKind::DocumentsReceipt,
+            "documents_receipt.pdf",
+            at(2026, 3, 8, 10, 58),
+        ),
+        document(
+            "d3",
+            DocumentKind::BookRegistration,
+            "book_registration.pdf",
+            at(2026, 3, 8, 10, 59),
+        ),
+        document(
+            "d4",
+            DocumentKind::Attachment,
+            "справка_ПМПК.pdf",
+            at(2026, 3, 8, 10, 50),
+        ),
+        document(
+            "d5",
+            DocumentKind::Direction,
+            "direction.pdf",
+            at(2026, 11, 24, 11, 22),
+        ),
     ]
 }
 
 /// How the child's number went down from 48 to 2, and why.
 pub fn positions() -> Vec<PositionChange> {
-    let change = |when, number, benefit, cause| PositionChange {
+    let change = |when, general, benefit, cause| PositionChange {
         at: when,
-        queue_number: number,
-        benefit_queue_number: benefit,
+        position: QueuePosition { general, benefit },
         cause,
     };
     vec![
         change(at(2026, 3, 8, 10, 58), 48, 0, PositionCause::Registered),
-        change(at(2026, 5, 14, 9, 30), 48, 6, PositionCause::Own(EventKind::BenefitConfirmed)),
-        change(at(2026, 6, 2, 6, 0), 31, 4, PositionCause::Ahead(EventKind::DirectionIssued)),
-        change(at(2026, 8, 20, 6, 0), 17, 3, PositionCause::Ahead(EventKind::DirectionIssued)),
-        change(at(2026, 9, 9, 6, 0), 18, 3, PositionCause::Ahead(EventKind::DirectionExpired)),
-        change(at(2026, 10, 1, 6, 0), 6, 2, PositionCause::Ahead(EventKind::Enrolled)),
-        change(at(2026, 11, 2, 6, 0), 2, 1, PositionCause::Ahead(EventKind::InterestLapsed)),
+        change(
+            at(2026, 5, 14, 9, 30),
+            48,
+            6,
+            PositionCause::Own(EventKind::BenefitConfirmed),
+        ),
+        change(
+            at(2026, 6, 2, 6, 0),
+            31,
+            4,
+            PositionCause::Ahead(EventKind::DirectionIssued),
+        ),
+        change(
+            at(2026, 8, 20, 6, 0),
+            17,
+            3,
+            PositionCause::Ahead(EventKind::DirectionIssued),
+        ),
+        change(
+            at(2026, 9, 9, 6, 0),
+            18,
+            3,
+            PositionCause::Ahead(EventKind::DirectionExpired),
+        ),
+        change(
+            at(2026, 10, 1, 6, 0),
+            6,
+            2,
+            PositionCause::Ahead(EventKind::Enrolled),
+        ),
+        change(
+            at(2026, 11, 2, 6, 0),
+            2,
+            1,
+            PositionCause::Ahead(EventKind::InterestLapsed),
+        ),
     ]
 }
 
@@ -282,14 +372,14 @@ pub fn positions() -> Vec<PositionChange> {
 pub fn public_entry() -> PublicQueueEntry {
     let detail = application_in_queue();
     PublicQueueEntry {
-        number: detail.number,
+        number: detail.state.number,
         child_name_masked: "А*** Ә.".to_owned(),
-        birth_year: 2021,
-        region: detail.region,
-        status: detail.status,
-        queue_number: detail.queue_number,
-        benefit_queue_number: detail.benefit_queue_number,
-        registered_at: detail.registered_at,
+        birth_year: detail.state.cohort.birth_year,
+        region: detail.state.cohort.region,
+        status: detail.state.status,
+        queue_number: detail.queue.general,
+        benefit_queue_number: detail.queue.benefit,
+        registered_at: detail.state.registered_at,
     }
 }
 
@@ -327,43 +417,39 @@ pub fn regions() -> Vec<Region> {
     ]
 }
 
-/// Statistics of Almaty: six cohorts and a year of directions.
+/// Statistics of Almaty: six cohorts.
 pub fn public_stats() -> PublicStats {
     let cohorts = (2020..=2025)
-        .zip([(812, 64, 21), (1930, 171, 40), (2544, 233, 52), (3120, 260, 61), (2871, 198, 47), (1406, 88, 19)])
-        .map(|(birth_year, (general, first_turn, out_of_turn))| CohortStats {
-            birth_year,
-            general,
-            first_turn,
-            out_of_turn,
-        })
-        .collect();
-    let start = NaiveDate::from_ymd_opt(2025, 12, 1).expect("valid");
-    let months = [140, 95, 88, 120, 210, 330, 410, 620, 980, 450, 260, 180]
-        .into_iter()
-        .enumerate()
-        .map(|(i, directions)| MonthStats {
-            month: start
-                .checked_add_months(chrono::Months::new(i as u32))
-                .unwrap_or(start)
-                .format("%Y-%m")
-                .to_string(),
-            directions,
-            enrollments: directions * 9 / 10,
-        })
+        .zip([
+            (812, 64, 21),
+            (1930, 171, 40),
+            (2544, 233, 52),
+            (3120, 260, 61),
+            (2871, 198, 47),
+            (1406, 88, 19),
+        ])
+        .map(
+            |(birth_year, (general, first_turn, out_of_turn))| CohortStats {
+                birth_year,
+                general,
+                first_turn,
+                out_of_turn,
+            },
+        )
         .collect();
     PublicStats {
         region: "almaty".to_owned(),
         cohorts,
-        free_places: 37,
-        months,
     }
 }
 
 /// The children bound to the second parent in seed 001's flow.
 pub fn bound_children() -> Vec<BoundChild> {
     let child = application_with_direction().child;
-    let sister_born = child.birth_date.checked_add_days(Days::new(700)).expect("valid");
+    let sister_born = child
+        .birth_date
+        .checked_add_days(Days::new(700))
+        .expect("valid");
     vec![
         BoundChild {
             iin: child.iin,
@@ -389,6 +475,9 @@ mod tests {
             assert_eq!(row.child_iin.birth_date(), row.child_birth_date);
         }
         let mother = application_with_direction().applicant.iin;
-        assert_eq!(mother.birth_date(), NaiveDate::from_ymd_opt(1993, 8, 18).unwrap());
+        assert_eq!(
+            mother.birth_date(),
+            NaiveDate::from_ymd_opt(1993, 8, 18).unwrap()
+        );
     }
 }

@@ -52,7 +52,11 @@ pub fn scenes() -> Vec<Scene> {
             name: "journal",
             build: |ctx| {
                 let screen = JournalScreen::with_page(sample::journal_page(100_000, 100));
-                app(ctx, Box::new(screen), &[key(KeyCode::Down), key(KeyCode::Down)])
+                app(
+                    ctx,
+                    Box::new(screen),
+                    &[key(KeyCode::Down), key(KeyCode::Down)],
+                )
             },
         },
         Scene {
@@ -70,15 +74,6 @@ pub fn scenes() -> Vec<Scene> {
         Scene {
             name: "application_positions",
             build: |ctx| app(ctx, application(), &[key(KeyCode::BackTab)]),
-        },
-        Scene {
-            name: "extend_direction",
-            build: |ctx| {
-                let typed = "3112".chars().map(|c| key(KeyCode::Char(c)));
-                let mut keys = vec![key(KeyCode::Right), key(KeyCode::Enter)];
-                keys.extend(typed);
-                app(ctx, application(), &keys)
-            },
         },
         Scene {
             name: "profile_binding",

@@ -117,7 +117,8 @@ fn text_style(cell: &Cell) -> TextStyle {
     let (foreground, _) = colours(cell);
     TextStyle {
         fill: foreground.unwrap_or_else(|| DEFAULT_FOREGROUND.to_owned()),
-        modifier: cell.modifier & (Modifier::BOLD | Modifier::ITALIC | Modifier::UNDERLINED | Modifier::DIM),
+        modifier: cell.modifier
+            & (Modifier::BOLD | Modifier::ITALIC | Modifier::UNDERLINED | Modifier::DIM),
     }
 }
 
@@ -134,7 +135,11 @@ fn write_texts(svg: &mut String, glyphs: &[Glyph<'_>], y: u16) {
         let underlined = style.modifier.contains(Modifier::UNDERLINED);
         // Blanks at either end need no glyphs (an underline does); cutting them keeps
         // `textLength` exact and the file small.
-        let shown = if underlined { text.as_str() } else { text.trim() };
+        let shown = if underlined {
+            text.as_str()
+        } else {
+            text.trim()
+        };
         if shown.is_empty() {
             continue;
         }
@@ -256,15 +261,24 @@ mod tests {
     #[test]
     fn keeps_cyrillic_colours_and_bold() {
         let mut buffer = Buffer::empty(Rect::new(0, 0, 20, 2));
-        buffer.set_string(0, 0, "Журнал <заявлений>", Style::new().fg(Color::Red).bold());
+        buffer.set_string(
+            0,
+            0,
+            "Журнал <заявлений>",
+            Style::new().fg(Color::Red).bold(),
+        );
         buffer.set_string(2, 1, "№ 5", Style::new().bg(Color::Blue));
         let svg = render(&buffer);
         assert!(svg.contains("xml:space=\"preserve\""));
+        assert!(
+            svg.contains("fill=\"#cd3131\" font-weight=\"bold\">Журнал &lt;заявлений&gt;</text>")
+        );
+        assert!(
+            svg.contains("<rect x=\"18\" y=\"18\" width=\"27\" height=\"18\" fill=\"#2472c8\"/>")
+        );
         assert!(svg.contains(
-            "fill=\"#cd3131\" font-weight=\"bold\">Журнал &lt;заявлений&gt;</text>"
+            "textLength=\"27\" lengthAdjust=\"spacingAndGlyphs\" fill=\"#d4d4d4\">№ 5</text>"
         ));
-        assert!(svg.contains("<rect x=\"18\" y=\"18\" width=\"27\" height=\"18\" fill=\"#2472c8\"/>"));
-        assert!(svg.contains("textLength=\"27\" lengthAdjust=\"spacingAndGlyphs\" fill=\"#d4d4d4\">№ 5</text>"));
         assert!(roxmltree::Document::parse(&svg).is_ok(), "{svg}");
     }
 
@@ -273,7 +287,9 @@ mod tests {
         let mut buffer = Buffer::empty(Rect::new(0, 0, 4, 1));
         buffer.set_string(0, 0, "ab", Style::new().reversed());
         let svg = render(&buffer);
-        assert!(svg.contains(&format!("width=\"18\" height=\"18\" fill=\"{DEFAULT_FOREGROUND}\"")));
+        assert!(svg.contains(&format!(
+            "width=\"18\" height=\"18\" fill=\"{DEFAULT_FOREGROUND}\""
+        )));
         assert!(svg.contains(&format!("fill=\"{DEFAULT_BACKGROUND}\">ab</text>")));
     }
 
@@ -282,7 +298,12 @@ mod tests {
         let mut buffer = Buffer::empty(Rect::new(0, 0, 6, 1));
         buffer.set_string(0, 0, "中x", Style::new().fg(Color::Green));
         let svg = render(&buffer);
-        assert!(svg.contains("textLength=\"27\" lengthAdjust=\"spacingAndGlyphs\" fill=\"#0dbc79\">中x</text>"), "{svg}");
+        assert!(
+            svg.contains(
+                "textLength=\"27\" lengthAdjust=\"spacingAndGlyphs\" fill=\"#0dbc79\">中x</text>"
+            ),
+            "{svg}"
+        );
     }
 
     #[test]

@@ -183,8 +183,12 @@ pub fn verify_mac(mac_data: Tlv<'_>, password: &Password, content: &[u8]) -> Res
     let algorithm = digest_fields.required()?.expect(ber::SEQUENCE)?;
     let expected = digest_fields.required()?.expect(ber::OCTET_STRING)?.content;
     let oid = algorithm.children().required()?;
-    let hash = Hash::from_digest_oid(&oid).ok_or_else(|| PbeError::Unsupported(oid.oid_string()))?;
-    with_digest!(hash, check_hmac(&password.bmp, salt, count, content, expected))
+    let hash =
+        Hash::from_digest_oid(&oid).ok_or_else(|| PbeError::Unsupported(oid.oid_string()))?;
+    with_digest!(
+        hash,
+        check_hmac(&password.bmp, salt, count, content, expected)
+    )
 }
 
 fn check_hmac<D: Digest + BlockSizeUser + Clone>(
@@ -194,11 +198,19 @@ fn check_hmac<D: Digest + BlockSizeUser + Clone>(
     content: &[u8],
     expected: &[u8],
 ) -> Result<(), PbeError> {
-    let key = pkcs12_kdf::<D>(password_bmp, salt, iterations, Purpose::Mac, <D as Digest>::output_size());
-    let mut mac = <SimpleHmac<D> as Mac>::new_from_slice(&key).map_err(|_| PbeError::MacMismatch)?;
+    let key = pkcs12_kdf::<D>(
+        password_bmp,
+        salt,
+        iterations,
+        Purpose::Mac,
+        <D as Digest>::output_size(),
+    );
+    let mut mac =
+        <SimpleHmac<D> as Mac>::new_from_slice(&key).map_err(|_| PbeError::MacMismatch)?;
     mac.update(content);
     // verify_slice compares in constant time.
-    mac.verify_slice(expected).map_err(|_| PbeError::MacMismatch)
+    mac.verify_slice(expected)
+        .map_err(|_| PbeError::MacMismatch)
 }
 
 mod oids {
@@ -222,7 +234,9 @@ enum Cipher {
     TripleDes,
     TwoKeyTripleDes,
     /// RC2 whose effective key bits equal its key length (40 or 128), as RFC 7292 uses it.
-    Rc2 { key_len: usize },
+    Rc2 {
+        key_len: usize,
+    },
     Aes128,
     Aes192,
     Aes256,
@@ -267,7 +281,8 @@ fn cbc_decrypt<C: BlockCipher + BlockDecryptMut + KeyInit>(
 ) -> Result<Zeroizing<Vec<u8>>, PbeError> {
     let wrong_length = || PbeError::from(BerError::Malformed("key or IV of the wrong length"));
     let cipher = C::new_from_slice(key).map_err(|_| wrong_length())?;
-    let decryptor = cbc::Decryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(|_| wrong_length())?;
+    let decryptor =
+        cbc::Decryptor::<C>::inner_iv_slice_init(cipher, iv).map_err(|_| wrong_length())?;
     let mut buffer = Zeroizing::new(data.to_vec());
     let plain_len = decryptor
         .decrypt_padded_mut::<Pkcs7>(&mut buffer)
@@ -309,7 +324,11 @@ pub fn decrypt(
 }
 
 /// PBES2 (RFC 8018): PBKDF2 then a CBC cipher.
-fn decrypt_pbes2(params: Tlv<'_>, password: &Password, data: &[u8]) -> Result<Zeroizing<Vec<u8>>, PbeError> {
+fn decrypt_pbes2(
+    params: Tlv<'_>,
+    password: &Password,
+    data: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, PbeError> {
     let mut params = params.expect(ber::SEQUENCE)?.children();
     let kdf = params.required()?.expect(ber::SEQUENCE)?;
     let scheme = params.required()?.expect(ber::SEQUENCE)?;
@@ -344,7 +363,8 @@ fn decrypt_pbes2(params: Tlv<'_>, password: &Password, data: &[u8]) -> Result<Ze
     let prf = match pbkdf2_params.optional(ber::SEQUENCE)? {
         Some(prf) => {
             let prf_oid = prf.children().required()?;
-            Hash::from_hmac_oid(&prf_oid).ok_or_else(|| PbeError::Unsupported(prf_oid.oid_string()))?
+            Hash::from_hmac_oid(&prf_oid)
+                .ok_or_else(|| PbeError::Unsupported(prf_oid.oid_string()))?
         }
         None => Hash::Sha1,
     };
@@ -391,15 +411,17 @@ mod tests {
 
     const KDF_KEY: &str = "f87989ee91c48073e991b1c750268e27c0987b7ee738a1c1";
     const KDF_IV: &str = "23f5be369b28624d";
-    const KDF_MAC_SHA256: &str =
-        "0a601014417e1e0b8fca9640f6e9512ebd39906f81fa7026d505eabbbde87da9";
+    const KDF_MAC_SHA256: &str = "0a601014417e1e0b8fca9640f6e9512ebd39906f81fa7026d505eabbbde87da9";
 
     #[test]
     fn refuses_absurd_iteration_counts() {
         let zero = ber::read_all(&[0x02, 0x01, 0x00]).unwrap();
         assert_eq!(iterations(Some(zero)), Err(PbeError::Iterations(0)));
         let huge = ber::read_all(&[0x02, 0x04, 0x7f, 0xff, 0xff, 0xff]).unwrap();
-        assert!(matches!(iterations(Some(huge)), Err(PbeError::Iterations(_))));
+        assert!(matches!(
+            iterations(Some(huge)),
+            Err(PbeError::Iterations(_))
+        ));
         assert_eq!(iterations(None), Ok(1));
     }
 

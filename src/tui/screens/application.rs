@@ -2,8 +2,7 @@
 //! заявлении», «История изменений», «Общие документы» and the history of the queue number with
 //! each change's cause, and below them the actions the server allows now, as buttons.
 //!
-//! The screen reloads whenever it comes back on top, so after a signed action (or a refusal)
-//! it shows the application as the server has it, never a guess.
+//! F5 reloads it from the server: positions are live, never last night's.
 
 use std::path::PathBuf;
 
@@ -20,12 +19,11 @@ use unicode_width::UnicodeWidthStr;
 use crate::api::applications::{
     ApplicationDetail, DocumentInfo, DocumentKind, HistoryEntry, PositionChange,
 };
-use crate::domain::{ActionKind, ApplicationNumber, BenefitClass};
+use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
 use crate::tui::effects::{Call, CallError, Reply};
 use crate::tui::format::{benefit_name, date, date_time, day_of};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
-use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::{fit, tabs, truncate};
@@ -170,7 +168,7 @@ pub struct ApplicationScreen {
     number: ApplicationNumber,
     keymap: Keymap<Command>,
     tab: Tab,
-    detail: Load<ApplicationDetail>,
+    detail: Load<Box<ApplicationDetail>>,
     history: Load<Vec<HistoryEntry>>,
     documents: Load<Vec<DocumentInfo>>,
     positions: Load<Vec<PositionChange>>,
@@ -205,8 +203,8 @@ impl ApplicationScreen {
         documents: Vec<DocumentInfo>,
         positions: Vec<PositionChange>,
     ) -> ApplicationScreen {
-        let mut screen = ApplicationScreen::new(detail.number);
-        screen.detail = Load::Ready(detail);
+        let mut screen = ApplicationScreen::new(detail.state.number);
+        screen.detail = Load::Ready(Box::new(detail));
         screen.history = Load::Ready(history);
         screen.documents = Load::Ready(documents);
         screen.positions = Load::Ready(positions);
@@ -246,7 +244,7 @@ impl ApplicationScreen {
         };
         ACTION_ORDER
             .into_iter()
-            .filter(|kind| detail.allowed_actions.iter().any(|code| code == kind.code()))
+            .filter(|kind| detail.allowed_actions.contains(kind))
             .collect()
     }
 
@@ -278,13 +276,9 @@ impl ApplicationScreen {
                 self.action = (self.action + actions.len() - 1) % actions.len();
             }
             Command::Act if self.tab == Tab::Documents => return self.download(ctx),
-            Command::Act => {
-                if let (Some(kind), Some(detail)) = (actions.get(self.action), self.detail.ready())
-                {
-                    self.message = None;
-                    return vec![Effect::Push(Box::new(ActionDialog::new(*kind, detail, ctx)))];
-                }
-            }
+            // The action dialogs hand their document to the signing window, which is not
+            // part of the client yet: the buttons show what the server allows.
+            Command::Act => {}
             Command::Download => return self.download(ctx),
             Command::Reload => return self.load(),
             Command::Up => self.cursor = self.cursor.saturating_sub(1),
@@ -320,14 +314,10 @@ impl ApplicationScreen {
         let theme = &ctx.theme;
         let mut spans = vec![Span::styled(self.number.to_string(), theme.title())];
         if let Some(detail) = self.detail.ready() {
-            let benefit = detail
-                .benefit
-                .as_ref()
-                .map(|b| benefit_name(b.class, Some(&b.category), ctx.lang))
-                .unwrap_or_else(|| t!(BenefitClass::None.message_key()).into_owned());
+            let benefit = benefit_of(detail, ctx);
             for part in [
                 detail.child.full_name.clone(),
-                t!(detail.status.message_key()).into_owned(),
+                t!(detail.state.status.message_key()).into_owned(),
                 benefit,
                 date(detail.child.birth_date),
             ] {
@@ -344,7 +334,9 @@ impl ApplicationScreen {
             other => return view_pending(frame, area, other, ctx),
         };
         let lines = info_lines(detail, ctx, area.width);
-        let scroll = self.cursor.min(lines.len().saturating_sub(area.height as usize));
+        let scroll = self
+            .cursor
+            .min(lines.len().saturating_sub(area.height as usize));
         frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
     }
 
@@ -381,12 +373,17 @@ impl ApplicationScreen {
             if let Some(comment) = entry.comment.as_deref().filter(|c| !c.is_empty()) {
                 let label = t!("application.history.comment");
                 lines.push(Line::from(Span::styled(
-                    fit(&format!("{:when$}   {label}: {comment}", ""), area.width as usize),
+                    fit(
+                        &format!("{:when$}   {label}: {comment}", ""),
+                        area.width as usize,
+                    ),
                     theme.muted(),
                 )));
             }
         }
-        let scroll = self.cursor.min(lines.len().saturating_sub(area.height as usize));
+        let scroll = self
+            .cursor
+            .min(lines.len().saturating_sub(area.height as usize));
         frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
     }
 
@@ -402,9 +399,9 @@ impl ApplicationScreen {
             return;
         }
         let created = 13;
-        let action = t!("application.documents.action").width().max(
-            t!("application.documents.download").width() + 4,
-        );
+        let action = t!("application.documents.action")
+            .width()
+            .max(t!("application.documents.download").width() + 4);
         let name = (area.width as usize).saturating_sub(created + action + 2);
         let mut lines = vec![Line::from(Span::styled(
             format!(
@@ -425,18 +422,28 @@ impl ApplicationScreen {
                 } else {
                     t!("application.documents.generated")
                 };
-                lines.push(Line::from(Span::styled(title.into_owned(), theme.focused())));
+                lines.push(Line::from(Span::styled(
+                    title.into_owned(),
+                    theme.focused(),
+                )));
             }
             let chosen = index == self.cursor;
             let text = format!(
                 "{} {} {}",
                 fit(&format!("  {}", document_name(document)), name),
                 fit(&day_of(document.created_at), created),
-                fit(&format!("[{}]", t!("application.documents.download")), action)
+                fit(
+                    &format!("[{}]", t!("application.documents.download")),
+                    action
+                )
             );
             lines.push(Line::from(Span::styled(
                 text,
-                if chosen { theme.selected() } else { theme.text() },
+                if chosen {
+                    theme.selected()
+                } else {
+                    theme.text()
+                },
             )));
         }
         frame.render_widget(Paragraph::new(lines), area);
@@ -499,19 +506,21 @@ impl ApplicationScreen {
         ))];
         // Newest first: the question is always «why is my number what it is now?».
         for change in changes.iter().rev() {
-            let numbers = if change.benefit_queue_number > 0 {
-                format!("{} ({})", change.queue_number, change.benefit_queue_number)
+            let numbers = if change.position.benefit > 0 {
+                format!("{} ({})", change.position.general, change.position.benefit)
             } else {
-                change.queue_number.to_string()
+                change.position.general.to_string()
             };
             lines.push(Line::from(format!(
                 "{} {} {}",
                 fit(&day_of(change.at), when),
                 fit(&numbers, number),
-                truncate(&change.cause.translated(), cause)
+                truncate(&change.cause.message(ctx.lang), cause)
             )));
         }
-        let scroll = self.cursor.min(lines.len().saturating_sub(list_area.height as usize));
+        let scroll = self
+            .cursor
+            .min(lines.len().saturating_sub(list_area.height as usize));
         frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), list_area);
     }
 }
@@ -540,24 +549,29 @@ fn document_name(document: &DocumentInfo) -> String {
 
 /// Who made a change: their name, else their role.
 fn actor(entry: &HistoryEntry) -> String {
-    match &entry.actor.name {
+    match &entry.actor_name {
         Some(name) => name.clone(),
-        None => match entry.actor.role.as_str() {
-            "applicant" => t!("application.history.role.applicant"),
-            "operator" => t!("application.history.role.operator"),
-            "officer" => t!("application.history.role.officer"),
-            _ => t!("application.history.role.system"),
+        None => match entry.actor.role() {
+            Role::Applicant => t!("application.history.role.applicant"),
+            Role::Operator => t!("application.history.role.operator"),
+            Role::Officer => t!("application.history.role.officer"),
+            Role::System => t!("application.history.role.system"),
         }
         .into_owned(),
     }
 }
 
+/// The benefit's category name, or «Без льготы».
+fn benefit_of(detail: &ApplicationDetail, ctx: &Ctx) -> String {
+    match &detail.state.benefit {
+        Some(benefit) => benefit_name(BenefitClass::None, Some(&benefit.category), ctx.lang),
+        None => t!(BenefitClass::None.message_key()).into_owned(),
+    }
+}
+
 /// «Поставлен в очередь: В очереди», «Продлить направление: Выдано направление → …».
 fn change_text(entry: &HistoryEntry) -> String {
-    let event = ActionKind::from_code(&entry.event)
-        .map(|kind| t!(kind.message_key()).into_owned())
-        .or_else(|| crate::cli::translation(&format!("domain.event.{}", entry.event)))
-        .unwrap_or_else(|| entry.event.clone());
+    let event = t!(entry.event.message_key());
     let new = t!(entry.new_status.message_key());
     match entry.old_status {
         Some(old) if old != entry.new_status => {
@@ -572,14 +586,17 @@ fn change_text(entry: &HistoryEntry) -> String {
 fn info_lines(detail: &ApplicationDetail, ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
     let theme = &ctx.theme;
     let none = || "—".to_owned();
-    let benefit = detail
-        .benefit
-        .as_ref()
-        .map(|b| benefit_name(b.class, Some(&b.category), ctx.lang))
-        .unwrap_or_else(|| t!(BenefitClass::None.message_key()).into_owned());
+    let benefit = benefit_of(detail, ctx);
+    let state = &detail.state;
     let applicant = [
-        ("application.applicant.full_name", detail.applicant.full_name.clone()),
-        ("application.applicant.iin", detail.applicant.iin.to_string()),
+        (
+            "application.applicant.full_name",
+            detail.applicant.full_name.clone(),
+        ),
+        (
+            "application.applicant.iin",
+            detail.applicant.iin.to_string(),
+        ),
         (
             "application.applicant.birth_date",
             date(detail.applicant.iin.birth_date()),
@@ -598,63 +615,78 @@ fn info_lines(detail: &ApplicationDetail, ctx: &Ctx, width: u16) -> Vec<Line<'st
         ),
     ];
     let child = [
-        ("application.applicant.full_name", detail.child.full_name.clone()),
+        (
+            "application.applicant.full_name",
+            detail.child.full_name.clone(),
+        ),
         ("application.applicant.iin", detail.child.iin.to_string()),
-        ("application.applicant.birth_date", date(detail.child.birth_date)),
+        (
+            "application.applicant.birth_date",
+            date(detail.child.birth_date),
+        ),
         ("application.child.benefit", benefit),
         (
             "application.child.queue_number",
-            detail.queue_number.to_string(),
+            detail.queue.general.to_string(),
         ),
         (
             "application.child.benefit_queue_number",
-            detail.benefit_queue_number.to_string(),
+            detail.queue.benefit.to_string(),
         ),
     ];
     let mut application = vec![
-        ("application.details.number", detail.number.to_string()),
-        ("application.details.registered", date_time(detail.registered_at)),
+        ("application.details.number", state.number.to_string()),
+        (
+            "application.details.registered",
+            date_time(state.registered_at),
+        ),
         (
             "application.details.con_number",
             detail.service_centre_request.clone().unwrap_or_else(none),
         ),
-        ("application.details.state", t!(&detail.state_key).into_owned()),
+        (
+            "application.details.state",
+            t!(&detail.state_key).into_owned(),
+        ),
         (
             "application.details.last_change",
             format!(
                 "{} {}",
-                date_time(detail.changed_at),
+                date_time(state.last_change_at),
                 t!(
                     "application.details.in_queue_since",
-                    date = date_time(detail.registered_at)
+                    date = date_time(state.registered_at)
                 )
             ),
         ),
     ];
-    if let Some(deadline) = detail.interest_deadline {
-        application.push(("application.details.interest_deadline", date(deadline)));
+    if !state.status.is_final() {
+        application.push((
+            "application.details.interest_deadline",
+            date_time(state.interest_due),
+        ));
     }
-    if let Some(until) = detail.stop_list_until {
-        application.push(("application.details.stop_list_until", date(until)));
+    if let Some(until) = state.stop_list_until {
+        application.push(("application.details.stop_list_until", date_time(until)));
     }
-    if let Some(offer) = &detail.offer {
+    if let Some(offer) = &state.offer {
         application.push((
             "application.details.offer",
             t!(
                 "application.details.offer_text",
-                kindergarten = offer.kindergarten_name,
+                kindergarten = offer.kindergartens.join(", "),
                 date = date_time(offer.answer_by)
             )
             .into_owned(),
         ));
     }
-    if let Some(direction) = &detail.direction {
+    if let Some(direction) = &state.direction {
         application.push((
             "application.details.direction",
             t!(
                 "application.details.direction_text",
-                kindergarten = direction.kindergarten_name,
-                date = date(direction.valid_until)
+                kindergarten = direction.kindergarten,
+                date = date_time(direction.expires_at)
             )
             .into_owned(),
         ));
@@ -665,7 +697,10 @@ fn info_lines(detail: &ApplicationDetail, ctx: &Ctx, width: u16) -> Vec<Line<'st
         ("application.child.title", &child[..]),
         ("application.details.title", &application[..]),
     ] {
-        lines.push(Line::from(Span::styled(t!(title).into_owned(), theme.title())));
+        lines.push(Line::from(Span::styled(
+            t!(title).into_owned(),
+            theme.title(),
+        )));
         lines.extend(pair_lines(pairs, width, theme));
     }
     lines
@@ -727,12 +762,17 @@ fn position_points(changes: &[PositionChange]) -> (Vec<(f64, f64)>, f64, u32) {
         if let Some(&(_, previous)) = points.last() {
             points.push((days(change.at), previous));
         }
-        points.push((days(change.at), f64::from(change.queue_number)));
+        points.push((days(change.at), f64::from(change.position.general)));
     }
     let span = changes.last().map(|c| days(c.at)).unwrap_or(0.0).max(1.0);
     let held = points.last().map(|p| p.1).unwrap_or(0.0);
     points.push((span, held));
-    let highest = changes.iter().map(|c| c.queue_number).max().unwrap_or(1).max(1);
+    let highest = changes
+        .iter()
+        .map(|c| c.position.general)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     (points, span, highest)
 }
 
@@ -754,7 +794,9 @@ impl Screen for ApplicationScreen {
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
-        self.keymap.command(&key, false).map(|c| self.command(c, ctx))
+        self.keymap
+            .command(&key, false)
+            .map(|c| self.command(c, ctx))
     }
 
     fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
@@ -766,12 +808,6 @@ impl Screen for ApplicationScreen {
             Reply::History(result) => self.history = Load::from_result(result),
             Reply::Documents(result) => self.documents = Load::from_result(result),
             Reply::Positions(result) => self.positions = Load::from_result(result),
-            // The signing window sent an action and the server accepted it: show the
-            // application as it is now.
-            Reply::Sent(Ok(_)) => {
-                self.message = Some((true, t!("application.updated").into_owned()));
-                return self.load();
-            }
             Reply::Saved(result) => {
                 self.message = Some(match result {
                     Ok(path) => (
@@ -853,12 +889,17 @@ mod tests {
         };
         let change = |day, number| PositionChange {
             at: at(day),
-            queue_number: number,
-            benefit_queue_number: 0,
+            position: crate::domain::QueuePosition {
+                general: number,
+                benefit: 0,
+            },
             cause: PositionCause::Registered,
         };
         let (points, span, highest) = position_points(&[change(1, 40), change(11, 31)]);
-        assert_eq!(points, vec![(0.0, 40.0), (10.0, 40.0), (10.0, 31.0), (10.0, 31.0)]);
+        assert_eq!(
+            points,
+            vec![(0.0, 40.0), (10.0, 40.0), (10.0, 31.0), (10.0, 31.0)]
+        );
         assert_eq!(span, 10.0);
         assert_eq!(highest, 40);
     }

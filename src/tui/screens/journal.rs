@@ -510,9 +510,8 @@ impl JournalScreen {
     /// Which columns fit in `width` next to the number, which stays put: a window of the
     /// others that always holds the sort cursor.
     fn visible_columns(&self, width: u16) -> Vec<usize> {
-        let fits = |columns: &[usize]| {
-            columns.iter().map(|&c| COLUMNS[c].width + 1).sum::<u16>() <= width
-        };
+        let fits =
+            |columns: &[usize]| columns.iter().map(|&c| COLUMNS[c].width + 1).sum::<u16>() <= width;
         let mut first = 1;
         loop {
             let mut shown = vec![0];
@@ -554,9 +553,15 @@ impl JournalScreen {
             .map(|c| t!(c.title).into_owned())
             .unwrap_or_default();
         let mut spans = vec![
-            Span::styled(t!("journal.filter_status", value = status).into_owned(), theme.text()),
+            Span::styled(
+                t!("journal.filter_status", value = status).into_owned(),
+                theme.text(),
+            ),
             Span::raw("  "),
-            Span::styled(t!("journal.filter_benefit", value = benefit).into_owned(), theme.text()),
+            Span::styled(
+                t!("journal.filter_benefit", value = benefit).into_owned(),
+                theme.text(),
+            ),
             Span::raw("  "),
             Span::styled(
                 t!("journal.sort", column = sort_title, direction = direction).into_owned(),
@@ -613,7 +618,11 @@ impl Screen for JournalScreen {
 
     fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
         if self.search.is_none() {
-            self.search = Some(Field::new("search", "journal.search_prompt", FieldKind::Text));
+            self.search = Some(Field::new(
+                "search",
+                "journal.search_prompt",
+                FieldKind::Text,
+            ));
         }
         if let Some(field) = &mut self.search {
             field.paste(text);
@@ -626,7 +635,7 @@ impl Screen for JournalScreen {
             return Vec::new();
         };
         let page = query.page.unwrap_or(1).saturating_sub(1);
-        if query != self.filters.query(page) {
+        if *query != self.filters.query(page) {
             return Vec::new();
         }
         match result {

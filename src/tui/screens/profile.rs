@@ -17,8 +17,9 @@ use crate::tui::format::date;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::widgets::buttons::{self, Button};
+use crate::tui::widgets::dialog::Dialog;
 use crate::tui::widgets::form::{Field, FieldKind, Form};
-use crate::tui::widgets::{dialog, fit, tabs};
+use crate::tui::widgets::{fit, tabs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -82,12 +83,9 @@ impl ProfileScreen {
                 Field::new("extra_phone", "profile.extra_phone", FieldKind::Phone),
             ]),
             language: None,
-            child: Form::new(vec![Field::new(
-                "child_iin",
-                "profile.child_iin",
-                FieldKind::Iin,
-            )
-            .required()]),
+            child: Form::new(vec![
+                Field::new("child_iin", "profile.child_iin", FieldKind::Iin).required(),
+            ]),
             children: Vec::new(),
             pending: 0,
             notice: None,
@@ -307,17 +305,18 @@ impl Screen for ProfileScreen {
             Constraint::Length(1),
         ])
         .areas(area);
-        let titles = [t!("profile.tab.contacts").into_owned(), t!("profile.tab.binding").into_owned()];
+        let titles = [
+            t!("profile.tab.contacts").into_owned(),
+            t!("profile.tab.binding").into_owned(),
+        ];
         let active = usize::from(self.tab == Tab::Binding);
         tabs::render(frame, tab_row, &titles, active, theme);
         match self.tab {
             Tab::Contacts => {
                 let rows = self.contacts.fields.len() as u16;
-                let [form, button] = Layout::vertical([
-                    Constraint::Length(rows + 2),
-                    Constraint::Length(1),
-                ])
-                .areas(body);
+                let [form, button] =
+                    Layout::vertical([Constraint::Length(rows + 2), Constraint::Length(1)])
+                        .areas(body);
                 let columns = if body.width >= 110 { 2 } else { 1 };
                 self.contacts.render(frame, form, columns, theme);
                 let save = Button::new(t!("profile.save"), self.keymap.keys_of(Command::Submit));
@@ -343,16 +342,14 @@ impl Screen for ProfileScreen {
             );
         }
         if let Some(notice) = &self.notice {
-            dialog::render(
-                frame,
-                area,
-                &t!("profile.information"),
-                vec![Line::from(notice.clone())],
-                &[Button::new(t!("profile.ok"), Some("Enter".to_owned()))],
-                Some(0),
-                theme,
-                theme.border(),
-            );
+            Dialog {
+                title: t!("profile.information").into_owned(),
+                lines: vec![Line::from(notice.clone())],
+                buttons: vec![Button::new(t!("profile.ok"), Some("Enter".to_owned()))],
+                focused: Some(0),
+                border: theme.ok(),
+            }
+            .render(frame, area, theme);
         }
     }
 }

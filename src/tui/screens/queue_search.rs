@@ -123,7 +123,10 @@ impl QueueSearch {
             ("search.column.number", entry.number.to_string()),
             ("search.column.child", entry.child_name_masked.clone()),
             ("search.column.birth_year", entry.birth_year.to_string()),
-            ("search.column.status", t!(entry.status.message_key()).into_owned()),
+            (
+                "search.column.status",
+                t!(entry.status.message_key()).into_owned(),
+            ),
             ("search.column.queue_number", entry.queue_number.to_string()),
             (
                 "search.column.benefit_queue_number",
@@ -132,7 +135,12 @@ impl QueueSearch {
             ("search.column.registered", date_time(entry.registered_at)),
         ];
         let labels: Vec<String> = pairs.iter().map(|(k, _)| t!(*k).into_owned()).collect();
-        let label_width = labels.iter().map(|l| l.width()).max().unwrap_or(0).min(width / 2);
+        let label_width = labels
+            .iter()
+            .map(|l| l.width())
+            .max()
+            .unwrap_or(0)
+            .min(width / 2);
         pairs
             .iter()
             .zip(labels)

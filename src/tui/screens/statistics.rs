@@ -1,5 +1,5 @@
-//! «Просмотр статистики»: for the chosen region, the queue by birth year split by benefit class,
-//! the free places, and the directions issued per month. Public, no login.
+//! «Просмотр статистики»: for the chosen region, the queue by birth year split by benefit class
+//! (the server does not report free places or directions per month yet). Public, no login.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -126,16 +126,6 @@ impl Statistics {
             .map(|r| r.name.get(lang).to_owned())
             .unwrap_or_else(|| code.clone())
     }
-
-    fn view_charts(&self, frame: &mut Frame, area: Rect, stats: &PublicStats, theme: &Theme) {
-        let [by_year, by_month] = if area.width >= 110 {
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
-        } else {
-            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
-        };
-        frame.render_widget(cohort_chart(stats, theme, by_year.width), by_year);
-        frame.render_widget(month_chart(stats, theme, by_month.width), by_month);
-    }
 }
 
 /// The three classes of a cohort, in the order they are offered places, with the label and the
@@ -182,39 +172,6 @@ fn cohort_chart<'a>(stats: &'a PublicStats, theme: &Theme, width: u16) -> BarCha
     chart
 }
 
-/// Directions per month, one bar a month labelled `MM.YY`.
-fn month_chart<'a>(stats: &'a PublicStats, theme: &Theme, width: u16) -> BarChart<'a> {
-    let months = stats.months.len().max(1) as u16;
-    let bar_width = (width.saturating_sub(2) / months).saturating_sub(1).clamp(1, 7);
-    let bars: Vec<Bar> = stats
-        .months
-        .iter()
-        .map(|month| {
-            Bar::default()
-                .value(u64::from(month.directions))
-                .label(Line::from(short_month(&month.month)))
-                .style(theme.focused())
-        })
-        .collect();
-    BarChart::default()
-        .block(
-            Block::bordered()
-                .title(t!("stats.directions").into_owned())
-                .border_style(theme.border()),
-        )
-        .bar_width(bar_width)
-        .bar_gap(1)
-        .data(BarGroup::default().bars(&bars))
-}
-
-/// `2026-03` → `03.26`, short enough to sit under a narrow bar.
-fn short_month(month: &str) -> String {
-    match month.split_once('-') {
-        Some((year, number)) if year.len() == 4 => format!("{number}.{}", &year[2..]),
-        _ => month.to_owned(),
-    }
-}
-
 impl Screen for Statistics {
     fn id(&self) -> &'static str {
         "statistics"
@@ -240,11 +197,13 @@ impl Screen for Statistics {
     }
 
     fn on_key(&mut self, key: KeyEvent, _ctx: &Ctx) -> Option<Vec<Effect>> {
-        self.keymap.command(&key, false).map(|command| match command {
-            Command::NextRegion => self.step(1),
-            Command::PrevRegion => self.step(-1),
-            Command::Reload => self.fetch(),
-        })
+        self.keymap
+            .command(&key, false)
+            .map(|command| match command {
+                Command::NextRegion => self.step(1),
+                Command::PrevRegion => self.step(-1),
+                Command::Reload => self.fetch(),
+            })
     }
 
     fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
@@ -283,44 +242,30 @@ impl Screen for Statistics {
         let theme = &ctx.theme;
         let [header, body] =
             Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
-        let mut spans = vec![Span::styled(
+        let title = Span::styled(
             t!("stats.region", name = self.region_name(ctx.lang)).into_owned(),
             theme.title(),
-        )];
-        if let Some(stats) = &self.stats {
-            spans.push(Span::raw("   "));
-            spans.push(Span::styled(
-                format!("{}: {}", t!("stats.free_places"), stats.free_places),
-                theme.focused(),
-            ));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), header);
+        );
+        frame.render_widget(Paragraph::new(Line::from(title)), header);
         match (&self.stats, &self.error) {
             (_, Some(error)) => frame.render_widget(
                 Paragraph::new(Span::styled(error.clone(), theme.error())),
                 body,
             ),
-            (Some(stats), None) if stats.cohorts.is_empty() && stats.months.is_empty() => frame
-                .render_widget(
-                    Paragraph::new(Span::styled(t!("stats.empty").into_owned(), theme.muted())),
-                    body,
-                ),
-            (Some(stats), None) => self.view_charts(frame, body, stats, theme),
+            (Some(stats), None) if stats.cohorts.is_empty() => frame.render_widget(
+                Paragraph::new(Span::styled(t!("stats.empty").into_owned(), theme.muted())),
+                body,
+            ),
+            (Some(stats), None) => {
+                frame.render_widget(cohort_chart(stats, theme, body.width), body)
+            }
             (None, None) => frame.render_widget(
-                Paragraph::new(Span::styled(t!("stats.loading").into_owned(), theme.muted())),
+                Paragraph::new(Span::styled(
+                    t!("stats.loading").into_owned(),
+                    theme.muted(),
+                )),
                 body,
             ),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_are_labelled_short() {
-        assert_eq!(short_month("2026-03"), "03.26");
-        assert_eq!(short_month("март"), "март");
     }
 }

@@ -1,0 +1,564 @@
+//! The application: a stack of screens, the shared context, the global keys, the chrome around
+//! every screen (status bar, hint line, `?` overlay), and the event loop.
+//!
+//! [`App::update`] is pure: it takes an [`Action`] and returns the [`Job`]s to run, so tests
+//! drive it without a terminal or a runtime. [`run_loop`] feeds it keys, signals and replies,
+//! runs the jobs in tokio tasks, and draws only when something changed, at most ~60 times a
+//! second, each frame inside a synchronized update so SSH users never see half a frame.
+
+use std::io::{self, Stdout};
+use std::time::{Duration, Instant};
+
+use ratatui::Frame;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, MouseEvent};
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::crossterm::{execute, queue};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use rust_i18n::t;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use unicode_width::UnicodeWidthStr;
+
+use crate::tui::effects::{Reply, Runner};
+use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::screen::{Connection, Ctx, Effect, Screen};
+use crate::tui::widgets;
+
+/// The smallest terminal the client draws into; below it a message says so.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize,
+    /// A request finished; its answer goes to the screen that asked.
+    Reply {
+        screen: ScreenKey,
+        reply: Reply,
+    },
+    /// Spinner frame while something is in flight.
+    Tick,
+    /// SIGTERM, SIGINT or SIGHUP.
+    Quit,
+}
+
+/// Identifies one screen instance on the stack, so a late reply never reaches a screen that
+/// replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreenKey(u64);
+
+/// A request to run, on behalf of a screen.
+#[derive(Debug)]
+pub struct Job {
+    pub screen: ScreenKey,
+    pub call: crate::tui::effects::Call,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Global {
+    Quit,
+    Language,
+    Help,
+    Back,
+}
+
+const GLOBAL_KEYS: &[Binding<Global>] = &[
+    Binding {
+        command: Global::Quit,
+        name: "quit",
+        keys: &[KeyCombo::ctrl('c'), KeyCombo::ctrl('q')],
+        help: "tui.keys.quit",
+        hint: false,
+    },
+    Binding {
+        command: Global::Language,
+        name: "language",
+        keys: &[KeyCombo::f(2)],
+        help: "tui.keys.language",
+        hint: true,
+    },
+    Binding {
+        command: Global::Help,
+        name: "help",
+        keys: &[KeyCombo::char('?'), KeyCombo::f(1)],
+        help: "tui.keys.help",
+        hint: true,
+    },
+    Binding {
+        command: Global::Back,
+        name: "back",
+        keys: &[KeyCombo::key(KeyCode::Esc)],
+        help: "tui.keys.back",
+        hint: false,
+    },
+];
+
+pub struct App {
+    stack: Vec<(ScreenKey, Box<dyn Screen>)>,
+    next_key: u64,
+    pub ctx: Ctx,
+    global: Keymap<Global>,
+    help_open: bool,
+    quit: bool,
+    dirty: bool,
+    in_flight: usize,
+}
+
+impl App {
+    pub fn new(ctx: Ctx, first: Box<dyn Screen>) -> App {
+        App {
+            stack: vec![(ScreenKey(0), first)],
+            next_key: 1,
+            ctx,
+            global: Keymap::new("global", GLOBAL_KEYS),
+            help_open: false,
+            quit: false,
+            dirty: true,
+            in_flight: 0,
+        }
+    }
+
+    /// Starts the first screen (its `init` requests); call once before the loop.
+    pub fn start(&mut self) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        if let Some((key, screen)) = self.stack.last_mut() {
+            let key = *key;
+            let effects = screen.init(&self.ctx);
+            self.apply(key, effects, &mut jobs);
+        }
+        jobs
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Whether the screen must be redrawn.
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    /// Whether the spinner should turn.
+    pub fn busy(&self) -> bool {
+        self.in_flight > 0 || self.stack.iter().any(|(_, s)| s.busy())
+    }
+
+    /// The id of the screen on top, for tests and logs.
+    pub fn top_id(&self) -> &'static str {
+        self.stack.last().map(|(_, s)| s.id()).unwrap_or("none")
+    }
+
+    /// The ids of the screen stack, bottom first.
+    pub fn stack_ids(&self) -> Vec<&'static str> {
+        self.stack.iter().map(|(_, s)| s.id()).collect()
+    }
+
+    pub fn help_open(&self) -> bool {
+        self.help_open
+    }
+
+    /// Applies one action; returns the requests to start.
+    pub fn update(&mut self, action: Action) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        match action {
+            Action::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, &mut jobs),
+            Action::Key(_) | Action::Mouse(_) => return jobs,
+            Action::Paste(text) => {
+                if let Some((origin, screen)) = self.stack.last_mut() {
+                    let origin = *origin;
+                    let effects = screen.on_paste(&text, &self.ctx);
+                    self.apply(origin, effects, &mut jobs);
+                }
+            }
+            Action::Resize => {}
+            Action::Reply { screen, reply } => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                if let Some(reached) = reply.reached_server() {
+                    self.ctx.connection = if reached {
+                        Connection::Online
+                    } else {
+                        Connection::Offline
+                    };
+                }
+                if let Some(pos) = self.stack.iter().position(|(k, _)| *k == screen) {
+                    let effects = self.stack[pos].1.on_reply(reply, &self.ctx);
+                    self.apply(screen, effects, &mut jobs);
+                } else {
+                    tracing::debug!("reply for a closed screen dropped");
+                }
+            }
+            Action::Tick => {
+                if !self.busy() {
+                    return jobs;
+                }
+                self.ctx.tick = self.ctx.tick.wrapping_add(1);
+            }
+            Action::Quit => self.quit = true,
+        }
+        self.dirty = true;
+        jobs
+    }
+
+    fn on_key(&mut self, key: KeyEvent, jobs: &mut Vec<Job>) {
+        // Quit and language answer everywhere, even inside a text field or the help overlay.
+        match self.global.command(&key, false) {
+            Some(Global::Quit) => {
+                self.quit = true;
+                return;
+            }
+            Some(Global::Language) => {
+                self.ctx.lang = self.ctx.lang.next();
+                self.ctx.lang.activate();
+                return;
+            }
+            _ => {}
+        }
+        if self.help_open {
+            self.help_open = false;
+            return;
+        }
+        let Some((origin, screen)) = self.stack.last_mut() else {
+            return;
+        };
+        let origin = *origin;
+        if let Some(effects) = screen.on_key(key, &self.ctx) {
+            self.apply(origin, effects, jobs);
+            return;
+        }
+        match self.global.command(&key, true) {
+            Some(Global::Help) => self.help_open = true,
+            Some(Global::Back) if self.stack.len() > 1 => {
+                self.stack.pop();
+            }
+            _ => {}
+        }
+    }
+
+    fn fresh_key(&mut self) -> ScreenKey {
+        let key = ScreenKey(self.next_key);
+        self.next_key += 1;
+        key
+    }
+
+    /// Carries out a screen's effects. Navigation effects act on the position of the screen
+    /// that returned them (`origin`), which is normally the top.
+    fn apply(&mut self, origin: ScreenKey, effects: Vec<Effect>, jobs: &mut Vec<Job>) {
+        for effect in effects {
+            match effect {
+                Effect::Push(screen) => {
+                    let key = self.fresh_key();
+                    self.stack.push((key, screen));
+                    self.enter(jobs);
+                }
+                Effect::Pop => {
+                    if let Some(pos) = self.stack.iter().position(|(k, _)| *k == origin)
+                        && self.stack.len() > 1
+                    {
+                        self.stack.truncate(pos);
+                    }
+                }
+                Effect::Replace(screen) => {
+                    let key = self.fresh_key();
+                    match self.stack.iter().position(|(k, _)| *k == origin) {
+                        Some(pos) => {
+                            self.stack.truncate(pos);
+                            self.stack.push((key, screen));
+                        }
+                        None => self.stack.push((key, screen)),
+                    }
+                    self.enter(jobs);
+                }
+                Effect::Reset(screen) => {
+                    let key = self.fresh_key();
+                    self.stack.clear();
+                    self.stack.push((key, screen));
+                    self.enter(jobs);
+                }
+                Effect::Return(reply) => {
+                    if let Some(pos) = self.stack.iter().position(|(k, _)| *k == origin)
+                        && pos > 0
+                    {
+                        self.stack.truncate(pos);
+                        let (below, screen) = self.stack.last_mut().expect("pos > 0");
+                        let below = *below;
+                        let effects = screen.on_reply(reply, &self.ctx);
+                        self.apply(below, effects, jobs);
+                    }
+                }
+                Effect::Call(call) => {
+                    self.in_flight += 1;
+                    jobs.push(Job {
+                        screen: origin,
+                        call,
+                    });
+                }
+                Effect::SignedIn(session) => self.ctx.session = Some(session),
+                Effect::SignedOut => self.ctx.session = None,
+                Effect::Region(region) => self.ctx.region = Some(region),
+                Effect::Quit => self.quit = true,
+            }
+        }
+    }
+
+    /// Runs the `init` of the screen just put on top.
+    fn enter(&mut self, jobs: &mut Vec<Job>) {
+        if let Some((key, screen)) = self.stack.last_mut() {
+            let key = *key;
+            let effects = screen.init(&self.ctx);
+            self.apply(key, effects, jobs);
+        }
+    }
+
+    /// Draws the whole frame: status bar, the screens (dialogs over what is below them), the
+    /// hint line and the help overlay.
+    pub fn view(&self, frame: &mut Frame) {
+        let area = frame.area();
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            self.view_too_small(frame, area);
+            return;
+        }
+        let [status, body, hints] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.view_status(frame, status);
+        // Draw from the topmost full screen upward so dialogs sit on what they cover.
+        let base = self
+            .stack
+            .iter()
+            .rposition(|(_, s)| !s.is_dialog())
+            .unwrap_or(0);
+        for (_, screen) in &self.stack[base..] {
+            screen.view(frame, body, &self.ctx);
+        }
+        let help = self.help();
+        self.view_hints(frame, hints, &help);
+        if self.help_open {
+            self.view_help(frame, body, &help);
+        }
+    }
+
+    /// The keymap of the top screen followed by the global keys.
+    fn help(&self) -> Vec<KeyHelp> {
+        let mut help = self
+            .stack
+            .last()
+            .map(|(_, s)| s.key_help())
+            .unwrap_or_default();
+        help.extend(self.global.help());
+        help
+    }
+
+    fn view_too_small(&self, frame: &mut Frame, area: Rect) {
+        let text = t!(
+            "tui.too_small",
+            min_width = MIN_WIDTH,
+            min_height = MIN_HEIGHT,
+            width = area.width,
+            height = area.height
+        );
+        let paragraph = Paragraph::new(text.into_owned())
+            .style(self.ctx.theme.error())
+            .wrap(Wrap { trim: true });
+        frame.render_widget(paragraph, area);
+    }
+
+    fn view_status(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let mut left = vec![Span::styled(
+            format!(" {} ", t!("tui.app_name")),
+            theme.status_bar(),
+        )];
+        if let Some(region) = &self.ctx.region {
+            left.push(Span::styled(
+                format!("│ {}, {} ", region.settlement_name, region.region_name),
+                theme.status_bar(),
+            ));
+        }
+        if self.busy() {
+            left.push(Span::styled(
+                format!("{} ", widgets::spinner::frame(self.ctx.tick)),
+                theme.status_bar(),
+            ));
+        }
+        let user = match &self.ctx.session {
+            Some(session) => session.full_name.clone(),
+            None => t!("tui.status.guest").into_owned(),
+        };
+        let connection = match self.ctx.connection {
+            Connection::Unknown => t!("tui.status.connecting"),
+            Connection::Online => t!("tui.status.online"),
+            Connection::Offline => t!("tui.status.offline"),
+        };
+        let right = format!(
+            " {user} │ {connection} │ {} ",
+            self.ctx.lang.code().to_uppercase()
+        );
+        let used: usize = left.iter().map(|s| s.content.width()).sum();
+        let room = (area.width as usize).saturating_sub(used);
+        let right = widgets::truncate(&right, room);
+        let pad = room.saturating_sub(right.width());
+        left.push(Span::styled(" ".repeat(pad), theme.status_bar()));
+        left.push(Span::styled(right, theme.status_bar()));
+        frame.render_widget(Paragraph::new(Line::from(left)), area);
+    }
+
+    fn view_hints(&self, frame: &mut Frame, area: Rect, help: &[KeyHelp]) {
+        let theme = &self.ctx.theme;
+        let mut spans = Vec::new();
+        let mut used = 0usize;
+        for item in help.iter().filter(|h| h.hint) {
+            let width = item.keys.width() + item.text.width() + 3;
+            if used + width > area.width as usize {
+                break;
+            }
+            used += width;
+            spans.push(Span::styled(item.keys.clone(), theme.key()));
+            spans.push(Span::raw(format!(" {}  ", item.text)));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn view_help(&self, frame: &mut Frame, area: Rect, help: &[KeyHelp]) {
+        let theme = &self.ctx.theme;
+        let keys_width = help.iter().map(|h| h.keys.width()).max().unwrap_or(0);
+        let lines: Vec<Line> = help
+            .iter()
+            .map(|h| {
+                let pad = keys_width - h.keys.width();
+                Line::from(vec![
+                    Span::styled(format!("{}{}", h.keys, " ".repeat(pad)), theme.key()),
+                    Span::raw(format!("  {}", h.text)),
+                ])
+            })
+            .collect();
+        let width = lines.iter().map(|l| l.width()).max().unwrap_or(0) as u16 + 4;
+        let height = lines.len() as u16 + 2;
+        let popup = widgets::centered(area, width, height);
+        frame.render_widget(Clear, popup);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.focused())
+            .title(format!(" {} ", t!("tui.help.title")));
+        frame.render_widget(Paragraph::new(lines).block(block), popup);
+    }
+}
+
+/// Reads terminal events on a thread of its own (crossterm's reader blocks) and forwards them.
+fn spawn_input_thread(tx: UnboundedSender<Action>) {
+    std::thread::spawn(move || {
+        while let Ok(event) = event::read() {
+            let action = match event {
+                Event::Key(key) => Action::Key(key),
+                Event::Paste(text) => Action::Paste(text),
+                Event::Mouse(mouse) => Action::Mouse(mouse),
+                Event::Resize(_, _) => Action::Resize,
+                Event::FocusGained | Event::FocusLost => continue,
+            };
+            if tx.send(action).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// SIGTERM, SIGINT and SIGHUP end the loop normally, so the terminal guard restores the screen.
+fn spawn_signal_task(tx: UnboundedSender<Action>) -> io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(Action::Quit);
+    });
+    Ok(())
+}
+
+/// One frame, inside a synchronized update.
+fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App) -> io::Result<()> {
+    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| app.view(frame))?;
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+/// Starts each job in a tokio task that reports back as an [`Action::Reply`].
+fn spawn_jobs(jobs: Vec<Job>, runner: &Runner, tx: &UnboundedSender<Action>) {
+    for job in jobs {
+        let tx = tx.clone();
+        let runner = runner.clone();
+        tokio::spawn(async move {
+            let reply = runner.run(job.call).await;
+            let _ = tx.send(Action::Reply {
+                screen: job.screen,
+                reply,
+            });
+        });
+    }
+}
+
+/// Runs the app until it quits: input, signals and replies in, frames out.
+pub async fn run_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    mut app: App,
+    runner: Runner,
+) -> io::Result<()> {
+    const FRAME: Duration = Duration::from_millis(16);
+    let (tx, mut rx) = unbounded_channel();
+    spawn_input_thread(tx.clone());
+    spawn_signal_task(tx.clone())?;
+    let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_draw: Option<Instant> = None;
+    let mut first = Some(app.start());
+    loop {
+        if let Some(jobs) = first.take() {
+            spawn_jobs(jobs, &runner, &tx);
+        }
+        let wait = last_draw.map_or(Duration::ZERO, |at| FRAME.saturating_sub(at.elapsed()));
+        if app.dirty() && wait.is_zero() {
+            draw(terminal, &app)?;
+            app.drawn();
+            last_draw = Some(Instant::now());
+            continue;
+        }
+        let action = tokio::select! {
+            action = rx.recv() => action,
+            _ = ticker.tick(), if app.busy() => Some(Action::Tick),
+            () = tokio::time::sleep(wait), if app.dirty() => continue,
+        };
+        let Some(action) = action else { break };
+        // Batch everything already queued (a paste, a burst of keys) into one frame.
+        let mut pending = vec![action];
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+        }
+        for action in pending {
+            app.ctx.now = chrono::Utc::now();
+            let jobs = app.update(action);
+            spawn_jobs(jobs, &runner, &tx);
+        }
+        if app.should_quit() {
+            break;
+        }
+    }
+    Ok(())
+}

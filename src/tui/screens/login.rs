@@ -1,0 +1,413 @@
+//! The login window «Вход в личный кабинет» (seed 000 figures 1-3): tabs «По ИИН» / «По ЭЦП»,
+//! the key storage «Ваш Компьютер» / «Удостоверение личности» / «Казтокен», «Выбрать
+//! сертификат» → the key window; after «Подписать» the owner's ИИН and ФИО are filled in and
+//! «Войти» sends the signed login document.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use rust_i18n::t;
+
+use crate::tui::effects::{Call, CallError, Reply, SignedLogin};
+use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::screen::{Ctx, Effect, Screen, Session};
+use crate::tui::screens::{first_login::FirstLogin, main_menu::MainMenu};
+use crate::tui::widgets::buttons::{self, Button};
+use crate::tui::widgets::form::{Field, FieldKind, Form};
+use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
+use crate::tui::widgets::{spinner, tabs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    ChooseCertificate,
+    Enter,
+    Cancel,
+    NextTab,
+    PrevTab,
+    NextStorage,
+    PrevStorage,
+}
+
+const KEYS: &[Binding<Command>] = &[
+    Binding {
+        command: Command::ChooseCertificate,
+        name: "choose_certificate",
+        keys: &[KeyCombo::f(4)],
+        help: "tui.login.choose_certificate",
+        hint: true,
+    },
+    Binding {
+        command: Command::Enter,
+        name: "login",
+        keys: &[KeyCombo::f(10), KeyCombo::key(KeyCode::Enter)],
+        help: "tui.login.enter",
+        hint: true,
+    },
+    Binding {
+        command: Command::Cancel,
+        name: "cancel",
+        keys: &[KeyCombo::key(KeyCode::Esc)],
+        help: "tui.login.cancel",
+        hint: true,
+    },
+    Binding {
+        command: Command::NextTab,
+        name: "next_tab",
+        keys: &[KeyCombo::key(KeyCode::Right), KeyCombo::key(KeyCode::Tab)],
+        help: "tui.login.switch_tab",
+        hint: false,
+    },
+    Binding {
+        command: Command::PrevTab,
+        name: "prev_tab",
+        keys: &[KeyCombo::key(KeyCode::Left), KeyCombo::key(KeyCode::BackTab)],
+        help: "tui.login.switch_tab",
+        hint: false,
+    },
+    Binding {
+        command: Command::NextStorage,
+        name: "next_storage",
+        keys: &[KeyCombo::key(KeyCode::Down)],
+        help: "tui.login.switch_storage",
+        hint: false,
+    },
+    Binding {
+        command: Command::PrevStorage,
+        name: "prev_storage",
+        keys: &[KeyCombo::key(KeyCode::Up)],
+        help: "tui.login.switch_storage",
+        hint: false,
+    },
+];
+
+const TABS: [&str; 2] = ["tui.login.tab_iin", "tui.login.tab_key"];
+
+/// The seeds' three storage types; only the computer (a PKCS#12 file) works for now.
+const STORAGES: [&str; 3] = [
+    "tui.login.storage_computer",
+    "tui.login.storage_id_card",
+    "tui.login.storage_kaztoken",
+];
+
+/// What went wrong, shown under the form; translated when drawn.
+#[derive(Debug)]
+enum Problem {
+    TokenUnsupported,
+    NotSigned,
+    Refused(CallError),
+}
+
+pub struct Login {
+    keymap: Keymap<Command>,
+    tab: usize,
+    storage: usize,
+    form: Form,
+    key_window: Option<KeyWindow>,
+    signed: Option<SignedLogin>,
+    sending: bool,
+    problem: Option<Problem>,
+}
+
+impl Login {
+    pub fn new(_ctx: &Ctx) -> Login {
+        Login {
+            keymap: Keymap::new("login", KEYS),
+            tab: 1,
+            storage: 0,
+            form: Form::new(vec![
+                Field::new("iin", "tui.form.iin", FieldKind::Text).read_only(),
+                Field::new("full_name", "tui.login.full_name", FieldKind::Text).read_only(),
+            ]),
+            key_window: None,
+            signed: None,
+            sending: false,
+            problem: None,
+        }
+    }
+
+    /// Whether the key window is open (for tests).
+    pub fn key_window_open(&self) -> bool {
+        self.key_window.is_some()
+    }
+
+    /// The identity the signed login carries, once signed.
+    pub fn signed_identity(&self) -> Option<(&str, &str)> {
+        self.signed
+            .as_ref()
+            .map(|s| (s.iin.as_str(), s.full_name.as_str()))
+    }
+
+    fn choose_certificate(&mut self, ctx: &Ctx) {
+        if self.storage != 0 {
+            self.problem = Some(Problem::TokenUnsupported);
+            return;
+        }
+        self.problem = None;
+        self.key_window = Some(KeyWindow::new(
+            Purpose::Auth,
+            ctx.remembered.auth.clone(),
+            ctx.key_folders.clone(),
+        ));
+    }
+
+    fn on_key_window(&mut self, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
+        let Some(window) = &mut self.key_window else {
+            return Vec::new();
+        };
+        match window.handle_key(key, ctx.now) {
+            KeyWindowEvent::Nothing => Vec::new(),
+            KeyWindowEvent::Cancel => {
+                self.key_window = None;
+                Vec::new()
+            }
+            KeyWindowEvent::Open { path, password } => {
+                vec![Effect::Call(Call::OpenKeystore { path, password })]
+            }
+            KeyWindowEvent::Sign {
+                keystore,
+                alias,
+                path,
+            } => vec![
+                Effect::RememberKeystore(Purpose::Auth, path),
+                Effect::Call(Call::SignLogin { keystore, alias }),
+            ],
+        }
+    }
+}
+
+impl Screen for Login {
+    fn id(&self) -> &'static str {
+        "login"
+    }
+
+    fn title(&self) -> String {
+        t!("tui.login.title").into_owned()
+    }
+
+    fn key_help(&self) -> Vec<KeyHelp> {
+        match &self.key_window {
+            Some(window) => window.key_help(),
+            None => self.keymap.help(),
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.sending || self.key_window.as_ref().is_some_and(KeyWindow::busy)
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
+        if self.key_window.is_some() {
+            return Some(self.on_key_window(key, ctx));
+        }
+        if self.sending {
+            if key.code == KeyCode::Esc {
+                self.sending = false;
+            }
+            return Some(Vec::new());
+        }
+        match self.keymap.command(&key, false)? {
+            Command::ChooseCertificate => self.choose_certificate(ctx),
+            Command::Enter => match &self.signed {
+                Some(signed) => {
+                    self.sending = true;
+                    self.problem = None;
+                    return Some(vec![Effect::Call(Call::Login {
+                        signed_xml: signed.signed_xml.clone(),
+                    })]);
+                }
+                // Enter before signing opens the key window: the one way forward.
+                None if key.code == KeyCode::Enter => self.choose_certificate(ctx),
+                None => self.problem = Some(Problem::NotSigned),
+            },
+            Command::Cancel => {
+                if self.signed.is_some() {
+                    self.signed = None;
+                    self.form.field_mut("iin").set_value("");
+                    self.form.field_mut("full_name").set_value("");
+                } else {
+                    return Some(vec![Effect::Pop]);
+                }
+            }
+            Command::NextTab => self.tab = tabs::next(self.tab, TABS.len()),
+            Command::PrevTab => self.tab = tabs::prev(self.tab, TABS.len()),
+            Command::NextStorage => self.storage = (self.storage + 1).min(STORAGES.len() - 1),
+            Command::PrevStorage => self.storage = self.storage.saturating_sub(1),
+        }
+        Some(Vec::new())
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        if let Some(window) = &mut self.key_window {
+            window.paste(text);
+        }
+        Vec::new()
+    }
+
+    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+        match reply {
+            Reply::Keystore(result) => {
+                if let Some(window) = &mut self.key_window {
+                    window.on_opened(result);
+                }
+                Vec::new()
+            }
+            Reply::LoginSigned(result) => {
+                match result {
+                    Ok(signed) => {
+                        self.key_window = None;
+                        self.form.field_mut("iin").set_value(&signed.iin);
+                        self.form.field_mut("full_name").set_value(&signed.full_name);
+                        self.signed = Some(signed);
+                        self.problem = None;
+                    }
+                    Err(e) => {
+                        if let Some(window) = &mut self.key_window {
+                            window.fail(e);
+                        }
+                    }
+                }
+                Vec::new()
+            }
+            Reply::LoggedIn(result) => {
+                self.sending = false;
+                match result {
+                    Ok(login) => {
+                        let session = Session {
+                            full_name: login.user.full_name.clone(),
+                            iin: login.user.iin.to_string(),
+                        };
+                        let next: Box<dyn Screen> = if login.contacts_missing {
+                            Box::new(FirstLogin::new(login.user.full_name))
+                        } else {
+                            Box::new(MainMenu::new())
+                        };
+                        vec![Effect::SignedIn(session), Effect::Reset(next)]
+                    }
+                    Err(e) => {
+                        // A nonce is single use: a refused login needs a fresh signature.
+                        self.signed = None;
+                        self.problem = Some(Problem::Refused(e));
+                        Vec::new()
+                    }
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let theme = &ctx.theme;
+        let width = area.width.min(76);
+        let body = Rect {
+            x: area.x + (area.width - width) / 2,
+            width,
+            ..area
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
+        let inner = block.inner(body);
+        frame.render_widget(block, body);
+        let inner = Rect {
+            x: inner.x + 1,
+            width: inner.width.saturating_sub(2),
+            ..inner
+        };
+        let [tab_row, _, fields, _, storage, _, note, problem, _, actions] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Length(2),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        let titles: Vec<String> = TABS.iter().map(|k| t!(*k).into_owned()).collect();
+        tabs::render(frame, tab_row, &titles, self.tab, theme);
+        // «По ИИН» shows the identity fields first, «По ЭЦП» the key; both sign with the key.
+        let label_width = Form::label_width(&self.form.fields);
+        for (i, field) in self.form.fields.iter().enumerate() {
+            let row = Rect {
+                y: fields.y + i as u16,
+                height: 1,
+                ..fields
+            };
+            field.render(frame, row, label_width, false, theme);
+        }
+        let radios: Vec<Line> = STORAGES
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let mark = if i == self.storage { "(•)" } else { "( )" };
+                let text = format!("{mark} {}", t!(*key));
+                if i == self.storage {
+                    Line::from(Span::styled(text, theme.selected()))
+                } else {
+                    Line::raw(text)
+                }
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(radios), storage);
+        let note_text = if self.signed.is_some() {
+            t!("tui.login.signed_note")
+        } else if self.tab == 0 {
+            t!("tui.login.iin_note")
+        } else {
+            t!("tui.login.key_note")
+        };
+        frame.render_widget(
+            Paragraph::new(note_text.into_owned()).wrap(Wrap { trim: true }),
+            note,
+        );
+        let problem_line = if self.sending {
+            Line::from(Span::styled(
+                format!("{} {}", spinner::frame(ctx.tick), t!("tui.login.sending")),
+                theme.warning(),
+            ))
+        } else {
+            match &self.problem {
+                Some(Problem::TokenUnsupported) => Line::from(Span::styled(
+                    t!("tui.login.token_unsupported").into_owned(),
+                    theme.warning(),
+                )),
+                Some(Problem::NotSigned) => Line::from(Span::styled(
+                    t!("tui.login.not_signed").into_owned(),
+                    theme.error(),
+                )),
+                Some(Problem::Refused(e)) => {
+                    Line::from(Span::styled(e.message(), theme.error()))
+                }
+                None => Line::raw(""),
+            }
+        };
+        frame.render_widget(Paragraph::new(problem_line).wrap(Wrap { trim: true }), problem);
+        let main_button = if self.signed.is_some() {
+            Button::new(t!("tui.login.enter"), self.keymap.keys_of(Command::Enter))
+        } else {
+            Button::new(
+                t!("tui.login.choose_certificate"),
+                self.keymap.keys_of(Command::ChooseCertificate),
+            )
+        };
+        buttons::render(
+            frame,
+            actions,
+            &[
+                main_button,
+                Button::new(t!("tui.login.cancel"), self.keymap.keys_of(Command::Cancel)),
+            ],
+            Some(0),
+            theme,
+        );
+        if let Some(window) = &self.key_window {
+            window.render(frame, area, theme, ctx.tick);
+        }
+    }
+}

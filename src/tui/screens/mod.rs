@@ -1,0 +1,49 @@
+//! One module per screen. [`open`] is the one place that knows how to build the screen behind a
+//! menu item, so the main menu and the screens stay decoupled.
+
+pub mod application;
+pub mod description;
+pub mod journal;
+pub mod main_menu;
+pub mod profile;
+pub mod queue_search;
+pub mod statistics;
+
+use crate::tui::screen::{Ctx, Screen};
+
+/// Where a menu item or a button leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// «Постановка ребенка в очередь…»: the service description, then the wizard.
+    Apply,
+    /// Step 1 of the wizard, after «Подать заявку».
+    Wizard,
+    Journal,
+    QueueSearch,
+    Statistics,
+    /// «Редактирование контактных данных» (the user's name at the top right).
+    Profile,
+}
+
+/// The screen for `destination`, or `None` while that part of the client is not built yet
+/// (the menu shows such items as unavailable rather than failing).
+pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
+    match destination {
+        Destination::Apply => Some(Box::new(description::Description::new())),
+        Destination::Journal => Some(Box::new(journal::JournalScreen::new())),
+        Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
+        Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
+        Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
+        Destination::Wizard => None,
+    }
+}
+
+/// Whether [`open`] can build `destination`.
+pub fn available(destination: Destination) -> bool {
+    open(destination, &Ctx::for_tests(crate::i18n::Lang::Ru)).is_some()
+}
+
+/// The first screen of a session (and after «Выйти»).
+pub fn start(_ctx: &Ctx) -> Box<dyn Screen> {
+    Box::new(main_menu::MainMenu::new())
+}

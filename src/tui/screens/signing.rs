@@ -1,0 +1,109 @@
+//! The signing window «Формирование ЭЦП в формате XML» (seed 002 figures 8-9, seed 003 figures
+//! 9-10): the key window for the SIGN key over the screen that asked. On «Подписать» the
+//! document is built, signed and sent in one request; the server's answer is handed back to the
+//! screen below (`Effect::Return`), errors stay in the window so the user can try another key.
+//!
+//! Any screen with a signed action opens it: `Effect::Push(Box::new(Signing::new(task, ctx)))`
+//! and handles `Reply::Sent` in its `on_reply`.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use crate::tui::effects::{Call, Reply, SignTask};
+use crate::tui::keymap::KeyHelp;
+use crate::tui::screen::{Ctx, Effect, Screen};
+use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
+
+pub struct Signing {
+    task: Option<SignTask>,
+    window: KeyWindow,
+}
+
+impl Signing {
+    /// A window that signs and sends `task`; the last SIGN keystore is already in the path.
+    pub fn new(task: SignTask, ctx: &Ctx) -> Signing {
+        Signing {
+            task: Some(task),
+            window: KeyWindow::new(
+                Purpose::Sign,
+                ctx.remembered.sign.clone(),
+                ctx.key_folders.clone(),
+            ),
+        }
+    }
+}
+
+impl Screen for Signing {
+    fn id(&self) -> &'static str {
+        "signing"
+    }
+
+    fn title(&self) -> String {
+        rust_i18n::t!("tui.key.title_sign").into_owned()
+    }
+
+    fn key_help(&self) -> Vec<KeyHelp> {
+        self.window.key_help()
+    }
+
+    fn is_dialog(&self) -> bool {
+        true
+    }
+
+    fn busy(&self) -> bool {
+        self.window.busy()
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
+        Some(match self.window.handle_key(key, ctx.now) {
+            KeyWindowEvent::Nothing => Vec::new(),
+            KeyWindowEvent::Cancel => vec![Effect::Pop],
+            KeyWindowEvent::Open { path, password } => {
+                vec![Effect::Call(Call::OpenKeystore { path, password })]
+            }
+            KeyWindowEvent::Sign {
+                keystore,
+                alias,
+                path,
+            } => match self.task.clone() {
+                Some(task) => vec![
+                    Effect::RememberKeystore(Purpose::Sign, path),
+                    Effect::Call(Call::SignAndSend {
+                        keystore,
+                        alias,
+                        task,
+                    }),
+                ],
+                None => Vec::new(),
+            },
+        })
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        self.window.paste(text);
+        Vec::new()
+    }
+
+    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+        match reply {
+            Reply::Keystore(result) => {
+                self.window.on_opened(result);
+                Vec::new()
+            }
+            Reply::Sent(Ok(sent)) => {
+                self.task = None;
+                vec![Effect::Return(Reply::Sent(Ok(sent)))]
+            }
+            Reply::Sent(Err(e)) => {
+                self.window.fail(e);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        self.window.render(frame, area, &ctx.theme, ctx.tick);
+    }
+}

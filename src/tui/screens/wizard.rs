@@ -1,0 +1,941 @@
+//! The application wizard (seed 003 figures 7 and 8).
+//!
+//! Step 1 «Заполните данные заявителя»: the applicant's IIN, birth date and name come from the
+//! certificate and the population registry (read-only, as on the portal); the address and the
+//! contacts are typed, e-mail and phone required. Step 2 «Заполните данные ребенка»: the child's
+//! IIN (checked as typed; the registry then fills the name and birth date), «Льготник» → the
+//! benefit category and the documents that prove it (file browser; each shown with name and
+//! size, removable), with the seeds' warning about readable copies. «Далее» and «Отправить»
+//! check every field with `domain::wizard::validate` and jump to the first problem; «Отправить»
+//! opens the signing window.
+
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use rust_i18n::t;
+
+use crate::api::applications::AttachmentUploaded;
+use crate::api::catalogue::BenefitCategoryInfo;
+use crate::api::documents::{AttachmentRef, Envelope, Submission};
+use crate::api::profile::Person;
+use crate::domain::wizard::{
+    self, Address, ApplicantDraft, AttachmentInfo, ChildDraft, Draft, Field as DraftField,
+    FileKind as ScanKind,
+};
+use crate::domain::{Iin, RegionSettings};
+use crate::tui::effects::{Call, CallError, Reply, Sent, SignTask};
+use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::screen::{Ctx, Effect, Screen};
+use crate::tui::screens::signing::Signing;
+use crate::tui::screens::success::Success;
+use crate::tui::widgets::buttons::{self, Button};
+use crate::tui::widgets::file_browser::{Browse, FileBrowser, FileKind, human_size};
+use crate::tui::widgets::form::{Field, FieldKind, Form, Message, parse_date};
+use crate::tui::widgets::list::SelectList;
+use crate::tui::widgets::{fit, spinner, truncate};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Next,
+    Back,
+    Submit,
+    Attach,
+    Remove,
+    NextField,
+    PrevField,
+}
+
+const KEYS: &[Binding<Command>] = &[
+    Binding {
+        command: Command::Next,
+        name: "next",
+        keys: &[KeyCombo::f(10)],
+        help: "tui.wizard.next",
+        hint: true,
+    },
+    Binding {
+        command: Command::Submit,
+        name: "submit",
+        keys: &[KeyCombo::f(10)],
+        help: "tui.wizard.submit",
+        hint: true,
+    },
+    Binding {
+        command: Command::Back,
+        name: "back",
+        keys: &[KeyCombo::f(9), KeyCombo::key(KeyCode::Esc)],
+        help: "tui.wizard.back",
+        hint: true,
+    },
+    Binding {
+        command: Command::Attach,
+        name: "attach",
+        keys: &[KeyCombo::f(4), KeyCombo::char('+')],
+        help: "tui.wizard.attach",
+        hint: true,
+    },
+    Binding {
+        command: Command::Remove,
+        name: "remove",
+        keys: &[KeyCombo::f(8), KeyCombo::key(KeyCode::Delete)],
+        help: "tui.wizard.remove",
+        hint: true,
+    },
+    Binding {
+        command: Command::NextField,
+        name: "next_field",
+        keys: &[KeyCombo::key(KeyCode::Tab), KeyCombo::key(KeyCode::Down)],
+        help: "tui.keys.next_field",
+        hint: false,
+    },
+    Binding {
+        command: Command::PrevField,
+        name: "prev_field",
+        keys: &[KeyCombo::key(KeyCode::BackTab), KeyCombo::key(KeyCode::Up)],
+        help: "tui.keys.prev_field",
+        hint: false,
+    },
+];
+
+/// Step 1 fields, in the order of figure 7: id, label, kind, required.
+const APPLICANT_FIELDS: [(&str, &str, FieldKind, bool); 14] = [
+    ("applicant_iin", "tui.wizard.applicant_iin", FieldKind::Iin, true),
+    ("applicant_birth_date", "tui.wizard.applicant_birth_date", FieldKind::Date, true),
+    ("applicant_name", "tui.wizard.applicant_name", FieldKind::Text, false),
+    ("applicant_surname", "tui.wizard.applicant_surname", FieldKind::Text, false),
+    ("applicant_patronymic", "tui.wizard.applicant_patronymic", FieldKind::Text, false),
+    ("city", "tui.wizard.city", FieldKind::Text, false),
+    ("district", "tui.wizard.district", FieldKind::Text, false),
+    ("street", "tui.wizard.street", FieldKind::Text, false),
+    ("house", "tui.wizard.house", FieldKind::Text, false),
+    ("flat", "tui.wizard.flat", FieldKind::Text, false),
+    ("email", "tui.form.email", FieldKind::Email, true),
+    ("phone", "tui.form.phone", FieldKind::Phone, true),
+    ("extra_email", "tui.wizard.extra_email", FieldKind::Email, false),
+    ("extra_phone", "tui.wizard.extra_phone", FieldKind::Phone, false),
+];
+
+/// Step 2 fields (figure 8).
+const CHILD_FIELDS: [(&str, &str, FieldKind, bool); 6] = [
+    ("child_iin", "tui.wizard.child_iin", FieldKind::Iin, true),
+    ("child_name", "tui.wizard.child_name", FieldKind::Text, false),
+    ("child_birth_date", "tui.wizard.child_birth_date", FieldKind::Date, false),
+    ("beneficiary", "tui.wizard.beneficiary", FieldKind::Flag, false),
+    ("child_surname", "tui.wizard.child_surname", FieldKind::Text, false),
+    ("child_patronymic", "tui.wizard.child_patronymic", FieldKind::Text, false),
+];
+
+fn build_form(spec: &[(&'static str, &'static str, FieldKind, bool)]) -> Form {
+    Form::new(
+        spec.iter()
+            .map(|&(id, label, kind, required)| {
+                let field = Field::new(id, label, kind);
+                if required { field.required() } else { field }
+            })
+            .collect(),
+    )
+}
+
+/// One scan the applicant attached.
+#[derive(Debug)]
+pub struct Attachment {
+    pub path: PathBuf,
+    pub name: String,
+    pub size: u64,
+    pub state: Upload,
+}
+
+#[derive(Debug)]
+pub enum Upload {
+    Running,
+    Done(AttachmentUploaded),
+    Failed(CallError),
+}
+
+/// Which part of step 2 has the keyboard besides the fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zone {
+    Fields,
+    Category,
+    Documents,
+}
+
+pub struct Wizard {
+    keymap: Keymap<Command>,
+    step: u8,
+    applicant: Form,
+    child: Form,
+    zone: Zone,
+    benefits: Vec<BenefitCategoryInfo>,
+    categories: SelectList,
+    category_problem: Option<Message>,
+    attachments: Vec<Attachment>,
+    documents: SelectList,
+    documents_problem: Option<Message>,
+    browser: Option<FileBrowser>,
+    /// The child IIN the registry was last asked about, so it is asked once per IIN.
+    looked_up: Option<String>,
+    loading: usize,
+    problem: Option<CallError>,
+}
+
+impl Wizard {
+    pub fn new(ctx: &Ctx) -> Wizard {
+        let mut applicant = build_form(&APPLICANT_FIELDS);
+        if let Some(session) = &ctx.session {
+            let iin = applicant.field_mut("applicant_iin");
+            iin.set_value(&session.iin);
+            iin.read_only = true;
+            if let Ok(parsed) = Iin::parse(&session.iin) {
+                let birth = applicant.field_mut("applicant_birth_date");
+                birth.set_value(&parsed.birth_date().format("%d.%m.%Y").to_string());
+                birth.read_only = true;
+            }
+        }
+        if let Some(region) = &ctx.region {
+            applicant.field_mut("city").set_value(&region.settlement_name);
+        }
+        applicant.focus_on("email");
+        Wizard {
+            keymap: Keymap::new("wizard", KEYS),
+            step: 1,
+            applicant,
+            child: build_form(&CHILD_FIELDS),
+            zone: Zone::Fields,
+            benefits: Vec::new(),
+            categories: SelectList::new(Vec::new()),
+            category_problem: None,
+            attachments: Vec::new(),
+            documents: SelectList::new(Vec::new()),
+            documents_problem: None,
+            browser: None,
+            looked_up: None,
+            loading: 0,
+            problem: None,
+        }
+    }
+
+    pub fn step(&self) -> u8 {
+        self.step
+    }
+
+    pub fn applicant_mut(&mut self) -> &mut Form {
+        &mut self.applicant
+    }
+
+    pub fn child_mut(&mut self) -> &mut Form {
+        &mut self.child
+    }
+
+    pub fn attachments(&self) -> &[Attachment] {
+        &self.attachments
+    }
+
+    fn beneficiary(&self) -> bool {
+        self.child.field("beneficiary").is_checked()
+    }
+
+    fn form(&self) -> &Form {
+        if self.step == 1 { &self.applicant } else { &self.child }
+    }
+
+    fn form_mut(&mut self) -> &mut Form {
+        if self.step == 1 {
+            &mut self.applicant
+        } else {
+            &mut self.child
+        }
+    }
+
+    fn typing(&self) -> bool {
+        self.browser.is_some() || (self.zone == Zone::Fields && self.form().typing())
+    }
+
+    /// The draft as `domain::wizard::validate` and the submission need it.
+    pub fn draft(&self) -> Draft {
+        let a = &self.applicant;
+        let c = &self.child;
+        let text = |form: &Form, id: &str| form.value(id).trim().to_owned();
+        Draft {
+            applicant: ApplicantDraft {
+                iin: text(a, "applicant_iin"),
+                birth_date: parse_date(a.value("applicant_birth_date")),
+                surname: text(a, "applicant_surname"),
+                name: text(a, "applicant_name"),
+                patronymic: text(a, "applicant_patronymic"),
+                address: Address {
+                    city: text(a, "city"),
+                    district: text(a, "district"),
+                    street: text(a, "street"),
+                    house: text(a, "house"),
+                    flat: text(a, "flat"),
+                },
+                email: text(a, "email"),
+                phone: text(a, "phone"),
+                extra_email: text(a, "extra_email"),
+                extra_phone: text(a, "extra_phone"),
+            },
+            child: ChildDraft {
+                iin: text(c, "child_iin"),
+                surname: text(c, "child_surname"),
+                name: text(c, "child_name"),
+                patronymic: text(c, "child_patronymic"),
+                birth_date: parse_date(c.value("child_birth_date")),
+                beneficiary: self.beneficiary(),
+                benefit_category: self
+                    .beneficiary()
+                    .then(|| self.categories.selected().map(|i| self.benefits[i].code.clone()))
+                    .flatten(),
+                attachments: self
+                    .attachments
+                    .iter()
+                    .filter_map(|a| match &a.state {
+                        Upload::Done(up) => Some(AttachmentInfo {
+                            name: a.name.clone(),
+                            size: up.size,
+                            kind: [ScanKind::Pdf, ScanKind::Jpeg, ScanKind::Png]
+                                .into_iter()
+                                .find(|k| k.mime() == up.content_type),
+                        }),
+                        _ => None,
+                    })
+                    .collect(),
+            },
+            kindergartens: Vec::new(),
+        }
+    }
+
+    /// Runs the domain's validation for the fields of `step` (1 or 2), marks them and focuses
+    /// the first problem; true when the step is clean.
+    fn check_step(&mut self, step: u8, ctx: &Ctx) -> bool {
+        let form_ok = if step == 1 {
+            self.applicant.validate()
+        } else {
+            self.child.validate()
+        };
+        let errors = wizard::validate(&self.draft(), ctx.today(), &RegionSettings::default());
+        self.category_problem = None;
+        self.documents_problem = None;
+        let mut first: Option<&'static str> = None;
+        for error in errors {
+            let message = Message {
+                key: error.message.clone(),
+                args: error.args.into_iter().collect(),
+            };
+            let (field_step, id) = match error.field {
+                DraftField::ApplicantIin => (1, "applicant_iin"),
+                DraftField::ApplicantBirthDate => (1, "applicant_birth_date"),
+                DraftField::Email => (1, "email"),
+                DraftField::Phone => (1, "phone"),
+                DraftField::ExtraEmail => (1, "extra_email"),
+                DraftField::ExtraPhone => (1, "extra_phone"),
+                DraftField::ChildIin => (2, "child_iin"),
+                DraftField::ChildBirthDate => (2, "child_birth_date"),
+                DraftField::BenefitCategory => {
+                    if step == 2 {
+                        self.category_problem.get_or_insert(message);
+                        first.get_or_insert("category");
+                    }
+                    continue;
+                }
+                DraftField::Attachments => {
+                    if step == 2 {
+                        self.documents_problem.get_or_insert(message);
+                        first.get_or_insert("documents");
+                    }
+                    continue;
+                }
+                DraftField::Kindergartens => continue,
+            };
+            if field_step != step {
+                continue;
+            }
+            let form = if step == 1 {
+                &mut self.applicant
+            } else {
+                &mut self.child
+            };
+            if form.field(id).error().is_none() {
+                form.field_mut(id).set_error(message);
+            }
+            first.get_or_insert(id);
+        }
+        let still_running = step == 2 && self.attachments.iter().any(|a| matches!(a.state, Upload::Running));
+        if still_running {
+            self.documents_problem = Some(Message::new("tui.wizard.uploading"));
+            first.get_or_insert("documents");
+        }
+        match first {
+            Some("category") => self.zone = Zone::Category,
+            Some("documents") => self.zone = Zone::Documents,
+            Some(id) => {
+                self.zone = Zone::Fields;
+                let form = if step == 1 {
+                    &mut self.applicant
+                } else {
+                    &mut self.child
+                };
+                // The form's own check already focused its first invalid field.
+                if form_ok {
+                    form.focus_on(id);
+                }
+            }
+            None => {}
+        }
+        form_ok && first.is_none()
+    }
+
+    fn submit(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        if !self.check_step(1, ctx) {
+            self.step = 1;
+            return Vec::new();
+        }
+        if !self.check_step(2, ctx) {
+            return Vec::new();
+        }
+        let (Some(region), true) = (&ctx.region, true) else {
+            return Vec::new();
+        };
+        let submission = Submission {
+            envelope: Envelope::now(),
+            region: region.region_code.clone(),
+            settlement: region.settlement_code.clone(),
+            draft: self.draft(),
+            attachments: self
+                .attachments
+                .iter()
+                .filter_map(|a| match &a.state {
+                    Upload::Done(up) => Some(AttachmentRef {
+                        id: up.id.clone(),
+                        sha256: up.sha256.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        };
+        vec![Effect::Push(Box::new(Signing::new(
+            SignTask::Submit(Box::new(submission)),
+            ctx,
+        )))]
+    }
+
+    /// After a child IIN edit: ask the registry once the twelve digits are valid.
+    fn maybe_look_up_child(&mut self) -> Vec<Effect> {
+        let text = self.child.value("child_iin").trim().to_owned();
+        match Iin::parse(&text) {
+            Ok(iin) if self.looked_up.as_deref() != Some(text.as_str()) => {
+                self.looked_up = Some(text);
+                self.loading += 1;
+                let birth = iin.birth_date().format("%d.%m.%Y").to_string();
+                self.child.field_mut("child_birth_date").set_value(&birth);
+                vec![Effect::Call(Call::RegistryPerson(iin))]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn fill_person(&mut self, person: &Person) {
+        let (form, prefix) = if self.step == 1 || self.applicant.value("applicant_iin") == person.iin.to_string() && self.child.value("child_iin") != person.iin.to_string() {
+            (&mut self.applicant, "applicant")
+        } else {
+            (&mut self.child, "child")
+        };
+        let birth = person.birth_date.format("%d.%m.%Y").to_string();
+        for (suffix, value) in [
+            ("surname", person.surname.as_str()),
+            ("name", person.name.as_str()),
+            ("patronymic", person.patronymic.as_deref().unwrap_or("")),
+            ("birth_date", birth.as_str()),
+        ] {
+            let id = format!("{prefix}_{suffix}");
+            if let Some(field) = form.fields.iter_mut().find(|f| f.id == id) {
+                field.set_value(value);
+                field.read_only = true;
+            }
+        }
+    }
+
+    fn attach(&mut self, ctx: &Ctx) {
+        let mut places = vec![ctx.downloads.clone()];
+        places.extend(ctx.key_folders.iter().cloned());
+        self.browser = Some(FileBrowser::new(FileKind::Scan, places));
+    }
+
+    fn on_browser_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(browser) = &mut self.browser else {
+            return Vec::new();
+        };
+        match browser.handle_key(key) {
+            Browse::Continue => Vec::new(),
+            Browse::Cancelled => {
+                self.browser = None;
+                Vec::new()
+            }
+            Browse::Chosen(path) => {
+                self.browser = None;
+                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.attachments.push(Attachment {
+                    path: path.clone(),
+                    name,
+                    size,
+                    state: Upload::Running,
+                });
+                self.refresh_documents();
+                self.documents_problem = None;
+                self.zone = Zone::Documents;
+                vec![Effect::Call(Call::UploadAttachment(path))]
+            }
+        }
+    }
+
+    fn refresh_documents(&mut self) {
+        let labels = self
+            .attachments
+            .iter()
+            .map(|a| format!("{}  ({})", a.name, human_size(a.size)))
+            .collect();
+        let selected = self.documents.selected();
+        self.documents = SelectList::new(labels);
+        if let Some(i) = selected {
+            self.documents.select(i.min(self.attachments.len().saturating_sub(1)));
+        }
+    }
+
+    fn move_zone(&mut self, forward: bool) {
+        if self.step == 1 || !self.beneficiary() {
+            let form = self.form_mut();
+            if forward { form.next() } else { form.prev() }
+            return;
+        }
+        // Step 2 with a benefit: fields → category → documents → fields.
+        let last_field = self.child.focus() + 1 == self.child.fields.len();
+        let first_field = self.child.focus() == 0;
+        self.zone = match (self.zone, forward) {
+            (Zone::Fields, true) if last_field => Zone::Category,
+            (Zone::Fields, false) if first_field => Zone::Documents,
+            (Zone::Fields, _) => {
+                if forward { self.child.next() } else { self.child.prev() }
+                Zone::Fields
+            }
+            (Zone::Category, true) => Zone::Documents,
+            (Zone::Category, false) => Zone::Fields,
+            (Zone::Documents, true) => {
+                self.child.focus_on("child_iin");
+                Zone::Fields
+            }
+            (Zone::Documents, false) => Zone::Category,
+        };
+    }
+}
+
+impl Screen for Wizard {
+    fn id(&self) -> &'static str {
+        "wizard"
+    }
+
+    fn title(&self) -> String {
+        t!("tui.wizard.title").into_owned()
+    }
+
+    fn key_help(&self) -> Vec<KeyHelp> {
+        let hidden = if self.step == 1 {
+            ["tui.wizard.submit", "tui.wizard.attach", "tui.wizard.remove"].as_slice()
+        } else {
+            ["tui.wizard.next"].as_slice()
+        };
+        let hidden: Vec<String> = hidden.iter().map(|k| t!(*k).into_owned()).collect();
+        self.keymap
+            .help()
+            .into_iter()
+            .filter(|h| !hidden.contains(&h.text))
+            .collect()
+    }
+
+    fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        let mut effects = vec![Effect::Call(Call::Benefits), Effect::Call(Call::Profile)];
+        if let Some(session) = &ctx.session
+            && let Ok(iin) = Iin::parse(&session.iin)
+        {
+            effects.push(Effect::Call(Call::RegistryPerson(iin)));
+        }
+        self.loading = effects.len();
+        effects
+    }
+
+    fn busy(&self) -> bool {
+        self.loading > 0 || self.attachments.iter().any(|a| matches!(a.state, Upload::Running))
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
+        if self.browser.is_some() {
+            return Some(self.on_browser_key(key));
+        }
+        let command = self.keymap.command(&key, self.typing());
+        let effects = match command {
+            // F10 is «Далее» on step 1 and «Отправить» on step 2.
+            Some(Command::Next) | Some(Command::Submit) if self.step == 1 => {
+                if self.check_step(1, ctx) {
+                    self.step = 2;
+                    self.zone = Zone::Fields;
+                    self.child.focus_on("child_iin");
+                }
+                Vec::new()
+            }
+            Some(Command::Next) | Some(Command::Submit) => self.submit(ctx),
+            Some(Command::Back) if self.step == 2 => {
+                self.step = 1;
+                Vec::new()
+            }
+            Some(Command::Back) => vec![Effect::Pop],
+            Some(Command::Attach) if self.step == 2 && self.beneficiary() => {
+                self.attach(ctx);
+                Vec::new()
+            }
+            Some(Command::Remove) if self.zone == Zone::Documents => {
+                if let Some(i) = self.documents.selected()
+                    && i < self.attachments.len()
+                {
+                    self.attachments.remove(i);
+                    self.refresh_documents();
+                }
+                Vec::new()
+            }
+            Some(Command::NextField) => {
+                self.move_zone(true);
+                Vec::new()
+            }
+            Some(Command::PrevField) => {
+                self.move_zone(false);
+                Vec::new()
+            }
+            Some(Command::Attach) | Some(Command::Remove) => Vec::new(),
+            None => match self.zone {
+                Zone::Fields => {
+                    let before = self.child.value("child_iin").to_owned();
+                    if key.code == KeyCode::Enter {
+                        self.move_zone(true);
+                        return Some(Vec::new());
+                    }
+                    if !self.form_mut().handle_key(key) {
+                        return None;
+                    }
+                    if self.step == 2 && self.child.value("child_iin") != before {
+                        self.maybe_look_up_child()
+                    } else {
+                        Vec::new()
+                    }
+                }
+                Zone::Category => {
+                    self.categories.handle_key(key);
+                    self.category_problem = None;
+                    Vec::new()
+                }
+                Zone::Documents => {
+                    if key.code == KeyCode::Enter {
+                        self.attach(ctx);
+                    } else {
+                        self.documents.handle_key(key);
+                    }
+                    Vec::new()
+                }
+            },
+        };
+        Some(effects)
+    }
+
+    fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
+        if self.zone == Zone::Fields && self.browser.is_none() {
+            self.form_mut().paste(text);
+            if self.step == 2 {
+                return self.maybe_look_up_child();
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Vec<Effect> {
+        match reply {
+            Reply::Benefits(result) => {
+                self.loading = self.loading.saturating_sub(1);
+                match result {
+                    Ok(benefits) => {
+                        self.categories = SelectList::new(
+                            benefits.iter().map(|b| b.name.get(ctx.lang).to_owned()).collect(),
+                        );
+                        self.benefits = benefits;
+                    }
+                    Err(e) => self.problem = Some(e),
+                }
+            }
+            Reply::Profile(result) => {
+                self.loading = self.loading.saturating_sub(1);
+                if let Ok(profile) = result {
+                    let contacts = profile.contacts;
+                    for (id, value) in [
+                        ("email", contacts.email),
+                        ("phone", contacts.phone),
+                        ("extra_email", contacts.extra_email),
+                        ("extra_phone", contacts.extra_phone),
+                    ] {
+                        if let Some(value) = value
+                            && self.applicant.value(id).is_empty()
+                        {
+                            self.applicant.field_mut(id).set_value(&value);
+                        }
+                    }
+                }
+            }
+            Reply::Person(result) => {
+                self.loading = self.loading.saturating_sub(1);
+                match result {
+                    Ok(person) => self.fill_person(&person),
+                    // An IIN the registry does not know: the fields stay editable.
+                    Err(e) if self.step == 2 => {
+                        self.child.field_mut("child_iin").set_error(Message::new("tui.wizard.not_in_registry"));
+                        tracing::info!(error = %e, "registry lookup failed");
+                    }
+                    Err(e) => self.problem = Some(e),
+                }
+            }
+            Reply::Uploaded { path, result } => {
+                if let Some(a) = self.attachments.iter_mut().find(|a| a.path == path && matches!(a.state, Upload::Running)) {
+                    a.state = match result {
+                        Ok(up) => Upload::Done(up),
+                        Err(e) => Upload::Failed(e),
+                    };
+                }
+            }
+            Reply::Sent(Ok(Sent::Submitted(result))) => {
+                return vec![Effect::Replace(Box::new(Success::new(result, ctx)))];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let theme = &ctx.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let inner = Rect {
+            x: inner.x + 1,
+            width: inner.width.saturating_sub(2),
+            ..inner
+        };
+        let [steps, body, status, actions] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        // «Шаг 1 Заполните данные заявителя   Шаг 2 Заполните данные ребенка», current in reverse.
+        let step_span = |n: u8, key: &str| {
+            let text = format!(" {} {n}: {} ", t!("tui.wizard.step"), t!(key));
+            if self.step == n {
+                Span::styled(text, theme.selected())
+            } else {
+                Span::styled(text, theme.muted())
+            }
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                step_span(1, "tui.wizard.step1"),
+                Span::raw("  "),
+                step_span(2, "tui.wizard.step2"),
+            ])),
+            steps,
+        );
+        if self.step == 1 {
+            self.view_applicant(frame, body, ctx);
+        } else {
+            self.view_child(frame, body, ctx);
+        }
+        let status_line = if self.busy() {
+            Line::from(Span::styled(
+                format!("{} {}", spinner::frame(ctx.tick), t!("tui.loading")),
+                theme.warning(),
+            ))
+        } else if let Some(message) = self.form().message().filter(|_| self.zone == Zone::Fields) {
+            Line::from(Span::styled(message.text(), theme.error()))
+        } else if let Some(e) = &self.problem {
+            Line::from(Span::styled(e.message(), theme.error()))
+        } else {
+            Line::raw("")
+        };
+        frame.render_widget(Paragraph::new(status_line), status);
+        let buttons_row: Vec<Button> = if self.step == 1 {
+            vec![
+                Button::new(t!("tui.wizard.next"), self.keymap.keys_of(Command::Next)),
+                Button::new(t!("tui.wizard.back"), self.keymap.keys_of(Command::Back)),
+            ]
+        } else {
+            vec![
+                Button::new(t!("tui.wizard.back"), self.keymap.keys_of(Command::Back)),
+                Button::new(t!("tui.wizard.submit"), self.keymap.keys_of(Command::Submit)),
+            ]
+        };
+        buttons::render(frame, actions, &buttons_row, None, theme);
+        if let Some(browser) = &self.browser {
+            browser.render(frame, area, theme);
+        }
+    }
+}
+
+impl Wizard {
+    /// Figure 7: the applicant block (two columns), «Адрес проживания», «Контактные данные».
+    fn view_applicant(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let theme = &ctx.theme;
+        let sections: [(&str, &[&str]); 3] = [
+            (
+                "tui.wizard.applicant_section",
+                &["applicant_iin", "applicant_birth_date", "applicant_name", "applicant_surname", "applicant_patronymic"],
+            ),
+            ("tui.wizard.address_section", &["city", "district", "street", "house", "flat"]),
+            ("tui.wizard.contacts_section", &["email", "extra_email", "phone", "extra_phone"]),
+        ];
+        self.view_sections(frame, area, &self.applicant, &sections, theme);
+    }
+
+    fn view_sections(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        form: &Form,
+        sections: &[(&str, &[&str])],
+        theme: &crate::tui::theme::Theme,
+    ) -> u16 {
+        let half = area.width / 2;
+        let label_width = Form::label_width(&form.fields).min(half / 2 + 4);
+        let mut y = area.y;
+        for (title, ids) in sections {
+            if y >= area.bottom() {
+                break;
+            }
+            frame.render_widget(
+                Paragraph::new(Span::styled(t!(*title).to_uppercase(), theme.title())),
+                Rect::new(area.x, y, area.width, 1),
+            );
+            y += 1;
+            let rows = ids.len().div_ceil(2) as u16;
+            for (i, id) in ids.iter().enumerate() {
+                let column = (i as u16) / rows;
+                let row = (i as u16) % rows;
+                let rect = Rect::new(area.x + column * half, y + row, half.saturating_sub(1), 1);
+                if rect.y >= area.bottom() {
+                    continue;
+                }
+                let index = form.fields.iter().position(|f| f.id == *id).expect("known field");
+                let focused = self.zone == Zone::Fields && form.focus() == index;
+                form.fields[index].render(frame, rect, label_width, focused, theme);
+            }
+            y += rows;
+        }
+        y
+    }
+
+    /// Figure 8: the child block, then «Информация о льготах» when «Льготник» is ticked.
+    fn view_child(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let theme = &ctx.theme;
+        let sections: [(&str, &[&str]); 1] = [(
+            "tui.wizard.child_section",
+            &["child_iin", "child_name", "child_birth_date", "beneficiary", "child_surname", "child_patronymic"],
+        )];
+        let y = self.view_sections(frame, area, &self.child, &sections, theme);
+        if !self.beneficiary() {
+            return;
+        }
+        let rest = Rect::new(area.x, y + 1, area.width, area.bottom().saturating_sub(y + 1));
+        let [title, warning, category_label, category, documents_label, documents] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Min(1),
+        ])
+        .areas(rest);
+        frame.render_widget(
+            Paragraph::new(Span::styled(t!("tui.wizard.benefit_section").to_uppercase(), theme.title())),
+            title,
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("! {}", t!("tui.wizard.readable_copies")), theme.warning()))
+                .wrap(Wrap { trim: true }),
+            warning,
+        );
+        let category_line = match &self.category_problem {
+            Some(m) => Line::from(vec![
+                Span::styled(format!("{} ", t!("tui.wizard.category")), theme.error()),
+                Span::styled(m.text(), theme.error()),
+            ]),
+            None => Line::from(Span::styled(
+                t!("tui.wizard.category").into_owned(),
+                if self.zone == Zone::Category { theme.focused() } else { theme.text() },
+            )),
+        };
+        frame.render_widget(Paragraph::new(category_line), category_label);
+        let mut categories = self.categories.clone();
+        categories.set_items(self.benefits.iter().map(|b| b.name.get(ctx.lang).to_owned()).collect());
+        categories.render(frame, category, self.zone == Zone::Category, theme);
+        let documents_line = match &self.documents_problem {
+            Some(m) => Line::from(vec![
+                Span::styled(format!("{} ", t!("tui.wizard.documents")), theme.error()),
+                Span::styled(m.text(), theme.error()),
+            ]),
+            None => Line::from(vec![
+                Span::styled(
+                    t!("tui.wizard.documents").into_owned(),
+                    if self.zone == Zone::Documents { theme.focused() } else { theme.text() },
+                ),
+                Span::styled(
+                    format!("  [+] {}", self.keymap.keys_of(Command::Attach).unwrap_or_default()),
+                    theme.key(),
+                ),
+            ]),
+        };
+        frame.render_widget(Paragraph::new(documents_line), documents_label);
+        let width = documents.width as usize;
+        let lines: Vec<Line> = self
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let state = match &a.state {
+                    Upload::Running => format!("{} {}", spinner::frame(ctx.tick), t!("tui.wizard.uploading_one")),
+                    Upload::Done(_) => "✓".to_owned(),
+                    Upload::Failed(e) => format!("✗ {}", e.message()),
+                };
+                let text = fit(&format!("{}  {}  {}", a.name, human_size(a.size), state), width);
+                let chosen = self.zone == Zone::Documents && self.documents.selected() == Some(i);
+                if chosen {
+                    Line::from(Span::styled(text, theme.selected()))
+                } else if matches!(a.state, Upload::Failed(_)) {
+                    Line::from(Span::styled(text, theme.error()))
+                } else {
+                    Line::raw(text)
+                }
+            })
+            .collect();
+        if lines.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Span::styled(truncate(&t!("tui.wizard.no_documents"), width), theme.muted())),
+                documents,
+            );
+        } else {
+            frame.render_widget(Paragraph::new(lines), documents);
+        }
+    }
+}

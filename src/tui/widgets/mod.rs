@@ -1,0 +1,77 @@
+//! Widgets shared by the screens. Each keeps its state in a plain struct (updated by the
+//! screen's key handling) and draws through a `render` that only reads it. Text is measured
+//! with unicode width everywhere, so Cyrillic, Kazakh letters and № align.
+
+pub mod buttons;
+pub mod dialog;
+pub mod file_browser;
+pub mod form;
+pub mod list;
+pub mod spinner;
+pub mod tabs;
+
+use ratatui::layout::Rect;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// A `width` × `height` rectangle centred in `area`, clipped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// `text` cut to at most `width` terminal columns, ending in `…` when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// `text` cut or padded with spaces to exactly `width` columns.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out = truncate(text, width);
+    let used = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncates_by_display_width() {
+        assert_eq!(truncate("Әлихан", 10), "Әлихан");
+        assert_eq!(truncate("Әлихан Бөкейхан", 8), "Әлихан …");
+        assert_eq!(fit("№ 5", 5), "№ 5  ");
+        assert_eq!(fit("中文字", 4), "中… ");
+        assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
+    fn centres_inside_the_area() {
+        let area = Rect::new(0, 1, 80, 22);
+        assert_eq!(centered(area, 40, 10), Rect::new(20, 7, 40, 10));
+        assert_eq!(centered(area, 100, 30), area);
+    }
+}
