@@ -12,6 +12,7 @@ use rust_i18n::t;
 use crate::i18n::Lang;
 
 mod keystore;
+mod log;
 mod password;
 mod screenshots;
 mod xml;
@@ -39,6 +40,9 @@ pub enum Command {
     Xml(XmlCommand),
     /// Draw the main screens with demo data into SVG pictures.
     Screenshots(ScreenshotsArgs),
+    /// History (event log) tools.
+    #[command(subcommand)]
+    Log(LogCommand),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +50,19 @@ pub struct ScreenshotsArgs {
     /// The folder to write the pictures into.
     #[arg(long, value_name = "DIR", default_value = "screenshots")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the SHA-256 chain of every region's history; exit 1 at the first bad event.
+    Verify(LogVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogVerifyArgs {
+    /// The database (sqlite://path or a path).
+    #[arg(long, value_name = "URL")]
+    pub db: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +242,7 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
         Some(Command::Screenshots(args)) => screenshots::run(args),
+        Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
         None => crate::tui::run(crate::tui::Options {
             server: cli.server,
             lang: cli.lang,

@@ -29,6 +29,12 @@ pub fn end_of_local_day(date: NaiveDate) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The last local date still within a deadline (the inverse of [`end_of_local_day`]): a
+/// direction that expires at the end of 22 December is valid through 22 December.
+pub fn last_local_day(deadline: DateTime<Utc>) -> NaiveDate {
+    local_date(deadline - chrono::Duration::nanoseconds(1))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
     #[error("the holiday table is not valid TOML: {0}")]

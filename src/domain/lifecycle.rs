@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::action::{Action, ActionKind, Actor, Role};
 use super::benefit::{Benefit, BenefitCategory, BenefitClass, BenefitReview};
-use super::calendar::{Calendar, end_of_local_day, kazakhstan_offset, local_date};
+use super::calendar::{Calendar, end_of_local_day, kazakhstan_offset, last_local_day};
 use super::error::RuleError;
 use super::number::ApplicationNumber;
 use super::settings::RegionSettings;
@@ -409,7 +409,7 @@ pub fn apply(
         Action::ExtendDirection { until, reason } => {
             let reason = required_reason(reason)?;
             let direction = direction_of(state);
-            let latest = local_date(direction.expires_at)
+            let latest = last_local_day(direction.expires_at)
                 + Days::new(u64::from(settings.extension_max_days));
             let new_expiry = end_of_local_day(*until);
             if new_expiry <= direction.expires_at || *until > latest {

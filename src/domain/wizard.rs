@@ -462,7 +462,7 @@ mod tests {
             vec![(Field::ChildIin, "iin.error.check_digit".into())]
         );
         let mut draft = valid();
-        draft.applicant.birth_date = NaiveDate::from_ymd_opt(1990, 1, 1);
+        draft.applicant.birth_date = NaiveDate::from_ymd_opt(1991, 1, 1);
         assert_eq!(
             fields(&draft),
             vec![(

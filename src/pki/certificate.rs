@@ -289,7 +289,7 @@ impl<'a> Parts<'a> {
     }
 }
 
-fn signature_hash(algorithm: Tlv<'_>) -> Result<Option<RsaHash>, BerError> {
+pub(crate) fn signature_hash(algorithm: Tlv<'_>) -> Result<Option<RsaHash>, BerError> {
     let oid = algorithm.children().required()?;
     Ok([
         (oids::SHA1_WITH_RSA, RsaHash::Sha1),
@@ -401,7 +401,7 @@ fn directory_string(value: Tlv<'_>) -> String {
 }
 
 /// UTCTime (years 1950–2049, RFC 5280) or GeneralizedTime, in UTC.
-fn read_time(time: Tlv<'_>) -> Result<DateTime<Utc>, CertificateError> {
+pub(crate) fn read_time(time: Tlv<'_>) -> Result<DateTime<Utc>, CertificateError> {
     let text = std::str::from_utf8(time.content)
         .map_err(|_| CertificateError::Time(hex::encode(time.content)))?;
     let bad = || CertificateError::Time(text.to_owned());

@@ -1,1 +1,590 @@
-//! See the module list in `pki`.
+//! Enveloped XML signatures (XMLDSig) as NCALayer's `signXml` makes them, and their strict
+//! verification.
+//!
+//! Signing writes one `ds:Signature` as the last child of the root element: C14N 1.0 for
+//! SignedInfo, rsa-sha256, a single `Reference URI=""` with the enveloped-signature and
+//! C14N-with-comments transforms, a sha256 digest and the signer's certificate in
+//! `KeyInfo/X509Data/X509Certificate`.
+//!
+//! Verification accepts what NCALayer, Kalkan and xmlsec1 write for such documents and refuses
+//! everything that would let a signature cover less than the whole document: there must be
+//! exactly one `ds:Signature`, with exactly one Reference, whose URI is `""`, whose transforms
+//! are enveloped-signature optionally followed by one canonicalization. Checking who the signer
+//! is and whether to trust them is [`super::trust`]'s job.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use roxmltree::{Document, Node};
+use rust_i18n::t;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::c14n::{self, C14nError, Method, Options};
+use super::certificate::Certificate;
+use super::rsa::{self, PrivateKey, RsaHash};
+
+pub const DSIG_NAMESPACE: &str = "http://www.w3.org/2000/09/xmldsig#";
+const EXC_C14N_NAMESPACE: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+const DIGEST_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+const DIGEST_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+
+/// Base64 line length of the values we write (as Java's and NCALayer's encoders wrap).
+const BASE64_LINE: usize = 76;
+
+/// Why a document could not be signed or its signature did not verify. [`XmlDsigError::code`]
+/// is the stable code of `kezek xml verify --json` and of the API's problem documents.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum XmlDsigError {
+    #[error("malformed XML: {0}")]
+    MalformedXml(String),
+    #[error("the document has a DTD; DTDs and entities are refused")]
+    DtdRefused,
+    #[error("the document has no XML signature")]
+    SignatureMissing,
+    #[error("the document has more than one XML signature")]
+    MultipleSignatures,
+    #[error("the document is already signed")]
+    AlreadySigned,
+    #[error("the signature does not cover the whole document: {0}")]
+    ReferenceNotWholeDocument(String),
+    #[error("unsupported algorithm {0}")]
+    UnsupportedAlgorithm(String),
+    #[error("the signature element is malformed: {0}")]
+    MalformedSignature(String),
+    #[error("the document was changed after signing (digest mismatch)")]
+    DigestMismatch,
+    #[error("the signature value does not match the signed content and certificate")]
+    SignatureInvalid,
+    #[error("the signature carries no X509 certificate")]
+    CertificateMissing,
+    #[error("the certificate in the signature cannot be read: {0}")]
+    CertificateUnreadable(String),
+    #[error("the private key does not belong to the certificate")]
+    KeyMismatch,
+    #[error("signing failed: {0}")]
+    SigningFailed(String),
+}
+
+impl XmlDsigError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            XmlDsigError::MalformedXml(_) => "malformed_xml",
+            XmlDsigError::DtdRefused => "dtd_refused",
+            XmlDsigError::SignatureMissing => "signature_missing",
+            XmlDsigError::MultipleSignatures => "multiple_signatures",
+            XmlDsigError::AlreadySigned => "already_signed",
+            XmlDsigError::ReferenceNotWholeDocument(_) => "reference_not_whole_document",
+            XmlDsigError::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            XmlDsigError::MalformedSignature(_) => "malformed_signature",
+            XmlDsigError::DigestMismatch => "digest_mismatch",
+            XmlDsigError::SignatureInvalid => "signature_invalid",
+            XmlDsigError::CertificateMissing => "certificate_missing",
+            XmlDsigError::CertificateUnreadable(_) => "certificate_unreadable",
+            XmlDsigError::KeyMismatch => "key_mismatch",
+            XmlDsigError::SigningFailed(_) => "signing_failed",
+        }
+    }
+
+    /// The message in the current language.
+    pub fn translated(&self) -> String {
+        match self {
+            XmlDsigError::MalformedXml(detail) => t!("xml.error.malformed_xml", detail = detail),
+            XmlDsigError::DtdRefused => t!("xml.error.dtd_refused"),
+            XmlDsigError::SignatureMissing => t!("xml.error.signature_missing"),
+            XmlDsigError::MultipleSignatures => t!("xml.error.multiple_signatures"),
+            XmlDsigError::AlreadySigned => t!("xml.error.already_signed"),
+            XmlDsigError::ReferenceNotWholeDocument(detail) => {
+                t!("xml.error.reference_not_whole_document", detail = detail)
+            }
+            XmlDsigError::UnsupportedAlgorithm(detail) => {
+                t!("xml.error.unsupported_algorithm", detail = detail)
+            }
+            XmlDsigError::MalformedSignature(detail) => {
+                t!("xml.error.malformed_signature", detail = detail)
+            }
+            XmlDsigError::DigestMismatch => t!("xml.error.digest_mismatch"),
+            XmlDsigError::SignatureInvalid => t!("xml.error.signature_invalid"),
+            XmlDsigError::CertificateMissing => t!("xml.error.certificate_missing"),
+            XmlDsigError::CertificateUnreadable(detail) => {
+                t!("xml.error.certificate_unreadable", detail = detail)
+            }
+            XmlDsigError::KeyMismatch => t!("xml.error.key_mismatch"),
+            XmlDsigError::SigningFailed(detail) => t!("xml.error.signing_failed", detail = detail),
+        }
+        .into_owned()
+    }
+}
+
+impl From<C14nError> for XmlDsigError {
+    fn from(e: C14nError) -> Self {
+        match e {
+            C14nError::DtdRefused => XmlDsigError::DtdRefused,
+            C14nError::Malformed(detail) => XmlDsigError::MalformedXml(detail),
+        }
+    }
+}
+
+/// A signature that verified: who signed and with what. Trust is checked separately.
+#[derive(Debug)]
+pub struct VerifiedSignature {
+    pub certificate: Certificate,
+    pub signature_hash: RsaHash,
+    pub digest_algorithm: DigestAlgorithm,
+    pub canonicalization: Method,
+}
+
+/// Parses a document for reading its content, refusing DTDs (so no entity expansion).
+pub fn parse(xml: &str) -> Result<Document<'_>, XmlDsigError> {
+    Ok(c14n::parse(xml)?)
+}
+
+/// Signs `xml` with an enveloped signature appended as the last child of its root element.
+///
+/// Line ends of the result are normalised to `\n` (as any XML parser reads them anyway).
+pub fn sign(
+    xml: &str,
+    key: &PrivateKey,
+    certificate: &Certificate,
+) -> Result<String, XmlDsigError> {
+    let key_matches = rsa::rsa_public_key(certificate.subject_public_key_info_der())
+        .is_ok_and(|public| public == key.public_key_der());
+    if !key_matches {
+        return Err(XmlDsigError::KeyMismatch);
+    }
+    let text = c14n::normalize_line_ends(xml);
+    let doc = c14n::parse(&text)?;
+    if signatures(&doc).next().is_some() {
+        return Err(XmlDsigError::AlreadySigned);
+    }
+
+    // A same-document reference drops comments before its transforms (XMLDSig §4.3.3.3), so
+    // the digest is over C14N without comments even though the transform says WithComments.
+    let mut canonical = String::with_capacity(text.len());
+    c14n::canonicalize(doc.root(), &Options::new(Method::Inclusive), &mut canonical);
+    let digest = BASE64.encode(DigestAlgorithm::Sha256.digest(canonical.as_bytes()));
+    let signed_info = signed_info(&digest);
+
+    let (before, after) = split_at_root_end(&text, doc.root_element());
+    let open = format!("<ds:Signature xmlns:ds=\"{DSIG_NAMESPACE}\">\n");
+    let close = "</ds:Signature>";
+
+    // SignedInfo is canonicalized where it will stand, so that namespaces it inherits from
+    // the root are rendered exactly as a verifier will render them.
+    let draft = [before.as_str(), &open, &signed_info, close, &after].concat();
+    let draft_doc = c14n::parse(&draft)?;
+    let draft_signed_info = draft_doc
+        .descendants()
+        .find(|n| n.has_tag_name((DSIG_NAMESPACE, "SignedInfo")))
+        .ok_or_else(|| XmlDsigError::SigningFailed("SignedInfo not found".to_owned()))?;
+    canonical.clear();
+    c14n::canonicalize(
+        draft_signed_info,
+        &Options::new(Method::Inclusive),
+        &mut canonical,
+    );
+    let value = key
+        .sign(RsaHash::Sha256, canonical.as_bytes())
+        .map_err(|e| XmlDsigError::SigningFailed(e.to_string()))?;
+
+    let signature_value = wrap_base64(&value);
+    let certificate_value = wrap_base64(certificate.der());
+    Ok([
+        before.as_str(),
+        &open,
+        &signed_info,
+        "<ds:SignatureValue>\n",
+        &signature_value,
+        "\n</ds:SignatureValue>\n<ds:KeyInfo>\n<ds:X509Data>\n<ds:X509Certificate>\n",
+        &certificate_value,
+        "\n</ds:X509Certificate>\n</ds:X509Data>\n</ds:KeyInfo>\n",
+        close,
+        &after,
+    ]
+    .concat())
+}
+
+fn signed_info(digest: &str) -> String {
+    format!(
+        "<ds:SignedInfo>\n\
+         <ds:CanonicalizationMethod Algorithm=\"{c14n}\"/>\n\
+         <ds:SignatureMethod Algorithm=\"{RSA_SHA256}\"/>\n\
+         <ds:Reference URI=\"\">\n\
+         <ds:Transforms>\n\
+         <ds:Transform Algorithm=\"{ENVELOPED_SIGNATURE}\"/>\n\
+         <ds:Transform Algorithm=\"{c14n_comments}\"/>\n\
+         </ds:Transforms>\n\
+         <ds:DigestMethod Algorithm=\"{DIGEST_SHA256}\"/>\n\
+         <ds:DigestValue>{digest}</ds:DigestValue>\n\
+         </ds:Reference>\n\
+         </ds:SignedInfo>\n",
+        c14n = Method::Inclusive.uri(),
+        c14n_comments = Method::InclusiveWithComments.uri(),
+    )
+}
+
+/// The document text before and after the place where the signature goes: just before the
+/// root's end tag. A self-closing root (`<r/>`) is opened up into `<r>` … `</r>`.
+fn split_at_root_end(text: &str, root: Node) -> (String, String) {
+    let range = root.range();
+    let element = &text[range.clone()];
+    if root.has_children() || !element.ends_with("/>") {
+        let end_tag = range.start + element.rfind("</").unwrap_or(element.len());
+        (text[..end_tag].to_owned(), text[end_tag..].to_owned())
+    } else {
+        let name_end = element[1..]
+            .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
+            .map_or(element.len(), |i| i + 1);
+        let before = format!("{}>", &text[..range.end - 2]);
+        let after = format!("</{}>{}", &element[1..name_end], &text[range.end..]);
+        (before, after)
+    }
+}
+
+fn wrap_base64(bytes: &[u8]) -> String {
+    let encoded = BASE64.encode(bytes);
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / BASE64_LINE + 1);
+    for (i, chunk) in encoded.as_bytes().chunks(BASE64_LINE).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        // Base64 output is ASCII, so every chunk boundary is a char boundary.
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+    }
+    out
+}
+
+fn signatures<'a, 'input>(doc: &'a Document<'input>) -> impl Iterator<Item = Node<'a, 'input>> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name((DSIG_NAMESPACE, "Signature")))
+}
+
+/// Verifies the one enveloped signature of `xml`: the digest of the whole document without the
+/// signature, and the RSA signature of SignedInfo by the key of the enclosed certificate.
+pub fn verify(xml: &str) -> Result<VerifiedSignature, XmlDsigError> {
+    let text = c14n::normalize_line_ends(xml);
+    let doc = c14n::parse(&text)?;
+    let mut found = signatures(&doc);
+    let signature = found.next().ok_or(XmlDsigError::SignatureMissing)?;
+    if found.next().is_some() {
+        return Err(XmlDsigError::MultipleSignatures);
+    }
+    if signature.parent().is_some_and(|p| p.is_root()) {
+        return Err(XmlDsigError::ReferenceNotWholeDocument(
+            "the signature is the whole document".to_owned(),
+        ));
+    }
+    let parts = SignatureParts::read(signature)?;
+
+    let mut canonical = String::with_capacity(text.len());
+    let reference_options = Options {
+        method: parts.reference_c14n.method,
+        inclusive_prefixes: &parts.reference_c14n.prefixes,
+        excluded: Some(signature.id()),
+    };
+    c14n::canonicalize(doc.root(), &reference_options, &mut canonical);
+    if parts.digest_algorithm.digest(canonical.as_bytes()) != parts.digest_value {
+        return Err(XmlDsigError::DigestMismatch);
+    }
+
+    canonical.clear();
+    let signed_info_options = Options {
+        method: parts.signed_info_c14n.method,
+        inclusive_prefixes: &parts.signed_info_c14n.prefixes,
+        excluded: None,
+    };
+    c14n::canonicalize(parts.signed_info, &signed_info_options, &mut canonical);
+
+    // KeyInfo may also carry the issuing chain; the signer is the certificate whose key
+    // verifies the signature.
+    let mut unreadable = None;
+    for der in &parts.certificates {
+        let certificate = match Certificate::from_der(der) {
+            Ok(certificate) => certificate,
+            Err(e) => {
+                unreadable = Some(e.to_string());
+                continue;
+            }
+        };
+        if rsa::verify(
+            certificate.subject_public_key_info_der(),
+            parts.signature_hash,
+            canonical.as_bytes(),
+            &parts.signature_value,
+        ) {
+            return Ok(VerifiedSignature {
+                certificate,
+                signature_hash: parts.signature_hash,
+                digest_algorithm: parts.digest_algorithm,
+                canonicalization: parts.signed_info_c14n.method,
+            });
+        }
+    }
+    match unreadable {
+        Some(detail) if parts.certificates.len() == 1 => {
+            Err(XmlDsigError::CertificateUnreadable(detail))
+        }
+        _ => Err(XmlDsigError::SignatureInvalid),
+    }
+}
+
+/// The digest algorithms a Reference may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAlgorithm {
+    Sha1,
+    Sha256,
+}
+
+impl DigestAlgorithm {
+    fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        match self {
+            DigestAlgorithm::Sha1 => Sha1::digest(bytes).to_vec(),
+            DigestAlgorithm::Sha256 => Sha256::digest(bytes).to_vec(),
+        }
+    }
+}
+
+/// A canonicalization named in the signature, with its exclusive-C14N prefix list.
+struct Canonicalization<'a> {
+    method: Method,
+    prefixes: Vec<&'a str>,
+}
+
+/// What the verifier needs from a `ds:Signature`, read strictly.
+struct SignatureParts<'a, 'input> {
+    signed_info: Node<'a, 'input>,
+    signed_info_c14n: Canonicalization<'a>,
+    signature_hash: RsaHash,
+    reference_c14n: Canonicalization<'a>,
+    digest_algorithm: DigestAlgorithm,
+    digest_value: Vec<u8>,
+    signature_value: Vec<u8>,
+    certificates: Vec<Vec<u8>>,
+}
+
+impl<'a, 'input> SignatureParts<'a, 'input> {
+    fn read(signature: Node<'a, 'input>) -> Result<Self, XmlDsigError> {
+        let mut children = Children::of(signature)?;
+        let signed_info = children.expect("SignedInfo")?;
+        let signature_value = base64_content(children.expect("SignatureValue")?)?;
+        let key_info = children.optional("KeyInfo");
+        children.finish()?;
+
+        let mut info = Children::of(signed_info)?;
+        let signed_info_c14n = canonicalization(info.expect("CanonicalizationMethod")?)?;
+        let signature_method = info.expect("SignatureMethod")?;
+        let signature_hash = match algorithm(signature_method)? {
+            RSA_SHA256 => RsaHash::Sha256,
+            RSA_SHA1 => RsaHash::Sha1,
+            other => return Err(XmlDsigError::UnsupportedAlgorithm(other.to_owned())),
+        };
+        Children::of(signature_method)?.finish()?;
+        let reference = info.expect("Reference")?;
+        if info.optional("Reference").is_some() {
+            return Err(XmlDsigError::ReferenceNotWholeDocument(
+                "more than one Reference".to_owned(),
+            ));
+        }
+        info.finish()?;
+
+        match reference.attribute("URI") {
+            Some("") => {}
+            Some(uri) => {
+                return Err(XmlDsigError::ReferenceNotWholeDocument(format!(
+                    "Reference URI=\"{uri}\""
+                )));
+            }
+            None => {
+                return Err(XmlDsigError::ReferenceNotWholeDocument(
+                    "Reference without URI".to_owned(),
+                ));
+            }
+        }
+        let mut reference_children = Children::of(reference)?;
+        let transforms = reference_children.optional("Transforms");
+        let digest_method = reference_children.expect("DigestMethod")?;
+        let digest_algorithm = match algorithm(digest_method)? {
+            DIGEST_SHA256 => DigestAlgorithm::Sha256,
+            DIGEST_SHA1 => DigestAlgorithm::Sha1,
+            other => return Err(XmlDsigError::UnsupportedAlgorithm(other.to_owned())),
+        };
+        let digest_value = base64_content(reference_children.expect("DigestValue")?)?;
+        reference_children.finish()?;
+        let reference_c14n = reference_transforms(transforms)?;
+
+        let certificates = match key_info {
+            Some(key_info) => x509_certificates(key_info)?,
+            None => Vec::new(),
+        };
+        if certificates.is_empty() {
+            return Err(XmlDsigError::CertificateMissing);
+        }
+        Ok(SignatureParts {
+            signed_info,
+            signed_info_c14n,
+            signature_hash,
+            reference_c14n,
+            digest_algorithm,
+            digest_value,
+            signature_value,
+            certificates,
+        })
+    }
+}
+
+/// The Reference's transforms: enveloped-signature, then at most one canonicalization. A
+/// same-document reference has its comments removed first (XMLDSig §4.3.3.3), so a
+/// WithComments algorithm here keeps none; with no canonicalization named, the node-set
+/// becomes octets through C14N 1.0.
+fn reference_transforms<'a>(
+    transforms: Option<Node<'a, '_>>,
+) -> Result<Canonicalization<'a>, XmlDsigError> {
+    let not_enveloped = || {
+        XmlDsigError::ReferenceNotWholeDocument(
+            "the transforms must be enveloped-signature, then at most one canonicalization"
+                .to_owned(),
+        )
+    };
+    let mut list = Children::of(transforms.ok_or_else(not_enveloped)?)?;
+    let first = list.expect("Transform")?;
+    if algorithm(first)? != ENVELOPED_SIGNATURE {
+        return Err(match Method::from_uri(algorithm(first)?) {
+            Some(_) => not_enveloped(),
+            None => XmlDsigError::UnsupportedAlgorithm(algorithm(first)?.to_owned()),
+        });
+    }
+    Children::of(first)?.finish()?;
+    let c14n = match list.optional("Transform") {
+        Some(transform) => canonicalization(transform)?,
+        None => Canonicalization {
+            method: Method::Inclusive,
+            prefixes: Vec::new(),
+        },
+    };
+    if let Some(extra) = list.optional("Transform") {
+        return Err(XmlDsigError::UnsupportedAlgorithm(format!(
+            "transform {} after a canonicalization",
+            algorithm(extra)?
+        )));
+    }
+    list.finish()?;
+    Ok(Canonicalization {
+        method: c14n.method.without_comments(),
+        prefixes: c14n.prefixes,
+    })
+}
+
+/// A CanonicalizationMethod or canonicalization Transform, with its InclusiveNamespaces.
+fn canonicalization<'a>(element: Node<'a, '_>) -> Result<Canonicalization<'a>, XmlDsigError> {
+    let uri = algorithm(element)?;
+    let method =
+        Method::from_uri(uri).ok_or_else(|| XmlDsigError::UnsupportedAlgorithm(uri.to_owned()))?;
+    let mut prefixes = Vec::new();
+    for child in element.children().filter(|n| n.is_element()) {
+        if method.is_exclusive() && child.has_tag_name((EXC_C14N_NAMESPACE, "InclusiveNamespaces"))
+        {
+            let list = child.attribute("PrefixList").unwrap_or("");
+            prefixes.extend(list.split_ascii_whitespace());
+        } else {
+            return Err(XmlDsigError::MalformedSignature(format!(
+                "unexpected {} in {}",
+                child.tag_name().name(),
+                element.tag_name().name()
+            )));
+        }
+    }
+    Ok(Canonicalization { method, prefixes })
+}
+
+fn algorithm<'a>(element: Node<'a, '_>) -> Result<&'a str, XmlDsigError> {
+    element.attribute("Algorithm").ok_or_else(|| {
+        XmlDsigError::MalformedSignature(format!("{} without Algorithm", element.tag_name().name()))
+    })
+}
+
+/// Every `X509Data/X509Certificate` of KeyInfo, decoded.
+fn x509_certificates(key_info: Node) -> Result<Vec<Vec<u8>>, XmlDsigError> {
+    key_info
+        .children()
+        .filter(|n| n.has_tag_name((DSIG_NAMESPACE, "X509Data")))
+        .flat_map(|data| data.children())
+        .filter(|n| n.has_tag_name((DSIG_NAMESPACE, "X509Certificate")))
+        .map(base64_content)
+        .collect()
+}
+
+/// The base64 text of an element; line breaks and other whitespace are ignored.
+fn base64_content(element: Node) -> Result<Vec<u8>, XmlDsigError> {
+    let mut compact = String::new();
+    for child in element.children() {
+        match child.text() {
+            Some(text) if child.is_text() => {
+                compact.extend(text.chars().filter(|c| !c.is_ascii_whitespace()))
+            }
+            _ => {
+                return Err(XmlDsigError::MalformedSignature(format!(
+                    "{} holds more than base64 text",
+                    element.tag_name().name()
+                )));
+            }
+        }
+    }
+    BASE64.decode(compact.as_bytes()).map_err(|e| {
+        XmlDsigError::MalformedSignature(format!("{}: {e}", element.tag_name().name()))
+    })
+}
+
+/// The element children of a signature element in order, in the XMLDSig namespace; text
+/// between them may only be whitespace.
+struct Children<'a, 'input> {
+    parent: Node<'a, 'input>,
+    elements: std::iter::Peekable<std::vec::IntoIter<Node<'a, 'input>>>,
+}
+
+impl<'a, 'input> Children<'a, 'input> {
+    fn of(parent: Node<'a, 'input>) -> Result<Self, XmlDsigError> {
+        let mut elements = Vec::new();
+        for child in parent.children() {
+            if child.is_element() {
+                elements.push(child);
+            } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+                return Err(XmlDsigError::MalformedSignature(format!(
+                    "text inside {}",
+                    parent.tag_name().name()
+                )));
+            }
+        }
+        Ok(Children {
+            parent,
+            elements: elements.into_iter().peekable(),
+        })
+    }
+
+    fn optional(&mut self, name: &str) -> Option<Node<'a, 'input>> {
+        self.elements
+            .next_if(|n| n.has_tag_name((DSIG_NAMESPACE, name)))
+    }
+
+    fn expect(&mut self, name: &str) -> Result<Node<'a, 'input>, XmlDsigError> {
+        self.optional(name).ok_or_else(|| {
+            XmlDsigError::MalformedSignature(format!(
+                "{} must contain {name}",
+                self.parent.tag_name().name()
+            ))
+        })
+    }
+
+    fn finish(mut self) -> Result<(), XmlDsigError> {
+        match self.elements.next() {
+            None => Ok(()),
+            Some(extra) => Err(XmlDsigError::MalformedSignature(format!(
+                "unexpected {} in {}",
+                extra.tag_name().name(),
+                self.parent.tag_name().name()
+            ))),
+        }
+    }
+}

@@ -236,7 +236,7 @@ impl App {
             self.apply(origin, effects, jobs);
             return;
         }
-        match self.global.command(&key, true) {
+        match self.global.command(&key, false) {
             Some(Global::Help) => self.help_open = true,
             Some(Global::Back) if self.stack.len() > 1 => {
                 self.stack.pop();

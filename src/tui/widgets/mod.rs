@@ -6,6 +6,7 @@ pub mod buttons;
 pub mod dialog;
 pub mod file_browser;
 pub mod form;
+pub mod key_window;
 pub mod list;
 pub mod spinner;
 pub mod tabs;

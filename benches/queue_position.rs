@@ -1,0 +1,195 @@
+//! The exact queue number of any application at 1 000 000 applications (SPEC §6: under 1 ms),
+//! against SQLite, all in one cohort (the worst case: one region, one birth year).
+//!
+//! The database is seeded once into the target directory (about a minute in release) and reused
+//! by later runs. Run: `cargo bench --bench queue_position -- --quick`.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use kezek::domain::iin::check_digit;
+use kezek::domain::{
+    ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitClass, BenefitReview,
+    Cohort, Iin, RegionSettings, Status,
+};
+use kezek::server::store::seed::SeedApplication;
+use kezek::server::store::{NewApplication, NewEvent, SqliteStore, Store, no_effects};
+
+const APPLICATIONS: u64 = 1_000_000;
+const CHUNK: u64 = 100_000;
+
+/// A small deterministic generator (SplitMix64), so every run seeds the same queue.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// The `index`-th valid IIN of a child born in 2023 (day, sex digit and serial walk through
+/// their ranges; eleven-digit prefixes without a check digit are skipped by the caller).
+fn child_iin(index: u64) -> Option<Iin> {
+    let day = index % 365;
+    let rest = index / 365;
+    let date = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap() + Duration::days(day as i64);
+    let text = format!(
+        "{}{}{:04}",
+        date.format("%y%m%d"),
+        5 + rest % 2,
+        (rest / 2) % 10_000
+    );
+    let digits: Vec<u8> = text.bytes().map(|b| b - b'0').collect();
+    let check = check_digit(&digits.try_into().ok()?)?;
+    Iin::parse(&format!("{text}{check}")).ok()
+}
+
+fn benefit(random: &mut Random) -> Option<Benefit> {
+    let class = match random.next() % 20 {
+        0 => BenefitClass::OutOfTurn,
+        1..=3 => BenefitClass::FirstTurn,
+        _ => return None,
+    };
+    let category = BenefitCategory::catalogue()
+        .iter()
+        .find(|c| c.class == class)?;
+    Some(Benefit {
+        category: category.code.clone(),
+        review: BenefitReview::Confirmed,
+    })
+}
+
+fn cohort() -> Cohort {
+    Cohort {
+        region: "almaty".into(),
+        birth_year: 2023,
+    }
+}
+
+/// Seeds the million once; returns the store.
+async fn seeded(path: &std::path::Path) -> SqliteStore {
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let settings = RegionSettings::default();
+    let start = Utc.with_ymd_and_hms(2023, 3, 1, 0, 0, 0).unwrap();
+    let span_minutes = 3 * 365 * 24 * 60;
+    let parent = child_iin(7).unwrap();
+    let placeholder = ApplicationNumber::new(2023, 1, 1).unwrap();
+    let mut random = Random(2026);
+    let mut index = 0;
+    for chunk in 0..APPLICATIONS / CHUNK {
+        let mut applications = Vec::with_capacity(CHUNK as usize);
+        while applications.len() < CHUNK as usize {
+            index += 1;
+            let Some(child) = child_iin(index) else {
+                continue;
+            };
+            let registered = start + Duration::minutes((random.next() % span_minutes) as i64);
+            let mut state = ApplicationState::registered(
+                placeholder,
+                cohort(),
+                benefit(&mut random),
+                registered,
+                &settings,
+            );
+            match random.next() % 20 {
+                0 => state.status = Status::Enrolled,
+                1 => state.status = Status::Removed,
+                _ => {}
+            }
+            applications.push(SeedApplication {
+                state,
+                child_iin: child,
+                child_name: format!("Бала {index}"),
+                applicant_iin: parent,
+                applicant_name: "Ата-ана".into(),
+            });
+        }
+        store
+            .seed_applications(
+                &format!("bench-{chunk}"),
+                applications,
+                &settings,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+    store
+}
+
+fn queue_position(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("queue_position_1m.db");
+    let started = std::time::Instant::now();
+    let store = runtime.block_on(seeded(&path));
+    eprintln!(
+        "seeded or reopened {} in {:?}",
+        path.display(),
+        started.elapsed()
+    );
+    let numbers: Vec<ApplicationNumber> = runtime.block_on(async {
+        let url = format!("sqlite://{}", path.display());
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT number FROM applications WHERE queued = 1")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        rows.iter()
+            .map(|n| ApplicationNumber::parse(n).unwrap())
+            .collect()
+    });
+    eprintln!("{} applications queued in one cohort", numbers.len());
+    let mut random = Random(7);
+    let mut group = c.benchmark_group("queue_number_at_1m");
+    group.measurement_time(StdDuration::from_secs(5));
+    group.bench_function("position", |b| {
+        b.iter(|| {
+            let number = numbers[(random.next() % numbers.len() as u64) as usize];
+            runtime.block_on(store.position(number)).unwrap()
+        })
+    });
+    let mut serial = 9_000_000u64;
+    let parent = child_iin(7).unwrap();
+    group.bench_function("submit_durable", |b| {
+        b.iter(|| {
+            let child = loop {
+                serial += 1;
+                if let Some(iin) = child_iin(serial) {
+                    break iin;
+                }
+            };
+            let new = NewApplication {
+                cohort: cohort(),
+                benefit: None,
+                child_iin: child,
+                child_name: "Жаңа бала".into(),
+                applicant_iin: parent,
+                applicant_name: "Ата-ана".into(),
+                service_centre: None,
+                attachments: Vec::new(),
+                details: serde_json::Value::Null,
+                now: Utc::now(),
+                settings: RegionSettings::default(),
+                event: NewEvent {
+                    actor: kezek::domain::Actor::System,
+                    comment: String::new(),
+                    signed_xml: None,
+                },
+                request: None,
+            };
+            runtime.block_on(store.submit(new, no_effects())).unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, queue_position);
+criterion_main!(benches);

@@ -1,0 +1,482 @@
+//! The documents the system issues about an application («Общие документы»): real PDFs in the
+//! applicant's language with the font embedded, so Kazakh and Russian names print and can be
+//! copied out exactly.
+//!
+//! [`render`] is a pure function of the document kind, the [`DocumentData`] and the language;
+//! the store calls it at the event and keeps the bytes, so a document never changes afterwards.
+
+mod font;
+mod sheet;
+
+use chrono::{DateTime, Datelike, Utc};
+use rust_i18n::t;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::calendar::kazakhstan_offset;
+use crate::domain::{
+    ApplicationNumber, ApplicationState, BenefitCategory, BenefitReview, Extension, QueuePosition,
+};
+use crate::i18n::Lang;
+use crate::server::catalogue::{Catalogue, Group, Kindergarten, LocalizedName};
+use crate::server::registry::Person;
+
+use font::Style;
+use sheet::Sheet;
+
+const TITLE_SIZE: f32 = 15.0;
+const HEADER_SIZE: f32 = 9.5;
+const BODY_SIZE: f32 = 10.5;
+const FOOTER_SIZE: f32 = 8.0;
+
+/// The generated documents of SPEC §2 (History and documents), with stable codes for storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentKind {
+    /// «Уведомление о регистрации»: the application is registered, with its queue numbers.
+    RegistrationNotice,
+    /// «Извещение о приеме документов»: what was received with the application.
+    DocumentsReceipt,
+    /// «Регистрация ребенка в книге учета»: the entry in the register of children awaiting a place.
+    RegisterEntry,
+    /// «Направление» to a kindergarten.
+    Direction,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 4] = [
+        DocumentKind::RegistrationNotice,
+        DocumentKind::DocumentsReceipt,
+        DocumentKind::RegisterEntry,
+        DocumentKind::Direction,
+    ];
+
+    /// The documents made when an application is registered.
+    pub const AT_REGISTRATION: [DocumentKind; 3] = [
+        DocumentKind::RegistrationNotice,
+        DocumentKind::DocumentsReceipt,
+        DocumentKind::RegisterEntry,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DocumentKind::RegistrationNotice => "registration-notice",
+            DocumentKind::DocumentsReceipt => "documents-receipt",
+            DocumentKind::RegisterEntry => "register-entry",
+            DocumentKind::Direction => "direction",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
+    }
+
+    /// The document's name («Уведомление о регистрации», …) in `lang`.
+    pub fn title(self, lang: Lang) -> String {
+        let locale = lang.code();
+        match self {
+            DocumentKind::RegistrationNotice => {
+                t!("documents.title.registration_notice", locale = locale)
+            }
+            DocumentKind::DocumentsReceipt => {
+                t!("documents.title.documents_receipt", locale = locale)
+            }
+            DocumentKind::RegisterEntry => t!("documents.title.register_entry", locale = locale),
+            DocumentKind::Direction => t!("documents.title.direction", locale = locale),
+        }
+        .into_owned()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("the embedded font cannot be used: {0}")]
+    Font(String),
+    #[error("a direction document needs an issued direction")]
+    NoDirection,
+    #[error("the catalogue has no {0}")]
+    UnknownCode(String),
+}
+
+impl DocumentError {
+    /// The message in the current language.
+    pub fn translated(&self) -> String {
+        match self {
+            DocumentError::Font(reason) => t!("documents.error.font", reason = reason),
+            DocumentError::NoDirection => t!("documents.error.no_direction"),
+            DocumentError::UnknownCode(code) => t!("documents.error.unknown_code", code = code),
+        }
+        .into_owned()
+    }
+}
+
+/// The applicant as documents show them: the registry's person and the contacts they gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub person: Person,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+/// The direction as printed: where to, until when, and its extension if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionDetails {
+    pub kindergarten: Kindergarten,
+    /// The age group's name and the group, when the place was published for one.
+    pub group: Option<(LocalizedName, Group)>,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub extension: Option<Extension>,
+}
+
+/// Everything a document says, resolved from codes to names; [`DocumentData::resolve`] builds
+/// it from the domain's application state and the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentData {
+    pub number: ApplicationNumber,
+    pub registered_at: DateTime<Utc>,
+    /// The moment the document is made: the event it records.
+    pub issued_at: DateTime<Utc>,
+    pub child: Person,
+    pub applicant: Applicant,
+    pub region: LocalizedName,
+    pub education_department: LocalizedName,
+    pub position: QueuePosition,
+    pub benefit: Option<(BenefitCategory, BenefitReview)>,
+    /// File names of the scans attached to the application.
+    pub attachments: Vec<String>,
+    pub direction: Option<DirectionDetails>,
+}
+
+/// What [`DocumentData::resolve`] needs besides the catalogue.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentSources<'a> {
+    pub state: &'a ApplicationState,
+    pub child: &'a Person,
+    pub applicant: &'a Applicant,
+    pub position: QueuePosition,
+    pub attachments: &'a [String],
+    /// The code of the group whose place the direction is for, when known.
+    pub group: Option<&'a str>,
+    pub issued_at: DateTime<Utc>,
+}
+
+impl DocumentData {
+    /// Looks up the region, kindergarten, group and benefit category the state names by code.
+    pub fn resolve(
+        sources: DocumentSources<'_>,
+        catalogue: &Catalogue,
+    ) -> Result<DocumentData, DocumentError> {
+        let state = sources.state;
+        let unknown = |what: &str| DocumentError::UnknownCode(what.to_owned());
+        let region = catalogue
+            .region(&state.cohort.region)
+            .ok_or_else(|| unknown(&state.cohort.region))?;
+        let benefit = match &state.benefit {
+            None => None,
+            Some(benefit) => {
+                let category = BenefitCategory::find(&benefit.category)
+                    .ok_or_else(|| unknown(&benefit.category))?;
+                Some((category.clone(), benefit.review.clone()))
+            }
+        };
+        let direction = match &state.direction {
+            None => None,
+            Some(direction) => {
+                let kindergarten = catalogue
+                    .kindergarten(&direction.kindergarten)
+                    .ok_or_else(|| unknown(&direction.kindergarten))?;
+                let group = match sources.group {
+                    None => None,
+                    Some(code) => {
+                        let group = kindergarten.group(code).ok_or_else(|| unknown(code))?;
+                        let age = catalogue
+                            .age_group(&group.age)
+                            .ok_or_else(|| unknown(&group.age))?;
+                        Some((age.name.clone(), group.clone()))
+                    }
+                };
+                Some(DirectionDetails {
+                    kindergarten: kindergarten.clone(),
+                    group,
+                    issued_at: direction.issued_at,
+                    expires_at: direction.expires_at,
+                    extension: direction.extension.clone(),
+                })
+            }
+        };
+        Ok(DocumentData {
+            number: state.number,
+            registered_at: state.registered_at,
+            issued_at: sources.issued_at,
+            child: sources.child.clone(),
+            applicant: sources.applicant.clone(),
+            region: region.name.clone(),
+            education_department: region.education_department.clone(),
+            position: sources.position,
+            benefit,
+            attachments: sources.attachments.to_vec(),
+            direction,
+        })
+    }
+}
+
+/// «dd.mm.yyyy» in Kazakhstan's time, as the seeds print dates.
+pub fn local_day(at: DateTime<Utc>) -> String {
+    at.with_timezone(&kazakhstan_offset())
+        .format("%d.%m.%Y")
+        .to_string()
+}
+
+/// «dd.mm.yyyy HH:MM:SS» in Kazakhstan's time, as the seeds print moments.
+pub fn local_moment(at: DateTime<Utc>) -> String {
+    at.with_timezone(&kazakhstan_offset())
+        .format("%d.%m.%Y %H:%M:%S")
+        .to_string()
+}
+
+/// Renders one document as PDF bytes in `lang`.
+pub fn render(
+    kind: DocumentKind,
+    data: &DocumentData,
+    lang: Lang,
+) -> Result<Vec<u8>, DocumentError> {
+    let mut draft = Draft {
+        sheet: Sheet::new()?,
+        data,
+        lang,
+    };
+    let locale = lang.code();
+    let child = data.child.full_name();
+
+    // The letterhead: who issues it and for which service.
+    let sheet = &mut draft.sheet;
+    sheet.centred(
+        data.education_department.get(lang),
+        Style::Bold,
+        HEADER_SIZE + 1.0,
+    );
+    sheet.centred(
+        &t!("documents.service", locale = locale),
+        Style::Regular,
+        HEADER_SIZE,
+    );
+    sheet.gap(4.0);
+    sheet.rule(1.2);
+    sheet.gap(14.0);
+    let title = kind.title(lang);
+    sheet.centred(&title.to_uppercase(), Style::Bold, TITLE_SIZE);
+    let number_and_date = t!(
+        "documents.number_and_date",
+        locale = locale,
+        number = data.number.to_string(),
+        date = local_day(data.issued_at)
+    );
+    sheet.centred(&number_and_date, Style::Regular, BODY_SIZE);
+    sheet.gap(12.0);
+
+    match kind {
+        DocumentKind::RegistrationNotice => {
+            draft.paragraph(&t!(
+                "documents.text.registration_notice",
+                locale = locale,
+                child = child,
+                date = local_moment(data.registered_at),
+                position = data.position.general
+            ));
+            draft.application_fields();
+            draft.child_fields();
+            draft.applicant_fields();
+            draft.queue_fields();
+            draft.closing(&draft.text("documents.text.confirm_interest"));
+        }
+        DocumentKind::DocumentsReceipt => {
+            draft.paragraph(&t!(
+                "documents.text.documents_receipt",
+                locale = locale,
+                department = data.education_department.get(lang),
+                date = local_moment(data.registered_at)
+            ));
+            draft.application_fields();
+            draft.field(
+                "documents.field.applicant",
+                &data.applicant.person.full_name(),
+            );
+            draft.field("documents.field.child", &child);
+            draft.sheet.gap(10.0);
+            let heading = draft.text("documents.field.received");
+            draft.sheet.paragraph(&heading, Style::Bold, BODY_SIZE);
+            let signed = draft.text("documents.text.signed_application");
+            let received = std::iter::once(&signed).chain(&data.attachments);
+            for (i, name) in received.enumerate() {
+                draft
+                    .sheet
+                    .paragraph(&format!("{}. {name}", i + 1), Style::Regular, BODY_SIZE);
+            }
+        }
+        DocumentKind::RegisterEntry => {
+            draft.paragraph(&t!(
+                "documents.text.register_entry",
+                locale = locale,
+                child = child,
+                region = data.region.get(lang),
+                year = data.child.birth_date().year()
+            ));
+            draft.application_fields();
+            draft.child_fields();
+            draft.queue_fields();
+        }
+        DocumentKind::Direction => {
+            let direction = data.direction.as_ref().ok_or(DocumentError::NoDirection)?;
+            let kindergarten = &direction.kindergarten;
+            draft.paragraph(&t!(
+                "documents.text.direction",
+                locale = locale,
+                child = child,
+                kindergarten = kindergarten.name.get(lang),
+                date = local_moment(direction.expires_at)
+            ));
+            draft.field("documents.field.number", &data.number.to_string());
+            draft.child_fields();
+            draft.field("documents.field.kindergarten", kindergarten.name.get(lang));
+            draft.field(
+                "documents.field.kindergarten_address",
+                kindergarten.address.get(lang),
+            );
+            if let Some((age, group)) = &direction.group {
+                let language = draft.text(&format!("catalogue.language.{}", group.language.code()));
+                draft.field(
+                    "documents.field.group",
+                    &format!("{} ({language})", age.get(lang)),
+                );
+            }
+            draft.field(
+                "documents.field.direction_status",
+                &draft.text("documents.text.not_enrolled"),
+            );
+            draft.field(
+                "documents.field.direction_issued_at",
+                &local_moment(direction.issued_at),
+            );
+            draft.field(
+                "documents.field.direction_expires_at",
+                &local_moment(direction.expires_at),
+            );
+            if let Some(extension) = &direction.extension {
+                draft.field(
+                    "documents.field.extended_from",
+                    &local_moment(extension.previous_expiry),
+                );
+                draft.field("documents.field.extension_reason", &extension.reason);
+            }
+            draft.closing(&draft.text("documents.text.direction_rules"));
+        }
+    }
+
+    let footer = t!(
+        "documents.footer",
+        locale = locale,
+        at = local_moment(data.issued_at)
+    );
+    draft.sheet.gap(18.0);
+    draft.sheet.rule(0.5);
+    draft.sheet.paragraph(&footer, Style::Regular, FOOTER_SIZE);
+    draft
+        .sheet
+        .finish(&format!("{title} {}", data.number), locale)
+}
+
+/// A document being written: the sheet, what it says and the language it says it in.
+struct Draft<'a> {
+    sheet: Sheet,
+    data: &'a DocumentData,
+    lang: Lang,
+}
+
+impl Draft<'_> {
+    fn text(&self, key: &str) -> String {
+        t!(key, locale = self.lang.code()).into_owned()
+    }
+
+    fn field(&mut self, key: &str, value: &str) {
+        let label = self.text(key);
+        self.sheet.field(&label, value, BODY_SIZE);
+    }
+
+    /// The opening paragraph, followed by a little space before the table.
+    fn paragraph(&mut self, text: &str) {
+        self.sheet.paragraph(text, Style::Regular, BODY_SIZE);
+        self.sheet.gap(8.0);
+    }
+
+    /// A paragraph after the table.
+    fn closing(&mut self, text: &str) {
+        self.sheet.gap(10.0);
+        self.sheet.paragraph(text, Style::Regular, BODY_SIZE);
+    }
+
+    fn application_fields(&mut self) {
+        let data = self.data;
+        self.field("documents.field.number", &data.number.to_string());
+        self.field(
+            "documents.field.registered_at",
+            &local_moment(data.registered_at),
+        );
+        self.field("documents.field.region", data.region.get(self.lang));
+    }
+
+    fn child_fields(&mut self) {
+        let child = &self.data.child;
+        self.field("documents.field.child", &child.full_name());
+        self.field("documents.field.child_iin", &child.iin.to_string());
+        self.field(
+            "documents.field.child_birth_date",
+            &child.birth_date().format("%d.%m.%Y").to_string(),
+        );
+    }
+
+    fn applicant_fields(&mut self) {
+        let applicant = &self.data.applicant;
+        self.field("documents.field.applicant", &applicant.person.full_name());
+        self.field(
+            "documents.field.applicant_iin",
+            &applicant.person.iin.to_string(),
+        );
+        let contacts = [
+            ("documents.field.phone", &applicant.phone),
+            ("documents.field.email", &applicant.email),
+            ("documents.field.address", &applicant.address),
+        ];
+        for (key, value) in contacts {
+            if let Some(value) = value {
+                self.field(key, value);
+            }
+        }
+    }
+
+    fn queue_fields(&mut self) {
+        let data = self.data;
+        let benefit = match &data.benefit {
+            None => self.text("documents.text.no_benefit"),
+            Some((category, review)) => {
+                let review = match review {
+                    BenefitReview::Pending => self.text("documents.review.pending"),
+                    BenefitReview::Confirmed => self.text("documents.review.confirmed"),
+                    BenefitReview::Rejected { .. } => self.text("documents.review.rejected"),
+                };
+                format!("{} ({review})", category.name(self.lang))
+            }
+        };
+        self.field("documents.field.benefit", &benefit);
+        self.field(
+            "documents.field.queue_number",
+            &data.position.general.to_string(),
+        );
+        self.field(
+            "documents.field.benefit_queue_number",
+            &data.position.benefit.to_string(),
+        );
+    }
+}

@@ -1,0 +1,519 @@
+//! Durable storage behind the handlers: the [`Store`] trait and its SQLite implementation.
+//!
+//! The trait speaks the domain's words (application numbers, states, transitions, cohorts) and
+//! nothing of SQLite, so a PostgreSQL implementation can follow without touching handlers or
+//! rules. Every write that changes an application happens in one transaction together with its
+//! history event (SHA-256 chained per region), the queue numbers it moves, its generated
+//! documents, its outbox messages and its idempotency record: an answer never goes out before
+//! all of it is committed. Design notes: docs/design-store.md.
+
+pub mod chain;
+pub mod queue_tree;
+pub mod seed;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::lifecycle::{EventKind, Transition};
+use crate::domain::{
+    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, PositionCause,
+    QueuePosition, RegionSettings, Status,
+};
+use crate::i18n::Lang;
+use crate::server::notify::OutboxMessage;
+
+pub use chain::ChainBreak;
+pub use sqlite::{SqliteStore, wake_at};
+
+/// What can go wrong in the store; each has a message key under `store.error.`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("cannot migrate the database: {0}")]
+    Migration(String),
+    #[error("no such record")]
+    NotFound,
+    /// A child has at most one open application (SPEC §2).
+    #[error("the child already has an open application")]
+    ChildHasOpenApplication,
+    /// The application changed since it was read: read it again and re-apply the rules.
+    #[error("the application changed meanwhile")]
+    Conflict,
+    /// A request id came back with a different document.
+    #[error("the request id was used for another document")]
+    RequestReused,
+    /// The request id was answered before with the same document: here is that answer, and
+    /// nothing was done twice.
+    #[error("the request was answered before")]
+    Replayed(StoredAnswer),
+    #[error("the year's application numbers are exhausted")]
+    NumbersExhausted,
+    #[error("no free place is left in this group")]
+    NoFreePlace,
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The caller's completion (documents, messages, answer) failed; nothing was committed.
+    #[error("{0}")]
+    Completion(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// The i18n key of the message shown for this error.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            StoreError::Database(_) => "store.error.database",
+            StoreError::Migration(_) => "store.error.migration",
+            StoreError::NotFound => "store.error.not_found",
+            StoreError::ChildHasOpenApplication => "store.error.child_has_open_application",
+            StoreError::Conflict => "store.error.conflict",
+            StoreError::RequestReused => "store.error.request_reused",
+            StoreError::Replayed(_) => "store.error.replayed",
+            StoreError::NumbersExhausted => "store.error.numbers_exhausted",
+            StoreError::NoFreePlace => "store.error.no_free_place",
+            StoreError::Corrupt(_) => "store.error.corrupt",
+            StoreError::Completion(_) => "store.error.completion",
+        }
+    }
+
+    /// The translated message, for logs and the command line.
+    pub fn translated(&self) -> String {
+        rust_i18n::t!(self.message_key(), reason = self.to_string()).into_owned()
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Who did something and what they said, as the history records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub actor: Actor,
+    pub comment: String,
+    /// The signed XML document, verbatim, as evidence.
+    pub signed_xml: Option<String>,
+}
+
+/// A signed action's request id and the SHA-256 of its document: a retry with the same document
+/// gets the first answer, a different document under the same id is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestKey {
+    pub request_id: String,
+    pub document_hash: [u8; 32],
+}
+
+/// The first answer given to a request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub document_hash: [u8; 32],
+    pub answer: serde_json::Value,
+}
+
+/// A ЦОН operator's part in an application: the request number and who served the citizen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCentre {
+    pub request_number: String,
+    pub operator_iin: Iin,
+}
+
+/// A new application; the store allocates its number and sequence in the transaction and builds
+/// its state with [`ApplicationState::registered`].
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub cohort: Cohort,
+    pub benefit: Option<Benefit>,
+    pub child_iin: Iin,
+    pub child_name: String,
+    pub applicant_iin: Iin,
+    pub applicant_name: String,
+    pub service_centre: Option<ServiceCentre>,
+    /// Ids of uploaded attachments the signed document references.
+    pub attachments: Vec<String>,
+    /// The rest of the wizard's content as submitted (contacts, address, desired kindergartens),
+    /// kept for the detail view; the store does not interpret it.
+    pub details: serde_json::Value,
+    pub now: DateTime<Utc>,
+    pub settings: RegionSettings,
+    pub event: NewEvent,
+    pub request: Option<RequestKey>,
+}
+
+/// An application as stored: the rules' state, the people, and its live queue numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredApplication {
+    pub id: i64,
+    /// Moves on every change; [`TransitionRecord::revision`] must match it.
+    pub revision: i64,
+    pub state: ApplicationState,
+    pub child_iin: Iin,
+    pub child_name: String,
+    pub applicant_iin: Iin,
+    pub applicant_name: String,
+    pub service_centre: Option<ServiceCentre>,
+    pub details: serde_json::Value,
+    /// Exact as of the read; zeros when the application is not «В очереди».
+    pub position: QueuePosition,
+}
+
+impl StoredApplication {
+    pub fn child_birth_date(&self) -> NaiveDate {
+        self.child_iin.birth_date()
+    }
+}
+
+/// A change of an application decided by `domain::lifecycle::apply` on the state read at
+/// `revision`.
+#[derive(Debug, Clone)]
+pub struct TransitionRecord {
+    pub number: ApplicationNumber,
+    pub revision: i64,
+    pub transition: Transition,
+    pub event: NewEvent,
+    /// When it happens (the clock the rules were applied with).
+    pub now: DateTime<Utc>,
+    /// The region's settings the rules were applied with (they decide when something is due).
+    pub settings: RegionSettings,
+    /// A free place taken by an offer or given back by a decline, expiry or revocation.
+    pub place: Option<PlaceChange>,
+    pub request: Option<RequestKey>,
+}
+
+/// What a transition does to a published free place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceChange {
+    Take(i64),
+    Release(i64),
+}
+
+/// What a write recorded; handed to the completion inside the transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub application: StoredApplication,
+    pub event_id: i64,
+}
+
+/// A generated document to store with the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    /// The stable code of the document's kind (the API's `DocumentKind`).
+    pub kind: String,
+    pub language: Lang,
+    pub bytes: Vec<u8>,
+}
+
+/// What the caller adds to a write once the number and positions are known (documents show
+/// them): committed in the same transaction, or not at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    pub documents: Vec<NewDocument>,
+    /// Written to the outbox, delivered later.
+    pub messages: Vec<OutboxMessage>,
+    /// Stored under the request id and returned to a retry.
+    pub answer: serde_json::Value,
+}
+
+/// Builds the [`Effects`] of a write from what it recorded.
+pub type Completion =
+    Box<dyn FnOnce(&Recorded) -> Result<Effects, Box<dyn std::error::Error + Send + Sync>> + Send>;
+
+/// The completion of a write that adds nothing.
+pub fn no_effects() -> Completion {
+    Box::new(|_| Ok(Effects::default()))
+}
+
+/// One line of «История изменений».
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// `None` for the system's own events.
+    pub actor_iin: Option<Iin>,
+    pub actor_role: crate::domain::Role,
+    pub kind: EventKind,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+    pub comment: String,
+    pub signed_xml: Option<String>,
+}
+
+/// One change of a child's two numbers and why («why did my number change?»).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PositionHistoryEntry {
+    pub at: DateTime<Utc>,
+    pub position: QueuePosition,
+    pub cause: PositionCause,
+}
+
+/// A document as listed in «Общие документы».
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentInfo {
+    pub id: String,
+    pub kind: String,
+    pub language: Lang,
+    pub sha256: [u8; 32],
+    pub size: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An uploaded scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: String,
+    pub owner_iin: Iin,
+    pub sha256: [u8; 32],
+    pub content_type: String,
+    pub size: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A queued application as the allocation sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub number: ApplicationNumber,
+    pub class: BenefitClass,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// A region's chain checked by [`Store::verify_history`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    pub events: u64,
+    /// Each region's last event id and hash (hex), to anchor outside the database.
+    pub heads: Vec<(String, i64, String)>,
+}
+
+/// A login session: only the SHA-256 of the opaque token is stored, so a copy of the database
+/// logs no one in. `payload` is what the server keeps about the session (names, role); the store
+/// does not interpret it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub token_hash: [u8; 32],
+    pub user_iin: Iin,
+    pub payload: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How to reach a user, in their language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contacts {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub extra_email: Option<String>,
+    pub extra_phone: Option<String>,
+    pub language: Lang,
+}
+
+/// Someone who logged in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub iin: Iin,
+    pub full_name: String,
+    pub contacts: Contacts,
+}
+
+/// Whose applications a journal lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalScope {
+    /// The person's own applications and those of the children bound to them.
+    Person(Iin),
+    /// Every application of a region (officers).
+    Region(String),
+}
+
+/// A column the journal sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JournalColumn {
+    Number,
+    ChildName,
+    ChildIin,
+    ApplicantName,
+    #[default]
+    RegisteredAt,
+    Status,
+    Benefit,
+    BirthDate,
+}
+
+/// Filters, order and page of a journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalFilter {
+    pub scope: JournalScope,
+    pub status: Option<Status>,
+    pub benefit: Option<BenefitClass>,
+    pub birth_year: Option<i32>,
+    /// Matches numbers, IINs and names.
+    pub text: Option<String>,
+    pub sort: JournalColumn,
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// One page of a journal and the number of all matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalPage {
+    pub rows: Vec<StoredApplication>,
+    pub total: u64,
+}
+
+/// Free places an officer published in a kindergarten group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreePlaces {
+    pub id: i64,
+    pub region: String,
+    pub kindergarten: String,
+    pub group: String,
+    pub places: u32,
+    /// Not yet taken by an offer or a direction.
+    pub remaining: u32,
+    pub published_at: DateTime<Utc>,
+    pub officer_iin: Iin,
+}
+
+/// How many applications of a cohort and class are in the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSize {
+    pub birth_year: i32,
+    pub class: BenefitClass,
+    pub queued: u64,
+}
+
+/// The durable storage the handlers, the scheduler and the seeding use.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Registers an application: number «УО.<year>.<seq>.1», state «В очереди», its event, its
+    /// queue numbers, then the completion's documents, messages and answer, in one transaction.
+    /// Refuses a second open application of the same child.
+    async fn submit(&self, new: NewApplication, completion: Completion) -> StoreResult<Recorded>;
+
+    /// Records a transition on the state read at `record.revision` (else [`StoreError::Conflict`]).
+    async fn record_transition(
+        &self,
+        record: TransitionRecord,
+        completion: Completion,
+    ) -> StoreResult<Recorded>;
+
+    async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication>;
+
+    /// The open application of a child, if any.
+    async fn open_application_of_child(
+        &self,
+        child: &Iin,
+    ) -> StoreResult<Option<StoredApplication>>;
+
+    /// Every application of a child, newest first.
+    async fn applications_of_child(&self, child: &Iin) -> StoreResult<Vec<StoredApplication>>;
+
+    /// The two queue numbers as of now (zeros when not «В очереди»).
+    async fn position(&self, number: ApplicationNumber) -> StoreResult<QueuePosition>;
+
+    async fn history(&self, number: ApplicationNumber) -> StoreResult<Vec<HistoryEntry>>;
+
+    /// Every change of the application's two numbers since registration, oldest first.
+    async fn position_history(
+        &self,
+        number: ApplicationNumber,
+    ) -> StoreResult<Vec<PositionHistoryEntry>>;
+
+    /// The first answer given to a request id, if any.
+    async fn stored_answer(&self, request_id: &str) -> StoreResult<Option<StoredAnswer>>;
+
+    /// Applications whose state has something due at or before `now`
+    /// (`domain::lifecycle::due` decides what), at most `limit`.
+    async fn due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<StoredApplication>>;
+
+    /// The first `limit` queued applications of the cohort in each benefit class, in queue order
+    /// (the allocation interleaves them); stop-listed ones at `now` are skipped.
+    async fn candidates(
+        &self,
+        cohort: &Cohort,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>>;
+
+    async fn put_attachment(
+        &self,
+        owner: &Iin,
+        content_type: &str,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AttachmentInfo>;
+
+    async fn attachment(&self, id: &str) -> StoreResult<(AttachmentInfo, Vec<u8>)>;
+
+    async fn attachments_of(&self, number: ApplicationNumber) -> StoreResult<Vec<AttachmentInfo>>;
+
+    async fn documents_of(&self, number: ApplicationNumber) -> StoreResult<Vec<DocumentInfo>>;
+
+    async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, Vec<u8>)>;
+
+    /// Walks every region's hash chain; the first bad event when it is broken.
+    async fn verify_history(&self) -> StoreResult<Result<ChainReport, ChainBreak>>;
+    /// Records a login nonce valid until `expires_at`.
+    async fn issue_nonce(
+        &self,
+        nonce: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Uses up a nonce: `true` the first time, while it is fresh; `false` for an unknown, expired
+    /// or already used one.
+    async fn take_nonce(&self, nonce: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+
+    /// The session of a token hash, unless it expired or ended.
+    async fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>>;
+
+    async fn end_session(&self, token_hash: &[u8; 32]) -> StoreResult<()>;
+
+    /// Records a login: creates the user (language `language`, no contacts) or refreshes the name.
+    async fn record_login(
+        &self,
+        iin: &Iin,
+        full_name: &str,
+        language: Lang,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User>;
+
+    async fn user(&self, iin: &Iin) -> StoreResult<Option<User>>;
+
+    async fn update_contacts(
+        &self,
+        iin: &Iin,
+        contacts: &Contacts,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User>;
+
+    /// Binds a child to a user (after the kinship check); binding twice is harmless.
+    async fn bind_child(&self, user: &Iin, child: &Iin, now: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn bound_children(&self, user: &Iin) -> StoreResult<Vec<Iin>>;
+
+    async fn journal(&self, filter: &JournalFilter) -> StoreResult<JournalPage>;
+
+    /// The queue sizes of a region by birth year and class.
+    async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>>;
+
+    /// Publishes `places` free places of a kindergarten group (catalogue codes); returns the id
+    /// offers take them by ([`PlaceChange`]).
+    async fn publish_free_places(
+        &self,
+        region: &str,
+        kindergarten: &str,
+        group: &str,
+        places: u32,
+        officer: &Iin,
+        now: DateTime<Utc>,
+    ) -> StoreResult<FreePlaces>;
+
+    /// The region's published places that are not all taken, oldest first.
+    async fn open_free_places(&self, region: &str) -> StoreResult<Vec<FreePlaces>>;
+}

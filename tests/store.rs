@@ -1,0 +1,899 @@
+//! The SQLite store against temporary databases: numbers, exact queue numbers against the
+//! domain's reference function, position history, concurrency, idempotency, the history's hash
+//! chain and the durability settings.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use kezek::domain::iin::check_digit;
+use kezek::domain::lifecycle::EventKind;
+use kezek::domain::queue::{QueueEntry, positions};
+use kezek::domain::{
+    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitClass,
+    BenefitReview, Cohort, Iin, QueuePosition, RegionSettings, Removal, RemovalReason, Status,
+    Transition,
+};
+use kezek::server::store::{
+    ChainBreak, Effects, NewApplication, NewEvent, RequestKey, SqliteStore, Store, StoreError,
+    TransitionRecord, no_effects, wake_at,
+};
+use proptest::prelude::*;
+
+/// A valid IIN starting with `first10`: the first 11th digit that admits a check digit.
+fn valid_iin(first10: &str) -> Iin {
+    (0..10u8)
+        .find_map(|d| {
+            let first = format!("{first10}{d}");
+            let digits: Vec<u8> = first.bytes().map(|b| b - b'0').collect();
+            let check = check_digit(&digits.try_into().ok()?)?;
+            Iin::parse(&format!("{first}{check}")).ok()
+        })
+        .expect("some 11th digit admits a check digit")
+}
+
+/// A child born in January 20`yy`, told apart by `serial` (0..10 000).
+fn child_iin(yy: u32, serial: u32) -> Iin {
+    valid_iin(&format!(
+        "{yy:02}01{:02}5{:03}",
+        1 + serial / 1000,
+        serial % 1000
+    ))
+}
+
+fn parent_iin() -> Iin {
+    valid_iin("8801013000")
+}
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap() + Duration::minutes(minutes)
+}
+
+fn cohort() -> Cohort {
+    Cohort {
+        region: "almaty".into(),
+        birth_year: 2023,
+    }
+}
+
+fn applicant_event() -> NewEvent {
+    NewEvent {
+        actor: Actor::Applicant { iin: parent_iin() },
+        comment: String::new(),
+        signed_xml: Some("<application/>".into()),
+    }
+}
+
+fn confirmed(class: BenefitClass) -> Option<Benefit> {
+    let category = BenefitCategory::catalogue()
+        .iter()
+        .find(|c| c.class == class)?;
+    Some(Benefit {
+        category: category.code.clone(),
+        review: BenefitReview::Confirmed,
+    })
+}
+
+fn new_application(serial: u32, now: DateTime<Utc>, benefit: Option<Benefit>) -> NewApplication {
+    NewApplication {
+        cohort: cohort(),
+        benefit,
+        child_iin: child_iin(23, serial),
+        child_name: format!("Child {serial}"),
+        applicant_iin: parent_iin(),
+        applicant_name: "Parent".into(),
+        service_centre: None,
+        attachments: Vec::new(),
+        details: serde_json::json!({"email": "parent@example.kz"}),
+        now,
+        settings: RegionSettings::default(),
+        event: applicant_event(),
+        request: None,
+    }
+}
+
+async fn temp_store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("kezek.db").to_str().unwrap())
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+/// A transition that sets the state by hand: the store must follow whatever the rules decide.
+fn record(
+    stored: &kezek::server::store::StoredApplication,
+    event: EventKind,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut ApplicationState),
+) -> TransitionRecord {
+    let mut state = stored.state.clone();
+    change(&mut state);
+    state.last_change_at = now;
+    TransitionRecord {
+        number: state.number,
+        revision: stored.revision,
+        transition: Transition {
+            from: stored.state.status,
+            to: state.status,
+            state,
+            event,
+            notices: Vec::new(),
+        },
+        event: NewEvent {
+            actor: Actor::System,
+            comment: String::new(),
+            signed_xml: None,
+        },
+        now,
+        settings: RegionSettings::default(),
+        place: None,
+        request: None,
+    }
+}
+
+#[tokio::test]
+async fn durability_settings_are_wal_full_and_foreign_keys() {
+    let (_dir, store) = temp_store().await;
+    let (journal, synchronous, foreign_keys) = store.durability().await.unwrap();
+    assert_eq!(journal.to_lowercase(), "wal");
+    assert_eq!(synchronous, 2, "synchronous=FULL");
+    assert_eq!(foreign_keys, 1);
+}
+
+#[tokio::test]
+async fn numbers_follow_the_year_sequence_and_survive_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kezek.db");
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    for serial in 1..=3 {
+        let recorded = store
+            .submit(
+                new_application(serial, at(serial as i64), None),
+                no_effects(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            recorded.application.state.number.to_string(),
+            format!("УО.2026.{serial:06}.1")
+        );
+        assert_eq!(recorded.application.position.general, serial);
+        assert_eq!(recorded.application.position.benefit, 0);
+    }
+    store.close().await;
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let number = ApplicationNumber::parse("УО.2026.000002.1").unwrap();
+    let stored = store.application(number).await.unwrap();
+    assert_eq!(stored.child_iin, child_iin(23, 2));
+    assert_eq!(
+        stored.position,
+        QueuePosition {
+            general: 2,
+            benefit: 0
+        }
+    );
+    let next = store
+        .submit(new_application(9, at(10), None), no_effects())
+        .await
+        .unwrap();
+    assert_eq!(
+        next.application.state.number.to_string(),
+        "УО.2026.000004.1"
+    );
+}
+
+#[tokio::test]
+async fn a_child_has_one_open_application() {
+    let (_dir, store) = temp_store().await;
+    store
+        .submit(new_application(1, at(0), None), no_effects())
+        .await
+        .unwrap();
+    let again = store
+        .submit(new_application(1, at(1), None), no_effects())
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::ChildHasOpenApplication)),
+        "{again:?}"
+    );
+    // Once removed, the child may apply again.
+    let number = ApplicationNumber::parse("УО.2026.000001.1").unwrap();
+    let stored = store.application(number).await.unwrap();
+    store
+        .record_transition(
+            record(&stored, EventKind::Withdrawn, at(2), |s| {
+                s.status = Status::Removed;
+                s.removal = Some(Removal {
+                    reason: RemovalReason::Withdrawn,
+                    comment: None,
+                });
+            }),
+            no_effects(),
+        )
+        .await
+        .unwrap();
+    store
+        .submit(new_application(1, at(3), None), no_effects())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sixty_four_concurrent_submissions_get_distinct_numbers_and_exact_positions() {
+    let (_dir, store) = temp_store().await;
+    let store = Arc::new(store);
+    let tasks: Vec<_> = (0..64u32)
+        .map(|serial| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .submit(new_application(serial, Utc::now(), None), no_effects())
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut seen = BTreeMap::new();
+    for task in tasks {
+        let recorded = task.await.unwrap();
+        seen.insert(
+            recorded.application.state.number,
+            recorded.application.position,
+        );
+    }
+    assert_eq!(seen.len(), 64);
+    let mut generals: Vec<u32> = Vec::new();
+    for number in seen.keys() {
+        generals.push(store.position(*number).await.unwrap().general);
+    }
+    generals.sort_unstable();
+    assert_eq!(generals, (1..=64).collect::<Vec<u32>>());
+    // Each submission saw itself last in the queue at its commit.
+    let mut at_commit: Vec<u32> = seen.values().map(|p| p.general).collect();
+    at_commit.sort_unstable();
+    assert_eq!(at_commit, (1..=64).collect::<Vec<u32>>());
+}
+
+#[tokio::test]
+async fn a_retried_request_gets_the_first_answer_and_a_changed_one_is_refused() {
+    let (_dir, store) = temp_store().await;
+    let key = RequestKey {
+        request_id: "req-1".into(),
+        document_hash: [7; 32],
+    };
+    let mut first = new_application(1, at(0), None);
+    first.request = Some(key.clone());
+    let answer = |recorded: &kezek::server::store::Recorded| {
+        Ok(Effects {
+            answer: serde_json::json!({"number": recorded.application.state.number}),
+            ..Effects::default()
+        })
+    };
+    let recorded = store.submit(first.clone(), Box::new(answer)).await.unwrap();
+    let expected = serde_json::json!({"number": recorded.application.state.number});
+    match store.submit(first.clone(), Box::new(answer)).await {
+        Err(StoreError::Replayed(stored)) => assert_eq!(stored.answer, expected),
+        other => panic!("expected the first answer, got {other:?}"),
+    }
+    let mut altered = first;
+    altered.request = Some(RequestKey {
+        document_hash: [8; 32],
+        ..key
+    });
+    assert!(matches!(
+        store.submit(altered, Box::new(answer)).await,
+        Err(StoreError::RequestReused)
+    ));
+    assert_eq!(
+        store.stored_answer("req-1").await.unwrap().unwrap().answer,
+        expected
+    );
+}
+
+#[tokio::test]
+async fn a_failed_completion_commits_nothing() {
+    let (_dir, store) = temp_store().await;
+    let failed = store
+        .submit(
+            new_application(1, at(0), None),
+            Box::new(|_| Err("no font".into())),
+        )
+        .await;
+    assert!(matches!(failed, Err(StoreError::Completion(_))));
+    assert!(
+        store
+            .open_application_of_child(&child_iin(23, 1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let next = store
+        .submit(new_application(1, at(1), None), no_effects())
+        .await
+        .unwrap();
+    assert_eq!(
+        next.application.state.number.to_string(),
+        "УО.2026.000001.1"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_revision_is_a_conflict() {
+    let (_dir, store) = temp_store().await;
+    let recorded = store
+        .submit(new_application(1, at(0), None), no_effects())
+        .await
+        .unwrap();
+    let stored = recorded.application;
+    store
+        .record_transition(
+            record(&stored, EventKind::InterestConfirmed, at(1), |_| {}),
+            no_effects(),
+        )
+        .await
+        .unwrap();
+    let stale = store
+        .record_transition(
+            record(&stored, EventKind::InterestConfirmed, at(2), |_| {}),
+            no_effects(),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)));
+}
+
+#[tokio::test]
+async fn history_is_chained_and_any_rewrite_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kezek.db");
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    for serial in 1..=4 {
+        store
+            .submit(
+                new_application(serial, at(serial as i64), None),
+                no_effects(),
+            )
+            .await
+            .unwrap();
+    }
+    let number = ApplicationNumber::parse("УО.2026.000002.1").unwrap();
+    let history = store.history(number).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].kind, EventKind::Registered);
+    assert_eq!(history[0].to, Some(Status::InQueue));
+    assert_eq!(history[0].actor_iin, Some(parent_iin()));
+    assert_eq!(history[0].signed_xml.as_deref(), Some("<application/>"));
+    let report = store.verify_history().await.unwrap().unwrap();
+    assert_eq!(report.events, 4);
+    store.close().await;
+
+    // The table refuses updates; someone with the file drops the guard and rewrites event 2.
+    let url = format!("sqlite://{}", path.display());
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let refused = sqlx::query("UPDATE events SET comment = 'x' WHERE id = 2")
+        .execute(&mut conn)
+        .await;
+    assert!(refused.is_err(), "events are append-only");
+    sqlx::query("DROP TRIGGER events_are_append_only_update")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE events SET comment = 'rewritten' WHERE id = 2")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let broken = store.verify_history().await.unwrap().unwrap_err();
+    assert_eq!(
+        broken,
+        ChainBreak::Rewritten {
+            id: 2,
+            region: "almaty".into()
+        }
+    );
+    store.close().await;
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
+        .args([
+            "--lang",
+            "en",
+            "log",
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("event 2"), "{stderr}");
+}
+
+#[tokio::test]
+async fn log_verify_accepts_an_intact_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kezek.db");
+    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    store
+        .submit(new_application(1, at(0), None), no_effects())
+        .await
+        .unwrap();
+    store.close().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
+        .args([
+            "--lang",
+            "en",
+            "log",
+            "verify",
+            "--db",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
+        .args([
+            "log",
+            "verify",
+            "--db",
+            dir.path().join("none.db").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+/// One step of the queue property test.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A new application registered at minute `minute` (any order: the clock is passed in).
+    Submit { minute: i64, class: u8 },
+    /// Application `pick` (modulo how many there are) leaves the queue (an offer, a removal).
+    Leave { pick: usize },
+    /// Application `pick` comes back with its original registration time.
+    Return { pick: usize },
+    /// Application `pick`'s benefit is confirmed in class `class` (0 drops it).
+    Reclassify { pick: usize, class: u8 },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0i64..20_000, 0u8..3).prop_map(|(minute, class)| Step::Submit { minute, class }),
+        1 => any::<usize>().prop_map(|pick| Step::Leave { pick }),
+        1 => any::<usize>().prop_map(|pick| Step::Return { pick }),
+        1 => (any::<usize>(), 0u8..3).prop_map(|(pick, class)| Step::Reclassify { pick, class }),
+    ]
+}
+
+fn class_of(code: u8) -> BenefitClass {
+    BenefitClass::ALL[code as usize % 3]
+}
+
+async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let (_dir, store) = temp_store().await;
+    let mut numbers: Vec<ApplicationNumber> = Vec::new();
+    let mut clock = at(30_000);
+    for (serial, step) in steps.into_iter().enumerate() {
+        clock += Duration::seconds(1);
+        let pick = |pick: usize| numbers.get(pick % numbers.len().max(1)).copied();
+        match step {
+            Step::Submit { minute, class } => {
+                let recorded = store
+                    .submit(
+                        new_application(serial as u32, at(minute), confirmed(class_of(class))),
+                        no_effects(),
+                    )
+                    .await
+                    .unwrap();
+                numbers.push(recorded.application.state.number);
+            }
+            Step::Leave { pick: p }
+            | Step::Return { pick: p }
+            | Step::Reclassify { pick: p, .. } => {
+                let Some(number) = pick(p) else { continue };
+                let stored = store.application(number).await.unwrap();
+                let change = match step {
+                    Step::Leave { .. } => record(&stored, EventKind::OfferMade, clock, |s| {
+                        s.status = Status::Offered
+                    }),
+                    Step::Return { .. } => record(&stored, EventKind::OfferDeclined, clock, |s| {
+                        s.status = Status::InQueue
+                    }),
+                    Step::Reclassify { class, .. } => {
+                        record(&stored, EventKind::BenefitConfirmed, clock, |s| {
+                            s.benefit = confirmed(class_of(class))
+                        })
+                    }
+                    Step::Submit { .. } => unreachable!(),
+                };
+                store.record_transition(change, no_effects()).await.unwrap();
+            }
+        }
+        // After every step, every number is what the domain's reference function says.
+        let mut entries = Vec::new();
+        for number in &numbers {
+            entries.push(QueueEntry::from(
+                &store.application(*number).await.unwrap().state,
+            ));
+        }
+        let expected = positions(&entries);
+        for number in &numbers {
+            let actual = store.position(*number).await.unwrap();
+            let reference = expected.get(number).copied().unwrap_or_default();
+            prop_assert_eq!(actual, reference, "{}", number);
+        }
+    }
+    // The position history of each queued application replays to its number now.
+    for number in &numbers {
+        let now = store.position(*number).await.unwrap();
+        let history = store.position_history(*number).await.unwrap();
+        if now.general > 0 {
+            prop_assert_eq!(history.last().map(|c| c.position), Some(now), "{}", number);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn queue_numbers_match_the_reference_function(steps in proptest::collection::vec(step(), 1..40)) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(run_steps(steps))?;
+    }
+}
+
+#[tokio::test]
+async fn position_history_says_why_a_number_changed() {
+    let (_dir, store) = temp_store().await;
+    let mut numbers = Vec::new();
+    for serial in 1..=4 {
+        let recorded = store
+            .submit(
+                new_application(serial, at(serial as i64), None),
+                no_effects(),
+            )
+            .await
+            .unwrap();
+        numbers.push(recorded.application);
+    }
+    // The first child gets an offer: the fourth moves from 4 to 3.
+    store
+        .record_transition(
+            record(&numbers[0], EventKind::OfferMade, at(100), |s| {
+                s.status = Status::Offered
+            }),
+            no_effects(),
+        )
+        .await
+        .unwrap();
+    let history = store
+        .position_history(numbers[3].state.number)
+        .await
+        .unwrap();
+    let causes: Vec<_> = history
+        .iter()
+        .map(|c| (c.position.general, c.cause))
+        .collect();
+    use kezek::domain::PositionCause;
+    assert_eq!(
+        causes,
+        vec![
+            (4, PositionCause::Registered),
+            (3, PositionCause::Ahead(EventKind::OfferMade)),
+        ]
+    );
+    assert_eq!(history[1].at, at(100));
+    // The offered child's own history ends out of the queue.
+    let own = store
+        .position_history(numbers[0].state.number)
+        .await
+        .unwrap();
+    assert_eq!(own.last().unwrap().position, QueuePosition::default());
+    assert_eq!(
+        own.last().unwrap().cause,
+        PositionCause::Own(EventKind::OfferMade)
+    );
+}
+
+#[tokio::test]
+async fn candidates_come_per_class_in_queue_order_without_the_stop_listed() {
+    let (_dir, store) = temp_store().await;
+    store
+        .submit(new_application(1, at(5), None), no_effects())
+        .await
+        .unwrap();
+    store
+        .submit(
+            new_application(2, at(1), confirmed(BenefitClass::FirstTurn)),
+            no_effects(),
+        )
+        .await
+        .unwrap();
+    let stop_listed = store
+        .submit(new_application(3, at(0), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    store
+        .record_transition(
+            record(&stop_listed, EventKind::DirectionExpired, at(50), |s| {
+                s.stop_list_until = Some(at(50) + Duration::days(10))
+            }),
+            no_effects(),
+        )
+        .await
+        .unwrap();
+    let candidates = store.candidates(&cohort(), at(60), 10).await.unwrap();
+    let seen: Vec<_> = candidates
+        .iter()
+        .map(|c| (c.class, c.registered_at))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (BenefitClass::None, at(5)),
+            (BenefitClass::FirstTurn, at(1))
+        ]
+    );
+    let later = store
+        .candidates(&cohort(), at(50) + Duration::days(11), 10)
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 3);
+}
+
+#[tokio::test]
+async fn due_lists_what_the_scheduler_must_look_at() {
+    let (_dir, store) = temp_store().await;
+    let recorded = store
+        .submit(new_application(1, at(0), None), no_effects())
+        .await
+        .unwrap();
+    let settings = RegionSettings::default();
+    let wake = wake_at(&recorded.application.state, &settings).unwrap();
+    assert!(
+        store
+            .due(wake - Duration::seconds(1), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = store.due(wake, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    // At the wake time the domain has something to do; a second before, nothing.
+    assert!(!kezek::domain::lifecycle::due(&due[0].state, wake, &settings).is_empty());
+    assert!(
+        kezek::domain::lifecycle::due(&due[0].state, wake - Duration::seconds(1), &settings)
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn documents_and_attachments_are_stored_with_the_event() {
+    let (_dir, store) = temp_store().await;
+    let attachment = store
+        .put_attachment(
+            &parent_iin(),
+            "application/pdf",
+            b"%PDF-1.7 scan".to_vec(),
+            at(0),
+        )
+        .await
+        .unwrap();
+    let mut new = new_application(1, at(1), None);
+    new.attachments = vec![attachment.id.clone()];
+    let recorded = store
+        .submit(
+            new,
+            Box::new(|recorded| {
+                Ok(Effects {
+                    documents: vec![kezek::server::store::NewDocument {
+                        kind: "registration_notice".into(),
+                        language: kezek::i18n::Lang::Kk,
+                        bytes: format!("%PDF {}", recorded.application.state.number).into_bytes(),
+                    }],
+                    ..Effects::default()
+                })
+            }),
+        )
+        .await
+        .unwrap();
+    let number = recorded.application.state.number;
+    let documents = store.documents_of(number).await.unwrap();
+    assert_eq!(documents.len(), 1);
+    let (info, bytes) = store.document(&documents[0].id).await.unwrap();
+    assert_eq!(info.kind, "registration_notice");
+    assert_eq!(bytes, format!("%PDF {number}").into_bytes());
+    let attachments = store.attachments_of(number).await.unwrap();
+    assert_eq!(attachments, vec![attachment.clone()]);
+    let (_, scan) = store.attachment(&attachment.id).await.unwrap();
+    assert_eq!(scan, b"%PDF-1.7 scan");
+}
+
+#[tokio::test]
+async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
+    use kezek::server::catalogue::Catalogue;
+    use kezek::server::registry::synthetic::{Family, FamilyGenerator};
+    use kezek::server::store::seed::demo_applications;
+    let (_dir, store) = temp_store().await;
+    let now = at(0);
+    let families: Vec<Family> = FamilyGenerator::new(1, now.date_naive(), [])
+        .take(400)
+        .collect();
+    let settings = RegionSettings::default();
+    let seeds = demo_applications(&families, Catalogue::bundled(), 500, 7, now, &settings);
+    assert_eq!(seeds.len(), 500);
+    let regions: std::collections::BTreeSet<_> = seeds
+        .iter()
+        .map(|s| s.state.cohort.region.clone())
+        .collect();
+    assert!(regions.len() > 5, "{regions:?}");
+    let statuses: std::collections::BTreeSet<_> = seeds.iter().map(|s| s.state.status).collect();
+    assert!(statuses.len() >= 3, "{statuses:?}");
+    assert!(
+        store
+            .seed_applications("demo", seeds.clone(), &settings, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .seed_applications("demo", seeds, &settings, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.verify_history().await.unwrap().unwrap().events, 500);
+    // Numbers of every seeded application agree with the reference function.
+    let child = &families
+        .iter()
+        .find(|f| !f.children.is_empty())
+        .unwrap()
+        .children[0];
+    let stored = store.applications_of_child(&child.iin).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let region = stored[0].state.cohort.region.clone();
+    let page = store
+        .journal(&kezek::server::store::JournalFilter {
+            scope: kezek::server::store::JournalScope::Region(region),
+            status: None,
+            benefit: None,
+            birth_year: Some(stored[0].state.cohort.birth_year),
+            text: None,
+            sort: kezek::server::store::JournalColumn::RegisteredAt,
+            descending: false,
+            offset: 0,
+            limit: 500,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.total as usize, page.rows.len());
+    let entries: Vec<QueueEntry> = page
+        .rows
+        .iter()
+        .map(|a| QueueEntry::from(&a.state))
+        .collect();
+    let expected = positions(&entries);
+    for application in &page.rows {
+        let reference = expected
+            .get(&application.state.number)
+            .copied()
+            .unwrap_or_default();
+        assert_eq!(
+            application.position, reference,
+            "{}",
+            application.state.number
+        );
+    }
+}
+
+#[tokio::test]
+async fn offers_take_published_places_and_give_them_back() {
+    use kezek::server::store::PlaceChange;
+    let (_dir, store) = temp_store().await;
+    let officer = valid_iin("8001014000");
+    let place = store
+        .publish_free_places("almaty", "kg-1", "kg-1/middle", 1, &officer, at(0))
+        .await
+        .unwrap();
+    let first = store
+        .submit(new_application(1, at(1), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    let second = store
+        .submit(new_application(2, at(2), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    let offer = |stored| {
+        let mut change = record(stored, EventKind::OfferMade, at(10), |s| {
+            s.status = Status::Offered
+        });
+        change.place = Some(PlaceChange::Take(place.id));
+        change
+    };
+    store
+        .record_transition(offer(&first), no_effects())
+        .await
+        .unwrap();
+    assert!(store.open_free_places("almaty").await.unwrap().is_empty());
+    let refused = store.record_transition(offer(&second), no_effects()).await;
+    assert!(
+        matches!(refused, Err(StoreError::NoFreePlace)),
+        "{refused:?}"
+    );
+    // Nothing of the refused offer was kept: the second child is still first in line after the
+    // first one left the queue.
+    assert_eq!(
+        store.position(second.state.number).await.unwrap().general,
+        1
+    );
+    let offered = store.application(first.state.number).await.unwrap();
+    let mut decline = record(&offered, EventKind::OfferDeclined, at(20), |s| {
+        s.status = Status::InQueue
+    });
+    decline.place = Some(PlaceChange::Release(place.id));
+    store
+        .record_transition(decline, no_effects())
+        .await
+        .unwrap();
+    let open = store.open_free_places("almaty").await.unwrap();
+    assert_eq!((open.len(), open[0].remaining), (1, 1));
+}
+
+#[tokio::test]
+async fn nonces_are_single_use_and_sessions_expire() {
+    use kezek::server::store::Session;
+    let (_dir, store) = temp_store().await;
+    store.issue_nonce("n-1", at(0), at(5)).await.unwrap();
+    assert!(store.take_nonce("n-1", at(1)).await.unwrap());
+    assert!(!store.take_nonce("n-1", at(2)).await.unwrap(), "used twice");
+    store.issue_nonce("n-2", at(0), at(5)).await.unwrap();
+    assert!(!store.take_nonce("n-2", at(6)).await.unwrap(), "expired");
+    assert!(!store.take_nonce("unknown", at(1)).await.unwrap());
+    let session = Session {
+        token_hash: [3; 32],
+        user_iin: parent_iin(),
+        payload: serde_json::json!({"role": "applicant"}),
+        created_at: at(0),
+        expires_at: at(60),
+    };
+    store.create_session(&session).await.unwrap();
+    assert_eq!(
+        store.session(&[3; 32], at(30)).await.unwrap(),
+        Some(session)
+    );
+    assert_eq!(store.session(&[3; 32], at(61)).await.unwrap(), None);
+    store.end_session(&[3; 32]).await.unwrap();
+    assert_eq!(store.session(&[3; 32], at(30)).await.unwrap(), None);
+    let user = store
+        .record_login(
+            &parent_iin(),
+            "Сериков Нурлан",
+            kezek::i18n::Lang::Kk,
+            at(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.contacts.email, None);
+    let mut contacts = user.contacts.clone();
+    contacts.email = Some("nurlan@example.kz".into());
+    store
+        .update_contacts(&parent_iin(), &contacts, at(1))
+        .await
+        .unwrap();
+    let again = store
+        .record_login(
+            &parent_iin(),
+            "Сериков Нурлан",
+            kezek::i18n::Lang::Ru,
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.contacts, contacts, "a new login keeps the contacts");
+}
