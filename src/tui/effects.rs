@@ -90,7 +90,7 @@ pub enum Reply {
     /// The profile as the server has it; `saved` when it answers `SaveContacts`.
     Profile {
         saved: bool,
-        result: Result<Profile, CallError>,
+        result: Result<Box<Profile>, CallError>,
     },
     Bindings(Result<Vec<BoundChild>, CallError>),
     Bound(Result<BoundChild, CallError>),
@@ -233,13 +233,14 @@ impl Runner {
             }
             Call::Profile => Reply::Profile {
                 saved: false,
-                result: self.http(async |c| c.profile().await).await,
+                result: self.http(async |c| c.profile().await).await.map(Box::new),
             },
             Call::SaveContacts(contacts) => Reply::Profile {
                 saved: true,
                 result: self
                     .http(async |c| c.update_contacts(&contacts).await)
-                    .await,
+                    .await
+                    .map(Box::new),
             },
             Call::Bindings => Reply::Bindings(self.http(async |c| c.bindings().await).await),
             Call::BindChild(iin) => {
