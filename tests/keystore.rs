@@ -176,6 +176,14 @@ fn entries_are_chosen_by_alias() {
     );
     let error = keystore.entry(Some("0000")).unwrap_err();
     assert!(matches!(error, KeystoreError::NoSuchAlias(_)), "{error}");
+
+    // Without an alias, a keystore of several keys asks which one.
+    let mut two = Keystore::open_file(examples().join(field(&entry, "file")), "123456").unwrap();
+    two.entries.extend(keystore.entries);
+    let error = two.entry(None).unwrap_err();
+    assert!(matches!(error, KeystoreError::AmbiguousAlias(2)), "{error}");
+    two.entries.clear();
+    assert!(matches!(two.entry(None), Err(KeystoreError::NoPrivateKey)));
 }
 
 #[test]
@@ -387,4 +395,101 @@ fn inspect_exits_1_on_a_wrong_password_and_2_on_bad_input() {
         Some("x"),
     );
     assert_eq!(code, 2);
+}
+
+/// Whether an outside tool runs; when it does not, the test is skipped loudly, or fails under
+/// CI=true where the tool must be installed.
+fn tool_available(name: &str) -> bool {
+    let found = Command::new(name)
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is required under CI=true"
+        );
+        eprintln!("SKIPPED: `{name}` is not installed; install it to run this test");
+    }
+    found
+}
+
+/// Without a MAC (`openssl pkcs12 -nomac`) a wrong password shows only as undecryptable content,
+/// and must still be reported as a wrong password, while the right one opens the file.
+#[test]
+fn a_keystore_without_a_mac_still_tells_a_wrong_password() {
+    if !tool_available("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("nomac.p12");
+    let ca = examples().join("ca");
+    let status = Command::new("openssl")
+        .args([
+            "pkcs12",
+            "-export",
+            "-nomac",
+            "-passout",
+            "pass:Qwerty12",
+            "-in",
+        ])
+        .arg(ca.join("nca_rsa.pem"))
+        .arg("-inkey")
+        .arg(ca.join("private/nca_rsa.key"))
+        .arg("-out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let keystore = Keystore::open_file(&out, "Qwerty12").unwrap();
+    let certificate = &keystore.entry(None).unwrap().certificate;
+    assert_eq!(certificate.info().key_usage, KeyUsageClass::Other);
+    let error = Keystore::open_file(&out, "wrong").unwrap_err();
+    assert!(matches!(error, KeystoreError::WrongPassword), "{error}");
+}
+
+/// `ring` refuses RSA keys under 2048 bits; such a keystore says its key was refused.
+#[test]
+fn a_short_rsa_key_is_refused() {
+    if !tool_available("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .current_dir(dir.path())
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "openssl {args:?}");
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:1024",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=short",
+        "-days",
+        "1",
+    ]);
+    run(&[
+        "pkcs12",
+        "-export",
+        "-passout",
+        "pass:x",
+        "-in",
+        "c.pem",
+        "-inkey",
+        "k.pem",
+        "-out",
+        "short.p12",
+    ]);
+    let error = Keystore::open_file(dir.path().join("short.p12"), "x").unwrap_err();
+    assert!(matches!(error, KeystoreError::KeyRejected(_)), "{error}");
 }

@@ -255,8 +255,12 @@ fn application_downloads_the_highlighted_document_into_the_downloads_folder() {
     // Attachments come first («Приложения к заявлению»), then the generated documents.
     let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
     match &calls(&effects)[..] {
-        [Call::Download { document, path, .. }] => {
-            assert_eq!(document, "d4");
+        [
+            Call::Download {
+                document_id, path, ..
+            },
+        ] => {
+            assert_eq!(document_id, "d4");
             assert_eq!(path, &ctx.downloads.join("справка_ПМПК.pdf"));
         }
         other => panic!("{other:?}"),
@@ -264,7 +268,7 @@ fn application_downloads_the_highlighted_document_into_the_downloads_folder() {
     screen.on_key(key(KeyCode::Down), &ctx);
     let effects = screen.on_key(ch('в'), &ctx).unwrap(); // `d` on the ЙЦУКЕН layout
     match &calls(&effects)[..] {
-        [Call::Download { document, .. }] => assert_eq!(document, "d1"),
+        [Call::Download { document_id, .. }] => assert_eq!(document_id, "d1"),
         other => panic!("{other:?}"),
     }
 }

@@ -305,7 +305,7 @@ impl ApplicationScreen {
         let path: PathBuf = ctx.downloads.join(safe_file_name(&document.file_name));
         vec![Effect::Call(Call::Download {
             number: self.number,
-            document: document.id.clone(),
+            document_id: document.id.clone(),
             path,
         })]
     }

@@ -3,11 +3,17 @@
 
 pub mod application;
 pub mod description;
+pub mod first_login;
 pub mod journal;
+pub mod login;
 pub mod main_menu;
 pub mod profile;
 pub mod queue_search;
+pub mod region;
+pub mod signing;
 pub mod statistics;
+pub mod success;
+pub mod wizard;
 
 use crate::tui::screen::{Ctx, Screen};
 
@@ -30,11 +36,11 @@ pub enum Destination {
 pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
     match destination {
         Destination::Apply => Some(Box::new(description::Description::new())),
+        Destination::Wizard => Some(Box::new(wizard::Wizard::new(ctx))),
         Destination::Journal => Some(Box::new(journal::JournalScreen::new())),
         Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
-        Destination::Wizard => None,
     }
 }
 
@@ -43,7 +49,7 @@ pub fn available(destination: Destination) -> bool {
     open(destination, &Ctx::for_tests(crate::i18n::Lang::Ru)).is_some()
 }
 
-/// The first screen of a session (and after «Выйти»).
+/// The first screen of a session (and after «Выйти»): the settlement choice.
 pub fn start(_ctx: &Ctx) -> Box<dyn Screen> {
-    Box::new(main_menu::MainMenu::new())
+    Box::new(region::RegionScreen::new())
 }

@@ -266,13 +266,12 @@ impl Screen for ProfileScreen {
     fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
         self.pending = self.pending.saturating_sub(1);
         match reply {
-            Reply::Profile { saved, result } => match result {
-                Ok(profile) => {
-                    self.fill(&profile);
-                    if saved {
-                        self.notice = Some(t!("profile.saved").into_owned());
-                    }
-                }
+            Reply::Profile(result) => match result {
+                Ok(profile) => self.fill(&profile),
+                Err(error) => self.error = Some(error.message()),
+            },
+            Reply::ContactsSaved(result) => match result {
+                Ok(()) => self.notice = Some(t!("profile.saved").into_owned()),
                 Err(error) => self.error = Some(error.message()),
             },
             Reply::Bindings(result) => match result {
