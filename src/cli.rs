@@ -14,6 +14,7 @@ use crate::i18n::Lang;
 mod keystore;
 mod log;
 mod password;
+mod screenshots;
 mod xml;
 
 #[derive(Debug, Parser)]
@@ -37,9 +38,18 @@ pub enum Command {
     /// XML signature tools.
     #[command(subcommand)]
     Xml(XmlCommand),
+    /// Draw the main screens with demo data into SVG pictures.
+    Screenshots(ScreenshotsArgs),
     /// History (event log) tools.
     #[command(subcommand)]
     Log(LogCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenshotsArgs {
+    /// The folder to write the pictures into.
+    #[arg(long, value_name = "DIR", default_value = "screenshots")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +241,7 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Keystore(KeystoreCommand::Inspect(args))) => keystore::inspect(args),
         Some(Command::Xml(XmlCommand::Sign(args))) => xml::sign(args),
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
+        Some(Command::Screenshots(args)) => screenshots::run(args),
         Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
         None => crate::tui::run(crate::tui::Options {
             server: cli.server,

@@ -145,3 +145,404 @@ fn draws_only_after_a_change() {
     app.update(key(KeyCode::Down));
     assert!(app.dirty());
 }
+
+// --- the path to a queue number -------------------------------------------------------------
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kezek::api::applications::{DocumentInfo, DocumentKind, SubmissionResult};
+use kezek::api::catalogue::{District, LocalizedName, Region, Settlement};
+use kezek::domain::{ApplicationNumber, QueuePosition};
+use kezek::pki::keystore::Keystore;
+use kezek::tui::effects::{Call, Reply, SignedLogin};
+use kezek::tui::screen::{Effect, RegionChoice};
+use kezek::tui::screens::{
+    first_login::FirstLogin, login::Login, region::RegionScreen, success::Success, wizard::Wizard,
+};
+
+fn name(kk: &str, ru: &str, en: &str) -> LocalizedName {
+    LocalizedName {
+        kk: kk.into(),
+        ru: ru.into(),
+        en: en.into(),
+    }
+}
+
+fn regions() -> Vec<Region> {
+    vec![
+        Region {
+            code: "astana".into(),
+            name: name("Астана қаласы", "город Астана", "Astana"),
+            education_department: name(
+                "Білім басқармасы",
+                "Управление образования",
+                "Education department",
+            ),
+            districts: vec![District {
+                code: "esil".into(),
+                name: name("Есіл ауданы", "район Есиль", "Esil district"),
+                settlements: vec![Settlement {
+                    code: "astana-esil".into(),
+                    name: name("Астана", "Астана", "Astana"),
+                }],
+            }],
+        },
+        Region {
+            code: "akmola".into(),
+            name: name("Ақмола облысы", "Акмолинская область", "Akmola region"),
+            education_department: name(
+                "Білім басқармасы",
+                "Управление образования",
+                "Education department",
+            ),
+            districts: vec![District {
+                code: "kokshetau".into(),
+                name: name("Көкшетау қ.", "г. Кокшетау", "Kokshetau city"),
+                settlements: vec![
+                    Settlement {
+                        code: "kokshetau".into(),
+                        name: name("Көкшетау", "Кокшетау", "Kokshetau"),
+                    },
+                    Settlement {
+                        code: "krasny-yar".into(),
+                        name: name("Красный Яр", "Красный Яр", "Krasny Yar"),
+                    },
+                ],
+            }],
+        },
+    ]
+}
+
+fn region_choice() -> RegionChoice {
+    RegionChoice {
+        region_code: "akmola".into(),
+        region_name: "Акмолинская область".into(),
+        settlement_code: "kokshetau".into(),
+        settlement_name: "Кокшетау".into(),
+    }
+}
+
+fn result() -> SubmissionResult {
+    SubmissionResult {
+        number: ApplicationNumber::parse("УО.2026.000027.1").unwrap(),
+        queue: QueuePosition {
+            general: 18355,
+            benefit: 0,
+        },
+        documents: vec![DocumentInfo {
+            id: "doc-1".into(),
+            kind: DocumentKind::RegistrationNotice,
+            file_name: "registration.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 1234,
+            created_at: chrono::Utc::now(),
+        }],
+    }
+}
+
+fn press(screen: &mut dyn Screen, ctx: &Ctx, code: KeyCode) -> Vec<Effect> {
+    screen
+        .on_key(KeyEvent::new(code, KeyModifiers::NONE), ctx)
+        .unwrap_or_default()
+}
+
+fn type_text(screen: &mut dyn Screen, ctx: &Ctx, text: &str) {
+    for c in text.chars() {
+        press(screen, ctx, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn region_screen_loads_searches_and_chooses_a_settlement() {
+    let _guard = locale(Lang::Ru);
+    let ctx = ctx(Lang::Ru);
+    let mut screen = RegionScreen::new();
+    assert!(matches!(
+        screen.init(&ctx).as_slice(),
+        [Effect::Call(Call::Regions)]
+    ));
+    assert!(screen.busy());
+    screen.on_reply(Reply::Regions(Ok(regions())), &ctx);
+    type_text(&mut screen, &ctx, "акмол");
+    assert!(
+        press(&mut screen, &ctx, KeyCode::Enter).is_empty(),
+        "region → settlements"
+    );
+    press(&mut screen, &ctx, KeyCode::Down);
+    let effects = press(&mut screen, &ctx, KeyCode::Enter);
+    match effects.as_slice() {
+        [Effect::Region(choice), Effect::Push(login)] => {
+            assert_eq!(choice.settlement_code, "krasny-yar");
+            assert_eq!(login.id(), "login");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn region_snapshots() {
+    snapshot_all("region", |lang| {
+        let mut screen = RegionScreen::new();
+        screen.on_reply(Reply::Regions(Ok(regions())), &ctx(lang));
+        let mut app = App::new(Ctx::for_tests(lang), Box::new(screen));
+        app.ctx.connection = kezek::tui::screen::Connection::Online;
+        app
+    });
+}
+
+/// A demo keystore of `usage` ("AUTH"/"SIGN") with status "valid", from the index.
+fn demo_keystore(usage: &str) -> (PathBuf, String) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("keystores-example");
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("index.json")).unwrap()).unwrap();
+    let entry = index
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["usage"] == usage && e["status"] == "valid" && e["format"] == "openssl3")
+        .expect("a valid demo keystore");
+    (
+        root.join(entry["file"].as_str().unwrap()),
+        entry["password"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn login_checks_the_key_before_sending_and_fills_the_owner() {
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.session = None;
+    ctx.now = chrono::Utc::now();
+    let mut login = Login::new(&ctx);
+    // Tokens are not supported yet: said politely, no key window.
+    press(&mut login, &ctx, KeyCode::Down);
+    press(&mut login, &ctx, KeyCode::F(4));
+    assert!(!login.key_window_open());
+    press(&mut login, &ctx, KeyCode::Up);
+    press(&mut login, &ctx, KeyCode::F(4));
+    assert!(login.key_window_open());
+    // A SIGN key offered for login is explained, nothing is sent.
+    let (sign_path, sign_password) = demo_keystore("SIGN");
+    type_text(&mut login, &ctx, &sign_path.display().to_string());
+    press(&mut login, &ctx, KeyCode::Tab);
+    type_text(&mut login, &ctx, &sign_password);
+    let effects = press(&mut login, &ctx, KeyCode::F(5));
+    match effects.as_slice() {
+        [Effect::Call(Call::OpenKeystore { path, password })] => {
+            assert_eq!(path, &sign_path);
+            assert_eq!(password.expose(), sign_password);
+            assert!(
+                !format!("{effects:?}").contains(&sign_password),
+                "no password in Debug"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let keystore = Keystore::open_file(&sign_path, &sign_password).unwrap();
+    login.on_reply(Reply::Keystore(Ok(Arc::new(keystore))), &ctx);
+    assert!(press(&mut login, &ctx, KeyCode::F(10)).is_empty());
+    let screen = draw(&App::new(ctx.clone(), Box::new(Login::new(&ctx))), 80, 24);
+    assert!(screen.contains("Вход в личный кабинет"), "{screen}");
+    // The AUTH key passes and signing is asked for.
+    let (auth_path, auth_password) = demo_keystore("AUTH");
+    let keystore = Arc::new(Keystore::open_file(&auth_path, &auth_password).unwrap());
+    login.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
+    let effects = press(&mut login, &ctx, KeyCode::F(10));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::RememberKeystore(..),
+                Effect::Call(Call::SignLogin { .. })
+            ]
+        ),
+        "{effects:?}"
+    );
+    login.on_reply(
+        Reply::LoginSigned(Ok(SignedLogin {
+            signed_xml: "<login/>".into(),
+            iin: "900514440216".into(),
+            full_name: "СЕРИКОВА АЙГЕРИМ".into(),
+        })),
+        &ctx,
+    );
+    assert!(!login.key_window_open());
+    assert_eq!(
+        login.signed_identity(),
+        Some(("900514440216", "СЕРИКОВА АЙГЕРИМ"))
+    );
+    let effects = press(&mut login, &ctx, KeyCode::F(10));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Call(Call::Login { .. })]
+    ));
+}
+
+#[test]
+fn login_snapshots() {
+    snapshot_all("login", |lang| {
+        App::new(
+            Ctx::for_tests(lang),
+            Box::new(Login::new(&Ctx::for_tests(lang))),
+        )
+    });
+    snapshot_all("key_window", |lang| {
+        let ctx = Ctx::for_tests(lang);
+        let mut login = Login::new(&ctx);
+        press(&mut login, &ctx, KeyCode::F(4));
+        App::new(ctx, Box::new(login))
+    });
+}
+
+#[test]
+fn first_login_requires_email_and_phone() {
+    let _guard = locale(Lang::Kk);
+    let ctx = ctx(Lang::Kk);
+    let mut screen = FirstLogin::new("СЕРИКОВА АЙГЕРИМ".into());
+    assert!(
+        press(&mut screen, &ctx, KeyCode::F(10)).is_empty(),
+        "empty: refused"
+    );
+    assert!(
+        press(&mut screen, &ctx, KeyCode::Esc).is_empty(),
+        "Esc does not skip it"
+    );
+    type_text(&mut screen, &ctx, "aigerim@example.kz");
+    press(&mut screen, &ctx, KeyCode::Tab);
+    type_text(&mut screen, &ctx, "+7 701 234 56 78");
+    let effects = press(&mut screen, &ctx, KeyCode::F(10));
+    match effects.as_slice() {
+        [Effect::Call(Call::SaveContacts(c))] => {
+            assert_eq!(c.email.as_deref(), Some("aigerim@example.kz"));
+            assert_eq!(c.language, Lang::Kk);
+        }
+        other => panic!("{other:?}"),
+    }
+    let effects = screen.on_reply(Reply::ContactsSaved(Ok(())), &ctx);
+    assert!(matches!(effects.as_slice(), [Effect::Reset(menu)] if menu.id() == "main_menu"));
+}
+
+#[test]
+fn first_login_snapshots() {
+    snapshot_all("first_login", |lang| {
+        app_with(lang, Box::new(FirstLogin::new("СЕРИКОВА АЙГЕРИМ".into())))
+    });
+}
+
+#[test]
+fn wizard_validates_and_jumps_to_the_first_problem() {
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.session.as_mut().unwrap().iin = "900514440216".into();
+    ctx.region = Some(region_choice());
+    let mut wizard = Wizard::new(&ctx);
+    let effects = wizard.init(&ctx);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Call(Call::RegistryPerson(_))))
+    );
+    // «Далее» with no e-mail: stays on step 1.
+    press(&mut wizard, &ctx, KeyCode::F(10));
+    assert_eq!(wizard.step(), 1);
+    let screen = draw(&App::new(ctx.clone(), Box::new(Wizard::new(&ctx))), 80, 24);
+    assert!(screen.contains("Шаг 1"), "{screen}");
+    wizard
+        .applicant_mut()
+        .field_mut("email")
+        .set_value("aigerim@example.kz");
+    wizard
+        .applicant_mut()
+        .field_mut("phone")
+        .set_value("+7 701 234 56 78");
+    press(&mut wizard, &ctx, KeyCode::F(10));
+    assert_eq!(wizard.step(), 2);
+    // Step 2: a child IIN with a wrong check digit is refused as typed.
+    type_text(&mut wizard, &ctx, "230302600001");
+    assert!(press(&mut wizard, &ctx, KeyCode::F(10)).is_empty());
+    assert_eq!(wizard.step(), 2);
+}
+
+#[test]
+fn wizard_snapshots() {
+    snapshot_all("wizard_step1", |lang| {
+        let mut ctx = ctx(lang);
+        ctx.region = Some(region_choice());
+        App::new(ctx.clone(), Box::new(Wizard::new(&ctx)))
+    });
+}
+
+#[test]
+fn success_shows_the_queue_number_and_downloads_the_notice() {
+    let _guard = locale(Lang::Ru);
+    let ctx = ctx(Lang::Ru);
+    let mut success = Success::new(result(), &ctx);
+    assert_eq!(success.queue_number(), 18355);
+    let effects = press(&mut success, &ctx, KeyCode::F(5));
+    match effects.as_slice() {
+        [
+            Effect::Call(Call::Download {
+                document_id, path, ..
+            }),
+        ] => {
+            assert_eq!(document_id, "doc-1");
+            assert_eq!(path, &ctx.downloads.join("registration.pdf"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let screen = draw(
+        &app_with(Lang::Ru, Box::new(Success::new(result(), &ctx))),
+        80,
+        24,
+    );
+    assert!(screen.contains("ПОД НОМЕРОМ 18355"), "{screen}");
+}
+
+#[test]
+fn success_snapshots() {
+    snapshot_all("success", |lang| {
+        let ctx = ctx(lang);
+        App::new(ctx.clone(), Box::new(Success::new(result(), &ctx)))
+    });
+}
+
+#[test]
+fn signing_window_returns_the_answer_to_the_screen_below() {
+    use kezek::api::documents::ActionRequest;
+    use kezek::tui::effects::{Sent, SignTask};
+    use kezek::tui::screens::signing::Signing;
+    use kezek::tui::widgets::key_window::Purpose;
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.region = Some(region_choice());
+    ctx.now = chrono::Utc::now();
+    let (sign_path, sign_password) = demo_keystore("SIGN");
+    let keystore = Arc::new(Keystore::open_file(&sign_path, &sign_password).unwrap());
+    let task = SignTask::Act {
+        number: ApplicationNumber::parse("УО.2026.000027.1").unwrap(),
+        request: ActionRequest::ConfirmInterest,
+    };
+    let mut window = Signing::new(task, &ctx);
+    window.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
+    let effects = press(&mut window, &ctx, KeyCode::F(10));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::RememberKeystore(Purpose::Sign, _),
+                Effect::Call(Call::SignAndSend { .. })
+            ]
+        ),
+        "{effects:?}"
+    );
+    let effects = window.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Return(Reply::Sent(Ok(_)))]
+    ));
+    // The wizard turns the returned answer into the success dialog.
+    let mut wizard = Wizard::new(&ctx);
+    let effects = wizard.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
+    assert!(matches!(effects.as_slice(), [Effect::Replace(s)] if s.id() == "success"));
+}

@@ -1,1 +1,13 @@
-//! Wire types shared by the backend (`server`) and the typed HTTP client (`client`).
+//! The API both sides share: wire types (serde + utoipa schemas) of every endpoint under
+//! [`PREFIX`], problem+json codes, and the signed XML documents.
+
+pub mod applications;
+pub mod auth;
+pub mod catalogue;
+pub mod documents;
+pub mod problem;
+pub mod profile;
+pub mod public;
+
+/// Every endpoint lives under this prefix.
+pub const PREFIX: &str = "/api/v1";

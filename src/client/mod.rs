@@ -1,1 +1,410 @@
-//! The typed HTTP client the TUI and the load generator use to talk to a Kezek backend.
+//! The typed HTTP client of every endpoint (reqwest with rustls on the ring provider).
+//!
+//! One method per endpoint, taking and returning the wire types of [`crate::api`]. Refusals come
+//! back as [`ClientError::Problem`] carrying the server's problem+json, which the caller shows
+//! with [`Problem::translated`].
+
+pub mod demo;
+
+use reqwest::{Method, RequestBuilder, Response, Url};
+use rust_i18n::t;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api::applications::{
+    ApplicationDetail, AttachmentUploaded, CITIZEN_HEADER, DocumentInfo, HistoryEntry,
+    IDEMPOTENCY_HEADER, JournalPage, JournalQuery, PositionChange, SubmissionResult,
+};
+use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
+use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
+use crate::api::problem::Problem;
+use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
+use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats, PublicStatsQuery};
+use crate::domain::{ApplicationNumber, Iin};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0}")]
+    Problem(Box<Problem>),
+    #[error("invalid server address {0}")]
+    InvalidUrl(String),
+    #[error("cannot reach the server: {0}")]
+    Transport(String),
+    #[error("unexpected answer from the server: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    /// The message to show, in the current language.
+    pub fn translated(&self) -> String {
+        match self {
+            ClientError::Problem(problem) => problem.translated(),
+            ClientError::InvalidUrl(url) => t!("client.error.invalid_url", url = url).into_owned(),
+            ClientError::Transport(reason) => {
+                t!("client.error.transport", reason = reason).into_owned()
+            }
+            ClientError::Decode(reason) => t!("client.error.decode", reason = reason).into_owned(),
+        }
+    }
+
+    /// The problem+json the server answered, when it refused.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            ClientError::Problem(problem) => Some(problem),
+            _ => None,
+        }
+    }
+}
+
+impl From<reqwest::Error> for ClientError {
+    fn from(error: reqwest::Error) -> ClientError {
+        if error.is_decode() {
+            ClientError::Decode(error.to_string())
+        } else {
+            ClientError::Transport(error.to_string())
+        }
+    }
+}
+
+/// A downloaded file: a generated PDF or an uploaded scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Download {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A connection to one Kezek backend, with the session token once logged in.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: Url,
+    http: reqwest::Client,
+    token: Option<String>,
+    citizen: Option<Iin>,
+}
+
+impl Client {
+    /// A client of the backend at `base_url` (e.g. `https://kezek.example.kz` or
+    /// `http://127.0.0.1:40123`).
+    pub fn new(base_url: &str) -> Result<Client, ClientError> {
+        // reqwest is built without a default provider; ring is the one the crate already carries.
+        // A second install (another Client) finds one in place, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let base =
+            Url::parse(base_url).map_err(|_| ClientError::InvalidUrl(base_url.to_owned()))?;
+        if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
+            return Err(ClientError::InvalidUrl(base_url.to_owned()));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("kezek/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        Ok(Client {
+            base,
+            http,
+            token: None,
+            citizen: None,
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The session token, to remember in the keyring.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Uses a remembered session token.
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token;
+    }
+
+    /// An operator serving a citizen at the desk: reads are then for that citizen.
+    pub fn set_citizen(&mut self, citizen: Option<Iin>) {
+        self.citizen = citizen;
+    }
+
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        {
+            let mut path = url.path_segments_mut().expect("checked in new");
+            path.pop_if_empty();
+            path.extend(["api", "v1"]);
+            path.extend(segments);
+        }
+        url
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> RequestBuilder {
+        let mut builder = self.http.request(method, self.url(segments));
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token);
+        }
+        if let Some(citizen) = &self.citizen {
+            builder = builder.header(CITIZEN_HEADER, citizen.to_string());
+        }
+        builder
+    }
+
+    async fn send(builder: RequestBuilder) -> Result<Response, ClientError> {
+        let response = builder.send().await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let body = response.bytes().await?;
+        match serde_json::from_slice::<Problem>(&body) {
+            Ok(problem) => Err(ClientError::Problem(Box::new(problem))),
+            Err(_) => Err(ClientError::Decode(format!("HTTP {status}"))),
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(builder: RequestBuilder) -> Result<T, ClientError> {
+        let response = Self::send(builder).await?;
+        let body = response.bytes().await?;
+        serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T, ClientError> {
+        Self::json(self.request(Method::GET, segments)).await
+    }
+
+    async fn get_query<T: DeserializeOwned, Q: Serialize>(
+        &self,
+        segments: &[&str],
+        query: &Q,
+    ) -> Result<T, ClientError> {
+        Self::json(self.request(Method::GET, segments).query(query)).await
+    }
+
+    async fn post_signed<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        request_id: &str,
+        signed_xml: &str,
+    ) -> Result<T, ClientError> {
+        let body = SignedDocument {
+            signed_xml: signed_xml.to_owned(),
+        };
+        Self::json(
+            self.request(Method::POST, segments)
+                .header(IDEMPOTENCY_HEADER, request_id)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `GET /healthz`.
+    pub async fn healthz(&self) -> Result<(), ClientError> {
+        let mut url = self.base.clone();
+        url.set_path("/healthz");
+        Self::send(self.http.get(url)).await.map(drop)
+    }
+
+    /// `GET /api/v1/regions`: regions → districts → settlements.
+    pub async fn regions(&self) -> Result<Vec<Region>, ClientError> {
+        self.get(&["regions"]).await
+    }
+
+    /// `GET /api/v1/benefits`: the benefit catalogue.
+    pub async fn benefits(&self) -> Result<Vec<BenefitCategoryInfo>, ClientError> {
+        self.get(&["benefits"]).await
+    }
+
+    /// `GET /api/v1/kindergartens?region=`.
+    pub async fn kindergartens(
+        &self,
+        query: &KindergartenQuery,
+    ) -> Result<Vec<Kindergarten>, ClientError> {
+        self.get_query(&["kindergartens"], query).await
+    }
+
+    /// `POST /api/v1/auth/challenge`: sign `challenge.xml` with the AUTH key, then [`Self::login`].
+    pub async fn challenge(&self) -> Result<Challenge, ClientError> {
+        Self::json(self.request(Method::POST, &["auth", "challenge"])).await
+    }
+
+    /// `POST /api/v1/auth/login`; keeps the token for the following calls.
+    pub async fn login(&mut self, signed_xml: &str) -> Result<LoginResponse, ClientError> {
+        let body = SignedDocument {
+            signed_xml: signed_xml.to_owned(),
+        };
+        let answer: LoginResponse =
+            Self::json(self.request(Method::POST, &["auth", "login"]).json(&body)).await?;
+        self.token = Some(answer.token.clone());
+        Ok(answer)
+    }
+
+    /// `POST /api/v1/auth/logout`; forgets the token.
+    pub async fn logout(&mut self) -> Result<(), ClientError> {
+        let result = Self::send(self.request(Method::POST, &["auth", "logout"])).await;
+        self.token = None;
+        result.map(drop)
+    }
+
+    /// `GET /api/v1/profile`.
+    pub async fn profile(&self) -> Result<Profile, ClientError> {
+        self.get(&["profile"]).await
+    }
+
+    /// `PUT /api/v1/profile`: the contacts (first login: the e-mail).
+    pub async fn update_contacts(&self, contacts: &Contacts) -> Result<Profile, ClientError> {
+        Self::json(self.request(Method::PUT, &["profile"]).json(contacts)).await
+    }
+
+    /// `GET /api/v1/profile/bindings`.
+    pub async fn bindings(&self) -> Result<Vec<BoundChild>, ClientError> {
+        self.get(&["profile", "bindings"]).await
+    }
+
+    /// `POST /api/v1/profile/bindings`: kinship checked in the registry, or refused.
+    pub async fn bind_child(&self, child_iin: Iin) -> Result<BoundChild, ClientError> {
+        let body = BindingRequest { child_iin };
+        Self::json(
+            self.request(Method::POST, &["profile", "bindings"])
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/registry/persons/{iin}`: wizard autofill.
+    pub async fn registry_person(&self, iin: Iin) -> Result<Person, ClientError> {
+        self.get(&["registry", "persons", &iin.to_string()]).await
+    }
+
+    /// `POST /api/v1/attachments`: uploads a scan (PDF/JPEG/PNG by content, ≤ 10 MiB).
+    pub async fn upload_attachment(
+        &self,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<AttachmentUploaded, ClientError> {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        Self::json(self.request(Method::POST, &["attachments"]).multipart(form)).await
+    }
+
+    /// `POST /api/v1/applications`: the signed application; `request_id` is the document's.
+    pub async fn submit_application(
+        &self,
+        request_id: &str,
+        signed_xml: &str,
+    ) -> Result<SubmissionResult, ClientError> {
+        self.post_signed(&["applications"], request_id, signed_xml)
+            .await
+    }
+
+    /// `GET /api/v1/applications`: the journal.
+    pub async fn journal(&self, query: &JournalQuery) -> Result<JournalPage, ClientError> {
+        self.get_query(&["applications"], query).await
+    }
+
+    /// `GET /api/v1/applications/{number}`.
+    pub async fn application(
+        &self,
+        number: &ApplicationNumber,
+    ) -> Result<ApplicationDetail, ClientError> {
+        self.get(&["applications", &number.to_string()]).await
+    }
+
+    /// `GET /api/v1/applications/{number}/history`.
+    pub async fn history(
+        &self,
+        number: &ApplicationNumber,
+    ) -> Result<Vec<HistoryEntry>, ClientError> {
+        self.get(&["applications", &number.to_string(), "history"])
+            .await
+    }
+
+    /// `GET /api/v1/applications/{number}/documents`.
+    pub async fn documents(
+        &self,
+        number: &ApplicationNumber,
+    ) -> Result<Vec<DocumentInfo>, ClientError> {
+        self.get(&["applications", &number.to_string(), "documents"])
+            .await
+    }
+
+    /// `GET /api/v1/applications/{number}/documents/{id}`: the PDF or the scan.
+    pub async fn download_document(
+        &self,
+        number: &ApplicationNumber,
+        id: &str,
+    ) -> Result<Download, ClientError> {
+        let number = number.to_string();
+        let response =
+            Self::send(self.request(Method::GET, &["applications", &number, "documents", id]))
+                .await?;
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let bytes = response.bytes().await?.to_vec();
+        Ok(Download {
+            content_type,
+            bytes,
+        })
+    }
+
+    /// `GET /api/v1/applications/{number}/position-history`.
+    pub async fn position_history(
+        &self,
+        number: &ApplicationNumber,
+    ) -> Result<Vec<PositionChange>, ClientError> {
+        self.get(&["applications", &number.to_string(), "position-history"])
+            .await
+    }
+
+    /// `POST /api/v1/applications/{number}/actions/{action}` with the signed action document.
+    pub async fn act(
+        &self,
+        number: &ApplicationNumber,
+        action: &str,
+        request_id: &str,
+        signed_xml: &str,
+    ) -> Result<ApplicationDetail, ClientError> {
+        let number = number.to_string();
+        self.post_signed(
+            &["applications", &number, "actions", action],
+            request_id,
+            signed_xml,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/public/queue?number=` or `?child_iin=`: no login needed.
+    pub async fn public_queue(
+        &self,
+        query: &PublicQueueQuery,
+    ) -> Result<Vec<PublicQueueEntry>, ClientError> {
+        self.get_query(&["public", "queue"], query).await
+    }
+
+    /// `GET /api/v1/public/stats?region=`: no login needed.
+    pub async fn public_stats(&self, region: &str) -> Result<PublicStats, ClientError> {
+        let query = PublicStatsQuery {
+            region: region.to_owned(),
+        };
+        self.get_query(&["public", "stats"], &query).await
+    }
+
+    /// `POST /api/v1/officer/applications/{number}/actions/{action}`: review-benefit,
+    /// confirm-out-of-turn, enroll.
+    pub async fn officer_act(
+        &self,
+        number: &ApplicationNumber,
+        action: &str,
+        request_id: &str,
+        signed_xml: &str,
+    ) -> Result<ApplicationDetail, ClientError> {
+        let number = number.to_string();
+        self.post_signed(
+            &["officer", "applications", &number, "actions", action],
+            request_id,
+            signed_xml,
+        )
+        .await
+    }
+}

@@ -26,6 +26,7 @@ use crate::tui::effects::{Reply, Runner};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Connection, Ctx, Effect, Screen};
 use crate::tui::widgets;
+use crate::tui::widgets::key_window::Purpose;
 
 /// The smallest terminal the client draws into; below it a message says so.
 pub const MIN_WIDTH: u16 = 80;
@@ -41,7 +42,7 @@ pub enum Action {
     /// A request finished; its answer goes to the screen that asked.
     Reply {
         screen: ScreenKey,
-        reply: Reply,
+        reply: Box<Reply>,
     },
     /// Spinner frame while something is in flight.
     Tick,
@@ -183,6 +184,7 @@ impl App {
             }
             Action::Resize => {}
             Action::Reply { screen, reply } => {
+                let reply = *reply;
                 self.in_flight = self.in_flight.saturating_sub(1);
                 if let Some(reached) = reply.reached_server() {
                     self.ctx.connection = if reached {
@@ -306,6 +308,10 @@ impl App {
                 Effect::SignedIn(session) => self.ctx.session = Some(session),
                 Effect::SignedOut => self.ctx.session = None,
                 Effect::Region(region) => self.ctx.region = Some(region),
+                Effect::RememberKeystore(purpose, path) => match purpose {
+                    Purpose::Auth => self.ctx.remembered.auth = Some(path),
+                    Purpose::Sign => self.ctx.remembered.sign = Some(path),
+                },
                 Effect::Quit => self.quit = true,
             }
         }
@@ -509,7 +515,7 @@ fn spawn_jobs(jobs: Vec<Job>, runner: &Runner, tx: &UnboundedSender<Action>) {
             let reply = runner.run(job.call).await;
             let _ = tx.send(Action::Reply {
                 screen: job.screen,
-                reply,
+                reply: Box::new(reply),
             });
         });
     }

@@ -6,9 +6,24 @@
 //! [`Runner::run`].
 
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
 use rust_i18n::t;
 use zeroize::Zeroizing;
+
+use crate::api::applications::{
+    ApplicationDetail, AttachmentUploaded, DocumentInfo, HistoryEntry, JournalPage, JournalQuery,
+    PositionChange, SubmissionResult,
+};
+use crate::api::auth::LoginResponse;
+use crate::api::catalogue::{BenefitCategoryInfo, Region};
+use crate::api::documents::{ActionDocument, ActionRequest, Document, Envelope, Submission};
+use crate::api::profile::{BoundChild, Contacts, Person, Profile};
+use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
+use crate::client::{Client, ClientError};
+use crate::domain::{ApplicationNumber, Iin};
+use crate::pki::keystore::{Keystore, KeystoreError};
+use crate::pki::xmldsig::{self, XmlDsigError};
 
 /// A password on its way to a keystore: zeroized when dropped, never printed by `Debug`.
 pub struct Secret(Zeroizing<String>);
@@ -29,24 +44,147 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// What the signing window signs and sends.
+#[derive(Debug, Clone)]
+pub enum SignTask {
+    /// The application of the wizard.
+    Submit(Box<Submission>),
+    /// An action on an application («Продлить направление», «Снять с очереди», …).
+    Act {
+        number: ApplicationNumber,
+        request: ActionRequest,
+    },
+}
+
+/// The server's answer to a signed document.
+#[derive(Debug)]
+pub enum Sent {
+    Submitted(SubmissionResult),
+    Acted(Box<ApplicationDetail>),
+}
+
+/// A login document signed with the AUTH key, and whose it is.
+#[derive(Debug, Clone)]
+pub struct SignedLogin {
+    pub signed_xml: String,
+    pub iin: String,
+    pub full_name: String,
+}
+
 /// A request a screen asks the runner to carry out.
 #[derive(Debug)]
 pub enum Call {
-    /// Write a downloaded document to a file.
-    SaveFile { path: PathBuf, bytes: Vec<u8> },
+    Regions,
+    Benefits,
+    Profile,
+    RegistryPerson(Iin),
+    /// Open a PKCS#12 file (on a blocking thread: the key derivation takes a while).
+    OpenKeystore {
+        path: PathBuf,
+        password: Secret,
+    },
+    /// Fetch a login challenge and sign it with the AUTH key.
+    SignLogin {
+        keystore: Arc<Keystore>,
+        alias: String,
+    },
+    /// Send the signed login; on success the session token is kept for every later call.
+    Login {
+        signed_xml: String,
+    },
+    Logout,
+    SaveContacts(Contacts),
+    UploadAttachment(PathBuf),
+    /// Build the document of `task`, sign it with the SIGN key and send it.
+    SignAndSend {
+        keystore: Arc<Keystore>,
+        alias: String,
+        task: SignTask,
+    },
+    /// One page of «Журнал заявлений».
+    Journal(JournalQuery),
+    /// One application's detail, history, documents and position history.
+    Application(ApplicationNumber),
+    History(ApplicationNumber),
+    Documents(ApplicationNumber),
+    Positions(ApplicationNumber),
+    /// The children bound to the user; `BindChild` asks the registry to confirm a new one.
+    Bindings,
+    BindChild(Iin),
+    /// Public, no login: queue numbers by application number or child IIN, region statistics.
+    PublicQueue(PublicQueueQuery),
+    PublicStats(String),
+    /// Download a document of an application into `path`.
+    Download {
+        number: ApplicationNumber,
+        document_id: String,
+        path: PathBuf,
+    },
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
 #[derive(Debug)]
 pub enum Reply {
+    Regions(Result<Vec<Region>, CallError>),
+    Benefits(Result<Vec<BenefitCategoryInfo>, CallError>),
+    Profile(Result<Profile, CallError>),
+    Person(Result<Person, CallError>),
+    Keystore(Result<Arc<Keystore>, CallError>),
+    LoginSigned(Result<SignedLogin, CallError>),
+    LoggedIn(Result<LoginResponse, CallError>),
+    LoggedOut,
+    ContactsSaved(Result<(), CallError>),
+    Uploaded {
+        path: PathBuf,
+        result: Result<AttachmentUploaded, CallError>,
+    },
+    Sent(Result<Sent, CallError>),
     Saved(Result<PathBuf, CallError>),
+    /// The page asked for, with the query that asked, so a stale page is recognised.
+    Journal {
+        query: Box<JournalQuery>,
+        result: Result<JournalPage, CallError>,
+    },
+    Application(Result<Box<ApplicationDetail>, CallError>),
+    History(Result<Vec<HistoryEntry>, CallError>),
+    Documents(Result<Vec<DocumentInfo>, CallError>),
+    Positions(Result<Vec<PositionChange>, CallError>),
+    Bindings(Result<Vec<BoundChild>, CallError>),
+    Bound(Result<BoundChild, CallError>),
+    PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
+    PublicStats(Result<PublicStats, CallError>),
 }
 
 impl Reply {
     /// Whether the request reached the backend (`None` for local work), for the status bar.
     pub fn reached_server(&self) -> Option<bool> {
-        match self {
-            Reply::Saved(_) => None,
+        let error = match self {
+            Reply::Regions(r) => r.as_ref().err(),
+            Reply::Benefits(r) => r.as_ref().err(),
+            Reply::Profile(r) => r.as_ref().err(),
+            Reply::Person(r) => r.as_ref().err(),
+            Reply::LoginSigned(r) => r.as_ref().err(),
+            Reply::LoggedIn(r) => r.as_ref().err(),
+            Reply::ContactsSaved(r) => r.as_ref().err(),
+            Reply::Uploaded { result, .. } => result.as_ref().err(),
+            Reply::Sent(r) => r.as_ref().err(),
+            Reply::Saved(r) => r.as_ref().err(),
+            Reply::Journal { result, .. } => result.as_ref().err(),
+            Reply::Application(r) => r.as_ref().err(),
+            Reply::History(r) => r.as_ref().err(),
+            Reply::Documents(r) => r.as_ref().err(),
+            Reply::Positions(r) => r.as_ref().err(),
+            Reply::Bindings(r) => r.as_ref().err(),
+            Reply::Bound(r) => r.as_ref().err(),
+            Reply::PublicQueue(r) => r.as_ref().err(),
+            Reply::PublicStats(r) => r.as_ref().err(),
+            Reply::Keystore(_) | Reply::LoggedOut => return None,
+        };
+        match error {
+            None => Some(true),
+            Some(CallError::Client(ClientError::Transport(_))) => Some(false),
+            Some(CallError::Client(_)) => Some(true),
+            Some(_) => None,
         }
     }
 }
@@ -54,6 +192,19 @@ impl Reply {
 /// Why a request failed, translated at the edge by [`CallError::message`].
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Keystore(#[from] KeystoreError),
+    #[error(transparent)]
+    Sign(#[from] XmlDsigError),
+    #[error("no key {0} in the keystore")]
+    NoKey(String),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -65,6 +216,16 @@ impl CallError {
     /// The message for the screen, in the current language.
     pub fn message(&self) -> String {
         match self {
+            CallError::Client(e) => e.translated(),
+            CallError::Keystore(e) => e.translated(),
+            CallError::Sign(e) => e.translated(),
+            CallError::NoKey(alias) => t!("tui.error.no_key", alias = alias).into_owned(),
+            CallError::Read { path, source } => t!(
+                "tui.error.read_file",
+                path = path.display(),
+                reason = source
+            )
+            .into_owned(),
             CallError::Write { path, source } => t!(
                 "tui.error.write_file",
                 path = path.display(),
@@ -76,23 +237,240 @@ impl CallError {
 }
 
 /// Carries out [`Call`]s; cheap to clone into each task.
-#[derive(Debug, Clone, Default)]
-pub struct Runner {}
+#[derive(Clone)]
+pub struct Runner {
+    client: Arc<RwLock<Client>>,
+}
 
 impl Runner {
-    pub fn new() -> Runner {
-        Runner {}
+    pub fn new(client: Client) -> Runner {
+        Runner {
+            client: Arc::new(RwLock::new(client)),
+        }
+    }
+
+    /// A copy of the client with the current session token (a cheap clone).
+    fn client(&self) -> Client {
+        self.client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Runs one request to completion.
     pub async fn run(&self, call: Call) -> Reply {
         match call {
-            Call::SaveFile { path, bytes } => Reply::Saved(
-                tokio::fs::write(&path, bytes)
-                    .await
-                    .map(|()| path.clone())
-                    .map_err(|source| CallError::Write { path, source }),
+            Call::Regions => Reply::Regions(self.client().regions().await.map_err(Into::into)),
+            Call::Benefits => Reply::Benefits(self.client().benefits().await.map_err(Into::into)),
+            Call::Profile => Reply::Profile(self.client().profile().await.map_err(Into::into)),
+            Call::RegistryPerson(iin) => {
+                Reply::Person(self.client().registry_person(iin).await.map_err(Into::into))
+            }
+            Call::OpenKeystore { path, password } => Reply::Keystore(
+                tokio::task::spawn_blocking(move || {
+                    Keystore::open_file(&path, password.expose()).map(Arc::new)
+                })
+                .await
+                .expect("keystore task does not panic")
+                .map_err(Into::into),
             ),
+            Call::SignLogin { keystore, alias } => {
+                Reply::LoginSigned(self.sign_login(keystore, &alias).await)
+            }
+            Call::Login { signed_xml } => {
+                let mut client = self.client();
+                let result = client.login(&signed_xml).await;
+                if let Ok(login) = &result {
+                    self.client
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .set_token(Some(login.token.clone()));
+                }
+                Reply::LoggedIn(result.map_err(Into::into))
+            }
+            Call::Logout => {
+                let mut client = self.client();
+                if let Err(e) = client.logout().await {
+                    tracing::info!(error = %e, "logout request failed; the token is dropped anyway");
+                }
+                self.client
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .set_token(None);
+                Reply::LoggedOut
+            }
+            Call::SaveContacts(contacts) => Reply::ContactsSaved(
+                self.client()
+                    .update_contacts(&contacts)
+                    .await
+                    .map(|_| ())
+                    .map_err(Into::into),
+            ),
+            Call::UploadAttachment(path) => {
+                let result = self.upload(&path).await;
+                Reply::Uploaded { path, result }
+            }
+            Call::SignAndSend {
+                keystore,
+                alias,
+                task,
+            } => Reply::Sent(self.sign_and_send(keystore, &alias, task).await),
+            Call::Journal(query) => {
+                let result = self.client().journal(&query).await.map_err(Into::into);
+                Reply::Journal {
+                    query: Box::new(query),
+                    result,
+                }
+            }
+            Call::Application(number) => Reply::Application(
+                self.client()
+                    .application(&number)
+                    .await
+                    .map(Box::new)
+                    .map_err(Into::into),
+            ),
+            Call::History(number) => {
+                Reply::History(self.client().history(&number).await.map_err(Into::into))
+            }
+            Call::Documents(number) => {
+                Reply::Documents(self.client().documents(&number).await.map_err(Into::into))
+            }
+            Call::Positions(number) => Reply::Positions(
+                self.client()
+                    .position_history(&number)
+                    .await
+                    .map_err(Into::into),
+            ),
+            Call::Bindings => Reply::Bindings(self.client().bindings().await.map_err(Into::into)),
+            Call::BindChild(iin) => {
+                Reply::Bound(self.client().bind_child(iin).await.map_err(Into::into))
+            }
+            Call::PublicQueue(query) => {
+                Reply::PublicQueue(self.client().public_queue(&query).await.map_err(Into::into))
+            }
+            Call::PublicStats(region) => Reply::PublicStats(
+                self.client()
+                    .public_stats(&region)
+                    .await
+                    .map_err(Into::into),
+            ),
+            Call::Download {
+                number,
+                document_id,
+                path,
+            } => Reply::Saved(self.download(&number, &document_id, path).await),
         }
+    }
+
+    async fn sign_login(
+        &self,
+        keystore: Arc<Keystore>,
+        alias: &str,
+    ) -> Result<SignedLogin, CallError> {
+        let challenge = self.client().challenge().await?;
+        let alias = alias.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let entry = keystore
+                .entries
+                .iter()
+                .find(|e| e.alias == alias)
+                .ok_or_else(|| CallError::NoKey(alias.clone()))?;
+            let signed_xml = xmldsig::sign(&challenge.xml, &entry.key, &entry.certificate)?;
+            let subject = &entry.certificate.info().subject;
+            Ok(SignedLogin {
+                signed_xml,
+                iin: subject.iin.clone().unwrap_or_default(),
+                full_name: subject.common_name.clone().unwrap_or_default(),
+            })
+        })
+        .await
+        .expect("signing task does not panic")
+    }
+
+    async fn upload(&self, path: &std::path::Path) -> Result<AttachmentUploaded, CallError> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|source| CallError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scan".to_owned());
+        Ok(self.client().upload_attachment(&name, bytes).await?)
+    }
+
+    async fn sign_and_send(
+        &self,
+        keystore: Arc<Keystore>,
+        alias: &str,
+        task: SignTask,
+    ) -> Result<Sent, CallError> {
+        // The signing time is now, not when the wizard was opened; the request id stays, so a
+        // retry after a lost answer never makes two applications.
+        let document = match &task {
+            SignTask::Submit(submission) => {
+                let mut submission = submission.as_ref().clone();
+                submission.envelope.signed_at = chrono::Utc::now();
+                Document::Application(Box::new(submission))
+            }
+            SignTask::Act { number, request } => Document::Action(ActionDocument {
+                envelope: Envelope::now(),
+                number: *number,
+                action: request.clone(),
+            }),
+        };
+        let request_id = document
+            .envelope()
+            .map(|e| e.request_id.clone())
+            .unwrap_or_default();
+        let xml = document.to_xml();
+        let alias = alias.to_owned();
+        let signed_xml = tokio::task::spawn_blocking(move || {
+            let entry = keystore
+                .entries
+                .iter()
+                .find(|e| e.alias == alias)
+                .ok_or_else(|| CallError::NoKey(alias.clone()))?;
+            Ok::<_, CallError>(xmldsig::sign(&xml, &entry.key, &entry.certificate)?)
+        })
+        .await
+        .expect("signing task does not panic")?;
+        let client = self.client();
+        match task {
+            SignTask::Submit(_) => Ok(Sent::Submitted(
+                client.submit_application(&request_id, &signed_xml).await?,
+            )),
+            SignTask::Act { number, request } => Ok(Sent::Acted(Box::new(
+                client
+                    .act(&number, request.code(), &request_id, &signed_xml)
+                    .await?,
+            ))),
+        }
+    }
+
+    async fn download(
+        &self,
+        number: &ApplicationNumber,
+        document_id: &str,
+        path: PathBuf,
+    ) -> Result<PathBuf, CallError> {
+        let download = self.client().download_document(number, document_id).await?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|source| CallError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+        }
+        tokio::fs::write(&path, &download.bytes)
+            .await
+            .map_err(|source| CallError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(path)
     }
 }

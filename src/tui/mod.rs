@@ -32,15 +32,20 @@
 pub mod app;
 pub mod config;
 pub mod effects;
+pub mod format;
 pub mod keymap;
+pub mod sample;
 pub mod screen;
 pub mod screens;
+pub mod showcase;
+pub mod svg;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;
 
 use rust_i18n::t;
 
+use crate::client::{Client, ClientError};
 use crate::i18n::Lang;
 use crate::tui::app::App;
 use crate::tui::config::{Config, ConfigError, Dirs};
@@ -64,6 +69,10 @@ pub enum TuiError {
     Config(#[from] ConfigError),
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),
+    #[error(transparent)]
+    Client(ClientError),
+    #[error("no server")]
+    NoServer,
 }
 
 impl TuiError {
@@ -72,6 +81,8 @@ impl TuiError {
         match self {
             TuiError::Config(e) => e.message(),
             TuiError::Terminal(e) => t!("tui.error.terminal", reason = e).into_owned(),
+            TuiError::Client(e) => e.translated(),
+            TuiError::NoServer => t!("tui.error.no_server").into_owned(),
         }
     }
 }
@@ -96,6 +107,12 @@ pub fn run(options: Options) -> Result<(), TuiError> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    // The embedded backend (server::run on 127.0.0.1:0) is not built yet: a server is needed.
+    let server = options
+        .server
+        .clone()
+        .or(config.server.clone())
+        .ok_or(TuiError::NoServer)?;
     runtime.block_on(async {
         let ctx = Ctx {
             lang,
@@ -103,11 +120,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
             session: None,
             region: None,
             connection: Connection::Unknown,
-            server: options
-                .server
-                .clone()
-                .or(config.server.clone())
-                .unwrap_or_default(),
+            server,
             now: chrono::Utc::now(),
             key_folders: config.key_folders(),
             downloads: config
@@ -115,12 +128,14 @@ pub fn run(options: Options) -> Result<(), TuiError> {
                 .as_deref()
                 .map(config::expand_home)
                 .unwrap_or(dirs.downloads.clone()),
+            remembered: Default::default(),
             tick: 0,
         };
+        let client = Client::new(&ctx.server).map_err(TuiError::Client)?;
         let first = screens::start(&ctx);
         let app = App::new(ctx, first);
         let mut guard = TerminalGuard::enter(config.mouse)?;
-        app::run_loop(guard.terminal(), app, Runner::new()).await?;
+        app::run_loop(guard.terminal(), app, Runner::new(client)).await?;
         Ok(())
     })
 }

@@ -12,6 +12,7 @@ use crate::i18n::Lang;
 use crate::tui::effects::{Call, Reply};
 use crate::tui::keymap::KeyHelp;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::key_window::Purpose;
 
 /// A full-screen page or a dialog on top of one. State → view is pure: `view` only reads;
 /// `on_key` and `on_reply` change the state and return what the app should do next.
@@ -81,6 +82,8 @@ pub enum Effect {
     SignedIn(Session),
     /// The user logged out or the session expired.
     SignedOut,
+    /// The keystore just used for `purpose`: the next key window starts there.
+    RememberKeystore(Purpose, PathBuf),
     /// The settlement the user chose, shown in the status bar and used for region-scoped calls.
     Region(RegionChoice),
     /// End the program.
@@ -99,6 +102,9 @@ impl std::fmt::Debug for Effect {
             Effect::SignedIn(s) => write!(f, "SignedIn({})", s.full_name),
             Effect::SignedOut => f.write_str("SignedOut"),
             Effect::Region(r) => write!(f, "Region({})", r.settlement_code),
+            Effect::RememberKeystore(p, path) => {
+                write!(f, "RememberKeystore({p:?}, {})", path.display())
+            }
             Effect::Quit => f.write_str("Quit"),
         }
     }
@@ -131,6 +137,13 @@ pub enum Connection {
     Offline,
 }
 
+/// The keystores last used this session, per purpose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remembered {
+    pub auth: Option<PathBuf>,
+    pub sign: Option<PathBuf>,
+}
+
 /// What every screen may read: language, theme, who is logged in, where, and the folders.
 #[derive(Debug, Clone)]
 pub struct Ctx {
@@ -148,6 +161,7 @@ pub struct Ctx {
     pub key_folders: Vec<PathBuf>,
     /// Where downloaded documents go unless the user says otherwise.
     pub downloads: PathBuf,
+    pub remembered: Remembered,
     /// Frame counter for the spinner, advanced while a request is in flight.
     pub tick: u64,
 }
@@ -173,6 +187,7 @@ impl Ctx {
                 .with_timezone(&Utc),
             key_folders: Vec::new(),
             downloads: std::env::temp_dir(),
+            remembered: Remembered::default(),
             tick: 0,
         }
     }

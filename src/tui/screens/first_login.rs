@@ -186,7 +186,11 @@ impl Screen for FirstLogin {
         self.form.render(frame, fields, 1, theme);
         let status_text = if self.saving {
             Span::styled(
-                format!("{} {}", spinner::frame(ctx.tick), t!("tui.first_login.saving")),
+                format!(
+                    "{} {}",
+                    spinner::frame(ctx.tick),
+                    t!("tui.first_login.saving")
+                ),
                 theme.warning(),
             )
         } else if let Some(e) = &self.error {
@@ -194,12 +198,18 @@ impl Screen for FirstLogin {
         } else {
             Span::raw("")
         };
-        frame.render_widget(Paragraph::new(status_text).wrap(Wrap { trim: true }), status);
+        frame.render_widget(
+            Paragraph::new(status_text).wrap(Wrap { trim: true }),
+            status,
+        );
         buttons::render(
             frame,
             actions,
             &[
-                Button::new(t!("tui.first_login.save"), self.keymap.keys_of(Command::Save)),
+                Button::new(
+                    t!("tui.first_login.save"),
+                    self.keymap.keys_of(Command::Save),
+                ),
                 Button::new(t!("tui.menu.logout"), self.keymap.keys_of(Command::Logout)),
             ],
             Some(0),

@@ -62,7 +62,10 @@ const KEYS: &[Binding<Command>] = &[
     Binding {
         command: Command::PrevTab,
         name: "prev_tab",
-        keys: &[KeyCombo::key(KeyCode::Left), KeyCombo::key(KeyCode::BackTab)],
+        keys: &[
+            KeyCombo::key(KeyCode::Left),
+            KeyCombo::key(KeyCode::BackTab),
+        ],
         help: "tui.login.switch_tab",
         hint: false,
     },
@@ -258,7 +261,9 @@ impl Screen for Login {
                     Ok(signed) => {
                         self.key_window = None;
                         self.form.field_mut("iin").set_value(&signed.iin);
-                        self.form.field_mut("full_name").set_value(&signed.full_name);
+                        self.form
+                            .field_mut("full_name")
+                            .set_value(&signed.full_name);
                         self.signed = Some(signed);
                         self.problem = None;
                     }
@@ -381,13 +386,14 @@ impl Screen for Login {
                     t!("tui.login.not_signed").into_owned(),
                     theme.error(),
                 )),
-                Some(Problem::Refused(e)) => {
-                    Line::from(Span::styled(e.message(), theme.error()))
-                }
+                Some(Problem::Refused(e)) => Line::from(Span::styled(e.message(), theme.error())),
                 None => Line::raw(""),
             }
         };
-        frame.render_widget(Paragraph::new(problem_line).wrap(Wrap { trim: true }), problem);
+        frame.render_widget(
+            Paragraph::new(problem_line).wrap(Wrap { trim: true }),
+            problem,
+        );
         let main_button = if self.signed.is_some() {
             Button::new(t!("tui.login.enter"), self.keymap.keys_of(Command::Enter))
         } else {

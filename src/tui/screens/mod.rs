@@ -1,8 +1,19 @@
 //! One module per screen. [`open`] is the one place that knows how to build the screen behind a
 //! menu item, so the main menu and the screens stay decoupled.
 
+pub mod application;
 pub mod description;
+pub mod first_login;
+pub mod journal;
+pub mod login;
 pub mod main_menu;
+pub mod profile;
+pub mod queue_search;
+pub mod region;
+pub mod signing;
+pub mod statistics;
+pub mod success;
+pub mod wizard;
 
 use crate::tui::screen::{Ctx, Screen};
 
@@ -22,14 +33,14 @@ pub enum Destination {
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
 /// (the menu shows such items as unavailable rather than failing).
-pub fn open(destination: Destination, _ctx: &Ctx) -> Option<Box<dyn Screen>> {
+pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
     match destination {
         Destination::Apply => Some(Box::new(description::Description::new())),
-        Destination::Wizard
-        | Destination::Journal
-        | Destination::QueueSearch
-        | Destination::Statistics
-        | Destination::Profile => None,
+        Destination::Wizard => Some(Box::new(wizard::Wizard::new(ctx))),
+        Destination::Journal => Some(Box::new(journal::JournalScreen::new())),
+        Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
+        Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
+        Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
     }
 }
 
@@ -38,7 +49,7 @@ pub fn available(destination: Destination) -> bool {
     open(destination, &Ctx::for_tests(crate::i18n::Lang::Ru)).is_some()
 }
 
-/// The first screen of a session (and after «Выйти»).
+/// The first screen of a session (and after «Выйти»): the settlement choice.
 pub fn start(_ctx: &Ctx) -> Box<dyn Screen> {
-    Box::new(main_menu::MainMenu::new())
+    Box::new(region::RegionScreen::new())
 }

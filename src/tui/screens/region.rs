@@ -122,7 +122,11 @@ impl RegionScreen {
                     .map(|p| {
                         let district = &region.districts[p.district];
                         let settlement = &district.settlements[p.settlement];
-                        format!("{} — {}", settlement.name.get(lang), district.name.get(lang))
+                        format!(
+                            "{} — {}",
+                            settlement.name.get(lang),
+                            district.name.get(lang)
+                        )
                     })
                     .collect()
             }
@@ -249,8 +253,11 @@ impl Screen for RegionScreen {
         ])
         .areas(inner);
         frame.render_widget(
-            Paragraph::new(Span::styled(t!("tui.service_title").into_owned(), theme.title()))
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(Span::styled(
+                t!("tui.service_title").into_owned(),
+                theme.title(),
+            ))
+            .wrap(Wrap { trim: true }),
             service,
         );
         let prompt_text = match self.stage {
@@ -261,10 +268,17 @@ impl Screen for RegionScreen {
             )
             .into_owned(),
         };
-        frame.render_widget(Paragraph::new(prompt_text).wrap(Wrap { trim: true }), prompt);
+        frame.render_widget(
+            Paragraph::new(prompt_text).wrap(Wrap { trim: true }),
+            prompt,
+        );
         if self.loading {
             frame.render_widget(
-                Paragraph::new(format!("{} {}", spinner::frame(ctx.tick), t!("tui.loading"))),
+                Paragraph::new(format!(
+                    "{} {}",
+                    spinner::frame(ctx.tick),
+                    t!("tui.loading")
+                )),
                 list,
             );
         } else if let Some(error) = &self.error {

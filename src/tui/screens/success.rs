@@ -16,8 +16,8 @@ use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::{self, Destination, main_menu::MainMenu};
 use crate::tui::widgets::buttons::Button;
-use crate::tui::widgets::form::{Field, FieldKind};
 use crate::tui::widgets::dialog::Dialog;
+use crate::tui::widgets::form::{Field, FieldKind};
 use crate::tui::widgets::spinner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,7 @@ impl Success {
         };
         self.download = Download::Running;
         vec![Effect::Call(Call::Download {
-            number: self.result.number.clone(),
+            number: self.result.number,
             document_id: document.id.clone(),
             path: PathBuf::from(self.path.value().trim()),
         })]
@@ -152,8 +152,7 @@ impl Screen for Success {
         let theme = &ctx.theme;
         let mut lines = vec![
             Line::from(Span::styled(
-                t!("tui.success.queued", number = self.result.queue.general)
-                    .to_uppercase(),
+                t!("tui.success.queued", number = self.result.queue.general).to_uppercase(),
                 theme.ok().add_modifier(ratatui::style::Modifier::BOLD),
             )),
             Line::raw(""),
@@ -161,7 +160,11 @@ impl Screen for Success {
         ];
         if self.result.queue.benefit > 0 {
             lines.push(Line::raw(
-                t!("tui.success.benefit_number", number = self.result.queue.benefit).into_owned(),
+                t!(
+                    "tui.success.benefit_number",
+                    number = self.result.queue.benefit
+                )
+                .into_owned(),
             ));
         }
         lines.push(Line::raw(""));
@@ -170,7 +173,11 @@ impl Screen for Success {
         lines.push(match &self.download {
             Download::Idle => Line::raw(""),
             Download::Running => Line::from(Span::styled(
-                format!("{} {}", spinner::frame(ctx.tick), t!("tui.success.downloading")),
+                format!(
+                    "{} {}",
+                    spinner::frame(ctx.tick),
+                    t!("tui.success.downloading")
+                ),
                 theme.warning(),
             )),
             Download::Saved(path) => Line::from(Span::styled(
@@ -183,7 +190,10 @@ impl Screen for Success {
             title: self.title(),
             lines,
             buttons: vec![
-                Button::new(t!("tui.success.download"), self.keymap.keys_of(Command::Download)),
+                Button::new(
+                    t!("tui.success.download"),
+                    self.keymap.keys_of(Command::Download),
+                ),
                 Button::new(t!("tui.success.ok"), self.keymap.keys_of(Command::Ok)),
             ],
             focused: Some(1),

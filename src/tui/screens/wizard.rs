@@ -103,11 +103,36 @@ const KEYS: &[Binding<Command>] = &[
 
 /// Step 1 fields, in the order of figure 7: id, label, kind, required.
 const APPLICANT_FIELDS: [(&str, &str, FieldKind, bool); 14] = [
-    ("applicant_iin", "tui.wizard.applicant_iin", FieldKind::Iin, true),
-    ("applicant_birth_date", "tui.wizard.applicant_birth_date", FieldKind::Date, true),
-    ("applicant_name", "tui.wizard.applicant_name", FieldKind::Text, false),
-    ("applicant_surname", "tui.wizard.applicant_surname", FieldKind::Text, false),
-    ("applicant_patronymic", "tui.wizard.applicant_patronymic", FieldKind::Text, false),
+    (
+        "applicant_iin",
+        "tui.wizard.applicant_iin",
+        FieldKind::Iin,
+        true,
+    ),
+    (
+        "applicant_birth_date",
+        "tui.wizard.applicant_birth_date",
+        FieldKind::Date,
+        true,
+    ),
+    (
+        "applicant_name",
+        "tui.wizard.applicant_name",
+        FieldKind::Text,
+        false,
+    ),
+    (
+        "applicant_surname",
+        "tui.wizard.applicant_surname",
+        FieldKind::Text,
+        false,
+    ),
+    (
+        "applicant_patronymic",
+        "tui.wizard.applicant_patronymic",
+        FieldKind::Text,
+        false,
+    ),
     ("city", "tui.wizard.city", FieldKind::Text, false),
     ("district", "tui.wizard.district", FieldKind::Text, false),
     ("street", "tui.wizard.street", FieldKind::Text, false),
@@ -115,18 +140,53 @@ const APPLICANT_FIELDS: [(&str, &str, FieldKind, bool); 14] = [
     ("flat", "tui.wizard.flat", FieldKind::Text, false),
     ("email", "tui.form.email", FieldKind::Email, true),
     ("phone", "tui.form.phone", FieldKind::Phone, true),
-    ("extra_email", "tui.wizard.extra_email", FieldKind::Email, false),
-    ("extra_phone", "tui.wizard.extra_phone", FieldKind::Phone, false),
+    (
+        "extra_email",
+        "tui.wizard.extra_email",
+        FieldKind::Email,
+        false,
+    ),
+    (
+        "extra_phone",
+        "tui.wizard.extra_phone",
+        FieldKind::Phone,
+        false,
+    ),
 ];
 
 /// Step 2 fields (figure 8).
 const CHILD_FIELDS: [(&str, &str, FieldKind, bool); 6] = [
     ("child_iin", "tui.wizard.child_iin", FieldKind::Iin, true),
-    ("child_name", "tui.wizard.child_name", FieldKind::Text, false),
-    ("child_birth_date", "tui.wizard.child_birth_date", FieldKind::Date, false),
-    ("beneficiary", "tui.wizard.beneficiary", FieldKind::Flag, false),
-    ("child_surname", "tui.wizard.child_surname", FieldKind::Text, false),
-    ("child_patronymic", "tui.wizard.child_patronymic", FieldKind::Text, false),
+    (
+        "child_name",
+        "tui.wizard.child_name",
+        FieldKind::Text,
+        false,
+    ),
+    (
+        "child_birth_date",
+        "tui.wizard.child_birth_date",
+        FieldKind::Date,
+        false,
+    ),
+    (
+        "beneficiary",
+        "tui.wizard.beneficiary",
+        FieldKind::Flag,
+        false,
+    ),
+    (
+        "child_surname",
+        "tui.wizard.child_surname",
+        FieldKind::Text,
+        false,
+    ),
+    (
+        "child_patronymic",
+        "tui.wizard.child_patronymic",
+        FieldKind::Text,
+        false,
+    ),
 ];
 
 fn build_form(spec: &[(&'static str, &'static str, FieldKind, bool)]) -> Form {
@@ -197,7 +257,9 @@ impl Wizard {
             }
         }
         if let Some(region) = &ctx.region {
-            applicant.field_mut("city").set_value(&region.settlement_name);
+            applicant
+                .field_mut("city")
+                .set_value(&region.settlement_name);
         }
         applicant.focus_on("email");
         Wizard {
@@ -240,7 +302,11 @@ impl Wizard {
     }
 
     fn form(&self) -> &Form {
-        if self.step == 1 { &self.applicant } else { &self.child }
+        if self.step == 1 {
+            &self.applicant
+        } else {
+            &self.child
+        }
     }
 
     fn form_mut(&mut self) -> &mut Form {
@@ -288,7 +354,11 @@ impl Wizard {
                 beneficiary: self.beneficiary(),
                 benefit_category: self
                     .beneficiary()
-                    .then(|| self.categories.selected().map(|i| self.benefits[i].code.clone()))
+                    .then(|| {
+                        self.categories
+                            .selected()
+                            .map(|i| self.benefits[i].code.clone())
+                    })
                     .flatten(),
                 attachments: self
                     .attachments
@@ -364,7 +434,11 @@ impl Wizard {
             }
             first.get_or_insert(id);
         }
-        let still_running = step == 2 && self.attachments.iter().any(|a| matches!(a.state, Upload::Running));
+        let still_running = step == 2
+            && self
+                .attachments
+                .iter()
+                .any(|a| matches!(a.state, Upload::Running));
         if still_running {
             self.documents_problem = Some(Message::new("tui.wizard.uploading"));
             first.get_or_insert("documents");
@@ -439,7 +513,10 @@ impl Wizard {
     }
 
     fn fill_person(&mut self, person: &Person) {
-        let (form, prefix) = if self.step == 1 || self.applicant.value("applicant_iin") == person.iin.to_string() && self.child.value("child_iin") != person.iin.to_string() {
+        let (form, prefix) = if self.step == 1
+            || self.applicant.value("applicant_iin") == person.iin.to_string()
+                && self.child.value("child_iin") != person.iin.to_string()
+        {
             (&mut self.applicant, "applicant")
         } else {
             (&mut self.child, "child")
@@ -505,14 +582,19 @@ impl Wizard {
         let selected = self.documents.selected();
         self.documents = SelectList::new(labels);
         if let Some(i) = selected {
-            self.documents.select(i.min(self.attachments.len().saturating_sub(1)));
+            self.documents
+                .select(i.min(self.attachments.len().saturating_sub(1)));
         }
     }
 
     fn move_zone(&mut self, forward: bool) {
         if self.step == 1 || !self.beneficiary() {
             let form = self.form_mut();
-            if forward { form.next() } else { form.prev() }
+            if forward {
+                form.next()
+            } else {
+                form.prev()
+            }
             return;
         }
         // Step 2 with a benefit: fields → category → documents → fields.
@@ -522,7 +604,11 @@ impl Wizard {
             (Zone::Fields, true) if last_field => Zone::Category,
             (Zone::Fields, false) if first_field => Zone::Documents,
             (Zone::Fields, _) => {
-                if forward { self.child.next() } else { self.child.prev() }
+                if forward {
+                    self.child.next()
+                } else {
+                    self.child.prev()
+                }
                 Zone::Fields
             }
             (Zone::Category, true) => Zone::Documents,
@@ -547,7 +633,12 @@ impl Screen for Wizard {
 
     fn key_help(&self) -> Vec<KeyHelp> {
         let hidden = if self.step == 1 {
-            ["tui.wizard.submit", "tui.wizard.attach", "tui.wizard.remove"].as_slice()
+            [
+                "tui.wizard.submit",
+                "tui.wizard.attach",
+                "tui.wizard.remove",
+            ]
+            .as_slice()
         } else {
             ["tui.wizard.next"].as_slice()
         };
@@ -571,7 +662,11 @@ impl Screen for Wizard {
     }
 
     fn busy(&self) -> bool {
-        self.loading > 0 || self.attachments.iter().any(|a| matches!(a.state, Upload::Running))
+        self.loading > 0
+            || self
+                .attachments
+                .iter()
+                .any(|a| matches!(a.state, Upload::Running))
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
@@ -668,7 +763,10 @@ impl Screen for Wizard {
                 match result {
                     Ok(benefits) => {
                         self.categories = SelectList::new(
-                            benefits.iter().map(|b| b.name.get(ctx.lang).to_owned()).collect(),
+                            benefits
+                                .iter()
+                                .map(|b| b.name.get(ctx.lang).to_owned())
+                                .collect(),
                         );
                         self.benefits = benefits;
                     }
@@ -699,14 +797,20 @@ impl Screen for Wizard {
                     Ok(person) => self.fill_person(&person),
                     // An IIN the registry does not know: the fields stay editable.
                     Err(e) if self.step == 2 => {
-                        self.child.field_mut("child_iin").set_error(Message::new("tui.wizard.not_in_registry"));
+                        self.child
+                            .field_mut("child_iin")
+                            .set_error(Message::new("tui.wizard.not_in_registry"));
                         tracing::info!(error = %e, "registry lookup failed");
                     }
                     Err(e) => self.problem = Some(e),
                 }
             }
             Reply::Uploaded { path, result } => {
-                if let Some(a) = self.attachments.iter_mut().find(|a| a.path == path && matches!(a.state, Upload::Running)) {
+                if let Some(a) = self
+                    .attachments
+                    .iter_mut()
+                    .find(|a| a.path == path && matches!(a.state, Upload::Running))
+                {
                     a.state = match result {
                         Ok(up) => Upload::Done(up),
                         Err(e) => Upload::Failed(e),
@@ -784,7 +888,10 @@ impl Screen for Wizard {
         } else {
             vec![
                 Button::new(t!("tui.wizard.back"), self.keymap.keys_of(Command::Back)),
-                Button::new(t!("tui.wizard.submit"), self.keymap.keys_of(Command::Submit)),
+                Button::new(
+                    t!("tui.wizard.submit"),
+                    self.keymap.keys_of(Command::Submit),
+                ),
             ]
         };
         buttons::render(frame, actions, &buttons_row, None, theme);
@@ -801,10 +908,22 @@ impl Wizard {
         let sections: [(&str, &[&str]); 3] = [
             (
                 "tui.wizard.applicant_section",
-                &["applicant_iin", "applicant_birth_date", "applicant_name", "applicant_surname", "applicant_patronymic"],
+                &[
+                    "applicant_iin",
+                    "applicant_birth_date",
+                    "applicant_name",
+                    "applicant_surname",
+                    "applicant_patronymic",
+                ],
             ),
-            ("tui.wizard.address_section", &["city", "district", "street", "house", "flat"]),
-            ("tui.wizard.contacts_section", &["email", "extra_email", "phone", "extra_phone"]),
+            (
+                "tui.wizard.address_section",
+                &["city", "district", "street", "house", "flat"],
+            ),
+            (
+                "tui.wizard.contacts_section",
+                &["email", "extra_email", "phone", "extra_phone"],
+            ),
         ];
         self.view_sections(frame, area, &self.applicant, &sections, theme);
     }
@@ -817,8 +936,10 @@ impl Wizard {
         sections: &[(&str, &[&str])],
         theme: &crate::tui::theme::Theme,
     ) -> u16 {
-        let half = area.width / 2;
-        let label_width = Form::label_width(&form.fields).min(half / 2 + 4);
+        // Two columns as on the portal where they fit; one at 80 columns so values stay legible.
+        let columns: u16 = if area.width >= 100 { 2 } else { 1 };
+        let column_width = area.width / columns;
+        let label_width = Form::label_width(&form.fields).min(column_width / 2);
         let mut y = area.y;
         for (title, ids) in sections {
             if y >= area.bottom() {
@@ -829,15 +950,24 @@ impl Wizard {
                 Rect::new(area.x, y, area.width, 1),
             );
             y += 1;
-            let rows = ids.len().div_ceil(2) as u16;
+            let rows = ids.len().div_ceil(columns as usize) as u16;
             for (i, id) in ids.iter().enumerate() {
                 let column = (i as u16) / rows;
                 let row = (i as u16) % rows;
-                let rect = Rect::new(area.x + column * half, y + row, half.saturating_sub(1), 1);
+                let rect = Rect::new(
+                    area.x + column * column_width,
+                    y + row,
+                    column_width.saturating_sub(1),
+                    1,
+                );
                 if rect.y >= area.bottom() {
                     continue;
                 }
-                let index = form.fields.iter().position(|f| f.id == *id).expect("known field");
+                let index = form
+                    .fields
+                    .iter()
+                    .position(|f| f.id == *id)
+                    .expect("known field");
                 let focused = self.zone == Zone::Fields && form.focus() == index;
                 form.fields[index].render(frame, rect, label_width, focused, theme);
             }
@@ -851,14 +981,33 @@ impl Wizard {
         let theme = &ctx.theme;
         let sections: [(&str, &[&str]); 1] = [(
             "tui.wizard.child_section",
-            &["child_iin", "child_name", "child_birth_date", "beneficiary", "child_surname", "child_patronymic"],
+            &[
+                "child_iin",
+                "child_name",
+                "child_birth_date",
+                "beneficiary",
+                "child_surname",
+                "child_patronymic",
+            ],
         )];
         let y = self.view_sections(frame, area, &self.child, &sections, theme);
         if !self.beneficiary() {
             return;
         }
-        let rest = Rect::new(area.x, y + 1, area.width, area.bottom().saturating_sub(y + 1));
-        let [title, warning, category_label, category, documents_label, documents] = Layout::vertical([
+        let rest = Rect::new(
+            area.x,
+            y + 1,
+            area.width,
+            area.bottom().saturating_sub(y + 1),
+        );
+        let [
+            title,
+            warning,
+            category_label,
+            category,
+            documents_label,
+            documents,
+        ] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(3),
             Constraint::Length(1),
@@ -868,12 +1017,18 @@ impl Wizard {
         ])
         .areas(rest);
         frame.render_widget(
-            Paragraph::new(Span::styled(t!("tui.wizard.benefit_section").to_uppercase(), theme.title())),
+            Paragraph::new(Span::styled(
+                t!("tui.wizard.benefit_section").to_uppercase(),
+                theme.title(),
+            )),
             title,
         );
         frame.render_widget(
-            Paragraph::new(Span::styled(format!("! {}", t!("tui.wizard.readable_copies")), theme.warning()))
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(Span::styled(
+                format!("! {}", t!("tui.wizard.readable_copies")),
+                theme.warning(),
+            ))
+            .wrap(Wrap { trim: true }),
             warning,
         );
         let category_line = match &self.category_problem {
@@ -883,12 +1038,21 @@ impl Wizard {
             ]),
             None => Line::from(Span::styled(
                 t!("tui.wizard.category").into_owned(),
-                if self.zone == Zone::Category { theme.focused() } else { theme.text() },
+                if self.zone == Zone::Category {
+                    theme.focused()
+                } else {
+                    theme.text()
+                },
             )),
         };
         frame.render_widget(Paragraph::new(category_line), category_label);
         let mut categories = self.categories.clone();
-        categories.set_items(self.benefits.iter().map(|b| b.name.get(ctx.lang).to_owned()).collect());
+        categories.set_items(
+            self.benefits
+                .iter()
+                .map(|b| b.name.get(ctx.lang).to_owned())
+                .collect(),
+        );
         categories.render(frame, category, self.zone == Zone::Category, theme);
         let documents_line = match &self.documents_problem {
             Some(m) => Line::from(vec![
@@ -898,10 +1062,17 @@ impl Wizard {
             None => Line::from(vec![
                 Span::styled(
                     t!("tui.wizard.documents").into_owned(),
-                    if self.zone == Zone::Documents { theme.focused() } else { theme.text() },
+                    if self.zone == Zone::Documents {
+                        theme.focused()
+                    } else {
+                        theme.text()
+                    },
                 ),
                 Span::styled(
-                    format!("  [+] {}", self.keymap.keys_of(Command::Attach).unwrap_or_default()),
+                    format!(
+                        "  [+] {}",
+                        self.keymap.keys_of(Command::Attach).unwrap_or_default()
+                    ),
                     theme.key(),
                 ),
             ]),
@@ -914,11 +1085,18 @@ impl Wizard {
             .enumerate()
             .map(|(i, a)| {
                 let state = match &a.state {
-                    Upload::Running => format!("{} {}", spinner::frame(ctx.tick), t!("tui.wizard.uploading_one")),
+                    Upload::Running => format!(
+                        "{} {}",
+                        spinner::frame(ctx.tick),
+                        t!("tui.wizard.uploading_one")
+                    ),
                     Upload::Done(_) => "✓".to_owned(),
                     Upload::Failed(e) => format!("✗ {}", e.message()),
                 };
-                let text = fit(&format!("{}  {}  {}", a.name, human_size(a.size), state), width);
+                let text = fit(
+                    &format!("{}  {}  {}", a.name, human_size(a.size), state),
+                    width,
+                );
                 let chosen = self.zone == Zone::Documents && self.documents.selected() == Some(i);
                 if chosen {
                     Line::from(Span::styled(text, theme.selected()))
@@ -931,7 +1109,10 @@ impl Wizard {
             .collect();
         if lines.is_empty() {
             frame.render_widget(
-                Paragraph::new(Span::styled(truncate(&t!("tui.wizard.no_documents"), width), theme.muted())),
+                Paragraph::new(Span::styled(
+                    truncate(&t!("tui.wizard.no_documents"), width),
+                    theme.muted(),
+                )),
                 documents,
             );
         } else {

@@ -1,0 +1,824 @@
+//! The XML documents people sign: the login document (AUTH key) and every change (SIGN key).
+//!
+//! All live in the namespace [`NAMESPACE`]; the signature (`ds:Signature`, added by
+//! `pki::xmldsig::sign`) goes last in the root and is skipped by the parsers here. Every changing
+//! document carries a request id (the idempotency key), the time of signing and, when an operator
+//! signs for a citizen who is present, that citizen's IIN and the ЦОН request number.
+//!
+//! Documents are written by hand rather than by a serializer so that the bytes people sign are
+//! plain and stable; parsing goes through roxmltree, which refuses DTDs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::fmt::Write;
+
+use crate::domain::wizard::{Address, ApplicantDraft, ChildDraft, Draft};
+use crate::domain::{ApplicationNumber, Iin};
+
+/// The namespace of every Kezek document.
+pub const NAMESPACE: &str = "urn:kezek:v1";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    #[error("the document is not well-formed XML: {0}")]
+    Malformed(String),
+    #[error("the document has a DTD")]
+    Dtd,
+    #[error("the document is a {found}, expected a {expected}")]
+    WrongKind {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("the document lacks {0}")]
+    Missing(&'static str),
+    #[error("{field} has an invalid value {value:?}")]
+    Invalid { field: &'static str, value: String },
+}
+
+impl DocumentError {
+    /// The i18n key of the message, under `api.document`.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            DocumentError::Malformed(_) => "api.document.malformed",
+            DocumentError::Dtd => "api.document.dtd",
+            DocumentError::WrongKind { .. } => "api.document.wrong_kind",
+            DocumentError::Missing(_) => "api.document.missing",
+            DocumentError::Invalid { .. } => "api.document.invalid",
+        }
+    }
+}
+
+/// What every changing document carries besides its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// Unique per intended change; a retry repeats it with the same document.
+    pub request_id: String,
+    pub signed_at: DateTime<Utc>,
+    /// The citizen an operator acts for (absent when people sign for themselves).
+    pub citizen: Option<Iin>,
+    /// The ЦОН request number an operator records.
+    pub service_centre_request: Option<String>,
+}
+
+impl Envelope {
+    /// A new envelope with a random request id, signed now.
+    pub fn now() -> Envelope {
+        Envelope {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            signed_at: Utc::now(),
+            citizen: None,
+            service_centre_request: None,
+        }
+    }
+
+    /// Acting for a citizen at a public service centre.
+    pub fn for_citizen(mut self, citizen: Iin, service_centre_request: impl Into<String>) -> Self {
+        self.citizen = Some(citizen);
+        self.service_centre_request = Some(service_centre_request.into());
+        self
+    }
+}
+
+/// The login document: the server's nonce, signed with the AUTH key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginDocument {
+    pub nonce: String,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// An uploaded scan, named by id and content hash so the signature covers its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRef {
+    pub id: String,
+    pub sha256: String,
+}
+
+/// «Льготник»: the category claimed and the documents that prove it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenefitClaim {
+    pub category: String,
+    pub attachments: Vec<AttachmentRef>,
+}
+
+/// The application: both wizard steps (the draft as the form holds it; the server validates it
+/// with `domain::wizard::validate`), the scans by id and hash, desired kindergartens in the draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub envelope: Envelope,
+    pub region: String,
+    pub settlement: String,
+    /// `draft.child.attachments` is not carried: the server fills it from the stored scans.
+    pub draft: Draft,
+    pub attachments: Vec<AttachmentRef>,
+}
+
+/// What a signed action asks for; the code is the one in the API path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionRequest {
+    ConfirmInterest,
+    /// `None` drops the benefit.
+    ChangeBenefit(Option<BenefitClaim>),
+    Withdraw {
+        reason: String,
+    },
+    AcceptOffer {
+        kindergarten: String,
+    },
+    DeclineOffer,
+    ExtendDirection {
+        until: NaiveDate,
+        reason: String,
+    },
+    RevokeDirection {
+        reason: String,
+    },
+    /// Officer: accept (`reason` optional) or reject (`reason` required) a benefit.
+    ReviewBenefit {
+        accept: bool,
+        reason: String,
+    },
+    /// Officer: an out-of-turn benefit confirmed in person.
+    ConfirmOutOfTurn,
+    /// Officer or kindergarten: the child is enrolled.
+    Enroll,
+}
+
+impl ActionRequest {
+    /// Applicant (and operator) actions, as in `/applications/{number}/actions/{code}`.
+    pub const APPLICANT_CODES: [&'static str; 7] = [
+        "confirm-interest",
+        "change-benefit",
+        "withdraw",
+        "accept-offer",
+        "decline-offer",
+        "extend-direction",
+        "revoke-direction",
+    ];
+    /// Officer actions, as in `/officer/applications/{number}/actions/{code}`.
+    pub const OFFICER_CODES: [&'static str; 3] =
+        ["review-benefit", "confirm-out-of-turn", "enroll"];
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ActionRequest::ConfirmInterest => "confirm-interest",
+            ActionRequest::ChangeBenefit(_) => "change-benefit",
+            ActionRequest::Withdraw { .. } => "withdraw",
+            ActionRequest::AcceptOffer { .. } => "accept-offer",
+            ActionRequest::DeclineOffer => "decline-offer",
+            ActionRequest::ExtendDirection { .. } => "extend-direction",
+            ActionRequest::RevokeDirection { .. } => "revoke-direction",
+            ActionRequest::ReviewBenefit { .. } => "review-benefit",
+            ActionRequest::ConfirmOutOfTurn => "confirm-out-of-turn",
+            ActionRequest::Enroll => "enroll",
+        }
+    }
+
+    pub fn is_officer_action(&self) -> bool {
+        Self::OFFICER_CODES.contains(&self.code())
+    }
+}
+
+/// A signed action on one application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionDocument {
+    pub envelope: Envelope,
+    pub number: ApplicationNumber,
+    pub action: ActionRequest,
+}
+
+/// Officer: free places published in a kindergarten group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacesDocument {
+    pub envelope: Envelope,
+    pub group_id: String,
+    pub free_places: u32,
+}
+
+/// Any signed document, as parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Document {
+    Login(LoginDocument),
+    Application(Box<Submission>),
+    Action(ActionDocument),
+    Places(PlacesDocument),
+}
+
+impl Document {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Document::Login(_) => "login",
+            Document::Application(_) => "application",
+            Document::Action(_) => "action",
+            Document::Places(_) => "places",
+        }
+    }
+
+    /// The envelope of a changing document (a login has none).
+    pub fn envelope(&self) -> Option<&Envelope> {
+        match self {
+            Document::Login(_) => None,
+            Document::Application(s) => Some(&s.envelope),
+            Document::Action(a) => Some(&a.envelope),
+            Document::Places(p) => Some(&p.envelope),
+        }
+    }
+
+    /// The unsigned XML of the document.
+    pub fn to_xml(&self) -> String {
+        let mut w = Writer::default();
+        match self {
+            Document::Login(login) => {
+                w.open_root("login", &[]);
+                w.leaf("nonce", &login.nonce);
+                w.leaf("issuedAt", &rfc3339(login.issued_at));
+            }
+            Document::Application(s) => {
+                w.open_root("application", &[]);
+                w.envelope(&s.envelope);
+                w.leaf("region", &s.region);
+                w.leaf("settlement", &s.settlement);
+                let a = &s.draft.applicant;
+                w.open("applicant");
+                w.person(&a.iin, &a.surname, &a.name, &a.patronymic, a.birth_date);
+                w.open("address");
+                w.leaf("city", &a.address.city);
+                w.leaf("district", &a.address.district);
+                w.leaf("street", &a.address.street);
+                w.leaf("house", &a.address.house);
+                w.leaf("flat", &a.address.flat);
+                w.close("address");
+                w.leaf("email", &a.email);
+                w.leaf("phone", &a.phone);
+                w.leaf("extraEmail", &a.extra_email);
+                w.leaf("extraPhone", &a.extra_phone);
+                w.close("applicant");
+                let c = &s.draft.child;
+                w.open("child");
+                w.person(&c.iin, &c.surname, &c.name, &c.patronymic, c.birth_date);
+                w.close("child");
+                if c.beneficiary || c.benefit_category.is_some() {
+                    w.benefit(&BenefitClaim {
+                        category: c.benefit_category.clone().unwrap_or_default(),
+                        attachments: s.attachments.clone(),
+                    });
+                }
+                w.open("kindergartens");
+                for code in &s.draft.kindergartens {
+                    w.leaf("kindergarten", code);
+                }
+                w.close("kindergartens");
+            }
+            Document::Action(a) => {
+                w.open_root("action", &[("type", a.action.code())]);
+                w.envelope(&a.envelope);
+                w.leaf("application", &a.number.to_string());
+                match &a.action {
+                    ActionRequest::ConfirmInterest
+                    | ActionRequest::DeclineOffer
+                    | ActionRequest::ConfirmOutOfTurn
+                    | ActionRequest::Enroll => {}
+                    ActionRequest::ChangeBenefit(benefit) => {
+                        if let Some(benefit) = benefit {
+                            w.benefit(benefit);
+                        }
+                    }
+                    ActionRequest::Withdraw { reason }
+                    | ActionRequest::RevokeDirection { reason } => w.leaf("reason", reason),
+                    ActionRequest::AcceptOffer { kindergarten } => {
+                        w.leaf("kindergarten", kindergarten)
+                    }
+                    ActionRequest::ExtendDirection { until, reason } => {
+                        w.leaf("until", &until.to_string());
+                        w.leaf("reason", reason);
+                    }
+                    ActionRequest::ReviewBenefit { accept, reason } => {
+                        w.leaf("decision", if *accept { "accept" } else { "reject" });
+                        w.leaf("reason", reason);
+                    }
+                }
+            }
+            Document::Places(p) => {
+                w.open_root("places", &[]);
+                w.envelope(&p.envelope);
+                w.leaf("group", &p.group_id);
+                w.leaf("freePlaces", &p.free_places.to_string());
+            }
+        }
+        w.finish(self.kind())
+    }
+
+    /// Parses a (signed or unsigned) document; the signature element is ignored here, checking it
+    /// is `pki::xmldsig::verify`'s job.
+    pub fn parse(xml: &str) -> Result<Document, DocumentError> {
+        let options = roxmltree::ParsingOptions {
+            allow_dtd: false,
+            ..Default::default()
+        };
+        let tree = roxmltree::Document::parse_with_options(xml, options).map_err(|e| match e {
+            roxmltree::Error::DtdDetected => DocumentError::Dtd,
+            other => DocumentError::Malformed(other.to_string()),
+        })?;
+        let root = Node(tree.root_element());
+        if root.0.tag_name().namespace() != Some(NAMESPACE) {
+            return Err(DocumentError::WrongKind {
+                expected: "urn:kezek:v1 document",
+                found: format!("{:?}", root.0.tag_name().namespace()),
+            });
+        }
+        match root.0.tag_name().name() {
+            "login" => Ok(Document::Login(LoginDocument {
+                nonce: root.text("nonce")?,
+                issued_at: root.time("issuedAt")?,
+            })),
+            "application" => Ok(Document::Application(Box::new(parse_submission(root)?))),
+            "action" => parse_action(root).map(Document::Action),
+            "places" => Ok(Document::Places(PlacesDocument {
+                envelope: root.envelope()?,
+                group_id: root.text("group")?,
+                free_places: root.number("freePlaces")?,
+            })),
+            other => Err(DocumentError::WrongKind {
+                expected: "login, application, action or places",
+                found: other.to_owned(),
+            }),
+        }
+    }
+}
+
+fn parse_submission(root: Node) -> Result<Submission, DocumentError> {
+    let applicant = root.child("applicant")?;
+    let address = applicant.child("address")?;
+    let child = root.child("child")?;
+    let kindergartens = match root.optional_child("kindergartens") {
+        Some(list) => list
+            .children("kindergarten")
+            .map(|k| k.0.text().unwrap_or("").trim().to_owned())
+            .filter(|code| !code.is_empty())
+            .collect(),
+        None => Vec::new(),
+    };
+    let benefit = root.benefit()?;
+    let draft = Draft {
+        applicant: ApplicantDraft {
+            iin: applicant.text_or_empty("iin"),
+            birth_date: applicant.optional_date("birthDate")?,
+            surname: applicant.text_or_empty("surname"),
+            name: applicant.text_or_empty("name"),
+            patronymic: applicant.text_or_empty("patronymic"),
+            address: Address {
+                city: address.text_or_empty("city"),
+                district: address.text_or_empty("district"),
+                street: address.text_or_empty("street"),
+                house: address.text_or_empty("house"),
+                flat: address.text_or_empty("flat"),
+            },
+            email: applicant.text_or_empty("email"),
+            phone: applicant.text_or_empty("phone"),
+            extra_email: applicant.text_or_empty("extraEmail"),
+            extra_phone: applicant.text_or_empty("extraPhone"),
+        },
+        child: ChildDraft {
+            iin: child.text_or_empty("iin"),
+            surname: child.text_or_empty("surname"),
+            name: child.text_or_empty("name"),
+            patronymic: child.text_or_empty("patronymic"),
+            birth_date: child.optional_date("birthDate")?,
+            beneficiary: benefit.is_some(),
+            benefit_category: benefit.as_ref().map(|b| b.category.clone()),
+            attachments: Vec::new(),
+        },
+        kindergartens,
+    };
+    Ok(Submission {
+        envelope: root.envelope()?,
+        region: root.text("region")?,
+        settlement: root.text("settlement")?,
+        draft,
+        attachments: benefit.map(|b| b.attachments).unwrap_or_default(),
+    })
+}
+
+fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
+    let code = root
+        .0
+        .attribute("type")
+        .ok_or(DocumentError::Missing("type"))?;
+    let action = match code {
+        "confirm-interest" => ActionRequest::ConfirmInterest,
+        "change-benefit" => ActionRequest::ChangeBenefit(root.benefit()?),
+        "withdraw" => ActionRequest::Withdraw {
+            reason: root.text("reason")?,
+        },
+        "accept-offer" => ActionRequest::AcceptOffer {
+            kindergarten: root.text("kindergarten")?,
+        },
+        "decline-offer" => ActionRequest::DeclineOffer,
+        "extend-direction" => ActionRequest::ExtendDirection {
+            until: root.date("until")?,
+            reason: root.text("reason")?,
+        },
+        "revoke-direction" => ActionRequest::RevokeDirection {
+            reason: root.text_or_empty("reason"),
+        },
+        "review-benefit" => ActionRequest::ReviewBenefit {
+            accept: match root.text("decision")?.as_str() {
+                "accept" => true,
+                "reject" => false,
+                other => {
+                    return Err(DocumentError::Invalid {
+                        field: "decision",
+                        value: other.to_owned(),
+                    });
+                }
+            },
+            reason: root.text_or_empty("reason"),
+        },
+        "confirm-out-of-turn" => ActionRequest::ConfirmOutOfTurn,
+        "enroll" => ActionRequest::Enroll,
+        other => {
+            return Err(DocumentError::Invalid {
+                field: "type",
+                value: other.to_owned(),
+            });
+        }
+    };
+    let number_text = root.text("application")?;
+    let number = number_text
+        .parse::<ApplicationNumber>()
+        .map_err(|_| DocumentError::Invalid {
+            field: "application",
+            value: number_text,
+        })?;
+    Ok(ActionDocument {
+        envelope: root.envelope()?,
+        number,
+        action,
+    })
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Builds the indented XML text of a document.
+#[derive(Default)]
+struct Writer {
+    out: String,
+    depth: usize,
+}
+
+impl Writer {
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    fn open_root(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        let _ = write!(self.out, "<{name} xmlns=\"{NAMESPACE}\"");
+        for (key, value) in attributes {
+            let _ = write!(self.out, " {key}=\"{}\"", escape(value));
+        }
+        self.out.push_str(">\n");
+        self.depth = 1;
+    }
+
+    fn open(&mut self, name: &str) {
+        self.indent();
+        let _ = writeln!(self.out, "<{name}>");
+        self.depth += 1;
+    }
+
+    fn close(&mut self, name: &str) {
+        self.depth -= 1;
+        self.indent();
+        let _ = writeln!(self.out, "</{name}>");
+    }
+
+    fn leaf(&mut self, name: &str, text: &str) {
+        self.indent();
+        let _ = writeln!(self.out, "<{name}>{}</{name}>", escape(text));
+    }
+
+    fn envelope(&mut self, envelope: &Envelope) {
+        self.leaf("requestId", &envelope.request_id);
+        self.leaf("signedAt", &rfc3339(envelope.signed_at));
+        if let Some(citizen) = &envelope.citizen {
+            self.leaf("citizen", &citizen.to_string());
+        }
+        if let Some(request) = &envelope.service_centre_request {
+            self.leaf("serviceCentreRequest", request);
+        }
+    }
+
+    fn person(
+        &mut self,
+        iin: &str,
+        surname: &str,
+        name: &str,
+        patronymic: &str,
+        birth: Option<NaiveDate>,
+    ) {
+        self.leaf("iin", iin);
+        self.leaf("surname", surname);
+        self.leaf("name", name);
+        self.leaf("patronymic", patronymic);
+        self.leaf(
+            "birthDate",
+            &birth.map(|d| d.to_string()).unwrap_or_default(),
+        );
+    }
+
+    fn benefit(&mut self, benefit: &BenefitClaim) {
+        self.indent();
+        let _ = writeln!(
+            self.out,
+            "<benefit category=\"{}\">",
+            escape(&benefit.category)
+        );
+        self.depth += 1;
+        for attachment in &benefit.attachments {
+            self.indent();
+            let _ = writeln!(
+                self.out,
+                "<attachment id=\"{}\" sha256=\"{}\"/>",
+                escape(&attachment.id),
+                escape(&attachment.sha256)
+            );
+        }
+        self.close("benefit");
+    }
+
+    fn finish(mut self, root: &str) -> String {
+        let _ = write!(self.out, "</{root}>");
+        self.out
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Kezek element; lookups see only children in [`NAMESPACE`], so the signature is skipped.
+#[derive(Clone, Copy)]
+struct Node<'a, 'input>(roxmltree::Node<'a, 'input>);
+
+impl<'a, 'input> Node<'a, 'input> {
+    fn children(self, name: &'static str) -> impl Iterator<Item = Node<'a, 'input>> {
+        self.0
+            .children()
+            .filter(move |c| {
+                c.is_element()
+                    && c.tag_name().namespace() == Some(NAMESPACE)
+                    && c.tag_name().name() == name
+            })
+            .map(Node)
+    }
+
+    fn optional_child(self, name: &'static str) -> Option<Node<'a, 'input>> {
+        self.children(name).next()
+    }
+
+    fn child(self, name: &'static str) -> Result<Node<'a, 'input>, DocumentError> {
+        self.optional_child(name)
+            .ok_or(DocumentError::Missing(name))
+    }
+
+    fn text_or_empty(self, name: &'static str) -> String {
+        self.optional_child(name)
+            .and_then(|c| c.0.text())
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    }
+
+    fn text(self, name: &'static str) -> Result<String, DocumentError> {
+        let text = self.text_or_empty(name);
+        if text.is_empty() {
+            Err(DocumentError::Missing(name))
+        } else {
+            Ok(text)
+        }
+    }
+
+    fn parsed<T: std::str::FromStr>(self, name: &'static str) -> Result<T, DocumentError> {
+        let text = self.text(name)?;
+        text.parse().map_err(|_| DocumentError::Invalid {
+            field: name,
+            value: text,
+        })
+    }
+
+    fn number<T: std::str::FromStr>(self, name: &'static str) -> Result<T, DocumentError> {
+        self.parsed(name)
+    }
+
+    fn iin(self, name: &'static str) -> Result<Iin, DocumentError> {
+        self.parsed(name)
+    }
+
+    fn date(self, name: &'static str) -> Result<NaiveDate, DocumentError> {
+        self.parsed(name)
+    }
+
+    fn optional_date(self, name: &'static str) -> Result<Option<NaiveDate>, DocumentError> {
+        if self.text_or_empty(name).is_empty() {
+            Ok(None)
+        } else {
+            self.date(name).map(Some)
+        }
+    }
+
+    fn time(self, name: &'static str) -> Result<DateTime<Utc>, DocumentError> {
+        let text = self.text(name)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| DocumentError::Invalid {
+                field: name,
+                value: text,
+            })
+    }
+
+    fn envelope(self) -> Result<Envelope, DocumentError> {
+        let citizen = match self.optional_child("citizen") {
+            Some(_) => Some(self.iin("citizen")?),
+            None => None,
+        };
+        let request = self.text_or_empty("serviceCentreRequest");
+        Ok(Envelope {
+            request_id: self.text("requestId")?,
+            signed_at: self.time("signedAt")?,
+            citizen,
+            service_centre_request: (!request.is_empty()).then_some(request),
+        })
+    }
+
+    fn benefit(self) -> Result<Option<BenefitClaim>, DocumentError> {
+        let Some(benefit) = self.optional_child("benefit") else {
+            return Ok(None);
+        };
+        let category = benefit
+            .0
+            .attribute("category")
+            .filter(|c| !c.is_empty())
+            .ok_or(DocumentError::Missing("category"))?;
+        let attachments = benefit
+            .children("attachment")
+            .map(|a| {
+                Ok(AttachmentRef {
+                    id: a
+                        .0
+                        .attribute("id")
+                        .ok_or(DocumentError::Missing("attachment id"))?
+                        .to_owned(),
+                    sha256: a
+                        .0
+                        .attribute("sha256")
+                        .ok_or(DocumentError::Missing("attachment sha256"))?
+                        .to_owned(),
+                })
+            })
+            .collect::<Result<_, DocumentError>>()?;
+        Ok(Some(BenefitClaim {
+            category: category.to_owned(),
+            attachments,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        Envelope {
+            request_id: "5a0c5b3e-0000-4000-8000-000000000001".to_owned(),
+            signed_at: DateTime::parse_from_rfc3339("2026-05-04T10:00:00.123Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            citizen: None,
+            service_centre_request: None,
+        }
+    }
+
+    fn submission() -> Submission {
+        let mut draft = Draft::default();
+        draft.applicant.iin = "900514440216".to_owned();
+        draft.applicant.birth_date = NaiveDate::from_ymd_opt(1990, 5, 14);
+        draft.applicant.surname = "Серикова".to_owned();
+        draft.applicant.name = "Айгерим".to_owned();
+        draft.applicant.address.street = "Қабанбай батыр <&> \"40\"".to_owned();
+        draft.applicant.email = "a@example.kz".to_owned();
+        draft.applicant.phone = "+77012345678".to_owned();
+        draft.child.iin = "220315612150".to_owned();
+        draft.child.birth_date = NaiveDate::from_ymd_opt(2022, 3, 15);
+        draft.child.beneficiary = true;
+        draft.child.benefit_category = Some("large_family".to_owned());
+        draft.kindergartens = vec!["astana-balapan-45".to_owned()];
+        Submission {
+            envelope: envelope().for_citizen(Iin::parse("900514440216").unwrap(), "ЦОН-77"),
+            region: "astana".to_owned(),
+            settlement: "astana-esil".to_owned(),
+            draft,
+            attachments: vec![AttachmentRef {
+                id: "att-1".to_owned(),
+                sha256: "ab".repeat(32),
+            }],
+        }
+    }
+
+    #[test]
+    fn every_kind_of_document_survives_writing_and_parsing() {
+        let number: ApplicationNumber = "УО.2026.000027.1".parse().unwrap();
+        let documents = [
+            Document::Login(LoginDocument {
+                nonce: "n0nce".to_owned(),
+                issued_at: envelope().signed_at,
+            }),
+            Document::Application(Box::new(submission())),
+            Document::Action(ActionDocument {
+                envelope: envelope(),
+                number,
+                action: ActionRequest::ExtendDirection {
+                    until: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+                    reason: "болезнь".to_owned(),
+                },
+            }),
+            Document::Action(ActionDocument {
+                envelope: envelope(),
+                number,
+                action: ActionRequest::ChangeBenefit(None),
+            }),
+            Document::Action(ActionDocument {
+                envelope: envelope(),
+                number,
+                action: ActionRequest::ReviewBenefit {
+                    accept: false,
+                    reason: "нечитаемо".to_owned(),
+                },
+            }),
+            Document::Places(PlacesDocument {
+                envelope: envelope(),
+                group_id: "7".to_owned(),
+                free_places: 3,
+            }),
+        ];
+        for document in documents {
+            let xml = document.to_xml();
+            assert_eq!(Document::parse(&xml).unwrap(), document, "{xml}");
+        }
+    }
+
+    #[test]
+    fn the_signature_and_foreign_elements_are_not_content() {
+        let xml = Document::Login(LoginDocument {
+            nonce: "abc".to_owned(),
+            issued_at: envelope().signed_at,
+        })
+        .to_xml();
+        let signed = xml.replace(
+            "</login>",
+            "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><nonce>evil</nonce></ds:Signature></login>",
+        );
+        match Document::parse(&signed).unwrap() {
+            Document::Login(login) => assert_eq!(login.nonce, "abc"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn doctype_foreign_namespace_and_garbage_are_refused() {
+        let dtd = "<!DOCTYPE login [<!ENTITY x \"y\">]><login xmlns=\"urn:kezek:v1\"><nonce>&x;</nonce></login>";
+        assert_eq!(Document::parse(dtd), Err(DocumentError::Dtd));
+        let foreign = "<login xmlns=\"urn:other\"><nonce>a</nonce></login>";
+        assert!(matches!(
+            Document::parse(foreign),
+            Err(DocumentError::WrongKind { .. })
+        ));
+        assert!(matches!(
+            Document::parse("<login"),
+            Err(DocumentError::Malformed(_))
+        ));
+        let no_nonce =
+            "<login xmlns=\"urn:kezek:v1\"><issuedAt>2026-01-01T00:00:00Z</issuedAt></login>";
+        assert_eq!(
+            Document::parse(no_nonce),
+            Err(DocumentError::Missing("nonce"))
+        );
+        let bad_action = "<action xmlns=\"urn:kezek:v1\" type=\"teleport\"/>";
+        assert!(matches!(
+            Document::parse(bad_action),
+            Err(DocumentError::Invalid { field: "type", .. })
+        ));
+    }
+}

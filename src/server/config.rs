@@ -1,0 +1,264 @@
+//! The server's configuration file (TOML): where to listen, the database, trust roots and CRLs,
+//! role assignments, per-region rule settings and limits. Roles come only from here, never from
+//! the client.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! database = "kezek.db"
+//! [trust]
+//! roots = ["ca/root.pem", "ca/nca_rsa.pem"]
+//! crls = ["ca/nca_rsa.crl", "ca/root.crl"]
+//! [[roles]]
+//! bin = "030840071002"      # everyone whose certificate names this organisation…
+//! role = "officer"          # …is an officer…
+//! region = "astana"         # …of this region
+//! [[roles]]
+//! iin = "850211417430"
+//! role = "operator"
+//! [regions.almaty]
+//! age_limit_years = 6
+//! [limits]
+//! login_attempts_per_minute = 20
+//! ```
+//! Relative paths are relative to the configuration file.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::auth::{RoleGrant, RoleKind};
+use crate::domain::{Iin, RegionSettings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path} is not a valid configuration: {reason}")]
+    Parse { path: String, reason: String },
+    #[error("a role assignment names neither an IIN nor a BIN, or an officer has no region")]
+    Role,
+}
+
+impl ConfigError {
+    pub fn translated(&self) -> String {
+        match self {
+            ConfigError::Read { path, reason } => {
+                rust_i18n::t!("server.config.read", path = path, reason = reason).into_owned()
+            }
+            ConfigError::Parse { path, reason } => {
+                rust_i18n::t!("server.config.parse", path = path, reason = reason).into_owned()
+            }
+            ConfigError::Role => rust_i18n::t!("server.config.role").into_owned(),
+        }
+    }
+}
+
+/// Certification authorities the server trusts, and their revocation lists (PEM or DER).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustConfig {
+    pub roots: Vec<PathBuf>,
+    pub crls: Vec<PathBuf>,
+}
+
+/// One role assignment: a person (IIN) or everyone of an organisation (BIN in the certificate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleAssignment {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iin: Option<Iin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    pub role: RoleKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// Limits that protect the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest JSON body (a signed application with its certificate fits in far less).
+    pub max_body_bytes: usize,
+    /// Login attempts (challenge + login) per client address per minute.
+    pub login_attempts_per_minute: u32,
+    pub session_minutes: i64,
+    pub nonce_seconds: i64,
+    /// How far the time of signing may lie from the server's clock.
+    pub signing_skew_minutes: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            login_attempts_per_minute: 30,
+            session_minutes: 12 * 60,
+            nonce_seconds: 300,
+            signing_skew_minutes: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// A SQLite file path or `sqlite://` URL.
+    pub database: String,
+    pub trust: TrustConfig,
+    pub roles: Vec<RoleAssignment>,
+    /// Settings of the rules per region code; regions not named use the defaults.
+    pub regions: BTreeMap<String, RegionSettings>,
+    pub limits: Limits,
+    /// Seed the demo catalogue, registry and roles, and this many synthetic applications, once.
+    pub demo: Option<u32>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: "kezek.db".to_owned(),
+            trust: TrustConfig::default(),
+            roles: Vec::new(),
+            regions: BTreeMap::new(),
+            limits: Limits::default(),
+            demo: None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads a configuration file; relative paths in it become relative to its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for file in config
+            .trust
+            .roots
+            .iter_mut()
+            .chain(config.trust.crls.iter_mut())
+        {
+            if file.is_relative() {
+                *file = base.join(&*file);
+            }
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = self.roles.iter().any(|r| {
+            (r.iin.is_none() && r.bin.is_none())
+                || (r.role == RoleKind::Officer && r.region.is_none())
+        });
+        if bad { Err(ConfigError::Role) } else { Ok(()) }
+    }
+
+    /// The demo set-up: trust the demo CA of `keystores` (a `keystores-example` folder), the demo
+    /// operator's and officer's organisations as in its `people.json`, demo data seeded.
+    pub fn demo(keystores: &Path, applications: u32) -> Config {
+        let ca = keystores.join("ca");
+        Config {
+            trust: TrustConfig {
+                roots: vec![ca.join("root.pem"), ca.join("nca_rsa.pem")],
+                crls: vec![ca.join("nca_rsa.crl"), ca.join("root.crl")],
+            },
+            roles: vec![
+                RoleAssignment {
+                    iin: None,
+                    bin: Some("160440090000".to_owned()),
+                    role: RoleKind::Operator,
+                    region: None,
+                },
+                RoleAssignment {
+                    iin: None,
+                    bin: Some("030840071002".to_owned()),
+                    role: RoleKind::Officer,
+                    region: Some("astana".to_owned()),
+                },
+            ],
+            demo: Some(applications),
+            ..Config::default()
+        }
+    }
+
+    /// The roles of a person whose certificate names `iin` and, for an employee, `bin`.
+    pub fn roles_of(&self, iin: &Iin, bin: Option<&str>) -> Vec<RoleGrant> {
+        self.roles
+            .iter()
+            .filter(|r| r.iin.as_ref() == Some(iin) || (r.bin.is_some() && r.bin.as_deref() == bin))
+            .map(|r| RoleGrant {
+                role: r.role,
+                region: r.region.clone(),
+            })
+            .collect()
+    }
+
+    /// The rule settings of a region.
+    pub fn region_settings(&self, region: &str) -> RegionSettings {
+        self.regions.get(region).cloned().unwrap_or_default()
+    }
+}
+
+/// The demo keystores folder: `KEZEK_KEYSTORES`, else `./keystores-example`, else the one of
+/// the source tree the binary was built from.
+pub fn demo_keystores() -> PathBuf {
+    if let Some(dir) = std::env::var_os("KEZEK_KEYSTORES") {
+        return PathBuf::from(dir);
+    }
+    let local = PathBuf::from("keystores-example");
+    if local.join("index.json").is_file() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("keystores-example")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_come_from_iin_or_organisation_bin() {
+        let text = r#"
+            [[roles]]
+            bin = "030840071002"
+            role = "officer"
+            region = "astana"
+            [[roles]]
+            iin = "850211417430"
+            role = "operator"
+            [regions.almaty]
+            age_limit_years = 6
+        "#;
+        let config: Config = toml::from_str(text).unwrap();
+        config.check().unwrap();
+        let officer = Iin::parse("830930352646").unwrap();
+        let grants = config.roles_of(&officer, Some("030840071002"));
+        assert_eq!(grants.len(), 1);
+        assert_eq!(grants[0].role, RoleKind::Officer);
+        assert_eq!(grants[0].region.as_deref(), Some("astana"));
+        assert!(config.roles_of(&officer, None).is_empty());
+        let operator = Iin::parse("850211417430").unwrap();
+        assert_eq!(config.roles_of(&operator, None)[0].role, RoleKind::Operator);
+        assert_eq!(config.region_settings("almaty").age_limit_years, 6);
+        assert_eq!(config.region_settings("astana").age_limit_years, 7);
+    }
+
+    #[test]
+    fn an_officer_without_region_is_refused() {
+        let config: Config =
+            toml::from_str("[[roles]]\niin = \"850211417430\"\nrole = \"officer\"").unwrap();
+        assert!(matches!(config.check(), Err(ConfigError::Role)));
+    }
+}
