@@ -15,6 +15,7 @@ mod keystore;
 mod loadgen;
 mod log;
 mod password;
+mod screenshots;
 mod serve;
 mod xml;
 
@@ -43,9 +44,18 @@ pub enum Command {
     Serve(ServeArgs),
     /// Load the backend with signed submissions from many clients and report the rate.
     Loadgen(LoadgenArgs),
+    /// Draw the main screens with demo data into SVG pictures.
+    Screenshots(ScreenshotsArgs),
     /// History (event log) tools.
     #[command(subcommand)]
     Log(LogCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ScreenshotsArgs {
+    /// The folder to write the pictures into.
+    #[arg(long, value_name = "DIR", default_value = "screenshots")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,6 +281,7 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Xml(XmlCommand::Verify(args))) => xml::verify(args),
         Some(Command::Serve(args)) => serve::serve(args),
         Some(Command::Loadgen(args)) => loadgen::loadgen(cli.server, args),
+        Some(Command::Screenshots(args)) => screenshots::run(args),
         Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
         None => crate::tui::run(crate::tui::Options {
             server: cli.server,

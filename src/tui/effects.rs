@@ -11,11 +11,15 @@ use std::sync::{Arc, RwLock};
 use rust_i18n::t;
 use zeroize::Zeroizing;
 
-use crate::api::applications::{ApplicationDetail, AttachmentUploaded, SubmissionResult};
+use crate::api::applications::{
+    ApplicationDetail, AttachmentUploaded, DocumentInfo, HistoryEntry, JournalPage, JournalQuery,
+    PositionChange, SubmissionResult,
+};
 use crate::api::auth::LoginResponse;
 use crate::api::catalogue::{BenefitCategoryInfo, Region};
 use crate::api::documents::{ActionDocument, ActionRequest, Document, Envelope, Submission};
-use crate::api::profile::{Contacts, Person, Profile};
+use crate::api::profile::{BoundChild, Contacts, Person, Profile};
+use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
 use crate::client::{Client, ClientError};
 use crate::domain::{ApplicationNumber, Iin};
 use crate::pki::keystore::{Keystore, KeystoreError};
@@ -97,6 +101,19 @@ pub enum Call {
         alias: String,
         task: SignTask,
     },
+    /// One page of «Журнал заявлений».
+    Journal(JournalQuery),
+    /// One application's detail, history, documents and position history.
+    Application(ApplicationNumber),
+    History(ApplicationNumber),
+    Documents(ApplicationNumber),
+    Positions(ApplicationNumber),
+    /// The children bound to the user; `BindChild` asks the registry to confirm a new one.
+    Bindings,
+    BindChild(Iin),
+    /// Public, no login: queue numbers by application number or child IIN, region statistics.
+    PublicQueue(PublicQueueQuery),
+    PublicStats(String),
     /// Download a document of an application into `path`.
     Download {
         number: ApplicationNumber,
@@ -123,6 +140,19 @@ pub enum Reply {
     },
     Sent(Result<Sent, CallError>),
     Saved(Result<PathBuf, CallError>),
+    /// The page asked for, with the query that asked, so a stale page is recognised.
+    Journal {
+        query: Box<JournalQuery>,
+        result: Result<JournalPage, CallError>,
+    },
+    Application(Result<Box<ApplicationDetail>, CallError>),
+    History(Result<Vec<HistoryEntry>, CallError>),
+    Documents(Result<Vec<DocumentInfo>, CallError>),
+    Positions(Result<Vec<PositionChange>, CallError>),
+    Bindings(Result<Vec<BoundChild>, CallError>),
+    Bound(Result<BoundChild, CallError>),
+    PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
+    PublicStats(Result<PublicStats, CallError>),
 }
 
 impl Reply {
@@ -139,6 +169,15 @@ impl Reply {
             Reply::Uploaded { result, .. } => result.as_ref().err(),
             Reply::Sent(r) => r.as_ref().err(),
             Reply::Saved(r) => r.as_ref().err(),
+            Reply::Journal { result, .. } => result.as_ref().err(),
+            Reply::Application(r) => r.as_ref().err(),
+            Reply::History(r) => r.as_ref().err(),
+            Reply::Documents(r) => r.as_ref().err(),
+            Reply::Positions(r) => r.as_ref().err(),
+            Reply::Bindings(r) => r.as_ref().err(),
+            Reply::Bound(r) => r.as_ref().err(),
+            Reply::PublicQueue(r) => r.as_ref().err(),
+            Reply::PublicStats(r) => r.as_ref().err(),
             Reply::Keystore(_) | Reply::LoggedOut => return None,
         };
         match error {
@@ -276,6 +315,45 @@ impl Runner {
                 alias,
                 task,
             } => Reply::Sent(self.sign_and_send(keystore, &alias, task).await),
+            Call::Journal(query) => {
+                let result = self.client().journal(&query).await.map_err(Into::into);
+                Reply::Journal {
+                    query: Box::new(query),
+                    result,
+                }
+            }
+            Call::Application(number) => Reply::Application(
+                self.client()
+                    .application(&number)
+                    .await
+                    .map(Box::new)
+                    .map_err(Into::into),
+            ),
+            Call::History(number) => {
+                Reply::History(self.client().history(&number).await.map_err(Into::into))
+            }
+            Call::Documents(number) => {
+                Reply::Documents(self.client().documents(&number).await.map_err(Into::into))
+            }
+            Call::Positions(number) => Reply::Positions(
+                self.client()
+                    .position_history(&number)
+                    .await
+                    .map_err(Into::into),
+            ),
+            Call::Bindings => Reply::Bindings(self.client().bindings().await.map_err(Into::into)),
+            Call::BindChild(iin) => {
+                Reply::Bound(self.client().bind_child(iin).await.map_err(Into::into))
+            }
+            Call::PublicQueue(query) => {
+                Reply::PublicQueue(self.client().public_queue(&query).await.map_err(Into::into))
+            }
+            Call::PublicStats(region) => Reply::PublicStats(
+                self.client()
+                    .public_stats(&region)
+                    .await
+                    .map_err(Into::into),
+            ),
             Call::Download {
                 number,
                 document_id,

@@ -32,9 +32,13 @@
 pub mod app;
 pub mod config;
 pub mod effects;
+pub mod format;
 pub mod keymap;
+pub mod sample;
 pub mod screen;
 pub mod screens;
+pub mod showcase;
+pub mod svg;
 pub mod terminal;
 pub mod theme;
 pub mod widgets;

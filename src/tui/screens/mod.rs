@@ -1,12 +1,17 @@
 //! One module per screen. [`open`] is the one place that knows how to build the screen behind a
 //! menu item, so the main menu and the screens stay decoupled.
 
+pub mod application;
 pub mod description;
 pub mod first_login;
+pub mod journal;
 pub mod login;
 pub mod main_menu;
+pub mod profile;
+pub mod queue_search;
 pub mod region;
 pub mod signing;
+pub mod statistics;
 pub mod success;
 pub mod wizard;
 
@@ -32,10 +37,10 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
     match destination {
         Destination::Apply => Some(Box::new(description::Description::new())),
         Destination::Wizard => Some(Box::new(wizard::Wizard::new(ctx))),
-        Destination::Journal
-        | Destination::QueueSearch
-        | Destination::Statistics
-        | Destination::Profile => None,
+        Destination::Journal => Some(Box::new(journal::JournalScreen::new())),
+        Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
+        Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
+        Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
     }
 }
 

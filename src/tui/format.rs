@@ -1,0 +1,54 @@
+//! How the client writes dates, times and benefits, the same on every screen.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rust_i18n::t;
+
+use crate::domain::{BenefitCategory, BenefitClass};
+use crate::i18n::Lang;
+
+/// Kazakhstan keeps one time zone, UTC+5, since March 2024: every time is shown in it, whatever
+/// the zone of the machine the client runs on (often a server reached over SSH).
+pub fn local(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    at.with_timezone(&FixedOffset::east_opt(5 * 3600).expect("UTC+5 is a valid offset"))
+}
+
+/// `ДД.ММ.ГГГГ`, as the seeds write dates.
+pub fn date(day: NaiveDate) -> String {
+    day.format("%d.%m.%Y").to_string()
+}
+
+/// The Kazakhstan calendar day of a moment, as `ДД.ММ.ГГГГ`.
+pub fn day_of(at: DateTime<Utc>) -> String {
+    local(at).format("%d.%m.%Y").to_string()
+}
+
+/// `ДД.ММ.ГГГГ ЧЧ:ММ:СС` in Kazakhstan time, as the application view shows it.
+pub fn date_time(at: DateTime<Utc>) -> String {
+    local(at).format("%d.%m.%Y %H:%M:%S").to_string()
+}
+
+/// The translated name of a benefit: its category when known, else its class («Без льготы»).
+pub fn benefit_name(class: BenefitClass, category: Option<&str>, lang: Lang) -> String {
+    match category.and_then(BenefitCategory::find) {
+        Some(category) => category.name(lang).to_owned(),
+        None => t!(class.message_key()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_kazakhstan() {
+        let at = DateTime::parse_from_rfc3339("2018-08-03T20:58:49Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(date_time(at), "04.08.2018 01:58:49");
+        assert_eq!(day_of(at), "04.08.2018");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2015, 4, 20).unwrap()),
+            "20.04.2015"
+        );
+    }
+}

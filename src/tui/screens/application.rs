@@ -1,0 +1,906 @@
+//! One application, as the seeds show it after a click on a journal row: the tabs «Информация о
+//! заявлении», «История изменений», «Общие документы» and the history of the queue number with
+//! each change's cause, and below them the actions the server allows now, as buttons.
+//!
+//! F5 reloads it from the server: positions are live, never last night's.
+
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
+use rust_i18n::t;
+use unicode_width::UnicodeWidthStr;
+
+use crate::api::applications::{
+    ApplicationDetail, DocumentInfo, DocumentKind, HistoryEntry, PositionChange,
+};
+use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
+use crate::tui::effects::{Call, CallError, Reply};
+use crate::tui::format::{benefit_name, date, date_time, day_of};
+use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::screen::{Ctx, Effect, Screen};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::buttons::{self, Button};
+use crate::tui::widgets::{fit, tabs, truncate};
+
+/// The applicant's actions in the order of the seeds' buttons; the server decides which show.
+const ACTION_ORDER: [ActionKind; 7] = [
+    ActionKind::ConfirmInterest,
+    ActionKind::ChangeBenefit,
+    ActionKind::Withdraw,
+    ActionKind::AcceptOffer,
+    ActionKind::DeclineOffer,
+    ActionKind::RevokeDirection,
+    ActionKind::ExtendDirection,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Info,
+    History,
+    Documents,
+    Positions,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Info, Tab::History, Tab::Documents, Tab::Positions];
+
+    fn title(self) -> String {
+        match self {
+            Tab::Info => t!("application.tab.info"),
+            Tab::History => t!("application.tab.history"),
+            Tab::Documents => t!("application.tab.documents"),
+            Tab::Positions => t!("application.tab.positions"),
+        }
+        .into_owned()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    NextTab,
+    PrevTab,
+    NextAction,
+    PrevAction,
+    Act,
+    Up,
+    Down,
+    Download,
+    Reload,
+}
+
+const KEYS: &[Binding<Command>] = &[
+    Binding {
+        command: Command::NextTab,
+        name: "next_tab",
+        keys: &[KeyCombo::key(KeyCode::Tab)],
+        help: "application.key.tab",
+        hint: true,
+    },
+    Binding {
+        command: Command::PrevTab,
+        name: "prev_tab",
+        keys: &[KeyCombo::key(KeyCode::BackTab)],
+        help: "application.key.tab",
+        hint: false,
+    },
+    Binding {
+        command: Command::NextAction,
+        name: "next_action",
+        keys: &[KeyCombo::key(KeyCode::Right)],
+        help: "application.key.actions",
+        hint: true,
+    },
+    Binding {
+        command: Command::PrevAction,
+        name: "prev_action",
+        keys: &[KeyCombo::key(KeyCode::Left)],
+        help: "application.key.actions",
+        hint: false,
+    },
+    Binding {
+        command: Command::Act,
+        name: "act",
+        keys: &[KeyCombo::key(KeyCode::Enter), KeyCombo::f(9)],
+        help: "application.key.act",
+        hint: true,
+    },
+    Binding {
+        command: Command::Download,
+        name: "download",
+        keys: &[KeyCombo::char('d'), KeyCombo::f(3)],
+        help: "application.key.download",
+        hint: true,
+    },
+    Binding {
+        command: Command::Reload,
+        name: "reload",
+        keys: &[KeyCombo::f(5), KeyCombo::ctrl('r')],
+        help: "application.key.reload",
+        hint: false,
+    },
+    Binding {
+        command: Command::Up,
+        name: "up",
+        keys: &[KeyCombo::key(KeyCode::Up)],
+        help: "application.key.scroll",
+        hint: false,
+    },
+    Binding {
+        command: Command::Down,
+        name: "down",
+        keys: &[KeyCombo::key(KeyCode::Down)],
+        help: "application.key.scroll",
+        hint: false,
+    },
+];
+
+/// A part of the application that arrives by its own request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+impl<T> Load<T> {
+    fn from_result(result: Result<T, CallError>) -> Load<T> {
+        match result {
+            Ok(value) => Load::Ready(value),
+            Err(error) => Load::Failed(error.message()),
+        }
+    }
+
+    fn ready(&self) -> Option<&T> {
+        match self {
+            Load::Ready(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+pub struct ApplicationScreen {
+    number: ApplicationNumber,
+    keymap: Keymap<Command>,
+    tab: Tab,
+    detail: Load<Box<ApplicationDetail>>,
+    history: Load<Vec<HistoryEntry>>,
+    documents: Load<Vec<DocumentInfo>>,
+    positions: Load<Vec<PositionChange>>,
+    /// The focused action button, an index into [`Self::actions`].
+    action: usize,
+    /// The highlighted document, or the first line shown on the scrolling tabs.
+    cursor: usize,
+    /// The outcome of the last download, good or bad.
+    message: Option<(bool, String)>,
+}
+
+impl ApplicationScreen {
+    pub fn new(number: ApplicationNumber) -> ApplicationScreen {
+        ApplicationScreen {
+            number,
+            keymap: Keymap::new("application", KEYS),
+            tab: Tab::Info,
+            detail: Load::Loading,
+            history: Load::Loading,
+            documents: Load::Loading,
+            positions: Load::Loading,
+            action: 0,
+            cursor: 0,
+            message: None,
+        }
+    }
+
+    /// A screen already filled, for snapshots and screenshots that run without a server.
+    pub fn with_data(
+        detail: ApplicationDetail,
+        history: Vec<HistoryEntry>,
+        documents: Vec<DocumentInfo>,
+        positions: Vec<PositionChange>,
+    ) -> ApplicationScreen {
+        let mut screen = ApplicationScreen::new(detail.state.number);
+        screen.detail = Load::Ready(Box::new(detail));
+        screen.history = Load::Ready(history);
+        screen.documents = Load::Ready(documents);
+        screen.positions = Load::Ready(positions);
+        screen
+    }
+
+    pub fn number(&self) -> ApplicationNumber {
+        self.number
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    pub fn show_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        self.cursor = 0;
+    }
+
+    /// The four requests that fill the screen.
+    fn load(&self) -> Vec<Effect> {
+        [
+            Call::Application(self.number),
+            Call::History(self.number),
+            Call::Documents(self.number),
+            Call::Positions(self.number),
+        ]
+        .into_iter()
+        .map(Effect::Call)
+        .collect()
+    }
+
+    /// The actions the server allows now, in the seeds' order; unknown codes are ignored.
+    pub fn actions(&self) -> Vec<ActionKind> {
+        let Some(detail) = self.detail.ready() else {
+            return Vec::new();
+        };
+        ACTION_ORDER
+            .into_iter()
+            .filter(|kind| detail.allowed_actions.contains(kind))
+            .collect()
+    }
+
+    fn documents_in_order(&self) -> Vec<&DocumentInfo> {
+        let Some(documents) = self.documents.ready() else {
+            return Vec::new();
+        };
+        let (attachments, generated): (Vec<_>, Vec<_>) = documents
+            .iter()
+            .partition(|d| d.kind == DocumentKind::Attachment);
+        attachments.into_iter().chain(generated).collect()
+    }
+
+    fn command(&mut self, command: Command, ctx: &Ctx) -> Vec<Effect> {
+        let actions = self.actions();
+        match command {
+            Command::NextTab => {
+                let index = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                self.show_tab(Tab::ALL[tabs::next(index, Tab::ALL.len())]);
+            }
+            Command::PrevTab => {
+                let index = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                self.show_tab(Tab::ALL[tabs::prev(index, Tab::ALL.len())]);
+            }
+            Command::NextAction if !actions.is_empty() => {
+                self.action = (self.action + 1) % actions.len();
+            }
+            Command::PrevAction if !actions.is_empty() => {
+                self.action = (self.action + actions.len() - 1) % actions.len();
+            }
+            Command::Act if self.tab == Tab::Documents => return self.download(ctx),
+            // The action dialogs hand their document to the signing window, which is not
+            // part of the client yet: the buttons show what the server allows.
+            Command::Act => {}
+            Command::Download => return self.download(ctx),
+            Command::Reload => return self.load(),
+            Command::Up => self.cursor = self.cursor.saturating_sub(1),
+            Command::Down => {
+                let last = match self.tab {
+                    Tab::Documents => self.documents_in_order().len().saturating_sub(1),
+                    _ => usize::MAX,
+                };
+                self.cursor = (self.cursor + 1).min(last);
+            }
+            Command::NextAction | Command::PrevAction => {}
+        }
+        Vec::new()
+    }
+
+    /// «Скачать»: the highlighted document into the downloads folder, under its own name.
+    fn download(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        if self.tab != Tab::Documents {
+            return Vec::new();
+        }
+        let Some(document) = self.documents_in_order().get(self.cursor).copied() else {
+            return Vec::new();
+        };
+        let path: PathBuf = ctx.downloads.join(safe_file_name(&document.file_name));
+        vec![Effect::Call(Call::Download {
+            number: self.number,
+            document_id: document.id.clone(),
+            path,
+        })]
+    }
+
+    fn summary(&self, ctx: &Ctx) -> Line<'static> {
+        let theme = &ctx.theme;
+        let mut spans = vec![Span::styled(self.number.to_string(), theme.title())];
+        if let Some(detail) = self.detail.ready() {
+            let benefit = benefit_of(detail, ctx);
+            for part in [
+                detail.child.full_name.clone(),
+                t!(detail.state.status.message_key()).into_owned(),
+                benefit,
+                date(detail.child.birth_date),
+            ] {
+                spans.push(Span::styled(" · ", theme.muted()));
+                spans.push(Span::raw(part));
+            }
+        }
+        Line::from(spans)
+    }
+
+    fn view_info(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let detail = match &self.detail {
+            Load::Ready(detail) => detail,
+            other => return view_pending(frame, area, other, ctx),
+        };
+        let lines = info_lines(detail, ctx, area.width);
+        let scroll = self
+            .cursor
+            .min(lines.len().saturating_sub(area.height as usize));
+        frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
+    }
+
+    fn view_history(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let entries = match &self.history {
+            Load::Ready(entries) => entries,
+            other => return view_pending(frame, area, other, ctx),
+        };
+        let theme = &ctx.theme;
+        if entries.is_empty() {
+            let text = t!("application.history.empty").into_owned();
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.muted())), area);
+            return;
+        }
+        let when = 19;
+        let who = 22.min(area.width as usize / 4);
+        let change = (area.width as usize).saturating_sub(when + who + 2);
+        let mut lines = vec![Line::from(Span::styled(
+            format!(
+                "{} {} {}",
+                fit(&t!("application.history.when"), when),
+                fit(&t!("application.history.who"), who),
+                fit(&t!("application.history.change"), change)
+            ),
+            theme.title(),
+        ))];
+        for entry in entries {
+            lines.push(Line::from(format!(
+                "{} {} {}",
+                fit(&date_time(entry.at), when),
+                fit(&actor(entry), who),
+                fit(&change_text(entry), change)
+            )));
+            if let Some(comment) = entry.comment.as_deref().filter(|c| !c.is_empty()) {
+                let label = t!("application.history.comment");
+                lines.push(Line::from(Span::styled(
+                    fit(
+                        &format!("{:when$}   {label}: {comment}", ""),
+                        area.width as usize,
+                    ),
+                    theme.muted(),
+                )));
+            }
+        }
+        let scroll = self
+            .cursor
+            .min(lines.len().saturating_sub(area.height as usize));
+        frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
+    }
+
+    fn view_documents(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        if !matches!(self.documents, Load::Ready(_)) {
+            return view_pending(frame, area, &self.documents, ctx);
+        }
+        let theme = &ctx.theme;
+        let documents = self.documents_in_order();
+        if documents.is_empty() {
+            let text = t!("application.documents.empty").into_owned();
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.muted())), area);
+            return;
+        }
+        let created = 13;
+        let action = t!("application.documents.action")
+            .width()
+            .max(t!("application.documents.download").width() + 4);
+        let name = (area.width as usize).saturating_sub(created + action + 2);
+        let mut lines = vec![Line::from(Span::styled(
+            format!(
+                "{} {} {}",
+                fit(&t!("application.documents.name"), name),
+                fit(&t!("application.documents.created"), created),
+                fit(&t!("application.documents.action"), action)
+            ),
+            theme.title(),
+        ))];
+        let mut section = None;
+        for (index, document) in documents.iter().enumerate() {
+            let attachment = document.kind == DocumentKind::Attachment;
+            if section != Some(attachment) {
+                section = Some(attachment);
+                let title = if attachment {
+                    t!("application.documents.attachments")
+                } else {
+                    t!("application.documents.generated")
+                };
+                lines.push(Line::from(Span::styled(
+                    title.into_owned(),
+                    theme.focused(),
+                )));
+            }
+            let chosen = index == self.cursor;
+            let text = format!(
+                "{} {} {}",
+                fit(&format!("  {}", document_name(document)), name),
+                fit(&day_of(document.created_at), created),
+                fit(
+                    &format!("[{}]", t!("application.documents.download")),
+                    action
+                )
+            );
+            lines.push(Line::from(Span::styled(
+                text,
+                if chosen {
+                    theme.selected()
+                } else {
+                    theme.text()
+                },
+            )));
+        }
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+
+    fn view_positions(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let changes = match &self.positions {
+            Load::Ready(changes) => changes,
+            other => return view_pending(frame, area, other, ctx),
+        };
+        let theme = &ctx.theme;
+        if changes.is_empty() {
+            let text = t!("application.positions.empty").into_owned();
+            frame.render_widget(Paragraph::new(Span::styled(text, theme.muted())), area);
+            return;
+        }
+        let chart_height = (area.height / 2).max(6).min(area.height);
+        let [chart_area, list_area] =
+            Layout::vertical([Constraint::Length(chart_height), Constraint::Min(0)]).areas(area);
+        let (points, span, highest) = position_points(changes);
+        let first = changes.first().map(|c| day_of(c.at)).unwrap_or_default();
+        let last = changes.last().map(|c| day_of(c.at)).unwrap_or_default();
+        let chart = Chart::new(vec![
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.focused())
+                .data(&points),
+        ])
+        .block(
+            Block::default()
+                .title(t!("application.positions.chart").into_owned())
+                .title_style(theme.title()),
+        )
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, span])
+                .labels(vec![Span::raw(first), Span::raw(last)])
+                .style(theme.muted()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, f64::from(highest) * 1.1])
+                .labels(vec![Span::raw("0"), Span::raw(highest.to_string())])
+                .style(theme.muted()),
+        );
+        frame.render_widget(chart, chart_area);
+
+        let when = 10;
+        let number = 12;
+        let cause = (area.width as usize).saturating_sub(when + number + 2);
+        let mut lines = vec![Line::from(Span::styled(
+            format!(
+                "{} {} {}",
+                fit(&t!("application.positions.when"), when),
+                fit(&t!("application.positions.number"), number),
+                fit(&t!("application.positions.cause"), cause)
+            ),
+            theme.title(),
+        ))];
+        // Newest first: the question is always «why is my number what it is now?».
+        for change in changes.iter().rev() {
+            let numbers = if change.position.benefit > 0 {
+                format!("{} ({})", change.position.general, change.position.benefit)
+            } else {
+                change.position.general.to_string()
+            };
+            lines.push(Line::from(format!(
+                "{} {} {}",
+                fit(&day_of(change.at), when),
+                fit(&numbers, number),
+                truncate(&change.cause.message(ctx.lang), cause)
+            )));
+        }
+        let scroll = self
+            .cursor
+            .min(lines.len().saturating_sub(list_area.height as usize));
+        frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), list_area);
+    }
+}
+
+/// A downloaded file's name without any folder part a server could slip in.
+fn safe_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    if base.is_empty() || base == "." || base == ".." {
+        "document.pdf".to_owned()
+    } else {
+        base.to_owned()
+    }
+}
+
+/// The translated title of a generated document, or the file name of an uploaded scan.
+fn document_name(document: &DocumentInfo) -> String {
+    match document.kind {
+        DocumentKind::RegistrationNotice => t!("application.documents.kind.registration_notice"),
+        DocumentKind::DocumentsReceipt => t!("application.documents.kind.documents_receipt"),
+        DocumentKind::BookRegistration => t!("application.documents.kind.book_registration"),
+        DocumentKind::Direction => t!("application.documents.kind.direction"),
+        DocumentKind::Attachment => return document.file_name.clone(),
+    }
+    .into_owned()
+}
+
+/// Who made a change: their name, else their role.
+fn actor(entry: &HistoryEntry) -> String {
+    match &entry.actor_name {
+        Some(name) => name.clone(),
+        None => match entry.actor.role() {
+            Role::Applicant => t!("application.history.role.applicant"),
+            Role::Operator => t!("application.history.role.operator"),
+            Role::Officer => t!("application.history.role.officer"),
+            Role::System => t!("application.history.role.system"),
+        }
+        .into_owned(),
+    }
+}
+
+/// The benefit's category name, or «Без льготы».
+fn benefit_of(detail: &ApplicationDetail, ctx: &Ctx) -> String {
+    match &detail.state.benefit {
+        Some(benefit) => benefit_name(BenefitClass::None, Some(&benefit.category), ctx.lang),
+        None => t!(BenefitClass::None.message_key()).into_owned(),
+    }
+}
+
+/// «Поставлен в очередь: В очереди», «Продлить направление: Выдано направление → …».
+fn change_text(entry: &HistoryEntry) -> String {
+    let event = t!(entry.event.message_key());
+    let new = t!(entry.new_status.message_key());
+    match entry.old_status {
+        Some(old) if old != entry.new_status => {
+            format!("{event}: {} → {new}", t!(old.message_key()))
+        }
+        _ => format!("{event}: {new}"),
+    }
+}
+
+/// The three blocks of «Информация о заявлении» as label/value lines, two pairs a line when
+/// the screen is wide enough, one otherwise.
+fn info_lines(detail: &ApplicationDetail, ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
+    let theme = &ctx.theme;
+    let none = || "—".to_owned();
+    let benefit = benefit_of(detail, ctx);
+    let state = &detail.state;
+    let applicant = [
+        (
+            "application.applicant.full_name",
+            detail.applicant.full_name.clone(),
+        ),
+        (
+            "application.applicant.iin",
+            detail.applicant.iin.to_string(),
+        ),
+        (
+            "application.applicant.birth_date",
+            date(detail.applicant.iin.birth_date()),
+        ),
+        (
+            "application.applicant.phone",
+            detail.applicant.phone.clone().unwrap_or_else(none),
+        ),
+        (
+            "application.applicant.email",
+            detail.applicant.email.clone().unwrap_or_else(none),
+        ),
+        (
+            "application.applicant.address",
+            detail.applicant.address.clone().unwrap_or_else(none),
+        ),
+    ];
+    let child = [
+        (
+            "application.applicant.full_name",
+            detail.child.full_name.clone(),
+        ),
+        ("application.applicant.iin", detail.child.iin.to_string()),
+        (
+            "application.applicant.birth_date",
+            date(detail.child.birth_date),
+        ),
+        ("application.child.benefit", benefit),
+        (
+            "application.child.queue_number",
+            detail.queue.general.to_string(),
+        ),
+        (
+            "application.child.benefit_queue_number",
+            detail.queue.benefit.to_string(),
+        ),
+    ];
+    let mut application = vec![
+        ("application.details.number", state.number.to_string()),
+        (
+            "application.details.registered",
+            date_time(state.registered_at),
+        ),
+        (
+            "application.details.con_number",
+            detail.service_centre_request.clone().unwrap_or_else(none),
+        ),
+        (
+            "application.details.state",
+            t!(&detail.state_key).into_owned(),
+        ),
+        (
+            "application.details.last_change",
+            format!(
+                "{} {}",
+                date_time(state.last_change_at),
+                t!(
+                    "application.details.in_queue_since",
+                    date = date_time(state.registered_at)
+                )
+            ),
+        ),
+    ];
+    if !state.status.is_final() {
+        application.push((
+            "application.details.interest_deadline",
+            date_time(state.interest_due),
+        ));
+    }
+    if let Some(until) = state.stop_list_until {
+        application.push(("application.details.stop_list_until", date_time(until)));
+    }
+    if let Some(offer) = &state.offer {
+        application.push((
+            "application.details.offer",
+            t!(
+                "application.details.offer_text",
+                kindergarten = offer.kindergartens.join(", "),
+                date = date_time(offer.answer_by)
+            )
+            .into_owned(),
+        ));
+    }
+    if let Some(direction) = &state.direction {
+        application.push((
+            "application.details.direction",
+            t!(
+                "application.details.direction_text",
+                kindergarten = direction.kindergarten,
+                date = date_time(direction.expires_at)
+            )
+            .into_owned(),
+        ));
+    }
+    let mut lines = Vec::new();
+    for (title, pairs) in [
+        ("application.applicant.title", &applicant[..]),
+        ("application.child.title", &child[..]),
+        ("application.details.title", &application[..]),
+    ] {
+        lines.push(Line::from(Span::styled(
+            t!(title).into_owned(),
+            theme.title(),
+        )));
+        lines.extend(pair_lines(pairs, width, theme));
+    }
+    lines
+}
+
+/// Label/value pairs laid out in one or two columns with aligned labels.
+fn pair_lines(pairs: &[(&str, String)], width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let columns = if width >= 110 { 2 } else { 1 };
+    let column_width = width as usize / columns;
+    let labels: Vec<String> = pairs.iter().map(|(key, _)| t!(*key).into_owned()).collect();
+    let label_width = |column: usize| {
+        labels
+            .iter()
+            .skip(column)
+            .step_by(columns)
+            .map(|l| l.width())
+            .max()
+            .unwrap_or(0)
+            .min(column_width / 2)
+    };
+    let widths: Vec<usize> = (0..columns).map(label_width).collect();
+    pairs
+        .chunks(columns)
+        .zip(labels.chunks(columns))
+        .map(|(row, row_labels)| {
+            let mut spans = Vec::new();
+            for (column, ((_, value), label)) in row.iter().zip(row_labels).enumerate() {
+                let value_width = column_width.saturating_sub(widths[column] + 3);
+                spans.push(Span::styled(
+                    format!("  {} ", fit(label, widths[column])),
+                    theme.muted(),
+                ));
+                spans.push(Span::raw(fit(value, value_width)));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// «Загрузка…» or the error of a part that did not come.
+fn view_pending<T>(frame: &mut Frame, area: Rect, load: &Load<T>, ctx: &Ctx) {
+    let (text, style) = match load {
+        Load::Failed(error) => (error.clone(), ctx.theme.error()),
+        _ => (t!("application.loading").into_owned(), ctx.theme.muted()),
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, style)).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// The queue number over time as a step line (the number holds until the next change): x is
+/// days since the first change, y the number. Returns the points, the last x and the highest y.
+fn position_points(changes: &[PositionChange]) -> (Vec<(f64, f64)>, f64, u32) {
+    let first = changes.first().map(|c| c.at).unwrap_or_default();
+    let days = |at: chrono::DateTime<chrono::Utc>| (at - first).num_minutes() as f64 / 1440.0;
+    let mut points: Vec<(f64, f64)> = Vec::with_capacity(changes.len() * 2 + 1);
+    for change in changes {
+        if let Some(&(_, previous)) = points.last() {
+            points.push((days(change.at), previous));
+        }
+        points.push((days(change.at), f64::from(change.position.general)));
+    }
+    let span = changes.last().map(|c| days(c.at)).unwrap_or(0.0).max(1.0);
+    let held = points.last().map(|p| p.1).unwrap_or(0.0);
+    points.push((span, held));
+    let highest = changes
+        .iter()
+        .map(|c| c.position.general)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    (points, span, highest)
+}
+
+impl Screen for ApplicationScreen {
+    fn id(&self) -> &'static str {
+        "application"
+    }
+
+    fn title(&self) -> String {
+        self.number.to_string()
+    }
+
+    fn key_help(&self) -> Vec<KeyHelp> {
+        self.keymap.help()
+    }
+
+    fn init(&mut self, _ctx: &Ctx) -> Vec<Effect> {
+        self.load()
+    }
+
+    fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
+        self.keymap
+            .command(&key, false)
+            .map(|c| self.command(c, ctx))
+    }
+
+    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+        match reply {
+            Reply::Application(result) => {
+                self.detail = Load::from_result(result);
+                self.action = self.action.min(self.actions().len().saturating_sub(1));
+            }
+            Reply::History(result) => self.history = Load::from_result(result),
+            Reply::Documents(result) => self.documents = Load::from_result(result),
+            Reply::Positions(result) => self.positions = Load::from_result(result),
+            Reply::Saved(result) => {
+                self.message = Some(match result {
+                    Ok(path) => (
+                        true,
+                        t!("application.documents.saved", path = path.display()).into_owned(),
+                    ),
+                    Err(error) => (false, error.message()),
+                });
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn busy(&self) -> bool {
+        matches!(self.detail, Load::Loading)
+            || matches!(self.history, Load::Loading)
+            || matches!(self.documents, Load::Loading)
+            || matches!(self.positions, Load::Loading)
+    }
+
+    fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
+        let theme = &ctx.theme;
+        let actions = self.actions();
+        let [summary, tab_row, body, buttons_row, message] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Min(3),
+            Constraint::Length(u16::from(!actions.is_empty())),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        frame.render_widget(Paragraph::new(self.summary(ctx)), summary);
+        let titles: Vec<String> = Tab::ALL.iter().map(|t| t.title()).collect();
+        let active = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+        tabs::render(frame, tab_row, &titles, active, theme);
+        match self.tab {
+            Tab::Info => self.view_info(frame, body, ctx),
+            Tab::History => self.view_history(frame, body, ctx),
+            Tab::Documents => self.view_documents(frame, body, ctx),
+            Tab::Positions => self.view_positions(frame, body, ctx),
+        }
+        if !actions.is_empty() {
+            let row: Vec<Button> = actions
+                .iter()
+                .map(|kind| Button::new(t!(kind.message_key()), None))
+                .collect();
+            buttons::render(frame, buttons_row, &row, Some(self.action), theme);
+        }
+        if let Some((ok, text)) = &self.message {
+            let style: Style = if *ok { theme.ok() } else { theme.error() };
+            frame.render_widget(Paragraph::new(Span::styled(text.clone(), style)), message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_cannot_write_outside_the_downloads_folder() {
+        assert_eq!(safe_file_name("../../.bashrc"), ".bashrc");
+        assert_eq!(safe_file_name("..\\x\\notice.pdf"), "notice.pdf");
+        assert_eq!(safe_file_name(".."), "document.pdf");
+        assert_eq!(safe_file_name(""), "document.pdf");
+        assert_eq!(safe_file_name("Уведомление.pdf"), "Уведомление.pdf");
+    }
+
+    #[test]
+    fn the_chart_holds_each_number_until_the_next_change() {
+        use crate::domain::PositionCause;
+        let at = |day: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 1, day)
+                .unwrap()
+                .and_hms_opt(12, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        let change = |day, number| PositionChange {
+            at: at(day),
+            position: crate::domain::QueuePosition {
+                general: number,
+                benefit: 0,
+            },
+            cause: PositionCause::Registered,
+        };
+        let (points, span, highest) = position_points(&[change(1, 40), change(11, 31)]);
+        assert_eq!(
+            points,
+            vec![(0.0, 40.0), (10.0, 40.0), (10.0, 31.0), (10.0, 31.0)]
+        );
+        assert_eq!(span, 10.0);
+        assert_eq!(highest, 40);
+    }
+}

@@ -1,0 +1,130 @@
+//! The screens as people meet them, filled with the demo data of [`crate::tui::sample`] and
+//! reached through the real app by the keys a user would press. The snapshot tests and
+//! `kezek screenshots` draw the same scenes, so the README's pictures are the tested screens.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::tui::app::{Action, App};
+use crate::tui::effects::Reply;
+use crate::tui::sample;
+use crate::tui::screen::{Ctx, Screen};
+use crate::tui::screens::application::ApplicationScreen;
+use crate::tui::screens::journal::JournalScreen;
+use crate::tui::screens::profile::{self, ProfileScreen};
+use crate::tui::screens::queue_search::QueueSearch;
+use crate::tui::screens::statistics::Statistics;
+
+/// One picture: a name for files and snapshots, and how to get there.
+pub struct Scene {
+    pub name: &'static str,
+    pub build: fn(&Ctx) -> App,
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// An app showing `screen`, after `keys`.
+fn app(ctx: &Ctx, screen: Box<dyn Screen>, keys: &[KeyEvent]) -> App {
+    let mut app = App::new(ctx.clone(), screen);
+    for key in keys {
+        app.update(Action::Key(*key));
+    }
+    app
+}
+
+fn application() -> Box<dyn Screen> {
+    Box::new(ApplicationScreen::with_data(
+        sample::application_with_direction(),
+        sample::history(),
+        sample::documents(),
+        sample::positions(),
+    ))
+}
+
+/// The screens of the journal, application, dialogs, profile, search and statistics.
+pub fn scenes() -> Vec<Scene> {
+    vec![
+        Scene {
+            name: "journal",
+            build: |ctx| {
+                let screen = JournalScreen::with_page(sample::journal_page(100_000, 100));
+                app(
+                    ctx,
+                    Box::new(screen),
+                    &[key(KeyCode::Down), key(KeyCode::Down)],
+                )
+            },
+        },
+        Scene {
+            name: "application_info",
+            build: |ctx| app(ctx, application(), &[]),
+        },
+        Scene {
+            name: "application_history",
+            build: |ctx| app(ctx, application(), &[key(KeyCode::Tab)]),
+        },
+        Scene {
+            name: "application_documents",
+            build: |ctx| app(ctx, application(), &[key(KeyCode::Tab), key(KeyCode::Tab)]),
+        },
+        Scene {
+            name: "application_positions",
+            build: |ctx| app(ctx, application(), &[key(KeyCode::BackTab)]),
+        },
+        Scene {
+            name: "profile_binding",
+            build: |ctx| {
+                let mut screen = ProfileScreen::new();
+                screen.show_tab(profile::Tab::Binding);
+                screen.on_reply(Reply::Bindings(Ok(sample::bound_children())), ctx);
+                app(ctx, Box::new(screen), &[])
+            },
+        },
+        Scene {
+            name: "queue_search",
+            build: |ctx| {
+                let entry = sample::public_entry();
+                let screen = QueueSearch::with_result(&entry.number.to_string(), vec![entry]);
+                app(ctx, Box::new(screen), &[])
+            },
+        },
+        Scene {
+            name: "statistics",
+            build: |ctx| {
+                let screen = Statistics::with_data(sample::regions(), sample::public_stats());
+                app(ctx, Box::new(screen), &[])
+            },
+        },
+    ]
+}
+
+/// The whole frame of `app` (status bar, screens, hint line) at `width` × `height`.
+pub fn draw(app: &App, width: u16, height: u16) -> Buffer {
+    let mut terminal =
+        Terminal::new(TestBackend::new(width, height)).expect("a test backend never fails");
+    terminal
+        .draw(|frame| app.view(frame))
+        .expect("a test backend never fails");
+    terminal.backend().buffer().clone()
+}
+
+/// The buffer as text, one line per row, trailing blanks cut: what snapshots compare.
+pub fn text(buffer: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut line = String::new();
+        let mut x = 0;
+        while x < buffer.area.width {
+            let symbol = buffer[(x, y)].symbol();
+            line.push_str(symbol);
+            x += unicode_width::UnicodeWidthStr::width(symbol).max(1) as u16;
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,462 @@
+//! The journal, application, action dialogs, profile, queue search and statistics screens:
+//! their update logic driven key by key without a terminal, and snapshots of each in Kazakh,
+//! Russian and English at 80x24 and 120x40, drawn by the real app with its chrome.
+
+use std::sync::Mutex;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use kezek::api::applications::{JournalPage, JournalSort, SortOrder};
+use kezek::client::ClientError;
+use kezek::domain::{ActionKind, Status};
+use kezek::i18n::Lang;
+use kezek::tui::effects::{Call, CallError, Reply};
+use kezek::tui::screen::{Ctx, Effect, Screen};
+use kezek::tui::screens::application::{ApplicationScreen, Tab};
+use kezek::tui::screens::journal::{JournalScreen, PAGE_SIZE};
+use kezek::tui::screens::profile::{self, ProfileScreen};
+use kezek::tui::screens::queue_search::QueueSearch;
+use kezek::tui::screens::statistics::Statistics;
+use kezek::tui::{sample, showcase};
+
+/// `t!()` reads one process-wide language: tests that draw or read messages take turns.
+static LANGUAGE: Mutex<()> = Mutex::new(());
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ch(c: char) -> KeyEvent {
+    key(KeyCode::Char(c))
+}
+
+fn ctx(lang: Lang) -> Ctx {
+    lang.activate();
+    Ctx::for_tests(lang)
+}
+
+fn calls(effects: &[Effect]) -> Vec<&Call> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(call) => Some(call),
+            _ => None,
+        })
+        .collect()
+}
+
+fn refused(reason: &str) -> CallError {
+    CallError::Client(ClientError::Transport(reason.to_owned()))
+}
+
+// ---------------------------------------------------------------- journal
+
+#[test]
+fn journal_asks_for_the_first_page_then_only_for_pages_it_lacks() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut journal = JournalScreen::new();
+    let effects = journal.init(&ctx);
+    let [Call::Journal(query)] = calls(&effects)[..] else {
+        panic!("one journal request, got {effects:?}");
+    };
+    assert_eq!(query.page, Some(1));
+    assert_eq!(query.per_page, Some(PAGE_SIZE));
+    let first = query.clone();
+    let more = journal.on_reply(
+        Reply::Journal {
+            query: Box::new(first),
+            result: Ok(sample::journal_page(100_000, u64::from(PAGE_SIZE))),
+        },
+        &ctx,
+    );
+    assert_eq!(journal.total(), Some(100_000));
+    assert!(journal.row(0).is_some());
+    // The viewport is 20 rows by default: nothing more is needed at the top.
+    assert!(calls(&more).is_empty(), "{more:?}");
+
+    // Jump to the middle: exactly the pages of the rows that can be in view are asked.
+    let effects = journal.select(50_000);
+    let pages: Vec<u32> = calls(&effects)
+        .iter()
+        .map(|c| match c {
+            Call::Journal(q) => q.page.unwrap(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(pages, vec![500, 501]);
+    // Asking again while it is on its way sends nothing twice.
+    assert!(calls(&journal.select(50_001)).is_empty());
+}
+
+#[test]
+fn journal_keeps_only_a_few_pages_however_far_one_scrolls() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut journal = JournalScreen::with_page(sample::journal_page(100_000, 100));
+    for target in (0..60).map(|i| i * 1_500) {
+        for effect in journal.select(target) {
+            if let Effect::Call(Call::Journal(query)) = effect {
+                let page = u64::from(query.page.unwrap() - 1);
+                let rows = (page * 100..page * 100 + 100)
+                    .map(sample::journal_row)
+                    .collect();
+                journal.on_reply(
+                    Reply::Journal {
+                        query: Box::new(query),
+                        result: Ok(JournalPage {
+                            rows,
+                            total: 100_000,
+                            next_cursor: None,
+                        }),
+                    },
+                    &ctx,
+                );
+            }
+        }
+        assert!(journal.row(target).is_some(), "row {target} is shown");
+    }
+    assert!(journal.pages_held() <= 6, "held {}", journal.pages_held());
+}
+
+#[test]
+fn journal_drops_answers_for_filters_it_no_longer_shows() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut journal = JournalScreen::new();
+    let old = match &calls(&journal.init(&ctx))[..] {
+        [Call::Journal(query)] => query.clone(),
+        other => panic!("{other:?}"),
+    };
+    // F5 filters by the first status: a new first page is asked with the filter.
+    let effects = journal.on_key(key(KeyCode::F(5)), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::Journal(query)] => assert_eq!(query.status, Some(Status::ALL[0])),
+        other => panic!("{other:?}"),
+    }
+    journal.on_reply(
+        Reply::Journal {
+            query: Box::new(old),
+            result: Ok(sample::journal_page(5, 5)),
+        },
+        &ctx,
+    );
+    assert_eq!(journal.total(), None, "the unfiltered answer was dropped");
+}
+
+#[test]
+fn journal_sorts_by_the_cursor_column_and_answers_the_cyrillic_layout() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut journal = JournalScreen::new();
+    // The cursor starts on «Дата создания», the default sort; two steps left is «Номер очереди».
+    journal.on_key(key(KeyCode::Left), &ctx);
+    journal.on_key(key(KeyCode::Left), &ctx);
+    // `ы` is `s` on the ЙЦУКЕН layout.
+    let effects = journal.on_key(ch('ы'), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::Journal(query)] => {
+            assert_eq!(query.sort, Some(JournalSort::QueueNumber));
+            assert_eq!(query.order, Some(SortOrder::Asc));
+        }
+        other => panic!("{other:?}"),
+    }
+    let effects = journal.on_key(ch('s'), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::Journal(query)] => assert_eq!(query.order, Some(SortOrder::Desc)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn journal_search_sends_the_typed_text_and_enter_opens_a_row() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut journal = JournalScreen::with_page(sample::journal_page(3, 3));
+    journal.on_key(ch('/'), &ctx);
+    // Letters typed into the search box are text, not hotkeys (`s` does not sort).
+    for c in "Абенов s".chars() {
+        assert!(calls(&journal.on_key(ch(c), &ctx).unwrap()).is_empty());
+    }
+    let effects = journal.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::Journal(query)] => assert_eq!(query.text.as_deref(), Some("Абенов s")),
+        other => panic!("{other:?}"),
+    }
+    let mut journal = JournalScreen::with_page(sample::journal_page(3, 3));
+    journal.on_key(key(KeyCode::Down), &ctx);
+    let effects = journal.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &effects[..] {
+        [Effect::Push(screen)] => assert_eq!(screen.id(), "application"),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- application
+
+fn application() -> ApplicationScreen {
+    ApplicationScreen::with_data(
+        sample::application_with_direction(),
+        sample::history(),
+        sample::documents(),
+        sample::positions(),
+    )
+}
+
+#[test]
+fn application_loads_its_four_parts_each_time_it_comes_back_on_top() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = ApplicationScreen::new(sample::application_with_direction().state.number);
+    let effects = screen.init(&ctx);
+    assert_eq!(calls(&effects).len(), 4);
+    assert!(screen.busy());
+    screen.on_reply(
+        Reply::Application(Ok(Box::new(sample::application_with_direction()))),
+        &ctx,
+    );
+    screen.on_reply(Reply::History(Err(refused("forbidden"))), &ctx);
+    assert_eq!(
+        screen.actions(),
+        vec![ActionKind::RevokeDirection, ActionKind::ExtendDirection]
+    );
+}
+
+#[test]
+fn application_buttons_follow_the_server_in_the_seeds_order() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let _ctx = ctx(Lang::Ru);
+    let screen = ApplicationScreen::with_data(
+        sample::application_in_queue(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    assert_eq!(
+        screen.actions(),
+        vec![
+            ActionKind::ConfirmInterest,
+            ActionKind::ChangeBenefit,
+            ActionKind::Withdraw
+        ]
+    );
+}
+
+#[test]
+fn application_downloads_the_highlighted_document_into_the_downloads_folder() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = application();
+    screen.on_key(key(KeyCode::Tab), &ctx);
+    screen.on_key(key(KeyCode::Tab), &ctx);
+    assert_eq!(screen.tab(), Tab::Documents);
+    // Attachments come first («Приложения к заявлению»), then the generated documents.
+    let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [
+            Call::Download {
+                document_id, path, ..
+            },
+        ] => {
+            assert_eq!(document_id, "d4");
+            assert_eq!(path, &ctx.downloads.join("справка_ПМПК.pdf"));
+        }
+        other => panic!("{other:?}"),
+    }
+    screen.on_key(key(KeyCode::Down), &ctx);
+    let effects = screen.on_key(ch('в'), &ctx).unwrap(); // `d` on the ЙЦУКЕН layout
+    match &calls(&effects)[..] {
+        [Call::Download { document_id, .. }] => assert_eq!(document_id, "d1"),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- profile
+
+#[test]
+fn binding_a_child_confirms_kinship_or_shows_the_refusal_and_changes_nothing() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = ProfileScreen::new();
+    screen.on_key(key(KeyCode::F(6)), &ctx);
+    assert_eq!(screen.tab(), profile::Tab::Binding);
+    let child = sample::bound_children().remove(0);
+    // A wrong check digit is caught before anything is sent.
+    let mut wrong = child.iin.to_string();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    for c in wrong.chars() {
+        screen.on_key(ch(c), &ctx);
+    }
+    assert!(calls(&screen.on_key(key(KeyCode::Enter), &ctx).unwrap()).is_empty());
+
+    screen
+        .child_form()
+        .field_mut("child_iin")
+        .set_value(&child.iin.to_string());
+    let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::BindChild(iin)] => assert_eq!(*iin, child.iin),
+        other => panic!("{other:?}"),
+    }
+    screen.on_reply(Reply::Bound(Err(refused("kinship_not_confirmed"))), &ctx);
+    assert!(screen.children().is_empty());
+    assert_eq!(screen.notice(), None);
+
+    screen.on_reply(Reply::Bound(Ok(child.clone())), &ctx);
+    assert_eq!(screen.children(), &[child]);
+    assert_eq!(
+        screen.notice(),
+        Some("Родство подтвердилось, данные успешно обновлены")
+    );
+    screen.on_key(key(KeyCode::Enter), &ctx);
+    assert_eq!(screen.notice(), None);
+}
+
+#[test]
+fn contacts_are_checked_before_they_are_saved() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = ProfileScreen::new();
+    screen
+        .contacts_form()
+        .field_mut("email")
+        .set_value("not-an-address");
+    screen
+        .contacts_form()
+        .field_mut("phone")
+        .set_value("+7 701 234 56 78");
+    assert!(calls(&screen.on_key(key(KeyCode::Enter), &ctx).unwrap()).is_empty());
+    screen
+        .contacts_form()
+        .field_mut("email")
+        .set_value("ata@mail.kz");
+    let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::SaveContacts(contacts)] => {
+            assert_eq!(contacts.email.as_deref(), Some("ata@mail.kz"));
+            assert_eq!(contacts.extra_phone, None);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- search, statistics
+
+#[test]
+fn queue_search_takes_a_number_or_an_iin_without_login() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = QueueSearch::new();
+    for c in "12345".chars() {
+        screen.on_key(ch(c), &ctx);
+    }
+    assert!(calls(&screen.on_key(key(KeyCode::Enter), &ctx).unwrap()).is_empty());
+    assert!(screen.error().is_some());
+
+    let iin = sample::application_in_queue().child.iin.to_string();
+    screen.query_field().set_value(&iin);
+    let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::PublicQueue(query)] => {
+            assert_eq!(query.child_iin.as_deref(), Some(iin.as_str()));
+            assert_eq!(query.number, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(screen.busy());
+    screen.on_reply(Reply::PublicQueue(Ok(vec![sample::public_entry()])), &ctx);
+    assert_eq!(screen.found().map(<[_]>::len), Some(1));
+}
+
+#[test]
+fn statistics_step_through_regions_and_ignore_late_answers() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = Statistics::new(&ctx);
+    let effects = screen.init(&ctx);
+    assert!(matches!(calls(&effects)[..], [Call::Regions]));
+    let effects = screen.on_reply(Reply::Regions(Ok(sample::regions())), &ctx);
+    assert_eq!(screen.region(), Some("almaty"));
+    assert!(matches!(&calls(&effects)[..], [Call::PublicStats(r)] if r == "almaty"));
+    let effects = screen.on_key(key(KeyCode::Right), &ctx).unwrap();
+    assert!(matches!(&calls(&effects)[..], [Call::PublicStats(r)] if r == "aktobe_region"));
+    // Almaty's answer arrives after the user moved on: it is not shown as Aktobe's.
+    screen.on_reply(Reply::PublicStats(Ok(sample::public_stats())), &ctx);
+    assert!(screen.busy(), "Aktobe's answer is still awaited");
+    let buffer = draw(&screen, &ctx, 80, 24);
+    assert!(
+        !buffer.contains("37"),
+        "Almaty's free places shown for Aktobe:\n{buffer}"
+    );
+}
+
+// ---------------------------------------------------------------- snapshots
+
+fn draw(screen: &dyn Screen, ctx: &Ctx, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| screen.view(frame, frame.area(), ctx))
+        .unwrap();
+    showcase::text(terminal.backend().buffer())
+}
+
+#[test]
+fn snapshots_of_every_screen_in_three_languages_and_two_sizes() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    for scene in showcase::scenes() {
+        for lang in Lang::ALL {
+            for (width, height) in [(80, 24), (120, 40)] {
+                let ctx = ctx(lang);
+                let text = showcase::text(&showcase::draw(&(scene.build)(&ctx), width, height));
+                insta::assert_snapshot!(format!("{}_{lang}_{width}x{height}", scene.name), text);
+            }
+        }
+    }
+}
+
+#[test]
+fn no_screen_shows_a_missing_translation() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    for scene in showcase::scenes() {
+        for lang in Lang::ALL {
+            let ctx = ctx(lang);
+            let text = showcase::text(&showcase::draw(&(scene.build)(&ctx), 120, 40));
+            for section in [
+                "journal.",
+                "application.",
+                "profile.",
+                "search.",
+                "stats.",
+                "domain.",
+                "tui.",
+            ] {
+                assert!(
+                    !text.contains(section),
+                    "{} in {lang} shows an untranslated key:\n{text}",
+                    scene.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn screenshots_are_svg_with_the_cyrillic_intact() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let scene = showcase::scenes()
+        .into_iter()
+        .find(|s| s.name == "journal")
+        .unwrap();
+    let svg = kezek::tui::svg::render(&showcase::draw(&(scene.build)(&ctx), 120, 40));
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("xml:space=\"preserve\""));
+    assert!(
+        svg.contains("Журнал заявлений") || svg.contains("Номер"),
+        "{svg}"
+    );
+    assert!(roxmltree::Document::parse(&svg).is_ok());
+}
