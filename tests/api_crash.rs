@@ -62,7 +62,8 @@ fn child_iin(serial: u32) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_applications_survive_sigkill() {
-    let folder = demo_keystores();
+    // Absolute: the configuration's relative paths are read from the configuration's folder.
+    let folder = std::path::absolute(demo_keystores()).unwrap();
     let index = demo::load_index(&folder).unwrap();
     let open = |usage: &str| {
         let k = demo::find(&index, APPLICANT, usage, "valid").unwrap();

@@ -21,14 +21,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::domain::RegionSettings;
 use crate::pki::trust::TrustStore;
 use crate::server::auth::LoginLimiter;
+use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
+use crate::server::registry::synthetic::{Family, FamilyGenerator};
 use crate::server::registry::{DemoRegistry, PopulationRegistry};
+use crate::server::store::seed::demo_applications;
 use crate::server::store::{SqliteStore, Store};
 
 /// Why the server could not start.
@@ -160,6 +164,42 @@ impl ServerHandle {
     }
 }
 
+/// The seed of the demo's synthetic families and applications.
+const DEMO_SEED: u64 = 2024;
+
+/// The demo registry (the key holders plus synthetic families) and, once per database, the
+/// applications of those families' children. The families are generated for the first day of
+/// the year, so a restart later in the year finds the same children the database was seeded
+/// with.
+async fn seed_demo(store: &SqliteStore, applications: u32) -> Result<DemoRegistry, ServerError> {
+    let now = Utc::now();
+    let reference_day = now.date_naive().with_ordinal(1).unwrap_or(now.date_naive());
+    let mut registry =
+        DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?;
+    let key_holders: Vec<_> = registry.people().map(|person| person.iin).collect();
+    let families: Vec<Family> = FamilyGenerator::new(DEMO_SEED, reference_day, key_holders)
+        .take(applications as usize)
+        .collect();
+    for family in &families {
+        registry.add_family(family);
+    }
+    // Rule settings per region come from the configuration, which the demo leaves at defaults.
+    let settings = RegionSettings::default();
+    let seeds = demo_applications(
+        &families,
+        Catalogue::bundled(),
+        applications as usize,
+        DEMO_SEED,
+        now,
+        &settings,
+    );
+    store
+        .seed_applications("demo", seeds, &settings, now)
+        .await
+        .map_err(|e| ServerError::Store(e.to_string()))?;
+    Ok(registry)
+}
+
 /// Opens the database (migrations, demo seeding), loads the trust roots, binds, serves.
 pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
@@ -167,9 +207,10 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let store = SqliteStore::open(&config.database)
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
-    // TODO(next session): --demo seeding of the catalogue, registry and applications through
-    // SqliteStore::seed_applications with registry::synthetic families.
-    let registry = DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?;
+    let registry = match config.demo {
+        Some(applications) => seed_demo(&store, applications).await?,
+        None => DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| ServerError::Listen {
