@@ -87,6 +87,10 @@ pub struct Shared {
     pub registry: Arc<dyn PopulationRegistry>,
     pub login_limiter: LoginLimiter,
     pub clock: Clock,
+    /// Held from reading the registration time to the commit of a submission: the time orders
+    /// the queue, so it must follow commit order, or a submission that read the clock earlier
+    /// but committed later would move the position already answered to another.
+    pub registration: tokio::sync::Mutex<()>,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -108,6 +112,7 @@ impl AppState {
             registry,
             login_limiter,
             clock: Clock::default(),
+            registration: tokio::sync::Mutex::new(()),
         }))
     }
 

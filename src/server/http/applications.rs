@@ -208,6 +208,7 @@ pub async fn submit(
         "applicant": draft.applicant,
         "kindergartens": draft.kindergartens,
     });
+    let registering = state.0.registration.lock().await;
     let new = NewApplication {
         cohort: Cohort {
             region: submission.region.clone(),
@@ -233,7 +234,7 @@ pub async fn submit(
             .map(|a| a.id.clone())
             .collect(),
         details,
-        now,
+        now: state.now(),
         settings,
         event: NewEvent {
             actor: fresh.actor.clone(),
@@ -243,7 +244,9 @@ pub async fn submit(
         request: Some(fresh.request.clone()),
     };
     let completion = submission_completion();
-    match state.store().submit(new, completion).await {
+    let submitted = state.store().submit(new, completion).await;
+    drop(registering);
+    match submitted {
         Ok(recorded) => {
             let answer = SubmissionResult {
                 number: recorded.application.state.number,

@@ -746,18 +746,8 @@ impl SqliteStore {
             .now
             .duration_trunc(TimeDelta::microseconds(1))
             .unwrap_or(new.now);
+        let at_us = micros(now);
         let cohort_id = cohort_id(tx, &new.cohort).await?;
-        // The clock was read before this transaction took the writer: a submission that read it
-        // earlier but commits later must not go ahead of one already told its position, so the
-        // registration time never falls behind the cohort's latest (ties go by number).
-        let latest: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(registered_us) FROM applications WHERE cohort_id = ? AND queued = 1",
-        )
-        .bind(cohort_id)
-        .fetch_one(&mut **tx)
-        .await?;
-        let at_us = latest.map_or(micros(now), |latest| latest.max(micros(now)));
-        let now = DateTime::<Utc>::from_timestamp_micros(at_us).unwrap_or(now);
         let sequence = next_sequence(tx, now.year(), 1).await?;
         let number = ApplicationNumber::new(now.year(), sequence as u32, 1)
             .ok_or(StoreError::NumbersExhausted)?;
