@@ -71,8 +71,8 @@ pub enum TuiError {
     Terminal(#[from] std::io::Error),
     #[error(transparent)]
     Client(ClientError),
-    #[error("no server")]
-    NoServer,
+    #[error(transparent)]
+    EmbeddedServer(crate::server::ServerError),
 }
 
 impl TuiError {
@@ -82,7 +82,9 @@ impl TuiError {
             TuiError::Config(e) => e.message(),
             TuiError::Terminal(e) => t!("tui.error.terminal", reason = e).into_owned(),
             TuiError::Client(e) => e.translated(),
-            TuiError::NoServer => t!("tui.error.no_server").into_owned(),
+            TuiError::EmbeddedServer(e) => {
+                t!("tui.error.embedded_server", reason = e.translated()).into_owned()
+            }
         }
     }
 }
@@ -107,13 +109,15 @@ pub fn run(options: Options) -> Result<(), TuiError> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    // The embedded backend (server::run on 127.0.0.1:0) is not built yet: a server is needed.
-    let server = options
-        .server
-        .clone()
-        .or(config.server.clone())
-        .ok_or(TuiError::NoServer)?;
+    let remote = options.server.clone().or(config.server.clone());
     runtime.block_on(async {
+        let (server, embedded) = match remote {
+            Some(url) => (url, None),
+            None => {
+                let handle = embedded_server(&dirs).await?;
+                (handle.url(), Some(handle))
+            }
+        };
         let ctx = Ctx {
             lang,
             theme: Theme::new(config.colours),
@@ -135,7 +139,30 @@ pub fn run(options: Options) -> Result<(), TuiError> {
         let first = screens::start(&ctx);
         let app = App::new(ctx, first);
         let mut guard = TerminalGuard::enter(config.mouse)?;
-        app::run_loop(guard.terminal(), app, Runner::new(client)).await?;
+        let outcome = app::run_loop(guard.terminal(), app, Runner::new(client)).await;
+        if let Some(handle) = embedded {
+            handle.shutdown().await;
+        }
+        outcome?;
         Ok(())
     })
+}
+
+/// Synthetic applications the embedded backend seeds on its first run: enough for a lively
+/// journal, few enough that the first start takes seconds.
+const EMBEDDED_DEMO_APPLICATIONS: u32 = 5_000;
+
+/// The embedded backend on 127.0.0.1 (a free port): its database in the user's data folder,
+/// the demo keystores' CA trusted, the demo data seeded on the first run.
+async fn embedded_server(dirs: &Dirs) -> Result<crate::server::ServerHandle, TuiError> {
+    std::fs::create_dir_all(&dirs.data)?;
+    let mut config = crate::server::config::Config::demo(
+        &crate::server::config::demo_keystores(),
+        EMBEDDED_DEMO_APPLICATIONS,
+    );
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.database = dirs.data.join("kezek.db").display().to_string();
+    crate::server::run(config)
+        .await
+        .map_err(TuiError::EmbeddedServer)
 }
