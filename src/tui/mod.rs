@@ -126,7 +126,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
             connection: Connection::Unknown,
             server,
             now: chrono::Utc::now(),
-            key_folders: config.key_folders(),
+            key_folders: offered_key_folders(&config, embedded.is_some()),
             downloads: config
                 .downloads
                 .as_deref()
@@ -146,6 +146,17 @@ pub fn run(options: Options) -> Result<(), TuiError> {
         outcome?;
         Ok(())
     })
+}
+
+/// The folders «Выбрать сертификат» opens first: the configured ones, and with the embedded
+/// demo backend also the demo keystores it trusts, so a new user can log in at once.
+fn offered_key_folders(config: &Config, embedded: bool) -> Vec<std::path::PathBuf> {
+    let mut folders = config.key_folders();
+    if embedded {
+        let demo = crate::server::config::demo_keystores();
+        folders.push(std::path::absolute(&demo).unwrap_or(demo));
+    }
+    folders
 }
 
 /// Synthetic applications the embedded backend seeds on its first run: enough for a lively
