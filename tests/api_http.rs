@@ -241,6 +241,18 @@ async fn submission_idempotency_and_signature_refusals() {
     let first = client.submit_application(id, &xml).await.unwrap();
     assert!(first.number.to_string().starts_with("УО."));
     assert!(first.queue.general >= 1);
+    // The registration documents are made with the application and download as PDFs.
+    let notice = first
+        .documents
+        .iter()
+        .find(|d| d.kind == kezek::api::applications::DocumentKind::RegistrationNotice)
+        .expect("a registration notice");
+    let pdf = client
+        .download_document(&first.number, &notice.id)
+        .await
+        .unwrap();
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    assert_eq!(first.documents.len(), 3);
     // The same document again: the first answer, nothing done twice.
     let again = client.submit_application(id, &xml).await.unwrap();
     assert_eq!(again.number, first.number);

@@ -20,15 +20,18 @@ use crate::domain::{
     Action, ActionKind, Actor, ApplicationNumber, Benefit, BenefitCategory, Cohort, Iin, Role,
     access, calendar, lifecycle,
 };
+use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::Session;
 use crate::server::catalogue::Catalogue;
+use crate::server::documents::{self, DocumentData, DocumentError, DocumentSources};
 use crate::server::http::changes::{self, Acting, Checked, Fresh};
 use crate::server::http::extract::{Json, Path, Query};
 use crate::server::problem::{ApiError, ApiResult};
+use crate::server::registry::Person;
 use crate::server::store::{
     self, Completion, Effects, JournalColumn, JournalFilter, JournalScope, NewApplication,
-    NewEvent, ServiceCentre, StoreError, StoredApplication,
+    NewDocument, NewEvent, Recorded, ServiceCentre, StoreError, StoredApplication,
 };
 
 /// Uploads one scan (multipart part `file`): PDF, JPEG or PNG by content, at most 10 MiB.
@@ -243,7 +246,13 @@ pub async fn submit(
         },
         request: Some(fresh.request.clone()),
     };
-    let completion = submission_completion();
+    // Documents speak the applicant's language, as they chose it at login.
+    let language = match state.store().user(&principal).await? {
+        Some(user) => user.contacts.language,
+        None => Lang::Ru,
+    };
+    let papers = RegistrationPapers::of(&draft, child_iin, principal, language);
+    let completion = submission_completion(papers);
     let submitted = state.store().submit(new, completion).await;
     drop(registering);
     match submitted {
@@ -264,16 +273,84 @@ pub async fn submit(
     }
 }
 
-/// What a submission commits besides the application: the first answer (the documents are
-/// listed from the store when answering, so their ids need not be known here).
-fn submission_completion() -> Completion {
-    Box::new(|recorded| {
+/// Who the registration documents name, taken from the signed draft.
+struct RegistrationPapers {
+    child: Person,
+    applicant: documents::Applicant,
+    attachments: Vec<String>,
+    language: Lang,
+}
+
+impl RegistrationPapers {
+    fn of(
+        draft: &wizard::Draft,
+        child_iin: Iin,
+        applicant_iin: Iin,
+        language: Lang,
+    ) -> RegistrationPapers {
+        let person = |iin, surname: &str, name: &str, patronymic: &str| Person {
+            iin,
+            surname: surname.to_owned(),
+            name: name.to_owned(),
+            patronymic: (!patronymic.trim().is_empty()).then(|| patronymic.to_owned()),
+        };
+        let (a, c) = (&draft.applicant, &draft.child);
+        let given = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
+        RegistrationPapers {
+            child: person(child_iin, &c.surname, &c.name, &c.patronymic),
+            applicant: documents::Applicant {
+                person: person(applicant_iin, &a.surname, &a.name, &a.patronymic),
+                phone: given(&a.phone),
+                email: given(&a.email),
+                address: None,
+            },
+            attachments: c.attachments.iter().map(|a| a.name.clone()).collect(),
+            language,
+        }
+    }
+
+    /// The three documents of a registration (seed 003, figure 14), in the applicant's
+    /// language, made in the submission's transaction so they show the committed numbers.
+    fn render(&self, recorded: &Recorded) -> Result<Vec<NewDocument>, DocumentError> {
+        let application = &recorded.application;
+        let data = DocumentData::resolve(
+            DocumentSources {
+                state: &application.state,
+                child: &self.child,
+                applicant: &self.applicant,
+                position: application.position,
+                attachments: &self.attachments,
+                group: None,
+                issued_at: application.state.registered_at,
+            },
+            Catalogue::bundled(),
+        )?;
+        let language = self.language;
+        documents::DocumentKind::AT_REGISTRATION
+            .iter()
+            .map(|&kind| {
+                Ok(NewDocument {
+                    kind: kind.code().to_owned(),
+                    language,
+                    bytes: documents::render(kind, &data, language)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// What a submission commits besides the application: the registration documents and the
+/// first answer (the documents are listed from the store when answering, so their ids need
+/// not be known here).
+fn submission_completion(papers: RegistrationPapers) -> Completion {
+    Box::new(move |recorded| {
         let answer = SubmissionResult {
             number: recorded.application.state.number,
             queue: recorded.application.position,
             documents: Vec::new(),
         };
         Ok(Effects {
+            documents: papers.render(recorded)?,
             answer: serde_json::to_value(answer)?,
             ..Effects::default()
         })
@@ -297,15 +374,29 @@ async fn with_documents(
     Ok(answer)
 }
 
+/// The API's kind of a stored generated document, from the code `server::documents` stores.
+fn wire_kind(code: &str) -> Option<DocumentKind> {
+    use documents::DocumentKind as Generated;
+    [
+        (
+            Generated::RegistrationNotice,
+            DocumentKind::RegistrationNotice,
+        ),
+        (Generated::DocumentsReceipt, DocumentKind::DocumentsReceipt),
+        (Generated::RegisterEntry, DocumentKind::BookRegistration),
+        (Generated::Direction, DocumentKind::Direction),
+    ]
+    .into_iter()
+    .find_map(|(generated, wire)| (generated.code() == code).then_some(wire))
+}
+
 async fn document_list(
     state: &AppState,
     number: ApplicationNumber,
 ) -> ApiResult<Vec<DocumentInfo>> {
     let mut list = Vec::new();
     for document in state.store().documents_of(number).await? {
-        let kind: DocumentKind =
-            serde_json::from_value(serde_json::Value::String(document.kind.clone()))
-                .unwrap_or(DocumentKind::RegistrationNotice);
+        let kind = wire_kind(&document.kind).ok_or(ProblemCode::Internal)?;
         list.push(DocumentInfo {
             id: document.id.clone(),
             kind,
