@@ -610,7 +610,7 @@ pub(crate) fn detail_of(
     }
 }
 
-fn number_of(text: &str) -> ApiResult<ApplicationNumber> {
+pub(crate) fn number_of(text: &str) -> ApiResult<ApplicationNumber> {
     text.parse()
         .map_err(|_| ApiError::new(ProblemCode::ApplicationNotFound))
 }

@@ -11,7 +11,7 @@ use crate::api::documents::ActionRequest;
 use crate::api::problem::{Problem, ProblemCode};
 use crate::server::AppState;
 use crate::server::auth::Session;
-use crate::server::http::applications::{require_officer, signed_action};
+use crate::server::http::applications::{number_of, require_officer, signed_action};
 use crate::server::http::changes::Acting;
 use crate::server::http::extract::{Json, Path};
 use crate::server::problem::{ApiError, ApiResult};
@@ -32,9 +32,7 @@ pub async fn act(
     Json(body): Json<SignedDocument>,
 ) -> ApiResult<Json<ApplicationDetail>> {
     require_officer(&session)?;
-    let number = number
-        .parse()
-        .map_err(|_| ProblemCode::ApplicationNotFound)?;
+    let number = number_of(&number)?;
     if !ActionRequest::OFFICER_CODES.contains(&action.as_str()) {
         return Err(ApiError::new(ProblemCode::NotFound));
     }

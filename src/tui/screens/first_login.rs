@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::profile::Contacts;
@@ -15,7 +15,7 @@ use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::main_menu::MainMenu;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::form::{Field, FieldKind, Form};
-use crate::tui::widgets::spinner;
+use crate::tui::widgets::{self, spinner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -143,23 +143,7 @@ impl Screen for FirstLogin {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let width = area.width.min(76);
-        let body = Rect {
-            x: area.x + (area.width - width) / 2,
-            width,
-            ..area
-        };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
-        let inner = block.inner(body);
-        frame.render_widget(block, body);
-        let inner = Rect {
-            x: inner.x + 1,
-            width: inner.width.saturating_sub(2),
-            ..inner
-        };
+        let inner = widgets::card(frame, area, theme, &self.title());
         let [greeting, notice, _, fields, status, _, actions] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Length(4),

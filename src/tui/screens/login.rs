@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::tui::effects::{Call, CallError, Reply, SignedLogin};
@@ -17,7 +17,7 @@ use crate::tui::screens::{first_login::FirstLogin, main_menu::MainMenu};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::form::{Field, FieldKind, Form};
 use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
-use crate::tui::widgets::{spinner, tabs};
+use crate::tui::widgets::{self, spinner, tabs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -304,23 +304,7 @@ impl Screen for Login {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let width = area.width.min(76);
-        let body = Rect {
-            x: area.x + (area.width - width) / 2,
-            width,
-            ..area
-        };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
-        let inner = block.inner(body);
-        frame.render_widget(block, body);
-        let inner = Rect {
-            x: inner.x + 1,
-            width: inner.width.saturating_sub(2),
-            ..inner
-        };
+        let inner = widgets::card(frame, area, theme, &self.title());
         let [tab_row, _, fields, _, storage, _, note, problem, _, actions] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),

@@ -11,10 +11,37 @@ pub mod list;
 pub mod spinner;
 pub mod tabs;
 
+use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
+
+use crate::tui::theme::Theme;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// A `width` × `height` rectangle centred in `area`, clipped to it.
+/// A bordered card at most 76 columns wide, centred in `area`, titled `title`: the frame of the
+/// login and first-login windows. Returns the inside, with one column of padding each side.
+pub fn card(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) -> Rect {
+    let width = area.width.min(76);
+    let body = Rect {
+        x: area.x + (area.width - width) / 2,
+        width,
+        ..area
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()));
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(2),
+        ..inner
+    }
+}
+
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
