@@ -15,7 +15,7 @@ use kezek::domain::{
     Transition,
 };
 use kezek::server::store::{
-    ChainBreak, Effects, NewApplication, NewEvent, RequestKey, SqliteStore, Store, StoreError,
+    ChainBreak, Effects, NewApplication, NewEvent, NonceUse, RequestKey, SqliteStore, Store, StoreError,
     TransitionRecord, no_effects, wake_at,
 };
 use proptest::prelude::*;
@@ -316,6 +316,68 @@ async fn a_failed_completion_commits_nothing() {
         next.application.state.number.to_string(),
         "УО.2026.000001.1"
     );
+}
+
+/// Writes queued before the writer runs share one transaction (the test runtime has one
+/// thread, so the writer task only runs at the first await): the refused ones are rolled back
+/// alone and the others commit, with consecutive numbers and an intact chain.
+#[tokio::test]
+async fn a_batch_commits_its_good_writes_and_refuses_only_the_bad_ones() {
+    let (_dir, store) = temp_store().await;
+    let pending = vec![
+        store.submit(new_application(1, at(0), None), no_effects()),
+        // The same child again, in the same batch as its first application.
+        store.submit(new_application(1, at(1), None), no_effects()),
+        store.submit(new_application(2, at(2), None), no_effects()),
+        store.submit(
+            new_application(3, at(3), None),
+            Box::new(|_| Err("no font".into())),
+        ),
+        store.submit(
+            new_application(4, at(4), None),
+            Box::new(|_| panic!("a completion that panics")),
+        ),
+        store.submit(new_application(5, at(5), None), no_effects()),
+    ];
+    let mut results = Vec::new();
+    for write in pending {
+        results.push(write.await);
+    }
+    let numbers: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|r| r.application.state.number.to_string())
+        .collect();
+    assert_eq!(
+        numbers,
+        ["УО.2026.000001.1", "УО.2026.000002.1", "УО.2026.000003.1"],
+        "refused writes take no number"
+    );
+    assert!(matches!(results[1], Err(StoreError::ChildHasOpenApplication)));
+    assert!(matches!(results[3], Err(StoreError::Completion(_))));
+    assert!(matches!(results[4], Err(StoreError::Completion(_))));
+    let generals: Vec<u32> = [0, 2, 5]
+        .iter()
+        .map(|&i| results[i].as_ref().unwrap().application.position.general)
+        .collect();
+    assert_eq!(generals, [1, 2, 3]);
+    for serial in [3, 4] {
+        assert!(
+            store
+                .open_application_of_child(&child_iin(23, serial))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    let report = store.verify_history().await.unwrap().expect("intact chain");
+    assert_eq!(report.events, 3);
+    // The writer goes on after a batch with refusals.
+    let next = store
+        .submit(new_application(6, at(6), None), no_effects())
+        .await
+        .unwrap();
+    assert_eq!(next.application.position.general, 4);
 }
 
 #[tokio::test]
@@ -850,11 +912,15 @@ async fn nonces_are_single_use_and_sessions_expire() {
     use kezek::server::store::Session;
     let (_dir, store) = temp_store().await;
     store.issue_nonce("n-1", at(0), at(5)).await.unwrap();
-    assert!(store.take_nonce("n-1", at(1)).await.unwrap());
-    assert!(!store.take_nonce("n-1", at(2)).await.unwrap(), "used twice");
+    let take = |nonce: &'static str, minutes| {
+        let store = store.clone();
+        async move { store.take_nonce(nonce, at(minutes)).await.unwrap() }
+    };
+    assert_eq!(take("n-1", 1).await, NonceUse::Taken);
+    assert_eq!(take("n-1", 2).await, NonceUse::Reused, "used twice");
     store.issue_nonce("n-2", at(0), at(5)).await.unwrap();
-    assert!(!store.take_nonce("n-2", at(6)).await.unwrap(), "expired");
-    assert!(!store.take_nonce("unknown", at(1)).await.unwrap());
+    assert_eq!(take("n-2", 6).await, NonceUse::Expired);
+    assert_eq!(take("unknown", 1).await, NonceUse::Unknown);
     let session = Session {
         token_hash: [3; 32],
         user_iin: parent_iin(),

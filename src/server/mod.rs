@@ -87,9 +87,10 @@ pub struct Shared {
     pub registry: Arc<dyn PopulationRegistry>,
     pub login_limiter: LoginLimiter,
     pub clock: Clock,
-    /// Held from reading the registration time to the commit of a submission: the time orders
-    /// the queue, so it must follow commit order, or a submission that read the clock earlier
-    /// but committed later would move the position already answered to another.
+    /// Held from reading the registration time to queueing the submission with the store, which
+    /// commits in queue order: the time orders the queue, so it must follow commit order, or a
+    /// submission that read the clock earlier but committed later would move the position
+    /// already answered to another.
     pub registration: tokio::sync::Mutex<()>,
 }
 

@@ -80,6 +80,25 @@ impl World {
         Ok(client)
     }
 
+    /// How many rows each table holds, read straight from the server's database file.
+    pub async fn rows(&self, tables: &[&str]) -> Vec<i64> {
+        let url = format!("sqlite://{}", self._db.path().join("kezek.db").display());
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        let mut counts = Vec::with_capacity(tables.len());
+        for table in tables {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            counts.push(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap(),
+            );
+        }
+        counts
+    }
+
     pub async fn login(&self, iin: &str) -> Client {
         self.login_with(&self.keystore(iin, "AUTH", "valid"))
             .await

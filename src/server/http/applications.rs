@@ -211,6 +211,15 @@ pub async fn submit(
         "applicant": draft.applicant,
         "kindergartens": draft.kindergartens,
     });
+    // Documents speak the applicant's language, as they chose it at login.
+    let language = match state.store().user(&principal).await? {
+        Some(user) => user.contacts.language,
+        None => Lang::Ru,
+    };
+    let papers = RegistrationPapers::of(&draft, child_iin, principal, language);
+    let completion = submission_completion(papers);
+    // The store commits in the order of the calls: reading the clock and queueing under one
+    // lock keeps registration times in commit order without holding it until the commit.
     let registering = state.0.registration.lock().await;
     let new = NewApplication {
         cohort: Cohort {
@@ -246,16 +255,9 @@ pub async fn submit(
         },
         request: Some(fresh.request.clone()),
     };
-    // Documents speak the applicant's language, as they chose it at login.
-    let language = match state.store().user(&principal).await? {
-        Some(user) => user.contacts.language,
-        None => Lang::Ru,
-    };
-    let papers = RegistrationPapers::of(&draft, child_iin, principal, language);
-    let completion = submission_completion(papers);
-    let submitted = state.store().submit(new, completion).await;
+    let submitted = state.store().submit(new, completion);
     drop(registering);
-    match submitted {
+    match submitted.await {
         Ok(recorded) => {
             let answer = SubmissionResult {
                 number: recorded.application.state.number,

@@ -11,6 +11,7 @@ use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::{Session, SessionPayload, random_secret, token_hash};
 use crate::server::http::ClientAddress;
+use crate::server::store::NonceUse;
 use crate::server::http::extract::Json;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::signed::{self, Purpose};
@@ -40,7 +41,8 @@ pub async fn challenge(
     }))
 }
 
-/// The signed login document → a session token.
+/// The signed login document → a session token. The challenge's nonce is refused as
+/// `nonce_unknown` (never issued, or forgotten after expiry), `nonce_expired` or `nonce_reused`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = SignedDocument,
     responses((status = 200, body = LoginResponse), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 429, body = Problem)))]
@@ -61,8 +63,11 @@ pub async fn login(
     if login.issued_at + Duration::seconds(state.config().limits.nonce_seconds) < now {
         return Err(ProblemCode::NonceExpired.into());
     }
-    if !state.store().take_nonce(&login.nonce, now).await? {
-        return Err(ProblemCode::NonceReused.into());
+    match state.store().take_nonce(&login.nonce, now).await? {
+        NonceUse::Taken => {}
+        NonceUse::Unknown => return Err(ProblemCode::NonceUnknown.into()),
+        NonceUse::Expired => return Err(ProblemCode::NonceExpired.into()),
+        NonceUse::Reused => return Err(ProblemCode::NonceReused.into()),
     }
     let signer = &verified.signer;
     let user = User {

@@ -13,6 +13,10 @@ use crate::server::problem::ApiError;
 #[derive(Debug)]
 pub struct Json<T>(pub T);
 
+/// The longest query string taken: filters and searches need far less, and a longer one only
+/// makes the database work.
+pub const MAX_QUERY_BYTES: usize = 2048;
+
 /// A query string.
 #[derive(Debug)]
 pub struct Query<T>(pub T);
@@ -42,6 +46,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if parts.uri.query().map_or(0, str::len) > MAX_QUERY_BYTES {
+            return Err(ApiError::new(ProblemCode::InvalidInput));
+        }
         let axum::extract::Query(value) =
             axum::extract::Query::<T>::from_request_parts(parts, state).await?;
         Ok(Query(value))

@@ -11,6 +11,10 @@ pub mod chain;
 pub mod queue_tree;
 pub mod seed;
 pub mod sqlite;
+mod writer;
+
+use std::future::Future;
+use std::pin::Pin;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -217,6 +221,10 @@ pub struct Effects {
 pub type Completion =
     Box<dyn FnOnce(&Recorded) -> Result<Effects, Box<dyn std::error::Error + Send + Sync>> + Send>;
 
+/// A write queued with the store: resolves once its transaction is committed, or with its own
+/// error when it was refused (then nothing of it is kept).
+pub type Pending = Pin<Box<dyn Future<Output = StoreResult<Recorded>> + Send>>;
+
 /// The completion of a write that adds nothing.
 pub fn no_effects() -> Completion {
     Box::new(|_| Ok(Effects::default()))
@@ -293,6 +301,18 @@ pub struct Session {
     pub payload: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// What taking a login nonce found; each refusal has its own problem code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceUse {
+    /// Fresh and now used up.
+    Taken,
+    /// Never issued, or expired and forgotten since.
+    Unknown,
+    Expired,
+    /// Used before.
+    Reused,
 }
 
 /// How to reach a user, in their language.
@@ -386,14 +406,15 @@ pub trait Store: Send + Sync {
     /// Registers an application: number «УО.<year>.<seq>.1», state «В очереди», its event, its
     /// queue numbers, then the completion's documents, messages and answer, in one transaction.
     /// Refuses a second open application of the same child.
-    async fn submit(&self, new: NewApplication, completion: Completion) -> StoreResult<Recorded>;
+    ///
+    /// The write is queued when `submit` is called and writes commit in the order of the calls
+    /// (not of the awaits): a caller that reads the registration time and calls under one lock
+    /// registers in time order without holding the lock until the commit.
+    fn submit(&self, new: NewApplication, completion: Completion) -> Pending;
 
-    /// Records a transition on the state read at `record.revision` (else [`StoreError::Conflict`]).
-    async fn record_transition(
-        &self,
-        record: TransitionRecord,
-        completion: Completion,
-    ) -> StoreResult<Recorded>;
+    /// Records a transition on the state read at `record.revision` (else [`StoreError::Conflict`]);
+    /// queued like [`Store::submit`].
+    fn record_transition(&self, record: TransitionRecord, completion: Completion) -> Pending;
 
     async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication>;
 
@@ -459,9 +480,8 @@ pub trait Store: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()>;
 
-    /// Uses up a nonce: `true` the first time, while it is fresh; `false` for an unknown, expired
-    /// or already used one.
-    async fn take_nonce(&self, nonce: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Uses up a nonce: [`NonceUse::Taken`] the first time, while it is fresh; otherwise why not.
+    async fn take_nonce(&self, nonce: &str, now: DateTime<Utc>) -> StoreResult<NonceUse>;
 
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
 

@@ -2,8 +2,9 @@
 //! the answer), foreign keys, a busy timeout, migrations at open.
 //!
 //! Writes go through one connection and start with `BEGIN IMMEDIATE`, so that writers in other
-//! processes wait for the lock instead of failing half-way; reads use a small pool of their own
-//! and never block behind a writer (WAL).
+//! processes wait for the lock instead of failing half-way; submissions and transitions share
+//! transactions in small batches (`writer.rs`, group commit). Reads use a small pool of their
+//! own and never block behind a writer (WAL).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -25,9 +26,10 @@ use super::{
     AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentInfo,
     FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage, JournalScope,
     NewApplication, NewEvent, PlaceChange, PositionHistoryEntry, QueueSize, Recorded, RequestKey,
-    ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication,
-    TransitionRecord, User,
+    Pending, ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer,
+    StoredApplication, TransitionRecord, User,
 };
+use super::writer::{Change, Writer};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, BenefitClass, Cohort, Iin, PositionCause,
@@ -64,6 +66,8 @@ impl From<sqlx::Error> for StoreError {
 pub struct SqliteStore {
     writer: SqlitePool,
     readers: SqlitePool,
+    /// Submissions and transitions, committed in batches on `writer` (group commit).
+    changes: Writer,
 }
 
 /// The connection a write transaction runs on.
@@ -105,7 +109,12 @@ impl SqliteStore {
             .max_connections(READERS)
             .connect_with(options)
             .await?;
-        Ok(SqliteStore { writer, readers })
+        let changes = Writer::start(writer.clone());
+        Ok(SqliteStore {
+            writer,
+            readers,
+            changes,
+        })
     }
 
     /// A write transaction holding the database's write lock from its first statement.
@@ -517,7 +526,10 @@ async fn complete(
     completion: Completion,
     at_us: i64,
 ) -> StoreResult<()> {
-    let effects = completion(recorded).map_err(StoreError::Completion)?;
+    // A panicking completion must not take the store's writer task down with it.
+    let effects = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| completion(recorded)))
+        .unwrap_or_else(|_| Err("the completion panicked".into()))
+        .map_err(StoreError::Completion)?;
     for document in &effects.documents {
         let sha256 = Sha256::digest(&document.bytes);
         sqlx::query(
@@ -731,197 +743,197 @@ fn is_unique_violation(error: &sqlx::Error, what: &str) -> bool {
         .is_some_and(|e| e.is_unique_violation() && e.message().contains(what))
 }
 
-impl SqliteStore {
-    async fn submit_in(
-        &self,
-        tx: &mut Tx,
-        new: NewApplication,
-        completion: Completion,
-    ) -> StoreResult<Recorded> {
-        if let Some(request) = &new.request {
-            check_request(tx, request).await?;
-        }
-        // Microseconds are what the columns keep; the state must order exactly as they do.
-        let now = new
-            .now
-            .duration_trunc(TimeDelta::microseconds(1))
-            .unwrap_or(new.now);
-        let at_us = micros(now);
-        let cohort_id = cohort_id(tx, &new.cohort).await?;
-        let sequence = next_sequence(tx, now.year(), 1).await?;
-        let number = ApplicationNumber::new(now.year(), sequence as u32, 1)
-            .ok_or(StoreError::NumbersExhausted)?;
-        let state = ApplicationState::registered(
-            number,
-            new.cohort.clone(),
-            new.benefit.clone(),
-            now,
-            &new.settings,
-        );
-        let slot = QueueSlot::of(&state);
-        let key = QueueKey {
+/// Registers an application inside the writer's transaction (see [`Store::submit`]).
+pub(super) async fn submit_in(
+    tx: &mut SqliteConnection,
+    new: NewApplication,
+    completion: Completion,
+) -> StoreResult<Recorded> {
+    if let Some(request) = &new.request {
+        check_request(tx, request).await?;
+    }
+    // Microseconds are what the columns keep; the state must order exactly as they do.
+    let now = new
+        .now
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(new.now);
+    let at_us = micros(now);
+    let cohort_id = cohort_id(tx, &new.cohort).await?;
+    let sequence = next_sequence(tx, now.year(), 1).await?;
+    let number = ApplicationNumber::new(now.year(), sequence as u32, 1)
+        .ok_or(StoreError::NumbersExhausted)?;
+    let state = ApplicationState::registered(
+        number,
+        new.cohort.clone(),
+        new.benefit.clone(),
+        now,
+        &new.settings,
+    );
+    let slot = QueueSlot::of(&state);
+    let key = QueueKey {
+        cohort_id,
+        registered_us: at_us,
+        order_key: order_key(number),
+    };
+    let inserted = insert_application(
+        tx,
+        &ApplicationRow {
             cohort_id,
-            registered_us: at_us,
-            order_key: order_key(number),
-        };
-        let inserted = insert_application(
-            tx,
-            &ApplicationRow {
-                cohort_id,
-                order_key: key.order_key,
-                state: &state,
-                child_iin: &new.child_iin,
-                child_name: &new.child_name,
-                applicant_iin: &new.applicant_iin,
-                applicant_name: &new.applicant_name,
-                service_centre: new.service_centre.as_ref(),
-                details: &new.details,
-                wake_at: wake_at(&state, &new.settings),
-            },
+            order_key: key.order_key,
+            state: &state,
+            child_iin: &new.child_iin,
+            child_name: &new.child_name,
+            applicant_iin: &new.applicant_iin,
+            applicant_name: &new.applicant_name,
+            service_centre: new.service_centre.as_ref(),
+            details: &new.details,
+            wake_at: wake_at(&state, &new.settings),
+        },
+    )
+    .await;
+    let id: i64 = match inserted {
+        Err(e) if is_unique_violation(&e, "child_iin") => {
+            return Err(StoreError::ChildHasOpenApplication);
+        }
+        other => other?,
+    };
+    for attachment in &new.attachments {
+        sqlx::query(
+            "INSERT INTO application_attachments (application_id, attachment_id) VALUES (?, ?)",
         )
-        .await;
-        let id: i64 = match inserted {
-            Err(e) if is_unique_violation(&e, "child_iin") => {
-                return Err(StoreError::ChildHasOpenApplication);
-            }
-            other => other?,
-        };
-        for attachment in &new.attachments {
-            sqlx::query(
-                "INSERT INTO application_attachments (application_id, attachment_id) VALUES (?, ?)",
+        .bind(id)
+        .bind(attachment)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let unqueued = QueueSlot {
+        queued: false,
+        scope: slot.scope,
+    };
+    let position =
+        move_in_queue(tx, id, key, unqueued, slot, EventKind::Registered, at_us).await?;
+    let event_id = append_event(
+        tx,
+        EventPlace {
+            region: &new.cohort.region,
+            application_id: id,
+            at_us,
+            kind: EventKind::Registered,
+            from: None,
+            to: Some(state.status),
+        },
+        &new.event,
+    )
+    .await?;
+    let recorded = Recorded {
+        application: StoredApplication {
+            id,
+            revision: 1,
+            state,
+            child_iin: new.child_iin,
+            child_name: new.child_name,
+            applicant_iin: new.applicant_iin,
+            applicant_name: new.applicant_name,
+            service_centre: new.service_centre,
+            details: new.details,
+            position,
+        },
+        event_id,
+    };
+    complete(tx, &recorded, new.request.as_ref(), completion, at_us).await?;
+    Ok(recorded)
+}
+
+/// Records a transition inside the writer's transaction (see [`Store::record_transition`]).
+pub(super) async fn transition_in(
+    tx: &mut SqliteConnection,
+    record: TransitionRecord,
+    completion: Completion,
+) -> StoreResult<Recorded> {
+    if let Some(request) = &record.request {
+        check_request(tx, request).await?;
+    }
+    let row = application_row(tx, record.number).await?;
+    let (stored, key, before) = decode_application(&row)?;
+    if stored.revision != record.revision || record.transition.state.number != record.number {
+        return Err(StoreError::Conflict);
+    }
+    let region: String = row.get("region_code");
+    let transition = record.transition;
+    let state = transition.state;
+    let at_us = micros(record.now);
+    let after = QueueSlot::of(&state);
+    match record.place {
+        Some(PlaceChange::Take(place)) => {
+            let taken = sqlx::query(
+                "UPDATE free_places SET remaining = remaining - 1 WHERE id = ? AND remaining > 0",
             )
-            .bind(id)
-            .bind(attachment)
-            .execute(&mut **tx)
+            .bind(place)
+            .execute(&mut *tx)
+            .await?;
+            if taken.rows_affected() == 0 {
+                return Err(StoreError::NoFreePlace);
+            }
+        }
+        Some(PlaceChange::Release(place)) => {
+            sqlx::query(
+                "UPDATE free_places SET remaining = MIN(places, remaining + 1) WHERE id = ?",
+            )
+            .bind(place)
+            .execute(&mut *tx)
             .await?;
         }
-        let unqueued = QueueSlot {
-            queued: false,
-            scope: slot.scope,
-        };
-        let position =
-            move_in_queue(tx, id, key, unqueued, slot, EventKind::Registered, at_us).await?;
-        let event_id = append_event(
-            tx,
-            EventPlace {
-                region: &new.cohort.region,
-                application_id: id,
-                at_us,
-                kind: EventKind::Registered,
-                from: None,
-                to: Some(state.status),
-            },
-            &new.event,
-        )
-        .await?;
-        let recorded = Recorded {
-            application: StoredApplication {
-                id,
-                revision: 1,
-                state,
-                child_iin: new.child_iin,
-                child_name: new.child_name,
-                applicant_iin: new.applicant_iin,
-                applicant_name: new.applicant_name,
-                service_centre: new.service_centre,
-                details: new.details,
-                position,
-            },
-            event_id,
-        };
-        complete(tx, &recorded, new.request.as_ref(), completion, at_us).await?;
-        Ok(recorded)
+        None => {}
     }
+    let revision = stored.revision + 1;
+    sqlx::query(
+        "UPDATE applications SET revision = ?, status = ?, queued = ?, open = ?, \
+             queue_class = ?, benefit_code = ?, updated_us = ?, stop_list_until_us = ?, \
+             next_due_us = ?, state = ? \
+         WHERE id = ?",
+    )
+    .bind(revision)
+    .bind(state.status.code())
+    .bind(after.queued)
+    .bind(!state.status.is_final())
+    .bind(after.scope)
+    .bind(state.benefit.as_ref().map(|b| b.category.clone()))
+    .bind(at_us)
+    .bind(state.stop_list_until.map(micros))
+    .bind(wake_at(&state, &record.settings).map(micros))
+    .bind(state_json(&state)?)
+    .bind(stored.id)
+    .execute(&mut *tx)
+    .await?;
+    let position =
+        move_in_queue(tx, stored.id, key, before, after, transition.event, at_us).await?;
+    let event_id = append_event(
+        tx,
+        EventPlace {
+            region: &region,
+            application_id: stored.id,
+            at_us,
+            kind: transition.event,
+            from: Some(transition.from),
+            to: Some(transition.to),
+        },
+        &record.event,
+    )
+    .await?;
+    let recorded = Recorded {
+        application: StoredApplication {
+            revision,
+            state,
+            position,
+            ..stored
+        },
+        event_id,
+    };
+    complete(tx, &recorded, record.request.as_ref(), completion, at_us).await?;
+    Ok(recorded)
+}
 
-    async fn transition_in(
-        &self,
-        tx: &mut Tx,
-        record: TransitionRecord,
-        completion: Completion,
-    ) -> StoreResult<Recorded> {
-        if let Some(request) = &record.request {
-            check_request(tx, request).await?;
-        }
-        let row = application_row(tx, record.number).await?;
-        let (stored, key, before) = decode_application(&row)?;
-        if stored.revision != record.revision || record.transition.state.number != record.number {
-            return Err(StoreError::Conflict);
-        }
-        let region: String = row.get("region_code");
-        let transition = record.transition;
-        let state = transition.state;
-        let at_us = micros(record.now);
-        let after = QueueSlot::of(&state);
-        match record.place {
-            Some(PlaceChange::Take(place)) => {
-                let taken = sqlx::query(
-                    "UPDATE free_places SET remaining = remaining - 1 WHERE id = ? AND remaining > 0",
-                )
-                .bind(place)
-                .execute(&mut **tx)
-                .await?;
-                if taken.rows_affected() == 0 {
-                    return Err(StoreError::NoFreePlace);
-                }
-            }
-            Some(PlaceChange::Release(place)) => {
-                sqlx::query(
-                    "UPDATE free_places SET remaining = MIN(places, remaining + 1) WHERE id = ?",
-                )
-                .bind(place)
-                .execute(&mut **tx)
-                .await?;
-            }
-            None => {}
-        }
-        let revision = stored.revision + 1;
-        sqlx::query(
-            "UPDATE applications SET revision = ?, status = ?, queued = ?, open = ?, \
-                 queue_class = ?, benefit_code = ?, updated_us = ?, stop_list_until_us = ?, \
-                 next_due_us = ?, state = ? \
-             WHERE id = ?",
-        )
-        .bind(revision)
-        .bind(state.status.code())
-        .bind(after.queued)
-        .bind(!state.status.is_final())
-        .bind(after.scope)
-        .bind(state.benefit.as_ref().map(|b| b.category.clone()))
-        .bind(at_us)
-        .bind(state.stop_list_until.map(micros))
-        .bind(wake_at(&state, &record.settings).map(micros))
-        .bind(state_json(&state)?)
-        .bind(stored.id)
-        .execute(&mut **tx)
-        .await?;
-        let position =
-            move_in_queue(tx, stored.id, key, before, after, transition.event, at_us).await?;
-        let event_id = append_event(
-            tx,
-            EventPlace {
-                region: &region,
-                application_id: stored.id,
-                at_us,
-                kind: transition.event,
-                from: Some(transition.from),
-                to: Some(transition.to),
-            },
-            &record.event,
-        )
-        .await?;
-        let recorded = Recorded {
-            application: StoredApplication {
-                revision,
-                state,
-                position,
-                ..stored
-            },
-            event_id,
-        };
-        complete(tx, &recorded, record.request.as_ref(), completion, at_us).await?;
-        Ok(recorded)
-    }
-
+impl SqliteStore {
     async fn number_key(
         conn: &mut SqliteConnection,
         number: ApplicationNumber,
@@ -948,22 +960,12 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn submit(&self, new: NewApplication, completion: Completion) -> StoreResult<Recorded> {
-        let mut tx = self.begin().await?;
-        let recorded = self.submit_in(&mut tx, new, completion).await?;
-        tx.commit().await?;
-        Ok(recorded)
+    fn submit(&self, new: NewApplication, completion: Completion) -> Pending {
+        self.changes.write(Change::Submit(new), completion)
     }
 
-    async fn record_transition(
-        &self,
-        record: TransitionRecord,
-        completion: Completion,
-    ) -> StoreResult<Recorded> {
-        let mut tx = self.begin().await?;
-        let recorded = self.transition_in(&mut tx, record, completion).await?;
-        tx.commit().await?;
-        Ok(recorded)
+    fn record_transition(&self, record: TransitionRecord, completion: Completion) -> Pending {
+        self.changes.write(Change::Transition(record), completion)
     }
 
     async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication> {
@@ -1352,7 +1354,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn take_nonce(&self, nonce: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    async fn take_nonce(&self, nonce: &str, now: DateTime<Utc>) -> StoreResult<NonceUse> {
         let mut tx = self.begin().await?;
         let taken = sqlx::query(
             "UPDATE login_nonces SET used_us = ?1 \
@@ -1362,8 +1364,22 @@ impl Store for SqliteStore {
         .bind(nonce)
         .execute(&mut *tx)
         .await?;
+        let found = if taken.rows_affected() == 1 {
+            NonceUse::Taken
+        } else {
+            let row: Option<(Option<i64>, i64)> =
+                sqlx::query_as("SELECT used_us, expires_us FROM login_nonces WHERE nonce = ?")
+                    .bind(nonce)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match row {
+                None => NonceUse::Unknown,
+                Some((Some(_), _)) => NonceUse::Reused,
+                Some((None, _)) => NonceUse::Expired,
+            }
+        };
         tx.commit().await?;
-        Ok(taken.rows_affected() == 1)
+        Ok(found)
     }
 
     async fn create_session(&self, session: &Session) -> StoreResult<()> {
