@@ -55,7 +55,9 @@ fn new_application(child: Iin, parent: Iin) -> NewApplication {
         event: NewEvent {
             actor: Actor::Applicant { iin: parent },
             comment: String::new(),
-            signed_xml: Some("<application>a signed document of a few kilobytes</application>".repeat(40)),
+            signed_xml: Some(
+                "<application>a signed document of a few kilobytes</application>".repeat(40),
+            ),
         },
         request: None,
     }

@@ -65,7 +65,9 @@ async fn login_and_every_refusal_of_it() {
     );
     // A nonce the server never issued, in a document signed properly.
     let challenge = client.challenge().await.unwrap();
-    let forged = challenge.xml.replace(&challenge.nonce, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let forged = challenge
+        .xml
+        .replace(&challenge.nonce, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     assert_ne!(forged, challenge.xml);
     assert_eq!(
         code(w.client().login(&sign(&auth, &forged)).await),

@@ -15,8 +15,8 @@ use kezek::domain::{
     Transition,
 };
 use kezek::server::store::{
-    ChainBreak, Effects, NewApplication, NewEvent, NonceUse, RequestKey, SqliteStore, Store, StoreError,
-    TransitionRecord, no_effects, wake_at,
+    ChainBreak, Effects, NewApplication, NewEvent, NonceUse, RequestKey, SqliteStore, Store,
+    StoreError, TransitionRecord, no_effects, wake_at,
 };
 use proptest::prelude::*;
 
@@ -353,7 +353,10 @@ async fn a_batch_commits_its_good_writes_and_refuses_only_the_bad_ones() {
         ["УО.2026.000001.1", "УО.2026.000002.1", "УО.2026.000003.1"],
         "refused writes take no number"
     );
-    assert!(matches!(results[1], Err(StoreError::ChildHasOpenApplication)));
+    assert!(matches!(
+        results[1],
+        Err(StoreError::ChildHasOpenApplication)
+    ));
     assert!(matches!(results[3], Err(StoreError::Completion(_))));
     assert!(matches!(results[4], Err(StoreError::Completion(_))));
     let generals: Vec<u32> = [0, 2, 5]

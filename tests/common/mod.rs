@@ -157,4 +157,3 @@ pub fn child_iin(serial: u32) -> String {
 pub fn xml_of(submission: &Submission) -> String {
     Document::Application(Box::new(submission.clone())).to_xml()
 }
-

@@ -11,10 +11,10 @@ use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::{Session, SessionPayload, random_secret, token_hash};
 use crate::server::http::ClientAddress;
-use crate::server::store::NonceUse;
 use crate::server::http::extract::Json;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::signed::{self, Purpose};
+use crate::server::store::NonceUse;
 use crate::server::store::Session as StoredSession;
 
 /// A one-time nonce and the login document to sign with the AUTH key.

@@ -22,14 +22,14 @@ use sqlx::{QueryBuilder, Row, SqlSafeStr};
 
 use super::chain::{ChainVerifier, ChainedEvent, GENESIS};
 use super::queue_tree::{self, SCOPE_ALL};
+use super::writer::{Change, Writer};
 use super::{
     AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentInfo,
     FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage, JournalScope,
-    NewApplication, NewEvent, PlaceChange, PositionHistoryEntry, QueueSize, Recorded, RequestKey,
-    Pending, ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer,
+    NewApplication, NewEvent, NonceUse, Pending, PlaceChange, PositionHistoryEntry, QueueSize,
+    Recorded, RequestKey, ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer,
     StoredApplication, TransitionRecord, User,
 };
-use super::writer::{Change, Writer};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, BenefitClass, Cohort, Iin, PositionCause,
@@ -810,8 +810,7 @@ pub(super) async fn submit_in(
         queued: false,
         scope: slot.scope,
     };
-    let position =
-        move_in_queue(tx, id, key, unqueued, slot, EventKind::Registered, at_us).await?;
+    let position = move_in_queue(tx, id, key, unqueued, slot, EventKind::Registered, at_us).await?;
     let event_id = append_event(
         tx,
         EventPlace {
