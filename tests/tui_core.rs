@@ -465,6 +465,34 @@ fn wizard_validates_and_jumps_to_the_first_problem() {
 }
 
 #[test]
+fn wizard_step2_snapshots() {
+    use kezek::api::catalogue::BenefitCategoryInfo;
+    use kezek::domain::BenefitCategory;
+    snapshot_all("wizard_step2", |lang| {
+        let mut ctx = ctx(lang);
+        ctx.session.as_mut().unwrap().iin = "900514440216".into();
+        ctx.region = Some(region_choice());
+        let mut wizard = Wizard::new(&ctx);
+        let benefits = BenefitCategory::catalogue()
+            .iter()
+            .map(|c| BenefitCategoryInfo {
+                code: c.code.clone(),
+                class: c.class,
+                name: name(&c.kk, &c.ru, &c.en),
+            })
+            .collect();
+        wizard.on_reply(Reply::Benefits(Ok(benefits)), &ctx);
+        let applicant = wizard.applicant_mut();
+        applicant.field_mut("email").set_value("aigerim@example.kz");
+        applicant.field_mut("phone").set_value("+7 701 234 56 78");
+        press(&mut wizard, &ctx, KeyCode::F(10));
+        assert_eq!(wizard.step(), 2);
+        wizard.child_mut().field_mut("beneficiary").set_value("x");
+        App::new(ctx.clone(), Box::new(wizard))
+    });
+}
+
+#[test]
 fn wizard_snapshots() {
     snapshot_all("wizard_step1", |lang| {
         let mut ctx = ctx(lang);
@@ -509,7 +537,7 @@ fn success_snapshots() {
 
 #[test]
 fn signing_window_returns_the_answer_to_the_screen_below() {
-    use kezek::api::documents::ActionRequest;
+    use kezek::api::documents::{ActionDocument, ActionRequest, Envelope};
     use kezek::tui::effects::{Sent, SignTask};
     use kezek::tui::screens::signing::Signing;
     use kezek::tui::widgets::key_window::Purpose;
@@ -519,10 +547,11 @@ fn signing_window_returns_the_answer_to_the_screen_below() {
     ctx.now = chrono::Utc::now();
     let (sign_path, sign_password) = demo_keystore("SIGN");
     let keystore = Arc::new(Keystore::open_file(&sign_path, &sign_password).unwrap());
-    let task = SignTask::Act {
+    let task = SignTask::Act(ActionDocument {
+        envelope: Envelope::now(),
         number: ApplicationNumber::parse("УО.2026.000027.1").unwrap(),
-        request: ActionRequest::ConfirmInterest,
-    };
+        action: ActionRequest::ConfirmInterest,
+    });
     let mut window = Signing::new(task, &ctx);
     window.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
     let effects = press(&mut window, &ctx, KeyCode::F(10));

@@ -8,12 +8,18 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use kezek::api::applications::{JournalPage, JournalSort, SortOrder};
+use kezek::api::applications::{
+    ApplicationDetail, AttachmentUploaded, JournalPage, JournalSort, SortOrder,
+};
+use kezek::api::documents::{ActionRequest, AttachmentRef, BenefitClaim};
+use kezek::api::problem::{Problem, ProblemCode};
 use kezek::client::ClientError;
 use kezek::domain::{ActionKind, Status};
 use kezek::i18n::Lang;
-use kezek::tui::effects::{Call, CallError, Reply};
+use kezek::tui::app::{Action, App};
+use kezek::tui::effects::{Call, CallError, Reply, Sent};
 use kezek::tui::screen::{Ctx, Effect, Screen};
+use kezek::tui::screens::actions::ActionDialog;
 use kezek::tui::screens::application::{ApplicationScreen, Tab};
 use kezek::tui::screens::journal::{JournalScreen, PAGE_SIZE};
 use kezek::tui::screens::profile::{self, ProfileScreen};
@@ -271,6 +277,344 @@ fn application_downloads_the_highlighted_document_into_the_downloads_folder() {
         [Call::Download { document_id, .. }] => assert_eq!(document_id, "d1"),
         other => panic!("{other:?}"),
     }
+}
+
+// ---------------------------------------------------------------- actions
+
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn type_into(screen: &mut dyn Screen, ctx: &Ctx, text: &str) {
+    for c in text.chars() {
+        screen.on_key(ch(c), ctx);
+    }
+}
+
+fn pushed(effects: &[Effect]) -> Vec<&'static str> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Push(screen) => Some(screen.id()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn dialog_for(kind: ActionKind, detail: &ApplicationDetail) -> ActionDialog {
+    ActionDialog::new(kind, detail, &sample::kindergartens())
+}
+
+fn acted(detail: ApplicationDetail) -> Reply {
+    Reply::Sent(Ok(Sent::Acted(Box::new(detail))))
+}
+
+fn rule_refusal() -> CallError {
+    let problem = Problem::new(ProblemCode::ActionNotAllowed);
+    CallError::Client(ClientError::Problem(Box::new(problem)))
+}
+
+#[test]
+fn each_allowed_action_has_a_button_an_f_key_and_a_ctrl_key_on_any_layout() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    // Ctrl-B and Ctrl-D typed on the ЙЦУКЕН layout are Ctrl-и and Ctrl-в.
+    let cases = [
+        (
+            sample::application_in_queue(),
+            key(KeyCode::F(4)),
+            "Подтвердить заинтересованность",
+        ),
+        (
+            sample::application_in_queue(),
+            ctrl('и'),
+            "Изменить льготность",
+        ),
+        (sample::application_in_queue(), ctrl('w'), "Снять с очереди"),
+        (
+            sample::application_offered(),
+            key(KeyCode::F(8)),
+            "Принять место",
+        ),
+        (
+            sample::application_offered(),
+            ctrl('в'),
+            "Отказаться от места",
+        ),
+        (
+            sample::application_with_direction(),
+            ctrl('o'),
+            "Отозвать направление",
+        ),
+        (
+            sample::application_with_direction(),
+            ctrl('у'),
+            "Продлить направление",
+        ),
+    ];
+    for (detail, press, action) in cases {
+        let mut screen = ApplicationScreen::with_data(detail, Vec::new(), Vec::new(), Vec::new());
+        let effects = screen.on_key(press, &ctx).unwrap();
+        match &effects[..] {
+            [Effect::Push(dialog)] => {
+                assert_eq!(dialog.id(), "action_dialog");
+                assert_eq!(dialog.title().to_lowercase(), action.to_lowercase());
+            }
+            other => panic!("{action}: {other:?}"),
+        }
+        // The `?` overlay and the hint line list the keys of what is allowed.
+        assert!(
+            screen.key_help().iter().any(|h| h.text == action),
+            "{action}"
+        );
+    }
+    // A key of an action the status does not allow does nothing.
+    let mut screen = ApplicationScreen::with_data(
+        sample::application_in_queue(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    assert!(pushed(&screen.on_key(key(KeyCode::F(10)), &ctx).unwrap()).is_empty());
+    assert!(
+        !screen
+            .key_help()
+            .iter()
+            .any(|h| h.text == "Продлить направление")
+    );
+    // → moves onto the buttons, → again to the next one, Enter presses it.
+    screen.on_key(key(KeyCode::Right), &ctx);
+    screen.on_key(key(KeyCode::Right), &ctx);
+    let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &effects[..] {
+        [Effect::Push(dialog)] => assert_eq!(dialog.title(), "Изменить льготность"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_reason_is_required_before_withdrawing_or_revoking() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    for (kind, detail) in [
+        (ActionKind::Withdraw, sample::application_in_queue()),
+        (
+            ActionKind::RevokeDirection,
+            sample::application_with_direction(),
+        ),
+    ] {
+        let mut dialog = dialog_for(kind, &detail);
+        assert!(pushed(&dialog.on_key(key(KeyCode::Enter), &ctx).unwrap()).is_empty());
+        assert_eq!(dialog.problem().as_deref(), Some("Это поле обязательно."));
+        type_into(&mut dialog, &ctx, "Переезд в другой город");
+        assert_eq!(
+            pushed(&dialog.on_key(key(KeyCode::Enter), &ctx).unwrap()),
+            ["signing"]
+        );
+        let reason = "Переезд в другой город".to_owned();
+        let expected = match kind {
+            ActionKind::Withdraw => ActionRequest::Withdraw { reason },
+            _ => ActionRequest::RevokeDirection { reason },
+        };
+        assert_eq!(dialog.request(), Ok(expected));
+    }
+}
+
+#[test]
+fn an_extension_is_checked_against_the_thirty_days_before_signing() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    // The direction expires at the end of 01.12.2026 (Almaty): up to 31.12.2026.
+    let detail = sample::application_with_direction();
+    let mut dialog = dialog_for(ActionKind::ExtendDirection, &detail);
+    type_into(&mut dialog, &ctx, "01012027");
+    dialog.on_key(key(KeyCode::Tab), &ctx);
+    type_into(&mut dialog, &ctx, "Болезнь ребенка");
+    assert!(pushed(&dialog.on_key(key(KeyCode::F(10)), &ctx).unwrap()).is_empty());
+    assert_eq!(
+        dialog.problem().as_deref(),
+        Some("Дата продления должна быть не раньше 01.12.2026 и не позже 31.12.2026.")
+    );
+    // The date field has the focus again: fix it and sign.
+    for _ in 0..10 {
+        dialog.on_key(key(KeyCode::Backspace), &ctx);
+    }
+    type_into(&mut dialog, &ctx, "31122026");
+    assert_eq!(
+        pushed(&dialog.on_key(key(KeyCode::F(10)), &ctx).unwrap()),
+        ["signing"]
+    );
+    assert_eq!(
+        dialog.request(),
+        Ok(ActionRequest::ExtendDirection {
+            until: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            reason: "Болезнь ребенка".to_owned(),
+        })
+    );
+    // A direction already extended once is refused here, as the rules would.
+    let mut extended = sample::application_with_direction();
+    let direction = extended.state.direction.as_mut().unwrap();
+    direction.extension = Some(kezek::domain::Extension {
+        previous_expiry: direction.expires_at,
+        reason: "Болезнь".to_owned(),
+    });
+    let mut once = dialog_for(ActionKind::ExtendDirection, &extended);
+    type_into(&mut once, &ctx, "10122026");
+    once.on_key(key(KeyCode::Tab), &ctx);
+    type_into(&mut once, &ctx, "Болезнь");
+    assert!(once.request().is_err());
+    assert_eq!(
+        once.problem().as_deref(),
+        Some("Возможность продления направления осуществляется 1 раз.")
+    );
+}
+
+#[test]
+fn an_offer_is_accepted_in_the_chosen_kindergarten_or_declined() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let detail = sample::application_offered();
+    let mut accept = dialog_for(ActionKind::AcceptOffer, &detail);
+    accept.on_key(key(KeyCode::Down), &ctx);
+    assert_eq!(
+        accept.request(),
+        Ok(ActionRequest::AcceptOffer {
+            kindergarten: "almaty-aigolek-7".to_owned()
+        })
+    );
+    let mut decline = dialog_for(ActionKind::DeclineOffer, &detail);
+    assert_eq!(decline.request(), Ok(ActionRequest::DeclineOffer));
+    let mut confirm = dialog_for(ActionKind::ConfirmInterest, &sample::application_in_queue());
+    assert_eq!(
+        pushed(&confirm.on_key(key(KeyCode::Enter), &ctx).unwrap()),
+        ["signing"]
+    );
+}
+
+#[test]
+fn a_benefit_is_dropped_freely_and_claimed_only_with_uploaded_documents() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let folder = tempfile::tempdir().unwrap();
+    let scan = folder.path().join("справка.pdf");
+    std::fs::write(&scan, b"%PDF-1.4 test").unwrap();
+    let mut ctx = ctx(Lang::Ru);
+    ctx.downloads = folder.path().to_path_buf();
+    let mut detail = sample::application_in_queue();
+    detail.state.benefit = None;
+    let mut dialog = dialog_for(ActionKind::ChangeBenefit, &detail);
+    // «Без льготы» is first and chosen: giving the benefit up needs no document.
+    assert_eq!(dialog.request(), Ok(ActionRequest::ChangeBenefit(None)));
+    dialog.on_key(key(KeyCode::Down), &ctx);
+    assert!(dialog.request().is_err());
+    assert_eq!(
+        dialog.problem().as_deref(),
+        Some("Льгота требует хотя бы одного документа.")
+    );
+    // F4 opens the file browser on the downloads folder; the scan is chosen and uploaded.
+    dialog.on_key(key(KeyCode::F(4)), &ctx);
+    dialog.on_key(key(KeyCode::Enter), &ctx);
+    dialog.on_key(key(KeyCode::Down), &ctx);
+    let effects = dialog.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    match &calls(&effects)[..] {
+        [Call::UploadAttachment(path)] => assert_eq!(path, &scan),
+        other => panic!("{other:?}"),
+    }
+    assert!(dialog.busy());
+    assert!(dialog.request().is_err(), "not while the upload runs");
+    dialog.on_reply(
+        Reply::Uploaded {
+            path: scan.clone(),
+            result: Ok(AttachmentUploaded {
+                id: "a1".to_owned(),
+                sha256: "ab".repeat(32),
+                content_type: "application/pdf".to_owned(),
+                size: 13,
+                file_name: "справка.pdf".to_owned(),
+            }),
+        },
+        &ctx,
+    );
+    let category = kezek::domain::BenefitCategory::catalogue()[0].code.clone();
+    assert_eq!(
+        dialog.request(),
+        Ok(ActionRequest::ChangeBenefit(Some(BenefitClaim {
+            category,
+            attachments: vec![AttachmentRef {
+                id: "a1".to_owned(),
+                sha256: "ab".repeat(32),
+            }],
+        })))
+    );
+    // Removed again (Del on the documents), the claim has nothing to stand on.
+    dialog.on_key(key(KeyCode::Delete), &ctx);
+    assert!(dialog.request().is_err());
+}
+
+#[test]
+fn after_an_action_the_application_reloads_and_a_refusal_changes_nothing() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = application();
+    screen.on_key(key(KeyCode::F(10)), &ctx);
+    // The dialog hands the signing window's answer down to the application.
+    let mut dialog = dialog_for(
+        ActionKind::ExtendDirection,
+        &sample::application_with_direction(),
+    );
+    let passed = dialog.on_reply(Reply::Sent(Err(rule_refusal())), &ctx);
+    assert!(matches!(
+        passed.as_slice(),
+        [Effect::Return(Reply::Sent(Err(_)))]
+    ));
+    // A refusal: the translated reason, no request, the same buttons.
+    let effects = screen.on_reply(Reply::Sent(Err(rule_refusal())), &ctx);
+    assert!(effects.is_empty(), "{effects:?}");
+    let refusal = screen.notice().unwrap();
+    assert_eq!(refusal, rule_refusal().message());
+    assert!(!refusal.contains("api.problem"), "{refusal}");
+    assert_eq!(
+        screen.actions(),
+        vec![ActionKind::RevokeDirection, ActionKind::ExtendDirection]
+    );
+    // Success: the new state at once, the four parts asked again, the journal told.
+    screen.on_key(key(KeyCode::F(10)), &ctx);
+    let mut extended = sample::application_with_direction();
+    extended.allowed_actions = vec![ActionKind::RevokeDirection];
+    let effects = screen.on_reply(acted(extended), &ctx);
+    assert_eq!(calls(&effects).len(), 4, "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::DataChanged)));
+    assert_eq!(screen.actions(), vec![ActionKind::RevokeDirection]);
+    assert_eq!(
+        screen.notice(),
+        Some("«Продлить направление»: выполнено, данные заявления обновлены.".to_owned())
+    );
+}
+
+#[test]
+fn the_journal_below_asks_for_fresh_rows_after_an_action() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let journal = JournalScreen::with_page(sample::journal_page(100_000, 100));
+    let mut app = App::new(ctx, Box::new(journal));
+    let jobs = app.update(Action::Key(key(KeyCode::Enter)));
+    assert_eq!(app.stack_ids(), ["journal", "application"]);
+    let screen = jobs[0].screen;
+    app.update(Action::Reply {
+        screen,
+        reply: Box::new(Reply::Application(Ok(Box::new(
+            sample::application_with_direction(),
+        )))),
+    });
+    let jobs = app.update(Action::Reply {
+        screen,
+        reply: Box::new(acted(sample::application_with_direction())),
+    });
+    assert!(
+        jobs.iter()
+            .any(|j| matches!(j.call, Call::Journal(_)) && j.screen != screen),
+        "{jobs:?}"
+    );
+    assert!(jobs.iter().any(|j| matches!(j.call, Call::History(_))));
 }
 
 // ---------------------------------------------------------------- profile

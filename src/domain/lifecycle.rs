@@ -1,12 +1,12 @@
 //! The one state machine of SPEC §2. Every change of an application goes through [`apply`];
 //! the server refuses whatever it refuses. Time is passed in, so tests move it.
 
-use chrono::{DateTime, Days, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::action::{Action, ActionKind, Actor, Role};
 use super::benefit::{Benefit, BenefitCategory, BenefitClass, BenefitReview};
-use super::calendar::{Calendar, end_of_local_day, kazakhstan_offset, last_local_day};
+use super::calendar::{Calendar, end_of_local_day, kazakhstan_offset};
 use super::error::RuleError;
 use super::number::ApplicationNumber;
 use super::settings::RegionSettings;
@@ -409,12 +409,11 @@ pub fn apply(
         Action::ExtendDirection { until, reason } => {
             let reason = required_reason(reason)?;
             let direction = direction_of(state);
-            let latest = last_local_day(direction.expires_at)
-                + Days::new(u64::from(settings.extension_max_days));
-            let new_expiry = end_of_local_day(*until);
-            if new_expiry <= direction.expires_at || *until > latest {
+            let (first, latest) = direction.extension_dates(settings);
+            if *until < first || *until > latest {
                 return Err(RuleError::ExtensionDate { latest });
             }
+            let new_expiry = end_of_local_day(*until);
             let direction = next.direction.as_mut().expect("checked above");
             direction.extension = Some(Extension {
                 previous_expiry: direction.expires_at,
@@ -538,7 +537,7 @@ mod tests {
     use super::*;
     use crate::domain::queue::Cohort;
     use crate::domain::test_support::iin;
-    use chrono::{NaiveDate, TimeZone};
+    use chrono::{Days, NaiveDate, TimeZone};
     use proptest::prelude::*;
 
     /// Monday 7 December 2026, 10:00 in Astana.

@@ -1,9 +1,10 @@
 //! What the rules know about one application: the state the lifecycle moves.
 
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::benefit::{Benefit, BenefitClass};
+use super::calendar::{last_local_day, local_date};
 use super::number::ApplicationNumber;
 use super::queue::Cohort;
 use super::settings::RegionSettings;
@@ -38,6 +39,17 @@ pub struct Direction {
     /// For an out-of-turn benefit, the deadline of its confirmation in person; `None` when no
     /// such confirmation is needed or it has been given.
     pub in_person_by: Option<DateTime<Utc>>,
+}
+
+impl Direction {
+    /// The dates «Дата продления» may take (the new expiry is the end of the chosen day): from
+    /// the day it now expires to `extension_max_days` calendar days past its last valid day.
+    pub fn extension_dates(&self, settings: &RegionSettings) -> (NaiveDate, NaiveDate) {
+        let latest = last_local_day(self.expires_at)
+            .checked_add_days(Days::new(u64::from(settings.extension_max_days)))
+            .unwrap_or(NaiveDate::MAX);
+        (local_date(self.expires_at), latest)
+    }
 }
 
 /// Why and how the application left the queue.

@@ -298,6 +298,20 @@ impl App {
                         self.apply(below, effects, jobs);
                     }
                 }
+                Effect::DataChanged => {
+                    let others: Vec<ScreenKey> = self
+                        .stack
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .filter(|k| *k != origin)
+                        .collect();
+                    for key in others {
+                        if let Some((_, screen)) = self.stack.iter_mut().find(|(k, _)| *k == key) {
+                            let effects = screen.on_data_changed(&self.ctx);
+                            self.apply(key, effects, jobs);
+                        }
+                    }
+                }
                 Effect::Call(call) => {
                     self.in_flight += 1;
                     jobs.push(Job {

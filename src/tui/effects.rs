@@ -17,7 +17,9 @@ use crate::api::applications::{
 };
 use crate::api::auth::LoginResponse;
 use crate::api::catalogue::{BenefitCategoryInfo, Region};
-use crate::api::documents::{ActionDocument, ActionRequest, Document, Envelope, Submission};
+use crate::api::catalogue::{Kindergarten, KindergartenQuery};
+use crate::api::documents::{ActionDocument, Document, Submission};
+use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
 use crate::client::{Client, ClientError};
@@ -49,11 +51,9 @@ impl std::fmt::Debug for Secret {
 pub enum SignTask {
     /// The application of the wizard.
     Submit(Box<Submission>),
-    /// An action on an application («Продлить направление», «Снять с очереди», …).
-    Act {
-        number: ApplicationNumber,
-        request: ActionRequest,
-    },
+    /// An action on an application («Продлить направление», «Снять с очереди», …); its
+    /// envelope is made when the dialog is confirmed, so every retry repeats the request id.
+    Act(ActionDocument),
 }
 
 /// The server's answer to a signed document.
@@ -76,6 +76,9 @@ pub struct SignedLogin {
 pub enum Call {
     Regions,
     Benefits,
+    /// The kindergartens of a region: names and addresses for the codes an offer or a
+    /// direction carries.
+    Kindergartens(KindergartenQuery),
     Profile,
     RegistryPerson(Iin),
     /// Open a PKCS#12 file (on a blocking thread: the key derivation takes a while).
@@ -127,6 +130,7 @@ pub enum Call {
 pub enum Reply {
     Regions(Result<Vec<Region>, CallError>),
     Benefits(Result<Vec<BenefitCategoryInfo>, CallError>),
+    Kindergartens(Result<Vec<Kindergarten>, CallError>),
     Profile(Result<Profile, CallError>),
     Person(Result<Person, CallError>),
     Keystore(Result<Arc<Keystore>, CallError>),
@@ -161,6 +165,7 @@ impl Reply {
         let error = match self {
             Reply::Regions(r) => r.as_ref().err(),
             Reply::Benefits(r) => r.as_ref().err(),
+            Reply::Kindergartens(r) => r.as_ref().err(),
             Reply::Profile(r) => r.as_ref().err(),
             Reply::Person(r) => r.as_ref().err(),
             Reply::LoginSigned(r) => r.as_ref().err(),
@@ -213,6 +218,30 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// Whether the signing window should keep this error so the user can try again there:
+    /// anything about the key, the signature or the connection. A refusal on the rules (the
+    /// status does not allow it, a bad date, an unknown attachment) goes back to the screen
+    /// that asked, which stays as it was.
+    pub fn stays_in_signing_window(&self) -> bool {
+        use ProblemCode::*;
+        match self {
+            CallError::Client(ClientError::Problem(problem)) => matches!(
+                problem.code,
+                SignatureMissing
+                    | SignatureInvalid
+                    | CertificateUntrusted
+                    | CertificateExpired
+                    | CertificateRevoked
+                    | WrongKeyUsage
+                    | SignerMismatch
+                    | StaleDocument
+                    | RateLimited
+                    | Internal
+            ),
+            _ => true,
+        }
+    }
+
     /// The message for the screen, in the current language.
     pub fn message(&self) -> String {
         match self {
@@ -262,6 +291,12 @@ impl Runner {
         match call {
             Call::Regions => Reply::Regions(self.client().regions().await.map_err(Into::into)),
             Call::Benefits => Reply::Benefits(self.client().benefits().await.map_err(Into::into)),
+            Call::Kindergartens(query) => Reply::Kindergartens(
+                self.client()
+                    .kindergartens(&query)
+                    .await
+                    .map_err(Into::into),
+            ),
             Call::Profile => Reply::Profile(self.client().profile().await.map_err(Into::into)),
             Call::RegistryPerson(iin) => {
                 Reply::Person(self.client().registry_person(iin).await.map_err(Into::into))
@@ -415,11 +450,11 @@ impl Runner {
                 submission.envelope.signed_at = chrono::Utc::now();
                 Document::Application(Box::new(submission))
             }
-            SignTask::Act { number, request } => Document::Action(ActionDocument {
-                envelope: Envelope::now(),
-                number: *number,
-                action: request.clone(),
-            }),
+            SignTask::Act(action) => {
+                let mut action = action.clone();
+                action.envelope.signed_at = chrono::Utc::now();
+                Document::Action(action)
+            }
         };
         let request_id = document
             .envelope()
@@ -442,9 +477,14 @@ impl Runner {
             SignTask::Submit(_) => Ok(Sent::Submitted(
                 client.submit_application(&request_id, &signed_xml).await?,
             )),
-            SignTask::Act { number, request } => Ok(Sent::Acted(Box::new(
+            SignTask::Act(action) => Ok(Sent::Acted(Box::new(
                 client
-                    .act(&number, request.code(), &request_id, &signed_xml)
+                    .act(
+                        &action.number,
+                        action.action.code(),
+                        &request_id,
+                        &signed_xml,
+                    )
                     .await?,
             ))),
         }

@@ -9,14 +9,14 @@ use crate::api::applications::{
     ApplicantInfo, ApplicationDetail, ChildInfo, DocumentInfo, DocumentKind, HistoryEntry,
     JournalPage, JournalRow, PositionChange,
 };
-use crate::api::catalogue::{LocalizedName, Region};
+use crate::api::catalogue::{Kindergarten, LocalizedName, Region};
 use crate::api::profile::BoundChild;
 use crate::api::public::{CohortStats, PublicQueueEntry, PublicStats};
 use crate::domain::iin::check_digit;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
     ActionKind, Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, BenefitReview,
-    Cohort, Direction, Iin, PositionCause, QueuePosition, Status,
+    Cohort, Direction, Iin, Offer, PositionCause, QueuePosition, Status,
 };
 
 const SURNAMES: [&str; 8] = [
@@ -161,7 +161,7 @@ pub fn application_with_direction() -> ApplicationDetail {
             stop_list_until: None,
             offer: None,
             direction: Some(Direction {
-                kindergarten: "ЧДС «Балапан» №1".to_owned(),
+                kindergarten: "almaty-balapan-1".to_owned(),
                 issued_at: at(2026, 11, 24, 11, 22),
                 expires_at: at(2026, 12, 1, 18, 0),
                 extension: None,
@@ -210,6 +210,61 @@ pub fn application_in_queue() -> ApplicationDetail {
         ActionKind::Withdraw,
     ];
     detail
+}
+
+/// The same application with a place offered in two kindergartens, awaiting the answer.
+pub fn application_offered() -> ApplicationDetail {
+    let mut detail = application_in_queue();
+    detail.state.status = Status::Offered;
+    detail.state.last_change_at = at(2026, 11, 24, 11, 22);
+    detail.state.offer = Some(Offer {
+        kindergartens: vec!["almaty-balapan-1".to_owned(), "almaty-aigolek-7".to_owned()],
+        made_at: at(2026, 11, 24, 11, 22),
+        answer_by: at(2026, 11, 27, 18, 0),
+    });
+    detail.state_key = Status::Offered.current_state_key();
+    detail.allowed_actions = vec![
+        ActionKind::Withdraw,
+        ActionKind::AcceptOffer,
+        ActionKind::DeclineOffer,
+    ];
+    detail
+}
+
+/// The kindergartens the offer and the direction name.
+pub fn kindergartens() -> Vec<Kindergarten> {
+    let kindergarten = |code: &str, names: [&str; 3], addresses: [&str; 3]| Kindergarten {
+        code: code.to_owned(),
+        region: "almaty".to_owned(),
+        settlement: "almaty".to_owned(),
+        name: name(names[0], names[1], names[2]),
+        address: name(addresses[0], addresses[1], addresses[2]),
+        groups: Vec::new(),
+    };
+    vec![
+        kindergarten(
+            "almaty-balapan-1",
+            [
+                "«Балапан» №1 ЖББ",
+                "ЧДС «Балапан» №1",
+                "Balapan private kindergarten No. 1",
+            ],
+            ["Абай даңғылы, 52", "пр. Абая, 52", "52 Abai Avenue"],
+        ),
+        kindergarten(
+            "almaty-aigolek-7",
+            [
+                "№7 «Айгөлек» бөбекжайы",
+                "Ясли-сад №7 «Айгөлек»",
+                "Aigolek nursery school No. 7",
+            ],
+            [
+                "Сәтбаев көшесі, 18",
+                "ул. Сатпаева, 18",
+                "18 Satpayev Street",
+            ],
+        ),
+    ]
 }
 
 /// «История изменений» of [`application_with_direction`].

@@ -48,6 +48,13 @@ pub trait Screen: Send {
         Vec::new()
     }
 
+    /// Another screen changed data on the server (an application acted on): a screen that
+    /// lists such data asks for it again, so it is fresh when the user comes back to it.
+    fn on_data_changed(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        let _ = ctx;
+        Vec::new()
+    }
+
     /// Whether a request is in flight: the app keeps the spinner turning while it is.
     fn busy(&self) -> bool {
         false
@@ -75,6 +82,9 @@ pub enum Effect {
     /// Close this screen and hand `Reply` to the screen below (a dialog's result: the signing
     /// window returns the server's answer to the wizard or the application screen).
     Return(Reply),
+    /// This screen changed data on the server: the other screens on the stack get
+    /// [`Screen::on_data_changed`].
+    DataChanged,
     /// Run a request in a background task; its [`Reply`] comes back to this screen's
     /// `on_reply` (dropped if the screen is gone by then).
     Call(Call),
@@ -98,6 +108,7 @@ impl std::fmt::Debug for Effect {
             Effect::Replace(s) => write!(f, "Replace({})", s.id()),
             Effect::Reset(s) => write!(f, "Reset({})", s.id()),
             Effect::Call(call) => write!(f, "Call({call:?})"),
+            Effect::DataChanged => f.write_str("DataChanged"),
             Effect::Return(reply) => write!(f, "Return({reply:?})"),
             Effect::SignedIn(s) => write!(f, "SignedIn({})", s.full_name),
             Effect::SignedOut => f.write_str("SignedOut"),

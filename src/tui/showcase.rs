@@ -7,6 +7,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::api::applications::ApplicationDetail;
 use crate::tui::app::{Action, App};
 use crate::tui::effects::Reply;
 use crate::tui::sample;
@@ -36,13 +37,38 @@ fn app(ctx: &Ctx, screen: Box<dyn Screen>, keys: &[KeyEvent]) -> App {
     app
 }
 
+fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+/// The keys that type `text`.
+fn typed(text: &str) -> Vec<KeyEvent> {
+    text.chars().map(|c| key(KeyCode::Char(c))).collect()
+}
+
 fn application() -> Box<dyn Screen> {
-    Box::new(ApplicationScreen::with_data(
-        sample::application_with_direction(),
-        sample::history(),
-        sample::documents(),
-        sample::positions(),
-    ))
+    application_of(sample::application_with_direction())
+}
+
+fn application_of(detail: ApplicationDetail) -> Box<dyn Screen> {
+    Box::new(
+        ApplicationScreen::with_data(
+            detail,
+            sample::history(),
+            sample::documents(),
+            sample::positions(),
+        )
+        .with_kindergartens(sample::kindergartens()),
+    )
+}
+
+/// «Продлить направление» filled in: the date and the reason of figure 7.
+fn extension_keys() -> Vec<KeyEvent> {
+    let mut keys = vec![key(KeyCode::F(10))];
+    keys.extend(typed("15122026"));
+    keys.push(key(KeyCode::Tab));
+    keys.extend(typed("Болезнь ребенка"));
+    keys
 }
 
 /// The screens of the journal, application, dialogs, profile, search and statistics.
@@ -74,6 +100,57 @@ pub fn scenes() -> Vec<Scene> {
         Scene {
             name: "application_positions",
             build: |ctx| app(ctx, application(), &[key(KeyCode::BackTab)]),
+        },
+        Scene {
+            name: "action_confirm_interest",
+            build: |ctx| {
+                let screen = application_of(sample::application_in_queue());
+                app(ctx, screen, &[key(KeyCode::F(4))])
+            },
+        },
+        Scene {
+            name: "action_change_benefit",
+            build: |ctx| {
+                let screen = application_of(sample::application_in_queue());
+                app(ctx, screen, &[key(KeyCode::F(6))])
+            },
+        },
+        Scene {
+            name: "action_withdraw",
+            build: |ctx| {
+                let screen = application_of(sample::application_in_queue());
+                app(ctx, screen, &[key(KeyCode::F(7))])
+            },
+        },
+        Scene {
+            name: "action_accept_offer",
+            build: |ctx| {
+                let screen = application_of(sample::application_offered());
+                app(ctx, screen, &[key(KeyCode::F(8)), key(KeyCode::Down)])
+            },
+        },
+        Scene {
+            name: "action_decline_offer",
+            build: |ctx| {
+                let screen = application_of(sample::application_offered());
+                app(ctx, screen, &[ctrl('d')])
+            },
+        },
+        Scene {
+            name: "action_revoke_direction",
+            build: |ctx| app(ctx, application(), &[ctrl('o')]),
+        },
+        Scene {
+            name: "action_extend_direction",
+            build: |ctx| app(ctx, application(), &extension_keys()),
+        },
+        Scene {
+            name: "signing_action",
+            build: |ctx| {
+                let mut keys = extension_keys();
+                keys.push(key(KeyCode::Enter));
+                app(ctx, application(), &keys)
+            },
         },
         Scene {
             name: "profile_binding",

@@ -2,6 +2,11 @@
 //! заявлении», «История изменений», «Общие документы» and the history of the queue number with
 //! each change's cause, and below them the actions the server allows now, as buttons.
 //!
+//! ←/→ reach the buttons and Enter presses one; each action also has its own F-key and Ctrl
+//! key. A button opens its dialog ([`super::actions`]), then the signing window; the server's
+//! answer comes back here: on success everything is reloaded (and the journal below is told),
+//! on a refusal the translated reason is shown and nothing changes.
+//!
 //! F5 reloads it from the server: positions are live, never last night's.
 
 use std::path::PathBuf;
@@ -19,11 +24,13 @@ use unicode_width::UnicodeWidthStr;
 use crate::api::applications::{
     ApplicationDetail, DocumentInfo, DocumentKind, HistoryEntry, PositionChange,
 };
+use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
-use crate::tui::effects::{Call, CallError, Reply};
+use crate::tui::effects::{Call, CallError, Reply, Sent};
 use crate::tui::format::{benefit_name, date, date_time, day_of};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
+use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::{fit, tabs, truncate};
@@ -72,6 +79,8 @@ enum Command {
     Down,
     Download,
     Reload,
+    /// Open the dialog of one action directly.
+    Do(ActionKind),
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -125,6 +134,56 @@ const KEYS: &[Binding<Command>] = &[
         hint: false,
     },
     Binding {
+        command: Command::Do(ActionKind::ConfirmInterest),
+        name: "confirm_interest",
+        keys: &[KeyCombo::f(4), KeyCombo::ctrl('k')],
+        help: "domain.action.confirm-interest",
+        hint: true,
+    },
+    Binding {
+        command: Command::Do(ActionKind::ChangeBenefit),
+        name: "change_benefit",
+        keys: &[KeyCombo::f(6), KeyCombo::ctrl('b')],
+        help: "domain.action.change-benefit",
+        hint: true,
+    },
+    Binding {
+        command: Command::Do(ActionKind::Withdraw),
+        name: "withdraw",
+        keys: &[KeyCombo::f(7), KeyCombo::ctrl('w')],
+        help: "domain.action.withdraw",
+        hint: true,
+    },
+    Binding {
+        command: Command::Do(ActionKind::AcceptOffer),
+        name: "accept_offer",
+        keys: &[KeyCombo::f(8), KeyCombo::ctrl('a')],
+        help: "domain.action.accept-offer",
+        hint: true,
+    },
+    // F11 and F12 are often taken by the terminal (full screen): Ctrl comes first.
+    Binding {
+        command: Command::Do(ActionKind::DeclineOffer),
+        name: "decline_offer",
+        keys: &[KeyCombo::ctrl('d'), KeyCombo::f(11)],
+        help: "domain.action.decline-offer",
+        hint: true,
+    },
+    Binding {
+        command: Command::Do(ActionKind::RevokeDirection),
+        name: "revoke_direction",
+        keys: &[KeyCombo::ctrl('o'), KeyCombo::f(12)],
+        help: "domain.action.revoke-direction",
+        hint: true,
+    },
+    Binding {
+        command: Command::Do(ActionKind::ExtendDirection),
+        name: "extend_direction",
+        keys: &[KeyCombo::f(10), KeyCombo::ctrl('e')],
+        help: "domain.action.extend-direction",
+        hint: true,
+    },
+    Binding {
         command: Command::Up,
         name: "up",
         keys: &[KeyCombo::key(KeyCode::Up)],
@@ -164,6 +223,14 @@ impl<T> Load<T> {
     }
 }
 
+/// The line under the buttons: the outcome of the last download or action.
+#[derive(Debug)]
+enum Notice {
+    Saved(PathBuf),
+    Acted(ActionKind),
+    Failed(CallError),
+}
+
 pub struct ApplicationScreen {
     number: ApplicationNumber,
     keymap: Keymap<Command>,
@@ -174,10 +241,15 @@ pub struct ApplicationScreen {
     positions: Load<Vec<PositionChange>>,
     /// The focused action button, an index into [`Self::actions`].
     action: usize,
+    /// Whether ←/→ put the keyboard on the buttons (Enter presses one there, not «Скачать»).
+    on_buttons: bool,
+    /// The action whose dialog is open, until the server answers.
+    pending: Option<ActionKind>,
+    /// The region's kindergartens, to name the codes of an offer or a direction.
+    kindergartens: Vec<Kindergarten>,
     /// The highlighted document, or the first line shown on the scrolling tabs.
     cursor: usize,
-    /// The outcome of the last download, good or bad.
-    message: Option<(bool, String)>,
+    notice: Option<Notice>,
 }
 
 impl ApplicationScreen {
@@ -191,8 +263,11 @@ impl ApplicationScreen {
             documents: Load::Loading,
             positions: Load::Loading,
             action: 0,
+            on_buttons: false,
+            pending: None,
+            kindergartens: Vec::new(),
             cursor: 0,
-            message: None,
+            notice: None,
         }
     }
 
@@ -217,6 +292,25 @@ impl ApplicationScreen {
 
     pub fn tab(&self) -> Tab {
         self.tab
+    }
+
+    /// The region's kindergartens, for screens filled without a server.
+    pub fn with_kindergartens(mut self, kindergartens: Vec<Kindergarten>) -> ApplicationScreen {
+        self.kindergartens = kindergartens;
+        self
+    }
+
+    /// The translated line under the buttons, if any.
+    pub fn notice(&self) -> Option<String> {
+        self.notice.as_ref().map(|notice| match notice {
+            Notice::Saved(path) => {
+                t!("application.documents.saved", path = path.display()).into_owned()
+            }
+            Notice::Acted(kind) => {
+                t!("application.dialog.done", action = t!(kind.message_key())).into_owned()
+            }
+            Notice::Failed(error) => error.message(),
+        })
     }
 
     pub fn show_tab(&mut self, tab: Tab) {
@@ -269,20 +363,36 @@ impl ApplicationScreen {
                 let index = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                 self.show_tab(Tab::ALL[tabs::prev(index, Tab::ALL.len())]);
             }
+            // The first arrow only puts the keyboard on the highlighted button.
             Command::NextAction if !actions.is_empty() => {
-                self.action = (self.action + 1) % actions.len();
+                if self.on_buttons {
+                    self.action = (self.action + 1) % actions.len();
+                }
+                self.on_buttons = true;
             }
             Command::PrevAction if !actions.is_empty() => {
-                self.action = (self.action + actions.len() - 1) % actions.len();
+                if self.on_buttons {
+                    self.action = (self.action + actions.len() - 1) % actions.len();
+                }
+                self.on_buttons = true;
             }
-            Command::Act if self.tab == Tab::Documents => return self.download(ctx),
-            // The action dialogs hand their document to the signing window, which is not
-            // part of the client yet: the buttons show what the server allows.
-            Command::Act => {}
+            Command::Act if self.tab == Tab::Documents && !self.on_buttons => {
+                return self.download(ctx);
+            }
+            Command::Act => {
+                if let Some(kind) = actions.get(self.action).copied() {
+                    return self.open_dialog(kind);
+                }
+            }
+            Command::Do(kind) => return self.open_dialog(kind),
             Command::Download => return self.download(ctx),
             Command::Reload => return self.load(),
-            Command::Up => self.cursor = self.cursor.saturating_sub(1),
+            Command::Up => {
+                self.on_buttons = false;
+                self.cursor = self.cursor.saturating_sub(1);
+            }
             Command::Down => {
+                self.on_buttons = false;
                 let last = match self.tab {
                     Tab::Documents => self.documents_in_order().len().saturating_sub(1),
                     _ => usize::MAX,
@@ -292,6 +402,44 @@ impl ApplicationScreen {
             Command::NextAction | Command::PrevAction => {}
         }
         Vec::new()
+    }
+
+    /// The dialog of `kind`, when the server allows it now.
+    fn open_dialog(&mut self, kind: ActionKind) -> Vec<Effect> {
+        let Some(i) = self.actions().iter().position(|k| *k == kind) else {
+            return Vec::new();
+        };
+        self.action = i;
+        self.pending = Some(kind);
+        self.notice = None;
+        let Some(detail) = self.detail.ready() else {
+            return Vec::new();
+        };
+        let dialog = ActionDialog::new(kind, detail, &self.kindergartens);
+        vec![Effect::Push(Box::new(dialog))]
+    }
+
+    /// The server's answer to a signed action.
+    fn on_sent(&mut self, result: Result<Sent, CallError>) -> Vec<Effect> {
+        let kind = self.pending.take();
+        match result {
+            Ok(Sent::Acted(detail)) => {
+                self.detail = Load::Ready(detail);
+                self.action = self.action.min(self.actions().len().saturating_sub(1));
+                self.on_buttons = false;
+                if let Some(kind) = kind {
+                    self.notice = Some(Notice::Acted(kind));
+                }
+                let mut effects = self.load();
+                effects.push(Effect::DataChanged);
+                effects
+            }
+            Ok(Sent::Submitted(_)) => Vec::new(),
+            Err(error) => {
+                self.notice = Some(Notice::Failed(error));
+                Vec::new()
+            }
+        }
     }
 
     /// «Скачать»: the highlighted document into the downloads folder, under its own name.
@@ -333,7 +481,7 @@ impl ApplicationScreen {
             Load::Ready(detail) => detail,
             other => return view_pending(frame, area, other, ctx),
         };
-        let lines = info_lines(detail, ctx, area.width);
+        let lines = info_lines(detail, &self.kindergartens, ctx, area.width);
         let scroll = self
             .cursor
             .min(lines.len().saturating_sub(area.height as usize));
@@ -547,6 +695,15 @@ fn document_name(document: &DocumentInfo) -> String {
     .into_owned()
 }
 
+/// A kindergarten's name in the current language, or its code while the catalogue is missing.
+pub fn kindergarten_name(code: &str, kindergartens: &[Kindergarten], ctx: &Ctx) -> String {
+    kindergartens
+        .iter()
+        .find(|k| k.code == code)
+        .map(|k| k.name.get(ctx.lang).to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
 /// Who made a change: their name, else their role.
 fn actor(entry: &HistoryEntry) -> String {
     match &entry.actor_name {
@@ -583,7 +740,13 @@ fn change_text(entry: &HistoryEntry) -> String {
 
 /// The three blocks of «Информация о заявлении» as label/value lines, two pairs a line when
 /// the screen is wide enough, one otherwise.
-fn info_lines(detail: &ApplicationDetail, ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
+fn info_lines(
+    detail: &ApplicationDetail,
+    kindergartens: &[Kindergarten],
+    ctx: &Ctx,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let named = |code: &str| kindergarten_name(code, kindergartens, ctx);
     let theme = &ctx.theme;
     let none = || "—".to_owned();
     let benefit = benefit_of(detail, ctx);
@@ -674,7 +837,12 @@ fn info_lines(detail: &ApplicationDetail, ctx: &Ctx, width: u16) -> Vec<Line<'st
             "application.details.offer",
             t!(
                 "application.details.offer_text",
-                kindergarten = offer.kindergartens.join(", "),
+                kindergarten = offer
+                    .kindergartens
+                    .iter()
+                    .map(|code| named(code))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 date = date_time(offer.answer_by)
             )
             .into_owned(),
@@ -685,7 +853,7 @@ fn info_lines(detail: &ApplicationDetail, ctx: &Ctx, width: u16) -> Vec<Line<'st
             "application.details.direction",
             t!(
                 "application.details.direction_text",
-                kindergarten = direction.kindergarten,
+                kindergarten = named(&direction.kindergarten),
                 date = date_time(direction.expires_at)
             )
             .into_owned(),
@@ -785,8 +953,17 @@ impl Screen for ApplicationScreen {
         self.number.to_string()
     }
 
+    /// The keys of the actions the server allows now, and the rest of the table.
     fn key_help(&self) -> Vec<KeyHelp> {
-        self.keymap.help()
+        let allowed = self.actions();
+        let hidden: Vec<String> = ACTION_ORDER
+            .iter()
+            .filter(|kind| !allowed.contains(kind))
+            .map(|kind| t!(kind.message_key()).into_owned())
+            .collect();
+        let mut help = self.keymap.help();
+        help.retain(|h| !hidden.contains(&h.text));
+        help
     }
 
     fn init(&mut self, _ctx: &Ctx) -> Vec<Effect> {
@@ -804,17 +981,29 @@ impl Screen for ApplicationScreen {
             Reply::Application(result) => {
                 self.detail = Load::from_result(result);
                 self.action = self.action.min(self.actions().len().saturating_sub(1));
+                // Names for the codes of an offer or a direction, asked once.
+                if let Some(detail) = self.detail.ready()
+                    && self.kindergartens.is_empty()
+                    && (detail.state.offer.is_some() || detail.state.direction.is_some())
+                {
+                    return vec![Effect::Call(Call::Kindergartens(KindergartenQuery {
+                        region: detail.state.cohort.region.clone(),
+                        settlement: None,
+                    }))];
+                }
             }
+            Reply::Kindergartens(Ok(kindergartens)) => self.kindergartens = kindergartens,
+            Reply::Kindergartens(Err(error)) => {
+                tracing::info!(error = %error, "kindergartens not loaded; codes shown instead");
+            }
+            Reply::Sent(result) => return self.on_sent(result),
             Reply::History(result) => self.history = Load::from_result(result),
             Reply::Documents(result) => self.documents = Load::from_result(result),
             Reply::Positions(result) => self.positions = Load::from_result(result),
             Reply::Saved(result) => {
-                self.message = Some(match result {
-                    Ok(path) => (
-                        true,
-                        t!("application.documents.saved", path = path.display()).into_owned(),
-                    ),
-                    Err(error) => (false, error.message()),
+                self.notice = Some(match result {
+                    Ok(path) => Notice::Saved(path),
+                    Err(error) => Notice::Failed(error),
                 });
             }
             _ => {}
@@ -832,11 +1021,20 @@ impl Screen for ApplicationScreen {
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
         let actions = self.actions();
+        let row: Vec<Button> = actions
+            .iter()
+            .map(|kind| {
+                Button::new(
+                    t!(kind.message_key()),
+                    self.keymap.keys_of(Command::Do(*kind)),
+                )
+            })
+            .collect();
         let [summary, tab_row, body, buttons_row, message] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(2),
             Constraint::Min(3),
-            Constraint::Length(u16::from(!actions.is_empty())),
+            Constraint::Length(buttons::height(&row, area.width)),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -850,16 +1048,17 @@ impl Screen for ApplicationScreen {
             Tab::Documents => self.view_documents(frame, body, ctx),
             Tab::Positions => self.view_positions(frame, body, ctx),
         }
-        if !actions.is_empty() {
-            let row: Vec<Button> = actions
-                .iter()
-                .map(|kind| Button::new(t!(kind.message_key()), None))
-                .collect();
-            buttons::render(frame, buttons_row, &row, Some(self.action), theme);
+        if !row.is_empty() {
+            // On «Общие документы» Enter downloads until an arrow moves to the buttons.
+            let focused = (self.on_buttons || self.tab != Tab::Documents).then_some(self.action);
+            buttons::render(frame, buttons_row, &row, focused, theme);
         }
-        if let Some((ok, text)) = &self.message {
-            let style: Style = if *ok { theme.ok() } else { theme.error() };
-            frame.render_widget(Paragraph::new(Span::styled(text.clone(), style)), message);
+        if let (Some(notice), Some(text)) = (&self.notice, self.notice()) {
+            let style: Style = match notice {
+                Notice::Failed(_) => theme.error(),
+                Notice::Saved(_) | Notice::Acted(_) => theme.ok(),
+            };
+            frame.render_widget(Paragraph::new(Span::styled(text, style)), message);
         }
     }
 }

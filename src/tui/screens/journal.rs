@@ -609,6 +609,10 @@ impl Screen for JournalScreen {
         self.reload()
     }
 
+    fn on_data_changed(&mut self, _ctx: &Ctx) -> Vec<Effect> {
+        self.reload()
+    }
+
     fn on_key(&mut self, key: KeyEvent, _ctx: &Ctx) -> Option<Vec<Effect>> {
         if self.search.is_some() {
             return Some(self.search_key(key));

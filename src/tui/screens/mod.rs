@@ -1,6 +1,7 @@
 //! One module per screen. [`open`] is the one place that knows how to build the screen behind a
 //! menu item, so the main menu and the screens stay decoupled.
 
+pub mod actions;
 pub mod application;
 pub mod description;
 pub mod first_login;

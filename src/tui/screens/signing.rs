@@ -1,7 +1,8 @@
 //! The signing window «Формирование ЭЦП в формате XML» (seed 002 figures 8-9, seed 003 figures
 //! 9-10): the key window for the SIGN key over the screen that asked. On «Подписать» the
 //! document is built, signed and sent in one request; the server's answer is handed back to the
-//! screen below (`Effect::Return`), errors stay in the window so the user can try another key.
+//! screen below (`Effect::Return`). Problems with the key, the signature or the connection stay
+//! in the window so the user can try again; a refusal on the rules goes back with the answer.
 //!
 //! Any screen with a signed action opens it: `Effect::Push(Box::new(Signing::new(task, ctx)))`
 //! and handles `Reply::Sent` in its `on_reply`.
@@ -95,9 +96,13 @@ impl Screen for Signing {
                 self.task = None;
                 vec![Effect::Return(Reply::Sent(Ok(sent)))]
             }
-            Reply::Sent(Err(e)) => {
+            Reply::Sent(Err(e)) if e.stays_in_signing_window() => {
                 self.window.fail(e);
                 Vec::new()
+            }
+            Reply::Sent(Err(e)) => {
+                self.task = None;
+                vec![Effect::Return(Reply::Sent(Err(e)))]
             }
             _ => Vec::new(),
         }

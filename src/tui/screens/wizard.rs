@@ -9,22 +9,19 @@
 //! check every field with `domain::wizard::validate` and jump to the first problem; «Отправить»
 //! opens the signing window.
 
-use std::path::PathBuf;
-
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use rust_i18n::t;
+use unicode_width::UnicodeWidthStr;
 
-use crate::api::applications::AttachmentUploaded;
 use crate::api::catalogue::BenefitCategoryInfo;
-use crate::api::documents::{AttachmentRef, Envelope, Submission};
+use crate::api::documents::{Envelope, Submission};
 use crate::api::profile::Person;
 use crate::domain::wizard::{
-    self, Address, ApplicantDraft, AttachmentInfo, ChildDraft, Draft, Field as DraftField,
-    FileKind as ScanKind,
+    self, Address, ApplicantDraft, ChildDraft, Draft, Field as DraftField,
 };
 use crate::domain::{Iin, RegionSettings};
 use crate::tui::effects::{Call, CallError, Reply, Sent, SignTask};
@@ -32,11 +29,11 @@ use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::signing::Signing;
 use crate::tui::screens::success::Success;
+use crate::tui::widgets::attachments::{Attachment, Attachments};
 use crate::tui::widgets::buttons::{self, Button};
-use crate::tui::widgets::file_browser::{Browse, FileBrowser, FileKind, human_size};
 use crate::tui::widgets::form::{Field, FieldKind, Form, Message, parse_date};
 use crate::tui::widgets::list::SelectList;
-use crate::tui::widgets::{fit, spinner, truncate};
+use crate::tui::widgets::spinner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -200,22 +197,6 @@ fn build_form(spec: &[(&'static str, &'static str, FieldKind, bool)]) -> Form {
     )
 }
 
-/// One scan the applicant attached.
-#[derive(Debug)]
-pub struct Attachment {
-    pub path: PathBuf,
-    pub name: String,
-    pub size: u64,
-    pub state: Upload,
-}
-
-#[derive(Debug)]
-pub enum Upload {
-    Running,
-    Done(AttachmentUploaded),
-    Failed(CallError),
-}
-
 /// Which part of step 2 has the keyboard besides the fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Zone {
@@ -233,10 +214,8 @@ pub struct Wizard {
     benefits: Vec<BenefitCategoryInfo>,
     categories: SelectList,
     category_problem: Option<Message>,
-    attachments: Vec<Attachment>,
-    documents: SelectList,
+    scans: Attachments,
     documents_problem: Option<Message>,
-    browser: Option<FileBrowser>,
     /// The child IIN the registry was last asked about, so it is asked once per IIN.
     looked_up: Option<String>,
     loading: usize,
@@ -271,10 +250,8 @@ impl Wizard {
             benefits: Vec::new(),
             categories: SelectList::new(Vec::new()),
             category_problem: None,
-            attachments: Vec::new(),
-            documents: SelectList::new(Vec::new()),
+            scans: Attachments::new(),
             documents_problem: None,
-            browser: None,
             looked_up: None,
             loading: 0,
             problem: None,
@@ -294,7 +271,7 @@ impl Wizard {
     }
 
     pub fn attachments(&self) -> &[Attachment] {
-        &self.attachments
+        self.scans.items()
     }
 
     fn beneficiary(&self) -> bool {
@@ -318,7 +295,7 @@ impl Wizard {
     }
 
     fn typing(&self) -> bool {
-        self.browser.is_some() || (self.zone == Zone::Fields && self.form().typing())
+        self.scans.browsing() || (self.zone == Zone::Fields && self.form().typing())
     }
 
     /// The draft as `domain::wizard::validate` and the submission need it.
@@ -360,20 +337,7 @@ impl Wizard {
                             .map(|i| self.benefits[i].code.clone())
                     })
                     .flatten(),
-                attachments: self
-                    .attachments
-                    .iter()
-                    .filter_map(|a| match &a.state {
-                        Upload::Done(up) => Some(AttachmentInfo {
-                            name: a.name.clone(),
-                            size: up.size,
-                            kind: [ScanKind::Pdf, ScanKind::Jpeg, ScanKind::Png]
-                                .into_iter()
-                                .find(|k| k.mime() == up.content_type),
-                        }),
-                        _ => None,
-                    })
-                    .collect(),
+                attachments: self.scans.infos(),
             },
             kindergartens: Vec::new(),
         }
@@ -434,11 +398,7 @@ impl Wizard {
             }
             first.get_or_insert(id);
         }
-        let still_running = step == 2
-            && self
-                .attachments
-                .iter()
-                .any(|a| matches!(a.state, Upload::Running));
+        let still_running = step == 2 && self.scans.uploading();
         if still_running {
             self.documents_problem = Some(Message::new("tui.wizard.uploading"));
             first.get_or_insert("documents");
@@ -479,17 +439,7 @@ impl Wizard {
             region: region.region_code.clone(),
             settlement: region.settlement_code.clone(),
             draft: self.draft(),
-            attachments: self
-                .attachments
-                .iter()
-                .filter_map(|a| match &a.state {
-                    Upload::Done(up) => Some(AttachmentRef {
-                        id: up.id.clone(),
-                        sha256: up.sha256.clone(),
-                    }),
-                    _ => None,
-                })
-                .collect(),
+            attachments: self.scans.refs(),
         };
         vec![Effect::Push(Box::new(Signing::new(
             SignTask::Submit(Box::new(submission)),
@@ -536,55 +486,13 @@ impl Wizard {
         }
     }
 
-    fn attach(&mut self, ctx: &Ctx) {
-        let mut places = vec![ctx.downloads.clone()];
-        places.extend(ctx.key_folders.iter().cloned());
-        self.browser = Some(FileBrowser::new(FileKind::Scan, places));
-    }
-
     fn on_browser_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(browser) = &mut self.browser else {
-            return Vec::new();
-        };
-        match browser.handle_key(key) {
-            Browse::Continue => Vec::new(),
-            Browse::Cancelled => {
-                self.browser = None;
-                Vec::new()
-            }
-            Browse::Chosen(path) => {
-                self.browser = None;
-                let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                self.attachments.push(Attachment {
-                    path: path.clone(),
-                    name,
-                    size,
-                    state: Upload::Running,
-                });
-                self.refresh_documents();
-                self.documents_problem = None;
-                self.zone = Zone::Documents;
-                vec![Effect::Call(Call::UploadAttachment(path))]
-            }
+        let (chosen, effects) = self.scans.on_browser_key(key);
+        if chosen {
+            self.documents_problem = None;
+            self.zone = Zone::Documents;
         }
-    }
-
-    fn refresh_documents(&mut self) {
-        let labels = self
-            .attachments
-            .iter()
-            .map(|a| format!("{}  ({})", a.name, human_size(a.size)))
-            .collect();
-        let selected = self.documents.selected();
-        self.documents = SelectList::new(labels);
-        if let Some(i) = selected {
-            self.documents
-                .select(i.min(self.attachments.len().saturating_sub(1)));
-        }
+        effects
     }
 
     fn move_zone(&mut self, forward: bool) {
@@ -662,15 +570,11 @@ impl Screen for Wizard {
     }
 
     fn busy(&self) -> bool {
-        self.loading > 0
-            || self
-                .attachments
-                .iter()
-                .any(|a| matches!(a.state, Upload::Running))
+        self.loading > 0 || self.scans.uploading()
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
-        if self.browser.is_some() {
+        if self.scans.browsing() {
             return Some(self.on_browser_key(key));
         }
         let command = self.keymap.command(&key, self.typing());
@@ -691,16 +595,11 @@ impl Screen for Wizard {
             }
             Some(Command::Back) => vec![Effect::Pop],
             Some(Command::Attach) if self.step == 2 && self.beneficiary() => {
-                self.attach(ctx);
+                self.scans.browse(ctx);
                 Vec::new()
             }
             Some(Command::Remove) if self.zone == Zone::Documents => {
-                if let Some(i) = self.documents.selected()
-                    && i < self.attachments.len()
-                {
-                    self.attachments.remove(i);
-                    self.refresh_documents();
-                }
+                self.scans.remove_selected();
                 Vec::new()
             }
             Some(Command::NextField) => {
@@ -735,9 +634,9 @@ impl Screen for Wizard {
                 }
                 Zone::Documents => {
                     if key.code == KeyCode::Enter {
-                        self.attach(ctx);
+                        self.scans.browse(ctx);
                     } else {
-                        self.documents.handle_key(key);
+                        self.scans.handle_key(key);
                     }
                     Vec::new()
                 }
@@ -747,7 +646,7 @@ impl Screen for Wizard {
     }
 
     fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
-        if self.zone == Zone::Fields && self.browser.is_none() {
+        if self.zone == Zone::Fields && !self.scans.browsing() {
             self.form_mut().paste(text);
             if self.step == 2 {
                 return self.maybe_look_up_child();
@@ -805,21 +704,13 @@ impl Screen for Wizard {
                     Err(e) => self.problem = Some(e),
                 }
             }
-            Reply::Uploaded { path, result } => {
-                if let Some(a) = self
-                    .attachments
-                    .iter_mut()
-                    .find(|a| a.path == path && matches!(a.state, Upload::Running))
-                {
-                    a.state = match result {
-                        Ok(up) => Upload::Done(up),
-                        Err(e) => Upload::Failed(e),
-                    };
-                }
-            }
+            Reply::Uploaded { path, result } => self.scans.on_uploaded(&path, result),
             Reply::Sent(Ok(Sent::Submitted(result))) => {
                 return vec![Effect::Replace(Box::new(Success::new(result, ctx)))];
             }
+            // A refusal on the rules (the signing window keeps the key's problems): shown
+            // here, the form as it was.
+            Reply::Sent(Err(e)) => self.problem = Some(e),
             _ => {}
         }
         Vec::new()
@@ -895,9 +786,7 @@ impl Screen for Wizard {
             ]
         };
         buttons::render(frame, actions, &buttons_row, None, theme);
-        if let Some(browser) = &self.browser {
-            browser.render(frame, area, theme);
-        }
+        self.scans.render_browser(frame, area, theme);
     }
 }
 
@@ -994,12 +883,15 @@ impl Wizard {
         if !self.beneficiary() {
             return;
         }
-        let rest = Rect::new(
-            area.x,
-            y + 1,
-            area.width,
-            area.bottom().saturating_sub(y + 1),
-        );
+        // A blank row above the section only when there is room: at 80x24 the whole warning
+        // must stay readable, the category list scrolls instead.
+        let warning_text = format!("! {}", t!("tui.wizard.readable_copies"));
+        // Word wrapping loses a few columns a row; the margin keeps the last words in.
+        let warning_rows =
+            (warning_text.width() as u16).div_ceil(area.width.saturating_sub(8).max(1));
+        let room = area.bottom().saturating_sub(y);
+        let top = if room > warning_rows + 9 { y + 1 } else { y };
+        let rest = Rect::new(area.x, top, area.width, area.bottom().saturating_sub(top));
         let [
             title,
             warning,
@@ -1009,9 +901,9 @@ impl Wizard {
             documents,
         ] = Layout::vertical([
             Constraint::Length(1),
-            Constraint::Length(3),
+            Constraint::Length(warning_rows),
             Constraint::Length(1),
-            Constraint::Length(3),
+            Constraint::Max(3),
             Constraint::Length(1),
             Constraint::Min(1),
         ])
@@ -1024,11 +916,7 @@ impl Wizard {
             title,
         );
         frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!("! {}", t!("tui.wizard.readable_copies")),
-                theme.warning(),
-            ))
-            .wrap(Wrap { trim: true }),
+            Paragraph::new(Span::styled(warning_text, theme.warning())).wrap(Wrap { trim: true }),
             warning,
         );
         let category_line = match &self.category_problem {
@@ -1078,45 +966,7 @@ impl Wizard {
             ]),
         };
         frame.render_widget(Paragraph::new(documents_line), documents_label);
-        let width = documents.width as usize;
-        let lines: Vec<Line> = self
-            .attachments
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                let state = match &a.state {
-                    Upload::Running => format!(
-                        "{} {}",
-                        spinner::frame(ctx.tick),
-                        t!("tui.wizard.uploading_one")
-                    ),
-                    Upload::Done(_) => "✓".to_owned(),
-                    Upload::Failed(e) => format!("✗ {}", e.message()),
-                };
-                let text = fit(
-                    &format!("{}  {}  {}", a.name, human_size(a.size), state),
-                    width,
-                );
-                let chosen = self.zone == Zone::Documents && self.documents.selected() == Some(i);
-                if chosen {
-                    Line::from(Span::styled(text, theme.selected()))
-                } else if matches!(a.state, Upload::Failed(_)) {
-                    Line::from(Span::styled(text, theme.error()))
-                } else {
-                    Line::raw(text)
-                }
-            })
-            .collect();
-        if lines.is_empty() {
-            frame.render_widget(
-                Paragraph::new(Span::styled(
-                    truncate(&t!("tui.wizard.no_documents"), width),
-                    theme.muted(),
-                )),
-                documents,
-            );
-        } else {
-            frame.render_widget(Paragraph::new(lines), documents);
-        }
+        self.scans
+            .render(frame, documents, self.zone == Zone::Documents, ctx);
     }
 }

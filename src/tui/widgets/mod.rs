@@ -2,6 +2,7 @@
 //! screen's key handling) and draws through a `render` that only reads it. Text is measured
 //! with unicode width everywhere, so Cyrillic, Kazakh letters and № align.
 
+pub mod attachments;
 pub mod buttons;
 pub mod dialog;
 pub mod file_browser;
