@@ -113,7 +113,7 @@ async fn seeded(path: &std::path::Path) -> SqliteStore {
             .seed_applications(
                 &format!("bench-{chunk}"),
                 applications,
-                &settings,
+                &|_| settings.clone(),
                 Utc::now(),
             )
             .await

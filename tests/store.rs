@@ -790,7 +790,15 @@ async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
         .take(400)
         .collect();
     let settings = RegionSettings::default();
-    let seeds = demo_applications(&families, Catalogue::bundled(), 500, 7, now, &settings);
+    let seeds = demo_applications(
+        &families,
+        Catalogue::bundled(),
+        500,
+        7,
+        now,
+        &|_| settings.clone(),
+        None,
+    );
     assert_eq!(seeds.len(), 500);
     let regions: std::collections::BTreeSet<_> = seeds
         .iter()
@@ -801,13 +809,13 @@ async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
     assert!(statuses.len() >= 3, "{statuses:?}");
     assert!(
         store
-            .seed_applications("demo", seeds.clone(), &settings, now)
+            .seed_applications("demo", seeds.clone(), &|_| settings.clone(), now)
             .await
             .unwrap()
     );
     assert!(
         !store
-            .seed_applications("demo", seeds, &settings, now)
+            .seed_applications("demo", seeds, &|_| settings.clone(), now)
             .await
             .unwrap()
     );
@@ -857,11 +865,21 @@ async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
 
 #[tokio::test]
 async fn offers_take_published_places_and_give_them_back() {
-    use kezek::server::store::PlaceChange;
+    use kezek::domain::allocation::OfferStatus;
+    use kezek::server::store::OfferScope;
     let (_dir, store) = temp_store().await;
     let officer = valid_iin("8001014000");
     let place = store
-        .publish_free_places("almaty", "kg-1", "kg-1/middle", 1, &officer, at(0))
+        .publish_free_places(kezek::server::store::NewFreePlaces {
+            region: "almaty".to_owned(),
+            kindergarten: "kg-1".to_owned(),
+            group: "middle-kk".to_owned(),
+            places: 1,
+            officer,
+            now: at(0),
+            signed_xml: None,
+            request: None,
+        })
         .await
         .unwrap();
     let first = store
@@ -876,16 +894,21 @@ async fn offers_take_published_places_and_give_them_back() {
         .application;
     let offer = |stored| {
         let mut change = record(stored, EventKind::OfferMade, at(10), |s| {
-            s.status = Status::Offered
+            s.status = Status::Offered;
+            s.offer = Some(kezek::domain::Offer {
+                kindergartens: vec!["kg-1".to_owned()],
+                made_at: at(10),
+                answer_by: at(100),
+            });
         });
-        change.place = Some(PlaceChange::Take(place.id));
+        change.place = Some(place.id);
         change
     };
     store
         .record_transition(offer(&first), no_effects())
         .await
         .unwrap();
-    assert!(store.open_free_places("almaty").await.unwrap().is_empty());
+    assert!(store.free_places("almaty", true).await.unwrap().is_empty());
     let refused = store.record_transition(offer(&second), no_effects()).await;
     assert!(
         matches!(refused, Err(StoreError::NoFreePlace)),
@@ -898,16 +921,24 @@ async fn offers_take_published_places_and_give_them_back() {
         1
     );
     let offered = store.application(first.state.number).await.unwrap();
-    let mut decline = record(&offered, EventKind::OfferDeclined, at(20), |s| {
-        s.status = Status::InQueue
+    let decline = record(&offered, EventKind::OfferDeclined, at(20), |s| {
+        s.status = Status::InQueue;
+        s.offer = None;
     });
-    decline.place = Some(PlaceChange::Release(place.id));
     store
         .record_transition(decline, no_effects())
         .await
         .unwrap();
-    let open = store.open_free_places("almaty").await.unwrap();
+    // The decline gave the place back by itself and the offer says so.
+    let open = store.free_places("almaty", true).await.unwrap();
     assert_eq!((open.len(), open[0].remaining), (1, 1));
+    let offers = store
+        .offers(&OfferScope::Region("almaty".to_owned()), 10)
+        .await
+        .unwrap();
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0].number, first.state.number);
+    assert_eq!(offers[0].status, OfferStatus::Declined);
 }
 
 #[tokio::test]

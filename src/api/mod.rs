@@ -5,6 +5,7 @@ pub mod applications;
 pub mod auth;
 pub mod catalogue;
 pub mod documents;
+pub mod officer;
 pub mod problem;
 pub mod profile;
 pub mod public;

@@ -52,4 +52,21 @@ pub struct PublicStats {
     pub region: String,
     /// Children «В очереди» by birth year, oldest cohort first.
     pub cohorts: Vec<CohortStats>,
+    /// Free places published and not yet taken by an offer or a direction.
+    #[serde(default)]
+    pub open_free_places: u32,
+    /// Places published, directions issued and enrollments per month, oldest first.
+    #[serde(default)]
+    pub months: Vec<MonthStats>,
+}
+
+/// One month of a region's figures (Kazakhstan's calendar).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MonthStats {
+    /// «YYYY-MM».
+    pub month: String,
+    /// Free places published that month.
+    pub free_places: u32,
+    pub directions: u32,
+    pub enrollments: u32,
 }

@@ -17,6 +17,9 @@ use crate::api::applications::{
 };
 use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
+use crate::api::officer::{
+    FreePlacesInfo, FreePlacesQuery, OfferInfo, OffersQuery, PublishedPlaces,
+};
 use crate::api::problem::Problem;
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats, PublicStatsQuery};
@@ -406,5 +409,29 @@ impl Client {
             signed_xml,
         )
         .await
+    }
+
+    /// `POST /api/v1/officer/free-places` with a signed `<places>` document: publishes free
+    /// places of a group of the officer's region; the answer lists the offers made at once.
+    pub async fn publish_free_places(
+        &self,
+        request_id: &str,
+        signed_xml: &str,
+    ) -> Result<PublishedPlaces, ClientError> {
+        self.post_signed(&["officer", "free-places"], request_id, signed_xml)
+            .await
+    }
+
+    /// `GET /api/v1/officer/free-places`: the places published in the officer's region.
+    pub async fn free_places(
+        &self,
+        query: &FreePlacesQuery,
+    ) -> Result<Vec<FreePlacesInfo>, ClientError> {
+        self.get_query(&["officer", "free-places"], query).await
+    }
+
+    /// `GET /api/v1/officer/offers`: the offers made in the officer's region, newest first.
+    pub async fn offers(&self, query: &OffersQuery) -> Result<Vec<OfferInfo>, ClientError> {
+        self.get_query(&["officer", "offers"], query).await
     }
 }

@@ -10,8 +10,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::benefit::BenefitClass;
+use super::lifecycle::{EventKind, Transition};
 use super::number::ApplicationNumber;
 use super::state::ApplicationState;
+use super::status::Status;
 
 /// General children offered a place per first-turn child.
 pub const GENERAL_PER_FIRST_TURN: u32 = 3;
@@ -54,6 +56,91 @@ impl Interleave {
             BenefitClass::None => Interleave {
                 generals_before_first_turn: self.generals_before_first_turn.saturating_sub(1),
             },
+        }
+    }
+}
+
+impl Interleave {
+    /// The pattern after the cohort's past offers, oldest first (out-of-turn ones may be
+    /// left out). The last four interleaved offers decide it: a first-turn offer resets it.
+    pub fn replay(classes: impl IntoIterator<Item = BenefitClass>) -> Interleave {
+        classes
+            .into_iter()
+            .fold(Interleave::default(), Interleave::after)
+    }
+}
+
+/// How an offer stands, as officers list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferStatus {
+    /// Made, the answer is awaited.
+    Awaiting,
+    /// Accepted: the direction is issued, the child not yet enrolled.
+    Accepted,
+    Declined,
+    /// Not answered in time.
+    Expired,
+    Enrolled,
+    /// The direction was revoked, expired or cancelled, or the application was withdrawn.
+    Cancelled,
+}
+
+impl OfferStatus {
+    pub const ALL: [OfferStatus; 6] = [
+        OfferStatus::Awaiting,
+        OfferStatus::Accepted,
+        OfferStatus::Declined,
+        OfferStatus::Expired,
+        OfferStatus::Enrolled,
+        OfferStatus::Cancelled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OfferStatus::Awaiting => "awaiting",
+            OfferStatus::Accepted => "accepted",
+            OfferStatus::Declined => "declined",
+            OfferStatus::Expired => "expired",
+            OfferStatus::Enrolled => "enrolled",
+            OfferStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<OfferStatus> {
+        OfferStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// Whether the offer keeps its place taken (an enrollment uses the place up for good).
+    pub fn holds_place(self) -> bool {
+        matches!(self, OfferStatus::Awaiting | OfferStatus::Accepted)
+    }
+
+    /// Whether the place goes back to be offered on (an enrollment uses it up).
+    pub fn frees_place(self) -> bool {
+        !self.holds_place() && self != OfferStatus::Enrolled
+    }
+
+    /// What becomes of the offer the application held (as «Предложено место» or «Выдано
+    /// направление») after `transition`; `None` when it held none or keeps it as it is.
+    pub fn settled_by(transition: &Transition) -> Option<OfferStatus> {
+        if matches!(transition.from, Status::Offered | Status::DirectionIssued) {
+            OfferStatus::after(transition.event, transition.to)
+        } else {
+            None
+        }
+    }
+
+    /// What becomes of the offer an application holds when `event` moves it to `status`;
+    /// `None` when the event leaves the offer as it is (an extension, a benefit review).
+    pub fn after(event: EventKind, status: Status) -> Option<OfferStatus> {
+        match event {
+            EventKind::DirectionIssued => Some(OfferStatus::Accepted),
+            EventKind::OfferDeclined => Some(OfferStatus::Declined),
+            EventKind::OfferExpired => Some(OfferStatus::Expired),
+            EventKind::Enrolled => Some(OfferStatus::Enrolled),
+            _ if matches!(status, Status::Offered | Status::DirectionIssued) => None,
+            _ => Some(OfferStatus::Cancelled),
         }
     }
 }
@@ -128,6 +215,47 @@ mod tests {
             },
         );
         assert_eq!(sequences(&ordered)[..5], [21, 1, 2, 11, 3]);
+    }
+
+    #[test]
+    fn the_pattern_is_replayed_from_past_offers() {
+        use BenefitClass::*;
+        assert_eq!(Interleave::replay([]), Interleave::default());
+        assert_eq!(
+            Interleave::replay([None, FirstTurn, None]).generals_before_first_turn,
+            2
+        );
+        assert_eq!(
+            Interleave::replay([FirstTurn, None, None, None]),
+            Interleave::default()
+        );
+    }
+
+    #[test]
+    fn an_offer_holds_its_place_until_declined_expired_cancelled_or_used() {
+        use OfferStatus::*;
+        let after = OfferStatus::after;
+        assert_eq!(
+            after(EventKind::DirectionIssued, Status::DirectionIssued),
+            Some(Accepted)
+        );
+        assert_eq!(
+            after(EventKind::DirectionExtended, Status::DirectionIssued),
+            Option::None
+        );
+        assert_eq!(
+            after(EventKind::DirectionRevoked, Status::InQueue),
+            Some(Cancelled)
+        );
+        assert_eq!(
+            after(EventKind::Withdrawn, Status::Removed),
+            Some(Cancelled)
+        );
+        assert!(Accepted.holds_place() && !Enrolled.holds_place() && !Expired.holds_place());
+        assert!(Declined.frees_place() && Cancelled.frees_place() && !Enrolled.frees_place());
+        for status in OfferStatus::ALL {
+            assert_eq!(OfferStatus::from_code(status.code()), Some(status));
+        }
     }
 
     fn candidates() -> impl Strategy<Value = Vec<Candidate>> {

@@ -5,8 +5,10 @@
 //! unique and every reference resolves, so the store can seed from it and handlers can trust it.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::RangeInclusive;
 use std::sync::OnceLock;
 
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
@@ -81,6 +83,23 @@ pub struct AgeGroup {
     pub min_age: u8,
     pub max_age: u8,
     pub name: LocalizedName,
+}
+
+impl AgeGroup {
+    /// The birth years a group of this age takes in the school year that starts on 1 September
+    /// of `school_year`: the children who turn `min_age` to `max_age` in that calendar year.
+    pub fn birth_years(&self, school_year: i32) -> RangeInclusive<i32> {
+        school_year - i32::from(self.max_age)..=school_year - i32::from(self.min_age)
+    }
+}
+
+/// The year whose 1 September starts the school year `date` falls in.
+pub fn school_year(date: NaiveDate) -> i32 {
+    if date.month() >= 9 {
+        date.year()
+    } else {
+        date.year() - 1
+    }
 }
 
 /// The language a group is taught in.
@@ -415,6 +434,17 @@ mod tests {
         assert_eq!(place.district.name.kk, "Бурабай ауданы");
         assert_eq!(place.settlement.name.get(Lang::Ru), "Щучинск");
         assert!(catalogue.place("atlantis").is_none());
+    }
+
+    #[test]
+    fn a_group_takes_the_birth_years_of_its_ages_in_the_school_year() {
+        let catalogue = Catalogue::bundled();
+        let junior = catalogue.age_group("junior").unwrap();
+        let december = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let may = NaiveDate::from_ymd_opt(2027, 5, 31).unwrap();
+        assert_eq!(school_year(december), 2026);
+        assert_eq!(school_year(may), 2026);
+        assert_eq!(junior.birth_years(2026), 2023..=2024);
     }
 
     #[test]

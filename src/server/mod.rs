@@ -4,6 +4,7 @@
 //! trust roots, binds the listener (port 0 is fine: the TUI embeds the server on 127.0.0.1:0),
 //! starts the scheduler and answers a [`ServerHandle`] with the bound address.
 
+pub mod allocation;
 pub mod auth;
 pub mod catalogue;
 pub mod config;
@@ -25,7 +26,7 @@ use chrono::{DateTime, Datelike, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::domain::RegionSettings;
+use crate::api::auth::RoleKind;
 use crate::pki::trust::TrustStore;
 use crate::server::auth::LoginLimiter;
 use crate::server::catalogue::Catalogue;
@@ -177,7 +178,11 @@ const DEMO_SEED: u64 = 2024;
 /// applications of those families' children. The families are generated for the first day of
 /// the year, so a restart later in the year finds the same children the database was seeded
 /// with.
-async fn seed_demo(store: &SqliteStore, applications: u32) -> Result<DemoRegistry, ServerError> {
+async fn seed_demo(
+    store: &SqliteStore,
+    config: &Config,
+    applications: u32,
+) -> Result<DemoRegistry, ServerError> {
     let now = Utc::now();
     let reference_day = now.date_naive().with_ordinal(1).unwrap_or(now.date_naive());
     let mut registry =
@@ -189,8 +194,14 @@ async fn seed_demo(store: &SqliteStore, applications: u32) -> Result<DemoRegistr
     for family in &families {
         registry.add_family(family);
     }
-    // Rule settings per region come from the configuration, which the demo leaves at defaults.
-    let settings = RegionSettings::default();
+    // Each region's rules as configured; a third of the applications in the region of the
+    // configured officer, so that the demo officer has a journal to work with.
+    let settings = |region: &str| config.region_settings(region);
+    let home_region = config
+        .roles
+        .iter()
+        .find(|role| role.role == RoleKind::Officer)
+        .and_then(|role| role.region.as_deref());
     let seeds = demo_applications(
         &families,
         Catalogue::bundled(),
@@ -198,6 +209,7 @@ async fn seed_demo(store: &SqliteStore, applications: u32) -> Result<DemoRegistr
         DEMO_SEED,
         now,
         &settings,
+        home_region,
     );
     store
         .seed_applications("demo", seeds, &settings, now)
@@ -214,7 +226,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
     let registry = match config.demo {
-        Some(applications) => seed_demo(&store, applications).await?,
+        Some(applications) => seed_demo(&store, &config, applications).await?,
         None => DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?,
     };
     let listener = tokio::net::TcpListener::bind(config.listen)

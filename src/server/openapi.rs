@@ -45,6 +45,9 @@ impl Modify for BearerAuth {
         http::public::queue,
         http::public::stats,
         http::officer::act,
+        http::officer::publish,
+        http::officer::free_places,
+        http::officer::offers,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use crate::domain::{Action, Actor, calendar, lifecycle};
-use crate::server::AppState;
 use crate::server::problem::ApiResult;
 use crate::server::store::{NewEvent, StoreError, StoredApplication, TransitionRecord, no_effects};
+use crate::server::{AppState, allocation};
 
 /// How often the scheduler looks for due work.
 const TICK: Duration = Duration::from_secs(5);
@@ -36,6 +36,11 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if let Err(e) = run_due(&state, state.now()).await {
             tracing::warn!(error = %e.0, "scheduler: due transitions failed");
+        }
+        // Places given back by expired offers and directions, and places no child could take
+        // before (new registrations, stop-lists ended), go to the next children.
+        if let Err(e) = allocation::allocate_everywhere(&state).await {
+            tracing::warn!(error = %e.0, "scheduler: allocation failed");
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::api::applications::{
 };
 use crate::api::catalogue::{Kindergarten, LocalizedName, Region};
 use crate::api::profile::BoundChild;
-use crate::api::public::{CohortStats, PublicQueueEntry, PublicStats};
+use crate::api::public::{CohortStats, MonthStats, PublicQueueEntry, PublicStats};
 use crate::domain::iin::check_digit;
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
@@ -492,9 +492,20 @@ pub fn public_stats() -> PublicStats {
             },
         )
         .collect();
+    let months = [("2026-09", 120, 97, 90), ("2026-10", 45, 51, 44)]
+        .into_iter()
+        .map(|(month, free_places, directions, enrollments)| MonthStats {
+            month: month.to_owned(),
+            free_places,
+            directions,
+            enrollments,
+        })
+        .collect();
     PublicStats {
         region: "almaty".to_owned(),
         cohorts,
+        open_free_places: 17,
+        months,
     }
 }
 

@@ -4,13 +4,17 @@
 
 use std::path::PathBuf;
 
-use kezek::api::documents::{Document, Envelope, Submission};
+use kezek::api::applications::ApplicationDetail;
+use kezek::api::documents::{
+    ActionDocument, ActionRequest, AttachmentRef, Document, Envelope, PlacesDocument, Submission,
+};
+use kezek::api::officer::{PublishedPlaces, group_id};
 use kezek::api::problem::ProblemCode;
 use kezek::api::profile::Contacts;
 use kezek::client::demo::{self, DemoKeystore};
 use kezek::client::{Client, ClientError};
-use kezek::domain::Iin;
 use kezek::domain::wizard::Draft;
+use kezek::domain::{ApplicationNumber, Iin};
 use kezek::i18n::Lang;
 use kezek::pki::keystore::Keystore;
 use kezek::pki::xmldsig;
@@ -30,6 +34,11 @@ pub const OPERATOR: &str = "850211417430";
 pub const OFFICER: &str = "830930352646";
 
 pub async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// The demo configuration without seeded applications, changed by `configure` before start.
+pub async fn world_with(configure: impl FnOnce(&mut Config)) -> World {
     let folder: PathBuf = demo_keystores();
     let index = demo::load_index(&folder).expect("keystores-example/index.json");
     let db = tempfile::tempdir().unwrap();
@@ -37,6 +46,7 @@ pub async fn world() -> World {
     config.demo = None;
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.database = db.path().join("kezek.db").display().to_string();
+    configure(&mut config);
     let server = run(config).await.expect("server starts");
     World {
         server,
@@ -104,6 +114,84 @@ impl World {
             .await
             .unwrap()
     }
+}
+
+impl World {
+    /// Submits `submission`, signed with the applicant's SIGN key, and answers its number.
+    pub async fn submit(&self, client: &Client, submission: &Submission) -> ApplicationNumber {
+        let key = self.keystore(&submission.draft.applicant.iin, "SIGN", "valid");
+        client
+            .submit_application(
+                &submission.envelope.request_id,
+                &sign(&key, &xml_of(submission)),
+            )
+            .await
+            .unwrap()
+            .number
+    }
+
+    /// An action on `number` signed with `signer`'s SIGN key, sent as an applicant's action or,
+    /// for the officer codes, as an officer's.
+    pub async fn act(
+        &self,
+        client: &Client,
+        signer: &str,
+        number: ApplicationNumber,
+        action: ActionRequest,
+    ) -> Result<ApplicationDetail, ClientError> {
+        let code = action.code();
+        let document = ActionDocument {
+            envelope: Envelope::now(),
+            number,
+            action: action.clone(),
+        };
+        let id = document.envelope.request_id.clone();
+        let xml = sign(
+            &self.keystore(signer, "SIGN", "valid"),
+            &Document::Action(document).to_xml(),
+        );
+        if action.is_officer_action() {
+            client.officer_act(&number, code, &id, &xml).await
+        } else {
+            client.act(&number, code, &id, &xml).await
+        }
+    }
+
+    /// Publishes `places` free places of a kindergarten group, signed with `signer`'s SIGN key.
+    pub async fn publish(
+        &self,
+        client: &Client,
+        signer: &str,
+        kindergarten: &str,
+        group: &str,
+        places: u32,
+    ) -> Result<PublishedPlaces, ClientError> {
+        let document = PlacesDocument {
+            envelope: Envelope::now(),
+            group_id: group_id(kindergarten, group),
+            free_places: places,
+        };
+        let id = document.envelope.request_id.clone();
+        let xml = sign(
+            &self.keystore(signer, "SIGN", "valid"),
+            &Document::Places(document).to_xml(),
+        );
+        client.publish_free_places(&id, &xml).await
+    }
+}
+
+/// Claims benefit `category` in `submission`, with one uploaded PDF scan as its document.
+pub async fn claim_benefit(client: &Client, submission: &mut Submission, category: &str) {
+    let scan = client
+        .upload_attachment("certificate.pdf", b"%PDF-1.4\n%%EOF\n".to_vec())
+        .await
+        .unwrap();
+    submission.draft.child.beneficiary = true;
+    submission.draft.child.benefit_category = Some(category.to_owned());
+    submission.attachments = vec![AttachmentRef {
+        id: scan.id,
+        sha256: scan.sha256,
+    }];
 }
 
 pub fn sign(keystore: &Keystore, xml: &str) -> String {

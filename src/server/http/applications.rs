@@ -216,7 +216,7 @@ pub async fn submit(
         Some(user) => user.contacts.language,
         None => Lang::Ru,
     };
-    let papers = RegistrationPapers::of(&draft, child_iin, principal, language);
+    let papers = Papers::of(&draft, child_iin, principal, language);
     let completion = submission_completion(papers);
     // The store commits in the order of the calls: reading the clock and queueing under one
     // lock keeps registration times in commit order without holding it until the commit.
@@ -275,45 +275,81 @@ pub async fn submit(
     }
 }
 
-/// Who the registration documents name, taken from the signed draft.
-struct RegistrationPapers {
+/// Who the generated documents name, taken from what the applicant signed, and in which
+/// language they speak.
+pub(crate) struct Papers {
     child: Person,
     applicant: documents::Applicant,
     attachments: Vec<String>,
     language: Lang,
 }
 
-impl RegistrationPapers {
-    fn of(
-        draft: &wizard::Draft,
-        child_iin: Iin,
-        applicant_iin: Iin,
-        language: Lang,
-    ) -> RegistrationPapers {
-        let person = |iin, surname: &str, name: &str, patronymic: &str| Person {
-            iin,
-            surname: surname.to_owned(),
-            name: name.to_owned(),
-            patronymic: (!patronymic.trim().is_empty()).then(|| patronymic.to_owned()),
-        };
-        let (a, c) = (&draft.applicant, &draft.child);
-        let given = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
-        RegistrationPapers {
+fn person(iin: Iin, surname: &str, name: &str, patronymic: &str) -> Person {
+    Person {
+        iin,
+        surname: surname.to_owned(),
+        name: name.to_owned(),
+        patronymic: (!patronymic.trim().is_empty()).then(|| patronymic.to_owned()),
+    }
+}
+
+fn applicant_of(draft: &wizard::ApplicantDraft, iin: Iin) -> documents::Applicant {
+    let given = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
+    documents::Applicant {
+        person: person(iin, &draft.surname, &draft.name, &draft.patronymic),
+        phone: given(&draft.phone),
+        email: given(&draft.email),
+        address: None,
+    }
+}
+
+impl Papers {
+    fn of(draft: &wizard::Draft, child_iin: Iin, applicant_iin: Iin, language: Lang) -> Papers {
+        let c = &draft.child;
+        Papers {
             child: person(child_iin, &c.surname, &c.name, &c.patronymic),
-            applicant: documents::Applicant {
-                person: person(applicant_iin, &a.surname, &a.name, &a.patronymic),
-                phone: given(&a.phone),
-                email: given(&a.email),
-                address: None,
-            },
+            applicant: applicant_of(&draft.applicant, applicant_iin),
             attachments: c.attachments.iter().map(|a| a.name.clone()).collect(),
             language,
         }
     }
 
-    /// The three documents of a registration (seed 003, figure 14), in the applicant's
-    /// language, made in the submission's transaction so they show the committed numbers.
-    fn render(&self, recorded: &Recorded) -> Result<Vec<NewDocument>, DocumentError> {
+    /// The papers of a stored application, in its applicant's language: the applicant as
+    /// submitted, the child by the full name submitted («Surname Name Patronymic»).
+    pub(crate) async fn of_application(
+        state: &AppState,
+        app: &StoredApplication,
+    ) -> ApiResult<Papers> {
+        let language = match state.store().user(&app.applicant_iin).await? {
+            Some(user) => user.contacts.language,
+            None => Lang::Ru,
+        };
+        let draft: wizard::ApplicantDraft = app
+            .details
+            .get("applicant")
+            .cloned()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .unwrap_or_default();
+        let mut names = app.child_name.splitn(3, ' ');
+        let mut next = || names.next().unwrap_or_default();
+        let (surname, name, patronymic) = (next(), next(), next());
+        Ok(Papers {
+            child: person(app.child_iin, surname, name, patronymic),
+            applicant: applicant_of(&draft, app.applicant_iin),
+            attachments: Vec::new(),
+            language,
+        })
+    }
+
+    /// Renders `kinds` in the applicant's language for what was just recorded, in its
+    /// transaction, so they show the committed numbers and dates. `group`: the code of the
+    /// kindergarten group a direction's place is in.
+    pub(crate) fn render(
+        &self,
+        kinds: &[documents::DocumentKind],
+        recorded: &Recorded,
+        group: Option<&str>,
+    ) -> Result<Vec<NewDocument>, DocumentError> {
         let application = &recorded.application;
         let data = DocumentData::resolve(
             DocumentSources {
@@ -322,13 +358,13 @@ impl RegistrationPapers {
                 applicant: &self.applicant,
                 position: application.position,
                 attachments: &self.attachments,
-                group: None,
-                issued_at: application.state.registered_at,
+                group,
+                issued_at: application.state.last_change_at,
             },
             Catalogue::bundled(),
         )?;
         let language = self.language;
-        documents::DocumentKind::AT_REGISTRATION
+        kinds
             .iter()
             .map(|&kind| {
                 Ok(NewDocument {
@@ -341,10 +377,10 @@ impl RegistrationPapers {
     }
 }
 
-/// What a submission commits besides the application: the registration documents and the
-/// first answer (the documents are listed from the store when answering, so their ids need
-/// not be known here).
-fn submission_completion(papers: RegistrationPapers) -> Completion {
+/// What a submission commits besides the application: the three registration documents (seed
+/// 003, figure 14) and the first answer (the documents are listed from the store when
+/// answering, so their ids need not be known here).
+fn submission_completion(papers: Papers) -> Completion {
     Box::new(move |recorded| {
         let answer = SubmissionResult {
             number: recorded.application.state.number,
@@ -352,7 +388,7 @@ fn submission_completion(papers: RegistrationPapers) -> Completion {
             documents: Vec::new(),
         };
         Ok(Effects {
-            documents: papers.render(recorded)?,
+            documents: papers.render(&documents::DocumentKind::AT_REGISTRATION, recorded, None)?,
             answer: serde_json::to_value(answer)?,
             ..Effects::default()
         })

@@ -9,16 +9,20 @@ use axum::http::HeaderMap;
 use crate::api::applications::{CITIZEN_HEADER, IDEMPOTENCY_HEADER};
 use crate::api::auth::RoleKind;
 use crate::api::problem::ProblemCode;
+use crate::domain::allocation::OfferStatus;
 use crate::domain::{
-    Action, ActionKind, Actor, ApplicationNumber, Iin, access, calendar, lifecycle,
+    Action, ActionKind, Actor, ApplicationNumber, EventKind, Iin, access, calendar, lifecycle,
 };
-use crate::server::AppState;
 use crate::server::auth::Session;
+use crate::server::documents::DocumentKind;
+use crate::server::http::applications::Papers;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::signed::{self, Purpose, Verified};
 use crate::server::store::{
-    NewEvent, Recorded, RequestKey, StoreError, TransitionRecord, no_effects,
+    Completion, Effects, NewEvent, OfferScope, Recorded, RequestKey, StoreError, StoredApplication,
+    TransitionRecord, no_effects,
 };
+use crate::server::{AppState, allocation};
 
 /// In which capacity the signer acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +181,35 @@ pub async fn replay(state: &AppState, fresh: &Fresh) -> ApiResult<Option<serde_j
     }
 }
 
+/// What a transition commits besides itself: the «Направление» PDF when a direction is issued
+/// or extended (in the applicant's language, naming the group of the offered place).
+async fn completion_for(
+    state: &AppState,
+    app: &StoredApplication,
+    event: EventKind,
+) -> ApiResult<Completion> {
+    if !matches!(
+        event,
+        EventKind::DirectionIssued | EventKind::DirectionExtended
+    ) {
+        return Ok(no_effects());
+    }
+    let papers = Papers::of_application(state, app).await?;
+    let group = state
+        .store()
+        .offers(&OfferScope::Application(app.state.number), 1)
+        .await?
+        .into_iter()
+        .find(|offer| offer.status.holds_place())
+        .map(|offer| offer.group);
+    Ok(Box::new(move |recorded| {
+        Ok(Effects {
+            documents: papers.render(&[DocumentKind::Direction], recorded, group.as_deref())?,
+            ..Effects::default()
+        })
+    }))
+}
+
 /// How often a transition is re-read and re-applied when other changes keep getting in first.
 const ATTEMPTS: usize = 5;
 
@@ -209,6 +242,9 @@ pub async fn apply_action(
             &settings,
             calendar::Calendar::kazakhstan(),
         )?;
+        let frees_place =
+            OfferStatus::settled_by(&transition).is_some_and(OfferStatus::frees_place);
+        let completion = completion_for(state, &app, transition.event).await?;
         let record = TransitionRecord {
             number,
             revision: app.revision,
@@ -223,8 +259,17 @@ pub async fn apply_action(
             place: None,
             request: Some(fresh.request.clone()),
         };
-        match state.store().record_transition(record, no_effects()).await {
-            Ok(recorded) => return Ok(recorded),
+        match state.store().record_transition(record, completion).await {
+            Ok(recorded) => {
+                // The place goes to the next child now; the change itself is committed
+                // whatever happens here, and the scheduler retries what fails.
+                if frees_place
+                    && let Err(e) = allocation::allocate(state, &app.state.cohort.region).await
+                {
+                    tracing::warn!(error = %e.0, "allocation after a freed place failed");
+                }
+                return Ok(recorded);
+            }
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }

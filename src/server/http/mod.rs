@@ -96,6 +96,11 @@ pub fn router(state: AppState) -> Router {
             "/officer/applications/{number}/actions/{action}",
             post(officer::act),
         )
+        .route(
+            "/officer/free-places",
+            get(officer::free_places).post(officer::publish),
+        )
+        .route("/officer/offers", get(officer::offers))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

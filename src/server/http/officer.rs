@@ -1,20 +1,27 @@
-//! Officers, their region only: `POST /api/v1/officer/applications/{number}/actions/{action}`
-//! (review-benefit, confirm-out-of-turn, enroll). Publishing free places waits for the store's
-//! free-place records.
+//! Officers, their region only: signed actions on applications (review-benefit,
+//! confirm-out-of-turn, enroll), publishing free places of a kindergarten group (offered at once
+//! by `server::allocation`), the region's free places and the offers made.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 
 use crate::api::applications::ApplicationDetail;
 use crate::api::auth::SignedDocument;
-use crate::api::documents::ActionRequest;
-use crate::api::problem::{Problem, ProblemCode};
+use crate::api::documents::{ActionRequest, Document};
+use crate::api::officer::{
+    FreePlacesInfo, FreePlacesQuery, MAX_OFFERS, OfferInfo, OffersQuery, PublishedPlaces,
+    split_group_id,
+};
+use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::server::AppState;
+use crate::server::allocation;
 use crate::server::auth::Session;
+use crate::server::catalogue::Catalogue;
 use crate::server::http::applications::{number_of, require_officer, signed_action};
-use crate::server::http::changes::Acting;
-use crate::server::http::extract::{Json, Path};
+use crate::server::http::changes::{self, Acting, Checked};
+use crate::server::http::extract::{Json, Path, Query};
 use crate::server::problem::{ApiError, ApiResult};
+use crate::server::store::{FreePlaces, NewFreePlaces, OfferRecord, OfferScope, StoreError};
 
 /// An officer's signed action: review-benefit, confirm-out-of-turn, enroll.
 #[utoipa::path(post, path = "/api/v1/officer/applications/{number}/actions/{action}", tag = "officer",
@@ -46,4 +53,177 @@ pub async fn act(
         Acting::Officer,
     )
     .await
+}
+
+/// The officer's region; another one asked for is refused.
+fn own_region<'a>(session: &'a Session, asked: Option<&str>) -> ApiResult<&'a str> {
+    let region = session.officer_region().ok_or(ProblemCode::Forbidden)?;
+    if asked.is_some_and(|asked| asked != region) {
+        return Err(ApiError::new(ProblemCode::Forbidden));
+    }
+    Ok(region)
+}
+
+fn invalid(field: &str) -> ApiError {
+    Problem::new(ProblemCode::InvalidInput)
+        .with_fields(vec![FieldProblem {
+            field: field.to_owned(),
+            message_key: "api.problem.invalid_input".to_owned(),
+        }])
+        .into()
+}
+
+fn places_info(place: FreePlaces) -> FreePlacesInfo {
+    FreePlacesInfo {
+        id: place.id,
+        kindergarten: place.kindergarten,
+        group: place.group,
+        places: place.places,
+        remaining: place.remaining,
+        published_at: place.published_at,
+        officer_iin: place.officer_iin,
+    }
+}
+
+fn offer_info(offer: OfferRecord) -> OfferInfo {
+    OfferInfo {
+        number: offer.number,
+        free_places: offer.place_id,
+        kindergarten: offer.kindergarten,
+        group: offer.group,
+        benefit_class: offer.class,
+        made_at: offer.made_at,
+        answer_by: offer.answer_by,
+        status: offer.status,
+        decided_at: offer.decided_at,
+    }
+}
+
+/// The published places `id` of the region and the offers made of them.
+async fn published(state: &AppState, region: &str, id: i64) -> ApiResult<Json<PublishedPlaces>> {
+    let place = state
+        .store()
+        .free_places(region, false)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(ProblemCode::NotFound)?;
+    let offers = state
+        .store()
+        .offers(&OfferScope::Place(id), MAX_OFFERS)
+        .await?;
+    Ok(Json(PublishedPlaces {
+        free_places: places_info(place),
+        offers: offers.into_iter().map(offer_info).collect(),
+    }))
+}
+
+/// The places id a first answer recorded.
+fn place_of(answer: &serde_json::Value) -> ApiResult<i64> {
+    answer
+        .get("free_places")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| ApiError::new(ProblemCode::IdempotencyConflict))
+}
+
+/// Publishes free places of a kindergarten group of the officer's region, with a signed
+/// `<places>` document (SIGN key); the places are offered at once, in allocation order.
+#[utoipa::path(post, path = "/api/v1/officer/free-places", tag = "officer",
+    request_body = SignedDocument,
+    responses((status = 200, body = PublishedPlaces), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn publish(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Json(body): Json<SignedDocument>,
+) -> ApiResult<Json<PublishedPlaces>> {
+    let region = own_region(&session, None)?;
+    let fresh = match changes::check(
+        &state,
+        &session,
+        &headers,
+        &body.signed_xml,
+        Acting::Officer,
+        false,
+    )
+    .await?
+    {
+        Checked::Replay(answer) => return published(&state, region, place_of(&answer)?).await,
+        Checked::Fresh(fresh) => *fresh,
+    };
+    let Document::Places(document) = &fresh.verified.document else {
+        return Err(ApiError::new(ProblemCode::WrongDocument));
+    };
+    let catalogue = Catalogue::bundled();
+    let (kindergarten, group) = split_group_id(&document.group_id)
+        .and_then(|(kg, group)| {
+            let kindergarten = catalogue.kindergarten(kg)?;
+            Some((kindergarten, kindergarten.group(group)?))
+        })
+        .ok_or_else(|| invalid("group"))?;
+    if catalogue
+        .region_of(kindergarten)
+        .is_none_or(|r| r.code != region)
+    {
+        return Err(ApiError::new(ProblemCode::Forbidden));
+    }
+    if document.free_places == 0 || document.free_places > group.capacity {
+        return Err(invalid("freePlaces"));
+    }
+    let new = NewFreePlaces {
+        region: region.to_owned(),
+        kindergarten: kindergarten.code.clone(),
+        group: group.code(),
+        places: document.free_places,
+        officer: session.user.iin,
+        now: state.now(),
+        signed_xml: Some(body.signed_xml.clone()),
+        request: Some(fresh.request.clone()),
+    };
+    let place = match state.store().publish_free_places(new).await {
+        Ok(place) => place,
+        Err(StoreError::Replayed(first)) => {
+            return published(&state, region, place_of(&first.answer)?).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    allocation::allocate(&state, region).await?;
+    published(&state, region, place.id).await
+}
+
+/// The free places published in the officer's region, oldest first.
+#[utoipa::path(get, path = "/api/v1/officer/free-places", tag = "officer", params(FreePlacesQuery),
+    responses((status = 200, body = Vec<FreePlacesInfo>), (status = 401, body = Problem),
+        (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn free_places(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<FreePlacesQuery>,
+) -> ApiResult<Json<Vec<FreePlacesInfo>>> {
+    let region = own_region(&session, query.region.as_deref())?;
+    let places = state.store().free_places(region, query.open).await?;
+    Ok(Json(places.into_iter().map(places_info).collect()))
+}
+
+/// The offers the system made in the officer's region, newest first, with their status.
+#[utoipa::path(get, path = "/api/v1/officer/offers", tag = "officer", params(OffersQuery),
+    responses((status = 200, body = Vec<OfferInfo>), (status = 401, body = Problem),
+        (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn offers(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<OffersQuery>,
+) -> ApiResult<Json<Vec<OfferInfo>>> {
+    let region = own_region(&session, query.region.as_deref())?;
+    let limit = query.limit.unwrap_or(MAX_OFFERS).clamp(1, MAX_OFFERS);
+    let offers = state
+        .store()
+        .offers(&OfferScope::Region(region.to_owned()), limit)
+        .await?;
+    Ok(Json(offers.into_iter().map(offer_info).collect()))
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 
 use crate::api::problem::{Problem, ProblemCode};
 use crate::api::public::{
-    CohortStats, PublicQueueEntry, PublicQueueQuery, PublicStats, PublicStatsQuery,
+    CohortStats, MonthStats, PublicQueueEntry, PublicQueueQuery, PublicStats, PublicStatsQuery,
 };
 use crate::domain::{ApplicationNumber, BenefitClass, Iin};
 use crate::server::AppState;
@@ -81,7 +81,8 @@ pub async fn queue(
     Ok(Json(applications.iter().map(entry).collect()))
 }
 
-/// Queue sizes of a region by birth year and benefit class.
+/// A region's figures: queue sizes by birth year and benefit class, open free places, and
+/// places published, directions and enrollments per month.
 #[utoipa::path(get, path = "/api/v1/public/stats", tag = "public", params(PublicStatsQuery),
     responses((status = 200, body = PublicStats), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn stats(
@@ -91,6 +92,7 @@ pub async fn stats(
     if Catalogue::bundled().region(&query.region).is_none() {
         return Err(ApiError::new(ProblemCode::NotFound));
     }
+    let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
     let mut cohorts: BTreeMap<i32, CohortStats> = BTreeMap::new();
     for size in state.store().queue_sizes(&query.region).await? {
         let cohort = cohorts.entry(size.birth_year).or_insert(CohortStats {
@@ -99,16 +101,37 @@ pub async fn stats(
             first_turn: 0,
             out_of_turn: 0,
         });
-        let count = u32::try_from(size.queued).unwrap_or(u32::MAX);
+        let queued = count(size.queued);
         match size.class {
-            BenefitClass::None => cohort.general += count,
-            BenefitClass::FirstTurn => cohort.first_turn += count,
-            BenefitClass::OutOfTurn => cohort.out_of_turn += count,
+            BenefitClass::None => cohort.general += queued,
+            BenefitClass::FirstTurn => cohort.first_turn += queued,
+            BenefitClass::OutOfTurn => cohort.out_of_turn += queued,
         }
     }
+    let open_free_places = state
+        .store()
+        .free_places(&query.region, true)
+        .await?
+        .iter()
+        .map(|p| p.remaining)
+        .sum();
+    let months = state
+        .store()
+        .months(&query.region)
+        .await?
+        .into_iter()
+        .map(|m| MonthStats {
+            month: m.month,
+            free_places: count(m.free_places),
+            directions: count(m.directions),
+            enrollments: count(m.enrollments),
+        })
+        .collect();
     Ok(Json(PublicStats {
         region: query.region,
         cohorts: cohorts.into_values().collect(),
+        open_free_places,
+        months,
     }))
 }
 

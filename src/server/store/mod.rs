@@ -8,6 +8,7 @@
 //! all of it is committed. Design notes: docs/design-store.md.
 
 pub mod chain;
+mod offers;
 pub mod queue_tree;
 pub mod seed;
 pub mod sqlite;
@@ -20,6 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::{EventKind, Transition};
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, PositionCause,
@@ -178,16 +180,11 @@ pub struct TransitionRecord {
     pub now: DateTime<Utc>,
     /// The region's settings the rules were applied with (they decide when something is due).
     pub settings: RegionSettings,
-    /// A free place taken by an offer or given back by a decline, expiry or revocation.
-    pub place: Option<PlaceChange>,
+    /// The published free place an offer takes (refused with [`StoreError::NoFreePlace`] when
+    /// none is left). The store gives it back itself when the offer or its direction ends
+    /// without an enrollment ([`OfferStatus::after`]).
+    pub place: Option<i64>,
     pub request: Option<RequestKey>,
-}
-
-/// What a transition does to a published free place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlaceChange {
-    Take(i64),
-    Release(i64),
 }
 
 /// What a write recorded; handed to the completion inside the transaction.
@@ -275,13 +272,7 @@ pub struct AttachmentInfo {
     pub created_at: DateTime<Utc>,
 }
 
-/// A queued application as the allocation sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    pub number: ApplicationNumber,
-    pub class: BenefitClass,
-    pub registered_at: DateTime<Utc>,
-}
+pub use crate::domain::allocation::Candidate;
 
 /// A region's chain checked by [`Store::verify_history`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,6 +369,20 @@ pub struct JournalPage {
     pub total: u64,
 }
 
+/// Free places an officer publishes in a kindergarten group (catalogue codes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFreePlaces {
+    pub region: String,
+    pub kindergarten: String,
+    pub group: String,
+    pub places: u32,
+    pub officer: Iin,
+    pub now: DateTime<Utc>,
+    /// The officer's signed document, verbatim, as evidence.
+    pub signed_xml: Option<String>,
+    pub request: Option<RequestKey>,
+}
+
 /// Free places an officer published in a kindergarten group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FreePlaces {
@@ -390,6 +395,44 @@ pub struct FreePlaces {
     pub remaining: u32,
     pub published_at: DateTime<Utc>,
     pub officer_iin: Iin,
+}
+
+/// An offer the allocation made, as officers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferRecord {
+    pub id: i64,
+    pub number: ApplicationNumber,
+    /// The published places it took one of, and their kindergarten group.
+    pub place_id: i64,
+    pub kindergarten: String,
+    pub group: String,
+    /// The child's class when the place was offered.
+    pub class: BenefitClass,
+    pub made_at: DateTime<Utc>,
+    pub answer_by: DateTime<Utc>,
+    pub status: OfferStatus,
+    /// When the status last changed.
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Whose offers to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfferScope {
+    Region(String),
+    /// The offers of one published set of places.
+    Place(i64),
+    Application(ApplicationNumber),
+}
+
+/// One month of a region's statistics (Kazakhstan's calendar).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthFigures {
+    /// «YYYY-MM».
+    pub month: String,
+    /// Places published that month.
+    pub free_places: u64,
+    pub directions: u64,
+    pub enrollments: u64,
 }
 
 /// How many applications of a cohort and class are in the queue.
@@ -522,18 +565,20 @@ pub trait Store: Send + Sync {
     /// The queue sizes of a region by birth year and class.
     async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>>;
 
-    /// Publishes `places` free places of a kindergarten group (catalogue codes); returns the id
-    /// offers take them by ([`PlaceChange`]).
-    async fn publish_free_places(
-        &self,
-        region: &str,
-        kindergarten: &str,
-        group: &str,
-        places: u32,
-        officer: &Iin,
-        now: DateTime<Utc>,
-    ) -> StoreResult<FreePlaces>;
+    /// Publishes free places of a kindergarten group with the officer's signed document and
+    /// its request id (a retry gets [`StoreError::Replayed`] with `{"free_places": id}`); the
+    /// id is what offers take them by ([`TransitionRecord::place`]).
+    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces>;
 
-    /// The region's published places that are not all taken, oldest first.
-    async fn open_free_places(&self, region: &str) -> StoreResult<Vec<FreePlaces>>;
+    /// The region's published places, oldest first; with `only_open`, those not all taken.
+    async fn free_places(&self, region: &str, only_open: bool) -> StoreResult<Vec<FreePlaces>>;
+
+    /// Offers made, newest first, at most `limit`.
+    async fn offers(&self, scope: &OfferScope, limit: u32) -> StoreResult<Vec<OfferRecord>>;
+
+    /// Where the cohort stands in the one-to-three pattern of first-turn and general offers.
+    async fn interleave(&self, cohort: &Cohort) -> StoreResult<Interleave>;
+
+    /// Places published, directions issued and enrollments per month, oldest month first.
+    async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>>;
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, DurationRound, Months, TimeDelta, Utc};
 use futures::TryStreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -18,8 +18,8 @@ use super::sqlite::{
 use super::{NewEvent, StoreError, StoreResult};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
-    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitReview, Cohort,
-    Direction, Iin, RegionSettings, Removal, RemovalReason, Status,
+    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitReview, Calendar,
+    Cohort, Direction, Iin, RegionSettings, Removal, RemovalReason, Status,
 };
 use crate::server::catalogue::Catalogue;
 use crate::server::registry::synthetic::Family;
@@ -39,11 +39,12 @@ impl SqliteStore {
     /// Seeds `applications` under the batch `name`, once: returns `false` without writing when
     /// the batch is already in the database. Each application gets a «registered» history event
     /// signed by nobody (actor: the system) and, when queued, its registration numbers.
+    /// `settings` gives each region's rule settings (they decide when something falls due).
     pub async fn seed_applications(
         &self,
         name: &str,
         mut applications: Vec<SeedApplication>,
-        settings: &RegionSettings,
+        settings: &dyn Fn(&str) -> RegionSettings,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
@@ -105,7 +106,7 @@ impl SqliteStore {
                     applicant_name: &seed.applicant_name,
                     service_centre: None,
                     details: &details,
-                    wake_at: wake_at(&seed.state, settings),
+                    wake_at: wake_at(&seed.state, &settings(&seed.state.cohort.region)),
                 },
             )
             .await
@@ -210,16 +211,19 @@ async fn rebuild_queue_tree(conn: &mut sqlx::SqliteConnection, cohorts: &[i64]) 
 }
 
 /// Demo applications for the children of `families` (the registry's synthetic families), at most
-/// `count`, spread over the catalogue's regions, the children's birth years, both benefit classes
-/// (confirmed or awaiting review) and the statuses a real city's journal shows: mostly «В очереди»,
-/// some directions issued, enrolled and withdrawn. Deterministic for the same input and seed.
+/// `count`, spread over the catalogue's regions (a third in `home_region`, the demo officer's,
+/// when given), the children's birth years, both benefit classes (confirmed or awaiting review)
+/// and the statuses a real city's journal shows: mostly «В очереди», some directions issued,
+/// enrolled and withdrawn. Each region's `settings` apply: a child is registered before the age
+/// limit, directions are valid as long as the region says. Deterministic for the same input.
 pub fn demo_applications<'a>(
     families: impl IntoIterator<Item = &'a Family>,
     catalogue: &Catalogue,
     count: usize,
     seed: u64,
     now: DateTime<Utc>,
-    settings: &RegionSettings,
+    settings: &dyn Fn(&str) -> RegionSettings,
+    home_region: Option<&str>,
 ) -> Vec<SeedApplication> {
     let mut rng = StdRng::seed_from_u64(seed);
     let placeholder = ApplicationNumber::new(now.year(), 1, 1).expect("a valid number");
@@ -230,13 +234,28 @@ pub fn demo_applications<'a>(
             if out.len() == count || catalogue.regions.is_empty() {
                 return out;
             }
-            let region = &catalogue.regions[rng.random_range(0..catalogue.regions.len())];
-            // Registered some time between the child's birth and now.
+            let home = home_region
+                .filter(|_| rng.random_range(0..3) == 0)
+                .and_then(|code| catalogue.region(code));
+            let region = match home {
+                Some(region) => region,
+                None => &catalogue.regions[rng.random_range(0..catalogue.regions.len())],
+            };
+            let settings = settings(&region.code);
+            // Registered some time between the child's birth and now, while under the age limit.
             let born = child
                 .birth_date()
                 .and_hms_opt(9, 0, 0)
                 .map_or(now, |t| t.and_utc());
-            let span = (now - born).num_minutes().max(1);
+            let too_old = child
+                .birth_date()
+                .checked_add_months(Months::new(12 * settings.age_limit_years))
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map_or(now, |t| t.and_utc());
+            if too_old <= born {
+                continue;
+            }
+            let span = (now.min(too_old) - born).num_minutes().max(1);
             let registered = born + TimeDelta::minutes(rng.random_range(0..span));
             let benefit = (rng.random_range(0..100) < 15 && !categories.is_empty()).then(|| {
                 let category = &categories[rng.random_range(0..categories.len())];
@@ -251,7 +270,7 @@ pub fn demo_applications<'a>(
                 birth_year: child.birth_date().year(),
             };
             let mut state =
-                ApplicationState::registered(placeholder, cohort, benefit, registered, settings);
+                ApplicationState::registered(placeholder, cohort, benefit, registered, &settings);
             let kindergarten = catalogue.kindergartens_in(&region.code).next();
             match (rng.random_range(0..100), kindergarten) {
                 (0..=4, _) => {
@@ -271,7 +290,8 @@ pub fn demo_applications<'a>(
                     state.direction = Some(Direction {
                         kindergarten: kindergarten.code.clone(),
                         issued_at: now,
-                        expires_at: now + TimeDelta::days(7),
+                        expires_at: Calendar::kazakhstan()
+                            .deadline(now, settings.direction_valid_working_days),
                         extension: None,
                         in_person_by: None,
                     });

@@ -21,15 +21,17 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, SqlSafeStr};
 
 use super::chain::{ChainVerifier, ChainedEvent, GENESIS};
+use super::offers;
 use super::queue_tree::{self, SCOPE_ALL};
 use super::writer::{Change, Writer};
 use super::{
     AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentInfo,
     FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage, JournalScope,
-    NewApplication, NewEvent, NonceUse, Pending, PlaceChange, PositionHistoryEntry, QueueSize,
-    Recorded, RequestKey, ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer,
-    StoredApplication, TransitionRecord, User,
+    MonthFigures, NewApplication, NewEvent, NewFreePlaces, NonceUse, OfferRecord, OfferScope,
+    Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre, Session,
+    Store, StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
 };
+use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, BenefitClass, Cohort, Iin, PositionCause,
@@ -43,13 +45,22 @@ const READERS: u32 = 4;
 
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "schema".into(),
-        MigrationType::Simple,
-        include_str!("../../../migrations/0001_schema.sql").into_sql_str(),
-        false,
-    )])
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "schema".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0001_schema.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "offers".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0002_offers.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -563,17 +574,28 @@ async fn complete(
         .await?;
     }
     if let Some(request) = request {
-        sqlx::query(
-            "INSERT INTO idempotency (request_id, document_hash, answer, created_us) \
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(&request.request_id)
-        .bind(&request.document_hash[..])
-        .bind(effects.answer.to_string())
-        .bind(at_us)
-        .execute(&mut *conn)
-        .await?;
+        remember(conn, request, &effects.answer, at_us).await?;
     }
+    Ok(())
+}
+
+/// Stores the first answer to a request id.
+async fn remember(
+    conn: &mut SqliteConnection,
+    request: &RequestKey,
+    answer: &serde_json::Value,
+    at_us: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO idempotency (request_id, document_hash, answer, created_us) \
+         VALUES (?, ?, ?, ?)",
+    )
+    .bind(&request.request_id)
+    .bind(&request.document_hash[..])
+    .bind(answer.to_string())
+    .bind(at_us)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -858,31 +880,16 @@ pub(super) async fn transition_in(
         return Err(StoreError::Conflict);
     }
     let region: String = row.get("region_code");
+    let settled = OfferStatus::settled_by(&record.transition);
     let transition = record.transition;
     let state = transition.state;
     let at_us = micros(record.now);
     let after = QueueSlot::of(&state);
-    match record.place {
-        Some(PlaceChange::Take(place)) => {
-            let taken = sqlx::query(
-                "UPDATE free_places SET remaining = remaining - 1 WHERE id = ? AND remaining > 0",
-            )
-            .bind(place)
-            .execute(&mut *tx)
-            .await?;
-            if taken.rows_affected() == 0 {
-                return Err(StoreError::NoFreePlace);
-            }
-        }
-        Some(PlaceChange::Release(place)) => {
-            sqlx::query(
-                "UPDATE free_places SET remaining = MIN(places, remaining + 1) WHERE id = ?",
-            )
-            .bind(place)
-            .execute(&mut *tx)
-            .await?;
-        }
-        None => {}
+    if let Some(status) = settled {
+        offers::settle(tx, stored.id, status, at_us).await?;
+    }
+    if let Some(place) = record.place {
+        offers::take_place(tx, stored.id, place, &state, at_us).await?;
     }
     let revision = stored.revision + 1;
     sqlx::query(
@@ -1575,76 +1582,73 @@ impl Store for SqliteStore {
             .map(|(birth_year, scope, queued)| {
                 Ok(QueueSize {
                     birth_year,
-                    class: BenefitClass::ALL
-                        .into_iter()
-                        .find(|c| class_scope(*c) == scope)
-                        .ok_or_else(|| StoreError::Corrupt(format!("queue class {scope}")))?,
+                    class: offers::class_of(scope)?,
                     queued: queued as u64,
                 })
             })
             .collect()
     }
 
-    async fn publish_free_places(
-        &self,
-        region: &str,
-        kindergarten: &str,
-        group: &str,
-        places: u32,
-        officer: &Iin,
-        now: DateTime<Utc>,
-    ) -> StoreResult<FreePlaces> {
+    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces> {
         let mut tx = self.begin().await?;
+        if let Some(request) = &new.request {
+            check_request(&mut tx, request).await?;
+        }
+        let at_us = micros(new.now);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO free_places (region_code, kindergarten_code, group_code, places, \
-                 remaining, published_us, officer_iin) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6) \
-             RETURNING id",
+                 remaining, published_us, officer_iin, signed_xml) \
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) RETURNING id",
         )
-        .bind(region)
-        .bind(kindergarten)
-        .bind(group)
-        .bind(i64::from(places))
-        .bind(micros(now))
-        .bind(officer.to_string())
+        .bind(&new.region)
+        .bind(&new.kindergarten)
+        .bind(&new.group)
+        .bind(i64::from(new.places))
+        .bind(at_us)
+        .bind(new.officer.to_string())
+        .bind(&new.signed_xml)
         .fetch_one(&mut *tx)
         .await?;
+        if let Some(request) = &new.request {
+            remember(
+                &mut tx,
+                request,
+                &serde_json::json!({ "free_places": id }),
+                at_us,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(FreePlaces {
             id,
-            region: region.to_owned(),
-            kindergarten: kindergarten.to_owned(),
-            group: group.to_owned(),
-            places,
-            remaining: places,
-            published_at: now,
-            officer_iin: *officer,
+            region: new.region,
+            kindergarten: new.kindergarten,
+            group: new.group,
+            places: new.places,
+            remaining: new.places,
+            published_at: new.now,
+            officer_iin: new.officer,
         })
     }
 
-    async fn open_free_places(&self, region: &str) -> StoreResult<Vec<FreePlaces>> {
+    async fn free_places(&self, region: &str, only_open: bool) -> StoreResult<Vec<FreePlaces>> {
         let mut conn = self.readers.acquire().await?;
-        let rows = sqlx::query(
-            "SELECT id, region_code, kindergarten_code, group_code, places, remaining, \
-                 published_us, officer_iin FROM free_places \
-             WHERE region_code = ? AND remaining > 0 ORDER BY published_us, id",
-        )
-        .bind(region)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(FreePlaces {
-                    id: row.get("id"),
-                    region: row.get("region_code"),
-                    kindergarten: row.get("kindergarten_code"),
-                    group: row.get("group_code"),
-                    places: row.get::<i64, _>("places") as u32,
-                    remaining: row.get::<i64, _>("remaining") as u32,
-                    published_at: time(row.get("published_us"))?,
-                    officer_iin: parse_iin(row.get::<&str, _>("officer_iin"))?,
-                })
-            })
-            .collect()
+        offers::free_places(&mut conn, region, only_open).await
+    }
+
+    async fn offers(&self, scope: &OfferScope, limit: u32) -> StoreResult<Vec<OfferRecord>> {
+        let mut conn = self.readers.acquire().await?;
+        offers::list(&mut conn, scope, limit).await
+    }
+
+    async fn interleave(&self, cohort: &Cohort) -> StoreResult<Interleave> {
+        let mut conn = self.readers.acquire().await?;
+        offers::interleave(&mut conn, cohort).await
+    }
+
+    async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>> {
+        let mut conn = self.readers.acquire().await?;
+        offers::months(&mut conn, region).await
     }
 }
 

@@ -1,0 +1,235 @@
+//! Offers and free places in SQLite: the place each offer holds, given back when the offer ends
+//! without an enrollment, the one-to-three pattern replayed from past offers, and the monthly
+//! figures of the public statistics.
+
+use sqlx::{Row, SqliteConnection};
+
+use super::sqlite::{class_scope, micros, time};
+use super::{FreePlaces, MonthFigures, OfferRecord, OfferScope, StoreError, StoreResult};
+use crate::domain::allocation::{Interleave, OfferStatus};
+use crate::domain::calendar::kazakhstan_offset;
+use crate::domain::{ApplicationState, BenefitClass, Cohort, Iin};
+
+const HOLDING: &str = "status IN ('awaiting', 'accepted')";
+
+/// Takes one of the place's free places for the offer `state` was just given.
+pub(super) async fn take_place(
+    conn: &mut SqliteConnection,
+    application_id: i64,
+    place: i64,
+    state: &ApplicationState,
+    at_us: i64,
+) -> StoreResult<()> {
+    let offer = state
+        .offer
+        .as_ref()
+        .ok_or_else(|| StoreError::Corrupt("a place taken without an offer".to_owned()))?;
+    let taken = sqlx::query(
+        "UPDATE free_places SET remaining = remaining - 1 \
+         WHERE id = ? AND region_code = ? AND remaining > 0",
+    )
+    .bind(place)
+    .bind(&state.cohort.region)
+    .execute(&mut *conn)
+    .await?;
+    if taken.rows_affected() == 0 {
+        return Err(StoreError::NoFreePlace);
+    }
+    sqlx::query(
+        "INSERT INTO offers (application_id, place_id, region_code, birth_year, class, made_us, \
+             answer_by_us, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(application_id)
+    .bind(place)
+    .bind(&state.cohort.region)
+    .bind(state.cohort.birth_year)
+    .bind(class_scope(state.benefit_class()))
+    .bind(at_us)
+    .bind(micros(offer.answer_by))
+    .bind(OfferStatus::Awaiting.code())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves the offer the application holds to `status`; a place no longer held and not used by
+/// an enrollment is free again.
+pub(super) async fn settle(
+    conn: &mut SqliteConnection,
+    application_id: i64,
+    status: OfferStatus,
+    at_us: i64,
+) -> StoreResult<()> {
+    let held: Option<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, place_id FROM offers WHERE application_id = ? AND {HOLDING}"
+    )))
+    .bind(application_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((offer, place)) = held else {
+        return Ok(());
+    };
+    sqlx::query(
+        "UPDATE offers SET status = ?1, decided_us = ?2, \
+             accepted_us = CASE WHEN ?1 = 'accepted' THEN ?2 ELSE accepted_us END \
+         WHERE id = ?3",
+    )
+    .bind(status.code())
+    .bind(at_us)
+    .bind(offer)
+    .execute(&mut *conn)
+    .await?;
+    if status.frees_place() {
+        sqlx::query("UPDATE free_places SET remaining = MIN(places, remaining + 1) WHERE id = ?")
+            .bind(place)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Offers of a region or of one application, newest first.
+pub(super) async fn list(
+    conn: &mut SqliteConnection,
+    scope: &OfferScope,
+    limit: u32,
+) -> StoreResult<Vec<OfferRecord>> {
+    let select = "SELECT o.id, a.number, o.place_id, p.kindergarten_code, p.group_code, o.class, \
+             o.made_us, o.answer_by_us, o.status, o.decided_us \
+         FROM offers o JOIN applications a ON a.id = o.application_id \
+             JOIN free_places p ON p.id = o.place_id";
+    let query = match scope {
+        OfferScope::Region(region) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE o.region_code = ? ORDER BY o.id DESC LIMIT ?"
+        )))
+        .bind(region.clone()),
+        OfferScope::Place(place) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE o.place_id = ? ORDER BY o.id DESC LIMIT ?"
+        )))
+        .bind(*place),
+        OfferScope::Application(number) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE a.number = ? ORDER BY o.id DESC LIMIT ?"
+        )))
+        .bind(number.to_string()),
+    };
+    let rows = query.bind(i64::from(limit)).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            let status: &str = row.get("status");
+            Ok(OfferRecord {
+                id: row.get("id"),
+                number: row
+                    .get::<&str, _>("number")
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt("offer's application number".to_owned()))?,
+                place_id: row.get("place_id"),
+                kindergarten: row.get("kindergarten_code"),
+                group: row.get("group_code"),
+                class: class_of(row.get("class"))?,
+                made_at: time(row.get("made_us"))?,
+                answer_by: time(row.get("answer_by_us"))?,
+                status: OfferStatus::from_code(status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("offer status {status}")))?,
+                decided_at: row
+                    .get::<Option<i64>, _>("decided_us")
+                    .map(time)
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn class_of(scope: i64) -> StoreResult<BenefitClass> {
+    BenefitClass::ALL
+        .into_iter()
+        .find(|c| class_scope(*c) == scope)
+        .ok_or_else(|| StoreError::Corrupt(format!("queue class {scope}")))
+}
+
+/// Where the cohort stands in the one-to-three pattern, from its last interleaved offers.
+pub(super) async fn interleave(
+    conn: &mut SqliteConnection,
+    cohort: &Cohort,
+) -> StoreResult<Interleave> {
+    let mut recent: Vec<i64> = sqlx::query_scalar(
+        "SELECT class FROM offers WHERE region_code = ? AND birth_year = ? AND class != ? \
+         ORDER BY id DESC LIMIT 4",
+    )
+    .bind(&cohort.region)
+    .bind(cohort.birth_year)
+    .bind(class_scope(BenefitClass::OutOfTurn))
+    .fetch_all(&mut *conn)
+    .await?;
+    recent.reverse();
+    let classes = recent
+        .into_iter()
+        .map(class_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Interleave::replay(classes))
+}
+
+/// The region's published places, oldest first; only those not all taken when `only_open`.
+pub(super) async fn free_places(
+    conn: &mut SqliteConnection,
+    region: &str,
+    only_open: bool,
+) -> StoreResult<Vec<FreePlaces>> {
+    let rows = sqlx::query(
+        "SELECT id, region_code, kindergarten_code, group_code, places, remaining, \
+             published_us, officer_iin FROM free_places \
+         WHERE region_code = ? AND (remaining > 0 OR NOT ?) ORDER BY published_us, id",
+    )
+    .bind(region)
+    .bind(only_open)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let officer: &str = row.get("officer_iin");
+            Ok(FreePlaces {
+                id: row.get("id"),
+                region: row.get("region_code"),
+                kindergarten: row.get("kindergarten_code"),
+                group: row.get("group_code"),
+                places: row.get::<i64, _>("places") as u32,
+                remaining: row.get::<i64, _>("remaining") as u32,
+                published_at: time(row.get("published_us"))?,
+                officer_iin: Iin::parse(officer)
+                    .map_err(|_| StoreError::Corrupt(format!("officer IIN {officer}")))?,
+            })
+        })
+        .collect()
+}
+
+/// Places published, directions issued and enrollments per month (Kazakhstan's calendar),
+/// oldest month first.
+pub(super) async fn months(
+    conn: &mut SqliteConnection,
+    region: &str,
+) -> StoreResult<Vec<MonthFigures>> {
+    let offset = i64::from(kazakhstan_offset().local_minus_utc());
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "WITH facts (us, places, directions, enrollments) AS ( \
+             SELECT published_us, places, 0, 0 FROM free_places WHERE region_code = ?1 \
+             UNION ALL SELECT accepted_us, 0, 1, 0 FROM offers \
+                 WHERE region_code = ?1 AND accepted_us IS NOT NULL \
+             UNION ALL SELECT decided_us, 0, 0, 1 FROM offers \
+                 WHERE region_code = ?1 AND status = 'enrolled') \
+         SELECT strftime('%Y-%m', us / 1000000 + ?2, 'unixepoch') AS month, \
+             SUM(places), SUM(directions), SUM(enrollments) \
+         FROM facts GROUP BY month ORDER BY month",
+    )
+    .bind(region)
+    .bind(offset)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(month, places, directions, enrollments)| MonthFigures {
+            month,
+            free_places: places as u64,
+            directions: directions as u64,
+            enrollments: enrollments as u64,
+        })
+        .collect())
+}

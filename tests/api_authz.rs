@@ -1,0 +1,425 @@
+//! The authorization matrix: every endpoint of the router (src/server/http/mod.rs) × every kind
+//! of caller, against one real server, asserting the call is allowed or refused with the exact
+//! problem code SPEC §1–2 and docs/design-api.md call for.
+//!
+//! Callers: the applicant (Серикова Айгерим, for her daughter Аружан), the bound parent
+//! (Сериков Нурлан, bound to Аружан via /profile/bindings), an unrelated applicant (Жұмабаев
+//! Дәурен), the operator (serving Айгерим), the officer of the region (Астана), an officer of
+//! another region, and no login. The demo keys hold one officer only, so "an officer of another
+//! region" is that officer facing another region's application, places and lists: Дәурен's
+//! application for Әлихан is filed in Almaty.
+
+mod common;
+
+use common::*;
+use kezek::api::applications::JournalQuery;
+use kezek::api::catalogue::KindergartenQuery;
+use kezek::api::documents::{ActionRequest, Document, Envelope};
+use kezek::api::officer::{FreePlacesQuery, OffersQuery};
+use kezek::api::problem::ProblemCode;
+use kezek::api::profile::Contacts;
+use kezek::api::public::PublicQueueQuery;
+use kezek::client::{Client, ClientError};
+use kezek::domain::{ApplicationNumber, Iin};
+use kezek::i18n::Lang;
+use kezek::server::catalogue::Catalogue;
+
+const ARUZHAN: &str = "220315612150";
+const ALIKHAN: &str = "210910511871";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Applicant,
+    BoundParent,
+    Unrelated,
+    Operator,
+    Officer,
+    OtherOfficer,
+    Anonymous,
+}
+
+const ROLES: [Role; 7] = [
+    Role::Applicant,
+    Role::BoundParent,
+    Role::Unrelated,
+    Role::Operator,
+    Role::Officer,
+    Role::OtherOfficer,
+    Role::Anonymous,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Healthz,
+    OpenApi,
+    Regions,
+    Benefits,
+    Kindergartens,
+    Challenge,
+    Login,
+    Logout,
+    ProfileGet,
+    ProfilePut,
+    BindingsGet,
+    BindingsPost,
+    RegistryPerson,
+    Attachments,
+    Submit,
+    Journal,
+    Detail,
+    History,
+    Documents,
+    Download,
+    PositionHistory,
+    Act,
+    PublicQueue,
+    PublicStats,
+    OfficerAct,
+    PublishPlaces,
+    FreePlaces,
+    Offers,
+}
+
+/// What a caller gets: the call is served, or refused with this code.
+type Outcome = Result<(), ProblemCode>;
+
+const OK: Outcome = Ok(());
+const LOGIN: Outcome = Err(ProblemCode::LoginRequired);
+const HIDDEN: Outcome = Err(ProblemCode::ApplicationNotFound);
+const FORBIDDEN: Outcome = Err(ProblemCode::Forbidden);
+const KINSHIP: Outcome = Err(ProblemCode::KinshipNotConfirmed);
+
+/// The matrix, callers in the order of [`ROLES`]: applicant, bound parent, unrelated applicant,
+/// operator, officer of the region, officer of another region, no login.
+fn expected(endpoint: Endpoint) -> [Outcome; 7] {
+    use Endpoint::*;
+    match endpoint {
+        // Public: anyone.
+        Healthz | OpenApi | Regions | Benefits | Kindergartens | Challenge | Login
+        | PublicQueue | PublicStats => [OK; 7],
+        // Anyone logged in, about themselves.
+        Logout | ProfileGet | ProfilePut | BindingsGet | Attachments => {
+            [OK, OK, OK, OK, OK, OK, LOGIN]
+        }
+        // Kinship decides, whoever asks.
+        BindingsPost => [OK, OK, KINSHIP, KINSHIP, KINSHIP, KINSHIP, LOGIN],
+        // The registry: oneself, one's own children, operators anyone.
+        RegistryPerson => [OK, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN],
+        // Everyone may file for a child (the operator for the citizen served): staff are
+        // citizens too.
+        Submit => [OK, OK, OK, OK, OK, OK, LOGIN],
+        // The journal: one's own, the citizen's, the region's; never another region's.
+        Journal => [OK, OK, OK, OK, OK, FORBIDDEN, LOGIN],
+        // One application: seen by its parties and its region's officer, hidden from others.
+        Detail | History | Documents | Download | PositionHistory => {
+            [OK, OK, HIDDEN, OK, OK, HIDDEN, LOGIN]
+        }
+        // An applicant's action: the applicant, a bound parent, the operator for the citizen;
+        // an officer here is a citizen like any other, for whom the application is not theirs.
+        Act => [OK, OK, HIDDEN, OK, HIDDEN, HIDDEN, LOGIN],
+        // Officers of the application's region only.
+        OfficerAct => [
+            FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, LOGIN,
+        ],
+        PublishPlaces | FreePlaces | Offers => [
+            FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN,
+        ],
+    }
+}
+
+/// What a caller acts on: the application, its first document, its region and a group there.
+struct Subject {
+    number: ApplicationNumber,
+    document: String,
+    region: &'static str,
+    kindergarten: String,
+    group: String,
+}
+
+impl Subject {
+    async fn of(client: &Client, number: ApplicationNumber, region: &'static str) -> Subject {
+        let document = client.documents(&number).await.unwrap()[0].id.clone();
+        let kindergarten = Catalogue::bundled()
+            .kindergartens_in(region)
+            .next()
+            .unwrap();
+        Subject {
+            number,
+            document,
+            region,
+            kindergarten: kindergarten.code.clone(),
+            group: kindergarten.groups[0].code(),
+        }
+    }
+}
+
+struct Caller {
+    client: Client,
+    /// Whose SIGN and AUTH keys the caller uses (no login: the applicant's, unused).
+    iin: &'static str,
+    /// The citizen an operator serves.
+    citizen: Option<Iin>,
+    subject: usize,
+    /// A child of the caller's own family to file for.
+    own_child: String,
+}
+
+struct Matrix {
+    world: World,
+    callers: Vec<Caller>,
+    subjects: [Subject; 2],
+}
+
+fn outcome<T: std::fmt::Debug>(result: Result<T, ClientError>) -> Outcome {
+    match result {
+        Ok(_) => Ok(()),
+        Err(ClientError::Problem(problem)) => Err(problem.code),
+        Err(other) => panic!("not a problem+json answer: {other:?}"),
+    }
+}
+
+impl Matrix {
+    async fn call(&self, endpoint: Endpoint, role: Role) -> Outcome {
+        use Endpoint::*;
+        let w = &self.world;
+        let caller = &self.callers[role as usize];
+        let subject = &self.subjects[caller.subject];
+        let client = &caller.client;
+        let number = subject.number;
+        match endpoint {
+            Healthz => outcome(client.healthz().await),
+            OpenApi => {
+                let url = format!("{}/api/v1/openapi.json", w.server.url());
+                let status = reqwest::get(url).await.unwrap().status();
+                assert!(status.is_success());
+                OK
+            }
+            Regions => outcome(client.regions().await),
+            Benefits => outcome(client.benefits().await),
+            Kindergartens => {
+                let query = KindergartenQuery {
+                    region: subject.region.to_owned(),
+                    settlement: None,
+                };
+                outcome(client.kindergartens(&query).await)
+            }
+            Challenge => outcome(client.challenge().await),
+            Login => {
+                let key = w.keystore(caller.iin, "AUTH", "valid");
+                outcome(w.login_with(&key).await)
+            }
+            Logout => {
+                // A session of its own, so the caller's stays usable.
+                let mut session = match role {
+                    Role::Anonymous => w.client(),
+                    _ => w.login(caller.iin).await,
+                };
+                outcome(session.logout().await)
+            }
+            ProfileGet => outcome(client.profile().await),
+            ProfilePut => {
+                let contacts = Contacts {
+                    email: Some("demo@example.kz".to_owned()),
+                    phone: Some("+7 701 234 56 78".to_owned()),
+                    extra_email: None,
+                    extra_phone: None,
+                    language: Lang::Ru,
+                };
+                outcome(client.update_contacts(&contacts).await)
+            }
+            BindingsGet => outcome(client.bindings().await),
+            BindingsPost => outcome(client.bind_child(Iin::parse(ARUZHAN).unwrap()).await),
+            RegistryPerson => outcome(client.registry_person(Iin::parse(ARUZHAN).unwrap()).await),
+            Attachments => outcome(
+                client
+                    .upload_attachment("scan.pdf", b"%PDF-1.4\n%%EOF\n".to_vec())
+                    .await,
+            ),
+            Submit => {
+                let applicant = caller
+                    .citizen
+                    .map_or(caller.iin.to_owned(), |c| c.to_string());
+                let mut submission = application(&applicant, &caller.own_child);
+                if let Some(citizen) = caller.citizen {
+                    submission.envelope = Envelope::now().for_citizen(citizen, "ЦОН-1");
+                }
+                let key = w.keystore(caller.iin, "SIGN", "valid");
+                outcome(
+                    client
+                        .submit_application(
+                            &submission.envelope.request_id,
+                            &sign(&key, &xml_of(&submission)),
+                        )
+                        .await,
+                )
+            }
+            Journal => {
+                let query = JournalQuery {
+                    region: Some(subject.region.to_owned()),
+                    ..JournalQuery::default()
+                };
+                // Only officers name a region; everyone else reads their own journal.
+                let query = match role {
+                    Role::Officer | Role::OtherOfficer => query,
+                    _ => JournalQuery::default(),
+                };
+                outcome(client.journal(&query).await)
+            }
+            Detail => outcome(client.application(&number).await),
+            History => outcome(client.history(&number).await),
+            Documents => outcome(client.documents(&number).await),
+            Download => outcome(client.download_document(&number, &subject.document).await),
+            PositionHistory => outcome(client.position_history(&number).await),
+            Act => {
+                let mut envelope = Envelope::now();
+                if let Some(citizen) = caller.citizen {
+                    envelope = envelope.for_citizen(citizen, "ЦОН-2");
+                }
+                let document = kezek::api::documents::ActionDocument {
+                    envelope,
+                    number,
+                    action: ActionRequest::ConfirmInterest,
+                };
+                let id = document.envelope.request_id.clone();
+                let key = w.keystore(caller.iin, "SIGN", "valid");
+                let xml = sign(&key, &Document::Action(document).to_xml());
+                outcome(client.act(&number, "confirm-interest", &id, &xml).await)
+            }
+            PublicQueue => {
+                let query = PublicQueueQuery {
+                    number: Some(number.to_string()),
+                    child_iin: None,
+                };
+                outcome(client.public_queue(&query).await)
+            }
+            PublicStats => outcome(client.public_stats(subject.region).await),
+            OfficerAct => {
+                let review = ActionRequest::ReviewBenefit {
+                    accept: true,
+                    reason: String::new(),
+                };
+                outcome(w.act(client, caller.iin, number, review).await)
+            }
+            PublishPlaces => outcome(
+                w.publish(client, caller.iin, &subject.kindergarten, &subject.group, 1)
+                    .await,
+            ),
+            FreePlaces => {
+                let query = FreePlacesQuery {
+                    region: Some(subject.region.to_owned()),
+                    open: false,
+                };
+                outcome(client.free_places(&query).await)
+            }
+            Offers => {
+                let query = OffersQuery {
+                    region: Some(subject.region.to_owned()),
+                    limit: None,
+                };
+                outcome(client.offers(&query).await)
+            }
+        }
+    }
+}
+
+async fn matrix() -> Matrix {
+    // Every caller logs in several times; the per-address login limit is not under test here.
+    let world = world_with(|config| config.limits.login_attempts_per_minute = 1000).await;
+    let aigerim = world.login(AIGERIM).await;
+    let dauren = world.login(DAUREN).await;
+    let officer = world.login(OFFICER).await;
+    // Аружан's application, with a benefit the officer reviews; Әлихан's, in Almaty.
+    let mut aruzhan = application(AIGERIM, ARUZHAN);
+    claim_benefit(&aigerim, &mut aruzhan, "teachers").await;
+    let a = world.submit(&aigerim, &aruzhan).await;
+    let mut alikhan = application(DAUREN, ALIKHAN);
+    alikhan.region = "almaty".to_owned();
+    alikhan.settlement = Catalogue::bundled().region("almaty").unwrap().districts[0].settlements[0]
+        .code
+        .clone();
+    claim_benefit(&dauren, &mut alikhan, "teachers").await;
+    let b = world.submit(&dauren, &alikhan).await;
+    let nurlan = world.login(NURLAN).await;
+    nurlan
+        .bind_child(Iin::parse(ARUZHAN).unwrap())
+        .await
+        .unwrap();
+    let mut operator = world.login(OPERATOR).await;
+    operator.set_citizen(Some(Iin::parse(AIGERIM).unwrap()));
+    let subjects = [
+        Subject::of(&aigerim, a, "astana").await,
+        Subject::of(&dauren, b, "almaty").await,
+    ];
+    let other_officer = world.login(OFFICER).await;
+    let citizen = Some(Iin::parse(AIGERIM).unwrap());
+    let caller = |client, iin, citizen, subject, serial| Caller {
+        client,
+        iin,
+        citizen,
+        subject,
+        own_child: child_iin(serial),
+    };
+    let anonymous = world.client();
+    let callers = vec![
+        caller(aigerim, AIGERIM, None, 0, 901),
+        caller(nurlan, NURLAN, None, 0, 902),
+        caller(dauren, DAUREN, None, 0, 903),
+        caller(operator, OPERATOR, citizen, 0, 904),
+        caller(officer, OFFICER, None, 0, 905),
+        caller(other_officer, OFFICER, None, 1, 906),
+        caller(anonymous, AIGERIM, None, 0, 907),
+    ];
+    Matrix {
+        world,
+        callers,
+        subjects,
+    }
+}
+
+#[tokio::test]
+async fn every_endpoint_allows_exactly_whom_it_should() {
+    use Endpoint::*;
+    let m = matrix().await;
+    let endpoints = [
+        Healthz,
+        OpenApi,
+        Regions,
+        Benefits,
+        Kindergartens,
+        Challenge,
+        Login,
+        Logout,
+        ProfileGet,
+        ProfilePut,
+        BindingsGet,
+        BindingsPost,
+        RegistryPerson,
+        Attachments,
+        Submit,
+        Journal,
+        Detail,
+        History,
+        Documents,
+        Download,
+        PositionHistory,
+        Act,
+        PublicQueue,
+        PublicStats,
+        OfficerAct,
+        PublishPlaces,
+        FreePlaces,
+        Offers,
+    ];
+    let mut wrong = Vec::new();
+    for endpoint in endpoints {
+        for (role, want) in ROLES.into_iter().zip(expected(endpoint)) {
+            let got = m.call(endpoint, role).await;
+            if got != want {
+                wrong.push(format!(
+                    "{endpoint:?} as {role:?}: want {want:?}, got {got:?}"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
