@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use ratatui::Frame;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, MouseEvent};
+use ratatui::crossterm::event::{
+    self, Event, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use ratatui::crossterm::{execute, queue};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -22,7 +24,7 @@ use rust_i18n::t;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use unicode_width::UnicodeWidthStr;
 
-use crate::tui::effects::{Reply, Runner};
+use crate::tui::effects::{Call, Reply, Runner};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Connection, Ctx, Effect, Screen};
 use crate::tui::widgets;
@@ -38,7 +40,7 @@ pub enum Action {
     Key(KeyEvent),
     Paste(String),
     Mouse(MouseEvent),
-    Resize,
+    Resize(u16, u16),
     /// A request finished; its answer goes to the screen that asked.
     Reply {
         screen: ScreenKey,
@@ -110,6 +112,8 @@ pub struct App {
     quit: bool,
     dirty: bool,
     in_flight: usize,
+    /// The terminal's size, for mouse clicks on the hint line.
+    size: (u16, u16),
 }
 
 impl App {
@@ -123,6 +127,7 @@ impl App {
             quit: false,
             dirty: true,
             in_flight: 0,
+            size: (MIN_WIDTH, MIN_HEIGHT),
         }
     }
 
@@ -174,7 +179,8 @@ impl App {
         let mut jobs = Vec::new();
         match action {
             Action::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, &mut jobs),
-            Action::Key(_) | Action::Mouse(_) => return jobs,
+            Action::Key(_) => return jobs,
+            Action::Mouse(mouse) => self.on_mouse(mouse, &mut jobs),
             Action::Paste(text) => {
                 if let Some((origin, screen)) = self.stack.last_mut() {
                     let origin = *origin;
@@ -182,7 +188,7 @@ impl App {
                     self.apply(origin, effects, &mut jobs);
                 }
             }
-            Action::Resize => {}
+            Action::Resize(width, height) => self.size = (width, height),
             Action::Reply { screen, reply } => {
                 let reply = *reply;
                 self.in_flight = self.in_flight.saturating_sub(1);
@@ -212,7 +218,33 @@ impl App {
         jobs
     }
 
+    /// The terminal's size at start; later sizes come with [`Action::Resize`].
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+    }
+
+    /// Mouse (when switched on): the wheel scrolls as the arrows do, a click on a hint presses
+    /// its key, so every screen's actions are clickable without a second table of areas.
+    fn on_mouse(&mut self, mouse: MouseEvent, jobs: &mut Vec<Job>) {
+        let combo = match mouse.kind {
+            MouseEventKind::ScrollDown => Some(KeyCombo::key(KeyCode::Down)),
+            MouseEventKind::ScrollUp => Some(KeyCombo::key(KeyCode::Up)),
+            MouseEventKind::Down(MouseButton::Left) if mouse.row + 1 == self.size.1 => {
+                let help = self.help();
+                hint_layout(&help, self.size.0)
+                    .into_iter()
+                    .find(|(range, _)| range.contains(&mouse.column))
+                    .and_then(|(_, item)| item.key)
+            }
+            _ => None,
+        };
+        if let Some(combo) = combo {
+            self.on_key(KeyEvent::new(combo.code, combo.modifiers), jobs);
+        }
+    }
+
     fn on_key(&mut self, key: KeyEvent, jobs: &mut Vec<Job>) {
+        self.ctx.notice = None;
         // Quit and language answer everywhere, even inside a text field or the help overlay.
         match self.global.command(&key, false) {
             Some(Global::Quit) => {
@@ -322,10 +354,17 @@ impl App {
                 Effect::SignedIn(session) => self.ctx.session = Some(session),
                 Effect::SignedOut => self.ctx.session = None,
                 Effect::Region(region) => self.ctx.region = Some(region),
-                Effect::RememberKeystore(purpose, path) => match purpose {
-                    Purpose::Auth => self.ctx.remembered.auth = Some(path),
-                    Purpose::Sign => self.ctx.remembered.sign = Some(path),
-                },
+                Effect::RememberKeystore(purpose, path) => {
+                    match purpose {
+                        Purpose::Auth => self.ctx.remembered.auth = Some(path),
+                        Purpose::Sign => self.ctx.remembered.sign = Some(path),
+                    }
+                    self.in_flight += 1;
+                    jobs.push(Job {
+                        screen: origin,
+                        call: Call::KeepRemembered(self.ctx.remembered.clone()),
+                    });
+                }
                 Effect::Quit => self.quit = true,
             }
         }
@@ -438,14 +477,13 @@ impl App {
 
     fn view_hints(&self, frame: &mut Frame, area: Rect, help: &[KeyHelp]) {
         let theme = &self.ctx.theme;
+        if let Some(notice) = self.ctx.notice {
+            let text = widgets::truncate(&t!(notice), area.width as usize);
+            frame.render_widget(Paragraph::new(text).style(theme.error()), area);
+            return;
+        }
         let mut spans = Vec::new();
-        let mut used = 0usize;
-        for item in help.iter().filter(|h| h.hint) {
-            let width = item.keys.width() + item.text.width() + 3;
-            if used + width > area.width as usize {
-                break;
-            }
-            used += width;
+        for (_, item) in hint_layout(help, area.width) {
             spans.push(Span::styled(item.keys.clone(), theme.key()));
             spans.push(Span::raw(format!(" {}  ", item.text)));
         }
@@ -485,7 +523,7 @@ fn spawn_input_thread(tx: UnboundedSender<Action>) {
                 Event::Key(key) => Action::Key(key),
                 Event::Paste(text) => Action::Paste(text),
                 Event::Mouse(mouse) => Action::Mouse(mouse),
-                Event::Resize(_, _) => Action::Resize,
+                Event::Resize(width, height) => Action::Resize(width, height),
                 Event::FocusGained | Event::FocusLost => continue,
             };
             if tx.send(action).is_err() {
@@ -535,6 +573,22 @@ fn spawn_jobs(jobs: Vec<Job>, runner: &Runner, tx: &UnboundedSender<Action>) {
     }
 }
 
+/// The hints that fit a line of `width` columns, each with the columns it takes: what the hint
+/// line draws and what a mouse click hits.
+fn hint_layout(help: &[KeyHelp], width: u16) -> Vec<(std::ops::Range<u16>, &KeyHelp)> {
+    let mut placed = Vec::new();
+    let mut used = 0usize;
+    for item in help.iter().filter(|h| h.hint) {
+        let taken = item.keys.width() + item.text.width() + 3;
+        if used + taken > width as usize {
+            break;
+        }
+        placed.push((used as u16..(used + taken) as u16, item));
+        used += taken;
+    }
+    placed
+}
+
 /// Runs the app until it quits: input, signals and replies in, frames out.
 pub async fn run_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
@@ -548,6 +602,8 @@ pub async fn run_loop(
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw: Option<Instant> = None;
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
     let mut first = Some(app.start());
     loop {
         if let Some(jobs) = first.take() {

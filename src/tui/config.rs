@@ -9,6 +9,7 @@
 //! colours = true                         # NO_COLOR wins over this
 //! mouse = false                          # capture breaks copy-paste, so off by default
 //! downloads = "~/Downloads"
+//! demo_applications = 5000               # what the embedded backend seeds on its first run
 //! [keys.wizard]                          # rebinds: screen id, binding name, keys
 //! next = ["F10", "ctrl-n"]
 //! ```
@@ -31,6 +32,9 @@ pub struct Config {
     pub colours: bool,
     pub mouse: bool,
     pub downloads: Option<PathBuf>,
+    /// Synthetic applications the embedded backend seeds on its first run: enough for a lively
+    /// journal, few enough that the first start takes seconds.
+    pub demo_applications: u32,
     pub keys: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
@@ -43,6 +47,7 @@ impl Default for Config {
             colours: true,
             mouse: false,
             downloads: None,
+            demo_applications: 5_000,
             keys: HashMap::new(),
         }
     }

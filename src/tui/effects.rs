@@ -26,6 +26,8 @@ use crate::client::{Client, ClientError};
 use crate::domain::{ApplicationNumber, Iin};
 use crate::pki::keystore::{Keystore, KeystoreError};
 use crate::pki::xmldsig::{self, XmlDsigError};
+use crate::tui::keyring::{KeyringError, OsKeyring};
+use crate::tui::screen::Remembered;
 
 /// A password on its way to a keystore: zeroized when dropped, never printed by `Debug`.
 pub struct Secret(Zeroizing<String>);
@@ -96,6 +98,10 @@ pub enum Call {
         signed_xml: String,
     },
     Logout,
+    /// Pick up the session the OS keyring kept from the last run, if the server still knows it.
+    ResumeSession,
+    /// Keep the keystores just used in the OS keyring for the next run.
+    KeepRemembered(Remembered),
     SaveContacts(Contacts),
     UploadAttachment(PathBuf),
     /// Build the document of `task`, sign it with the SIGN key and send it.
@@ -137,6 +143,9 @@ pub enum Reply {
     LoginSigned(Result<SignedLogin, CallError>),
     LoggedIn(Result<LoginResponse, CallError>),
     LoggedOut,
+    /// The resumed session's profile, or `None` when there was none to resume.
+    Resumed(Option<Profile>),
+    Kept,
     ContactsSaved(Result<(), CallError>),
     Uploaded {
         path: PathBuf,
@@ -183,7 +192,9 @@ impl Reply {
             Reply::Bound(r) => r.as_ref().err(),
             Reply::PublicQueue(r) => r.as_ref().err(),
             Reply::PublicStats(r) => r.as_ref().err(),
-            Reply::Keystore(_) | Reply::LoggedOut => return None,
+            Reply::Keystore(_) | Reply::LoggedOut | Reply::Resumed(_) | Reply::Kept => {
+                return None;
+            }
         };
         match error {
             None => Some(true),
@@ -269,12 +280,50 @@ impl CallError {
 #[derive(Clone)]
 pub struct Runner {
     client: Arc<RwLock<Client>>,
+    keyring: Option<Arc<OsKeyring>>,
 }
 
 impl Runner {
     pub fn new(client: Client) -> Runner {
         Runner {
             client: Arc::new(RwLock::new(client)),
+            keyring: None,
+        }
+    }
+
+    /// Keeps the session token and keystore paths in `keyring`; the client starts with the
+    /// token it kept last time (checked by [`Call::ResumeSession`]).
+    pub fn with_keyring(self, keyring: Arc<OsKeyring>, token: Option<Zeroizing<String>>) -> Runner {
+        if let Some(token) = token {
+            self.set_token(Some(token.as_str().to_owned()));
+        }
+        Runner {
+            keyring: Some(keyring),
+            ..self
+        }
+    }
+
+    fn set_token(&self, token: Option<String>) {
+        self.client
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_token(token);
+    }
+
+    /// Runs `work` with the keyring on a blocking thread (D-Bus and keyutils block); a failure
+    /// is logged, never shown: the keyring is a convenience.
+    async fn with_keyring_blocking(
+        &self,
+        work: impl FnOnce(&OsKeyring) -> Result<(), KeyringError> + Send + 'static,
+    ) {
+        let Some(keyring) = self.keyring.clone() else {
+            return;
+        };
+        let outcome = tokio::task::spawn_blocking(move || work(&keyring)).await;
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "OS keyring call failed"),
+            Err(e) => tracing::warn!(error = %e, "OS keyring task failed"),
         }
     }
 
@@ -284,6 +333,25 @@ impl Runner {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The kept session, if the server still accepts its token; a refused token is forgotten
+    /// (expired, or logged out elsewhere) and the user logs in as usual.
+    async fn resume_session(&self) -> Reply {
+        let client = self.client();
+        if client.token().is_none() {
+            return Reply::Resumed(None);
+        }
+        match client.profile().await {
+            Ok(profile) => Reply::Resumed(Some(profile)),
+            Err(e) => {
+                tracing::info!(error = %e, "kept session not resumed");
+                self.set_token(None);
+                self.with_keyring_blocking(OsKeyring::forget_session_token)
+                    .await;
+                Reply::Resumed(None)
+            }
+        }
     }
 
     /// Runs one request to completion.
@@ -316,10 +384,10 @@ impl Runner {
                 let mut client = self.client();
                 let result = client.login(&signed_xml).await;
                 if let Ok(login) = &result {
-                    self.client
-                        .write()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .set_token(Some(login.token.clone()));
+                    self.set_token(Some(login.token.clone()));
+                    let token = Zeroizing::new(login.token.clone());
+                    self.with_keyring_blocking(move |k| k.keep_session_token(&token))
+                        .await;
                 }
                 Reply::LoggedIn(result.map_err(Into::into))
             }
@@ -328,11 +396,16 @@ impl Runner {
                 if let Err(e) = client.logout().await {
                     tracing::info!(error = %e, "logout request failed; the token is dropped anyway");
                 }
-                self.client
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .set_token(None);
+                self.set_token(None);
+                self.with_keyring_blocking(OsKeyring::forget_session_token)
+                    .await;
                 Reply::LoggedOut
+            }
+            Call::ResumeSession => self.resume_session().await,
+            Call::KeepRemembered(remembered) => {
+                self.with_keyring_blocking(move |k| k.keep_remembered(&remembered))
+                    .await;
+                Reply::Kept
             }
             Call::SaveContacts(contacts) => Reply::ContactsSaved(
                 self.client()

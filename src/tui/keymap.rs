@@ -234,6 +234,8 @@ pub struct KeyHelp {
     pub keys: String,
     pub text: String,
     pub hint: bool,
+    /// The first key, pressed for the user when they click the hint.
+    pub key: Option<KeyCombo>,
 }
 
 /// A screen's keymap after the user's rebinds.
@@ -293,6 +295,7 @@ impl<C: Copy + PartialEq + 'static> Keymap<C> {
                     .join("/"),
                 text: t!(b.help).into_owned(),
                 hint: b.hint,
+                key: keys.first().copied(),
             })
             .collect()
     }

@@ -34,6 +34,7 @@ pub mod config;
 pub mod effects;
 pub mod format;
 pub mod keymap;
+pub mod keyring;
 pub mod sample;
 pub mod screen;
 pub mod screens;
@@ -43,6 +44,8 @@ pub mod terminal;
 pub mod theme;
 pub mod widgets;
 
+use std::sync::Arc;
+
 use rust_i18n::t;
 
 use crate::client::{Client, ClientError};
@@ -50,7 +53,8 @@ use crate::i18n::Lang;
 use crate::tui::app::App;
 use crate::tui::config::{Config, ConfigError, Dirs};
 use crate::tui::effects::Runner;
-use crate::tui::screen::{Connection, Ctx};
+use crate::tui::keyring::OsKeyring;
+use crate::tui::screen::{Connection, Ctx, Remembered};
 use crate::tui::terminal::TerminalGuard;
 use crate::tui::theme::Theme;
 
@@ -114,10 +118,17 @@ pub fn run(options: Options) -> Result<(), TuiError> {
         let (server, embedded) = match remote {
             Some(url) => (url, None),
             None => {
-                let handle = embedded_server(&dirs).await?;
+                let handle = embedded_server(&dirs, config.demo_applications).await?;
+                tracing::info!(url = %handle.url(), "embedded backend listening");
                 (handle.url(), Some(handle))
             }
         };
+        // The keyring's entries belong to this backend: the embedded one's data folder, or the URL.
+        let scope = match &embedded {
+            Some(_) => format!("embedded:{}", dirs.data.display()),
+            None => server.clone(),
+        };
+        let (keyring, remembered, token) = open_keyring(scope).await;
         let ctx = Ctx {
             lang,
             theme: Theme::new(config.colours),
@@ -132,20 +143,60 @@ pub fn run(options: Options) -> Result<(), TuiError> {
                 .as_deref()
                 .map(config::expand_home)
                 .unwrap_or(dirs.downloads.clone()),
-            remembered: Default::default(),
+            remembered,
+            notice: keyring.is_none().then_some("tui.notice.no_keyring"),
             tick: 0,
         };
         let client = Client::new(&ctx.server).map_err(TuiError::Client)?;
+        let runner = match keyring {
+            Some(keyring) => Runner::new(client).with_keyring(keyring, token),
+            None => Runner::new(client),
+        };
         let first = screens::start(&ctx);
         let app = App::new(ctx, first);
         let mut guard = TerminalGuard::enter(config.mouse)?;
-        let outcome = app::run_loop(guard.terminal(), app, Runner::new(client)).await;
+        let outcome = app::run_loop(guard.terminal(), app, runner).await;
         if let Some(handle) = embedded {
             handle.shutdown().await;
         }
         outcome?;
         Ok(())
     })
+}
+
+/// The OS keyring with what it kept for `scope` (keystore paths, the session token), opened on
+/// a blocking thread with a time limit: a hung D-Bus must not hold up the first frame for long.
+async fn open_keyring(
+    scope: String,
+) -> (
+    Option<Arc<OsKeyring>>,
+    Remembered,
+    Option<zeroize::Zeroizing<String>>,
+) {
+    let opening = tokio::task::spawn_blocking(move || {
+        let keyring = OsKeyring::open(&scope)?;
+        let remembered = keyring.remembered().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "kept keystore paths not read");
+            Remembered::default()
+        });
+        let token = keyring.session_token().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "kept session token not read");
+            None
+        });
+        Some((keyring, remembered, token))
+    });
+    match tokio::time::timeout(std::time::Duration::from_secs(3), opening).await {
+        Ok(Ok(Some((keyring, remembered, token)))) => (Some(Arc::new(keyring)), remembered, token),
+        Ok(Ok(None)) => (None, Remembered::default(), None),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "OS keyring task failed");
+            (None, Remembered::default(), None)
+        }
+        Err(_) => {
+            tracing::warn!("OS keyring did not answer in 3 s; going on without it");
+            (None, Remembered::default(), None)
+        }
+    }
 }
 
 /// The folders «Выбрать сертификат» opens first: the configured ones, and with the embedded
@@ -159,17 +210,16 @@ fn offered_key_folders(config: &Config, embedded: bool) -> Vec<std::path::PathBu
     folders
 }
 
-/// Synthetic applications the embedded backend seeds on its first run: enough for a lively
-/// journal, few enough that the first start takes seconds.
-const EMBEDDED_DEMO_APPLICATIONS: u32 = 5_000;
-
 /// The embedded backend on 127.0.0.1 (a free port): its database in the user's data folder,
 /// the demo keystores' CA trusted, the demo data seeded on the first run.
-async fn embedded_server(dirs: &Dirs) -> Result<crate::server::ServerHandle, TuiError> {
+async fn embedded_server(
+    dirs: &Dirs,
+    demo_applications: u32,
+) -> Result<crate::server::ServerHandle, TuiError> {
     std::fs::create_dir_all(&dirs.data)?;
     let mut config = crate::server::config::Config::demo(
         &crate::server::config::demo_keystores(),
-        EMBEDDED_DEMO_APPLICATIONS,
+        demo_applications,
     );
     config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     config.database = dirs.data.join("kezek.db").display().to_string();

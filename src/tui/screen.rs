@@ -173,6 +173,8 @@ pub struct Ctx {
     /// Where downloaded documents go unless the user says otherwise.
     pub downloads: PathBuf,
     pub remembered: Remembered,
+    /// A one-time notice for the hint line (an i18n key), gone with the next key press.
+    pub notice: Option<&'static str>,
     /// Frame counter for the spinner, advanced while a request is in flight.
     pub tick: u64,
 }
@@ -199,6 +201,7 @@ impl Ctx {
             key_folders: Vec::new(),
             downloads: std::env::temp_dir(),
             remembered: Remembered::default(),
+            notice: None,
             tick: 0,
         }
     }

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
+use crate::api::auth::User;
 use crate::tui::effects::{Call, CallError, Reply, SignedLogin};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen, Session};
@@ -200,6 +201,15 @@ impl Screen for Login {
         self.sending || self.key_window.as_ref().is_some_and(KeyWindow::busy)
     }
 
+    fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        // The OS keyring may hold the session of the last run: no key needed if it still holds.
+        if ctx.session.is_none() {
+            vec![Effect::Call(Call::ResumeSession)]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
         if self.key_window.is_some() {
             return Some(self.on_key_window(key, ctx));
@@ -275,21 +285,14 @@ impl Screen for Login {
                 }
                 Vec::new()
             }
+            Reply::Resumed(Some(profile)) if self.signed.is_none() && !self.sending => {
+                let contacts_missing = profile.contacts.email.is_none();
+                signed_in(profile.user, contacts_missing)
+            }
             Reply::LoggedIn(result) => {
                 self.sending = false;
                 match result {
-                    Ok(login) => {
-                        let session = Session {
-                            full_name: login.user.full_name.clone(),
-                            iin: login.user.iin.to_string(),
-                        };
-                        let next: Box<dyn Screen> = if login.contacts_missing {
-                            Box::new(FirstLogin::new(login.user.full_name))
-                        } else {
-                            Box::new(MainMenu::new())
-                        };
-                        vec![Effect::SignedIn(session), Effect::Reset(next)]
-                    }
+                    Ok(login) => signed_in(login.user, login.contacts_missing),
                     Err(e) => {
                         // A nonce is single use: a refused login needs a fresh signature.
                         self.signed = None;
@@ -400,4 +403,18 @@ impl Screen for Login {
             window.render(frame, area, theme, ctx.tick);
         }
     }
+}
+
+/// Into the service: the first login asks for the contacts first, as the seeds say.
+fn signed_in(user: User, contacts_missing: bool) -> Vec<Effect> {
+    let session = Session {
+        full_name: user.full_name.clone(),
+        iin: user.iin.to_string(),
+    };
+    let next: Box<dyn Screen> = if contacts_missing {
+        Box::new(FirstLogin::new(user.full_name))
+    } else {
+        Box::new(MainMenu::new())
+    };
+    vec![Effect::SignedIn(session), Effect::Reset(next)]
 }
