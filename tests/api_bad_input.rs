@@ -206,7 +206,7 @@ async fn bad_input_is_problem_json_with_its_code_and_nothing_is_stored() {
             "a public search without a number or IIN",
             Method::GET,
             "/public/queue",
-            { Body::Empty },
+            Body::Empty,
         )
         .refused(400, "invalid_input"),
         case(

@@ -167,22 +167,6 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-
-    /// Waits until `text` has left the screen.
-    fn wait_gone(&self, text: &str) {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if !screen.contains(text) {
-                return;
-            }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "waited for {text:?} to go; the screen is:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
 }
 
 impl Drop for Tmux {

@@ -65,10 +65,8 @@ impl OsKeyring {
         use keyring_core::CredentialStore;
         use std::sync::Arc;
 
-        let candidates: [(
-            StoreKind,
-            fn() -> keyring_core::Result<Arc<CredentialStore>>,
-        ); 2] = [
+        type Opener = fn() -> keyring_core::Result<Arc<CredentialStore>>;
+        let candidates: [(StoreKind, Opener); 2] = [
             (StoreKind::SecretService, || {
                 Ok(zbus_secret_service_keyring_store::Store::new()? as Arc<CredentialStore>)
             }),

@@ -28,8 +28,8 @@ use super::{
     AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentInfo,
     FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage, JournalScope,
     MonthFigures, NewApplication, NewEvent, NewFreePlaces, NonceUse, OfferRecord, OfferScope,
-    Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre, Session,
-    Store, StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
+    Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre, Session, Store,
+    StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
 };
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::EventKind;
