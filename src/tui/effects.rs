@@ -281,6 +281,9 @@ impl CallError {
 pub struct Runner {
     client: Arc<RwLock<Client>>,
     keyring: Option<Arc<OsKeyring>>,
+    /// The token the keyring kept from the last run, tried once by [`Call::ResumeSession`]
+    /// (never again: a later login screen comes after a logout).
+    kept_token: Arc<std::sync::Mutex<Option<Zeroizing<String>>>>,
 }
 
 impl Runner {
@@ -288,17 +291,16 @@ impl Runner {
         Runner {
             client: Arc::new(RwLock::new(client)),
             keyring: None,
+            kept_token: Arc::default(),
         }
     }
 
-    /// Keeps the session token and keystore paths in `keyring`; the client starts with the
-    /// token it kept last time (checked by [`Call::ResumeSession`]).
+    /// Keeps the session token and keystore paths in `keyring`; `token`, kept by the last run,
+    /// is offered once to [`Call::ResumeSession`].
     pub fn with_keyring(self, keyring: Arc<OsKeyring>, token: Option<Zeroizing<String>>) -> Runner {
-        if let Some(token) = token {
-            self.set_token(Some(token.as_str().to_owned()));
-        }
         Runner {
             keyring: Some(keyring),
+            kept_token: Arc::new(std::sync::Mutex::new(token)),
             ..self
         }
     }
@@ -338,15 +340,23 @@ impl Runner {
     /// The kept session, if the server still accepts its token; a refused token is forgotten
     /// (expired, or logged out elsewhere) and the user logs in as usual.
     async fn resume_session(&self) -> Reply {
-        let client = self.client();
-        if client.token().is_none() {
+        let kept = self
+            .kept_token
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some(token) = kept else {
             return Reply::Resumed(None);
-        }
+        };
+        let mut client = self.client();
+        client.set_token(Some(token.as_str().to_owned()));
         match client.profile().await {
-            Ok(profile) => Reply::Resumed(Some(profile)),
+            Ok(profile) => {
+                self.set_token(Some(token.as_str().to_owned()));
+                Reply::Resumed(Some(profile))
+            }
             Err(e) => {
                 tracing::info!(error = %e, "kept session not resumed");
-                self.set_token(None);
                 self.with_keyring_blocking(OsKeyring::forget_session_token)
                     .await;
                 Reply::Resumed(None)
