@@ -1,44 +1,14 @@
 //! Every message exists in Kazakh, Russian and English, with the same placeholders, and every
 //! literal key the code asks `t!()` for is in the files.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde_json::Value;
+mod messages;
+
+use messages::messages;
 
 const LANGS: [&str; 3] = ["kk", "ru", "en"];
-
-fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, value) in map {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                flatten(&path, value, out);
-            }
-        }
-        Value::String(text) => {
-            out.insert(prefix.to_owned(), text.clone());
-        }
-        other => {
-            out.insert(prefix.to_owned(), other.to_string());
-        }
-    }
-}
-
-fn messages(lang: &str) -> BTreeMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("i18n/{lang}.yml"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let value: Value = serde_saphyr::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()));
-    let mut out = BTreeMap::new();
-    flatten("", &value, &mut out);
-    out.remove("_version");
-    out
-}
 
 fn placeholders(text: &str) -> BTreeSet<String> {
     text.match_indices("%{")

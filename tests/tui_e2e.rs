@@ -9,6 +9,7 @@
 //! assertion). Without tmux the test says so loudly and skips, except under `CI=true`.
 
 mod common;
+mod messages;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,30 +43,7 @@ struct Words(BTreeMap<String, String>);
 
 impl Words {
     fn load(lang: &str) -> Words {
-        fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
-            match value {
-                serde_json::Value::Object(map) => {
-                    for (key, value) in map {
-                        let path = if prefix.is_empty() {
-                            key.clone()
-                        } else {
-                            format!("{prefix}.{key}")
-                        };
-                        flatten(&path, value, out);
-                    }
-                }
-                serde_json::Value::String(text) => {
-                    out.insert(prefix.to_owned(), text.clone());
-                }
-                _ => {}
-            }
-        }
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("i18n/{lang}.yml"));
-        let value: serde_json::Value =
-            serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut out = BTreeMap::new();
-        flatten("", &value, &mut out);
-        Words(out)
+        Words(messages::messages(lang))
     }
 
     /// The message, cut before its first placeholder and to what fits a narrow line.
