@@ -803,15 +803,11 @@ pub async fn act(
     Path((number, action)): Path<(String, String)>,
     Json(body): Json<SignedDocument>,
 ) -> ApiResult<Json<ApplicationDetail>> {
-    let number = number_of(&number)?;
-    if !ActionRequest::APPLICANT_CODES.contains(&action.as_str()) {
-        return Err(ApiError::new(ProblemCode::NotFound));
-    }
     signed_action(
         &state,
         &session,
         &headers,
-        number,
+        &number,
         &action,
         &body.signed_xml,
         Acting::Citizen,
@@ -819,16 +815,25 @@ pub async fn act(
     .await
 }
 
-/// The common path of every signed action: checks, rules, one recorded transition.
+/// The common path of every signed action: the number and action of the path (an action of
+/// the other side is not found), checks, rules, one recorded transition.
 pub(crate) async fn signed_action(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,
-    number: ApplicationNumber,
+    number: &str,
     code: &str,
     xml: &str,
     acting: Acting,
 ) -> ApiResult<Json<ApplicationDetail>> {
+    let number = number_of(number)?;
+    let codes: &[&str] = match acting {
+        Acting::Citizen => &ActionRequest::APPLICANT_CODES,
+        Acting::Officer => &ActionRequest::OFFICER_CODES,
+    };
+    if !codes.contains(&code) {
+        return Err(ApiError::new(ProblemCode::NotFound));
+    }
     let fresh: Fresh = match changes::check(state, session, headers, xml, acting, false).await? {
         Checked::Replay(_) => {
             let viewer = changes::actor_for_view(session, headers, acting)?;

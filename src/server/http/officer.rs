@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 
 use crate::api::applications::ApplicationDetail;
 use crate::api::auth::SignedDocument;
-use crate::api::documents::{ActionRequest, Document};
+use crate::api::documents::Document;
 use crate::api::officer::{
     FreePlacesInfo, FreePlacesQuery, MAX_OFFERS, OfferInfo, OffersQuery, PublishedPlaces,
     split_group_id,
@@ -17,7 +17,7 @@ use crate::server::AppState;
 use crate::server::allocation;
 use crate::server::auth::Session;
 use crate::server::catalogue::Catalogue;
-use crate::server::http::applications::{number_of, require_officer, signed_action};
+use crate::server::http::applications::{require_officer, signed_action};
 use crate::server::http::changes::{self, Acting, Checked};
 use crate::server::http::extract::{Json, Path, Query};
 use crate::server::problem::{ApiError, ApiResult};
@@ -39,15 +39,11 @@ pub async fn act(
     Json(body): Json<SignedDocument>,
 ) -> ApiResult<Json<ApplicationDetail>> {
     require_officer(&session)?;
-    let number = number_of(&number)?;
-    if !ActionRequest::OFFICER_CODES.contains(&action.as_str()) {
-        return Err(ApiError::new(ProblemCode::NotFound));
-    }
     signed_action(
         &state,
         &session,
         &headers,
-        number,
+        &number,
         &action,
         &body.signed_xml,
         Acting::Officer,
