@@ -1,9 +1,11 @@
 //! Officers over HTTP against the real server: publishing free places offers them at once in
 //! allocation order (out of turn first, then one first-turn child per three general ones, the
 //! pattern continuing across publications), a declined place goes to the next child, the
-//! region's places and offers are listed, other regions are refused.
+//! region's places and offers are listed, other regions are refused; each status change leaves
+//! its message in the outbox.
 
 mod common;
+mod messages;
 
 use common::*;
 use kezek::api::applications::DocumentKind;
@@ -12,6 +14,7 @@ use kezek::api::officer::{FreePlacesQuery, OffersQuery};
 use kezek::api::problem::ProblemCode;
 use kezek::domain::allocation::OfferStatus;
 use kezek::domain::{ApplicationNumber, Status, calendar};
+use kezek::i18n::Lang;
 use kezek::server::catalogue::{Catalogue, school_year};
 
 const KINDERGARTEN: &str = "astana-balapan-45";
@@ -336,4 +339,50 @@ async fn demo_seeding_and_rules_follow_the_configured_region_settings() {
         direction.expires_at,
         calendar.deadline(direction.issued_at, 2)
     );
+}
+
+#[tokio::test]
+async fn every_status_change_leaves_a_message_in_the_applicants_language() {
+    let w = world().await;
+    let aigerim = w.login(AIGERIM).await;
+    let mut contacts = aigerim.profile().await.unwrap().contacts;
+    contacts.email = Some("aigerim@example.kz".to_owned());
+    contacts.language = Lang::Kk;
+    aigerim.update_contacts(&contacts).await.unwrap();
+    let officer = w.login(OFFICER).await;
+    let number = w
+        .submit(&aigerim, &application(AIGERIM, &child_iin(101)))
+        .await;
+    assert_eq!(
+        publish(&w, &officer, &group_for_2022(), 1).await,
+        vec![number]
+    );
+    let accept = ActionRequest::AcceptOffer {
+        kindergarten: KINDERGARTEN.to_owned(),
+    };
+    w.act(&aigerim, AIGERIM, number, accept).await.unwrap();
+    // A refused action changes nothing, so it tells nothing.
+    let again = ActionRequest::AcceptOffer {
+        kindergarten: KINDERGARTEN.to_owned(),
+    };
+    assert!(w.act(&aigerim, AIGERIM, number, again).await.is_err());
+
+    let kk = messages::messages("kk");
+    let outbox = w.outbox().await;
+    let events = ["registered", "offer_made", "direction_issued"];
+    assert_eq!(outbox.len(), events.len(), "{outbox:#?}");
+    for ((language, email, phone, subject, body), event) in outbox.iter().zip(events) {
+        assert_eq!(language, "kk");
+        assert_eq!(email.as_deref(), Some("aigerim@example.kz"));
+        assert_eq!(phone.as_deref(), contacts.phone.as_deref());
+        assert!(subject.contains(&number.to_string()), "{subject}");
+        assert!(
+            subject.contains(&kk[&format!("domain.event.{event}")]),
+            "{subject}"
+        );
+        assert!(
+            body.contains(&kk[&format!("notify.hint.{event}")]),
+            "{body}"
+        );
+    }
 }

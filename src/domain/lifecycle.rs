@@ -86,6 +86,16 @@ pub struct Notice {
 }
 
 impl Notice {
+    /// What a new application tells its applicant: it is in the queue, and interest must be
+    /// confirmed by the date it names.
+    pub fn of_registration(state: &ApplicationState) -> Notice {
+        Notice {
+            event: EventKind::Registered,
+            status: state.status,
+            deadline: Some(state.interest_due),
+        }
+    }
+
     /// The message in the applicant's language, for e-mail and SMS alike.
     pub fn text(&self, lang: Lang, number: &ApplicationNumber) -> String {
         let locale = lang.code();

@@ -21,6 +21,9 @@ use kezek::pki::xmldsig;
 use kezek::server::config::{Config, demo_keystores};
 use kezek::server::{ServerHandle, run};
 
+/// One message of the outbox: (language, e-mail, phone, subject, body).
+pub type OutboxRow = (String, Option<String>, Option<String>, String, String);
+
 pub struct World {
     pub server: ServerHandle,
     pub index: Vec<DemoKeystore>,
@@ -90,12 +93,17 @@ impl World {
         Ok(client)
     }
 
+    /// The server's database file, opened beside the server.
+    async fn database(&self) -> sqlx::SqliteConnection {
+        let url = format!("sqlite://{}", self._db.path().join("kezek.db").display());
+        <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap()
+    }
+
     /// How many rows each table holds, read straight from the server's database file.
     pub async fn rows(&self, tables: &[&str]) -> Vec<i64> {
-        let url = format!("sqlite://{}", self._db.path().join("kezek.db").display());
-        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
-            .await
-            .unwrap();
+        let mut conn = self.database().await;
         let mut counts = Vec::with_capacity(tables.len());
         for table in tables {
             let sql = format!("SELECT COUNT(*) FROM {table}");
@@ -107,6 +115,14 @@ impl World {
             );
         }
         counts
+    }
+
+    /// The outbox in the order written: (language, e-mail, phone, subject, body).
+    pub async fn outbox(&self) -> Vec<OutboxRow> {
+        sqlx::query_as("SELECT language, to_email, to_phone, subject, body FROM outbox ORDER BY id")
+            .fetch_all(&mut self.database().await)
+            .await
+            .unwrap()
     }
 
     pub async fn login(&self, iin: &str) -> Client {

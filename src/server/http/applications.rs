@@ -390,7 +390,6 @@ fn submission_completion(papers: Papers) -> Completion {
         Ok(Effects {
             documents: papers.render(&documents::DocumentKind::AT_REGISTRATION, recorded, None)?,
             answer: serde_json::to_value(answer)?,
-            ..Effects::default()
         })
     })
 }

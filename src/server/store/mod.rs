@@ -24,11 +24,11 @@ use serde::{Deserialize, Serialize};
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::{EventKind, Transition};
 use crate::domain::{
-    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, PositionCause,
-    QueuePosition, RegionSettings, Status,
+    Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, Notice,
+    PositionCause, QueuePosition, RegionSettings, Status,
 };
 use crate::i18n::Lang;
-use crate::server::notify::OutboxMessage;
+use crate::server::notify::{self, OutboxMessage, Recipient};
 
 pub use chain::ChainBreak;
 pub use sqlite::{SqliteStore, wake_at};
@@ -166,6 +166,37 @@ impl StoredApplication {
     pub fn child_birth_date(&self) -> NaiveDate {
         self.child_iin.birth_date()
     }
+
+    /// The outbox messages telling the applicant about `notices`, in their language: to the
+    /// contacts of their profile, or, for an applicant who never logged in (an operator
+    /// registered the child), to those signed in the wizard.
+    pub fn messages(&self, notices: &[Notice], applicant: Option<&User>) -> Vec<OutboxMessage> {
+        let signed = |field: &str| {
+            self.details["applicant"][field]
+                .as_str()
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .map(str::to_owned)
+        };
+        let recipient = match applicant {
+            Some(user) => Recipient {
+                email: user.contacts.email.clone().or_else(|| signed("email")),
+                phone: user.contacts.phone.clone().or_else(|| signed("phone")),
+                lang: user.contacts.language,
+            },
+            None => Recipient {
+                email: signed("email"),
+                phone: signed("phone"),
+                lang: Lang::Ru,
+            },
+        };
+        notices
+            .iter()
+            .filter_map(|notice| {
+                notify::message(notice, &self.state.number, &self.child_name, &recipient)
+            })
+            .collect()
+    }
 }
 
 /// A change of an application decided by `domain::lifecycle::apply` on the state read at
@@ -208,8 +239,6 @@ pub struct NewDocument {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Effects {
     pub documents: Vec<NewDocument>,
-    /// Written to the outbox, delivered later.
-    pub messages: Vec<OutboxMessage>,
     /// Stored under the request id and returned to a retry.
     pub answer: serde_json::Value,
 }

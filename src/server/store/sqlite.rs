@@ -34,7 +34,7 @@ use super::{
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
-    Actor, ApplicationNumber, ApplicationState, BenefitClass, Cohort, Iin, PositionCause,
+    Actor, ApplicationNumber, ApplicationState, BenefitClass, Cohort, Iin, Notice, PositionCause,
     QueuePosition, RegionSettings, Role, Status,
 };
 use crate::i18n::Lang;
@@ -558,12 +558,30 @@ async fn complete(
         .execute(&mut *conn)
         .await?;
     }
-    for message in &effects.messages {
+    if let Some(request) = request {
+        remember(conn, request, &effects.answer, at_us).await?;
+    }
+    Ok(())
+}
+
+/// Writes what `notices` tell the applicant of `application` to the outbox, in the transaction
+/// of the change they report.
+async fn notify(
+    conn: &mut SqliteConnection,
+    application: &StoredApplication,
+    notices: &[Notice],
+    at_us: i64,
+) -> StoreResult<()> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let applicant = user_of(conn, &application.applicant_iin).await?;
+    for message in application.messages(notices, applicant.as_ref()) {
         sqlx::query(
             "INSERT INTO outbox (application_id, to_email, to_phone, language, subject, body, \
                  created_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(recorded.application.id)
+        .bind(application.id)
         .bind(&message.to_email)
         .bind(&message.to_phone)
         .bind(message.lang.code())
@@ -572,9 +590,6 @@ async fn complete(
         .bind(at_us)
         .execute(&mut *conn)
         .await?;
-    }
-    if let Some(request) = request {
-        remember(conn, request, &effects.answer, at_us).await?;
     }
     Ok(())
 }
@@ -861,6 +876,8 @@ pub(super) async fn submit_in(
         },
         event_id,
     };
+    let notice = Notice::of_registration(&recorded.application.state);
+    notify(tx, &recorded.application, &[notice], at_us).await?;
     complete(tx, &recorded, new.request.as_ref(), completion, at_us).await?;
     Ok(recorded)
 }
@@ -882,6 +899,7 @@ pub(super) async fn transition_in(
     let region: String = row.get("region_code");
     let settled = OfferStatus::settled_by(&record.transition);
     let transition = record.transition;
+    let notices = transition.notices;
     let state = transition.state;
     let at_us = micros(record.now);
     let after = QueueSlot::of(&state);
@@ -935,6 +953,7 @@ pub(super) async fn transition_in(
         },
         event_id,
     };
+    notify(tx, &recorded.application, &notices, at_us).await?;
     complete(tx, &recorded, record.request.as_ref(), completion, at_us).await?;
     Ok(recorded)
 }
