@@ -589,11 +589,13 @@ fn hint_layout(help: &[KeyHelp], width: u16) -> Vec<(std::ops::Range<u16>, &KeyH
     placed
 }
 
-/// Runs the app until it quits: input, signals and replies in, frames out.
+/// Runs the app until it quits: input, signals and replies in, frames out. `started`: when the
+/// process began, for the log's first-frame time (SPEC §6 aims under 50 ms).
 pub async fn run_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     mut app: App,
     runner: Runner,
+    started: Instant,
 ) -> io::Result<()> {
     const FRAME: Duration = Duration::from_millis(16);
     let (tx, mut rx) = unbounded_channel();
@@ -613,6 +615,10 @@ pub async fn run_loop(
         if app.dirty() && wait.is_zero() {
             draw(terminal, &app)?;
             app.drawn();
+            if last_draw.is_none() {
+                let ms = started.elapsed().as_secs_f64() * 1000.0;
+                tracing::info!(after_start_ms = format!("{ms:.1}"), "first frame drawn");
+            }
             last_draw = Some(Instant::now());
             continue;
         }

@@ -95,6 +95,7 @@ impl TuiError {
 
 /// Runs the client until the user quits.
 pub fn run(options: Options) -> Result<(), TuiError> {
+    let started = std::time::Instant::now();
     let dirs = Dirs::discover()?;
     let config = Config::load(&dirs.config_file)?;
     let log = config::init_logging(&dirs.state)?;
@@ -155,7 +156,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
         let first = screens::start(&ctx);
         let app = App::new(ctx, first);
         let mut guard = TerminalGuard::enter(config.mouse)?;
-        let outcome = app::run_loop(guard.terminal(), app, runner).await;
+        let outcome = app::run_loop(guard.terminal(), app, runner, started).await;
         if let Some(handle) = embedded {
             handle.shutdown().await;
         }
