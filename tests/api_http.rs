@@ -234,6 +234,22 @@ async fn submission_idempotency_and_signature_refusals() {
 }
 
 #[tokio::test]
+async fn an_attached_scan_is_listed_under_the_name_it_was_uploaded_with() {
+    let w = world().await;
+    let client = w.login(AIGERIM).await;
+    let mut submission = application(AIGERIM, &child_iin(1));
+    claim_benefit(&client, &mut submission, "teachers").await;
+    let number = w.submit(&client, &submission).await;
+    let documents = client.documents(&number).await.unwrap();
+    let scan = documents
+        .iter()
+        .find(|d| d.kind == kezek::api::applications::DocumentKind::Attachment)
+        .expect("the scan is listed with the application's documents");
+    assert_eq!(scan.file_name, "certificate.pdf");
+    assert_eq!(scan.size, b"%PDF-1.4\n%%EOF\n".len() as u64);
+}
+
+#[tokio::test]
 async fn actions_history_and_access() {
     let w = world().await;
     let aigerim = w.login(AIGERIM).await;

@@ -743,6 +743,7 @@ async fn documents_and_attachments_are_stored_with_the_event() {
     let attachment = store
         .put_attachment(
             &parent_iin(),
+            "справка.pdf",
             "application/pdf",
             b"%PDF-1.7 scan".to_vec(),
             at(0),
@@ -775,6 +776,7 @@ async fn documents_and_attachments_are_stored_with_the_event() {
     assert_eq!(bytes, format!("%PDF {number}").into_bytes());
     let attachments = store.attachments_of(number).await.unwrap();
     assert_eq!(attachments, vec![attachment.clone()]);
+    assert_eq!(attachments[0].file_name, "справка.pdf");
     let (_, scan) = store.attachment(&attachment.id).await.unwrap();
     assert_eq!(scan, b"%PDF-1.7 scan");
 }

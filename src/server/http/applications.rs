@@ -66,7 +66,13 @@ pub async fn upload_attachment(
         let size = bytes.len() as u64;
         let info = state
             .store()
-            .put_attachment(&session.user.iin, kind.mime(), bytes.to_vec(), state.now())
+            .put_attachment(
+                &session.user.iin,
+                &file_name,
+                kind.mime(),
+                bytes.to_vec(),
+                state.now(),
+            )
             .await?;
         return Ok(Json(AttachmentUploaded {
             id: info.id,
@@ -104,7 +110,7 @@ async fn check_attachments(
             .into_iter()
             .find(|k| k.mime() == info.content_type);
         infos.push(wizard::AttachmentInfo {
-            name: info.id.clone(),
+            name: info.file_name.clone(),
             size: info.size,
             kind,
         });
@@ -447,7 +453,7 @@ async fn document_list(
         list.push(DocumentInfo {
             id: attachment.id.clone(),
             kind: DocumentKind::Attachment,
-            file_name: attachment.id.clone(),
+            file_name: attachment.file_name.clone(),
             content_type: attachment.content_type.clone(),
             size: attachment.size,
             created_at: attachment.created_at,

@@ -295,6 +295,8 @@ pub struct DocumentInfo {
 pub struct AttachmentInfo {
     pub id: String,
     pub owner_iin: Iin,
+    /// The name the uploader gave the file (the multipart part's file name).
+    pub file_name: String,
     pub sha256: [u8; 32],
     pub content_type: String,
     pub size: u64,
@@ -529,6 +531,7 @@ pub trait Store: Send + Sync {
     async fn put_attachment(
         &self,
         owner: &Iin,
+        file_name: &str,
         content_type: &str,
         bytes: Vec<u8>,
         now: DateTime<Utc>,

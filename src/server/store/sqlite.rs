@@ -60,6 +60,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/0002_offers.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            3,
+            "attachment names".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0003_attachment_names.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -1226,6 +1233,7 @@ impl Store for SqliteStore {
     async fn put_attachment(
         &self,
         owner: &Iin,
+        file_name: &str,
         content_type: &str,
         bytes: Vec<u8>,
         now: DateTime<Utc>,
@@ -1233,6 +1241,7 @@ impl Store for SqliteStore {
         let info = AttachmentInfo {
             id: uuid::Uuid::new_v4().to_string(),
             owner_iin: *owner,
+            file_name: file_name.to_owned(),
             sha256: Sha256::digest(&bytes).into(),
             content_type: content_type.to_owned(),
             size: bytes.len() as u64,
@@ -1240,11 +1249,13 @@ impl Store for SqliteStore {
         };
         let mut tx = self.begin().await?;
         sqlx::query(
-            "INSERT INTO attachments (id, owner_iin, sha256, content_type, bytes, created_us) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO attachments (id, owner_iin, file_name, sha256, content_type, bytes, \
+                 created_us) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&info.id)
         .bind(owner.to_string())
+        .bind(file_name)
         .bind(&info.sha256[..])
         .bind(content_type)
         .bind(bytes)
@@ -1258,7 +1269,8 @@ impl Store for SqliteStore {
     async fn attachment(&self, id: &str) -> StoreResult<(AttachmentInfo, Vec<u8>)> {
         let mut conn = self.readers.acquire().await?;
         let row = sqlx::query(
-            "SELECT id, owner_iin, sha256, content_type, created_us, bytes FROM attachments \
+            "SELECT id, owner_iin, file_name, sha256, content_type, created_us, bytes \
+             FROM attachments \
              WHERE id = ?",
         )
         .bind(id)
@@ -1272,7 +1284,7 @@ impl Store for SqliteStore {
     async fn attachments_of(&self, number: ApplicationNumber) -> StoreResult<Vec<AttachmentInfo>> {
         let mut conn = self.readers.acquire().await?;
         let rows = sqlx::query(
-            "SELECT t.id, t.owner_iin, t.sha256, t.content_type, t.created_us, \
+            "SELECT t.id, t.owner_iin, t.file_name, t.sha256, t.content_type, t.created_us, \
                  length(t.bytes) AS size FROM attachments t \
              JOIN application_attachments l ON l.attachment_id = t.id \
              JOIN applications a ON a.id = l.application_id \
@@ -1764,6 +1776,7 @@ fn decode_attachment(row: &sqlx::sqlite::SqliteRow, size: usize) -> StoreResult<
     Ok(AttachmentInfo {
         id: row.get("id"),
         owner_iin: parse_iin(row.get::<&str, _>("owner_iin"))?,
+        file_name: row.get("file_name"),
         sha256: hash32(row.get::<&[u8], _>("sha256"))?,
         content_type: row.get("content_type"),
         size: size as u64,

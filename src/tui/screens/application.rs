@@ -33,6 +33,7 @@ use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
+use crate::tui::widgets::file_browser::human_size;
 use crate::tui::widgets::{fit, tabs, truncate};
 
 /// The applicant's actions in the order of the seeds' buttons; the server decides which show.
@@ -683,14 +684,16 @@ fn safe_file_name(name: &str) -> String {
     }
 }
 
-/// The translated title of a generated document, or the file name of an uploaded scan.
+/// The translated title of a generated document, or the file name and size of an uploaded scan.
 fn document_name(document: &DocumentInfo) -> String {
     match document.kind {
         DocumentKind::RegistrationNotice => t!("application.documents.kind.registration_notice"),
         DocumentKind::DocumentsReceipt => t!("application.documents.kind.documents_receipt"),
         DocumentKind::BookRegistration => t!("application.documents.kind.book_registration"),
         DocumentKind::Direction => t!("application.documents.kind.direction"),
-        DocumentKind::Attachment => return document.file_name.clone(),
+        DocumentKind::Attachment => {
+            return format!("{} ({})", document.file_name, human_size(document.size));
+        }
     }
     .into_owned()
 }
