@@ -87,6 +87,7 @@ fn alikhan() -> DocumentData {
     data.child = person(&registry, "210910511871");
     data.applicant.person = person(&registry, "920721328903");
     data.benefit = None;
+    data.position.benefit = 0;
     data
 }
 
@@ -236,6 +237,11 @@ fn english_documents_are_english() {
     assert!(text.contains("REGISTRATION NOTICE"), "{text}");
     assert!(text.contains("Astana City Education Department"), "{text}");
     assert!(text.contains("No benefit"), "{text}");
+    // Without a benefit there is no number in a benefit queue: a dash, never «0».
+    assert!(
+        text.contains("Queue number in the benefit category —"),
+        "{text}"
+    );
     // Names stay as the registry spells them.
     assert!(text.contains("Жұмабаев Дәурен Асхатұлы"), "{text}");
 }

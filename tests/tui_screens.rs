@@ -279,6 +279,47 @@ fn application_downloads_the_highlighted_document_into_the_downloads_folder() {
     }
 }
 
+/// The value on the line of `label` in a drawn screen.
+fn value_after(text: &str, label: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.contains(label))
+        .unwrap_or_else(|| panic!("no «{label}» in:\n{text}"));
+    line[line.find(label).unwrap() + label.len()..]
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn without_a_counted_benefit_the_benefit_queue_number_is_a_dash_not_zero() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let label = "Номер очереди по льготной категории";
+    // A benefit still under review counts in no benefit queue, and neither does none.
+    let mut pending = sample::application_in_queue();
+    pending.state.benefit.as_mut().unwrap().review = kezek::domain::BenefitReview::Pending;
+    let mut without = sample::application_in_queue();
+    without.state.benefit = None;
+    for mut detail in [pending, without] {
+        detail.queue.benefit = 0;
+        let screen = ApplicationScreen::with_data(detail, Vec::new(), Vec::new(), Vec::new());
+        assert_eq!(value_after(&draw(&screen, &ctx, 80, 24), label), "—");
+    }
+    // The public search shows the same two numbers.
+    let mut entry = sample::public_entry();
+    entry.benefit_queue_number = 0;
+    let screen = QueueSearch::with_result(&entry.number.to_string(), vec![entry]);
+    assert_eq!(value_after(&draw(&screen, &ctx, 80, 24), label), "—");
+    // A counted benefit keeps its number.
+    let screen = ApplicationScreen::with_data(
+        sample::application_in_queue(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    assert_eq!(value_after(&draw(&screen, &ctx, 80, 24), label), "1");
+}
+
 // ---------------------------------------------------------------- actions
 
 fn ctrl(c: char) -> KeyEvent {

@@ -1,4 +1,5 @@
-//! How the client writes dates, times and benefits, the same on every screen.
+//! How the client writes dates, times, benefits, queue numbers and missing values, the same on
+//! every screen.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rust_i18n::t;
@@ -27,6 +28,20 @@ pub fn date_time(at: DateTime<Utc>) -> String {
     local(at).format("%d.%m.%Y %H:%M:%S").to_string()
 }
 
+/// «—»: a value that is not there (no phone, no address, an unknown kindergarten's address).
+pub fn no_value() -> String {
+    t!("tui.no_value").into_owned()
+}
+
+/// A queue number, or «—» for 0: the application is not in the queue, or (for «Номер очереди
+/// по льготной категории») it has no benefit the queue counts yet (none, or still pending).
+pub fn queue_number(number: u32) -> String {
+    match number {
+        0 => no_value(),
+        n => n.to_string(),
+    }
+}
+
 /// The translated name of a benefit: its category when known, else its class («Без льготы»).
 pub fn benefit_name(class: BenefitClass, category: Option<&str>, lang: Lang) -> String {
     match category.and_then(BenefitCategory::find) {
@@ -50,5 +65,11 @@ mod tests {
             date(NaiveDate::from_ymd_opt(2015, 4, 20).unwrap()),
             "20.04.2015"
         );
+    }
+
+    #[test]
+    fn a_queue_number_of_zero_is_no_number() {
+        assert_eq!(queue_number(0), "—");
+        assert_eq!(queue_number(18355), "18355");
     }
 }

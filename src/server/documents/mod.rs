@@ -474,9 +474,11 @@ impl Draft<'_> {
             "documents.field.queue_number",
             &data.position.general.to_string(),
         );
-        self.field(
-            "documents.field.benefit_queue_number",
-            &data.position.benefit.to_string(),
-        );
+        // 0 means no number in a benefit queue: no benefit, or one still under review.
+        let benefit_number = match data.position.benefit {
+            0 => self.text("documents.text.no_number"),
+            n => n.to_string(),
+        };
+        self.field("documents.field.benefit_queue_number", &benefit_number);
     }
 }

@@ -17,7 +17,7 @@ use crate::api::catalogue::Kindergarten;
 use crate::api::documents::{ActionDocument, ActionRequest, BenefitClaim, Envelope};
 use crate::domain::{ActionKind, ApplicationNumber, BenefitCategory, Direction, RegionSettings};
 use crate::tui::effects::{Reply, SignTask};
-use crate::tui::format::{date, date_time};
+use crate::tui::format::{date, date_time, no_value};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::kindergarten_name;
@@ -399,7 +399,7 @@ impl ActionDialog {
                         .iter()
                         .find(|k| k.code == direction.kindergarten)
                         .map(|k| k.address.get(ctx.lang).to_owned())
-                        .unwrap_or_else(|| "—".to_owned());
+                        .unwrap_or_else(no_value);
                     for (label, value) in [
                         ("application.dialog.extend_child", self.child.clone()),
                         (

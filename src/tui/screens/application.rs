@@ -27,7 +27,7 @@ use crate::api::applications::{
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
 use crate::tui::effects::{Call, CallError, Reply, Sent};
-use crate::tui::format::{benefit_name, date, date_time, day_of};
+use crate::tui::format::{benefit_name, date, date_time, day_of, no_value, queue_number};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::actions::ActionDialog;
@@ -751,7 +751,6 @@ fn info_lines(
 ) -> Vec<Line<'static>> {
     let named = |code: &str| kindergarten_name(code, kindergartens, ctx);
     let theme = &ctx.theme;
-    let none = || "—".to_owned();
     let benefit = benefit_of(detail, ctx);
     let state = &detail.state;
     let applicant = [
@@ -769,15 +768,15 @@ fn info_lines(
         ),
         (
             "application.applicant.phone",
-            detail.applicant.phone.clone().unwrap_or_else(none),
+            detail.applicant.phone.clone().unwrap_or_else(no_value),
         ),
         (
             "application.applicant.email",
-            detail.applicant.email.clone().unwrap_or_else(none),
+            detail.applicant.email.clone().unwrap_or_else(no_value),
         ),
         (
             "application.applicant.address",
-            detail.applicant.address.clone().unwrap_or_else(none),
+            detail.applicant.address.clone().unwrap_or_else(no_value),
         ),
     ];
     let child = [
@@ -793,11 +792,11 @@ fn info_lines(
         ("application.child.benefit", benefit),
         (
             "application.child.queue_number",
-            detail.queue.general.to_string(),
+            queue_number(detail.queue.general),
         ),
         (
             "application.child.benefit_queue_number",
-            detail.queue.benefit.to_string(),
+            queue_number(detail.queue.benefit),
         ),
     ];
     let mut application = vec![
@@ -808,7 +807,10 @@ fn info_lines(
         ),
         (
             "application.details.con_number",
-            detail.service_centre_request.clone().unwrap_or_else(none),
+            detail
+                .service_centre_request
+                .clone()
+                .unwrap_or_else(no_value),
         ),
         (
             "application.details.state",

@@ -19,7 +19,7 @@ use crate::api::applications::{JournalPage, JournalQuery, JournalRow, JournalSor
 use crate::domain::{BenefitClass, Status};
 use crate::i18n::Lang;
 use crate::tui::effects::{Call, Reply};
-use crate::tui::format::{benefit_name, date, day_of};
+use crate::tui::format::{benefit_name, date, day_of, queue_number};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
@@ -224,8 +224,7 @@ fn cell(row: &JournalRow, sort: JournalSort, lang: Lang) -> String {
         JournalSort::Number => row.number.to_string(),
         JournalSort::ChildName => row.child_full_name.clone(),
         JournalSort::ChildIin => row.child_iin.to_string(),
-        JournalSort::QueueNumber if row.queue_number == 0 => "—".to_owned(),
-        JournalSort::QueueNumber => row.queue_number.to_string(),
+        JournalSort::QueueNumber => queue_number(row.queue_number),
         JournalSort::ApplicantName => row.applicant_full_name.clone(),
         JournalSort::CreatedAt => day_of(row.created_at),
         JournalSort::Status => t!(row.status.message_key()).into_owned(),

@@ -14,7 +14,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery};
 use crate::domain::{ApplicationNumber, Iin};
 use crate::tui::effects::{Call, Reply};
-use crate::tui::format::date_time;
+use crate::tui::format::{date_time, queue_number};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::widgets::buttons::{self, Button};
@@ -127,10 +127,13 @@ impl QueueSearch {
                 "search.column.status",
                 t!(entry.status.message_key()).into_owned(),
             ),
-            ("search.column.queue_number", entry.queue_number.to_string()),
+            (
+                "search.column.queue_number",
+                queue_number(entry.queue_number),
+            ),
             (
                 "search.column.benefit_queue_number",
-                entry.benefit_queue_number.to_string(),
+                queue_number(entry.benefit_queue_number),
             ),
             ("search.column.registered", date_time(entry.registered_at)),
         ];

@@ -13,6 +13,7 @@ use crate::api::catalogue::Region;
 use crate::api::public::PublicStats;
 use crate::i18n::Lang;
 use crate::tui::effects::{Call, Reply};
+use crate::tui::format::no_value;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::theme::Theme;
@@ -118,7 +119,7 @@ impl Statistics {
 
     fn region_name(&self, lang: Lang) -> String {
         let Some(code) = &self.region else {
-            return "—".to_owned();
+            return no_value();
         };
         self.regions
             .iter()
