@@ -698,6 +698,11 @@ fn binding_a_child_confirms_kinship_or_shows_the_refusal_and_changes_nothing() {
     );
     screen.on_key(key(KeyCode::Enter), &ctx);
     assert_eq!(screen.notice(), None);
+    // The field is empty for the next child, without «Это поле обязательно.»: nothing is wrong.
+    assert_eq!(screen.child_form().value("child_iin"), "");
+    assert_eq!(screen.child_form().message(), None);
+    let text = draw(&screen, &ctx, 80, 24);
+    assert!(!text.contains("Это поле обязательно"), "{text}");
 }
 
 #[test]

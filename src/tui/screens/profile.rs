@@ -282,7 +282,7 @@ impl Screen for ProfileScreen {
                 Ok(child) => {
                     self.children.retain(|c| c.iin != child.iin);
                     self.children.push(child);
-                    self.child.field_mut("child_iin").set_value("");
+                    self.child.field_mut("child_iin").clear();
                     self.notice = Some(t!("profile.bound").into_owned());
                 }
                 Err(error) => self.error = Some(error.message()),

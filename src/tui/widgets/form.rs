@@ -155,6 +155,13 @@ impl Field {
         self.external = None;
     }
 
+    /// Empties the field as a new one is: no value, and no error shown until the user has been
+    /// in it again (a field cleared after its value was accepted is not «required» yet).
+    pub fn clear(&mut self) {
+        self.set_value("");
+        self.touched = false;
+    }
+
     /// Marks the field invalid with a message from outside (the server, a cross-field rule).
     pub fn set_error(&mut self, message: Message) {
         self.external = Some(message);
