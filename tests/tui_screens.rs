@@ -703,6 +703,13 @@ fn binding_a_child_confirms_kinship_or_shows_the_refusal_and_changes_nothing() {
     assert_eq!(screen.child_form().message(), None);
     let text = draw(&screen, &ctx, 80, 24);
     assert!(!text.contains("Это поле обязательно"), "{text}");
+    // The page says what it is, at 80x24 as on a wide screen.
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains("Редактирование контактных данных")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,12 +5,13 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::{self, Destination};
+use crate::tui::widgets;
 use crate::tui::widgets::buttons::{self, Button};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,12 +120,7 @@ impl Screen for Description {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = widgets::page(frame, area, theme, &self.title());
         let [text, buttons_row] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
         let mut lines = vec![

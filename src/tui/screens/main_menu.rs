@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
@@ -152,12 +152,7 @@ impl Screen for MainMenu {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = widgets::page(frame, area, theme, &self.title());
         let [top, title, _, items, _, actions] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(3),

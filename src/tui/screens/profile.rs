@@ -19,7 +19,7 @@ use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::dialog::Dialog;
 use crate::tui::widgets::form::{Field, FieldKind, Form};
-use crate::tui::widgets::{fit, tabs};
+use crate::tui::widgets::{self, fit, tabs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -298,12 +298,13 @@ impl Screen for ProfileScreen {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
+        let inner = widgets::page(frame, area, theme, &self.title());
         let [tab_row, body, error_row] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Min(3),
             Constraint::Length(1),
         ])
-        .areas(area);
+        .areas(inner);
         let titles = [
             t!("profile.tab.contacts").into_owned(),
             t!("profile.tab.binding").into_owned(),

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::catalogue::Region;
@@ -16,7 +16,7 @@ use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, RegionChoice, Screen};
 use crate::tui::screens::login::Login;
 use crate::tui::widgets::list::SelectList;
-use crate::tui::widgets::spinner;
+use crate::tui::widgets::{self, spinner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -240,12 +240,7 @@ impl Screen for RegionScreen {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = widgets::page(frame, area, theme, &self.title());
         let [service, prompt, list] = Layout::vertical([
             Constraint::Length(2),
             Constraint::Length(2),

@@ -13,7 +13,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 use unicode_width::UnicodeWidthStr;
 
@@ -33,7 +33,7 @@ use crate::tui::widgets::attachments::{Attachment, Attachments};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::form::{Field, FieldKind, Form, Message, parse_date};
 use crate::tui::widgets::list::SelectList;
-use crate::tui::widgets::spinner;
+use crate::tui::widgets::{self, spinner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -718,12 +718,7 @@ impl Screen for Wizard {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border())
-            .title(Span::styled(format!(" {} ", self.title()), theme.title()));
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
+        let inner = widgets::page(frame, area, theme, &self.title());
         let inner = Rect {
             x: inner.x + 1,
             width: inner.width.saturating_sub(2),

@@ -20,9 +20,20 @@ use ratatui::widgets::{Block, Borders};
 use crate::tui::theme::Theme;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// A `width` × `height` rectangle centred in `area`, clipped to it.
-/// A bordered card at most 76 columns wide, centred in `area`, titled `title`: the frame of the
-/// login and first-login windows. Returns the inside, with one column of padding each side.
+/// The frame of a full screen: a border over all of `area` with the screen's title in its top
+/// edge, so every page says where the user is. Returns the inside.
+pub fn page(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {title} "), theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// A [`page`] at most 76 columns wide, centred in `area`: the frame of the login and
+/// first-login windows. Returns the inside, with one column of padding each side.
 pub fn card(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) -> Rect {
     let width = area.width.min(76);
     let body = Rect {
@@ -30,12 +41,7 @@ pub fn card(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) -> Rect {
         width,
         ..area
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border())
-        .title(Span::styled(format!(" {title} "), theme.title()));
-    let inner = block.inner(body);
-    frame.render_widget(block, body);
+    let inner = page(frame, body, theme, title);
     Rect {
         x: inner.x + 1,
         width: inner.width.saturating_sub(2),
@@ -43,6 +49,7 @@ pub fn card(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) -> Rect {
     }
 }
 
+/// A `width` × `height` rectangle centred in `area`, clipped to it.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
