@@ -320,6 +320,24 @@ fn without_a_counted_benefit_the_benefit_queue_number_is_a_dash_not_zero() {
     assert_eq!(value_after(&draw(&screen, &ctx, 80, 24), label), "1");
 }
 
+#[test]
+fn a_long_value_wraps_so_the_direction_date_shows_at_80x24() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = application();
+    // «Направление» is the last line of the tab: scrolled to, its date is there, not cut off.
+    for _ in 0..30 {
+        screen.on_key(key(KeyCode::Down), &ctx);
+    }
+    let direction = sample::application_with_direction()
+        .state
+        .direction
+        .unwrap();
+    let until = kezek::tui::format::date_time(direction.expires_at);
+    let text = draw(&screen, &ctx, 80, 24);
+    assert!(text.contains(&until), "no «{until}» in:\n{text}");
+}
+
 // ---------------------------------------------------------------- actions
 
 fn ctrl(c: char) -> KeyEvent {

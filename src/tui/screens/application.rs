@@ -34,7 +34,7 @@ use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::file_browser::human_size;
-use crate::tui::widgets::{fit, tabs, truncate};
+use crate::tui::widgets::{fit, tabs, truncate, wrap};
 
 /// The applicant's actions in the order of the seeds' buttons; the server decides which show.
 const ACTION_ORDER: [ActionKind; 7] = [
@@ -879,7 +879,8 @@ fn info_lines(
     lines
 }
 
-/// Label/value pairs laid out in one or two columns with aligned labels.
+/// Label/value pairs laid out in one or two columns with aligned labels. A long value (a
+/// direction's kindergarten and its date) wraps under itself rather than losing its end.
 fn pair_lines(pairs: &[(&str, String)], width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let columns = if width >= 110 { 2 } else { 1 };
     let column_width = width as usize / columns;
@@ -895,22 +896,30 @@ fn pair_lines(pairs: &[(&str, String)], width: u16, theme: &Theme) -> Vec<Line<'
             .min(column_width / 2)
     };
     let widths: Vec<usize> = (0..columns).map(label_width).collect();
-    pairs
-        .chunks(columns)
-        .zip(labels.chunks(columns))
-        .map(|(row, row_labels)| {
+    let value_width = |column: usize| column_width.saturating_sub(widths[column] + 3);
+    let mut lines = Vec::new();
+    for (row, row_labels) in pairs.chunks(columns).zip(labels.chunks(columns)) {
+        let values: Vec<Vec<String>> = row
+            .iter()
+            .enumerate()
+            .map(|(column, (_, value))| wrap(value, value_width(column)))
+            .collect();
+        let height = values.iter().map(Vec::len).max().unwrap_or(1);
+        for i in 0..height {
             let mut spans = Vec::new();
-            for (column, ((_, value), label)) in row.iter().zip(row_labels).enumerate() {
-                let value_width = column_width.saturating_sub(widths[column] + 3);
+            for (column, (label, value)) in row_labels.iter().zip(&values).enumerate() {
+                let label = if i == 0 { label.as_str() } else { "" };
                 spans.push(Span::styled(
                     format!("  {} ", fit(label, widths[column])),
                     theme.muted(),
                 ));
-                spans.push(Span::raw(fit(value, value_width)));
+                let part = value.get(i).map_or("", String::as_str);
+                spans.push(Span::raw(fit(part, value_width(column))));
             }
-            Line::from(spans)
-        })
-        .collect()
+            lines.push(Line::from(spans));
+        }
+    }
+    lines
 }
 
 /// «Загрузка…» or the error of a part that did not come.

@@ -83,6 +83,38 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` broken at spaces into lines of at most `width` columns; a word longer than a line is
+/// cut where the line ends. Always at least one line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let joined = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if joined.width() <= width {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        for c in word.chars() {
+            if line.width() + c.width().unwrap_or(0) > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `text` cut or padded with spaces to exactly `width` columns.
 pub fn fit(text: &str, width: usize) -> String {
     let mut out = truncate(text, width);
@@ -102,6 +134,17 @@ mod tests {
         assert_eq!(fit("№ 5", 5), "№ 5  ");
         assert_eq!(fit("中文字", 4), "中… ");
         assert_eq!(truncate("abc", 0), "");
+    }
+
+    #[test]
+    fn wraps_at_spaces_by_display_width() {
+        assert_eq!(
+            wrap("Ясли-сад №45 «Балапан», действительно до 08.12.2026", 24),
+            ["Ясли-сад №45 «Балапан»,", "действительно до", "08.12.2026"]
+        );
+        assert_eq!(wrap("Әлихан", 10), ["Әлихан"]);
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(wrap("abcdefgh ij", 3), ["abc", "def", "gh", "ij"]);
     }
 
     #[test]
