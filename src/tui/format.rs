@@ -1,7 +1,7 @@
 //! How the client writes dates, times, benefits, queue numbers and missing values, the same on
 //! every screen.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, Utc};
 use rust_i18n::t;
 
 use crate::domain::{BenefitCategory, BenefitClass};
@@ -26,6 +26,17 @@ pub fn day_of(at: DateTime<Utc>) -> String {
 /// `ДД.ММ.ГГГГ ЧЧ:ММ:СС` in Kazakhstan time, as the application view shows it.
 pub fn date_time(at: DateTime<Utc>) -> String {
     local(at).format("%d.%m.%Y %H:%M:%S").to_string()
+}
+
+/// A deadline as «до …» reads: one that ends at a local midnight (the end of a chosen day, as
+/// an extended direction's) is shown as the last second of that day, «до 16.12.2026 23:59:59»,
+/// not as the first second of the next.
+pub fn deadline(at: DateTime<Utc>) -> String {
+    if local(at).time() == NaiveTime::MIN {
+        date_time(at - TimeDelta::seconds(1))
+    } else {
+        date_time(at)
+    }
 }
 
 /// «—»: a value that is not there (no phone, no address, an unknown kindergarten's address).
@@ -65,6 +76,18 @@ mod tests {
             date(NaiveDate::from_ymd_opt(2015, 4, 20).unwrap()),
             "20.04.2015"
         );
+    }
+
+    #[test]
+    fn a_deadline_at_midnight_is_the_end_of_the_day_before() {
+        let end_of_16th = crate::domain::calendar::end_of_local_day(
+            NaiveDate::from_ymd_opt(2026, 12, 16).unwrap(),
+        );
+        assert_eq!(deadline(end_of_16th), "16.12.2026 23:59:59");
+        let afternoon = DateTime::parse_from_rfc3339("2018-08-03T11:32:07Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(deadline(afternoon), "03.08.2018 16:32:07");
     }
 
     #[test]

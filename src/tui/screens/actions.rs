@@ -17,7 +17,7 @@ use crate::api::catalogue::Kindergarten;
 use crate::api::documents::{ActionDocument, ActionRequest, BenefitClaim, Envelope};
 use crate::domain::{ActionKind, ApplicationNumber, BenefitCategory, Direction, RegionSettings};
 use crate::tui::effects::{Reply, SignTask};
-use crate::tui::format::{date, date_time, no_value};
+use crate::tui::format::{date, date_time, deadline, no_value};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::kindergarten_name;
@@ -369,11 +369,8 @@ impl ActionDialog {
                 let mut lines = Vec::new();
                 if let Some(answer_by) = self.answer_by {
                     lines.push(Line::from(Span::styled(
-                        t!(
-                            "application.dialog.offer_until",
-                            date = date_time(answer_by)
-                        )
-                        .into_owned(),
+                        t!("application.dialog.offer_until", date = deadline(answer_by))
+                            .into_owned(),
                         theme.warning(),
                     )));
                 }
@@ -417,7 +414,7 @@ impl ActionDialog {
                         ),
                         (
                             "application.dialog.extend_expires",
-                            date_time(direction.expires_at),
+                            deadline(direction.expires_at),
                         ),
                     ] {
                         lines.push(Line::from(vec![

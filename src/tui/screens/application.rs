@@ -27,7 +27,7 @@ use crate::api::applications::{
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
 use crate::tui::effects::{Call, CallError, Reply, Sent};
-use crate::tui::format::{benefit_name, date, date_time, day_of, no_value, queue_number};
+use crate::tui::format::{benefit_name, date, date_time, day_of, deadline, no_value, queue_number};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::actions::ActionDialog;
@@ -831,11 +831,11 @@ fn info_lines(
     if !state.status.is_final() {
         application.push((
             "application.details.interest_deadline",
-            date_time(state.interest_due),
+            deadline(state.interest_due),
         ));
     }
     if let Some(until) = state.stop_list_until {
-        application.push(("application.details.stop_list_until", date_time(until)));
+        application.push(("application.details.stop_list_until", deadline(until)));
     }
     if let Some(offer) = &state.offer {
         application.push((
@@ -848,7 +848,7 @@ fn info_lines(
                     .map(|code| named(code))
                     .collect::<Vec<_>>()
                     .join(", "),
-                date = date_time(offer.answer_by)
+                date = deadline(offer.answer_by)
             )
             .into_owned(),
         ));
@@ -859,7 +859,7 @@ fn info_lines(
             t!(
                 "application.details.direction_text",
                 kindergarten = named(&direction.kindergarten),
-                date = date_time(direction.expires_at)
+                date = deadline(direction.expires_at)
             )
             .into_owned(),
         ));
