@@ -189,7 +189,7 @@ impl Matrix {
         match endpoint {
             Healthz => outcome(client.healthz().await),
             OpenApi => {
-                let url = format!("{}/api/v1/openapi.json", w.server.url());
+                let url = format!("{}/api/v1/openapi.json", w.url());
                 let status = reqwest::get(url).await.unwrap().status();
                 assert!(status.is_success());
                 OK

@@ -237,7 +237,7 @@ async fn bad_input_is_problem_json_with_its_code_and_nothing_is_stored() {
     ];
     let http = reqwest::Client::new();
     for case in cases {
-        let url = format!("{}/api/v1{}", w.server.url(), case.path);
+        let url = format!("{}/api/v1{}", w.url(), case.path);
         let mut request = http.request(case.method, &url).bearer_auth(&token);
         if let Some(id) = &case.request_id {
             request = request.header("idempotency-key", id);

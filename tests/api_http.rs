@@ -17,13 +17,12 @@ async fn health_openapi_and_catalogue() {
     let w = world().await;
     let client = w.client();
     client.healthz().await.unwrap();
-    let openapi: serde_json::Value =
-        reqwest::get(format!("{}/api/v1/openapi.json", w.server.url()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let openapi: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", w.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let paths = openapi["paths"].as_object().unwrap();
     for path in [
         "/api/v1/regions",

@@ -13,31 +13,9 @@ use kezek::api::documents::ActionRequest;
 use kezek::api::officer::{FreePlacesQuery, OffersQuery};
 use kezek::api::problem::ProblemCode;
 use kezek::domain::allocation::OfferStatus;
-use kezek::domain::{ApplicationNumber, Status, calendar};
+use kezek::domain::{ApplicationNumber, Status};
 use kezek::i18n::Lang;
-use kezek::server::catalogue::{Catalogue, school_year};
-
-const KINDERGARTEN: &str = "astana-balapan-45";
-
-/// The group of [`KINDERGARTEN`] that takes children born in 2022 this school year.
-fn group_for_2022() -> String {
-    let catalogue = Catalogue::bundled();
-    let year = school_year(calendar::local_date(chrono::Utc::now()));
-    catalogue
-        .kindergarten(KINDERGARTEN)
-        .unwrap()
-        .groups
-        .iter()
-        .find(|g| {
-            catalogue
-                .age_group(&g.age)
-                .unwrap()
-                .birth_years(year)
-                .contains(&2022)
-        })
-        .expect("a group for children born in 2022")
-        .code()
-}
+use kezek::server::catalogue::Catalogue;
 
 /// Publishes `places` and answers the applications offered, in the order they were offered.
 async fn publish(
@@ -47,7 +25,7 @@ async fn publish(
     places: u32,
 ) -> Vec<ApplicationNumber> {
     let published = w
-        .publish(officer, OFFICER, KINDERGARTEN, group, places)
+        .publish(officer, OFFICER, ASTANA_KINDERGARTEN, group, places)
         .await
         .unwrap();
     assert_eq!(published.free_places.places, places);
@@ -103,7 +81,7 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
     let detail = aigerim.application(&g1).await.unwrap();
     assert_eq!(detail.state.status, Status::Offered);
     let offer = detail.state.offer.as_ref().unwrap();
-    assert_eq!(offer.kindergartens, vec![KINDERGARTEN.to_owned()]);
+    assert_eq!(offer.kindergartens, vec![ASTANA_KINDERGARTEN.to_owned()]);
     assert!(
         detail
             .allowed_actions
@@ -141,7 +119,7 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
 
     // Accepting issues the direction and the offer says so.
     let accept = ActionRequest::AcceptOffer {
-        kindergarten: KINDERGARTEN.to_owned(),
+        kindergarten: ASTANA_KINDERGARTEN.to_owned(),
     };
     let detail = w.act(&aigerim, AIGERIM, o1, accept).await.unwrap();
     assert_eq!(detail.state.status, Status::DirectionIssued);
@@ -183,7 +161,7 @@ async fn publishing_is_signed_idempotent_and_kept_to_the_officers_region() {
     // The same signed document twice: one publication, the first answer again.
     let document = kezek::api::documents::PlacesDocument {
         envelope: kezek::api::documents::Envelope::now(),
-        group_id: kezek::api::officer::group_id(KINDERGARTEN, &group),
+        group_id: kezek::api::officer::group_id(ASTANA_KINDERGARTEN, &group),
         free_places: 2,
     };
     let id = document.envelope.request_id.clone();
@@ -232,23 +210,32 @@ async fn publishing_is_signed_idempotent_and_kept_to_the_officers_region() {
     );
     assert_eq!(
         code(
-            w.publish(&officer, OFFICER, KINDERGARTEN, "no-such-group", 1)
+            w.publish(&officer, OFFICER, ASTANA_KINDERGARTEN, "no-such-group", 1)
                 .await
         ),
         ProblemCode::InvalidInput
     );
     assert_eq!(
-        code(w.publish(&officer, OFFICER, KINDERGARTEN, &group, 0).await),
+        code(
+            w.publish(&officer, OFFICER, ASTANA_KINDERGARTEN, &group, 0)
+                .await
+        ),
         ProblemCode::InvalidInput
     );
     // Only officers publish, with their own key.
     let aigerim = w.login(AIGERIM).await;
     assert_eq!(
-        code(w.publish(&aigerim, AIGERIM, KINDERGARTEN, &group, 1).await),
+        code(
+            w.publish(&aigerim, AIGERIM, ASTANA_KINDERGARTEN, &group, 1)
+                .await
+        ),
         ProblemCode::Forbidden
     );
     assert_eq!(
-        code(w.publish(&officer, AIGERIM, KINDERGARTEN, &group, 1).await),
+        code(
+            w.publish(&officer, AIGERIM, ASTANA_KINDERGARTEN, &group, 1)
+                .await
+        ),
         ProblemCode::SignerMismatch
     );
 }
@@ -318,7 +305,7 @@ async fn demo_seeding_and_rules_follow_the_configured_region_settings() {
     // Offers and directions take the region's windows.
     let group = group_for_2022();
     let published = w
-        .publish(&officer, OFFICER, KINDERGARTEN, &group, 1)
+        .publish(&officer, OFFICER, ASTANA_KINDERGARTEN, &group, 1)
         .await
         .unwrap();
     let offer = published
@@ -358,12 +345,12 @@ async fn every_status_change_leaves_a_message_in_the_applicants_language() {
         vec![number]
     );
     let accept = ActionRequest::AcceptOffer {
-        kindergarten: KINDERGARTEN.to_owned(),
+        kindergarten: ASTANA_KINDERGARTEN.to_owned(),
     };
     w.act(&aigerim, AIGERIM, number, accept).await.unwrap();
     // A refused action changes nothing, so it tells nothing.
     let again = ActionRequest::AcceptOffer {
-        kindergarten: KINDERGARTEN.to_owned(),
+        kindergarten: ASTANA_KINDERGARTEN.to_owned(),
     };
     assert!(w.act(&aigerim, AIGERIM, number, again).await.is_err());
 

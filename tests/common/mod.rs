@@ -14,20 +14,24 @@ use kezek::api::profile::Contacts;
 use kezek::client::demo::{self, DemoKeystore};
 use kezek::client::{Client, ClientError};
 use kezek::domain::wizard::Draft;
-use kezek::domain::{ApplicationNumber, Iin};
+use kezek::domain::{ApplicationNumber, Iin, calendar};
 use kezek::i18n::Lang;
 use kezek::pki::keystore::Keystore;
 use kezek::pki::xmldsig;
+use kezek::server::catalogue::{Catalogue, school_year};
 use kezek::server::config::{Config, demo_keystores};
 use kezek::server::{ServerHandle, run};
 
 /// One message of the outbox: (language, e-mail, phone, subject, body).
 pub type OutboxRow = (String, Option<String>, Option<String>, String, String);
 
+/// A backend and the demo keystores to talk to it with: a server of its own ([`world`]) or one
+/// already running ([`World::at`], the TUI's embedded backend).
 pub struct World {
-    pub server: ServerHandle,
-    pub index: Vec<DemoKeystore>,
-    _db: tempfile::TempDir,
+    url: String,
+    index: Vec<DemoKeystore>,
+    /// The server this world started and its database folder, kept alive with it.
+    own: Option<(ServerHandle, tempfile::TempDir)>,
 }
 
 pub const AIGERIM: &str = "900514440216";
@@ -43,7 +47,6 @@ pub async fn world() -> World {
 /// The demo configuration without seeded applications, changed by `configure` before start.
 pub async fn world_with(configure: impl FnOnce(&mut Config)) -> World {
     let folder: PathBuf = demo_keystores();
-    let index = demo::load_index(&folder).expect("keystores-example/index.json");
     let db = tempfile::tempdir().unwrap();
     let mut config = Config::demo(&folder, 0);
     config.demo = None;
@@ -52,26 +55,48 @@ pub async fn world_with(configure: impl FnOnce(&mut Config)) -> World {
     configure(&mut config);
     let server = run(config).await.expect("server starts");
     World {
-        server,
-        index,
-        _db: db,
+        url: server.url(),
+        index: demo_index(),
+        own: Some((server, db)),
     }
 }
 
+/// Every demo keystore, as keystores-example/index.json lists them.
+fn demo_index() -> Vec<DemoKeystore> {
+    demo::load_index(&demo_keystores()).expect("keystores-example/index.json")
+}
+
 impl World {
-    pub fn keystore(&self, iin: &str, usage: &str, status: &str) -> Keystore {
-        let entry = self
-            .index
+    /// The demo keystores against a backend already running at `url`.
+    pub fn at(url: &str) -> World {
+        World {
+            url: url.to_owned(),
+            index: demo_index(),
+            own: None,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The OpenSSL 3 keystore of `iin` for `usage` ("AUTH", "SIGN") in `status` ("valid", …).
+    pub fn entry(&self, iin: &str, usage: &str, status: &str) -> &DemoKeystore {
+        self.index
             .iter()
             .find(|k| {
                 k.iin == iin && k.usage == usage && k.status == status && k.format == "openssl3"
             })
-            .unwrap_or_else(|| panic!("no {usage} {status} keystore of {iin} in the index"));
+            .unwrap_or_else(|| panic!("no {usage} {status} keystore of {iin} in the index"))
+    }
+
+    pub fn keystore(&self, iin: &str, usage: &str, status: &str) -> Keystore {
+        let entry = self.entry(iin, usage, status);
         Keystore::open_file(entry.path(), &entry.password).unwrap()
     }
 
     pub fn client(&self) -> Client {
-        Client::new(&self.server.url()).unwrap()
+        Client::new(&self.url).unwrap()
     }
 
     pub async fn login_with(&self, keystore: &Keystore) -> Result<Client, ClientError> {
@@ -95,7 +120,11 @@ impl World {
 
     /// The server's database file, opened beside the server.
     async fn database(&self) -> sqlx::SqliteConnection {
-        let url = format!("sqlite://{}", self._db.path().join("kezek.db").display());
+        let (_, db) = self
+            .own
+            .as_ref()
+            .expect("only a world with its own server has its database at hand");
+        let url = format!("sqlite://{}", db.path().join("kezek.db").display());
         <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
             .await
             .unwrap()
@@ -194,6 +223,29 @@ impl World {
         );
         client.publish_free_places(&id, &xml).await
     }
+}
+
+/// A kindergarten of Astana, where the demo officer publishes places.
+pub const ASTANA_KINDERGARTEN: &str = "astana-balapan-45";
+
+/// The group of [`ASTANA_KINDERGARTEN`] that takes children born in 2022 this school year.
+pub fn group_for_2022() -> String {
+    let catalogue = Catalogue::bundled();
+    let year = school_year(calendar::local_date(chrono::Utc::now()));
+    catalogue
+        .kindergarten(ASTANA_KINDERGARTEN)
+        .unwrap()
+        .groups
+        .iter()
+        .find(|g| {
+            catalogue
+                .age_group(&g.age)
+                .unwrap()
+                .birth_years(year)
+                .contains(&2022)
+        })
+        .expect("a group for children born in 2022")
+        .code()
 }
 
 /// Claims benefit `category` in `submission`, with one uploaded PDF scan as its document.
