@@ -2,7 +2,8 @@
 //! as a subsetted CIDFontType2 with a ToUnicode map, so every Kazakh and Russian letter shows and
 //! can be copied or searched in any reader.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Name, Pdf, Rect, Ref, Str};
@@ -25,26 +26,69 @@ struct Source {
     postscript_name: &'static str,
     /// The OS/2 weight class, for the font descriptor's stem width.
     weight: f32,
+    tables: OnceLock<Result<Tables, String>>,
 }
 
-const REGULAR: Source = Source {
+static REGULAR: Source = Source {
     data: include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
     postscript_name: "DejaVuSans",
     weight: 400.0,
+    tables: OnceLock::new(),
 };
 
-const BOLD: Source = Source {
+static BOLD: Source = Source {
     data: include_bytes!("../../../assets/fonts/DejaVuSans-Bold.ttf"),
     postscript_name: "DejaVuSans-Bold",
     weight: 700.0,
+    tables: OnceLock::new(),
 };
+
+/// What measuring and encoding text need of a font, read from its tables once per process:
+/// looking characters up in the font itself was most of the cost of a document, and three are
+/// made inside every registration's transaction.
+struct Tables {
+    units_per_em: f32,
+    glyphs: HashMap<u32, GlyphId>,
+    /// Advance widths in thousandths of the font size (PDF glyph space), by glyph id.
+    advances: Vec<f32>,
+}
+
+impl Source {
+    fn font(&'static self) -> Result<FontRef<'static>, DocumentError> {
+        FontRef::new(self.data).map_err(|e| DocumentError::Font(e.to_string()))
+    }
+
+    fn tables(&'static self) -> Result<&'static Tables, DocumentError> {
+        self.tables
+            .get_or_init(|| {
+                let font = self.font().map_err(|e| e.to_string())?;
+                let units_per_em = f32::from(
+                    font.metrics(Size::unscaled(), LocationRef::default())
+                        .units_per_em,
+                );
+                let metrics = font.glyph_metrics(Size::unscaled(), LocationRef::default());
+                let advances = (0..metrics.glyph_count())
+                    .map(|id| {
+                        metrics.advance_width(GlyphId::new(id)).unwrap_or(0.0) * 1000.0
+                            / units_per_em
+                    })
+                    .collect();
+                Ok(Tables {
+                    units_per_em,
+                    glyphs: font.charmap().mappings().collect(),
+                    advances,
+                })
+            })
+            .as_ref()
+            .map_err(|e| DocumentError::Font(e.clone()))
+    }
+}
 
 /// One font face in use by one document: measures text, turns it into the glyph codes of the
 /// subset (remapped as glyphs are first used), and remembers which character each glyph shows.
 pub(super) struct Face {
     source: &'static Source,
-    font: FontRef<'static>,
-    units_per_em: f32,
+    tables: &'static Tables,
     remapper: GlyphRemapper,
     /// New glyph id → the text it stands for, for the ToUnicode map.
     text_of: BTreeMap<u16, char>,
@@ -56,15 +100,9 @@ impl Face {
             Style::Regular => &REGULAR,
             Style::Bold => &BOLD,
         };
-        let font = FontRef::new(source.data).map_err(|e| DocumentError::Font(e.to_string()))?;
-        let units_per_em = f32::from(
-            font.metrics(Size::unscaled(), LocationRef::default())
-                .units_per_em,
-        );
         Ok(Face {
             source,
-            font,
-            units_per_em,
+            tables: source.tables()?,
             remapper: GlyphRemapper::new(),
             text_of: BTreeMap::new(),
         })
@@ -73,17 +111,17 @@ impl Face {
     /// The glyph of a character; `.notdef` (a box) for the few characters the font lacks, so an
     /// odd character in a name never stops a document.
     fn glyph(&self, c: char) -> GlyphId {
-        self.font.charmap().map(c).unwrap_or(GlyphId::NOTDEF)
+        self.tables
+            .glyphs
+            .get(&u32::from(c))
+            .copied()
+            .unwrap_or(GlyphId::NOTDEF)
     }
 
     /// Advance width of a glyph in thousandths of the font size (PDF glyph space).
     fn advance(&self, glyph: GlyphId) -> f32 {
-        let advance = self
-            .font
-            .glyph_metrics(Size::unscaled(), LocationRef::default())
-            .advance_width(glyph)
-            .unwrap_or(0.0);
-        advance * 1000.0 / self.units_per_em
+        let index = usize::try_from(glyph.to_u32()).unwrap_or(usize::MAX);
+        self.tables.advances.get(index).copied().unwrap_or(0.0)
     }
 
     /// The width of `text` set at `size` points.
@@ -151,8 +189,11 @@ impl Face {
         cid_font.widths().consecutive(0, widths);
         drop(cid_font);
 
-        let metrics = self.font.metrics(Size::unscaled(), LocationRef::default());
-        let scale = 1000.0 / self.units_per_em;
+        let metrics = self
+            .source
+            .font()?
+            .metrics(Size::unscaled(), LocationRef::default());
+        let scale = 1000.0 / self.tables.units_per_em;
         let bounds = metrics.bounds.unwrap_or_default();
         pdf.font_descriptor(descriptor)
             .name(Name(base_font.as_bytes()))
