@@ -48,7 +48,11 @@ static BOLD: Source = Source {
 /// made inside every registration's transaction.
 struct Tables {
     units_per_em: f32,
-    glyphs: HashMap<u32, GlyphId>,
+    /// The glyph of every character of the Basic Multilingual Plane, by code point (a direct
+    /// table: names and sentences are looked up character by character).
+    bmp: Vec<GlyphId>,
+    /// The glyphs of the characters beyond it.
+    astral: HashMap<u32, GlyphId>,
     /// Advance widths in thousandths of the font size (PDF glyph space), by glyph id.
     advances: Vec<f32>,
 }
@@ -73,9 +77,20 @@ impl Source {
                             / units_per_em
                     })
                     .collect();
+                let mut bmp = vec![GlyphId::NOTDEF; 0x1_0000];
+                let mut astral = HashMap::new();
+                for (code, glyph) in font.charmap().mappings() {
+                    match bmp.get_mut(code as usize) {
+                        Some(slot) => *slot = glyph,
+                        None => {
+                            astral.insert(code, glyph);
+                        }
+                    }
+                }
                 Ok(Tables {
                     units_per_em,
-                    glyphs: font.charmap().mappings().collect(),
+                    bmp,
+                    astral,
                     advances,
                 })
             })
@@ -111,11 +126,16 @@ impl Face {
     /// The glyph of a character; `.notdef` (a box) for the few characters the font lacks, so an
     /// odd character in a name never stops a document.
     fn glyph(&self, c: char) -> GlyphId {
-        self.tables
-            .glyphs
-            .get(&u32::from(c))
-            .copied()
-            .unwrap_or(GlyphId::NOTDEF)
+        let code = u32::from(c);
+        match self.tables.bmp.get(code as usize) {
+            Some(&glyph) => glyph,
+            None => self
+                .tables
+                .astral
+                .get(&code)
+                .copied()
+                .unwrap_or(GlyphId::NOTDEF),
+        }
     }
 
     /// Advance width of a glyph in thousandths of the font size (PDF glyph space).
@@ -154,8 +174,14 @@ impl Face {
 
         let subset = subsetter::subset(self.source.data, 0, &self.remapper)
             .map_err(|e| DocumentError::Font(e.to_string()))?;
-        // A subset gets a tag of six capitals derived from its glyphs (ISO 32000-1, 9.6.4).
-        let digest = Sha256::digest(&subset);
+        // A subset gets a tag of six capitals derived from its glyphs (ISO 32000-1, 9.6.4):
+        // hashed from the glyph list rather than the font program, which is far longer.
+        let glyphs: Vec<u8> = self
+            .remapper
+            .remapped_gids()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let digest = Sha256::digest(&glyphs);
         let tag: String = digest[..6]
             .iter()
             .map(|byte| char::from(b'A' + byte % 26))
