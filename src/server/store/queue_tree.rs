@@ -1,22 +1,20 @@
 //! Arithmetic of the queue's order-statistics tree: a Fenwick (binary indexed) tree per cohort
-//! over one-second buckets of registration time, kept in the `queue_tree` table.
+//! over hour buckets of registration time, kept in the `queue_tree` table.
 //!
 //! Why a tree in SQL: the queue number is the count of queued applications ahead in the cohort.
 //! Counting index entries is linear (tens of milliseconds at a million rows); the tree turns it
-//! into at most [`LEVELS`] point reads plus a count inside one second's bucket, and a change into at
+//! into at most [`LEVELS`] point reads plus a count inside one hour bucket, and a change into at
 //! most [`LEVELS`] point writes, all inside the write transaction and without process memory, so
 //! several servers sharing one database stay exact.
 
-/// Levels of the tree: 2^32 one-second buckets cover 136 years from [`EPOCH_US`].
-pub const LEVELS: u32 = 32;
+/// Levels of the tree: 2^20 hour buckets cover 119 years from [`EPOCH_US`].
+pub const LEVELS: u32 = 20;
 /// Number of buckets (Fenwick indexes are 1..=SIZE).
 pub const SIZE: i64 = 1 << LEVELS;
 /// 2000-01-01T00:00:00Z in microseconds: no child in the queue registered before it.
 pub const EPOCH_US: i64 = 946_684_800_000_000;
-/// One bucket is one second of registration time: the count inside a bucket stays small even
-/// when a thousand children register every second (hour buckets made it grow with the hour's
-/// registrations, and a busy hour slowed every registration; migration 0004 rebuilt the trees).
-pub const BUCKET_US: i64 = 1_000_000;
+/// One bucket is one hour of registration time.
+pub const BUCKET_US: i64 = 3_600_000_000;
 
 /// The scopes a cohort's tree counts in: every queued application (the general number) and each
 /// benefit class (the benefit number).
@@ -78,7 +76,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn buckets_are_seconds_since_2000() {
+    fn buckets_are_hours_since_2000() {
         assert_eq!(bucket(EPOCH_US), 1);
         assert_eq!(bucket(EPOCH_US + BUCKET_US - 1), 1);
         assert_eq!(bucket(EPOCH_US + BUCKET_US), 2);

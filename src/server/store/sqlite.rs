@@ -43,46 +43,31 @@ use crate::i18n::Lang;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const READERS: u32 = 4;
 
-/// The schema's steps, embedded in the binary: (version, description, SQL).
-const MIGRATIONS: [(i64, &str, &str); 4] = [
-    (
-        1,
-        "schema",
-        include_str!("../../../migrations/0001_schema.sql"),
-    ),
-    (
-        2,
-        "offers",
-        include_str!("../../../migrations/0002_offers.sql"),
-    ),
-    (
-        3,
-        "attachment names",
-        include_str!("../../../migrations/0003_attachment_names.sql"),
-    ),
-    (
-        4,
-        "queue tree in seconds",
-        include_str!("../../../migrations/0004_queue_tree_seconds.sql"),
-    ),
-];
-
-/// The schema, applied at open.
+/// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(
-        MIGRATIONS
-            .iter()
-            .map(|&(version, description, sql)| {
-                Migration::new(
-                    version,
-                    description.into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect(),
-    )
+    Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "schema".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0001_schema.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            2,
+            "offers".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0002_offers.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            3,
+            "attachment names".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0003_attachment_names.sql").into_sql_str(),
+            false,
+        ),
+    ])
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -322,7 +307,7 @@ async fn tree_add(
 }
 
 /// How many applications of `scope` are queued ahead of `key`: the tree's prefix over the
-/// buckets before the key's, plus a count inside its own one-second bucket.
+/// buckets before the key's, plus a count inside its own hour bucket.
 pub(super) async fn queued_ahead(
     conn: &mut SqliteConnection,
     key: QueueKey,
