@@ -24,7 +24,7 @@ use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::widgets::form::{Field, FieldKind};
-use crate::tui::widgets::{fit, truncate};
+use crate::tui::widgets::{self, fit, truncate};
 
 /// Rows asked of the server at a time.
 pub const PAGE_SIZE: u32 = 100;
@@ -661,13 +661,15 @@ impl Screen for JournalScreen {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let [filters, search, table, footer] = Layout::vertical([
+        let [title, filters, search, table, footer] = Layout::vertical([
+            Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(u16::from(self.search.is_some())),
             Constraint::Min(3),
             Constraint::Length(1),
         ])
         .areas(area);
+        widgets::heading(frame, title, theme, &self.title());
         frame.render_widget(Paragraph::new(self.status_line(ctx)), filters);
         if let Some(field) = &self.search {
             let label = t!("journal.search_prompt").width() as u16;

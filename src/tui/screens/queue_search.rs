@@ -18,8 +18,8 @@ use crate::tui::format::{date_time, queue_number};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::widgets::buttons::{self, Button};
-use crate::tui::widgets::fit;
 use crate::tui::widgets::form::{Field, FieldKind};
+use crate::tui::widgets::{self, fit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -205,13 +205,15 @@ impl Screen for QueueSearch {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let [field, hint, button, results] = Layout::vertical([
+        let [title, field, hint, button, results] = Layout::vertical([
+            Constraint::Length(2),
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(2),
             Constraint::Min(1),
         ])
         .areas(area);
+        widgets::heading(frame, title, theme, &self.title());
         let label = t!("search.query").width() as u16 + 1;
         self.query.render(frame, field, label, true, theme);
         frame.render_widget(

@@ -17,6 +17,7 @@ use crate::tui::format::no_value;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::theme::Theme;
+use crate::tui::widgets;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -241,13 +242,15 @@ impl Screen for Statistics {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let [header, body] =
-            Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
-        let title = Span::styled(
-            t!("stats.region", name = self.region_name(ctx.lang)).into_owned(),
-            theme.title(),
-        );
-        frame.render_widget(Paragraph::new(Line::from(title)), header);
+        let [title, region, body] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        widgets::heading(frame, title, theme, &self.title());
+        let name = t!("stats.region", name = self.region_name(ctx.lang)).into_owned();
+        frame.render_widget(Paragraph::new(name), region);
         match (&self.stats, &self.error) {
             (_, Some(error)) => frame.render_widget(
                 Paragraph::new(Span::styled(error.clone(), theme.error())),

@@ -15,10 +15,19 @@ pub mod tabs;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::tui::theme::Theme;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// The screen's title on one line, for the screens that give their whole width to a table, a
+/// chart or results instead of a frame (journal, queue search, statistics).
+pub fn heading(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) {
+    frame.render_widget(
+        Paragraph::new(Span::styled(title.to_owned(), theme.title())),
+        area,
+    );
+}
 
 /// The frame of a full screen: a border over all of `area` with the screen's title in its top
 /// edge, so every page says where the user is. Returns the inside.
