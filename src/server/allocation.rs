@@ -18,13 +18,11 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use crate::domain::allocation::{Interleave, order};
-use crate::domain::{Action, Actor, ApplicationNumber, Cohort, calendar, lifecycle};
-use crate::server::AppState;
+use crate::domain::{Action, ApplicationNumber, Cohort, calendar};
 use crate::server::catalogue::{AgeGroup, Catalogue, school_year};
 use crate::server::problem::ApiResult;
-use crate::server::store::{
-    FreePlaces, NewEvent, OfferScope, StoreError, TransitionRecord, no_effects,
-};
+use crate::server::store::{FreePlaces, OfferScope, StoreError, no_effects};
+use crate::server::{AppState, scheduler};
 
 /// Candidates read per class and cohort for one choice; the first in order is taken.
 const CANDIDATES: u32 = 8;
@@ -129,34 +127,13 @@ async fn offer(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let app = state.store().application(number).await?;
-    let settings = state.config().region_settings(&app.state.cohort.region);
     let action = Action::Offer {
         kindergartens: vec![place.kindergarten.clone()],
     };
     // The candidate was read as eligible; a refusal means its state moved meanwhile.
-    let transition = lifecycle::apply(
-        &app.state,
-        &action,
-        &Actor::System,
-        now,
-        &settings,
-        calendar::Calendar::kazakhstan(),
-    )
-    .map_err(|_| StoreError::Conflict)?;
-    let record = TransitionRecord {
-        number,
-        revision: app.revision,
-        transition,
-        event: NewEvent {
-            actor: Actor::System,
-            comment: String::new(),
-            signed_xml: None,
-        },
-        now,
-        settings,
-        place: Some(place.id),
-        request: None,
-    };
+    let mut record =
+        scheduler::system_record(state, &app, &action, now).map_err(|_| StoreError::Conflict)?;
+    record.place = Some(place.id);
     state
         .store()
         .record_transition(record, no_effects())

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::domain::{Action, Actor, calendar, lifecycle};
+use crate::domain::{Action, Actor, RuleError, calendar, lifecycle};
 use crate::server::problem::ApiResult;
 use crate::server::store::{NewEvent, StoreError, StoredApplication, TransitionRecord, no_effects};
 use crate::server::{AppState, allocation};
@@ -47,12 +47,13 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
 
 /// Applies one system action to an application read at its revision; `false` when another
 /// change got in first (the next tick sees the new state).
-async fn apply_system(
+/// The system's `action` on `app` at `now` under its region's rules, as the record to store.
+pub(crate) fn system_record(
     state: &AppState,
     app: &StoredApplication,
     action: &Action,
     now: DateTime<Utc>,
-) -> ApiResult<Option<StoredApplication>> {
+) -> Result<TransitionRecord, RuleError> {
     let settings = state.config().region_settings(&app.state.cohort.region);
     let transition = lifecycle::apply(
         &app.state,
@@ -62,7 +63,7 @@ async fn apply_system(
         &settings,
         calendar::Calendar::kazakhstan(),
     )?;
-    let record = TransitionRecord {
+    Ok(TransitionRecord {
         number: app.state.number,
         revision: app.revision,
         transition,
@@ -75,7 +76,16 @@ async fn apply_system(
         settings,
         place: None,
         request: None,
-    };
+    })
+}
+
+async fn apply_system(
+    state: &AppState,
+    app: &StoredApplication,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<StoredApplication>> {
+    let record = system_record(state, app, action, now)?;
     match state.store().record_transition(record, no_effects()).await {
         Ok(recorded) => Ok(Some(recorded.application)),
         Err(StoreError::Conflict) => Ok(None),
