@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::applications::ApplicationDetail;
@@ -24,9 +24,9 @@ use crate::tui::screens::application::kindergarten_name;
 use crate::tui::screens::signing::Signing;
 use crate::tui::widgets::attachments::Attachments;
 use crate::tui::widgets::buttons::{self, Button};
-use crate::tui::widgets::centered;
 use crate::tui::widgets::form::{Field, FieldKind, Form, Message, parse_date};
 use crate::tui::widgets::list::SelectList;
+use crate::tui::widgets::{self, centered};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -595,20 +595,7 @@ impl Screen for ActionDialog {
         let spare = wanted.saturating_sub(popup.height);
         let list_rows = list_rows.saturating_sub(spare).max(list_rows.min(3));
         frame.render_widget(Clear, popup);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.focused())
-            .title(Span::styled(
-                format!(" {} ", self.title_text()),
-                theme.title(),
-            ));
-        let inner = block.inner(popup);
-        frame.render_widget(block, popup);
-        let inner = Rect {
-            x: inner.x + 1,
-            width: inner.width.saturating_sub(2),
-            ..inner
-        };
+        let inner = widgets::popup(frame, popup, theme, &self.title_text());
         let [
             text_area,
             _,

@@ -718,12 +718,7 @@ impl Screen for Wizard {
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let inner = widgets::page(frame, area, theme, &self.title());
-        let inner = Rect {
-            x: inner.x + 1,
-            width: inner.width.saturating_sub(2),
-            ..inner
-        };
+        let inner = widgets::padded(widgets::page(frame, area, theme, &self.title()));
         let [steps, body, status, actions] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),

@@ -41,13 +41,8 @@ impl Dialog<'_> {
             .borders(Borders::ALL)
             .border_style(self.border)
             .title(format!(" {} ", self.title));
-        let inner = block.inner(popup);
+        let inner = super::padded(block.inner(popup));
         frame.render_widget(block, popup);
-        let inner = Rect {
-            x: inner.x + 1,
-            width: inner.width.saturating_sub(2),
-            ..inner
-        };
         frame.render_widget(
             Paragraph::new(self.lines).wrap(Wrap { trim: false }),
             Rect {

@@ -14,7 +14,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use rust_i18n::t;
 
 use crate::pki::certificate::{CertificateInfo, KeyUsageClass};
@@ -477,17 +477,7 @@ impl KeyWindow {
                 t!("tui.key.choose_sign"),
             ),
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.focused())
-            .title(Span::styled(format!(" {title} "), theme.title()));
-        let inner = block.inner(popup);
-        frame.render_widget(block, popup);
-        let inner = Rect {
-            x: inner.x + 1,
-            width: inner.width.saturating_sub(2),
-            ..inner
-        };
+        let inner = super::popup(frame, popup, theme, &title);
         let rows = Layout::vertical([
             Constraint::Length(1), // section
             Constraint::Length(1), // storage type

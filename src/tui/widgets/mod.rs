@@ -50,12 +50,28 @@ pub fn card(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) -> Rect {
         width,
         ..area
     };
-    let inner = page(frame, body, theme, title);
+    padded(page(frame, body, theme, title))
+}
+
+/// `area` less one column each side: text inside a frame keeps off its borders.
+pub fn padded(area: Rect) -> Rect {
     Rect {
-        x: inner.x + 1,
-        width: inner.width.saturating_sub(2),
-        ..inner
+        x: area.x + 1,
+        width: area.width.saturating_sub(2),
+        ..area
     }
+}
+
+/// The frame of a window over the screen (an action's dialog, the key window): a border in the
+/// focus colour with the title in its top edge. Returns the inside, padded.
+pub fn popup(frame: &mut Frame, area: Rect, theme: &Theme, title: &str) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused())
+        .title(Span::styled(format!(" {title} "), theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    padded(inner)
 }
 
 /// A `width` × `height` rectangle centred in `area`, clipped to it.
