@@ -407,6 +407,36 @@ fn refuses_revoked_certificates_from_their_revocation_date() {
     .unwrap();
 }
 
+/// The trust store remembers the chains it built; validity and revocation are still checked
+/// at every call, and a clone shares what was built without trusting anything new.
+#[test]
+fn a_chain_built_before_is_still_checked_for_validity_and_revocation() {
+    let store = demo_trust();
+    let revoked = xmldsig::verify(&sign_as("SIGN", "revoked")).unwrap();
+    store
+        .check(&revoked.certificate, at("2025-06-01T00:00:00Z"))
+        .unwrap();
+    let now = Utc::now().to_rfc3339();
+    assert_eq!(
+        trust_code(&store, &revoked.certificate, &now),
+        "certificate_revoked"
+    );
+    let valid = xmldsig::verify(&signed()).unwrap();
+    let clone = store.clone();
+    clone
+        .check(&valid.certificate, at("2026-06-01T00:00:00Z"))
+        .unwrap();
+    assert_eq!(
+        trust_code(&store, &valid.certificate, "2036-01-01T00:00:00Z"),
+        "certificate_expired"
+    );
+    let forged = xmldsig::verify(&sign_as("SIGN", "forged")).unwrap();
+    assert_eq!(
+        trust_code(&clone, &forged.certificate, "2026-06-01T00:00:00Z"),
+        "certificate_untrusted"
+    );
+}
+
 #[test]
 fn refuses_forged_identities_and_wrong_cas() {
     let store = demo_trust();

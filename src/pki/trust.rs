@@ -7,7 +7,9 @@
 //! certificates as far as it can, so that an expired or revoked intermediate is noticed too.
 //! Issuers are matched by the DER of their names and confirmed by their signature.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rust_i18n::t;
@@ -127,6 +129,38 @@ impl TrustError {
 pub struct TrustStore {
     authorities: Vec<Certificate>,
     revocations: Vec<RevocationList>,
+    chains: Arc<ChainCache>,
+}
+
+/// The most chains [`ChainCache`] keeps before it starts afresh.
+const CACHED_CHAINS: usize = 16_384;
+
+/// Chains already built, by the leaf certificate's DER: building one checks an RSA signature
+/// per link, and the same people's certificates sign request after request. Only the
+/// authorities decide a chain and they never change after [`TrustStore::new`], so an entry
+/// never goes stale; validity and revocation are still checked on every call.
+#[derive(Debug, Default)]
+struct ChainCache(Mutex<HashMap<Vec<u8>, Arc<[usize]>>>);
+
+impl ChainCache {
+    fn get(&self, leaf: &[u8]) -> Option<Arc<[usize]>> {
+        self.lock().get(leaf).cloned()
+    }
+
+    fn put(&self, leaf: &[u8], issuers: Arc<[usize]>) {
+        let mut chains = self.lock();
+        if chains.len() >= CACHED_CHAINS {
+            chains.clear();
+        }
+        chains.insert(leaf.to_vec(), issuers);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, Arc<[usize]>>> {
+        // A panic while holding the lock leaves a map that is still consistent.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// A CRL whose signature has been checked: its issuer and the serials it revokes.
@@ -148,6 +182,7 @@ impl TrustStore {
         TrustStore {
             authorities,
             revocations: Vec::new(),
+            chains: Arc::default(),
         }
     }
 
@@ -251,21 +286,35 @@ impl TrustStore {
         &'a self,
         certificate: &'a Certificate,
     ) -> Result<Vec<&'a Certificate>, TrustError> {
-        let mut chain = vec![certificate];
+        let issuers = match self.chains.get(certificate.der()) {
+            Some(issuers) => issuers,
+            None => {
+                let issuers = self.issuers_of(certificate)?;
+                self.chains.put(certificate.der(), issuers.clone());
+                issuers
+            }
+        };
+        let issuers = issuers.iter().map(|&index| &self.authorities[index]);
+        Ok(std::iter::once(certificate).chain(issuers).collect())
+    }
+
+    /// The positions among the authorities of `certificate`'s issuers, in order up the chain.
+    fn issuers_of(&self, certificate: &Certificate) -> Result<Arc<[usize]>, TrustError> {
+        let mut issuers = Vec::new();
         let mut anchored = self.is_authority(certificate);
         let mut current = certificate;
-        while chain.len() < MAX_CHAIN {
+        while issuers.len() + 1 < MAX_CHAIN {
             match self.issuer_of(current)? {
-                Some(issuer) => {
+                Some(index) => {
                     anchored = true;
-                    chain.push(issuer);
-                    current = issuer;
+                    issuers.push(index);
+                    current = &self.authorities[index];
                 }
                 None => break,
             }
         }
         if anchored {
-            Ok(chain)
+            Ok(issuers.into())
         } else {
             Err(TrustError::Untrusted {
                 subject: display_name(certificate),
@@ -279,14 +328,14 @@ impl TrustStore {
             .any(|a| a.der() == certificate.der())
     }
 
-    /// The trusted certificate that signed `certificate` (never itself: a self-signed root
-    /// ends the chain). A certificate named as issuer whose signature does not verify is an
-    /// error, not a dead end, so forged chains are reported as such.
-    fn issuer_of(&self, certificate: &Certificate) -> Result<Option<&Certificate>, TrustError> {
-        let mut named = self.authorities.iter().filter(|a| {
+    /// The position of the trusted certificate that signed `certificate` (never itself: a
+    /// self-signed root ends the chain). A certificate named as issuer whose signature does
+    /// not verify is an error, not a dead end, so forged chains are reported as such.
+    fn issuer_of(&self, certificate: &Certificate) -> Result<Option<usize>, TrustError> {
+        let mut named = self.authorities.iter().enumerate().filter(|(_, a)| {
             a.subject_der() == certificate.issuer_der() && a.der() != certificate.der()
         });
-        let Some(first) = named.next() else {
+        let Some((first_index, first)) = named.next() else {
             return Ok(None);
         };
         let signed_by = |issuer: &Certificate| {
@@ -300,10 +349,10 @@ impl TrustStore {
             })
         };
         if signed_by(first) {
-            return Ok(Some(first));
+            return Ok(Some(first_index));
         }
-        match named.find(|issuer| signed_by(issuer)) {
-            Some(issuer) => Ok(Some(issuer)),
+        match named.find(|(_, issuer)| signed_by(issuer)) {
+            Some((index, _)) => Ok(Some(index)),
             None => Err(TrustError::BadSignature {
                 subject: display_name(certificate),
                 issuer: display_name(first),
