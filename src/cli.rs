@@ -101,6 +101,10 @@ pub struct LoadgenArgs {
     /// How long to submit, in seconds.
     #[arg(long, value_name = "S", default_value_t = 10)]
     pub duration: u64,
+    /// Of every hundred signed writes, how many are actions (withdrawals of applications the
+    /// clients register before the clock starts) rather than new applications.
+    #[arg(long, value_name = "PERCENT", default_value_t = 10)]
+    pub actions: u8,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
-//! `kezek loadgen`: many clients log in as the demo people and submit real signed applications
-//! through the public API for a while; prints submissions per second, latency percentiles and
-//! errors. Documents are signed before the clock starts, so the figure is the server's.
+//! `kezek loadgen`: many clients log in as the demo people and send real signed applications and
+//! actions (withdrawals, `--actions` in every hundred writes) through the public API for a while;
+//! prints signed writes per second, latency percentiles and errors. Documents are signed before
+//! the clock starts, so the figure is the server's.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,13 +12,14 @@ use rand::Rng;
 use rust_i18n::t;
 
 use super::{Exit, Failure, LoadgenArgs, Outcome};
-use crate::api::documents::{Document, Envelope, Submission};
+use crate::api::documents::{ActionDocument, ActionRequest, Document, Envelope, Submission};
+use crate::api::problem::ProblemCode;
 use crate::api::profile::Contacts;
 use crate::client::demo::{self, DemoKeystore};
 use crate::client::{Client, ClientError};
-use crate::domain::Iin;
 use crate::domain::iin::check_digit;
 use crate::domain::wizard::Draft;
+use crate::domain::{ApplicationNumber, Iin};
 use crate::i18n::Lang;
 use crate::pki::keystore::Keystore;
 use crate::pki::xmldsig;
@@ -147,7 +149,138 @@ async fn log_in(server: &str, person: &Person) -> Result<Client, Failure> {
 #[derive(Default)]
 struct Tally {
     latencies: Vec<Duration>,
+    applications: u64,
+    actions: u64,
     errors: BTreeMap<String, u64>,
+}
+
+/// One signed write a client sends: a new application, or the withdrawal of one registered
+/// before the clock started.
+enum Write {
+    Application {
+        request_id: String,
+        signed_xml: String,
+    },
+    Withdrawal {
+        number: ApplicationNumber,
+        request_id: String,
+        signed_xml: String,
+    },
+}
+
+/// A withdrawal of `number`, the action any queued application allows.
+fn withdrawal(number: ApplicationNumber) -> ActionDocument {
+    ActionDocument {
+        envelope: Envelope::now(),
+        number,
+        action: ActionRequest::Withdraw {
+            reason: "loadgen".to_owned(),
+        },
+    }
+}
+
+/// Signs `count` new applications of `person`.
+fn sign_applications(person: &Person, count: usize) -> Result<Vec<(String, String)>, Failure> {
+    let mut rng = rand::rng();
+    (0..count)
+        .map(|_| {
+            let document = submission(person, synthetic_child(&mut rng));
+            let id = document.envelope.request_id.clone();
+            sign(
+                &person.sign,
+                &Document::Application(Box::new(document)).to_xml(),
+            )
+            .map(|xml| (id, xml))
+        })
+        .collect()
+}
+
+/// One client's writes: its new applications with, in every hundred, `actions_percent`
+/// withdrawals of applications it registers now (before the clock starts) spread among them.
+async fn prepare(
+    client: &Client,
+    person: &Person,
+    applications: Vec<(String, String)>,
+    actions_percent: usize,
+) -> Result<Vec<Write>, Failure> {
+    let actions = applications.len() * actions_percent / 100;
+    let mut applications = applications.into_iter();
+    let mut withdrawals = Vec::with_capacity(actions);
+    for (request_id, signed_xml) in applications.by_ref().take(actions) {
+        let registered = match client.submit_application(&request_id, &signed_xml).await {
+            Ok(registered) => registered,
+            // A random child may already be in the queue: that one is not withdrawn, then.
+            Err(ClientError::Problem(problem))
+                if problem.code == ProblemCode::ChildAlreadyQueued =>
+            {
+                continue;
+            }
+            Err(e) => return Err(Failure::check_failed(e.translated())),
+        };
+        let document = withdrawal(registered.number);
+        let request_id = document.envelope.request_id.clone();
+        let signed_xml = sign(&person.sign, &Document::Action(document).to_xml())?;
+        withdrawals.push(Write::Withdrawal {
+            number: registered.number,
+            request_id,
+            signed_xml,
+        });
+    }
+    let applications = applications
+        .map(|(request_id, signed_xml)| Write::Application {
+            request_id,
+            signed_xml,
+        })
+        .collect();
+    Ok(interleave(applications, withdrawals))
+}
+
+/// Spreads `actions` evenly among `applications`, keeping the order of each: the first n
+/// writes hold n × actions / total of them, rounded down.
+fn interleave<T>(applications: Vec<T>, actions: Vec<T>) -> Vec<T> {
+    let total = applications.len() + actions.len();
+    let share = actions.len();
+    let mut applications = applications.into_iter();
+    let mut actions = actions.into_iter();
+    let mut writes = Vec::with_capacity(total);
+    let mut actions_taken = 0;
+    for sent in 1..=total {
+        let write = if sent * share / total > actions_taken {
+            actions_taken += 1;
+            actions.next().or_else(|| applications.next())
+        } else {
+            applications.next().or_else(|| actions.next())
+        };
+        writes.extend(write);
+    }
+    writes
+}
+
+/// Sends one write; `true` for an application, `false` for an action.
+async fn send(client: &Client, write: &Write) -> (bool, Result<(), ClientError>) {
+    match write {
+        Write::Application {
+            request_id,
+            signed_xml,
+        } => (
+            true,
+            client
+                .submit_application(request_id, signed_xml)
+                .await
+                .map(drop),
+        ),
+        Write::Withdrawal {
+            number,
+            request_id,
+            signed_xml,
+        } => (
+            false,
+            client
+                .act(number, "withdraw", request_id, signed_xml)
+                .await
+                .map(drop),
+        ),
+    }
 }
 
 pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
@@ -156,7 +289,8 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
     let people = Arc::new(people(&index)?);
     let clients = args.clients.max(1);
     let duration = Duration::from_secs(args.duration.max(1));
-    // Enough documents for 2 000 submissions per second, so no client runs dry.
+    let actions_percent = usize::from(args.actions.min(100));
+    // Enough documents for 2 000 writes per second, so no client runs dry.
     let per_client = (2_000 * args.duration as usize).div_ceil(clients).max(20);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::bad_input(e.to_string()))?;
     runtime.block_on(async move {
@@ -167,23 +301,11 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
                 count = (per_client * clients).to_string()
             )
         );
-        let mut prepared = Vec::with_capacity(clients);
+        let mut signing = Vec::with_capacity(clients);
         for slot in 0..clients {
             let people = Arc::clone(&people);
-            prepared.push(tokio::task::spawn_blocking(move || {
-                let person = &people[slot % people.len()];
-                let mut rng = rand::rng();
-                (0..per_client)
-                    .map(|_| {
-                        let document = submission(person, synthetic_child(&mut rng));
-                        let id = document.envelope.request_id.clone();
-                        sign(
-                            &person.sign,
-                            &Document::Application(Box::new(document)).to_xml(),
-                        )
-                        .map(|xml| (id, xml))
-                    })
-                    .collect::<Result<Vec<_>, Failure>>()
+            signing.push(tokio::task::spawn_blocking(move || {
+                sign_applications(&people[slot % people.len()], per_client)
             }));
         }
         // One session per person, shared by that person's clients: the server allows a client
@@ -192,30 +314,51 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
         for person in people.iter().take(clients) {
             sessions.push(log_in(&server, person).await?);
         }
+        // The clients register what they will withdraw side by side, still before the clock.
+        let mut preparing = Vec::with_capacity(clients);
+        for (slot, task) in signing.into_iter().enumerate() {
+            let client = sessions[slot % people.len()].clone();
+            let people = Arc::clone(&people);
+            preparing.push(tokio::spawn(async move {
+                let applications = task
+                    .await
+                    .map_err(|e| Failure::bad_input(e.to_string()))??;
+                let person = &people[slot % people.len()];
+                let writes = prepare(&client, person, applications, actions_percent).await?;
+                Ok::<_, Failure>((client, writes))
+            }));
+        }
         let mut work = Vec::with_capacity(clients);
-        for (slot, task) in prepared.into_iter().enumerate() {
-            let documents = task
-                .await
-                .map_err(|e| Failure::bad_input(e.to_string()))??;
-            work.push((sessions[slot % people.len()].clone(), documents));
+        for task in preparing {
+            work.push(
+                task.await
+                    .map_err(|e| Failure::bad_input(e.to_string()))??,
+            );
         }
         let start = Instant::now();
         let tasks: Vec<_> = work
             .into_iter()
-            .map(|(client, documents)| {
+            .map(|(client, writes)| {
                 tokio::spawn(async move {
                     let mut tally = Tally::default();
-                    for (id, xml) in documents {
+                    for write in &writes {
                         if start.elapsed() >= duration {
                             break;
                         }
                         let sent = Instant::now();
-                        match client.submit_application(&id, &xml).await {
-                            Ok(_) => tally.latencies.push(sent.elapsed()),
-                            Err(ClientError::Problem(p)) => {
+                        match send(&client, write).await {
+                            (application, Ok(())) => {
+                                tally.latencies.push(sent.elapsed());
+                                if application {
+                                    tally.applications += 1;
+                                } else {
+                                    tally.actions += 1;
+                                }
+                            }
+                            (_, Err(ClientError::Problem(p))) => {
                                 *tally.errors.entry(p.code.as_str().to_owned()).or_default() += 1
                             }
-                            Err(e) => *tally.errors.entry(e.to_string()).or_default() += 1,
+                            (_, Err(e)) => *tally.errors.entry(e.to_string()).or_default() += 1,
                         }
                     }
                     tally
@@ -226,6 +369,8 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
         for task in tasks {
             let tally = task.await.map_err(|e| Failure::bad_input(e.to_string()))?;
             total.latencies.extend(tally.latencies);
+            total.applications += tally.applications;
+            total.actions += tally.actions;
             for (code, n) in tally.errors {
                 *total.errors.entry(code).or_default() += n;
             }
@@ -255,7 +400,9 @@ fn report(total: &mut Tally, elapsed: f64, clients: usize) {
         "{}",
         t!(
             "cli.loadgen.report",
-            submissions = ok.to_string(),
+            writes = ok.to_string(),
+            applications = total.applications.to_string(),
+            actions = total.actions.to_string(),
             seconds = format!("{elapsed:.1}"),
             rate = format!("{:.0}", ok as f64 / elapsed),
             clients = clients.to_string(),
@@ -276,6 +423,22 @@ fn report(total: &mut Tally, elapsed: f64, clients: usize) {
 mod tests {
     use super::*;
     use chrono::{Months, NaiveDate};
+
+    #[test]
+    fn actions_are_spread_evenly_among_the_applications() {
+        let writes = interleave(vec!['a'; 90], vec!['w'; 10]);
+        assert_eq!(writes.len(), 100);
+        for window in writes.chunks(10) {
+            assert_eq!(window.iter().filter(|&&w| w == 'w').count(), 1);
+        }
+        let numbered = interleave((0..5).collect(), (100..103).collect());
+        let applications: Vec<i32> = numbered.iter().copied().filter(|&n| n < 100).collect();
+        let actions: Vec<i32> = numbered.iter().copied().filter(|&n| n >= 100).collect();
+        assert_eq!(applications, vec![0, 1, 2, 3, 4]);
+        assert_eq!(actions, vec![100, 101, 102]);
+        assert_eq!(interleave(vec!['a'; 3], Vec::new()), vec!['a'; 3]);
+        assert_eq!(interleave(Vec::new(), vec!['w'; 2]), vec!['w'; 2]);
+    }
 
     #[test]
     fn synthetic_children_are_valid_and_under_seven() {
