@@ -121,18 +121,28 @@ async fn submission_idempotency_and_signature_refusals() {
     let first = client.submit_application(id, &xml).await.unwrap();
     assert!(first.number.to_string().starts_with("УО."));
     assert!(first.queue.general >= 1);
-    // The registration documents are made with the application and download as PDFs.
+    // The registration documents are made with the application and download as PDFs: their
+    // content is fixed now, the PDF is rendered at the first download and kept.
     let notice = first
         .documents
         .iter()
         .find(|d| d.kind == kezek::api::applications::DocumentKind::RegistrationNotice)
         .expect("a registration notice");
+    assert_eq!(notice.size, None);
     let pdf = client
         .download_document(&first.number, &notice.id)
         .await
         .unwrap();
     assert!(pdf.bytes.starts_with(b"%PDF"));
     assert_eq!(first.documents.len(), 3);
+    let listed = client.documents(&first.number).await.unwrap();
+    let kept = listed.iter().find(|d| d.id == notice.id).unwrap();
+    assert_eq!(kept.size, Some(pdf.bytes.len() as u64));
+    let again = client
+        .download_document(&first.number, &notice.id)
+        .await
+        .unwrap();
+    assert_eq!(again.bytes, pdf.bytes);
     // The same document again: the first answer, nothing done twice.
     let again = client.submit_application(id, &xml).await.unwrap();
     assert_eq!(again.number, first.number);
@@ -245,7 +255,7 @@ async fn an_attached_scan_is_listed_under_the_name_it_was_uploaded_with() {
         .find(|d| d.kind == kezek::api::applications::DocumentKind::Attachment)
         .expect("the scan is listed with the application's documents");
     assert_eq!(scan.file_name, "certificate.pdf");
-    assert_eq!(scan.size, b"%PDF-1.4\n%%EOF\n".len() as u64);
+    assert_eq!(scan.size, Some(b"%PDF-1.4\n%%EOF\n".len() as u64));
 }
 
 #[tokio::test]

@@ -144,6 +144,24 @@ fn every_kind_renders_a_pdf_in_every_language() {
     }
 }
 
+/// The store keeps a document's data as JSON at the event and renders the PDF at the first
+/// download: the data must come back whole and render to the same bytes every time.
+#[test]
+fn stored_content_renders_the_same_pdf_every_time() {
+    let data = aruzhan(true, &["Справка о многодетности.pdf".into()]);
+    let content = serde_json::to_string(&data).unwrap();
+    let restored: kezek::server::documents::DocumentData = serde_json::from_str(&content).unwrap();
+    assert_eq!(restored, data);
+    for kind in DocumentKind::ALL {
+        let first = render(kind, &data, Lang::Kk).unwrap();
+        assert_eq!(
+            render(kind, &restored, Lang::Kk).unwrap(),
+            first,
+            "{kind:?}"
+        );
+    }
+}
+
 #[test]
 fn names_and_labels_are_extractable_in_russian() {
     if !pdftotext_available() {

@@ -15,8 +15,8 @@ use kezek::domain::{
     Transition,
 };
 use kezek::server::store::{
-    ChainBreak, Effects, NewApplication, NewEvent, NonceUse, RequestKey, SqliteStore, Store,
-    StoreError, TransitionRecord, no_effects, wake_at,
+    ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse, RequestKey, SqliteStore,
+    Store, StoreError, TransitionRecord, no_effects, wake_at,
 };
 use proptest::prelude::*;
 
@@ -760,7 +760,7 @@ async fn documents_and_attachments_are_stored_with_the_event() {
                     documents: vec![kezek::server::store::NewDocument {
                         kind: "registration_notice".into(),
                         language: kezek::i18n::Lang::Kk,
-                        bytes: format!("%PDF {}", recorded.application.state.number).into_bytes(),
+                        content: format!("data of {}", recorded.application.state.number),
                     }],
                     ..Effects::default()
                 })
@@ -771,9 +771,17 @@ async fn documents_and_attachments_are_stored_with_the_event() {
     let number = recorded.application.state.number;
     let documents = store.documents_of(number).await.unwrap();
     assert_eq!(documents.len(), 1);
-    let (info, bytes) = store.document(&documents[0].id).await.unwrap();
+    // The content is kept at the event; the bytes once rendered, and only the first ones.
+    assert_eq!(documents[0].size, None);
+    let id = &documents[0].id;
+    let (info, body) = store.document(id).await.unwrap();
     assert_eq!(info.kind, "registration_notice");
-    assert_eq!(bytes, format!("%PDF {number}").into_bytes());
+    assert_eq!(body, DocumentBody::Content(format!("data of {number}")));
+    store.keep_rendered(id, b"%PDF first").await.unwrap();
+    store.keep_rendered(id, b"%PDF second").await.unwrap();
+    let (info, body) = store.document(id).await.unwrap();
+    assert_eq!(body, DocumentBody::Rendered(b"%PDF first".to_vec()));
+    assert_eq!(info.size, Some(10));
     let attachments = store.attachments_of(number).await.unwrap();
     assert_eq!(attachments, vec![attachment.clone()]);
     assert_eq!(attachments[0].file_name, "справка.pdf");

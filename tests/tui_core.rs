@@ -235,7 +235,7 @@ fn result() -> SubmissionResult {
             kind: DocumentKind::RegistrationNotice,
             file_name: "registration.pdf".into(),
             content_type: "application/pdf".into(),
-            size: 1234,
+            size: Some(1234),
             created_at: chrono::Utc::now(),
         }],
     }

@@ -62,7 +62,9 @@ pub struct DocumentInfo {
     pub kind: DocumentKind,
     pub file_name: String,
     pub content_type: String,
-    pub size: u64,
+    /// In bytes; unknown (null) for a generated document not downloaded yet, whose PDF is
+    /// rendered at the first download.
+    pub size: Option<u64>,
     pub created_at: DateTime<Utc>,
 }
 

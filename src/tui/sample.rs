@@ -338,7 +338,7 @@ pub fn documents() -> Vec<DocumentInfo> {
         kind,
         file_name: name.to_owned(),
         content_type: "application/pdf".to_owned(),
-        size: 48_213,
+        size: Some(48_213),
         created_at: created,
     };
     vec![

@@ -2,8 +2,9 @@
 //! applicant's language with the font embedded, so Kazakh and Russian names print and can be
 //! copied out exactly.
 //!
-//! [`render`] is a pure function of the document kind, the [`DocumentData`] and the language;
-//! the store calls it at the event and keeps the bytes, so a document never changes afterwards.
+//! [`render`] is a pure function of the document kind, the [`DocumentData`] and the language.
+//! The store keeps the data at the event and the bytes rendered from it at the first download,
+//! so a document never changes afterwards.
 
 mod font;
 mod sheet;
@@ -121,7 +122,7 @@ pub struct Applicant {
 }
 
 /// The direction as printed: where to, until when, and its extension if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectionDetails {
     pub kindergarten: Kindergarten,
     /// The age group's name and the group, when the place was published for one.
@@ -132,8 +133,9 @@ pub struct DirectionDetails {
 }
 
 /// Everything a document says, resolved from codes to names; [`DocumentData::resolve`] builds
-/// it from the domain's application state and the catalogue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// it from the domain's application state and the catalogue. The store keeps it as JSON at the
+/// event, and the PDF is rendered from it at the first download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentData {
     pub number: ApplicationNumber,
     pub registered_at: DateTime<Utc>,

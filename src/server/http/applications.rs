@@ -24,14 +24,15 @@ use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::Session;
 use crate::server::catalogue::Catalogue;
-use crate::server::documents::{self, DocumentData, DocumentError, DocumentSources};
+use crate::server::documents::{self, DocumentData, DocumentSources};
 use crate::server::http::changes::{self, Acting, Checked, Fresh};
 use crate::server::http::extract::{Json, Path, Query};
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::registry::Person;
 use crate::server::store::{
-    self, Completion, Effects, JournalColumn, JournalFilter, JournalScope, NewApplication,
-    NewDocument, NewEvent, Recorded, ServiceCentre, StoreError, StoredApplication,
+    self, Completion, DocumentBody, DocumentInfo as StoredDocumentInfo, Effects, JournalColumn,
+    JournalFilter, JournalScope, NewApplication, NewDocument, NewEvent, Recorded, ServiceCentre,
+    StoreError, StoredApplication,
 };
 
 /// Uploads one scan (multipart part `file`): PDF, JPEG or PNG by content, at most 10 MiB.
@@ -347,15 +348,16 @@ impl Papers {
         })
     }
 
-    /// Renders `kinds` in the applicant's language for what was just recorded, in its
-    /// transaction, so they show the committed numbers and dates. `group`: the code of the
+    /// The documents `kinds` in the applicant's language for what was just recorded, in its
+    /// transaction, so they show the committed numbers and dates: their content is fixed here
+    /// and the PDF is rendered from it at the first download. `group`: the code of the
     /// kindergarten group a direction's place is in.
-    pub(crate) fn render(
+    pub(crate) fn documents(
         &self,
         kinds: &[documents::DocumentKind],
         recorded: &Recorded,
         group: Option<&str>,
-    ) -> Result<Vec<NewDocument>, DocumentError> {
+    ) -> Result<Vec<NewDocument>, Box<dyn std::error::Error + Send + Sync>> {
         let application = &recorded.application;
         let data = DocumentData::resolve(
             DocumentSources {
@@ -369,17 +371,15 @@ impl Papers {
             },
             Catalogue::bundled(),
         )?;
-        let language = self.language;
-        kinds
+        let content = serde_json::to_string(&data)?;
+        Ok(kinds
             .iter()
-            .map(|&kind| {
-                Ok(NewDocument {
-                    kind: kind.code().to_owned(),
-                    language,
-                    bytes: documents::render(kind, &data, language)?,
-                })
+            .map(|kind| NewDocument {
+                kind: kind.code().to_owned(),
+                language: self.language,
+                content: content.clone(),
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -394,7 +394,11 @@ fn submission_completion(papers: Papers) -> Completion {
             documents: Vec::new(),
         };
         Ok(Effects {
-            documents: papers.render(&documents::DocumentKind::AT_REGISTRATION, recorded, None)?,
+            documents: papers.documents(
+                &documents::DocumentKind::AT_REGISTRATION,
+                recorded,
+                None,
+            )?,
             answer: serde_json::to_value(answer)?,
         })
     })
@@ -455,7 +459,7 @@ async fn document_list(
             kind: DocumentKind::Attachment,
             file_name: attachment.file_name.clone(),
             content_type: attachment.content_type.clone(),
-            size: attachment.size,
+            size: Some(attachment.size),
             created_at: attachment.created_at,
         });
     }
@@ -760,11 +764,39 @@ pub async fn download(
     let bytes = if info.kind == DocumentKind::Attachment {
         state.store().attachment(&id).await?.1
     } else {
-        state.store().document(&id).await?.1
+        match state.store().document(&id).await? {
+            (_, DocumentBody::Rendered(bytes)) => bytes,
+            (stored, DocumentBody::Content(content)) => {
+                render_stored(&state, stored, content).await?
+            }
+        }
     };
     let content_type = HeaderValue::from_str(&info.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// Renders a generated document from the content stored at its event, on a blocking thread
+/// (a PDF takes about a millisecond), and keeps the bytes for the next download.
+async fn render_stored(
+    state: &AppState,
+    stored: StoredDocumentInfo,
+    content: String,
+) -> ApiResult<Vec<u8>> {
+    let corrupt = |reason: String| StoreError::Corrupt(format!("document {}: {reason}", stored.id));
+    let kind = documents::DocumentKind::from_code(&stored.kind)
+        .ok_or_else(|| corrupt(format!("unknown kind {}", stored.kind)))?;
+    let language = stored.language;
+    let rendered = tokio::task::spawn_blocking(move || {
+        let data: DocumentData =
+            serde_json::from_str(&content).map_err(|error| error.to_string())?;
+        documents::render(kind, &data, language).map_err(|error| error.to_string())
+    })
+    .await
+    .map_err(|error| corrupt(error.to_string()))?
+    .map_err(corrupt)?;
+    state.store().keep_rendered(&stored.id, &rendered).await?;
+    Ok(rendered)
 }
 
 /// Every change of the two queue numbers with its cause.

@@ -204,7 +204,7 @@ async fn completion_for(
         .map(|offer| offer.group);
     Ok(Box::new(move |recorded| {
         Ok(Effects {
-            documents: papers.render(&[DocumentKind::Direction], recorded, group.as_deref())?,
+            documents: papers.documents(&[DocumentKind::Direction], recorded, group.as_deref())?,
             ..Effects::default()
         })
     }))

@@ -225,13 +225,15 @@ pub struct Recorded {
     pub event_id: i64,
 }
 
-/// A generated document to store with the event.
+/// A generated document to store with the event: what it says, fixed now; its bytes are
+/// rendered from that at the first download ([`Store::keep_rendered`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDocument {
     /// The stable code of the document's kind (the API's `DocumentKind`).
     pub kind: String,
     pub language: Lang,
-    pub bytes: Vec<u8>,
+    /// What the document says, serialised by its maker; the store does not interpret it.
+    pub content: String,
 }
 
 /// What the caller adds to a write once the number and positions are known (documents show
@@ -244,8 +246,10 @@ pub struct Effects {
 }
 
 /// Builds the [`Effects`] of a write from what it recorded.
-pub type Completion =
-    Box<dyn FnOnce(&Recorded) -> Result<Effects, Box<dyn std::error::Error + Send + Sync>> + Send>;
+/// May run more than once: a run of submissions that fails is tried again one by one.
+pub type Completion = Box<
+    dyn Fn(&Recorded) -> Result<Effects, Box<dyn std::error::Error + Send + Sync>> + Send + Sync,
+>;
 
 /// A write queued with the store: resolves once its transaction is committed, or with its own
 /// error when it was refused (then nothing of it is kept).
@@ -285,9 +289,16 @@ pub struct DocumentInfo {
     pub id: String,
     pub kind: String,
     pub language: Lang,
-    pub sha256: [u8; 32],
-    pub size: u64,
+    /// Known once the document has been rendered (at its first download).
+    pub size: Option<u64>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A stored generated document: its bytes once rendered, else the content to render them from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentBody {
+    Rendered(Vec<u8>),
+    Content(String),
 }
 
 /// An uploaded scan.
@@ -543,7 +554,11 @@ pub trait Store: Send + Sync {
 
     async fn documents_of(&self, number: ApplicationNumber) -> StoreResult<Vec<DocumentInfo>>;
 
-    async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, Vec<u8>)>;
+    async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, DocumentBody)>;
+
+    /// Keeps the bytes rendered from a document's content; a document rendered before keeps
+    /// its first bytes (rendering is deterministic, so they are the same).
+    async fn keep_rendered(&self, id: &str, bytes: &[u8]) -> StoreResult<()>;
 
     /// Walks every region's hash chain; the first bad event when it is broken.
     async fn verify_history(&self) -> StoreResult<Result<ChainReport, ChainBreak>>;

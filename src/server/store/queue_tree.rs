@@ -36,6 +36,25 @@ pub fn bucket_start_us(bucket: i64) -> i64 {
     }
 }
 
+/// The first registration time after `bucket` (the last bucket also takes everything after the
+/// covered span).
+pub fn bucket_end_us(bucket: i64) -> i64 {
+    if bucket >= SIZE {
+        i64::MAX
+    } else {
+        bucket_start_us(bucket + 1)
+    }
+}
+
+/// Whether `registered_us` lies in the later half of its bucket: then fewer of the bucket's
+/// applications come after it than before it, and counting those is cheaper. A new
+/// registration is always near its bucket's end, and an hour's bucket can hold thousands.
+pub fn in_later_half(registered_us: i64) -> bool {
+    let bucket = bucket(registered_us);
+    let (start, end) = (bucket_start_us(bucket), bucket_end_us(bucket));
+    registered_us.saturating_sub(start) > end.saturating_sub(registered_us)
+}
+
 /// The nodes whose counts change when an application of `bucket` joins or leaves the queue.
 pub fn update_nodes(bucket: i64) -> Vec<i64> {
     let mut nodes = Vec::with_capacity(LEVELS as usize + 1);
@@ -84,6 +103,12 @@ mod tests {
         assert_eq!(bucket(i64::MAX / 2), SIZE);
         assert_eq!(bucket_start_us(2), EPOCH_US + BUCKET_US);
         assert_eq!(bucket_start_us(1), i64::MIN);
+        assert_eq!(bucket_end_us(1), EPOCH_US + BUCKET_US);
+        assert_eq!(bucket_end_us(SIZE), i64::MAX);
+        assert!(!in_later_half(EPOCH_US + BUCKET_US + 10));
+        assert!(in_later_half(EPOCH_US + 2 * BUCKET_US - 10));
+        // The first bucket reaches back without end: count what comes after.
+        assert!(in_later_half(EPOCH_US - 5));
     }
 
     #[test]

@@ -12,8 +12,8 @@ use sqlx::Row;
 
 use super::queue_tree;
 use super::sqlite::{
-    ApplicationRow, EventPlace, SqliteStore, append_event, cohort_id, insert_application, micros,
-    next_sequence, order_key, wake_at,
+    ApplicationRow, EventPlace, SqliteStore, append_events, cohort_ids, cohort_of,
+    insert_applications, micros, next_sequence, order_key, wake_at,
 };
 use super::{NewEvent, StoreError, StoreResult};
 use crate::domain::lifecycle::EventKind;
@@ -71,63 +71,59 @@ impl SqliteStore {
         let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM applications")
             .fetch_one(&mut *tx)
             .await?;
-        let mut cohorts: HashMap<(String, i32), i64> = HashMap::new();
         let event = NewEvent {
             actor: Actor::System,
             comment: String::new(),
             signed_xml: None,
         };
         let details = serde_json::Value::Object(Default::default());
-        for mut seed in applications {
+        for seed in &mut applications {
             let year = seed.state.registered_at.year();
             let sequence = next.get_mut(&year).expect("every year was counted above");
             seed.state.number = ApplicationNumber::new(year, *sequence as u32, 1)
                 .ok_or(StoreError::NumbersExhausted)?;
             *sequence += 1;
-            let cohort = &seed.state.cohort;
-            let cohort_key = (cohort.region.clone(), cohort.birth_year);
-            let cohort_id = match cohorts.get(&cohort_key) {
-                Some(&id) => id,
-                None => {
-                    let id = cohort_id(&mut tx, cohort).await?;
-                    cohorts.insert(cohort_key, id);
-                    id
-                }
-            };
-            let id = insert_application(
-                &mut tx,
-                &ApplicationRow {
-                    cohort_id,
-                    order_key: order_key(seed.state.number),
-                    state: &seed.state,
-                    child_iin: &seed.child_iin,
-                    child_name: &seed.child_name,
-                    applicant_iin: &seed.applicant_iin,
-                    applicant_name: &seed.applicant_name,
-                    service_centre: None,
-                    details: &details,
-                    wake_at: wake_at(&seed.state, &settings(&seed.state.cohort.region)),
-                },
-            )
-            .await
-            .map_err(|e| match e.as_database_error() {
-                Some(db) if db.is_unique_violation() => StoreError::ChildHasOpenApplication,
-                _ => e.into(),
-            })?;
-            append_event(
-                &mut tx,
-                EventPlace {
+        }
+        let cohorts: Vec<&Cohort> = applications.iter().map(|seed| &seed.state.cohort).collect();
+        let cohorts = cohort_ids(&mut tx, &cohorts).await?;
+        let mut rows = Vec::with_capacity(applications.len());
+        for seed in &applications {
+            rows.push(ApplicationRow {
+                cohort_id: cohort_of(&cohorts, &seed.state.cohort)?,
+                order_key: order_key(seed.state.number),
+                state: &seed.state,
+                child_iin: &seed.child_iin,
+                child_name: &seed.child_name,
+                applicant_iin: &seed.applicant_iin,
+                applicant_name: &seed.applicant_name,
+                service_centre: None,
+                details: &details,
+                wake_at: wake_at(&seed.state, &settings(&seed.state.cohort.region)),
+            });
+        }
+        let ids =
+            insert_applications(&mut tx, &rows)
+                .await
+                .map_err(|e| match e.as_database_error() {
+                    Some(db) if db.is_unique_violation() => StoreError::ChildHasOpenApplication,
+                    _ => e.into(),
+                })?;
+        let places: Vec<_> = applications
+            .iter()
+            .zip(ids)
+            .map(|(seed, application_id)| {
+                let place = EventPlace {
                     region: &seed.state.cohort.region,
-                    application_id: id,
+                    application_id,
                     at_us: micros(seed.state.registered_at),
                     kind: EventKind::Registered,
                     from: None,
                     to: Some(seed.state.status),
-                },
-                &event,
-            )
-            .await?;
-        }
+                };
+                (place, &event)
+            })
+            .collect();
+        append_events(&mut tx, &places).await?;
         let cohort_ids: Vec<i64> = cohorts.into_values().collect();
         rebuild_queue_tree(&mut tx, &cohort_ids).await?;
         // The registration numbers of the seeded queued applications, counted among everything

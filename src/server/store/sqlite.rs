@@ -6,6 +6,7 @@
 //! transactions in small batches (`writer.rs`, group commit). Reads use a small pool of their
 //! own and never block behind a writer (WAL).
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,11 +26,12 @@ use super::offers;
 use super::queue_tree::{self, SCOPE_ALL};
 use super::writer::{Change, Writer};
 use super::{
-    AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentInfo,
-    FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage, JournalScope,
-    MonthFigures, NewApplication, NewEvent, NewFreePlaces, NonceUse, OfferRecord, OfferScope,
-    Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre, Session, Store,
-    StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
+    AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentBody,
+    DocumentInfo, FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage,
+    JournalScope, MonthFigures, NewApplication, NewEvent, NewFreePlaces, NonceUse, OfferRecord,
+    OfferScope, Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre,
+    Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord,
+    User,
 };
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::EventKind;
@@ -65,6 +67,13 @@ fn migrator() -> Migrator {
             "attachment names".into(),
             MigrationType::Simple,
             include_str!("../../../migrations/0003_attachment_names.sql").into_sql_str(),
+            false,
+        ),
+        Migration::new(
+            4,
+            "documents on demand".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0004_documents_on_demand.sql").into_sql_str(),
             false,
         ),
     ])
@@ -280,154 +289,223 @@ fn actor_columns(actor: &Actor) -> (String, String) {
     (iin, code(&actor.role()))
 }
 
-/// Adds `delta` to every tree node above `bucket` in one statement.
-async fn tree_add(
-    conn: &mut SqliteConnection,
+/// Rows per multi-row statement: far below SQLite's 32 766 bound parameters even for the
+/// widest row (an application's 25 columns).
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// A change of one bucket's count in one scope of a cohort's tree.
+#[derive(Debug, Clone, Copy)]
+struct TreeDelta {
     cohort_id: i64,
     scope: i64,
     bucket: i64,
     delta: i64,
-) -> StoreResult<()> {
-    sqlx::query(
-        "WITH RECURSIVE path(node) AS ( \
-             SELECT ?3 UNION ALL \
-             SELECT node + (node & -node) FROM path WHERE node + (node & -node) <= ?4) \
-         INSERT INTO queue_tree (cohort_id, scope, node, queued) \
-         SELECT ?1, ?2, node, ?5 FROM path WHERE true \
-         ON CONFLICT (cohort_id, scope, node) DO UPDATE SET queued = queued + excluded.queued",
-    )
-    .bind(cohort_id)
-    .bind(scope)
-    .bind(bucket)
-    .bind(queue_tree::SIZE)
-    .bind(delta)
-    .execute(conn)
-    .await?;
+}
+
+/// Adds each delta to every tree node above its bucket, summed per node, in one statement.
+async fn tree_add(conn: &mut SqliteConnection, deltas: &[TreeDelta]) -> StoreResult<()> {
+    let mut nodes: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
+    for delta in deltas {
+        for node in queue_tree::update_nodes(delta.bucket) {
+            *nodes
+                .entry((delta.cohort_id, delta.scope, node))
+                .or_default() += delta.delta;
+        }
+    }
+    nodes.retain(|_, delta| *delta != 0);
+    let nodes: Vec<_> = nodes.into_iter().collect();
+    for chunk in nodes.chunks(ROWS_PER_STATEMENT) {
+        let mut insert =
+            QueryBuilder::new("INSERT INTO queue_tree (cohort_id, scope, node, queued) ");
+        insert.push_values(chunk, |mut row, &((cohort_id, scope, node), delta)| {
+            row.push_bind(cohort_id)
+                .push_bind(scope)
+                .push_bind(node)
+                .push_bind(delta);
+        });
+        insert.push(
+            " ON CONFLICT (cohort_id, scope, node) DO UPDATE SET queued = queued + excluded.queued",
+        );
+        insert.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// How many applications of `scope` are queued ahead of `key`: the tree's prefix over the
-/// buckets before the key's, plus a count inside its own hour bucket.
-pub(super) async fn queued_ahead(
-    conn: &mut SqliteConnection,
+/// One count for [`queued_ahead`]: the applications of `scope` queued ahead of `key`.
+#[derive(Debug, Clone, Copy)]
+struct Ahead {
     key: QueueKey,
     scope: i64,
-) -> StoreResult<i64> {
-    let bucket = queue_tree::bucket(key.registered_us);
-    let before: i64 = sqlx::query_scalar(
-        "WITH RECURSIVE path(node) AS ( \
-             SELECT ?3 WHERE ?3 > 0 UNION ALL \
-             SELECT node - (node & -node) FROM path WHERE node - (node & -node) > 0) \
-         SELECT COALESCE(SUM(t.queued), 0) FROM path \
-         JOIN queue_tree t ON t.cohort_id = ?1 AND t.scope = ?2 AND t.node = path.node",
-    )
-    .bind(key.cohort_id)
-    .bind(scope)
-    .bind(bucket - 1)
-    .fetch_one(&mut *conn)
-    .await?;
-    let start = queue_tree::bucket_start_us(bucket);
-    let within: i64 = if scope == SCOPE_ALL {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM applications \
-             WHERE cohort_id = ?1 AND queued = 1 AND registered_us >= ?2 AND registered_us <= ?3 \
-               AND (registered_us < ?3 OR order_key < ?4)",
-        )
-        .bind(key.cohort_id)
-        .bind(start)
-        .bind(key.registered_us)
-        .bind(key.order_key)
-        .fetch_one(&mut *conn)
-        .await?
-    } else {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM applications \
-             WHERE cohort_id = ?1 AND queue_class = ?5 AND queued = 1 \
-               AND registered_us >= ?2 AND registered_us <= ?3 \
-               AND (registered_us < ?3 OR order_key < ?4)",
-        )
-        .bind(key.cohort_id)
-        .bind(start)
-        .bind(key.registered_us)
-        .bind(key.order_key)
-        .bind(scope)
-        .fetch_one(&mut *conn)
-        .await?
-    };
-    Ok(before + within)
+    /// Count those of the key's bucket that come after it and subtract them from the prefix
+    /// through the bucket, rather than add those before it to the prefix before the bucket:
+    /// cheaper when fewer come after (an hour's bucket can hold thousands).
+    count_after: bool,
 }
 
-/// The two queue numbers of an application at `key` in `slot` (zeros when not queued).
-pub(super) async fn position_at(
-    conn: &mut SqliteConnection,
-    key: QueueKey,
-    slot: QueueSlot,
-) -> StoreResult<QueuePosition> {
-    if !slot.queued {
-        return Ok(QueuePosition::default());
+/// The count of each [`Ahead`], in one statement for all: the tree's prefix sums plus or
+/// minus a count of index entries inside each key's own hour bucket.
+async fn queued_ahead(conn: &mut SqliteConnection, asks: &[Ahead]) -> StoreResult<Vec<i64>> {
+    const BEFORE: &str = "a.registered_us >= k.lo AND a.registered_us <= k.reg \
+         AND (a.registered_us < k.reg OR a.order_key < k.ord)";
+    const AFTER: &str = "a.registered_us >= k.reg AND a.registered_us < k.hi \
+         AND (a.registered_us > k.reg OR a.order_key >= k.ord)";
+    let mut counts = Vec::with_capacity(asks.len());
+    for chunk in asks.chunks(ROWS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::new("WITH RECURSIVE k(i, c, s, b, lo, reg, hi, ord, after) AS (");
+        query.push_values(chunk.iter().enumerate(), |mut row, (i, ask)| {
+            let bucket = queue_tree::bucket(ask.key.registered_us);
+            row.push_bind(i as i64)
+                .push_bind(ask.key.cohort_id)
+                .push_bind(ask.scope)
+                .push_bind(bucket)
+                .push_bind(queue_tree::bucket_start_us(bucket))
+                .push_bind(ask.key.registered_us)
+                .push_bind(queue_tree::bucket_end_us(bucket))
+                .push_bind(ask.key.order_key)
+                .push_bind(i64::from(ask.count_after));
+        });
+        query.push(format!(
+            "), path(i, c, s, node) AS ( \
+                 SELECT i, c, s, b - 1 + after FROM k WHERE b - 1 + after > 0 \
+                 UNION ALL \
+                 SELECT i, c, s, node - (node & -node) FROM path WHERE node - (node & -node) > 0 \
+             ), prefix(i, queued) AS ( \
+                 SELECT path.i, SUM(t.queued) FROM path JOIN queue_tree t \
+                     ON t.cohort_id = path.c AND t.scope = path.s AND t.node = path.node \
+                 GROUP BY path.i \
+             ) \
+             SELECT k.i, COALESCE(prefix.queued, 0) + CASE \
+                 WHEN k.after = 0 AND k.s = 0 THEN (SELECT COUNT(*) FROM applications a \
+                     WHERE a.cohort_id = k.c AND a.queued = 1 AND {BEFORE}) \
+                 WHEN k.after = 0 THEN (SELECT COUNT(*) FROM applications a \
+                     WHERE a.cohort_id = k.c AND a.queue_class = k.s AND a.queued = 1 AND {BEFORE}) \
+                 WHEN k.s = 0 THEN -(SELECT COUNT(*) FROM applications a \
+                     WHERE a.cohort_id = k.c AND a.queued = 1 AND {AFTER}) \
+                 ELSE -(SELECT COUNT(*) FROM applications a \
+                     WHERE a.cohort_id = k.c AND a.queue_class = k.s AND a.queued = 1 AND {AFTER}) \
+             END \
+             FROM k LEFT JOIN prefix ON prefix.i = k.i ORDER BY k.i"
+        ));
+        let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(&mut *conn).await?;
+        if rows.len() != chunk.len() {
+            return Err(StoreError::Corrupt("a queue count went missing".into()));
+        }
+        counts.extend(rows.into_iter().map(|(_, count)| count));
     }
-    let general = queued_ahead(conn, key, SCOPE_ALL).await? + 1;
-    let benefit = if slot.scope == SCOPE_ALL {
-        0
-    } else {
-        queued_ahead(conn, key, slot.scope).await? + 1
-    };
-    Ok(QueuePosition {
-        general: general as u32,
-        benefit: benefit as u32,
-    })
+    Ok(counts)
 }
 
-/// Moves an application between queue slots: the tree counts, and a `queue_changes` row with
-/// the cause and the application's own numbers afterwards, from which every other child's
-/// position history is replayed.
+/// The two queue numbers of each application at its key in its slot (zeros when not queued),
+/// in one statement. `newest`: the applications were registered just now, so in their buckets
+/// only each other can come after them.
+pub(super) async fn positions(
+    conn: &mut SqliteConnection,
+    of: &[(QueueKey, QueueSlot)],
+    newest: bool,
+) -> StoreResult<Vec<QueuePosition>> {
+    let mut asks = Vec::with_capacity(of.len() * 2);
+    for &(key, slot) in of.iter().filter(|(_, slot)| slot.queued) {
+        let count_after = newest || queue_tree::in_later_half(key.registered_us);
+        let mut ask = |scope| {
+            asks.push(Ahead {
+                key,
+                scope,
+                count_after,
+            })
+        };
+        ask(SCOPE_ALL);
+        if slot.scope != SCOPE_ALL {
+            ask(slot.scope);
+        }
+    }
+    let mut counts = queued_ahead(conn, &asks).await?.into_iter();
+    let mut next = || counts.next().map_or(0, |ahead| ahead as u32 + 1);
+    Ok(of
+        .iter()
+        .map(|&(_, slot)| match slot.queued {
+            false => QueuePosition::default(),
+            true => QueuePosition {
+                general: next(),
+                benefit: if slot.scope == SCOPE_ALL { 0 } else { next() },
+            },
+        })
+        .collect())
+}
+
+/// An application's move between queue slots, and why.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct QueueMove {
+    pub application_id: i64,
+    pub key: QueueKey,
+    pub before: QueueSlot,
+    pub after: QueueSlot,
+    pub kind: EventKind,
+    pub at_us: i64,
+}
+
+/// Moves applications between queue slots: the tree counts, and a `queue_changes` row per
+/// move with the cause and the application's own numbers afterwards, from which every other
+/// child's position history is replayed. Returns each application's numbers afterwards.
 async fn move_in_queue(
     conn: &mut SqliteConnection,
-    application_id: i64,
-    key: QueueKey,
-    before: QueueSlot,
-    after: QueueSlot,
-    kind: EventKind,
-    at_us: i64,
-) -> StoreResult<QueuePosition> {
-    let bucket = queue_tree::bucket(key.registered_us);
-    if before != after {
-        for (slot, delta) in [(before, -1), (after, 1)] {
-            if slot.queued {
-                tree_add(conn, key.cohort_id, SCOPE_ALL, bucket, delta).await?;
-                if slot.scope != SCOPE_ALL {
-                    tree_add(conn, key.cohort_id, slot.scope, bucket, delta).await?;
-                }
+    moves: &[QueueMove],
+    newest: bool,
+) -> StoreResult<Vec<QueuePosition>> {
+    let mut deltas = Vec::new();
+    for step in moves.iter().filter(|step| step.before != step.after) {
+        let bucket = queue_tree::bucket(step.key.registered_us);
+        for (slot, delta) in [(step.before, -1), (step.after, 1)] {
+            if !slot.queued {
+                continue;
+            }
+            let mut add = |scope| {
+                deltas.push(TreeDelta {
+                    cohort_id: step.key.cohort_id,
+                    scope,
+                    bucket,
+                    delta,
+                })
+            };
+            add(SCOPE_ALL);
+            if slot.scope != SCOPE_ALL {
+                add(slot.scope);
             }
         }
     }
-    let position = position_at(conn, key, after).await?;
-    if before != after || kind == EventKind::Registered {
-        sqlx::query(
+    tree_add(conn, &deltas).await?;
+    let keys: Vec<_> = moves.iter().map(|step| (step.key, step.after)).collect();
+    let positions = positions(conn, &keys, newest).await?;
+    let changes: Vec<_> = moves
+        .iter()
+        .zip(&positions)
+        .filter(|(step, _)| step.before != step.after || step.kind == EventKind::Registered)
+        .collect();
+    for chunk in changes.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(
             "INSERT INTO queue_changes (cohort_id, at_us, application_id, registered_us, \
                  order_key, was_queued, is_queued, class_before, class_after, cause, \
-                 general_after, benefit_after) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(key.cohort_id)
-        .bind(at_us)
-        .bind(application_id)
-        .bind(key.registered_us)
-        .bind(key.order_key)
-        .bind(before.queued)
-        .bind(after.queued)
-        .bind(before.scope)
-        .bind(after.scope)
-        .bind(kind.code())
-        .bind(i64::from(position.general))
-        .bind(i64::from(position.benefit))
-        .execute(&mut *conn)
-        .await?;
+                 general_after, benefit_after) ",
+        );
+        insert.push_values(chunk, |mut row, (step, position)| {
+            row.push_bind(step.key.cohort_id)
+                .push_bind(step.at_us)
+                .push_bind(step.application_id)
+                .push_bind(step.key.registered_us)
+                .push_bind(step.key.order_key)
+                .push_bind(step.before.queued)
+                .push_bind(step.after.queued)
+                .push_bind(step.before.scope)
+                .push_bind(step.after.scope)
+                .push_bind(step.kind.code())
+                .push_bind(i64::from(position.general))
+                .push_bind(i64::from(position.benefit));
+        });
+        insert.build().execute(&mut *conn).await?;
     }
-    Ok(position)
+    Ok(positions)
 }
 
-/// Appends an event to its region's chain.
 /// Where an event goes in the history and what it records about the status.
 pub(super) struct EventPlace<'a> {
     pub region: &'a str,
@@ -438,186 +516,238 @@ pub(super) struct EventPlace<'a> {
     pub to: Option<Status>,
 }
 
-pub(super) async fn append_event(
+/// Appends events to their regions' chains, in order; returns their ids.
+pub(super) async fn append_events(
     conn: &mut SqliteConnection,
-    place: EventPlace<'_>,
-    event: &NewEvent,
-) -> StoreResult<i64> {
-    let EventPlace {
-        region,
-        application_id,
-        at_us,
-        kind,
-        from,
-        to,
-    } = place;
-    let prev_hash: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT hash FROM chain_heads WHERE region_code = ?")
-            .bind(region)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
+    events: &[(EventPlace<'_>, &NewEvent)],
+) -> StoreResult<Vec<i64>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let regions: BTreeSet<&str> = events.iter().map(|(place, _)| place.region).collect();
+    let mut heads_query =
+        QueryBuilder::new("SELECT region_code, hash FROM chain_heads WHERE region_code IN (");
+    let mut list = heads_query.separated(", ");
+    for region in &regions {
+        list.push_bind(*region);
+    }
+    heads_query.push(")");
+    let mut heads: HashMap<String, (i64, Vec<u8>)> = heads_query
+        .build_query_as::<(String, Vec<u8>)>()
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(region, hash)| (region, (0, hash)))
+        .collect();
+    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM events")
         .fetch_one(&mut *conn)
         .await?;
-    let (actor_iin, actor_role) = actor_columns(&event.actor);
-    let chained = ChainedEvent {
-        id,
-        region_code: region.to_owned(),
-        application_id: Some(application_id),
-        at_us,
-        actor_iin,
-        actor_role,
-        kind: kind.code().to_owned(),
-        old_status: from.map(|s| s.code().to_owned()),
-        new_status: to.map(|s| s.code().to_owned()),
-        comment: event.comment.clone(),
-        signed_xml: event.signed_xml.clone(),
-        prev_hash: prev_hash.unwrap_or_else(|| GENESIS.to_vec()),
-    };
-    let hash = chained.hash();
-    sqlx::query(
-        "INSERT INTO events (id, region_code, application_id, at_us, actor_iin, actor_role, \
-             kind, old_status, new_status, comment, signed_xml, prev_hash, hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(&chained.region_code)
-    .bind(application_id)
-    .bind(at_us)
-    .bind(&chained.actor_iin)
-    .bind(&chained.actor_role)
-    .bind(&chained.kind)
-    .bind(&chained.old_status)
-    .bind(&chained.new_status)
-    .bind(&chained.comment)
-    .bind(&chained.signed_xml)
-    .bind(&chained.prev_hash)
-    .bind(&hash[..])
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO chain_heads (region_code, event_id, hash) VALUES (?, ?, ?) \
-         ON CONFLICT (region_code) DO UPDATE SET event_id = excluded.event_id, hash = excluded.hash",
-    )
-    .bind(region)
-    .bind(id)
-    .bind(&hash[..])
-    .execute(&mut *conn)
-    .await?;
-    Ok(id)
+    let mut chained = Vec::with_capacity(events.len());
+    for ((place, event), id) in events.iter().zip(first_id..) {
+        let (actor_iin, actor_role) = actor_columns(&event.actor);
+        let prev_hash = heads
+            .get(place.region)
+            .map_or_else(|| GENESIS.to_vec(), |(_, hash)| hash.clone());
+        let link = ChainedEvent {
+            id,
+            region_code: place.region.to_owned(),
+            application_id: Some(place.application_id),
+            at_us: place.at_us,
+            actor_iin,
+            actor_role,
+            kind: place.kind.code().to_owned(),
+            old_status: place.from.map(|s| s.code().to_owned()),
+            new_status: place.to.map(|s| s.code().to_owned()),
+            comment: event.comment.clone(),
+            signed_xml: event.signed_xml.clone(),
+            prev_hash,
+        };
+        let hash = link.hash();
+        heads.insert(place.region.to_owned(), (id, hash.to_vec()));
+        chained.push((link, hash));
+    }
+    for chunk in chained.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO events (id, region_code, application_id, at_us, actor_iin, actor_role, \
+                 kind, old_status, new_status, comment, signed_xml, prev_hash, hash) ",
+        );
+        insert.push_values(chunk, |mut row, (link, hash)| {
+            row.push_bind(link.id)
+                .push_bind(&link.region_code)
+                .push_bind(link.application_id)
+                .push_bind(link.at_us)
+                .push_bind(&link.actor_iin)
+                .push_bind(&link.actor_role)
+                .push_bind(&link.kind)
+                .push_bind(&link.old_status)
+                .push_bind(&link.new_status)
+                .push_bind(&link.comment)
+                .push_bind(&link.signed_xml)
+                .push_bind(&link.prev_hash)
+                .push_bind(&hash[..]);
+        });
+        insert.build().execute(&mut *conn).await?;
+    }
+    let mut moved = QueryBuilder::new("INSERT INTO chain_heads (region_code, event_id, hash) ");
+    // Every head read above belongs to a region that just had an event.
+    moved.push_values(&heads, |mut row, (region, (id, hash))| {
+        row.push_bind(region).push_bind(id).push_bind(hash);
+    });
+    moved.push(
+        " ON CONFLICT (region_code) DO UPDATE SET event_id = excluded.event_id, \
+             hash = excluded.hash",
+    );
+    moved.build().execute(&mut *conn).await?;
+    Ok(chained.iter().map(|(link, _)| link.id).collect())
 }
 
-/// The answer already given to `request`'s id: the same document gets it back
+/// The answers already given to request ids, by id.
+async fn stored_answers(
+    conn: &mut SqliteConnection,
+    request_ids: &[&str],
+) -> StoreResult<HashMap<String, StoredAnswer>> {
+    let mut answers = HashMap::new();
+    for chunk in request_ids.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::new(
+            "SELECT request_id, document_hash, answer FROM idempotency WHERE request_id IN (",
+        );
+        let mut list = query.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut *conn).await? {
+            answers.insert(
+                row.get::<String, _>(0),
+                StoredAnswer {
+                    document_hash: hash32(row.get::<&[u8], _>(1))?,
+                    answer: decode_json(row.get::<&str, _>(2))?,
+                },
+            );
+        }
+    }
+    Ok(answers)
+}
+
+/// Refuses a request id answered before: the same document gets that answer back
 /// ([`StoreError::Replayed`]), another document is refused.
-async fn check_request(conn: &mut SqliteConnection, request: &RequestKey) -> StoreResult<()> {
-    match stored_answer(conn, &request.request_id).await? {
+fn check_request(answers: &HashMap<String, StoredAnswer>, request: &RequestKey) -> StoreResult<()> {
+    match answers.get(&request.request_id) {
         None => Ok(()),
         Some(answer) if answer.document_hash == request.document_hash => {
-            Err(StoreError::Replayed(answer))
+            Err(StoreError::Replayed(answer.clone()))
         }
         Some(_) => Err(StoreError::RequestReused),
     }
 }
 
-async fn stored_answer(
-    conn: &mut SqliteConnection,
-    request_id: &str,
-) -> StoreResult<Option<StoredAnswer>> {
-    let row = sqlx::query("SELECT document_hash, answer FROM idempotency WHERE request_id = ?")
-        .bind(request_id)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|row| {
-        Ok(StoredAnswer {
-            document_hash: hash32(row.get::<&[u8], _>(0))?,
-            answer: decode_json(row.get::<&str, _>(1))?,
-        })
-    })
-    .transpose()
+/// A write's completion with what it completes.
+struct Completing<'a> {
+    recorded: &'a Recorded,
+    request: Option<&'a RequestKey>,
+    completion: &'a Completion,
+    at_us: i64,
 }
 
-/// Runs the caller's completion and stores what it made: documents, messages, the answer.
-async fn complete(
-    conn: &mut SqliteConnection,
-    recorded: &Recorded,
-    request: Option<&RequestKey>,
-    completion: Completion,
-    at_us: i64,
-) -> StoreResult<()> {
-    // A panicking completion must not take the store's writer task down with it.
-    let effects = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| completion(recorded)))
+/// Runs the writes' completions and stores what they made: documents and the answers to
+/// their request ids.
+async fn complete(conn: &mut SqliteConnection, writes: &[Completing<'_>]) -> StoreResult<()> {
+    let mut documents = Vec::new();
+    let mut answers = Vec::new();
+    for write in writes {
+        // A panicking completion must not take the store's writer task down with it.
+        let effects = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (write.completion)(write.recorded)
+        }))
         .unwrap_or_else(|_| Err("the completion panicked".into()))
         .map_err(StoreError::Completion)?;
-    for document in &effects.documents {
-        let sha256 = Sha256::digest(&document.bytes);
-        sqlx::query(
-            "INSERT INTO documents (id, application_id, event_id, kind, language, sha256, bytes, \
-                 created_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(recorded.application.id)
-        .bind(recorded.event_id)
-        .bind(&document.kind)
-        .bind(document.language.code())
-        .bind(&sha256[..])
-        .bind(&document.bytes)
-        .bind(at_us)
-        .execute(&mut *conn)
-        .await?;
+        if let Some(request) = write.request {
+            answers.push((request, effects.answer.to_string(), write.at_us));
+        }
+        documents.extend(
+            effects
+                .documents
+                .into_iter()
+                .map(|document| (write.recorded, document, write.at_us)),
+        );
     }
-    if let Some(request) = request {
-        remember(conn, request, &effects.answer, at_us).await?;
+    for chunk in documents.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO documents (id, application_id, event_id, kind, language, content, \
+                 created_us) ",
+        );
+        insert.push_values(chunk, |mut row, (recorded, document, at_us)| {
+            row.push_bind(uuid::Uuid::new_v4().to_string())
+                .push_bind(recorded.application.id)
+                .push_bind(recorded.event_id)
+                .push_bind(&document.kind)
+                .push_bind(document.language.code())
+                .push_bind(&document.content)
+                .push_bind(*at_us);
+        });
+        insert.build().execute(&mut *conn).await?;
     }
-    Ok(())
+    remember(conn, &answers).await
 }
 
-/// Writes what `notices` tell the applicant of `application` to the outbox, in the transaction
-/// of the change they report.
-async fn notify(
-    conn: &mut SqliteConnection,
-    application: &StoredApplication,
-    notices: &[Notice],
-    at_us: i64,
-) -> StoreResult<()> {
-    if notices.is_empty() {
-        return Ok(());
-    }
-    let applicant = user_of(conn, &application.applicant_iin).await?;
-    for message in application.messages(notices, applicant.as_ref()) {
-        sqlx::query(
-            "INSERT INTO outbox (application_id, to_email, to_phone, language, subject, body, \
-                 created_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(application.id)
-        .bind(&message.to_email)
-        .bind(&message.to_phone)
-        .bind(message.lang.code())
-        .bind(&message.subject)
-        .bind(&message.body)
-        .bind(at_us)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Stores the first answer to a request id.
+/// Stores the first answers to request ids, with when they were given.
 async fn remember(
     conn: &mut SqliteConnection,
-    request: &RequestKey,
-    answer: &serde_json::Value,
-    at_us: i64,
+    answers: &[(&RequestKey, String, i64)],
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO idempotency (request_id, document_hash, answer, created_us) \
-         VALUES (?, ?, ?, ?)",
-    )
-    .bind(&request.request_id)
-    .bind(&request.document_hash[..])
-    .bind(answer.to_string())
-    .bind(at_us)
-    .execute(&mut *conn)
-    .await?;
+    for chunk in answers.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO idempotency (request_id, document_hash, answer, created_us) ",
+        );
+        insert.push_values(chunk, |mut row, (request, answer, at_us)| {
+            row.push_bind(&request.request_id)
+                .push_bind(&request.document_hash[..])
+                .push_bind(answer)
+                .push_bind(*at_us);
+        });
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Writes what the notices tell each application's applicant to the outbox, in the
+/// transaction of the change they report.
+async fn notify(
+    conn: &mut SqliteConnection,
+    changes: &[(&StoredApplication, &[Notice], i64)],
+) -> StoreResult<()> {
+    let told: Vec<Iin> = changes
+        .iter()
+        .filter(|(_, notices, _)| !notices.is_empty())
+        .map(|(application, _, _)| application.applicant_iin)
+        .collect();
+    if told.is_empty() {
+        return Ok(());
+    }
+    let users = users_of(conn, &told).await?;
+    let mut messages = Vec::new();
+    for &(application, notices, at_us) in changes {
+        let applicant = users.get(&application.applicant_iin);
+        for message in application.messages(notices, applicant) {
+            messages.push((application.id, message, at_us));
+        }
+    }
+    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO outbox (application_id, to_email, to_phone, language, subject, body, \
+                 created_us) ",
+        );
+        insert.push_values(chunk, |mut row, (application_id, message, at_us)| {
+            row.push_bind(*application_id)
+                .push_bind(&message.to_email)
+                .push_bind(&message.to_phone)
+                .push_bind(message.lang.code())
+                .push_bind(&message.subject)
+                .push_bind(&message.body)
+                .push_bind(*at_us);
+        });
+        insert.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -630,9 +760,25 @@ async fn load_application(
     conn: &mut SqliteConnection,
     row: sqlx::sqlite::SqliteRow,
 ) -> StoreResult<StoredApplication> {
-    let (stored, key, slot) = decode_application(&row)?;
-    let position = position_at(conn, key, slot).await?;
-    Ok(StoredApplication { position, ..stored })
+    only(load_applications(conn, vec![row]).await?)
+}
+
+/// Application rows with their live queue numbers, counted in one statement.
+async fn load_applications(
+    conn: &mut SqliteConnection,
+    rows: Vec<sqlx::sqlite::SqliteRow>,
+) -> StoreResult<Vec<StoredApplication>> {
+    let decoded = rows
+        .iter()
+        .map(decode_application)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let keys: Vec<_> = decoded.iter().map(|&(_, key, slot)| (key, slot)).collect();
+    let positions = positions(conn, &keys, false).await?;
+    Ok(decoded
+        .into_iter()
+        .zip(positions)
+        .map(|((stored, _, _), position)| StoredApplication { position, ..stored })
+        .collect())
 }
 
 fn decode_application(
@@ -684,17 +830,40 @@ async fn application_row(
         .ok_or(StoreError::NotFound)
 }
 
-/// The id of a cohort, created on first use.
-pub(super) async fn cohort_id(conn: &mut SqliteConnection, cohort: &Cohort) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO cohorts (region_code, birth_year) VALUES (?, ?) \
-         ON CONFLICT (region_code, birth_year) DO UPDATE SET birth_year = excluded.birth_year \
-         RETURNING id",
-    )
-    .bind(&cohort.region)
-    .bind(cohort.birth_year)
-    .fetch_one(conn)
-    .await?)
+/// The ids of cohorts, each created on first use, in one statement.
+pub(super) async fn cohort_ids(
+    conn: &mut SqliteConnection,
+    cohorts: &[&Cohort],
+) -> StoreResult<HashMap<(String, i32), i64>> {
+    let distinct: BTreeSet<(&str, i32)> = cohorts
+        .iter()
+        .map(|cohort| (cohort.region.as_str(), cohort.birth_year))
+        .collect();
+    let mut ids = HashMap::with_capacity(distinct.len());
+    let distinct: Vec<_> = distinct.into_iter().collect();
+    for chunk in distinct.chunks(ROWS_PER_STATEMENT) {
+        let mut upsert = QueryBuilder::new("INSERT INTO cohorts (region_code, birth_year) ");
+        upsert.push_values(chunk, |mut row, &(region, birth_year)| {
+            row.push_bind(region).push_bind(birth_year);
+        });
+        upsert.push(
+            " ON CONFLICT (region_code, birth_year) DO UPDATE SET birth_year = excluded.birth_year \
+             RETURNING region_code, birth_year, id",
+        );
+        let rows: Vec<(String, i32, i64)> = upsert.build_query_as().fetch_all(&mut *conn).await?;
+        ids.extend(
+            rows.into_iter()
+                .map(|(region, year, id)| ((region, year), id)),
+        );
+    }
+    Ok(ids)
+}
+
+/// The id of `cohort` among those [`cohort_ids`] returned.
+pub(super) fn cohort_of(ids: &HashMap<(String, i32), i64>, cohort: &Cohort) -> StoreResult<i64> {
+    ids.get(&(cohort.region.clone(), cohort.birth_year))
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt(format!("cohort {cohort:?} has no id")))
 }
 
 /// The next sequence of `year` for «УО.<year>.<sequence>.<version>».
@@ -735,50 +904,74 @@ fn state_json(state: &ApplicationState) -> StoreResult<String> {
     serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Inserts an application at revision 1; its registration time is the state's.
-pub(super) async fn insert_application(
+/// Inserts applications at revision 1, their registration times the states'; returns their
+/// ids in order.
+pub(super) async fn insert_applications(
     conn: &mut SqliteConnection,
-    row: &ApplicationRow<'_>,
-) -> Result<i64, sqlx::Error> {
-    let state = row.state;
-    let slot = QueueSlot::of(state);
-    let registered_us = micros(state.registered_at);
-    sqlx::query_scalar(
-        "INSERT INTO applications (revision, number, year, year_seq, version, order_key, \
-             region_code, cohort_id, birth_year, child_iin, child_name, applicant_iin, \
-             applicant_name, benefit_code, queue_class, status, queued, open, registered_us, \
-             updated_us, stop_list_until_us, next_due_us, request_number, operator_iin, \
-             state, details) \
-         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         RETURNING id",
-    )
-    .bind(state.number.to_string())
-    .bind(state.number.year)
-    .bind(i64::from(state.number.sequence))
-    .bind(i64::from(state.number.version))
-    .bind(row.order_key)
-    .bind(&state.cohort.region)
-    .bind(row.cohort_id)
-    .bind(state.cohort.birth_year)
-    .bind(row.child_iin.to_string())
-    .bind(row.child_name)
-    .bind(row.applicant_iin.to_string())
-    .bind(row.applicant_name)
-    .bind(state.benefit.as_ref().map(|b| b.category.clone()))
-    .bind(slot.scope)
-    .bind(state.status.code())
-    .bind(slot.queued)
-    .bind(!state.status.is_final())
-    .bind(registered_us)
-    .bind(micros(state.last_change_at))
-    .bind(state.stop_list_until.map(micros))
-    .bind(row.wake_at.map(micros))
-    .bind(row.service_centre.map(|s| s.request_number.clone()))
-    .bind(row.service_centre.map(|s| s.operator_iin.to_string()))
-    .bind(state_json(state).map_err(|e| sqlx::Error::Encode(e.into()))?)
-    .bind(row.details.to_string())
-    .fetch_one(conn)
-    .await
+    rows: &[ApplicationRow<'_>],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut states = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            states.push(state_json(row.state).map_err(|e| sqlx::Error::Encode(e.into()))?);
+        }
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO applications (revision, number, year, year_seq, version, order_key, \
+                 region_code, cohort_id, birth_year, child_iin, child_name, applicant_iin, \
+                 applicant_name, benefit_code, queue_class, status, queued, open, registered_us, \
+                 updated_us, stop_list_until_us, next_due_us, request_number, operator_iin, \
+                 state, details) ",
+        );
+        insert.push_values(chunk.iter().zip(states), |mut values, (row, state_json)| {
+            let state = row.state;
+            let slot = QueueSlot::of(state);
+            values
+                .push_bind(1_i64)
+                .push_bind(state.number.to_string())
+                .push_bind(state.number.year)
+                .push_bind(i64::from(state.number.sequence))
+                .push_bind(i64::from(state.number.version))
+                .push_bind(row.order_key)
+                .push_bind(&state.cohort.region)
+                .push_bind(row.cohort_id)
+                .push_bind(state.cohort.birth_year)
+                .push_bind(row.child_iin.to_string())
+                .push_bind(row.child_name)
+                .push_bind(row.applicant_iin.to_string())
+                .push_bind(row.applicant_name)
+                .push_bind(state.benefit.as_ref().map(|b| b.category.clone()))
+                .push_bind(slot.scope)
+                .push_bind(state.status.code())
+                .push_bind(slot.queued)
+                .push_bind(!state.status.is_final())
+                .push_bind(micros(state.registered_at))
+                .push_bind(micros(state.last_change_at))
+                .push_bind(state.stop_list_until.map(micros))
+                .push_bind(row.wake_at.map(micros))
+                .push_bind(row.service_centre.map(|s| s.request_number.clone()))
+                .push_bind(row.service_centre.map(|s| s.operator_iin.to_string()))
+                .push_bind(state_json)
+                .push_bind(row.details.to_string());
+        });
+        // RETURNING does not promise the order of the VALUES; the number says which is which.
+        insert.push(" RETURNING number, id");
+        let returned: HashMap<String, i64> = insert
+            .build_query_as::<(String, i64)>()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+        for row in chunk {
+            let number = row.state.number.to_string();
+            let id = returned
+                .get(&number)
+                .copied()
+                .ok_or_else(|| sqlx::Error::Protocol(format!("no id came back for {number}")))?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 fn is_unique_violation(error: &sqlx::Error, what: &str) -> bool {
@@ -787,105 +980,193 @@ fn is_unique_violation(error: &sqlx::Error, what: &str) -> bool {
         .is_some_and(|e| e.is_unique_violation() && e.message().contains(what))
 }
 
-/// Registers an application inside the writer's transaction (see [`Store::submit`]).
+/// A registration queued with the writer.
+pub(super) struct Submission {
+    pub new: NewApplication,
+    pub completion: Completion,
+}
+
+/// Registers a run of applications inside the writer's transaction (see [`Store::submit`]),
+/// all of them or none, with a dozen statements for the whole run rather than a dozen for
+/// each: every statement is a round trip to the connection's thread. When a run fails the
+/// writer tries its applications one by one, so each refusal reaches its own caller.
 pub(super) async fn submit_in(
     tx: &mut SqliteConnection,
-    new: NewApplication,
-    completion: Completion,
-) -> StoreResult<Recorded> {
-    if let Some(request) = &new.request {
-        check_request(tx, request).await?;
+    run: &[Submission],
+) -> StoreResult<Vec<Recorded>> {
+    let requests: Vec<&RequestKey> = run.iter().filter_map(|s| s.new.request.as_ref()).collect();
+    if !requests.is_empty() {
+        let ids: Vec<&str> = requests.iter().map(|r| r.request_id.as_str()).collect();
+        let answers = stored_answers(tx, &ids).await?;
+        for request in &requests {
+            check_request(&answers, request)?;
+        }
     }
-    // Microseconds are what the columns keep; the state must order exactly as they do.
-    let now = new
-        .now
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or(new.now);
-    let at_us = micros(now);
-    let cohort_id = cohort_id(tx, &new.cohort).await?;
-    let sequence = next_sequence(tx, now.year(), 1).await?;
-    let number = ApplicationNumber::new(now.year(), sequence as u32, 1)
-        .ok_or(StoreError::NumbersExhausted)?;
-    let state = ApplicationState::registered(
-        number,
-        new.cohort.clone(),
-        new.benefit.clone(),
-        now,
-        &new.settings,
-    );
-    let slot = QueueSlot::of(&state);
-    let key = QueueKey {
-        cohort_id,
-        registered_us: at_us,
-        order_key: order_key(number),
-    };
-    let inserted = insert_application(
-        tx,
-        &ApplicationRow {
-            cohort_id,
-            order_key: key.order_key,
-            state: &state,
-            child_iin: &new.child_iin,
-            child_name: &new.child_name,
-            applicant_iin: &new.applicant_iin,
-            applicant_name: &new.applicant_name,
-            service_centre: new.service_centre.as_ref(),
-            details: &new.details,
-            wake_at: wake_at(&state, &new.settings),
-        },
-    )
-    .await;
-    let id: i64 = match inserted {
+    // Microseconds are what the columns keep; the states must order exactly as they do.
+    let nows: Vec<DateTime<Utc>> = run
+        .iter()
+        .map(|s| {
+            s.new
+                .now
+                .duration_trunc(TimeDelta::microseconds(1))
+                .unwrap_or(s.new.now)
+        })
+        .collect();
+    let cohorts: Vec<&Cohort> = run.iter().map(|s| &s.new.cohort).collect();
+    let cohort_ids = cohort_ids(tx, &cohorts).await?;
+    let mut per_year: BTreeMap<i32, i64> = BTreeMap::new();
+    for now in &nows {
+        *per_year.entry(now.year()).or_default() += 1;
+    }
+    let mut next_in_year = BTreeMap::new();
+    for (year, count) in per_year {
+        next_in_year.insert(year, next_sequence(tx, year, count).await?);
+    }
+    let mut states = Vec::with_capacity(run.len());
+    for (submission, &now) in run.iter().zip(&nows) {
+        let new = &submission.new;
+        let sequence = next_in_year
+            .get_mut(&now.year())
+            .expect("every year was counted above");
+        let number = ApplicationNumber::new(now.year(), *sequence as u32, 1)
+            .ok_or(StoreError::NumbersExhausted)?;
+        *sequence += 1;
+        let state = ApplicationState::registered(
+            number,
+            new.cohort.clone(),
+            new.benefit.clone(),
+            now,
+            &new.settings,
+        );
+        let key = QueueKey {
+            cohort_id: cohort_of(&cohort_ids, &new.cohort)?,
+            registered_us: micros(now),
+            order_key: order_key(number),
+        };
+        states.push((state, key));
+    }
+    let rows: Vec<ApplicationRow> = run
+        .iter()
+        .zip(&states)
+        .map(|(submission, (state, key))| {
+            let new = &submission.new;
+            ApplicationRow {
+                cohort_id: key.cohort_id,
+                order_key: key.order_key,
+                state,
+                child_iin: &new.child_iin,
+                child_name: &new.child_name,
+                applicant_iin: &new.applicant_iin,
+                applicant_name: &new.applicant_name,
+                service_centre: new.service_centre.as_ref(),
+                details: &new.details,
+                wake_at: wake_at(state, &new.settings),
+            }
+        })
+        .collect();
+    let ids = match insert_applications(tx, &rows).await {
         Err(e) if is_unique_violation(&e, "child_iin") => {
             return Err(StoreError::ChildHasOpenApplication);
         }
         other => other?,
     };
-    for attachment in &new.attachments {
-        sqlx::query(
-            "INSERT INTO application_attachments (application_id, attachment_id) VALUES (?, ?)",
-        )
-        .bind(id)
-        .bind(attachment)
-        .execute(&mut *tx)
-        .await?;
+    let attached: Vec<(i64, &String)> = run
+        .iter()
+        .zip(&ids)
+        .flat_map(|(submission, &id)| submission.new.attachments.iter().map(move |a| (id, a)))
+        .collect();
+    for chunk in attached.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO application_attachments (application_id, attachment_id) ",
+        );
+        insert.push_values(chunk, |mut row, (id, attachment)| {
+            row.push_bind(*id).push_bind(*attachment);
+        });
+        insert.build().execute(&mut *tx).await?;
     }
-    let unqueued = QueueSlot {
-        queued: false,
-        scope: slot.scope,
-    };
-    let position = move_in_queue(tx, id, key, unqueued, slot, EventKind::Registered, at_us).await?;
-    let event_id = append_event(
-        tx,
-        EventPlace {
-            region: &new.cohort.region,
-            application_id: id,
-            at_us,
-            kind: EventKind::Registered,
-            from: None,
-            to: Some(state.status),
-        },
-        &new.event,
-    )
-    .await?;
-    let recorded = Recorded {
-        application: StoredApplication {
-            id,
-            revision: 1,
-            state,
-            child_iin: new.child_iin,
-            child_name: new.child_name,
-            applicant_iin: new.applicant_iin,
-            applicant_name: new.applicant_name,
-            service_centre: new.service_centre,
-            details: new.details,
-            position,
-        },
-        event_id,
-    };
-    let notice = Notice::of_registration(&recorded.application.state);
-    notify(tx, &recorded.application, &[notice], at_us).await?;
-    complete(tx, &recorded, new.request.as_ref(), completion, at_us).await?;
+    let moves: Vec<QueueMove> = states
+        .iter()
+        .zip(&ids)
+        .map(|((state, key), &application_id)| {
+            let slot = QueueSlot::of(state);
+            QueueMove {
+                application_id,
+                key: *key,
+                before: QueueSlot {
+                    queued: false,
+                    scope: slot.scope,
+                },
+                after: slot,
+                kind: EventKind::Registered,
+                at_us: key.registered_us,
+            }
+        })
+        .collect();
+    let positions = move_in_queue(tx, &moves, true).await?;
+    let places: Vec<(EventPlace, &NewEvent)> = run
+        .iter()
+        .zip(&states)
+        .zip(&ids)
+        .map(|((submission, (state, key)), &application_id)| {
+            let place = EventPlace {
+                region: &submission.new.cohort.region,
+                application_id,
+                at_us: key.registered_us,
+                kind: EventKind::Registered,
+                from: None,
+                to: Some(state.status),
+            };
+            (place, &submission.new.event)
+        })
+        .collect();
+    let event_ids = append_events(tx, &places).await?;
+    let recorded: Vec<Recorded> = run
+        .iter()
+        .zip(states)
+        .zip(ids.iter().zip(positions))
+        .zip(event_ids)
+        .map(|(((submission, (state, _)), (&id, position)), event_id)| {
+            let new = &submission.new;
+            Recorded {
+                application: StoredApplication {
+                    id,
+                    revision: 1,
+                    state,
+                    child_iin: new.child_iin,
+                    child_name: new.child_name.clone(),
+                    applicant_iin: new.applicant_iin,
+                    applicant_name: new.applicant_name.clone(),
+                    service_centre: new.service_centre.clone(),
+                    details: new.details.clone(),
+                    position,
+                },
+                event_id,
+            }
+        })
+        .collect();
+    let notices: Vec<[Notice; 1]> = recorded
+        .iter()
+        .map(|r| [Notice::of_registration(&r.application.state)])
+        .collect();
+    let told: Vec<(&StoredApplication, &[Notice], i64)> = recorded
+        .iter()
+        .zip(&notices)
+        .zip(&nows)
+        .map(|((r, notice), &now)| (&r.application, &notice[..], micros(now)))
+        .collect();
+    notify(tx, &told).await?;
+    let completing: Vec<Completing> = recorded
+        .iter()
+        .zip(run)
+        .zip(&nows)
+        .map(|((recorded, submission), &now)| Completing {
+            recorded,
+            request: submission.new.request.as_ref(),
+            completion: &submission.completion,
+            at_us: micros(now),
+        })
+        .collect();
+    complete(tx, &completing).await?;
     Ok(recorded)
 }
 
@@ -893,10 +1174,11 @@ pub(super) async fn submit_in(
 pub(super) async fn transition_in(
     tx: &mut SqliteConnection,
     record: TransitionRecord,
-    completion: Completion,
+    completion: &Completion,
 ) -> StoreResult<Recorded> {
     if let Some(request) = &record.request {
-        check_request(tx, request).await?;
+        let answers = stored_answers(tx, &[request.request_id.as_str()]).await?;
+        check_request(&answers, request)?;
     }
     let row = application_row(tx, record.number).await?;
     let (stored, key, before) = decode_application(&row)?;
@@ -936,21 +1218,24 @@ pub(super) async fn transition_in(
     .bind(stored.id)
     .execute(&mut *tx)
     .await?;
-    let position =
-        move_in_queue(tx, stored.id, key, before, after, transition.event, at_us).await?;
-    let event_id = append_event(
-        tx,
-        EventPlace {
-            region: &region,
-            application_id: stored.id,
-            at_us,
-            kind: transition.event,
-            from: Some(transition.from),
-            to: Some(transition.to),
-        },
-        &record.event,
-    )
-    .await?;
+    let step = QueueMove {
+        application_id: stored.id,
+        key,
+        before,
+        after,
+        kind: transition.event,
+        at_us,
+    };
+    let position = only(move_in_queue(tx, &[step], false).await?)?;
+    let place = EventPlace {
+        region: &region,
+        application_id: stored.id,
+        at_us,
+        kind: transition.event,
+        from: Some(transition.from),
+        to: Some(transition.to),
+    };
+    let event_id = only(append_events(tx, &[(place, &record.event)]).await?)?;
     let recorded = Recorded {
         application: StoredApplication {
             revision,
@@ -960,9 +1245,24 @@ pub(super) async fn transition_in(
         },
         event_id,
     };
-    notify(tx, &recorded.application, &notices, at_us).await?;
-    complete(tx, &recorded, record.request.as_ref(), completion, at_us).await?;
+    notify(tx, &[(&recorded.application, &notices[..], at_us)]).await?;
+    let completing = Completing {
+        recorded: &recorded,
+        request: record.request.as_ref(),
+        completion,
+        at_us,
+    };
+    complete(tx, &[completing]).await?;
     Ok(recorded)
+}
+
+/// The one result of a statement made for one item.
+fn only<T>(items: Vec<T>) -> StoreResult<T> {
+    let mut items = items.into_iter();
+    match (items.next(), items.next()) {
+        (Some(item), None) => Ok(item),
+        _ => Err(StoreError::Corrupt("one row was expected".into())),
+    }
 }
 
 impl SqliteStore {
@@ -1033,11 +1333,7 @@ impl Store for SqliteStore {
             .bind(child.to_string())
             .fetch_all(&mut *conn)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(load_application(&mut conn, row).await?);
-        }
-        Ok(out)
+        load_applications(&mut conn, rows).await
     }
 
     async fn position(&self, number: ApplicationNumber) -> StoreResult<QueuePosition> {
@@ -1059,7 +1355,7 @@ impl Store for SqliteStore {
             queued: row.get(3),
             scope: row.get(4),
         };
-        position_at(&mut conn, key, slot).await
+        only(positions(&mut conn, &[(key, slot)], false).await?)
     }
 
     async fn history(&self, number: ApplicationNumber) -> StoreResult<Vec<HistoryEntry>> {
@@ -1174,7 +1470,9 @@ impl Store for SqliteStore {
 
     async fn stored_answer(&self, request_id: &str) -> StoreResult<Option<StoredAnswer>> {
         let mut conn = self.readers.acquire().await?;
-        stored_answer(&mut conn, request_id).await
+        Ok(stored_answers(&mut conn, &[request_id])
+            .await?
+            .remove(request_id))
     }
 
     async fn due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<StoredApplication>> {
@@ -1188,11 +1486,7 @@ impl Store for SqliteStore {
             .bind(i64::from(limit))
             .fetch_all(&mut *conn)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(load_application(&mut conn, row).await?);
-        }
-        Ok(out)
+        load_applications(&mut conn, rows).await
     }
 
     async fn candidates(
@@ -1301,7 +1595,7 @@ impl Store for SqliteStore {
     async fn documents_of(&self, number: ApplicationNumber) -> StoreResult<Vec<DocumentInfo>> {
         let mut conn = self.readers.acquire().await?;
         let rows = sqlx::query(
-            "SELECT d.id, d.kind, d.language, d.sha256, length(d.bytes) AS size, d.created_us \
+            "SELECT d.id, d.kind, d.language, length(d.bytes) AS size, d.created_us \
              FROM documents d JOIN applications a ON a.id = d.application_id \
              WHERE a.number = ? ORDER BY d.created_us, d.id",
         )
@@ -1311,21 +1605,41 @@ impl Store for SqliteStore {
         rows.iter().map(decode_document).collect()
     }
 
-    async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, Vec<u8>)> {
+    async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, DocumentBody)> {
         let mut conn = self.readers.acquire().await?;
         let row = sqlx::query(
-            "SELECT id, kind, language, sha256, length(bytes) AS size, created_us, bytes \
+            "SELECT id, kind, language, length(bytes) AS size, created_us, bytes, content \
              FROM documents WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-        Ok((decode_document(&row)?, row.get("bytes")))
+        let body = match (row.get("bytes"), row.get("content")) {
+            (Some(bytes), _) => DocumentBody::Rendered(bytes),
+            (None, Some(content)) => DocumentBody::Content(content),
+            (None, None) => return Err(StoreError::Corrupt(format!("document {id} is empty"))),
+        };
+        Ok((decode_document(&row)?, body))
+    }
+
+    async fn keep_rendered(&self, id: &str, bytes: &[u8]) -> StoreResult<()> {
+        let sha256 = Sha256::digest(bytes);
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE documents SET bytes = ?, sha256 = ? WHERE id = ? AND bytes IS NULL")
+            .bind(bytes)
+            .bind(&sha256[..])
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn verify_history(&self) -> StoreResult<Result<ChainReport, ChainBreak>> {
-        let mut conn = self.readers.acquire().await?;
+        // One read transaction: the events and the heads from the same snapshot, even while the
+        // server keeps writing.
+        let mut conn = self.readers.begin().await?;
         let mut verifier = ChainVerifier::default();
         {
             let mut rows = sqlx::query(
@@ -1495,14 +1809,17 @@ impl Store for SqliteStore {
         .bind(micros(now))
         .execute(&mut *tx)
         .await?;
-        let user = user_of(&mut tx, iin).await?.ok_or(StoreError::NotFound)?;
+        let user = users_of(&mut tx, &[*iin])
+            .await?
+            .remove(iin)
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(user)
     }
 
     async fn user(&self, iin: &Iin) -> StoreResult<Option<User>> {
         let mut conn = self.readers.acquire().await?;
-        user_of(&mut conn, iin).await
+        Ok(users_of(&mut conn, &[*iin]).await?.remove(iin))
     }
 
     async fn update_contacts(
@@ -1528,7 +1845,10 @@ impl Store for SqliteStore {
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let user = user_of(&mut tx, iin).await?.ok_or(StoreError::NotFound)?;
+        let user = users_of(&mut tx, &[*iin])
+            .await?
+            .remove(iin)
+            .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(user)
     }
@@ -1589,10 +1909,7 @@ impl Store for SqliteStore {
             .push(" OFFSET ")
             .push_bind(filter.offset as i64);
         let rows = query.build().fetch_all(&mut *conn).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(load_application(&mut conn, row).await?);
-        }
+        let out = load_applications(&mut conn, rows).await?;
         Ok(JournalPage {
             rows: out,
             total: total as u64,
@@ -1623,7 +1940,8 @@ impl Store for SqliteStore {
     async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces> {
         let mut tx = self.begin().await?;
         if let Some(request) = &new.request {
-            check_request(&mut tx, request).await?;
+            let answers = stored_answers(&mut tx, &[request.request_id.as_str()]).await?;
+            check_request(&answers, request)?;
         }
         let at_us = micros(new.now);
         let id: i64 = sqlx::query_scalar(
@@ -1641,13 +1959,8 @@ impl Store for SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         if let Some(request) = &new.request {
-            remember(
-                &mut tx,
-                request,
-                &serde_json::json!({ "free_places": id }),
-                at_us,
-            )
-            .await?;
+            let answer = serde_json::json!({ "free_places": id }).to_string();
+            remember(&mut tx, &[(request, answer, at_us)]).await?;
         }
         tx.commit().await?;
         Ok(FreePlaces {
@@ -1746,30 +2059,42 @@ fn journal_query(select: &str, filter: &JournalFilter) -> QueryBuilder<sqlx::Sql
     query
 }
 
-async fn user_of(conn: &mut SqliteConnection, iin: &Iin) -> StoreResult<Option<User>> {
-    let row = sqlx::query(
-        "SELECT full_name, email, phone, extra_email, extra_phone, language FROM users \
-         WHERE iin = ?",
-    )
-    .bind(iin.to_string())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| {
-        let language: &str = row.get("language");
-        Ok(User {
-            iin: *iin,
-            full_name: row.get("full_name"),
-            contacts: Contacts {
+/// The users among `iins`, by IIN, in one statement.
+async fn users_of(conn: &mut SqliteConnection, iins: &[Iin]) -> StoreResult<HashMap<Iin, User>> {
+    let mut users = HashMap::with_capacity(iins.len());
+    for chunk in iins.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::new(
+            "SELECT iin, full_name, email, phone, extra_email, extra_phone, language FROM users \
+             WHERE iin IN (",
+        );
+        let mut list = query.separated(", ");
+        for iin in chunk {
+            list.push_bind(iin.to_string());
+        }
+        query.push(")");
+        for row in query.build().fetch_all(&mut *conn).await? {
+            let iin = parse_iin(row.get::<&str, _>("iin"))?;
+            let language: &str = row.get("language");
+            let contacts = Contacts {
                 email: row.get("email"),
                 phone: row.get("phone"),
                 extra_email: row.get("extra_email"),
                 extra_phone: row.get("extra_phone"),
                 language: Lang::parse(language)
                     .ok_or_else(|| StoreError::Corrupt(format!("language {language}")))?,
-            },
-        })
-    })
-    .transpose()
+            };
+            let full_name = row.get("full_name");
+            users.insert(
+                iin,
+                User {
+                    iin,
+                    full_name,
+                    contacts,
+                },
+            );
+        }
+    }
+    Ok(users)
 }
 
 fn decode_attachment(row: &sqlx::sqlite::SqliteRow, size: usize) -> StoreResult<AttachmentInfo> {
@@ -1791,8 +2116,7 @@ fn decode_document(row: &sqlx::sqlite::SqliteRow) -> StoreResult<DocumentInfo> {
         kind: row.get("kind"),
         language: Lang::parse(language)
             .ok_or_else(|| StoreError::Corrupt(format!("language {language}")))?,
-        sha256: hash32(row.get::<&[u8], _>("sha256"))?,
-        size: row.get::<i64, _>("size") as u64,
+        size: row.get::<Option<i64>, _>("size").map(|size| size as u64),
         created_at: time(row.get("created_us"))?,
     })
 }

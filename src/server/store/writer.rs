@@ -2,9 +2,11 @@
 //! transitions) from a queue and commits them in small batches, one transaction and so one
 //! fsync for a batch instead of one per write.
 //!
-//! Each write runs in its own SAVEPOINT: one that is refused (a child's second application, a
-//! stale revision, a failing completion) is rolled back alone and answered with its own error;
-//! the others commit. Writes run in queue order and read inside the transaction (the number
+//! Consecutive submissions run together, with a few statements for the whole run (each
+//! statement is a round trip to the connection's thread). Each run and each transition has its
+//! own SAVEPOINT; when a run fails, its submissions are tried again one by one, so one that is
+//! refused (a child's second application, a stale revision, a failing completion) is rolled
+//! back alone and answered with its own error; the others commit. Writes run in queue order and read inside the transaction (the number
 //! sequence, the queue tree, the region's chain head), so each sees the writes before it in its
 //! batch. No answer, not even a refusal, goes out before the batch's commit; when the batch
 //! itself fails (the lock, a savepoint, the commit), every write of it gets that error.
@@ -12,7 +14,9 @@
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::sqlite::{submit_in, transition_in};
+use sqlx::SqliteConnection;
+
+use super::sqlite::{Submission, submit_in, transition_in};
 use super::{
     Completion, NewApplication, Pending, Recorded, StoreError, StoreResult, TransitionRecord,
 };
@@ -107,23 +111,79 @@ async fn run_batch(
     changes: Vec<(Change, Completion)>,
 ) -> StoreResult<Vec<StoreResult<Recorded>>> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut savepoints = Savepoints::default();
     let mut results = Vec::with_capacity(changes.len());
-    for (change, completion) in changes {
-        sqlx::query("SAVEPOINT write").execute(&mut *tx).await?;
-        let result = match change {
-            Change::Submit(new) => submit_in(&mut tx, new, completion).await,
-            Change::Transition(record) => transition_in(&mut tx, record, completion).await,
+    let mut changes = changes.into_iter().peekable();
+    while let Some((change, completion)) = changes.next() {
+        let new = match change {
+            Change::Transition(record) => {
+                savepoints.start(&mut tx).await?;
+                let result = transition_in(&mut tx, record, &completion).await;
+                savepoints.end(result.is_ok());
+                results.push(result);
+                continue;
+            }
+            Change::Submit(new) => new,
         };
-        let end = if result.is_ok() {
-            "RELEASE write"
-        } else {
-            "ROLLBACK TO write; RELEASE write"
-        };
-        sqlx::raw_sql(end).execute(&mut *tx).await?;
-        results.push(result);
+        let mut run = vec![Submission { new, completion }];
+        while let Some((Change::Submit(_), _)) = changes.peek() {
+            if let Some((Change::Submit(new), completion)) = changes.next() {
+                run.push(Submission { new, completion });
+            }
+        }
+        savepoints.start(&mut tx).await?;
+        let together = submit_in(&mut tx, &run).await;
+        savepoints.end(together.is_ok());
+        match together {
+            Ok(recorded) => results.extend(recorded.into_iter().map(Ok)),
+            Err(error) if run.len() == 1 => results.push(Err(error)),
+            Err(_) => {
+                for one in run.chunks(1) {
+                    savepoints.start(&mut tx).await?;
+                    let alone = submit_in(&mut tx, one).await;
+                    savepoints.end(alone.is_ok());
+                    results.push(alone.map(|mut recorded| recorded.remove(0)));
+                }
+            }
+        }
     }
+    savepoints.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(results)
+}
+
+/// The savepoint each attempt runs in. The end of one travels with the start of the next, in
+/// one round trip to the connection's thread.
+#[derive(Debug, Default)]
+struct Savepoints {
+    /// Whether the open savepoint's attempt succeeded; `None` before the first.
+    last: Option<bool>,
+}
+
+impl Savepoints {
+    async fn start(&mut self, tx: &mut SqliteConnection) -> StoreResult<()> {
+        let sql = match self.last {
+            None => "SAVEPOINT write",
+            Some(true) => "RELEASE write; SAVEPOINT write",
+            Some(false) => "ROLLBACK TO write; RELEASE write; SAVEPOINT write",
+        };
+        sqlx::raw_sql(sql).execute(tx).await?;
+        Ok(())
+    }
+
+    fn end(&mut self, succeeded: bool) {
+        self.last = Some(succeeded);
+    }
+
+    /// Undoes a last attempt that failed; COMMIT releases one that succeeded.
+    async fn finish(self, tx: &mut SqliteConnection) -> StoreResult<()> {
+        if self.last == Some(false) {
+            sqlx::raw_sql("ROLLBACK TO write; RELEASE write")
+                .execute(tx)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// The error every write of a failed batch gets (errors are not `Clone`).

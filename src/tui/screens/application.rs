@@ -692,7 +692,10 @@ fn document_name(document: &DocumentInfo) -> String {
         DocumentKind::BookRegistration => t!("application.documents.kind.book_registration"),
         DocumentKind::Direction => t!("application.documents.kind.direction"),
         DocumentKind::Attachment => {
-            return format!("{} ({})", document.file_name, human_size(document.size));
+            return match document.size {
+                Some(size) => format!("{} ({})", document.file_name, human_size(size)),
+                None => document.file_name.clone(),
+            };
         }
     }
     .into_owned()
