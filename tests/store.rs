@@ -817,6 +817,20 @@ async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
     assert!(regions.len() > 5, "{regions:?}");
     let statuses: std::collections::BTreeSet<_> = seeds.iter().map(|s| s.state.status).collect();
     assert!(statuses.len() >= 3, "{statuses:?}");
+    // Children queued for years had their interest confirmed meanwhile: none is removed for
+    // a lapsed confirmation the moment the demo starts.
+    let queued = seeds.iter().filter(|s| s.state.status == Status::InQueue);
+    assert!(queued.clone().count() > 300);
+    for seed in queued {
+        assert!(seed.state.interest_due > now, "{:?}", seed.state);
+        assert!(seed.state.interest_due >= seed.state.registered_at);
+    }
+    assert!(
+        seeds
+            .iter()
+            .any(|s| s.state.registered_at < now - Duration::days(400)),
+        "some children registered more than a year ago"
+    );
     assert!(
         store
             .seed_applications("demo", seeds.clone(), &|_| settings.clone(), now)

@@ -84,7 +84,7 @@ pub struct ApplicationState {
 }
 
 /// `at` plus the interest period; the end of time for absurd periods rather than a panic.
-pub(super) fn interest_deadline(at: DateTime<Utc>, settings: &RegionSettings) -> DateTime<Utc> {
+pub fn interest_deadline(at: DateTime<Utc>, settings: &RegionSettings) -> DateTime<Utc> {
     at.checked_add_months(Months::new(settings.interest_period_months))
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

@@ -17,6 +17,7 @@ use super::sqlite::{
 };
 use super::{NewEvent, StoreError, StoreResult};
 use crate::domain::lifecycle::EventKind;
+use crate::domain::state::interest_deadline;
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitReview, Calendar,
     Cohort, Direction, Iin, RegionSettings, Removal, RemovalReason, Status,
@@ -267,6 +268,15 @@ pub fn demo_applications<'a>(
             };
             let mut state =
                 ApplicationState::registered(placeholder, cohort, benefit, registered, &settings);
+            // In a real city the children still queued from earlier years had their interest
+            // confirmed each year (the others were removed back then): the last confirmation
+            // some time within the past period, so the first scheduler tick sends reminders
+            // rather than removing a crowd at once.
+            if state.interest_due <= now {
+                let period = (state.interest_due - registered).num_minutes().max(1);
+                let confirmed = now - TimeDelta::minutes(rng.random_range(0..period));
+                state.interest_due = interest_deadline(confirmed.max(registered), &settings);
+            }
             let kindergarten = catalogue.kindergartens_in(&region.code).next();
             match (rng.random_range(0..100), kindergarten) {
                 (0..=4, _) => {
