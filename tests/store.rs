@@ -383,6 +383,109 @@ async fn a_batch_commits_its_good_writes_and_refuses_only_the_bad_ones() {
     assert_eq!(next.application.position.general, 4);
 }
 
+/// Every queue number the store gives now agrees with the domain's reference function, and
+/// each queued application's position history ends at its number.
+async fn assert_numbers_exact(store: &SqliteStore, numbers: &[ApplicationNumber]) {
+    let mut entries = Vec::new();
+    for number in numbers {
+        entries.push(QueueEntry::from(
+            &store.application(*number).await.unwrap().state,
+        ));
+    }
+    let expected = positions(&entries);
+    for number in numbers {
+        let actual = store.position(*number).await.unwrap();
+        assert_eq!(
+            actual,
+            expected.get(number).copied().unwrap_or_default(),
+            "{number}"
+        );
+        let history = store.position_history(*number).await.unwrap();
+        if actual.general > 0 {
+            assert_eq!(history.last().map(|c| c.position), Some(actual), "{number}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batch_of_transitions_and_submissions_counts_as_if_one_by_one() {
+    let (_dir, store) = temp_store().await;
+    let mut numbers = Vec::new();
+    for serial in 1..=3 {
+        let recorded = store
+            .submit(
+                new_application(serial, at(i64::from(serial)), None),
+                no_effects(),
+            )
+            .await
+            .unwrap();
+        numbers.push(recorded.application.state.number);
+    }
+    let [a, b, c] = [numbers[0], numbers[1], numbers[2]];
+    let a_stored = store.application(a).await.unwrap();
+    let b_stored = store.application(b).await.unwrap();
+    // One batch (nothing is awaited until all are queued): the first leaves the queue, a child
+    // joins, the second gets a benefit, another child joins.
+    let pending = vec![
+        store.record_transition(
+            record(&a_stored, EventKind::OfferMade, at(10), |s| {
+                s.status = Status::Offered
+            }),
+            no_effects(),
+        ),
+        store.submit(new_application(4, at(11), None), no_effects()),
+        store.record_transition(
+            record(&b_stored, EventKind::BenefitConfirmed, at(12), |s| {
+                s.benefit = confirmed(BenefitClass::FirstTurn)
+            }),
+            no_effects(),
+        ),
+        store.submit(new_application(5, at(13), None), no_effects()),
+    ];
+    let mut results = Vec::new();
+    for write in pending {
+        results.push(write.await.unwrap());
+    }
+    let at_commit: Vec<QueuePosition> = results.iter().map(|r| r.application.position).collect();
+    let queue = |general, benefit| QueuePosition { general, benefit };
+    assert_eq!(
+        at_commit,
+        [queue(0, 0), queue(3, 0), queue(1, 1), queue(4, 0)],
+        "each write sees the ones before it and none after"
+    );
+    numbers.extend([&results[1], &results[3]].map(|r| r.application.state.number));
+    assert_numbers_exact(&store, &numbers).await;
+    // A batch with a stale transition in it: the others still commit, numbered as one by one.
+    let c_stored = store.application(c).await.unwrap();
+    let pending = vec![
+        store.record_transition(
+            record(&c_stored, EventKind::OfferMade, at(20), |s| {
+                s.status = Status::Offered
+            }),
+            no_effects(),
+        ),
+        store.record_transition(
+            record(&c_stored, EventKind::OfferMade, at(21), |s| {
+                s.status = Status::Offered
+            }),
+            no_effects(),
+        ),
+        store.submit(new_application(6, at(22), None), no_effects()),
+    ];
+    let mut results = Vec::new();
+    for write in pending {
+        results.push(write.await);
+    }
+    assert!(results[0].is_ok());
+    assert!(matches!(results[1], Err(StoreError::Conflict)));
+    let sixth = results[2].as_ref().unwrap();
+    assert_eq!(sixth.application.position.general, 4, "after b, d and e");
+    numbers.push(sixth.application.state.number);
+    assert_numbers_exact(&store, &numbers).await;
+    let report = store.verify_history().await.unwrap().expect("intact chain");
+    assert_eq!(report.events, 9);
+}
+
 #[tokio::test]
 async fn a_stale_revision_is_a_conflict() {
     let (_dir, store) = temp_store().await;

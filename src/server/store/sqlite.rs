@@ -444,9 +444,8 @@ pub(super) struct QueueMove {
     pub at_us: i64,
 }
 
-/// Moves applications between queue slots: the tree counts, and a `queue_changes` row per
-/// move with the cause and the application's own numbers afterwards, from which every other
-/// child's position history is replayed. Returns each application's numbers afterwards.
+/// Moves applications between queue slots in the tree; returns each application's numbers
+/// afterwards.
 async fn move_in_queue(
     conn: &mut SqliteConnection,
     moves: &[QueueMove],
@@ -476,11 +475,15 @@ async fn move_in_queue(
     tree_add(conn, &deltas).await?;
     let keys: Vec<_> = moves.iter().map(|step| (step.key, step.after)).collect();
     let positions = positions(conn, &keys, newest).await?;
-    let changes: Vec<_> = moves
-        .iter()
-        .zip(&positions)
-        .filter(|(step, _)| step.before != step.after || step.kind == EventKind::Registered)
-        .collect();
+    Ok(positions)
+}
+
+/// A `queue_changes` row per move, with its cause and the application's own numbers
+/// afterwards, from which every other child's position history is replayed.
+async fn record_queue_changes(
+    conn: &mut SqliteConnection,
+    changes: &[(QueueMove, QueuePosition)],
+) -> StoreResult<()> {
     for chunk in changes.chunks(ROWS_PER_STATEMENT) {
         let mut insert = QueryBuilder::new(
             "INSERT INTO queue_changes (cohort_id, at_us, application_id, registered_us, \
@@ -503,7 +506,7 @@ async fn move_in_queue(
         });
         insert.build().execute(&mut *conn).await?;
     }
-    Ok(positions)
+    Ok(())
 }
 
 /// Where an event goes in the history and what it records about the status.
@@ -980,21 +983,38 @@ fn is_unique_violation(error: &sqlx::Error, what: &str) -> bool {
         .is_some_and(|e| e.is_unique_violation() && e.message().contains(what))
 }
 
-/// A registration queued with the writer.
-pub(super) struct Submission {
-    pub new: NewApplication,
+/// A write queued with the writer: what it changes and what completes it.
+pub(super) struct Queued {
+    pub change: Change,
     pub completion: Completion,
 }
 
-/// Registers a run of applications inside the writer's transaction (see [`Store::submit`]),
-/// all of them or none, with a dozen statements for the whole run rather than a dozen for
-/// each: every statement is a round trip to the connection's thread. When a run fails the
-/// writer tries its applications one by one, so each refusal reaches its own caller.
-pub(super) async fn submit_in(
+/// What a write of a run did before the parts every write shares (history, position
+/// changes, outbox, documents, answers) are stored for the whole run at its end.
+struct Done<'a> {
+    application: StoredApplication,
+    step: QueueMove,
+    position: QueuePosition,
+    region: String,
+    from: Option<Status>,
+    to: Status,
+    notices: Vec<Notice>,
+    queued: &'a Queued,
+}
+
+/// Records a run of writes inside the writer's transaction (see [`Store::submit`] and
+/// [`Store::record_transition`]), all of them or none, in queue order. What every write shares
+/// (the idempotency lookup, cohorts and numbers, history events, position changes, outbox,
+/// documents and answers) goes in one statement for the whole run, and consecutive submissions
+/// are inserted and counted together, so a run takes a few statements per transition and per
+/// stretch of submissions instead of a dozen per write: every statement is a round trip to the
+/// connection's thread. When a run fails the writer tries its writes one by one, so each
+/// refusal reaches its own caller.
+pub(super) async fn write_run(
     tx: &mut SqliteConnection,
-    run: &[Submission],
+    run: &[Queued],
 ) -> StoreResult<Vec<Recorded>> {
-    let requests: Vec<&RequestKey> = run.iter().filter_map(|s| s.new.request.as_ref()).collect();
+    let requests: Vec<&RequestKey> = run.iter().filter_map(|q| q.change.request()).collect();
     if !requests.is_empty() {
         let ids: Vec<&str> = requests.iter().map(|r| r.request_id.as_str()).collect();
         let answers = stored_answers(tx, &ids).await?;
@@ -1002,17 +1022,95 @@ pub(super) async fn submit_in(
             check_request(&answers, request)?;
         }
     }
-    // Microseconds are what the columns keep; the states must order exactly as they do.
-    let nows: Vec<DateTime<Utc>> = run
+    let mut numbered = number_submissions(tx, run).await?.into_iter();
+    let mut done: Vec<Done> = Vec::with_capacity(run.len());
+    let mut next = 0;
+    while next < run.len() {
+        let stretch = run[next..]
+            .iter()
+            .take_while(|q| matches!(q.change, Change::Submit(_)))
+            .count();
+        if stretch > 0 {
+            let states = numbered.by_ref().take(stretch).collect();
+            done.extend(register(tx, &run[next..next + stretch], states).await?);
+            next += stretch;
+        } else {
+            done.push(transit(tx, &run[next]).await?);
+            next += 1;
+        }
+    }
+    let changes: Vec<(QueueMove, QueuePosition)> = done
         .iter()
-        .map(|s| {
-            s.new
-                .now
-                .duration_trunc(TimeDelta::microseconds(1))
-                .unwrap_or(s.new.now)
+        .filter(|d| d.step.before != d.step.after || d.step.kind == EventKind::Registered)
+        .map(|d| (d.step, d.position))
+        .collect();
+    record_queue_changes(tx, &changes).await?;
+    let places: Vec<(EventPlace, &NewEvent)> = done
+        .iter()
+        .map(|d| {
+            let place = EventPlace {
+                region: &d.region,
+                application_id: d.application.id,
+                at_us: d.step.at_us,
+                kind: d.step.kind,
+                from: d.from,
+                to: Some(d.to),
+            };
+            (place, d.queued.change.event())
         })
         .collect();
-    let cohorts: Vec<&Cohort> = run.iter().map(|s| &s.new.cohort).collect();
+    let event_ids = append_events(tx, &places).await?;
+    let recorded: Vec<Recorded> = done
+        .iter()
+        .zip(event_ids)
+        .map(|(d, event_id)| Recorded {
+            application: StoredApplication {
+                position: d.position,
+                ..d.application.clone()
+            },
+            event_id,
+        })
+        .collect();
+    let told: Vec<(&StoredApplication, &[Notice], i64)> = recorded
+        .iter()
+        .zip(&done)
+        .map(|(r, d)| (&r.application, &d.notices[..], d.step.at_us))
+        .collect();
+    notify(tx, &told).await?;
+    let completing: Vec<Completing> = recorded
+        .iter()
+        .zip(&done)
+        .map(|(recorded, d)| Completing {
+            recorded,
+            request: d.queued.change.request(),
+            completion: &d.queued.completion,
+            at_us: d.step.at_us,
+        })
+        .collect();
+    complete(tx, &completing).await?;
+    Ok(recorded)
+}
+
+/// The registration time (to the microsecond the columns keep), number and queue key of every
+/// submission of a run, in order: one statement for the cohorts, one per year for the numbers.
+async fn number_submissions(
+    tx: &mut SqliteConnection,
+    run: &[Queued],
+) -> StoreResult<Vec<(ApplicationState, QueueKey)>> {
+    let submissions: Vec<&NewApplication> =
+        run.iter().filter_map(|q| q.change.submission()).collect();
+    if submissions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let nows: Vec<DateTime<Utc>> = submissions
+        .iter()
+        .map(|new| {
+            new.now
+                .duration_trunc(TimeDelta::microseconds(1))
+                .unwrap_or(new.now)
+        })
+        .collect();
+    let cohorts: Vec<&Cohort> = submissions.iter().map(|new| &new.cohort).collect();
     let cohort_ids = cohort_ids(tx, &cohorts).await?;
     let mut per_year: BTreeMap<i32, i64> = BTreeMap::new();
     for now in &nows {
@@ -1022,9 +1120,8 @@ pub(super) async fn submit_in(
     for (year, count) in per_year {
         next_in_year.insert(year, next_sequence(tx, year, count).await?);
     }
-    let mut states = Vec::with_capacity(run.len());
-    for (submission, &now) in run.iter().zip(&nows) {
-        let new = &submission.new;
+    let mut numbered = Vec::with_capacity(submissions.len());
+    for (new, &now) in submissions.iter().zip(&nows) {
         let sequence = next_in_year
             .get_mut(&now.year())
             .expect("every year was counted above");
@@ -1043,25 +1140,36 @@ pub(super) async fn submit_in(
             registered_us: micros(now),
             order_key: order_key(number),
         };
-        states.push((state, key));
+        numbered.push((state, key));
     }
-    let rows: Vec<ApplicationRow> = run
+    Ok(numbered)
+}
+
+/// Inserts a stretch of consecutive submissions with their numbered states and counts their
+/// queue numbers, in a few statements for all of them.
+async fn register<'a>(
+    tx: &mut SqliteConnection,
+    stretch: &'a [Queued],
+    states: Vec<(ApplicationState, QueueKey)>,
+) -> StoreResult<Vec<Done<'a>>> {
+    let news: Vec<&NewApplication> = stretch
+        .iter()
+        .filter_map(|q| q.change.submission())
+        .collect();
+    let rows: Vec<ApplicationRow> = news
         .iter()
         .zip(&states)
-        .map(|(submission, (state, key))| {
-            let new = &submission.new;
-            ApplicationRow {
-                cohort_id: key.cohort_id,
-                order_key: key.order_key,
-                state,
-                child_iin: &new.child_iin,
-                child_name: &new.child_name,
-                applicant_iin: &new.applicant_iin,
-                applicant_name: &new.applicant_name,
-                service_centre: new.service_centre.as_ref(),
-                details: &new.details,
-                wake_at: wake_at(state, &new.settings),
-            }
+        .map(|(new, (state, key))| ApplicationRow {
+            cohort_id: key.cohort_id,
+            order_key: key.order_key,
+            state,
+            child_iin: &new.child_iin,
+            child_name: &new.child_name,
+            applicant_iin: &new.applicant_iin,
+            applicant_name: &new.applicant_name,
+            service_centre: new.service_centre.as_ref(),
+            details: &new.details,
+            wake_at: wake_at(state, &new.settings),
         })
         .collect();
     let ids = match insert_applications(tx, &rows).await {
@@ -1070,10 +1178,10 @@ pub(super) async fn submit_in(
         }
         other => other?,
     };
-    let attached: Vec<(i64, &String)> = run
+    let attached: Vec<(i64, &String)> = news
         .iter()
         .zip(&ids)
-        .flat_map(|(submission, &id)| submission.new.attachments.iter().map(move |a| (id, a)))
+        .flat_map(|(new, &id)| new.attachments.iter().map(move |a| (id, a)))
         .collect();
     for chunk in attached.chunks(ROWS_PER_STATEMENT) {
         let mut insert = QueryBuilder::new(
@@ -1084,7 +1192,7 @@ pub(super) async fn submit_in(
         });
         insert.build().execute(&mut *tx).await?;
     }
-    let moves: Vec<QueueMove> = states
+    let steps: Vec<QueueMove> = states
         .iter()
         .zip(&ids)
         .map(|((state, key), &application_id)| {
@@ -1102,97 +1210,55 @@ pub(super) async fn submit_in(
             }
         })
         .collect();
-    let positions = move_in_queue(tx, &moves, true).await?;
-    let places: Vec<(EventPlace, &NewEvent)> = run
+    let positions = move_in_queue(tx, &steps, true).await?;
+    Ok(stretch
         .iter()
-        .zip(&states)
-        .zip(&ids)
-        .map(|((submission, (state, key)), &application_id)| {
-            let place = EventPlace {
-                region: &submission.new.cohort.region,
-                application_id,
-                at_us: key.registered_us,
-                kind: EventKind::Registered,
-                from: None,
-                to: Some(state.status),
-            };
-            (place, &submission.new.event)
-        })
-        .collect();
-    let event_ids = append_events(tx, &places).await?;
-    let recorded: Vec<Recorded> = run
-        .iter()
+        .zip(news)
         .zip(states)
-        .zip(ids.iter().zip(positions))
-        .zip(event_ids)
-        .map(|(((submission, (state, _)), (&id, position)), event_id)| {
-            let new = &submission.new;
-            Recorded {
-                application: StoredApplication {
-                    id,
-                    revision: 1,
-                    state,
-                    child_iin: new.child_iin,
-                    child_name: new.child_name.clone(),
-                    applicant_iin: new.applicant_iin,
-                    applicant_name: new.applicant_name.clone(),
-                    service_centre: new.service_centre.clone(),
-                    details: new.details.clone(),
-                    position,
-                },
-                event_id,
-            }
+        .zip(steps.into_iter().zip(positions))
+        .map(|(((queued, new), (state, _)), (step, position))| Done {
+            notices: vec![Notice::of_registration(&state)],
+            to: state.status,
+            application: StoredApplication {
+                id: step.application_id,
+                revision: 1,
+                state,
+                child_iin: new.child_iin,
+                child_name: new.child_name.clone(),
+                applicant_iin: new.applicant_iin,
+                applicant_name: new.applicant_name.clone(),
+                service_centre: new.service_centre.clone(),
+                details: new.details.clone(),
+                position,
+            },
+            step,
+            position,
+            region: new.cohort.region.clone(),
+            from: None,
+            queued,
         })
-        .collect();
-    let notices: Vec<[Notice; 1]> = recorded
-        .iter()
-        .map(|r| [Notice::of_registration(&r.application.state)])
-        .collect();
-    let told: Vec<(&StoredApplication, &[Notice], i64)> = recorded
-        .iter()
-        .zip(&notices)
-        .zip(&nows)
-        .map(|((r, notice), &now)| (&r.application, &notice[..], micros(now)))
-        .collect();
-    notify(tx, &told).await?;
-    let completing: Vec<Completing> = recorded
-        .iter()
-        .zip(run)
-        .zip(&nows)
-        .map(|((recorded, submission), &now)| Completing {
-            recorded,
-            request: submission.new.request.as_ref(),
-            completion: &submission.completion,
-            at_us: micros(now),
-        })
-        .collect();
-    complete(tx, &completing).await?;
-    Ok(recorded)
+        .collect())
 }
 
-/// Records a transition inside the writer's transaction (see [`Store::record_transition`]).
-pub(super) async fn transition_in(
-    tx: &mut SqliteConnection,
-    record: TransitionRecord,
-    completion: &Completion,
-) -> StoreResult<Recorded> {
-    if let Some(request) = &record.request {
-        let answers = stored_answers(tx, &[request.request_id.as_str()]).await?;
-        check_request(&answers, request)?;
-    }
+/// Applies one transition of a run: the revision check, the offer and place it settles or
+/// takes, the application row and the queue tree, and its numbers afterwards.
+async fn transit<'a>(tx: &mut SqliteConnection, queued: &'a Queued) -> StoreResult<Done<'a>> {
+    let Change::Transition(record) = &queued.change else {
+        return Err(StoreError::Corrupt(
+            "a submission taken for a transition".into(),
+        ));
+    };
     let row = application_row(tx, record.number).await?;
     let (stored, key, before) = decode_application(&row)?;
     if stored.revision != record.revision || record.transition.state.number != record.number {
         return Err(StoreError::Conflict);
     }
     let region: String = row.get("region_code");
-    let settled = OfferStatus::settled_by(&record.transition);
-    let transition = record.transition;
-    let notices = transition.notices;
-    let state = transition.state;
+    let transition = &record.transition;
+    let state = transition.state.clone();
     let at_us = micros(record.now);
     let after = QueueSlot::of(&state);
-    if let Some(status) = settled {
+    if let Some(status) = OfferStatus::settled_by(transition) {
         offers::settle(tx, stored.id, status, at_us).await?;
     }
     if let Some(place) = record.place {
@@ -1227,33 +1293,20 @@ pub(super) async fn transition_in(
         at_us,
     };
     let position = only(move_in_queue(tx, &[step], false).await?)?;
-    let place = EventPlace {
-        region: &region,
-        application_id: stored.id,
-        at_us,
-        kind: transition.event,
-        from: Some(transition.from),
-        to: Some(transition.to),
-    };
-    let event_id = only(append_events(tx, &[(place, &record.event)]).await?)?;
-    let recorded = Recorded {
+    Ok(Done {
         application: StoredApplication {
             revision,
             state,
-            position,
             ..stored
         },
-        event_id,
-    };
-    notify(tx, &[(&recorded.application, &notices[..], at_us)]).await?;
-    let completing = Completing {
-        recorded: &recorded,
-        request: record.request.as_ref(),
-        completion,
-        at_us,
-    };
-    complete(tx, &[completing]).await?;
-    Ok(recorded)
+        step,
+        position,
+        region,
+        from: Some(transition.from),
+        to: transition.to,
+        notices: transition.notices.clone(),
+        queued,
+    })
 }
 
 /// The one result of a statement made for one item.

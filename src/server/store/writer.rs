@@ -2,13 +2,13 @@
 //! transitions) from a queue and commits them in small batches, one transaction and so one
 //! fsync for a batch instead of one per write.
 //!
-//! Consecutive submissions run together, with a few statements for the whole run (each
-//! statement is a round trip to the connection's thread). Each run and each transition has its
-//! own SAVEPOINT; when a run fails, its submissions are tried again one by one, so one that is
-//! refused (a child's second application, a stale revision, a failing completion) is rolled
-//! back alone and answered with its own error; the others commit. Writes run in queue order and read inside the transaction (the number
-//! sequence, the queue tree, the region's chain head), so each sees the writes before it in its
-//! batch. No answer, not even a refusal, goes out before the batch's commit; when the batch
+//! A batch is first written as one run (`sqlite::write_run`: what its writes share goes in one
+//! statement for all of them, and each statement is a round trip to the connection's thread).
+//! When the run fails, its writes are tried again one by one, each in its own SAVEPOINT, so one
+//! that is refused (a child's second application, a stale revision, a failing completion) is
+//! rolled back alone and answered with its own error; the others commit. Writes run in queue
+//! order and read inside the transaction (the number sequence, the queue tree, the region's
+//! chain head), so each sees the writes before it in its batch. No answer, not even a refusal, goes out before the batch's commit; when the batch
 //! itself fails (the lock, a savepoint, the commit), every write of it gets that error.
 
 use sqlx::sqlite::SqlitePool;
@@ -16,9 +16,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use sqlx::SqliteConnection;
 
-use super::sqlite::{Submission, submit_in, transition_in};
+use super::sqlite::{Queued, write_run};
 use super::{
-    Completion, NewApplication, Pending, Recorded, StoreError, StoreResult, TransitionRecord,
+    Completion, NewApplication, NewEvent, Pending, Recorded, RequestKey, StoreError, StoreResult,
+    TransitionRecord,
 };
 
 /// The most writes one transaction takes: enough to share an fsync among the concurrent
@@ -29,6 +30,32 @@ const MAX_BATCH: usize = 64;
 pub(super) enum Change {
     Submit(NewApplication),
     Transition(TransitionRecord),
+}
+
+impl Change {
+    /// The new application, when this is a submission.
+    pub fn submission(&self) -> Option<&NewApplication> {
+        match self {
+            Change::Submit(new) => Some(new),
+            Change::Transition(_) => None,
+        }
+    }
+
+    /// The request id and document the answer is kept under, if any.
+    pub fn request(&self) -> Option<&RequestKey> {
+        match self {
+            Change::Submit(new) => new.request.as_ref(),
+            Change::Transition(record) => record.request.as_ref(),
+        }
+    }
+
+    /// Who made the change and their signed document, for the history.
+    pub fn event(&self) -> &NewEvent {
+        match self {
+            Change::Submit(new) => &new.event,
+            Change::Transition(record) => &record.event,
+        }
+    }
 }
 
 struct Write {
@@ -111,42 +138,28 @@ async fn run_batch(
     changes: Vec<(Change, Completion)>,
 ) -> StoreResult<Vec<StoreResult<Recorded>>> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let run: Vec<Queued> = changes
+        .into_iter()
+        .map(|(change, completion)| Queued { change, completion })
+        .collect();
     let mut savepoints = Savepoints::default();
-    let mut results = Vec::with_capacity(changes.len());
-    let mut changes = changes.into_iter().peekable();
-    while let Some((change, completion)) = changes.next() {
-        let new = match change {
-            Change::Transition(record) => {
+    savepoints.start(&mut tx).await?;
+    let together = write_run(&mut tx, &run).await;
+    savepoints.end(together.is_ok());
+    let results = match together {
+        Ok(recorded) => recorded.into_iter().map(Ok).collect(),
+        Err(error) if run.len() == 1 => vec![Err(error)],
+        Err(_) => {
+            let mut results = Vec::with_capacity(run.len());
+            for one in run.chunks(1) {
                 savepoints.start(&mut tx).await?;
-                let result = transition_in(&mut tx, record, &completion).await;
-                savepoints.end(result.is_ok());
-                results.push(result);
-                continue;
+                let alone = write_run(&mut tx, one).await;
+                savepoints.end(alone.is_ok());
+                results.push(alone.map(|mut recorded| recorded.remove(0)));
             }
-            Change::Submit(new) => new,
-        };
-        let mut run = vec![Submission { new, completion }];
-        while let Some((Change::Submit(_), _)) = changes.peek() {
-            if let Some((Change::Submit(new), completion)) = changes.next() {
-                run.push(Submission { new, completion });
-            }
+            results
         }
-        savepoints.start(&mut tx).await?;
-        let together = submit_in(&mut tx, &run).await;
-        savepoints.end(together.is_ok());
-        match together {
-            Ok(recorded) => results.extend(recorded.into_iter().map(Ok)),
-            Err(error) if run.len() == 1 => results.push(Err(error)),
-            Err(_) => {
-                for one in run.chunks(1) {
-                    savepoints.start(&mut tx).await?;
-                    let alone = submit_in(&mut tx, one).await;
-                    savepoints.end(alone.is_ok());
-                    results.push(alone.map(|mut recorded| recorded.remove(0)));
-                }
-            }
-        }
-    }
+    };
     savepoints.finish(&mut tx).await?;
     tx.commit().await?;
     Ok(results)
