@@ -248,8 +248,19 @@ async fn an_attached_scan_is_listed_under_the_name_it_was_uploaded_with() {
     let client = w.login(AIGERIM).await;
     let mut submission = application(AIGERIM, &child_iin(1));
     claim_benefit(&client, &mut submission, "teachers").await;
-    let number = w.submit(&client, &submission).await;
+    let key = w.keystore(AIGERIM, "SIGN", "valid");
+    let answer = client
+        .submit_application(
+            &submission.envelope.request_id,
+            &sign(&key, &xml_of(&submission)),
+        )
+        .await
+        .unwrap();
+    let number = answer.number;
     let documents = client.documents(&number).await.unwrap();
+    // The answer lists what the documents tab reads back: three generated documents, the scan.
+    assert_eq!(answer.documents, documents);
+    assert_eq!(documents.len(), 4);
     let scan = documents
         .iter()
         .find(|d| d.kind == kezek::api::applications::DocumentKind::Attachment)

@@ -91,7 +91,7 @@ async fn check_attachments(
     state: &AppState,
     uploader: &Iin,
     refs: &[AttachmentRef],
-) -> ApiResult<Vec<wizard::AttachmentInfo>> {
+) -> ApiResult<Vec<store::AttachmentInfo>> {
     let mut infos = Vec::with_capacity(refs.len());
     for reference in refs {
         let (info, _) = state
@@ -107,16 +107,21 @@ async fn check_attachments(
         {
             return Err(ApiError::new(ProblemCode::AttachmentUnknown));
         }
-        let kind = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
-            .into_iter()
-            .find(|k| k.mime() == info.content_type);
-        infos.push(wizard::AttachmentInfo {
-            name: info.file_name.clone(),
-            size: info.size,
-            kind,
-        });
+        infos.push(info);
     }
     Ok(infos)
+}
+
+/// A checked scan as the wizard's rules see it.
+fn wizard_attachment(info: &store::AttachmentInfo) -> wizard::AttachmentInfo {
+    let kind = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
+        .into_iter()
+        .find(|k| k.mime() == info.content_type);
+    wizard::AttachmentInfo {
+        name: info.file_name.clone(),
+        size: info.size,
+        kind,
+    }
 }
 
 fn field_problems(errors: &[wizard::FieldError]) -> ApiError {
@@ -191,8 +196,8 @@ pub async fn submit(
             .into());
     }
     let mut draft = submission.draft.clone();
-    draft.child.attachments =
-        check_attachments(&state, &session.user.iin, &submission.attachments).await?;
+    let mut scans = check_attachments(&state, &session.user.iin, &submission.attachments).await?;
+    draft.child.attachments = scans.iter().map(wizard_attachment).collect();
     let settings = state.config().region_settings(&submission.region);
     let now = state.now();
     let errors = wizard::validate(&draft, calendar::local_date(now), &settings);
@@ -266,12 +271,14 @@ pub async fn submit(
     drop(registering);
     match submitted.await {
         Ok(recorded) => {
-            let answer = SubmissionResult {
-                number: recorded.application.state.number,
+            // Listed from what was just stored, as `document_list` would read it back.
+            let number = recorded.application.state.number;
+            scans.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            Ok(Json(SubmissionResult {
+                number,
                 queue: recorded.application.position,
-                documents: Vec::new(),
-            };
-            with_documents(&state, answer).await.map(Json)
+                documents: listing(number, &recorded.documents, &scans)?,
+            }))
         }
         // Two submissions of one document raced: the other committed first.
         Err(StoreError::RequestReused) => match changes::replay(&state, &fresh).await? {
@@ -441,8 +448,20 @@ async fn document_list(
     state: &AppState,
     number: ApplicationNumber,
 ) -> ApiResult<Vec<DocumentInfo>> {
-    let mut list = Vec::new();
-    for document in state.store().documents_of(number).await? {
+    let documents = state.store().documents_of(number).await?;
+    let attachments = state.store().attachments_of(number).await?;
+    listing(number, &documents, &attachments)
+}
+
+/// «Общие документы» of `number` as the API lists them: the generated documents, then the
+/// scans.
+fn listing(
+    number: ApplicationNumber,
+    documents: &[StoredDocumentInfo],
+    attachments: &[store::AttachmentInfo],
+) -> ApiResult<Vec<DocumentInfo>> {
+    let mut list = Vec::with_capacity(documents.len() + attachments.len());
+    for document in documents {
         let kind = wire_kind(&document.kind).ok_or(ProblemCode::Internal)?;
         list.push(DocumentInfo {
             id: document.id.clone(),
@@ -453,7 +472,7 @@ async fn document_list(
             created_at: document.created_at,
         });
     }
-    for attachment in state.store().attachments_of(number).await? {
+    for attachment in attachments {
         list.push(DocumentInfo {
             id: attachment.id.clone(),
             kind: DocumentKind::Attachment,

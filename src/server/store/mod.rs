@@ -223,6 +223,8 @@ pub struct TransitionRecord {
 pub struct Recorded {
     pub application: StoredApplication,
     pub event_id: i64,
+    /// The documents stored with the write (empty while its completion runs).
+    pub documents: Vec<DocumentInfo>,
 }
 
 /// A generated document to store with the event: what it says, fixed now; its bytes are

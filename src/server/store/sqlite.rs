@@ -653,10 +653,14 @@ struct Completing<'a> {
 }
 
 /// Runs the writes' completions and stores what they made: documents and the answers to
-/// their request ids.
-async fn complete(conn: &mut SqliteConnection, writes: &[Completing<'_>]) -> StoreResult<()> {
+/// their request ids. Returns each write's documents as listed.
+async fn complete(
+    conn: &mut SqliteConnection,
+    writes: &[Completing<'_>],
+) -> StoreResult<Vec<Vec<DocumentInfo>>> {
     let mut documents = Vec::new();
     let mut answers = Vec::new();
+    let mut listed = Vec::with_capacity(writes.len());
     for write in writes {
         // A panicking completion must not take the store's writer task down with it.
         let effects = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -667,30 +671,40 @@ async fn complete(conn: &mut SqliteConnection, writes: &[Completing<'_>]) -> Sto
         if let Some(request) = write.request {
             answers.push((request, effects.answer.to_string(), write.at_us));
         }
-        documents.extend(
-            effects
-                .documents
-                .into_iter()
-                .map(|document| (write.recorded, document, write.at_us)),
-        );
+        let mut made: Vec<DocumentInfo> = Vec::with_capacity(effects.documents.len());
+        for document in effects.documents {
+            let info = DocumentInfo {
+                id: uuid::Uuid::new_v4().to_string(),
+                kind: document.kind.clone(),
+                language: document.language,
+                size: None,
+                created_at: time(write.at_us)?,
+            };
+            made.push(info.clone());
+            documents.push((write.recorded, info, document.content, write.at_us));
+        }
+        // As `documents_of` lists them.
+        made.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        listed.push(made);
     }
     for chunk in documents.chunks(ROWS_PER_STATEMENT) {
         let mut insert = QueryBuilder::new(
             "INSERT INTO documents (id, application_id, event_id, kind, language, content, \
                  created_us) ",
         );
-        insert.push_values(chunk, |mut row, (recorded, document, at_us)| {
-            row.push_bind(uuid::Uuid::new_v4().to_string())
+        insert.push_values(chunk, |mut row, (recorded, info, content, at_us)| {
+            row.push_bind(&info.id)
                 .push_bind(recorded.application.id)
                 .push_bind(recorded.event_id)
-                .push_bind(&document.kind)
-                .push_bind(document.language.code())
-                .push_bind(&document.content)
+                .push_bind(&info.kind)
+                .push_bind(info.language.code())
+                .push_bind(content)
                 .push_bind(*at_us);
         });
         insert.build().execute(&mut *conn).await?;
     }
-    remember(conn, &answers).await
+    remember(conn, &answers).await?;
+    Ok(listed)
 }
 
 /// Stores the first answers to request ids, with when they were given.
@@ -1069,6 +1083,7 @@ pub(super) async fn write_run(
                 ..d.application.clone()
             },
             event_id,
+            documents: Vec::new(),
         })
         .collect();
     let told: Vec<(&StoredApplication, &[Notice], i64)> = recorded
@@ -1087,7 +1102,11 @@ pub(super) async fn write_run(
             at_us: d.step.at_us,
         })
         .collect();
-    complete(tx, &completing).await?;
+    let documents = complete(tx, &completing).await?;
+    let mut recorded = recorded;
+    for (recorded, documents) in recorded.iter_mut().zip(documents) {
+        recorded.documents = documents;
+    }
     Ok(recorded)
 }
 
