@@ -877,14 +877,38 @@ async fn documents_and_attachments_are_stored_with_the_event() {
     // The content is kept at the event; the bytes once rendered, and only the first ones.
     assert_eq!(documents[0].size, None);
     let id = &documents[0].id;
+    let pending = store.unrendered_documents(None, 10).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(&pending[0].0.id, id);
+    let after = Some((pending[0].0.created_at, id.clone()));
+    assert!(
+        store
+            .unrendered_documents(after, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (info, body) = store.document(id).await.unwrap();
     assert_eq!(info.kind, "registration_notice");
     assert_eq!(body, DocumentBody::Content(format!("data of {number}")));
-    store.keep_rendered(id, b"%PDF first").await.unwrap();
-    store.keep_rendered(id, b"%PDF second").await.unwrap();
+    store
+        .keep_rendered(&[(id.clone(), b"%PDF first".to_vec())])
+        .await
+        .unwrap();
+    store
+        .keep_rendered(&[(id.clone(), b"%PDF second".to_vec())])
+        .await
+        .unwrap();
     let (info, body) = store.document(id).await.unwrap();
     assert_eq!(body, DocumentBody::Rendered(b"%PDF first".to_vec()));
     assert_eq!(info.size, Some(10));
+    assert!(
+        store
+            .unrendered_documents(None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let attachments = store.attachments_of(number).await.unwrap();
     assert_eq!(attachments, vec![attachment.clone()]);
     assert_eq!(attachments[0].file_name, "справка.pdf");

@@ -2,7 +2,8 @@
 //!
 //! [`app`] builds the axum router over an [`AppState`]; [`run`] opens the database, loads the
 //! trust roots, binds the listener (port 0 is fine: the TUI embeds the server on 127.0.0.1:0),
-//! starts the scheduler and answers a [`ServerHandle`] with the bound address.
+//! starts the scheduler and the document renderer, and answers a [`ServerHandle`] with the
+//! bound address.
 
 pub mod allocation;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod notify;
 pub mod openapi;
 pub mod problem;
 pub mod registry;
+pub mod renderer;
 pub mod scheduler;
 pub mod signed;
 pub mod store;
@@ -242,6 +244,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let state = AppState::new(config, Arc::new(store), trust, Arc::new(registry));
     let (shutdown, mut stopped) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
+    let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));
     let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -251,6 +254,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
             tracing::error!(error = %e, "server stopped");
         }
         let _ = scheduler.await;
+        let _ = renderer.await;
     });
     tracing::info!(%addr, "serving");
     Ok(ServerHandle {

@@ -98,6 +98,8 @@ pub enum DocumentError {
     NoDirection,
     #[error("the catalogue has no {0}")]
     UnknownCode(String),
+    #[error("the stored content cannot be read: {0}")]
+    Content(String),
 }
 
 impl DocumentError {
@@ -107,6 +109,7 @@ impl DocumentError {
             DocumentError::Font(reason) => t!("documents.error.font", reason = reason),
             DocumentError::NoDirection => t!("documents.error.no_direction"),
             DocumentError::UnknownCode(code) => t!("documents.error.unknown_code", code = code),
+            DocumentError::Content(reason) => t!("documents.error.content", reason = reason),
         }
         .into_owned()
     }
@@ -237,6 +240,16 @@ pub fn local_moment(at: DateTime<Utc>) -> String {
     at.with_timezone(&kazakhstan_offset())
         .format("%d.%m.%Y %H:%M:%S")
         .to_string()
+}
+
+/// Renders a stored document: its kind's code and the [`DocumentData`] the store kept as JSON
+/// at its event.
+pub fn render_stored(kind: &str, content: &str, lang: Lang) -> Result<Vec<u8>, DocumentError> {
+    let kind =
+        DocumentKind::from_code(kind).ok_or_else(|| DocumentError::UnknownCode(kind.to_owned()))?;
+    let data: DocumentData =
+        serde_json::from_str(content).map_err(|e| DocumentError::Content(e.to_string()))?;
+    render(kind, &data, lang)
 }
 
 /// Renders one document as PDF bytes in `lang`.

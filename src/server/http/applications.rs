@@ -802,19 +802,17 @@ async fn render_stored(
     stored: StoredDocumentInfo,
     content: String,
 ) -> ApiResult<Vec<u8>> {
-    let corrupt = |reason: String| StoreError::Corrupt(format!("document {}: {reason}", stored.id));
-    let kind = documents::DocumentKind::from_code(&stored.kind)
-        .ok_or_else(|| corrupt(format!("unknown kind {}", stored.kind)))?;
     let language = stored.language;
-    let rendered = tokio::task::spawn_blocking(move || {
-        let data: DocumentData =
-            serde_json::from_str(&content).map_err(|error| error.to_string())?;
-        documents::render(kind, &data, language).map_err(|error| error.to_string())
-    })
-    .await
-    .map_err(|error| corrupt(error.to_string()))?
-    .map_err(corrupt)?;
-    state.store().keep_rendered(&stored.id, &rendered).await?;
+    let kind = stored.kind.clone();
+    let rendered =
+        tokio::task::spawn_blocking(move || documents::render_stored(&kind, &content, language))
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            .map_err(|e| StoreError::Corrupt(format!("document {}: {e}", stored.id)))?;
+    state
+        .store()
+        .keep_rendered(&[(stored.id, rendered.clone())])
+        .await?;
     Ok(rendered)
 }
 

@@ -558,9 +558,18 @@ pub trait Store: Send + Sync {
 
     async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, DocumentBody)>;
 
-    /// Keeps the bytes rendered from a document's content; a document rendered before keeps
-    /// its first bytes (rendering is deterministic, so they are the same).
-    async fn keep_rendered(&self, id: &str, bytes: &[u8]) -> StoreResult<()>;
+    /// Documents not rendered yet, oldest first, after `after` (their creation time and id),
+    /// with the content to render them from.
+    async fn unrendered_documents(
+        &self,
+        after: Option<(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(DocumentInfo, String)>>;
+
+    /// Keeps the bytes rendered from documents' content (by id), in one transaction; a
+    /// document rendered before keeps its first bytes (rendering is deterministic, so they are
+    /// the same).
+    async fn keep_rendered(&self, rendered: &[(String, Vec<u8>)]) -> StoreResult<()>;
 
     /// Walks every region's hash chain; the first bad event when it is broken.
     async fn verify_history(&self) -> StoreResult<Result<ChainReport, ChainBreak>>;

@@ -76,6 +76,13 @@ fn migrator() -> Migrator {
             include_str!("../../../migrations/0004_documents_on_demand.sql").into_sql_str(),
             false,
         ),
+        Migration::new(
+            5,
+            "documents unrendered".into(),
+            MigrationType::Simple,
+            include_str!("../../../migrations/0005_documents_unrendered.sql").into_sql_str(),
+            false,
+        ),
     ])
 }
 
@@ -1695,15 +1702,42 @@ impl Store for SqliteStore {
         Ok((decode_document(&row)?, body))
     }
 
-    async fn keep_rendered(&self, id: &str, bytes: &[u8]) -> StoreResult<()> {
-        let sha256 = Sha256::digest(bytes);
+    async fn unrendered_documents(
+        &self,
+        after: Option<(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(DocumentInfo, String)>> {
+        let (after_us, after_id) =
+            after.map_or((i64::MIN, String::new()), |(at, id)| (micros(at), id));
+        let mut conn = self.readers.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT id, kind, language, NULL AS size, created_us, content FROM documents \
+             WHERE bytes IS NULL AND (created_us, id) > (?, ?) \
+             ORDER BY created_us, id LIMIT ?",
+        )
+        .bind(after_us)
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((decode_document(row)?, row.get("content"))))
+            .collect()
+    }
+
+    async fn keep_rendered(&self, rendered: &[(String, Vec<u8>)]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE documents SET bytes = ?, sha256 = ? WHERE id = ? AND bytes IS NULL")
+        for (id, bytes) in rendered {
+            let sha256 = Sha256::digest(bytes);
+            sqlx::query(
+                "UPDATE documents SET bytes = ?, sha256 = ? WHERE id = ? AND bytes IS NULL",
+            )
             .bind(bytes)
             .bind(&sha256[..])
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
