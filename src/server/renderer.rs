@@ -15,7 +15,7 @@ use crate::server::documents;
 use crate::server::store::StoreError;
 
 /// Documents rendered between two rests.
-const BATCH: u32 = 64;
+const BATCH: u32 = 16;
 /// How long the renderer rests when nothing is left to render.
 const IDLE: Duration = Duration::from_secs(1);
 /// Rest this many times as long as the last batch took.
