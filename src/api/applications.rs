@@ -62,8 +62,8 @@ pub struct DocumentInfo {
     pub kind: DocumentKind,
     pub file_name: String,
     pub content_type: String,
-    /// In bytes; unknown (null) for a generated document not downloaded yet, whose PDF is
-    /// rendered at the first download.
+    /// In bytes; unknown (null) for a generated document whose PDF is not rendered yet (that
+    /// happens soon after the event, or at its first download).
     pub size: Option<u64>,
     pub created_at: DateTime<Utc>,
 }

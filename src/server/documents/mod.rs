@@ -3,8 +3,8 @@
 //! copied out exactly.
 //!
 //! [`render`] is a pure function of the document kind, the [`DocumentData`] and the language.
-//! The store keeps the data at the event and the bytes rendered from it at the first download,
-//! so a document never changes afterwards.
+//! The store keeps the data at the event and the bytes rendered from it soon after (by
+//! `server::renderer`, or a download that comes first), so a document never changes afterwards.
 
 mod font;
 mod sheet;
@@ -137,7 +137,7 @@ pub struct DirectionDetails {
 
 /// Everything a document says, resolved from codes to names; [`DocumentData::resolve`] builds
 /// it from the domain's application state and the catalogue. The store keeps it as JSON at the
-/// event, and the PDF is rendered from it at the first download.
+/// event, and the PDF is rendered from it after the commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentData {
     pub number: ApplicationNumber,

@@ -357,7 +357,7 @@ impl Papers {
 
     /// The documents `kinds` in the applicant's language for what was just recorded, in its
     /// transaction, so they show the committed numbers and dates: their content is fixed here
-    /// and the PDF is rendered from it at the first download. `group`: the code of the
+    /// and the PDF is rendered from it after the commit. `group`: the code of the
     /// kindergarten group a direction's place is in.
     pub(crate) fn documents(
         &self,

@@ -228,7 +228,7 @@ pub struct Recorded {
 }
 
 /// A generated document to store with the event: what it says, fixed now; its bytes are
-/// rendered from that at the first download ([`Store::keep_rendered`]).
+/// rendered from that after the commit ([`Store::keep_rendered`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDocument {
     /// The stable code of the document's kind (the API's `DocumentKind`).
@@ -291,7 +291,7 @@ pub struct DocumentInfo {
     pub id: String,
     pub kind: String,
     pub language: Lang,
-    /// Known once the document has been rendered (at its first download).
+    /// Known once the document has been rendered (soon after its event).
     pub size: Option<u64>,
     pub created_at: DateTime<Utc>,
 }
