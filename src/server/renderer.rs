@@ -12,7 +12,8 @@ use tokio::sync::watch;
 
 use crate::server::AppState;
 use crate::server::documents;
-use crate::server::store::StoreError;
+use crate::server::documents::DocumentError;
+use crate::server::store::{DocumentInfo, StoreError};
 
 /// Documents rendered between two rests.
 const BATCH: u32 = 16;
@@ -62,27 +63,37 @@ pub async fn render_some(
         return Ok(None);
     };
     let started = Instant::now();
-    let rendered = tokio::task::spawn_blocking(move || {
-        pending
-            .into_iter()
-            .map(|(info, content)| {
-                let bytes = documents::render_stored(&info.kind, &content, info.language);
-                (info.id, bytes)
-            })
-            .collect::<Vec<_>>()
+    let (_, failed) = render_and_keep(state, pending).await?;
+    for (id, e) in failed {
+        tracing::warn!(document = %id, error = %e, "renderer: cannot render");
+    }
+    Ok(Some((last, started.elapsed())))
+}
+
+/// Rendered documents (id and PDF) and those that could not be rendered (id and why).
+pub type Rendering = (Vec<(String, Vec<u8>)>, Vec<(String, DocumentError)>);
+
+/// Renders documents from the content stored at their event on a blocking thread (a PDF takes
+/// about a millisecond) and keeps the bytes in one transaction, and so one fsync.
+pub async fn render_and_keep(
+    state: &AppState,
+    pending: Vec<(DocumentInfo, String)>,
+) -> Result<Rendering, StoreError> {
+    let (made, failed) = tokio::task::spawn_blocking(move || {
+        let mut made = Vec::with_capacity(pending.len());
+        let mut failed = Vec::new();
+        for (info, content) in pending {
+            match documents::render_stored(&info.kind, &content, info.language) {
+                Ok(bytes) => made.push((info.id, bytes)),
+                Err(e) => failed.push((info.id, e)),
+            }
+        }
+        (made, failed)
     })
     .await
     .map_err(|e| StoreError::Database(e.to_string()))?;
-    let mut made = Vec::with_capacity(rendered.len());
-    for (id, bytes) in rendered {
-        match bytes {
-            Ok(bytes) => made.push((id, bytes)),
-            Err(e) => tracing::warn!(document = %id, error = %e, "renderer: cannot render"),
-        }
-    }
-    // One transaction, and so one fsync, for the batch.
     if !made.is_empty() {
         state.store().keep_rendered(&made).await?;
     }
-    Ok(Some((last, started.elapsed())))
+    Ok((made, failed))
 }

@@ -29,6 +29,7 @@ use crate::server::http::changes::{self, Acting, Checked, Fresh};
 use crate::server::http::extract::{Json, Path, Query};
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::registry::Person;
+use crate::server::renderer;
 use crate::server::store::{
     self, Completion, DocumentBody, DocumentInfo as StoredDocumentInfo, Effects, JournalColumn,
     JournalFilter, JournalScope, NewApplication, NewDocument, NewEvent, Recorded, ServiceCentre,
@@ -795,25 +796,24 @@ pub async fn download(
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
-/// Renders a generated document from the content stored at its event, on a blocking thread
-/// (a PDF takes about a millisecond), and keeps the bytes for the next download.
+/// Renders a generated document not rendered yet from the content stored at its event, and
+/// keeps the bytes for the next download.
 async fn render_stored(
     state: &AppState,
     stored: StoredDocumentInfo,
     content: String,
 ) -> ApiResult<Vec<u8>> {
-    let language = stored.language;
-    let kind = stored.kind.clone();
-    let rendered =
-        tokio::task::spawn_blocking(move || documents::render_stored(&kind, &content, language))
-            .await
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?
-            .map_err(|e| StoreError::Corrupt(format!("document {}: {e}", stored.id)))?;
-    state
-        .store()
-        .keep_rendered(&[(stored.id, rendered.clone())])
-        .await?;
-    Ok(rendered)
+    let id = stored.id.clone();
+    match renderer::render_and_keep(state, vec![(stored, content)]).await? {
+        (mut made, _) if !made.is_empty() => Ok(made.remove(0).1),
+        (_, failed) => {
+            let reason = failed
+                .into_iter()
+                .map(|(_, e)| e.to_string())
+                .collect::<String>();
+            Err(StoreError::Corrupt(format!("document {id}: {reason}")).into())
+        }
+    }
 }
 
 /// Every change of the two queue numbers with its cause.

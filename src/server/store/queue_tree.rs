@@ -77,8 +77,8 @@ pub fn prefix_nodes(bucket: i64) -> Vec<i64> {
     nodes
 }
 
-/// Builds the whole tree of one scope from per-bucket counts (bulk seeding and rebuilds): returns
-/// the non-zero nodes with their counts.
+/// The node changes of one scope from per-bucket counts (a whole tree, for bulk seeding and
+/// rebuilds) or per-bucket changes (a write): returns the non-zero nodes with their sums.
 pub fn build(bucket_counts: impl IntoIterator<Item = (i64, i64)>) -> Vec<(i64, i64)> {
     let mut nodes = std::collections::BTreeMap::<i64, i64>::new();
     for (bucket, count) in bucket_counts {

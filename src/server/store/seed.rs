@@ -12,8 +12,8 @@ use sqlx::Row;
 
 use super::queue_tree;
 use super::sqlite::{
-    ApplicationRow, EventPlace, SqliteStore, append_events, cohort_ids, cohort_of,
-    insert_applications, micros, next_sequence, order_key, wake_at,
+    ApplicationRow, EventPlace, SqliteStore, TreeDelta, append_events, cohort_ids, cohort_of,
+    insert_applications, micros, next_sequence, order_key, tree_add, wake_at,
 };
 use super::{NewEvent, StoreError, StoreResult};
 use crate::domain::lifecycle::EventKind;
@@ -190,19 +190,18 @@ async fn rebuild_queue_tree(conn: &mut sqlx::SqliteConnection, cohorts: &[i64]) 
                 }
             }
         }
-        for (scope, buckets) in counts {
-            for (node, queued) in queue_tree::build(buckets) {
-                sqlx::query(
-                    "INSERT INTO queue_tree (cohort_id, scope, node, queued) VALUES (?, ?, ?, ?)",
-                )
-                .bind(cohort)
-                .bind(scope)
-                .bind(node)
-                .bind(queued)
-                .execute(&mut *conn)
-                .await?;
-            }
-        }
+        let deltas: Vec<TreeDelta> = counts
+            .into_iter()
+            .flat_map(|(scope, buckets)| {
+                buckets.into_iter().map(move |(bucket, delta)| TreeDelta {
+                    cohort_id: cohort,
+                    scope,
+                    bucket,
+                    delta,
+                })
+            })
+            .collect();
+        tree_add(conn, &deltas).await?;
     }
     Ok(())
 }

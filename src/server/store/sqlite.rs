@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,11 +16,12 @@ use chrono::{DateTime, Datelike, DurationRound, TimeDelta, Utc};
 use futures::TryStreamExt;
 use sha2::{Digest, Sha256};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, SqlSafeStr};
+use sqlx::{QueryBuilder, Row, SqlSafeStr, Sqlite};
 
 use super::chain::{ChainVerifier, ChainedEvent, GENESIS};
 use super::offers;
@@ -47,43 +49,47 @@ const READERS: u32 = 4;
 
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![
-        Migration::new(
+    let steps: [(i64, &str, &'static str); 5] = [
+        (
             1,
-            "schema".into(),
-            MigrationType::Simple,
-            include_str!("../../../migrations/0001_schema.sql").into_sql_str(),
-            false,
+            "schema",
+            include_str!("../../../migrations/0001_schema.sql"),
         ),
-        Migration::new(
+        (
             2,
-            "offers".into(),
-            MigrationType::Simple,
-            include_str!("../../../migrations/0002_offers.sql").into_sql_str(),
-            false,
+            "offers",
+            include_str!("../../../migrations/0002_offers.sql"),
         ),
-        Migration::new(
+        (
             3,
-            "attachment names".into(),
-            MigrationType::Simple,
-            include_str!("../../../migrations/0003_attachment_names.sql").into_sql_str(),
-            false,
+            "attachment names",
+            include_str!("../../../migrations/0003_attachment_names.sql"),
         ),
-        Migration::new(
+        (
             4,
-            "documents on demand".into(),
-            MigrationType::Simple,
-            include_str!("../../../migrations/0004_documents_on_demand.sql").into_sql_str(),
-            false,
+            "documents on demand",
+            include_str!("../../../migrations/0004_documents_on_demand.sql"),
         ),
-        Migration::new(
+        (
             5,
-            "documents unrendered".into(),
-            MigrationType::Simple,
-            include_str!("../../../migrations/0005_documents_unrendered.sql").into_sql_str(),
-            false,
+            "documents unrendered",
+            include_str!("../../../migrations/0005_documents_unrendered.sql"),
         ),
-    ])
+    ];
+    Migrator::with_migrations(
+        steps
+            .into_iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    version,
+                    name.to_owned().into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -300,42 +306,64 @@ fn actor_columns(actor: &Actor) -> (String, String) {
 /// widest row (an application's 25 columns).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
+/// Inserts `rows` with one multi-row statement per [`ROWS_PER_STATEMENT`] of them: `head` is
+/// the `INSERT INTO table (columns) `, `bind` binds one row's values in that order, `tail`
+/// follows the values (an upsert clause, or nothing).
+async fn insert_rows<T>(
+    conn: &mut SqliteConnection,
+    head: &str,
+    rows: &[T],
+    tail: &str,
+    mut bind: impl FnMut(Separated<'_, Sqlite, &'static str>, &T),
+) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(head);
+        insert.push_values(chunk, &mut bind);
+        insert.push(tail);
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// A change of one bucket's count in one scope of a cohort's tree.
 #[derive(Debug, Clone, Copy)]
-struct TreeDelta {
-    cohort_id: i64,
-    scope: i64,
-    bucket: i64,
-    delta: i64,
+pub(super) struct TreeDelta {
+    pub cohort_id: i64,
+    pub scope: i64,
+    pub bucket: i64,
+    pub delta: i64,
 }
 
 /// Adds each delta to every tree node above its bucket, summed per node, in one statement.
-async fn tree_add(conn: &mut SqliteConnection, deltas: &[TreeDelta]) -> StoreResult<()> {
-    let mut nodes: BTreeMap<(i64, i64, i64), i64> = BTreeMap::new();
+pub(super) async fn tree_add(conn: &mut SqliteConnection, deltas: &[TreeDelta]) -> StoreResult<()> {
+    let mut per_scope: BTreeMap<(i64, i64), Vec<(i64, i64)>> = BTreeMap::new();
     for delta in deltas {
-        for node in queue_tree::update_nodes(delta.bucket) {
-            *nodes
-                .entry((delta.cohort_id, delta.scope, node))
-                .or_default() += delta.delta;
-        }
+        per_scope
+            .entry((delta.cohort_id, delta.scope))
+            .or_default()
+            .push((delta.bucket, delta.delta));
     }
-    nodes.retain(|_, delta| *delta != 0);
-    let nodes: Vec<_> = nodes.into_iter().collect();
-    for chunk in nodes.chunks(ROWS_PER_STATEMENT) {
-        let mut insert =
-            QueryBuilder::new("INSERT INTO queue_tree (cohort_id, scope, node, queued) ");
-        insert.push_values(chunk, |mut row, &((cohort_id, scope, node), delta)| {
+    let nodes: Vec<(i64, i64, i64, i64)> = per_scope
+        .into_iter()
+        .flat_map(|((cohort_id, scope), buckets)| {
+            queue_tree::build(buckets)
+                .into_iter()
+                .map(move |(node, delta)| (cohort_id, scope, node, delta))
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO queue_tree (cohort_id, scope, node, queued) ",
+        &nodes,
+        " ON CONFLICT (cohort_id, scope, node) DO UPDATE SET queued = queued + excluded.queued",
+        |mut row, &(cohort_id, scope, node, delta)| {
             row.push_bind(cohort_id)
                 .push_bind(scope)
                 .push_bind(node)
                 .push_bind(delta);
-        });
-        insert.push(
-            " ON CONFLICT (cohort_id, scope, node) DO UPDATE SET queued = queued + excluded.queued",
-        );
-        insert.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+        },
+    )
+    .await
 }
 
 /// One count for [`queued_ahead`]: the applications of `scope` queued ahead of `key`.
@@ -349,13 +377,40 @@ struct Ahead {
     count_after: bool,
 }
 
-/// The count of each [`Ahead`], in one statement for all: the tree's prefix sums plus or
-/// minus a count of index entries inside each key's own hour bucket.
-async fn queued_ahead(conn: &mut SqliteConnection, asks: &[Ahead]) -> StoreResult<Vec<i64>> {
+/// What follows the keys' `VALUES` in [`queued_ahead`]'s statement: the same text every time,
+/// made once.
+static QUEUED_AHEAD_TAIL: LazyLock<String> = LazyLock::new(|| {
     const BEFORE: &str = "a.registered_us >= k.lo AND a.registered_us <= k.reg \
          AND (a.registered_us < k.reg OR a.order_key < k.ord)";
     const AFTER: &str = "a.registered_us >= k.reg AND a.registered_us < k.hi \
          AND (a.registered_us > k.reg OR a.order_key >= k.ord)";
+    format!(
+        "), path(i, c, s, node) AS ( \
+             SELECT i, c, s, b - 1 + after FROM k WHERE b - 1 + after > 0 \
+             UNION ALL \
+             SELECT i, c, s, node - (node & -node) FROM path WHERE node - (node & -node) > 0 \
+         ), prefix(i, queued) AS ( \
+             SELECT path.i, SUM(t.queued) FROM path JOIN queue_tree t \
+                 ON t.cohort_id = path.c AND t.scope = path.s AND t.node = path.node \
+             GROUP BY path.i \
+         ) \
+         SELECT k.i, COALESCE(prefix.queued, 0) + CASE \
+             WHEN k.after = 0 AND k.s = 0 THEN (SELECT COUNT(*) FROM applications a \
+                 WHERE a.cohort_id = k.c AND a.queued = 1 AND {BEFORE}) \
+             WHEN k.after = 0 THEN (SELECT COUNT(*) FROM applications a \
+                 WHERE a.cohort_id = k.c AND a.queue_class = k.s AND a.queued = 1 AND {BEFORE}) \
+             WHEN k.s = 0 THEN -(SELECT COUNT(*) FROM applications a \
+                 WHERE a.cohort_id = k.c AND a.queued = 1 AND {AFTER}) \
+             ELSE -(SELECT COUNT(*) FROM applications a \
+                 WHERE a.cohort_id = k.c AND a.queue_class = k.s AND a.queued = 1 AND {AFTER}) \
+         END \
+         FROM k LEFT JOIN prefix ON prefix.i = k.i ORDER BY k.i"
+    )
+});
+
+/// The count of each [`Ahead`], in one statement for all: the tree's prefix sums plus or
+/// minus a count of index entries inside each key's own hour bucket.
+async fn queued_ahead(conn: &mut SqliteConnection, asks: &[Ahead]) -> StoreResult<Vec<i64>> {
     let mut counts = Vec::with_capacity(asks.len());
     for chunk in asks.chunks(ROWS_PER_STATEMENT) {
         let mut query =
@@ -372,28 +427,7 @@ async fn queued_ahead(conn: &mut SqliteConnection, asks: &[Ahead]) -> StoreResul
                 .push_bind(ask.key.order_key)
                 .push_bind(i64::from(ask.count_after));
         });
-        query.push(format!(
-            "), path(i, c, s, node) AS ( \
-                 SELECT i, c, s, b - 1 + after FROM k WHERE b - 1 + after > 0 \
-                 UNION ALL \
-                 SELECT i, c, s, node - (node & -node) FROM path WHERE node - (node & -node) > 0 \
-             ), prefix(i, queued) AS ( \
-                 SELECT path.i, SUM(t.queued) FROM path JOIN queue_tree t \
-                     ON t.cohort_id = path.c AND t.scope = path.s AND t.node = path.node \
-                 GROUP BY path.i \
-             ) \
-             SELECT k.i, COALESCE(prefix.queued, 0) + CASE \
-                 WHEN k.after = 0 AND k.s = 0 THEN (SELECT COUNT(*) FROM applications a \
-                     WHERE a.cohort_id = k.c AND a.queued = 1 AND {BEFORE}) \
-                 WHEN k.after = 0 THEN (SELECT COUNT(*) FROM applications a \
-                     WHERE a.cohort_id = k.c AND a.queue_class = k.s AND a.queued = 1 AND {BEFORE}) \
-                 WHEN k.s = 0 THEN -(SELECT COUNT(*) FROM applications a \
-                     WHERE a.cohort_id = k.c AND a.queued = 1 AND {AFTER}) \
-                 ELSE -(SELECT COUNT(*) FROM applications a \
-                     WHERE a.cohort_id = k.c AND a.queue_class = k.s AND a.queued = 1 AND {AFTER}) \
-             END \
-             FROM k LEFT JOIN prefix ON prefix.i = k.i ORDER BY k.i"
-        ));
+        query.push(&*QUEUED_AHEAD_TAIL);
         let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(&mut *conn).await?;
         if rows.len() != chunk.len() {
             return Err(StoreError::Corrupt("a queue count went missing".into()));
@@ -491,13 +525,14 @@ async fn record_queue_changes(
     conn: &mut SqliteConnection,
     changes: &[(QueueMove, QueuePosition)],
 ) -> StoreResult<()> {
-    for chunk in changes.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::new(
-            "INSERT INTO queue_changes (cohort_id, at_us, application_id, registered_us, \
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO queue_changes (cohort_id, at_us, application_id, registered_us, \
                  order_key, was_queued, is_queued, class_before, class_after, cause, \
                  general_after, benefit_after) ",
-        );
-        insert.push_values(chunk, |mut row, (step, position)| {
+        changes,
+        "",
+        |mut row, (step, position)| {
             row.push_bind(step.key.cohort_id)
                 .push_bind(step.at_us)
                 .push_bind(step.application_id)
@@ -510,9 +545,9 @@ async fn record_queue_changes(
                 .push_bind(step.kind.code())
                 .push_bind(i64::from(position.general))
                 .push_bind(i64::from(position.benefit));
-        });
-        insert.build().execute(&mut *conn).await?;
-    }
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -576,12 +611,13 @@ pub(super) async fn append_events(
         heads.insert(place.region.to_owned(), (id, hash.to_vec()));
         chained.push((link, hash));
     }
-    for chunk in chained.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::new(
-            "INSERT INTO events (id, region_code, application_id, at_us, actor_iin, actor_role, \
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO events (id, region_code, application_id, at_us, actor_iin, actor_role, \
                  kind, old_status, new_status, comment, signed_xml, prev_hash, hash) ",
-        );
-        insert.push_values(chunk, |mut row, (link, hash)| {
+        &chained,
+        "",
+        |mut row, (link, hash)| {
             row.push_bind(link.id)
                 .push_bind(&link.region_code)
                 .push_bind(link.application_id)
@@ -595,19 +631,22 @@ pub(super) async fn append_events(
                 .push_bind(&link.signed_xml)
                 .push_bind(&link.prev_hash)
                 .push_bind(&hash[..]);
-        });
-        insert.build().execute(&mut *conn).await?;
-    }
-    let mut moved = QueryBuilder::new("INSERT INTO chain_heads (region_code, event_id, hash) ");
+        },
+    )
+    .await?;
     // Every head read above belongs to a region that just had an event.
-    moved.push_values(&heads, |mut row, (region, (id, hash))| {
-        row.push_bind(region).push_bind(id).push_bind(hash);
-    });
-    moved.push(
+    let heads: Vec<_> = heads.into_iter().collect();
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO chain_heads (region_code, event_id, hash) ",
+        &heads,
         " ON CONFLICT (region_code) DO UPDATE SET event_id = excluded.event_id, \
              hash = excluded.hash",
-    );
-    moved.build().execute(&mut *conn).await?;
+        |mut row, (region, (id, hash))| {
+            row.push_bind(region).push_bind(id).push_bind(hash);
+        },
+    )
+    .await?;
     Ok(chained.iter().map(|(link, _)| link.id).collect())
 }
 
@@ -694,12 +733,13 @@ async fn complete(
         made.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         listed.push(made);
     }
-    for chunk in documents.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::new(
-            "INSERT INTO documents (id, application_id, event_id, kind, language, content, \
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO documents (id, application_id, event_id, kind, language, content, \
                  created_us) ",
-        );
-        insert.push_values(chunk, |mut row, (recorded, info, content, at_us)| {
+        &documents,
+        "",
+        |mut row, (recorded, info, content, at_us)| {
             row.push_bind(&info.id)
                 .push_bind(recorded.application.id)
                 .push_bind(recorded.event_id)
@@ -707,9 +747,9 @@ async fn complete(
                 .push_bind(info.language.code())
                 .push_bind(content)
                 .push_bind(*at_us);
-        });
-        insert.build().execute(&mut *conn).await?;
-    }
+        },
+    )
+    .await?;
     remember(conn, &answers).await?;
     Ok(listed)
 }
@@ -719,18 +759,19 @@ async fn remember(
     conn: &mut SqliteConnection,
     answers: &[(&RequestKey, String, i64)],
 ) -> StoreResult<()> {
-    for chunk in answers.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::new(
-            "INSERT INTO idempotency (request_id, document_hash, answer, created_us) ",
-        );
-        insert.push_values(chunk, |mut row, (request, answer, at_us)| {
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO idempotency (request_id, document_hash, answer, created_us) ",
+        answers,
+        "",
+        |mut row, (request, answer, at_us)| {
             row.push_bind(&request.request_id)
                 .push_bind(&request.document_hash[..])
                 .push_bind(answer)
                 .push_bind(*at_us);
-        });
-        insert.build().execute(&mut *conn).await?;
-    }
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -756,12 +797,13 @@ async fn notify(
             messages.push((application.id, message, at_us));
         }
     }
-    for chunk in messages.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::new(
-            "INSERT INTO outbox (application_id, to_email, to_phone, language, subject, body, \
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO outbox (application_id, to_email, to_phone, language, subject, body, \
                  created_us) ",
-        );
-        insert.push_values(chunk, |mut row, (application_id, message, at_us)| {
+        &messages,
+        "",
+        |mut row, (application_id, message, at_us)| {
             row.push_bind(*application_id)
                 .push_bind(&message.to_email)
                 .push_bind(&message.to_phone)
@@ -769,9 +811,9 @@ async fn notify(
                 .push_bind(&message.subject)
                 .push_bind(&message.body)
                 .push_bind(*at_us);
-        });
-        insert.build().execute(&mut *conn).await?;
-    }
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -1013,9 +1055,9 @@ pub(super) struct Queued {
 /// What a write of a run did before the parts every write shares (history, position
 /// changes, outbox, documents, answers) are stored for the whole run at its end.
 struct Done<'a> {
+    /// With its numbers right after its own change.
     application: StoredApplication,
     step: QueueMove,
-    position: QueuePosition,
     region: String,
     from: Option<Status>,
     to: Status,
@@ -1063,7 +1105,7 @@ pub(super) async fn write_run(
     let changes: Vec<(QueueMove, QueuePosition)> = done
         .iter()
         .filter(|d| d.step.before != d.step.after || d.step.kind == EventKind::Registered)
-        .map(|d| (d.step, d.position))
+        .map(|d| (d.step, d.application.position))
         .collect();
     record_queue_changes(tx, &changes).await?;
     let places: Vec<(EventPlace, &NewEvent)> = done
@@ -1081,32 +1123,32 @@ pub(super) async fn write_run(
         })
         .collect();
     let event_ids = append_events(tx, &places).await?;
-    let recorded: Vec<Recorded> = done
-        .iter()
+    let (recorded, rest): (Vec<Recorded>, Vec<_>) = done
+        .into_iter()
         .zip(event_ids)
-        .map(|(d, event_id)| Recorded {
-            application: StoredApplication {
-                position: d.position,
-                ..d.application.clone()
-            },
-            event_id,
-            documents: Vec::new(),
+        .map(|(d, event_id)| {
+            let recorded = Recorded {
+                application: d.application,
+                event_id,
+                documents: Vec::new(),
+            };
+            (recorded, (d.notices, d.queued, d.step.at_us))
         })
-        .collect();
+        .unzip();
     let told: Vec<(&StoredApplication, &[Notice], i64)> = recorded
         .iter()
-        .zip(&done)
-        .map(|(r, d)| (&r.application, &d.notices[..], d.step.at_us))
+        .zip(&rest)
+        .map(|(r, (notices, _, at_us))| (&r.application, &notices[..], *at_us))
         .collect();
     notify(tx, &told).await?;
     let completing: Vec<Completing> = recorded
         .iter()
-        .zip(&done)
-        .map(|(recorded, d)| Completing {
+        .zip(&rest)
+        .map(|(recorded, &(_, queued, at_us))| Completing {
             recorded,
-            request: d.queued.change.request(),
-            completion: &d.queued.completion,
-            at_us: d.step.at_us,
+            request: queued.change.request(),
+            completion: &queued.completion,
+            at_us,
         })
         .collect();
     let documents = complete(tx, &completing).await?;
@@ -1209,15 +1251,16 @@ async fn register<'a>(
         .zip(&ids)
         .flat_map(|(new, &id)| new.attachments.iter().map(move |a| (id, a)))
         .collect();
-    for chunk in attached.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::new(
-            "INSERT INTO application_attachments (application_id, attachment_id) ",
-        );
-        insert.push_values(chunk, |mut row, (id, attachment)| {
+    insert_rows(
+        &mut *tx,
+        "INSERT INTO application_attachments (application_id, attachment_id) ",
+        &attached,
+        "",
+        |mut row, (id, attachment)| {
             row.push_bind(*id).push_bind(*attachment);
-        });
-        insert.build().execute(&mut *tx).await?;
-    }
+        },
+    )
+    .await?;
     let steps: Vec<QueueMove> = states
         .iter()
         .zip(&ids)
@@ -1258,7 +1301,6 @@ async fn register<'a>(
                 position,
             },
             step,
-            position,
             region: new.cohort.region.clone(),
             from: None,
             queued,
@@ -1323,10 +1365,10 @@ async fn transit<'a>(tx: &mut SqliteConnection, queued: &'a Queued) -> StoreResu
         application: StoredApplication {
             revision,
             state,
+            position,
             ..stored
         },
         step,
-        position,
         region,
         from: Some(transition.from),
         to: transition.to,
