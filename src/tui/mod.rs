@@ -27,7 +27,7 @@
 //! 3. Register it: `pub mod` in `screens/mod.rs` and, if a menu leads there, an arm in
 //!    [`screens::open`].
 //! 4. Tests: drive `on_key`/`on_reply` with [`screen::Ctx::for_tests`]; snapshot `view` with
-//!    ratatui's `TestBackend` (see `tests/tui_core.rs`) in kk, ru, en at 80x24 and 120x40.
+//!    ratatui's `TestBackend` (see `tests/tui/basics.rs`) in kk, ru, en at 80x24 and 120x40.
 
 pub mod app;
 pub mod config;

@@ -9,7 +9,7 @@
 //! region" is that officer facing another region's application, places and lists: Дәурен's
 //! application for Әлихан is filed in Almaty.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kezek::api::applications::JournalQuery;

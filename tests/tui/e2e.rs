@@ -8,8 +8,8 @@
 //! Every wait polls the screen until the text shows up (generous limit, never a timing
 //! assertion). Without tmux the test says so loudly and skips, except under `CI=true`.
 
-mod common;
-mod messages;
+use crate::common;
+use crate::messages;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

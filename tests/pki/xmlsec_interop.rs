@@ -3,8 +3,7 @@
 //! and both refuse the same tampering. Skips loudly without xmlsec1 or openssl, fails under
 //! CI=true.
 
-#[path = "fixtures/xmldsig/support.rs"]
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,8 +4,8 @@
 //! region's places and offers are listed, other regions are refused; each status change leaves
 //! its message in the outbox.
 
-mod common;
-mod messages;
+use crate::common;
+use crate::messages;
 
 use common::*;
 use kezek::api::applications::DocumentKind;

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-mod messages;
+use crate::messages;
 
 use messages::messages;
 

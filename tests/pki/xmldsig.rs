@@ -1,8 +1,7 @@
 //! Signing and verifying enveloped XML signatures with the demo keystores, every refusal of the
 //! verifier, and the trust checks (chain, validity, revocation).
 
-#[path = "fixtures/xmldsig/support.rs"]
-mod support;
+use crate::support;
 
 use chrono::{DateTime, Utc};
 use kezek::pki::certificate::Certificate;

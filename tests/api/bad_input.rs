@@ -1,7 +1,7 @@
 //! Bad input against the real server: every case is refused with problem+json, its HTTP status
 //! and its stable code, and nothing of it reaches the database.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kezek::api::documents::Submission;

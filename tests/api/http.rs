@@ -8,7 +8,7 @@ use kezek::api::documents::{ActionDocument, ActionRequest, Document, Envelope};
 use kezek::api::problem::ProblemCode;
 use kezek::domain::Iin;
 
-mod common;
+use crate::common;
 
 use common::*;
 

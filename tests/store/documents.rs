@@ -335,7 +335,7 @@ fn kinds_have_stable_codes() {
     assert_eq!(DocumentKind::from_code("passport"), None);
 }
 
-/// `t!()` called with a key held in a variable escapes tests/i18n_keys.rs, which looks for
+/// `t!()` called with a key held in a variable escapes tests/tui/i18n_keys.rs, which looks for
 /// literal `t!("…")` calls; every key literal of these modules must exist in all three files.
 #[test]
 fn every_key_these_modules_name_exists_in_every_language() {

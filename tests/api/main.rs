@@ -1,0 +1,13 @@
+//! The HTTP API against the real server on a free port: who may do what, hostile and bad input,
+//! crash safety, the applicant's and the officer's flows. One test binary, so it links once.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../messages/mod.rs"]
+mod messages;
+
+mod authz;
+mod bad_input;
+mod crash;
+mod http;
+mod officer;

@@ -1,0 +1,9 @@
+//! Keystores, Canonical XML and XML signatures, with interop against xmlsec1 and openssl.
+
+#[path = "../fixtures/xmldsig/support.rs"]
+mod support;
+
+mod c14n_w3c;
+mod keystore;
+mod xmldsig;
+mod xmlsec_interop;

@@ -1,0 +1,12 @@
+//! The terminal client: screens in three languages and two sizes, key handling, the i18n
+//! files, and the real binary driven in tmux.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../messages/mod.rs"]
+mod messages;
+
+mod basics;
+mod e2e;
+mod i18n_keys;
+mod screens;
