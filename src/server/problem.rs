@@ -166,3 +166,47 @@ pub async fn not_found() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(ProblemCode::MethodNotAllowed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifier_refusals_keep_their_own_codes_and_parameters() {
+        let problem = |error| *ApiError::from(error).0;
+        let small = problem(XmlDsigError::KeyTooSmall { bits: 1024 });
+        assert_eq!(small.code, ProblemCode::KeyTooSmall);
+        assert_eq!(
+            (
+                small.params["bits"].as_str(),
+                small.params["minimum"].as_str()
+            ),
+            ("1024", "2048")
+        );
+        let weak = problem(XmlDsigError::WeakAlgorithm("urn:sha1".to_owned()));
+        assert_eq!(
+            (weak.code, weak.params["algorithm"].as_str()),
+            (ProblemCode::WeakAlgorithm, "urn:sha1")
+        );
+        let object = problem(XmlDsigError::UnsupportedFeature("ds:Object".to_owned()));
+        assert_eq!(object.code, ProblemCode::UnsupportedFeature);
+        let limit = LimitExceeded {
+            limit: "max_depth",
+            value: 32,
+        };
+        let deep = problem(XmlDsigError::TooComplex(limit));
+        assert_eq!((deep.code, deep.status), (ProblemCode::XmlTooComplex, 400));
+        assert!(deep.translated().contains("max_depth"));
+        assert_eq!(
+            problem(XmlDsigError::DigestMismatch).code,
+            ProblemCode::SignatureInvalid
+        );
+    }
+
+    #[test]
+    fn server_busy_says_when_to_retry() {
+        let response = ApiError::new(ProblemCode::ServerBusy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
+}
