@@ -41,11 +41,13 @@ after=$(cpu)
 echo "answer: $(head -c 300 "$work/answer")"
 echo "server CPU for one bomb: $(( (after - before) * 1000 / ticks )) ms"
 
+bombs=()
 for _ in 1 2; do
     curl -s -o /dev/null -H 'content-type: application/json' --data-binary "@$work/bomb.json" \
         "http://127.0.0.1:$port/api/v1/auth/login" &
+    bombs+=($!)
 done
 sleep 0.2
 curl -s -o /dev/null -w 'healthz with two bombs in flight: %{http_code} in %{time_total} s\n' \
     --max-time 30 "http://127.0.0.1:$port/healthz"
-wait %2 %3 2>/dev/null || true
+wait "${bombs[@]}"

@@ -163,7 +163,8 @@ impl<'a> Scan<'a> {
         if !self.skip_past(end) {
             return Ok(Err(Unreadable));
         }
-        if start == b"<![CDATA[" && self.at - from > self.limits.max_text_bytes as usize {
+        let content = self.at - from - start.len() - end.len();
+        if start == b"<![CDATA[" && content > self.limits.max_text_bytes as usize {
             return Err(over("max_text_bytes", self.limits.max_text_bytes));
         }
         self.node()?;
@@ -183,6 +184,9 @@ impl<'a> Scan<'a> {
     fn start_tag(&mut self) -> Step {
         self.at += 1;
         self.node()?;
+        if self.depth >= self.limits.max_depth {
+            return Err(over("max_depth", self.limits.max_depth));
+        }
         self.name();
         let mut attributes = 0;
         let mut declarations = 0;
@@ -193,9 +197,6 @@ impl<'a> Scan<'a> {
                 Some(b'>') => {
                     self.at += 1;
                     self.depth += 1;
-                    if self.depth > self.limits.max_depth {
-                        return Err(over("max_depth", self.limits.max_depth));
-                    }
                     return Ok(Ok(()));
                 }
                 Some(b'/') => {
@@ -300,7 +301,7 @@ mod tests {
             "<a/>",
             "<?xml version=\"1.0\"?>\n<a x='1' y = \"a>b\"><b><c/></b>text</a>",
             "<!-- c --><a xmlns='u' xmlns:p='v'><p:b xmlns:q='w'/></a>",
-            "<a><![CDATA[<not a tag>]]></a>",
+            "<a><![CDATA[<not a b>]]></a>",
         ] {
             assert_eq!(limit(xml), None, "{xml}");
         }
