@@ -10,7 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo=${CARGO:-cargo}
-if ! python3 -c 'import xmlsec, lxml' 2>/dev/null; then
+# Debian's python3-xmlsec belongs to Debian's Python, whatever else is first on PATH.
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
+if ! "$python" -c 'import xmlsec, lxml' 2>/dev/null; then
     echo "installing python3-xmlsec (libxmlsec1's Python binding)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-xmlsec
@@ -20,7 +23,7 @@ bench=$(mktemp)
 trap 'rm -f "$bench"' EXIT
 
 libxmlsec1() {
-    python3 - "$document" <<'PY'
+    "$python" - "$document" <<'PY'
 import base64, statistics, sys, time
 import xmlsec
 from lxml import etree
