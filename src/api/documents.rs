@@ -868,4 +868,47 @@ mod tests {
             Err(DocumentError::Invalid { field: "type", .. })
         ));
     }
+
+    #[test]
+    fn comments_instructions_and_mixed_content_in_kezek_elements_are_refused() {
+        let action = |reason: &str| {
+            Document::Action(ActionDocument {
+                envelope: envelope(),
+                number: "УО.2026.000027.1".parse().unwrap(),
+                action: ActionRequest::Withdraw {
+                    reason: reason.to_owned(),
+                },
+            })
+        };
+        let xml = action("переезд в другой город").to_xml();
+        for (hostile, expected) in [
+            (
+                "переезд<!-- --> в другой город",
+                DocumentError::CommentInside("reason".to_owned()),
+            ),
+            (
+                "переезд<?kezek x?> в другой город",
+                DocumentError::CommentInside("reason".to_owned()),
+            ),
+            (
+                "переезд<x:b xmlns:x=\"urn:other\"/> в другой город",
+                DocumentError::Invalid {
+                    field: "mixed_content",
+                    value: "reason".to_owned(),
+                },
+            ),
+        ] {
+            let changed = xml.replace("переезд в другой город", hostile);
+            assert_eq!(Document::parse(&changed), Err(expected), "{hostile}");
+        }
+        // Outside the root and inside the signature they are not Kezek content.
+        let outside = format!("<!-- before -->{xml}<?after?>").replace(
+            "</action>",
+            "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><!-- ds --></ds:Signature></action>",
+        );
+        assert!(Document::parse(&outside).is_ok());
+        // What a user types is escaped by the writer, so Kezek never produces either.
+        let typed = action("a <!-- b --> <?c?> d");
+        assert_eq!(Document::parse(&typed.to_xml()), Ok(typed));
+    }
 }
