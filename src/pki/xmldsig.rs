@@ -687,11 +687,11 @@ fn x509_certificates(key_info: Node) -> Result<Vec<Vec<u8>>, XmlDsigError> {
 
 /// The base64 text of an element; line breaks and other whitespace are ignored.
 fn base64_content(element: Node) -> Result<Vec<u8>, XmlDsigError> {
-    let mut compact = String::new();
+    let mut compact = Vec::new();
     for child in element.children() {
         match child.text() {
             Some(text) if child.is_text() => {
-                compact.extend(text.chars().filter(|c| !c.is_ascii_whitespace()))
+                compact.extend(text.bytes().filter(|b| !b.is_ascii_whitespace()))
             }
             _ => {
                 return Err(XmlDsigError::MalformedSignature(format!(
@@ -701,7 +701,7 @@ fn base64_content(element: Node) -> Result<Vec<u8>, XmlDsigError> {
             }
         }
     }
-    BASE64.decode(compact.as_bytes()).map_err(|e| {
+    BASE64.decode(&compact).map_err(|e| {
         XmlDsigError::MalformedSignature(format!("{}: {e}", element.tag_name().name()))
     })
 }
