@@ -172,6 +172,9 @@ pub struct VerifyArgs {
     /// Check only the signature, not the certificate chain.
     #[arg(long)]
     pub no_chain: bool,
+    /// Accept rsa-sha1 signatures and sha1 digests (old documents); refused by default.
+    #[arg(long)]
+    pub allow_sha1: bool,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

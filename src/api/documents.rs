@@ -6,13 +6,18 @@
 //! signs for a citizen who is present, that citizen's IIN and the ЦОН request number.
 //!
 //! Documents are written by hand rather than by a serializer so that the bytes people sign are
-//! plain and stable; parsing goes through roxmltree, which refuses DTDs.
+//! plain and stable; parsing goes through roxmltree within `pki::xml_limits`, DTDs refused.
+//! Comments and processing instructions inside Kezek elements are refused: C14N drops them
+//! from what a signature covers, so `<reason>a<!-- -->b</reason>` would be read differently
+//! from what was signed.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write;
 
 use crate::domain::wizard::{Address, ApplicantDraft, ChildDraft, Draft};
 use crate::domain::{ApplicationNumber, Iin};
+use crate::pki::c14n::{self, C14nError};
+use crate::pki::xml_limits::LimitExceeded;
 
 /// The namespace of every Kezek document.
 pub const NAMESPACE: &str = "urn:kezek:v1";
@@ -23,6 +28,10 @@ pub enum DocumentError {
     Malformed(String),
     #[error("the document has a DTD")]
     Dtd,
+    #[error("{0}")]
+    TooComplex(LimitExceeded),
+    #[error("the document has a comment or processing instruction inside <{0}>")]
+    CommentInside(String),
     #[error("the document is a {found}, expected a {expected}")]
     WrongKind {
         expected: &'static str,
@@ -40,9 +49,21 @@ impl DocumentError {
         match self {
             DocumentError::Malformed(_) => "api.document.malformed",
             DocumentError::Dtd => "api.document.dtd",
+            DocumentError::TooComplex(_) => "api.problem.xml_too_complex",
+            DocumentError::CommentInside(_) => "api.problem.xml_comment_refused",
             DocumentError::WrongKind { .. } => "api.document.wrong_kind",
             DocumentError::Missing(_) => "api.document.missing",
             DocumentError::Invalid { .. } => "api.document.invalid",
+        }
+    }
+}
+
+impl From<C14nError> for DocumentError {
+    fn from(error: C14nError) -> Self {
+        match error {
+            C14nError::DtdRefused => DocumentError::Dtd,
+            C14nError::Malformed(detail) => DocumentError::Malformed(detail),
+            C14nError::TooComplex(limit) => DocumentError::TooComplex(limit),
         }
     }
 }
@@ -306,17 +327,17 @@ impl Document {
         w.finish(self.kind())
     }
 
-    /// Parses a (signed or unsigned) document; the signature element is ignored here, checking it
-    /// is `pki::xmldsig::verify`'s job.
+    /// Parses a (signed or unsigned) document within the default XML limits; the signature
+    /// element is ignored here, checking it is `pki::xmldsig::verify`'s job.
     pub fn parse(xml: &str) -> Result<Document, DocumentError> {
-        let options = roxmltree::ParsingOptions {
-            allow_dtd: false,
-            ..Default::default()
-        };
-        let tree = roxmltree::Document::parse_with_options(xml, options).map_err(|e| match e {
-            roxmltree::Error::DtdDetected => DocumentError::Dtd,
-            other => DocumentError::Malformed(other.to_string()),
-        })?;
+        let text = c14n::normalize_line_ends(xml);
+        Document::from_tree(&c14n::parse(&text)?)
+    }
+
+    /// Reads a document from a tree already parsed (the server parses once, within its
+    /// configured limits, for this and for the signature check).
+    pub fn from_tree(tree: &roxmltree::Document) -> Result<Document, DocumentError> {
+        refuse_comments(tree)?;
         let root = Node(tree.root_element());
         if root.0.tag_name().namespace() != Some(NAMESPACE) {
             return Err(DocumentError::WrongKind {
@@ -342,6 +363,32 @@ impl Document {
             }),
         }
     }
+}
+
+/// Comments and processing instructions are refused inside Kezek elements (inside the
+/// signature XMLDSig's own rules apply), and so is text beside child elements: readers take an
+/// element's one text, and anything splitting it would make the reading differ from what the
+/// signature covers.
+fn refuse_comments(tree: &roxmltree::Document) -> Result<(), DocumentError> {
+    let in_kezek = |n: &roxmltree::Node| n.tag_name().namespace() == Some(NAMESPACE);
+    for element in tree.root_element().descendants().filter(in_kezek) {
+        let name = || element.tag_name().name().to_owned();
+        let (mut text, mut elements) = (false, false);
+        for child in element.children() {
+            if child.is_comment() || child.is_pi() {
+                return Err(DocumentError::CommentInside(name()));
+            }
+            text |= child.is_text() && !child.text().unwrap_or("").trim().is_empty();
+            elements |= child.is_element();
+        }
+        if text && elements {
+            return Err(DocumentError::Invalid {
+                field: "mixed_content",
+                value: name(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn parse_submission(root: Node) -> Result<Submission, DocumentError> {
@@ -820,5 +867,48 @@ mod tests {
             Document::parse(bad_action),
             Err(DocumentError::Invalid { field: "type", .. })
         ));
+    }
+
+    #[test]
+    fn comments_instructions_and_mixed_content_in_kezek_elements_are_refused() {
+        let action = |reason: &str| {
+            Document::Action(ActionDocument {
+                envelope: envelope(),
+                number: "УО.2026.000027.1".parse().unwrap(),
+                action: ActionRequest::Withdraw {
+                    reason: reason.to_owned(),
+                },
+            })
+        };
+        let xml = action("переезд в другой город").to_xml();
+        for (hostile, expected) in [
+            (
+                "переезд<!-- --> в другой город",
+                DocumentError::CommentInside("reason".to_owned()),
+            ),
+            (
+                "переезд<?kezek x?> в другой город",
+                DocumentError::CommentInside("reason".to_owned()),
+            ),
+            (
+                "переезд<x:b xmlns:x=\"urn:other\"/> в другой город",
+                DocumentError::Invalid {
+                    field: "mixed_content",
+                    value: "reason".to_owned(),
+                },
+            ),
+        ] {
+            let changed = xml.replace("переезд в другой город", hostile);
+            assert_eq!(Document::parse(&changed), Err(expected), "{hostile}");
+        }
+        // Outside the root and inside the signature they are not Kezek content.
+        let outside = format!("<!-- before -->{xml}<?after?>").replace(
+            "</action>",
+            "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><!-- ds --></ds:Signature></action>",
+        );
+        assert!(Document::parse(&outside).is_ok());
+        // What a user types is escaped by the writer, so Kezek never produces either.
+        let typed = action("a <!-- b --> <?c?> d");
+        assert_eq!(Document::parse(&typed.to_xml()), Ok(typed));
     }
 }

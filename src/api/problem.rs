@@ -56,6 +56,14 @@ pub enum ProblemCode {
     AttachmentUnknown,
     ApplicationNotFound,
     PersonNotFound,
+    // --- hostile XML and the verifier (docs/design-api.md «Hostile XML») ---
+    XmlTooComplex,
+    XmlCommentRefused,
+    UnsupportedAlgorithm,
+    UnsupportedFeature,
+    WeakAlgorithm,
+    KeyTooSmall,
+    ServerBusy,
 }
 
 impl ProblemCode {
@@ -99,6 +107,13 @@ impl ProblemCode {
             ProblemCode::AttachmentUnknown => "attachment_unknown",
             ProblemCode::ApplicationNotFound => "application_not_found",
             ProblemCode::PersonNotFound => "person_not_found",
+            ProblemCode::XmlTooComplex => "xml_too_complex",
+            ProblemCode::XmlCommentRefused => "xml_comment_refused",
+            ProblemCode::UnsupportedAlgorithm => "unsupported_algorithm",
+            ProblemCode::UnsupportedFeature => "unsupported_feature",
+            ProblemCode::WeakAlgorithm => "weak_algorithm",
+            ProblemCode::KeyTooSmall => "key_too_small",
+            ProblemCode::ServerBusy => "server_busy",
         }
     }
 
@@ -128,6 +143,9 @@ impl ProblemCode {
             StaleDocument | ActionNotAllowed | RuleViolation | ChildAlreadyQueued
             | KinshipNotConfirmed => 422,
             IdempotencyConflict => 409,
+            XmlTooComplex | XmlCommentRefused => 400,
+            UnsupportedAlgorithm | UnsupportedFeature | WeakAlgorithm | KeyTooSmall => 401,
+            ServerBusy => 503,
         }
     }
 

@@ -17,7 +17,7 @@ use super::{Exit, Failure, Outcome, SignArgs, VerifyArgs};
 use crate::pki::certificate::{KeyUsageClass, Subject};
 use crate::pki::keystore::Keystore;
 use crate::pki::trust::TrustStore;
-use crate::pki::xmldsig;
+use crate::pki::xmldsig::{self, Policy, Verifier};
 
 pub fn sign(args: SignArgs) -> Outcome {
     let password = read_password(&args.password)?;
@@ -66,7 +66,11 @@ pub fn verify(args: VerifyArgs) -> Outcome {
         )
     };
     let xml = read_input(args.input.as_deref())?;
-    let report = check(&xml, trust.as_ref(), at);
+    let verifier = Verifier::new(Policy {
+        allow_sha1: args.allow_sha1,
+        ..Policy::default()
+    });
+    let report = check(&verifier, &xml, trust.as_ref(), at);
 
     if args.json {
         let json =
@@ -82,8 +86,8 @@ pub fn verify(args: VerifyArgs) -> Outcome {
     })
 }
 
-fn check(xml: &str, trust: Option<&TrustStore>, at: DateTime<Utc>) -> Report {
-    let verified = match xmldsig::verify(xml) {
+fn check(verifier: &Verifier, xml: &str, trust: Option<&TrustStore>, at: DateTime<Utc>) -> Report {
+    let verified = match verifier.verify(xml) {
         Ok(verified) => verified,
         Err(e) => {
             return Report {

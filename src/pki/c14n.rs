@@ -14,6 +14,8 @@ use std::borrow::Cow;
 
 use roxmltree::{Document, Node, NodeId, NodeType, ParsingOptions};
 
+use super::xml_limits::{self, LimitExceeded, XmlLimits};
+
 /// `xml:` attributes live in this namespace; its declaration is never output.
 const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 
@@ -98,6 +100,8 @@ pub enum C14nError {
     DtdRefused,
     #[error("malformed XML: {0}")]
     Malformed(String),
+    #[error("{0}")]
+    TooComplex(#[from] LimitExceeded),
 }
 
 /// Applies XML 1.0 §2.11 end-of-line handling: `\r\n` and lone `\r` become `\n`.
@@ -124,14 +128,31 @@ pub fn normalize_line_ends(xml: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Parses already line-end-normalised XML, refusing DTDs (hence entity expansion attacks).
+/// Parses already line-end-normalised XML within the default [`XmlLimits`], refusing DTDs
+/// (hence entity expansion attacks).
 pub fn parse(xml: &str) -> Result<Document<'_>, C14nError> {
+    parse_bounded(xml, &XmlLimits::default())
+}
+
+/// Parses already line-end-normalised XML: first the linear [`xml_limits::check`], then
+/// roxmltree with its own node limit as a second fence, DTDs refused.
+pub fn parse_bounded<'input>(
+    xml: &'input str,
+    limits: &XmlLimits,
+) -> Result<Document<'input>, C14nError> {
+    xml_limits::check(xml, limits)?;
     let options = ParsingOptions {
         allow_dtd: false,
+        // The document node is one more than the scan counts.
+        nodes_limit: limits.max_nodes.saturating_add(1),
         ..ParsingOptions::default()
     };
     Document::parse_with_options(xml, options).map_err(|e| match e {
         roxmltree::Error::DtdDetected => C14nError::DtdRefused,
+        roxmltree::Error::NodesLimitReached => C14nError::TooComplex(LimitExceeded {
+            limit: "max_nodes",
+            value: limits.max_nodes,
+        }),
         other => C14nError::Malformed(other.to_string()),
     })
 }
@@ -148,8 +169,13 @@ pub fn canonicalize_text(xml: &str, method: Method) -> Result<String, C14nError>
 /// Appends the canonical form of `apex` (the document root or an element, with its subtree)
 /// to `out`. The document must come from [`parse`] over [`normalize_line_ends`] output.
 pub fn canonicalize(apex: Node<'_, '_>, options: &Options<'_>, out: &mut String) {
+    // Sorted once, so that a long PrefixList costs a binary search per namespace in scope.
+    let mut inclusive_prefixes = options.inclusive_prefixes.to_vec();
+    inclusive_prefixes.sort_unstable();
+    inclusive_prefixes.dedup();
     let mut writer = Writer {
         options,
+        inclusive_prefixes,
         source: apex.document().input_text(),
         out,
         rendered: Vec::new(),
@@ -186,6 +212,8 @@ pub fn canonicalize(apex: Node<'_, '_>, options: &Options<'_>, out: &mut String)
 
 struct Writer<'o, 'a, 'input> {
     options: &'o Options<'o>,
+    /// `options.inclusive_prefixes`, sorted and without repeats.
+    inclusive_prefixes: Vec<&'o str>,
     source: &'input str,
     out: &'o mut String,
     /// Namespace declarations in force in the output: (prefix, "" for the default; URI).
@@ -369,13 +397,15 @@ impl<'o, 'a, 'input: 'a> Writer<'o, 'a, 'input> {
                 used.push(prefix);
             }
         }
-        for listed in self.options.inclusive_prefixes {
-            let prefix = if *listed == "#default" { "" } else { listed };
-            if element
-                .namespaces()
-                .any(|ns| ns.name().unwrap_or("") == prefix)
-            {
-                used.push(in_scope_prefix(element, prefix));
+        for ns in element.namespaces() {
+            let prefix = ns.name().unwrap_or("");
+            let listed = if prefix.is_empty() {
+                "#default"
+            } else {
+                prefix
+            };
+            if self.inclusive_prefixes.binary_search(&listed).is_ok() {
+                used.push(prefix);
             }
         }
         for prefix in used {
@@ -388,14 +418,6 @@ impl<'o, 'a, 'input: 'a> Writer<'o, 'a, 'input> {
             }
         }
     }
-}
-
-/// The prefix string as stored by the document (so it lives as long as the document).
-fn in_scope_prefix<'a>(element: Node<'a, '_>, prefix: &str) -> &'a str {
-    element
-        .namespaces()
-        .find_map(|ns| ns.name().filter(|name| *name == prefix))
-        .unwrap_or("")
 }
 
 /// Canonical XML 1.0 §2.4: when the apex's ancestors are left out, the `xml:` attributes it
@@ -557,9 +579,16 @@ mod tests {
     fn deep_nesting_does_not_overflow() {
         let depth = 100_000;
         let xml = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
-        // roxmltree itself may refuse very deep input; either way no panic.
-        if let Ok(out) = canonicalize_text(&xml, Method::Inclusive) {
-            assert_eq!(out.len(), xml.len());
-        }
+        // Far above the default limits, which refuse such a document before parsing.
+        let limits = XmlLimits {
+            max_depth: depth as u32,
+            max_nodes: depth as u32,
+            ..XmlLimits::default()
+        };
+        let doc = parse_bounded(&xml, &limits).unwrap();
+        let mut out = String::new();
+        canonicalize(doc.root(), &Options::new(Method::Inclusive), &mut out);
+        assert_eq!(out.len(), xml.len());
+        assert!(matches!(parse(&xml), Err(C14nError::TooComplex(_))));
     }
 }

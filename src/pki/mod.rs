@@ -3,7 +3,8 @@
 //! `ber` reads the BER/DER both are made of, `rsa` signs and verifies with `ring`,
 //! `keystore` opens PKCS#12 files (NCA's BER files and OpenSSL 3's), `certificate` reads the
 //! identity out of an X.509 certificate, `c14n` canonicalizes XML, `xmldsig` signs and verifies
-//! enveloped signatures, `trust` checks a certificate chain, validity and revocation.
+//! enveloped signatures, `trust` checks a certificate chain, validity and revocation,
+//! `xml_limits` bounds a document's shape before anything parses it.
 
 pub mod ber;
 pub mod c14n;
@@ -11,4 +12,5 @@ pub mod certificate;
 pub mod keystore;
 pub mod rsa;
 pub mod trust;
+pub mod xml_limits;
 pub mod xmldsig;

@@ -11,25 +11,39 @@
 //! exactly one `ds:Signature`, with exactly one Reference, whose URI is `""`, whose transforms
 //! are enveloped-signature optionally followed by one canonicalization. Checking who the signer
 //! is and whether to trust them is [`super::trust`]'s job.
+//!
+//! A [`Verifier`] carries the [`Policy`] (the document's shape limits, whether SHA-1 is still
+//! accepted) and a cache of the certificates it has read, shared by every call.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use roxmltree::{Document, Node};
 use rust_i18n::t;
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::c14n::{self, C14nError, Method, Options};
 use super::certificate::Certificate;
 use super::rsa::{self, PrivateKey, RsaHash};
+use super::xml_limits::{LimitExceeded, XmlLimits};
 
 pub const DSIG_NAMESPACE: &str = "http://www.w3.org/2000/09/xmldsig#";
 const EXC_C14N_NAMESPACE: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const RSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384";
+const RSA_SHA512: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
 const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
 const DIGEST_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+const DIGEST_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";
+const DIGEST_SHA512: &str = "http://www.w3.org/2001/04/xmlenc#sha512";
 const DIGEST_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+
+/// The smallest RSA key whose signature is checked at all (NIST SP 800-131A; ring's floor too).
+pub const MIN_RSA_BITS: usize = 2048;
 
 /// Base64 line length of the values we write (as Java's and NCALayer's encoders wrap).
 const BASE64_LINE: usize = 76;
@@ -42,6 +56,8 @@ pub enum XmlDsigError {
     MalformedXml(String),
     #[error("the document has a DTD; DTDs and entities are refused")]
     DtdRefused,
+    #[error("{0}")]
+    TooComplex(LimitExceeded),
     #[error("the document has no XML signature")]
     SignatureMissing,
     #[error("the document has more than one XML signature")]
@@ -52,12 +68,18 @@ pub enum XmlDsigError {
     ReferenceNotWholeDocument(String),
     #[error("unsupported algorithm {0}")]
     UnsupportedAlgorithm(String),
+    #[error("SHA-1 is refused in new signatures: {0}")]
+    WeakAlgorithm(String),
+    #[error("the signature uses {0}, legal XMLDSig that Kezek does not support")]
+    UnsupportedFeature(String),
     #[error("the signature element is malformed: {0}")]
     MalformedSignature(String),
     #[error("the document was changed after signing (digest mismatch)")]
     DigestMismatch,
     #[error("the signature value does not match the signed content and certificate")]
     SignatureInvalid,
+    #[error("the signer's RSA key has {bits} bits; at least {MIN_RSA_BITS} are required")]
+    KeyTooSmall { bits: usize },
     #[error("the signature carries no X509 certificate")]
     CertificateMissing,
     #[error("the certificate in the signature cannot be read: {0}")]
@@ -74,14 +96,18 @@ impl XmlDsigError {
         match self {
             XmlDsigError::MalformedXml(_) => "malformed_xml",
             XmlDsigError::DtdRefused => "dtd_refused",
+            XmlDsigError::TooComplex(_) => "xml_too_complex",
             XmlDsigError::SignatureMissing => "signature_missing",
             XmlDsigError::MultipleSignatures => "multiple_signatures",
             XmlDsigError::AlreadySigned => "already_signed",
             XmlDsigError::ReferenceNotWholeDocument(_) => "reference_not_whole_document",
             XmlDsigError::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            XmlDsigError::WeakAlgorithm(_) => "weak_algorithm",
+            XmlDsigError::UnsupportedFeature(_) => "unsupported_feature",
             XmlDsigError::MalformedSignature(_) => "malformed_signature",
             XmlDsigError::DigestMismatch => "digest_mismatch",
             XmlDsigError::SignatureInvalid => "signature_invalid",
+            XmlDsigError::KeyTooSmall { .. } => "key_too_small",
             XmlDsigError::CertificateMissing => "certificate_missing",
             XmlDsigError::CertificateUnreadable(_) => "certificate_unreadable",
             XmlDsigError::KeyMismatch => "key_mismatch",
@@ -94,6 +120,9 @@ impl XmlDsigError {
         match self {
             XmlDsigError::MalformedXml(detail) => t!("xml.error.malformed_xml", detail = detail),
             XmlDsigError::DtdRefused => t!("xml.error.dtd_refused"),
+            XmlDsigError::TooComplex(e) => {
+                t!("xml.error.too_complex", limit = e.limit, value = e.value)
+            }
             XmlDsigError::SignatureMissing => t!("xml.error.signature_missing"),
             XmlDsigError::MultipleSignatures => t!("xml.error.multiple_signatures"),
             XmlDsigError::AlreadySigned => t!("xml.error.already_signed"),
@@ -106,8 +135,21 @@ impl XmlDsigError {
             XmlDsigError::MalformedSignature(detail) => {
                 t!("xml.error.malformed_signature", detail = detail)
             }
+            XmlDsigError::WeakAlgorithm(detail) => {
+                t!("xml.error.weak_algorithm", detail = detail)
+            }
+            XmlDsigError::UnsupportedFeature(detail) => {
+                t!("xml.error.unsupported_feature", detail = detail)
+            }
             XmlDsigError::DigestMismatch => t!("xml.error.digest_mismatch"),
             XmlDsigError::SignatureInvalid => t!("xml.error.signature_invalid"),
+            XmlDsigError::KeyTooSmall { bits } => {
+                t!(
+                    "xml.error.key_too_small",
+                    bits = bits,
+                    minimum = MIN_RSA_BITS
+                )
+            }
             XmlDsigError::CertificateMissing => t!("xml.error.certificate_missing"),
             XmlDsigError::CertificateUnreadable(detail) => {
                 t!("xml.error.certificate_unreadable", detail = detail)
@@ -124,6 +166,7 @@ impl From<C14nError> for XmlDsigError {
         match e {
             C14nError::DtdRefused => XmlDsigError::DtdRefused,
             C14nError::Malformed(detail) => XmlDsigError::MalformedXml(detail),
+            C14nError::TooComplex(limit) => XmlDsigError::TooComplex(limit),
         }
     }
 }
@@ -262,72 +305,187 @@ fn signatures<'a, 'input>(doc: &'a Document<'input>) -> impl Iterator<Item = Nod
         .filter(|n| n.has_tag_name((DSIG_NAMESPACE, "Signature")))
 }
 
-/// Verifies the one enveloped signature of `xml`: the digest of the whole document without the
-/// signature, and the RSA signature of SignedInfo by the key of the enclosed certificate.
+/// What a verifier accepts beyond the fixed XMLDSig profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// The shape limits a document must keep before it is parsed.
+    pub limits: XmlLimits,
+    /// Accept `rsa-sha1` signatures and `sha1` digests (old evidence); refused by default.
+    pub allow_sha1: bool,
+}
+
+/// Verifies enveloped signatures under a [`Policy`]; cheap to share between threads.
+#[derive(Debug, Default)]
+pub struct Verifier {
+    pub policy: Policy,
+    certificates: CertificateCache,
+}
+
+/// Verifies the one enveloped signature of `xml` under the default [`Policy`].
 pub fn verify(xml: &str) -> Result<VerifiedSignature, XmlDsigError> {
-    let text = c14n::normalize_line_ends(xml);
-    let doc = c14n::parse(&text)?;
-    let mut found = signatures(&doc);
-    let signature = found.next().ok_or(XmlDsigError::SignatureMissing)?;
-    if found.next().is_some() {
-        return Err(XmlDsigError::MultipleSignatures);
-    }
-    if signature.parent().is_some_and(|p| p.is_root()) {
-        return Err(XmlDsigError::ReferenceNotWholeDocument(
-            "the signature is the whole document".to_owned(),
-        ));
-    }
-    let parts = SignatureParts::read(signature)?;
+    Verifier::new(Policy::default()).verify(xml)
+}
 
-    let mut canonical = String::with_capacity(text.len());
-    let reference_options = Options {
-        method: parts.reference_c14n.method,
-        inclusive_prefixes: &parts.reference_c14n.prefixes,
-        excluded: Some(signature.id()),
-    };
-    c14n::canonicalize(doc.root(), &reference_options, &mut canonical);
-    if parts.digest_algorithm.digest(canonical.as_bytes()) != parts.digest_value {
-        return Err(XmlDsigError::DigestMismatch);
+impl Verifier {
+    pub fn new(policy: Policy) -> Verifier {
+        Verifier {
+            policy,
+            certificates: CertificateCache::default(),
+        }
     }
 
-    canonical.clear();
-    let signed_info_options = Options {
-        method: parts.signed_info_c14n.method,
-        inclusive_prefixes: &parts.signed_info_c14n.prefixes,
-        excluded: None,
-    };
-    c14n::canonicalize(parts.signed_info, &signed_info_options, &mut canonical);
+    /// Verifies the one enveloped signature of `xml`: the digest of the whole document without
+    /// the signature, and the RSA signature of SignedInfo by the key of the enclosed
+    /// certificate.
+    pub fn verify(&self, xml: &str) -> Result<VerifiedSignature, XmlDsigError> {
+        let text = c14n::normalize_line_ends(xml);
+        let doc = self.parse(&text)?;
+        self.verify_parsed(&doc)
+    }
 
-    // KeyInfo may also carry the issuing chain; the signer is the certificate whose key
-    // verifies the signature.
-    let mut unreadable = None;
-    for der in &parts.certificates {
-        let certificate = match Certificate::from_der(der) {
-            Ok(certificate) => certificate,
-            Err(e) => {
-                unreadable = Some(e.to_string());
+    /// Parses line-end-normalised text ([`c14n::normalize_line_ends`]) within the policy's
+    /// limits, for [`Verifier::verify_parsed`] and for reading the document's content from the
+    /// same tree.
+    pub fn parse<'input>(&self, text: &'input str) -> Result<Document<'input>, XmlDsigError> {
+        Ok(c14n::parse_bounded(text, &self.policy.limits)?)
+    }
+
+    /// [`Verifier::verify`] of a document from [`Verifier::parse`].
+    pub fn verify_parsed(&self, doc: &Document) -> Result<VerifiedSignature, XmlDsigError> {
+        let mut found = signatures(doc);
+        let signature = found.next().ok_or(XmlDsigError::SignatureMissing)?;
+        if found.next().is_some() {
+            return Err(XmlDsigError::MultipleSignatures);
+        }
+        if signature.parent().is_some_and(|p| p.is_root()) {
+            return Err(XmlDsigError::ReferenceNotWholeDocument(
+                "the signature is the whole document".to_owned(),
+            ));
+        }
+        let parts = SignatureParts::read(signature)?;
+        if !self.policy.allow_sha1 {
+            if parts.signature_hash == RsaHash::Sha1 {
+                return Err(XmlDsigError::WeakAlgorithm(RSA_SHA1.to_owned()));
+            }
+            if parts.digest_algorithm == DigestAlgorithm::Sha1 {
+                return Err(XmlDsigError::WeakAlgorithm(DIGEST_SHA1.to_owned()));
+            }
+        }
+
+        let mut canonical = String::with_capacity(doc.input_text().len());
+        let reference_options = Options {
+            method: parts.reference_c14n.method,
+            inclusive_prefixes: &parts.reference_c14n.prefixes,
+            excluded: Some(signature.id()),
+        };
+        c14n::canonicalize(doc.root(), &reference_options, &mut canonical);
+        if parts.digest_algorithm.digest(canonical.as_bytes()) != parts.digest_value {
+            return Err(XmlDsigError::DigestMismatch);
+        }
+
+        canonical.clear();
+        let signed_info_options = Options {
+            method: parts.signed_info_c14n.method,
+            inclusive_prefixes: &parts.signed_info_c14n.prefixes,
+            excluded: None,
+        };
+        c14n::canonicalize(parts.signed_info, &signed_info_options, &mut canonical);
+
+        // KeyInfo may also carry the issuing chain; the signer is the certificate whose key
+        // verifies the signature. Keys under the minimum are not tried at all.
+        let mut unreadable = None;
+        let mut too_small = None;
+        for der in &parts.certificates {
+            let certificate = match self.certificates.read(der) {
+                Ok(certificate) => certificate,
+                Err(e) => {
+                    unreadable = Some(e.to_string());
+                    continue;
+                }
+            };
+            if let Some(bits) = certificate.info().key_bits
+                && bits < MIN_RSA_BITS
+            {
+                too_small = Some(bits);
                 continue;
             }
-        };
-        if rsa::verify(
-            certificate.subject_public_key_info_der(),
-            parts.signature_hash,
-            canonical.as_bytes(),
-            &parts.signature_value,
-        ) {
-            return Ok(VerifiedSignature {
-                certificate,
-                signature_hash: parts.signature_hash,
-                digest_algorithm: parts.digest_algorithm,
-                canonicalization: parts.signed_info_c14n.method,
-            });
+            if rsa::verify(
+                certificate.subject_public_key_info_der(),
+                parts.signature_hash,
+                canonical.as_bytes(),
+                &parts.signature_value,
+            ) {
+                return Ok(VerifiedSignature {
+                    certificate: Certificate::clone(&certificate),
+                    signature_hash: parts.signature_hash,
+                    digest_algorithm: parts.digest_algorithm,
+                    canonicalization: parts.signed_info_c14n.method,
+                });
+            }
+        }
+        match (unreadable, too_small) {
+            (Some(detail), _) if parts.certificates.len() == 1 => {
+                Err(XmlDsigError::CertificateUnreadable(detail))
+            }
+            // Only keys under the minimum were offered: say so, not that the data differs.
+            (None, Some(bits)) if parts.certificates.len() == 1 => {
+                Err(XmlDsigError::KeyTooSmall { bits })
+            }
+            _ => Err(XmlDsigError::SignatureInvalid),
         }
     }
-    match unreadable {
-        Some(detail) if parts.certificates.len() == 1 => {
-            Err(XmlDsigError::CertificateUnreadable(detail))
+}
+
+/// The most certificates [`CertificateCache`] keeps in each of its two generations.
+const CACHED_CERTIFICATES: usize = 4096;
+
+/// Certificates already read from signatures, by SHA-256 of their DER: the same people sign
+/// request after request, and reading a certificate costs more than hashing it. Two
+/// generations bound the memory: when the current one is full it becomes the previous one
+/// and the one before is dropped, so certificates in use stay while the rest age out.
+#[derive(Debug)]
+struct CertificateCache {
+    /// The most certificates a generation holds.
+    capacity: usize,
+    generations: Mutex<[HashMap<[u8; 32], Arc<Certificate>>; 2]>,
+}
+
+impl Default for CertificateCache {
+    fn default() -> Self {
+        CertificateCache {
+            capacity: CACHED_CERTIFICATES,
+            generations: Mutex::default(),
         }
-        _ => Err(XmlDsigError::SignatureInvalid),
+    }
+}
+
+impl CertificateCache {
+    fn read(&self, der: &[u8]) -> Result<Arc<Certificate>, super::certificate::CertificateError> {
+        let key: [u8; 32] = Sha256::digest(der).into();
+        {
+            let mut generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(found) = generations[0].get(&key) {
+                return Ok(Arc::clone(found));
+            }
+            if let Some(found) = generations[1].remove(&key) {
+                generations[0].insert(key, Arc::clone(&found));
+                return Ok(found);
+            }
+        }
+        let certificate = Arc::new(Certificate::from_der(der)?);
+        let mut generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+        if generations[0].len() >= self.capacity {
+            generations.swap(0, 1);
+            generations[0].clear();
+        }
+        generations[0].insert(key, Arc::clone(&certificate));
+        Ok(certificate)
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let generations = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+        generations[0].len() + generations[1].len()
     }
 }
 
@@ -336,6 +494,8 @@ pub fn verify(xml: &str) -> Result<VerifiedSignature, XmlDsigError> {
 pub enum DigestAlgorithm {
     Sha1,
     Sha256,
+    Sha384,
+    Sha512,
 }
 
 impl DigestAlgorithm {
@@ -343,6 +503,8 @@ impl DigestAlgorithm {
         match self {
             DigestAlgorithm::Sha1 => Sha1::digest(bytes).to_vec(),
             DigestAlgorithm::Sha256 => Sha256::digest(bytes).to_vec(),
+            DigestAlgorithm::Sha384 => Sha384::digest(bytes).to_vec(),
+            DigestAlgorithm::Sha512 => Sha512::digest(bytes).to_vec(),
         }
     }
 }
@@ -371,6 +533,9 @@ impl<'a, 'input> SignatureParts<'a, 'input> {
         let signed_info = children.expect("SignedInfo")?;
         let signature_value = base64_content(children.expect("SignatureValue")?)?;
         let key_info = children.optional("KeyInfo");
+        if children.optional("Object").is_some() {
+            return Err(XmlDsigError::UnsupportedFeature("ds:Object".to_owned()));
+        }
         children.finish()?;
 
         let mut info = Children::of(signed_info)?;
@@ -378,6 +543,8 @@ impl<'a, 'input> SignatureParts<'a, 'input> {
         let signature_method = info.expect("SignatureMethod")?;
         let signature_hash = match algorithm(signature_method)? {
             RSA_SHA256 => RsaHash::Sha256,
+            RSA_SHA384 => RsaHash::Sha384,
+            RSA_SHA512 => RsaHash::Sha512,
             RSA_SHA1 => RsaHash::Sha1,
             other => return Err(XmlDsigError::UnsupportedAlgorithm(other.to_owned())),
         };
@@ -408,6 +575,8 @@ impl<'a, 'input> SignatureParts<'a, 'input> {
         let digest_method = reference_children.expect("DigestMethod")?;
         let digest_algorithm = match algorithm(digest_method)? {
             DIGEST_SHA256 => DigestAlgorithm::Sha256,
+            DIGEST_SHA384 => DigestAlgorithm::Sha384,
+            DIGEST_SHA512 => DigestAlgorithm::Sha512,
             DIGEST_SHA1 => DigestAlgorithm::Sha1,
             other => return Err(XmlDsigError::UnsupportedAlgorithm(other.to_owned())),
         };
@@ -518,11 +687,11 @@ fn x509_certificates(key_info: Node) -> Result<Vec<Vec<u8>>, XmlDsigError> {
 
 /// The base64 text of an element; line breaks and other whitespace are ignored.
 fn base64_content(element: Node) -> Result<Vec<u8>, XmlDsigError> {
-    let mut compact = String::new();
+    let mut compact = Vec::new();
     for child in element.children() {
         match child.text() {
             Some(text) if child.is_text() => {
-                compact.extend(text.chars().filter(|c| !c.is_ascii_whitespace()))
+                compact.extend(text.bytes().filter(|b| !b.is_ascii_whitespace()))
             }
             _ => {
                 return Err(XmlDsigError::MalformedSignature(format!(
@@ -532,7 +701,7 @@ fn base64_content(element: Node) -> Result<Vec<u8>, XmlDsigError> {
             }
         }
     }
-    BASE64.decode(compact.as_bytes()).map_err(|e| {
+    BASE64.decode(&compact).map_err(|e| {
         XmlDsigError::MalformedSignature(format!("{}: {e}", element.tag_name().name()))
     })
 }
@@ -586,5 +755,36 @@ impl<'a, 'input> Children<'a, 'input> {
                 self.parent.tag_name().name()
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn der(pem: &str) -> Vec<u8> {
+        Certificate::from_pem(pem).unwrap().der().to_vec()
+    }
+
+    #[test]
+    fn the_certificate_cache_reads_each_certificate_once_and_stays_bounded() {
+        let root = der(include_str!("../../keystores-example/ca/root.pem"));
+        let intermediate = der(include_str!("../../keystores-example/ca/nca_rsa.pem"));
+        let cache = CertificateCache {
+            capacity: 1,
+            generations: Mutex::default(),
+        };
+        let first = cache.read(&root).unwrap();
+        assert!(Arc::ptr_eq(&first, &cache.read(&root).unwrap()));
+        assert_eq!(first.der(), root.as_slice());
+        // A second certificate fills the generation: the first moves to the previous one…
+        cache.read(&intermediate).unwrap();
+        assert_eq!(cache.len(), 2);
+        assert!(Arc::ptr_eq(&first, &cache.read(&root).unwrap()));
+        // …and what is not used again ages out; never more than two generations are kept.
+        cache.read(&intermediate).unwrap();
+        assert!(cache.len() <= 2);
+        assert!(cache.read(b"not a certificate").is_err());
+        assert!(cache.len() <= 2);
     }
 }

@@ -19,6 +19,10 @@
 //! age_limit_years = 6
 //! [limits]
 //! login_attempts_per_minute = 20
+//! [limits.xml]              # the shape of signed documents (pki::xml_limits)
+//! max_nodes = 4096
+//! [signatures]
+//! allow_sha1_signatures = false
 //! ```
 //! Relative paths are relative to the configuration file.
 
@@ -30,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::auth::{RoleGrant, RoleKind};
 use crate::domain::{Iin, RegionSettings};
+use crate::pki::xml_limits::XmlLimits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -76,6 +81,29 @@ pub struct RoleAssignment {
     pub region: Option<String>,
 }
 
+/// `[signatures]`: how signed documents are checked (docs/design-xmldsig.md, «SHA-1»;
+/// docs/design-api.md, «Hostile XML»).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignatureConfig {
+    /// Accept `rsa-sha1` signatures and `sha1` digests, for old evidence only.
+    pub allow_sha1_signatures: bool,
+    /// Signature checks running at once, on blocking threads; 0: one per core.
+    pub checks_at_once: usize,
+    /// How long a request waits for a free check before it is answered `server_busy` (503).
+    pub queue_wait_ms: u64,
+}
+
+impl Default for SignatureConfig {
+    fn default() -> Self {
+        SignatureConfig {
+            allow_sha1_signatures: false,
+            checks_at_once: 0,
+            queue_wait_ms: 2000,
+        }
+    }
+}
+
 /// Limits that protect the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -88,6 +116,8 @@ pub struct Limits {
     pub nonce_seconds: i64,
     /// How far the time of signing may lie from the server's clock.
     pub signing_skew_minutes: i64,
+    /// `[limits.xml]`: the shape of a signed document, checked before it is parsed.
+    pub xml: XmlLimits,
 }
 
 impl Default for Limits {
@@ -98,6 +128,7 @@ impl Default for Limits {
             session_minutes: 12 * 60,
             nonce_seconds: 300,
             signing_skew_minutes: 10,
+            xml: XmlLimits::default(),
         }
     }
 }
@@ -113,6 +144,7 @@ pub struct Config {
     /// Settings of the rules per region code; regions not named use the defaults.
     pub regions: BTreeMap<String, RegionSettings>,
     pub limits: Limits,
+    pub signatures: SignatureConfig,
     /// Seed the demo catalogue, registry and roles, and this many synthetic applications, once.
     pub demo: Option<u32>,
 }
@@ -126,6 +158,7 @@ impl Default for Config {
             roles: Vec::new(),
             regions: BTreeMap::new(),
             limits: Limits::default(),
+            signatures: SignatureConfig::default(),
             demo: None,
         }
     }

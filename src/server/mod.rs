@@ -89,6 +89,8 @@ pub struct Shared {
     pub trust: TrustStore,
     pub registry: Arc<dyn PopulationRegistry>,
     pub login_limiter: LoginLimiter,
+    /// Signature checks: policy, certificate cache, permits (blocking threads).
+    pub signatures: signed::Checks,
     pub clock: Clock,
     /// Held from reading the registration time to queueing the submission with the store, which
     /// commits in queue order: the time orders the queue, so it must follow commit order, or a
@@ -109,12 +111,14 @@ impl AppState {
         registry: Arc<dyn PopulationRegistry>,
     ) -> AppState {
         let login_limiter = LoginLimiter::new(config.limits.login_attempts_per_minute);
+        let signatures = signed::Checks::new(&config);
         AppState(Arc::new(Shared {
             config,
             store,
             trust,
             registry,
             login_limiter,
+            signatures,
             clock: Clock::default(),
             registration: tokio::sync::Mutex::new(()),
         }))

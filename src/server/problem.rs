@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use crate::api::documents::DocumentError;
 use crate::api::problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 use crate::domain::RuleError;
+use crate::pki::xml_limits::LimitExceeded;
+use crate::pki::xmldsig::{MIN_RSA_BITS, XmlDsigError};
 use crate::server::store::StoreError;
 
 /// A refused request.
@@ -47,6 +49,13 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
+        if self.0.code == ProblemCode::ServerBusy {
+            // The signature checks were all taken for longer than the wait allowed; a second
+            // later they usually are not.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -56,6 +65,12 @@ impl From<DocumentError> for ApiError {
         let code = match &error {
             DocumentError::Malformed(_) => ProblemCode::MalformedXml,
             DocumentError::Dtd => ProblemCode::DtdRefused,
+            DocumentError::TooComplex(limit) => return too_complex(limit),
+            DocumentError::CommentInside(element) => {
+                return Problem::new(ProblemCode::XmlCommentRefused)
+                    .with_param("element", element.as_str())
+                    .into();
+            }
             DocumentError::WrongKind { .. } => ProblemCode::WrongDocument,
             DocumentError::Invalid { field, .. }
                 if field.ends_with("iin") || *field == "citizen" =>
@@ -72,6 +87,41 @@ impl From<DocumentError> for ApiError {
             .with_message_key(error.message_key())
             .with_param("field", field)
             .into()
+    }
+}
+
+/// `xml_too_complex` naming the limit (its configuration key) and its value.
+pub fn too_complex(limit: &LimitExceeded) -> ApiError {
+    Problem::new(ProblemCode::XmlTooComplex)
+        .with_param("limit", limit.limit)
+        .with_param("value", limit.value.to_string())
+        .into()
+}
+
+/// A refusal of the signature check: its own code where the signer can act on it (a key or
+/// algorithm to change, a document to simplify), `signature_invalid` for the rest.
+impl From<XmlDsigError> for ApiError {
+    fn from(error: XmlDsigError) -> ApiError {
+        let with = |code, name: &str, value: String| Problem::new(code).with_param(name, value);
+        let problem = match error {
+            XmlDsigError::MalformedXml(_) => Problem::new(ProblemCode::MalformedXml),
+            XmlDsigError::DtdRefused => Problem::new(ProblemCode::DtdRefused),
+            XmlDsigError::TooComplex(limit) => return too_complex(&limit),
+            XmlDsigError::SignatureMissing => Problem::new(ProblemCode::SignatureMissing),
+            XmlDsigError::UnsupportedAlgorithm(uri) => {
+                with(ProblemCode::UnsupportedAlgorithm, "algorithm", uri)
+            }
+            XmlDsigError::WeakAlgorithm(uri) => with(ProblemCode::WeakAlgorithm, "algorithm", uri),
+            XmlDsigError::UnsupportedFeature(feature) => {
+                with(ProblemCode::UnsupportedFeature, "feature", feature)
+            }
+            XmlDsigError::KeyTooSmall { bits } => {
+                with(ProblemCode::KeyTooSmall, "bits", bits.to_string())
+                    .with_param("minimum", MIN_RSA_BITS.to_string())
+            }
+            _ => Problem::new(ProblemCode::SignatureInvalid),
+        };
+        problem.into()
     }
 }
 
@@ -115,4 +165,48 @@ pub async fn not_found() -> ApiError {
 /// Fallback for a known path asked with the wrong method.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(ProblemCode::MethodNotAllowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifier_refusals_keep_their_own_codes_and_parameters() {
+        let problem = |error| *ApiError::from(error).0;
+        let small = problem(XmlDsigError::KeyTooSmall { bits: 1024 });
+        assert_eq!(small.code, ProblemCode::KeyTooSmall);
+        assert_eq!(
+            (
+                small.params["bits"].as_str(),
+                small.params["minimum"].as_str()
+            ),
+            ("1024", "2048")
+        );
+        let weak = problem(XmlDsigError::WeakAlgorithm("urn:sha1".to_owned()));
+        assert_eq!(
+            (weak.code, weak.params["algorithm"].as_str()),
+            (ProblemCode::WeakAlgorithm, "urn:sha1")
+        );
+        let object = problem(XmlDsigError::UnsupportedFeature("ds:Object".to_owned()));
+        assert_eq!(object.code, ProblemCode::UnsupportedFeature);
+        let limit = LimitExceeded {
+            limit: "max_depth",
+            value: 32,
+        };
+        let deep = problem(XmlDsigError::TooComplex(limit));
+        assert_eq!((deep.code, deep.status), (ProblemCode::XmlTooComplex, 400));
+        assert!(deep.translated().contains("max_depth"));
+        assert_eq!(
+            problem(XmlDsigError::DigestMismatch).code,
+            ProblemCode::SignatureInvalid
+        );
+    }
+
+    #[test]
+    fn server_busy_says_when_to_retry() {
+        let response = ApiError::new(ProblemCode::ServerBusy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
 }

@@ -3,17 +3,99 @@
 //! now and not revoked, the key usage right for the purpose (AUTH to log in, SIGN for changes),
 //! the identity taken from the certificate; for changes also the time of signing and who signed.
 //! Each refusal has its own problem code and nothing is stored.
+//!
+//! The document is parsed once, within the configured shape limits, and the parsing, C14N,
+//! digest and RSA work run on blocking threads, at most [`Checks`]' permits at once, so that
+//! hostile documents never hold up the runtime's workers (docs/design-api.md, «Hostile XML»).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::api::documents::{Document, Envelope};
 use crate::api::problem::{Problem, ProblemCode};
 use crate::domain::Iin;
+use crate::pki::c14n;
 use crate::pki::certificate::{Certificate, KeyUsageClass};
 use crate::pki::trust::{TrustError, TrustStore};
-use crate::pki::xmldsig;
+use crate::pki::xmldsig::{Policy, Verifier};
+use crate::server::AppState;
+use crate::server::config::Config;
 use crate::server::problem::{ApiError, ApiResult};
+
+/// The server's signature checks: the verifier under the configured policy, with its
+/// certificate cache, and the permits that bound how many checks run at once.
+#[derive(Debug)]
+pub struct Checks {
+    pub verifier: Verifier,
+    /// One per check allowed at once; a request waits at most `wait` for one.
+    pub permits: Arc<Semaphore>,
+    wait: std::time::Duration,
+}
+
+impl Checks {
+    pub fn new(config: &Config) -> Checks {
+        let at_once = match config.signatures.checks_at_once {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        Checks {
+            verifier: Verifier::new(Policy {
+                limits: config.limits.xml.clone(),
+                allow_sha1: config.signatures.allow_sha1_signatures,
+            }),
+            permits: Arc::new(Semaphore::new(at_once)),
+            wait: std::time::Duration::from_millis(config.signatures.queue_wait_ms),
+        }
+    }
+
+    /// Runs `work` on a blocking thread once a permit is free; `server_busy` when none frees
+    /// up within the wait, rather than a queue that grows without bound.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> ApiResult<T> {
+        let permit = tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned())
+            .await
+            .map_err(|_| ApiError::new(ProblemCode::ServerBusy))?
+            .map_err(|_| ApiError::new(ProblemCode::Internal))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "a signature check failed");
+            ApiError::new(ProblemCode::Internal)
+        })
+    }
+}
+
+/// [`verify`] on a blocking thread under the server's [`Checks`].
+pub async fn verify_blocking(
+    state: &AppState,
+    xml: String,
+    purpose: Purpose,
+) -> ApiResult<Verified> {
+    let now = state.now();
+    let shared = state.clone();
+    state
+        .0
+        .signatures
+        .run(move || {
+            let shared = &shared.0;
+            verify(
+                &xml,
+                purpose,
+                &shared.trust,
+                &shared.signatures.verifier,
+                now,
+            )
+        })
+        .await?
+}
 
 /// What a key is used for here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,15 +128,18 @@ pub struct Verified {
     pub sha256: [u8; 32],
 }
 
-/// Checks `xml` for `purpose` at `now`.
+/// Checks `xml` for `purpose` at `now`: parsed once, for its content and its signature.
 pub fn verify(
     xml: &str,
     purpose: Purpose,
     trust: &TrustStore,
+    verifier: &Verifier,
     now: DateTime<Utc>,
 ) -> ApiResult<Verified> {
-    let document = Document::parse(xml)?;
-    let signature = xmldsig::verify(xml).map_err(|e| signature_problem(e.code()))?;
+    let text = c14n::normalize_line_ends(xml);
+    let tree = verifier.parse(&text)?;
+    let document = Document::from_tree(&tree)?;
+    let signature = verifier.verify_parsed(&tree)?;
     let certificate = signature.certificate;
     trust.check(&certificate, now).map_err(trust_problem)?;
     let info = certificate.info();
@@ -104,16 +189,6 @@ pub fn check_time(envelope: &Envelope, now: DateTime<Utc>, skew_minutes: i64) ->
             .into());
     }
     Ok(())
-}
-
-fn signature_problem(code: &str) -> ApiError {
-    let code = match code {
-        "malformed_xml" => ProblemCode::MalformedXml,
-        "dtd_refused" => ProblemCode::DtdRefused,
-        "signature_missing" => ProblemCode::SignatureMissing,
-        _ => ProblemCode::SignatureInvalid,
-    };
-    ApiError::new(code)
 }
 
 fn trust_problem(error: TrustError) -> ApiError {

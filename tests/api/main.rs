@@ -9,5 +9,6 @@ mod messages;
 mod authz;
 mod bad_input;
 mod crash;
+mod hostile_xml;
 mod http;
 mod officer;

@@ -20,7 +20,7 @@ use kezek::pki::keystore::Keystore;
 use kezek::pki::xmldsig;
 use kezek::server::catalogue::{Catalogue, school_year};
 use kezek::server::config::{Config, demo_keystores};
-use kezek::server::{ServerHandle, run};
+use kezek::server::{AppState, ServerHandle, run};
 
 /// One message of the outbox: (language, e-mail, phone, subject, body).
 pub type OutboxRow = (String, Option<String>, Option<String>, String, String);
@@ -78,6 +78,16 @@ impl World {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The state of the server this world started.
+    pub fn state(&self) -> &AppState {
+        &self
+            .own
+            .as_ref()
+            .expect("only a world with its own server has its state at hand")
+            .0
+            .state
     }
 
     /// The OpenSSL 3 keystore of `iin` for `usage` ("AUTH", "SIGN") in `status` ("valid", …).

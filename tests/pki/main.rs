@@ -4,6 +4,7 @@
 mod support;
 
 mod c14n_w3c;
+mod hostile_xml;
 mod keystore;
 mod xmldsig;
 mod xmlsec_interop;

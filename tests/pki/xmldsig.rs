@@ -5,8 +5,9 @@ use crate::support;
 
 use chrono::{DateTime, Utc};
 use kezek::pki::certificate::Certificate;
+use kezek::pki::rsa::RsaHash;
 use kezek::pki::trust::{TrustError, TrustStore};
-use kezek::pki::xmldsig::{self, DSIG_NAMESPACE, XmlDsigError};
+use kezek::pki::xmldsig::{self, DSIG_NAMESPACE, DigestAlgorithm, Policy, Verifier, XmlDsigError};
 use support::{demo_keystore, demo_keystores, examples, fixture};
 
 const DOCUMENT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -235,7 +236,7 @@ fn refuses_unsupported_algorithms() {
     for (from, to) in [
         (
             "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha224",
         ),
         (
             "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
@@ -243,7 +244,7 @@ fn refuses_unsupported_algorithms() {
         ),
         (
             "http://www.w3.org/2001/04/xmlenc#sha256",
-            "http://www.w3.org/2001/04/xmlenc#sha512",
+            "http://www.w3.org/2001/04/xmlenc#ripemd160",
         ),
         (
             "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>",
@@ -307,12 +308,15 @@ fn refuses_bad_documents() {
     );
     let broken_base64 = signed.replacen("<ds:DigestValue>", "<ds:DigestValue>!!", 1);
     assert_eq!(code(xmldsig::verify(&broken_base64)), "malformed_signature");
-    let extra_element = signed.replacen(
+    let extra_element = signed.replacen("</ds:KeyInfo>", "</ds:KeyInfo><ds:Extra/>", 1);
+    assert_eq!(code(xmldsig::verify(&extra_element)), "malformed_signature");
+    // ds:Object is legal XMLDSig, just not something Kezek takes.
+    let object = signed.replacen(
         "</ds:KeyInfo>",
         "</ds:KeyInfo><ds:Object>unsigned</ds:Object>",
         1,
     );
-    assert_eq!(code(xmldsig::verify(&extra_element)), "malformed_signature");
+    assert_eq!(code(xmldsig::verify(&object)), "unsupported_feature");
 }
 
 #[test]
@@ -472,10 +476,17 @@ fn refuses_a_crl_not_signed_by_the_given_cas() {
     assert_eq!(result.unwrap_err().code(), "file_unreadable");
 }
 
+fn allowing_sha1() -> Verifier {
+    Verifier::new(Policy {
+        allow_sha1: true,
+        ..Policy::default()
+    })
+}
+
 #[test]
 fn verifies_fixtures_signed_by_xmlsec1() {
-    // Made once with xmlsec1 1.2.37 from the templates next to them (see the README there):
-    // SHA-1 and SHA-256, inclusive and exclusive C14N, comments, CRLF base64.
+    // Made once with xmlsec1 1.2.37 from the templates next to them (see make.sh there):
+    // SHA-1, SHA-256, SHA-384 and SHA-512, inclusive and exclusive C14N, comments, CRLF base64.
     let dir = fixture("");
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -485,13 +496,82 @@ fn verifies_fixtures_signed_by_xmlsec1() {
             continue;
         }
         let xml = std::fs::read_to_string(&path).unwrap();
-        let verified = xmldsig::verify(&xml).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // SHA-1 only where the policy still allows it for old evidence.
+        let verified = if name.contains("sha1") {
+            assert_eq!(code(xmldsig::verify(&xml)), "weak_algorithm", "{name}");
+            allowing_sha1().verify(&xml)
+        } else {
+            xmldsig::verify(&xml)
+        }
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         demo_trust()
             .check(&verified.certificate, at("2026-06-01T00:00:00Z"))
             .unwrap();
         count += 1;
     }
-    assert!(count >= 4, "fixtures missing in {}", dir.display());
+    assert!(count >= 7, "fixtures missing in {}", dir.display());
+}
+
+#[test]
+fn accepts_rsa_sha384_and_sha512_as_xmlsec1_does() {
+    for (name, hash, digest) in [
+        (
+            "signed-rsa-sha384.xml",
+            RsaHash::Sha384,
+            DigestAlgorithm::Sha384,
+        ),
+        (
+            "signed-rsa-sha512.xml",
+            RsaHash::Sha512,
+            DigestAlgorithm::Sha512,
+        ),
+    ] {
+        let xml = std::fs::read_to_string(fixture(name)).unwrap();
+        let verified = xmldsig::verify(&xml).unwrap();
+        assert_eq!(
+            (verified.signature_hash, verified.digest_algorithm),
+            (hash, digest)
+        );
+        let tampered = xml.replace("-nonce<", "-nonce2<");
+        assert_eq!(
+            code(xmldsig::verify(&tampered)),
+            "digest_mismatch",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn refuses_sha1_unless_the_policy_allows_it() {
+    let xml = std::fs::read_to_string(fixture("signed-rsa-sha1.xml")).unwrap();
+    let error = xmldsig::verify(&xml).unwrap_err();
+    assert_eq!(error.code(), "weak_algorithm");
+    assert!(error.to_string().contains("rsa-sha1"), "{error}");
+    let verified = allowing_sha1().verify(&xml).unwrap();
+    assert_eq!(verified.signature_hash, RsaHash::Sha1);
+    // A SHA-1 digest under a SHA-256 signature is just as weak.
+    let signed = signed().replace(
+        "http://www.w3.org/2001/04/xmlenc#sha256",
+        "http://www.w3.org/2000/09/xmldsig#sha1",
+    );
+    assert_eq!(code(xmldsig::verify(&signed)), "weak_algorithm");
+}
+
+/// Documents xmlsec1 accepts (made by make.sh) that Kezek refuses, each with its own code.
+#[test]
+fn refuses_what_xmlsec1_accepts_with_its_own_code() {
+    let read = |name| std::fs::read_to_string(fixture("refused").join(name)).unwrap();
+    let error = xmldsig::verify(&read("key-1024.xml")).unwrap_err();
+    assert_eq!(error, XmlDsigError::KeyTooSmall { bits: 1024 });
+    let message = error.translated();
+    assert!(
+        message.contains("1024") && message.contains("2048"),
+        "{message}"
+    );
+    assert_eq!(
+        code(xmldsig::verify(&read("object.xml"))),
+        "unsupported_feature"
+    );
 }
 
 mod command_line {

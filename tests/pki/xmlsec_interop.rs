@@ -8,7 +8,13 @@ use crate::support;
 use std::path::Path;
 use std::process::Command;
 
-use kezek::pki::xmldsig;
+use chrono::Utc;
+use kezek::api::documents::{Document, LoginDocument};
+use kezek::api::problem::ProblemCode;
+use kezek::pki::trust::TrustStore;
+use kezek::pki::xmldsig::{self, Policy, Verifier};
+use kezek::server::config::Config;
+use kezek::server::signed::{self, Checks, Purpose};
 use support::{DemoKeystore, demo_keystore, examples, fixture, have_tool};
 
 fn tools() -> bool {
@@ -133,8 +139,21 @@ fn we_verify_what_xmlsec1_signs() {
     for entry in std::fs::read_dir(&templates).unwrap() {
         let template = entry.unwrap().path();
         let signed = xmlsec_sign(&template, &key, dir.path());
-        let verified =
-            xmldsig::verify(&signed).unwrap_or_else(|e| panic!("{}: {e}", template.display()));
+        // SHA-1 is read only where the policy allows it for old evidence.
+        let sha1 = template.to_string_lossy().contains("sha1");
+        let verifier = Verifier::new(Policy {
+            allow_sha1: sha1,
+            ..Policy::default()
+        });
+        if sha1 {
+            assert_eq!(
+                xmldsig::verify(&signed).unwrap_err().code(),
+                "weak_algorithm"
+            );
+        }
+        let verified = verifier
+            .verify(&signed)
+            .unwrap_or_else(|e| panic!("{}: {e}", template.display()));
         assert_eq!(
             verified.certificate.info().subject.iin.as_deref(),
             Some(keystore.iin.as_str())
@@ -146,13 +165,63 @@ fn we_verify_what_xmlsec1_signs() {
             .unwrap();
         let tampered = format!("{}<injected/>{}", &signed[..at], &signed[at..]);
         assert_eq!(
-            xmldsig::verify(&tampered).unwrap_err().code(),
+            verifier.verify(&tampered).unwrap_err().code(),
             "digest_mismatch"
         );
         assert!(!xmlsec_verifies(&tampered, dir.path(), false));
         count += 1;
     }
-    assert!(count >= 5);
+    assert!(count >= 7);
+}
+
+/// A Kezek login document signed by xmlsec1 with rsa-sha1 and the demo AUTH key: the server's
+/// check refuses it as `weak_algorithm` unless `[signatures] allow_sha1_signatures` is set.
+#[test]
+fn the_server_refuses_sha1_logins_unless_configured() {
+    if !tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let keystore = demo_keystore("AUTH", "valid", "openssl3");
+    let key = export_pem(&keystore, dir.path());
+    let login = Document::Login(LoginDocument {
+        nonce: "sha1-nonce".to_owned(),
+        issued_at: Utc::now(),
+    })
+    .to_xml();
+    let template_text = login.replace(
+        "</login>",
+        &std::fs::read_to_string(fixture("templates/rsa-sha1.xml"))
+            .unwrap()
+            .split_once("<Signature")
+            .map(|(_, signature)| format!("<Signature{signature}"))
+            .unwrap()
+            .replace("</doc>", "</login>"),
+    );
+    let template = dir.path().join("login-sha1.xml");
+    std::fs::write(&template, template_text).unwrap();
+    let signed = xmlsec_sign(&template, &key, dir.path());
+    let ca = examples().join("ca");
+    let trust = TrustStore::from_files(
+        &[ca.join("root.pem"), ca.join("nca_rsa.pem")],
+        &[] as &[&str],
+    )
+    .unwrap();
+    let check = |allow_sha1| {
+        let mut config = Config::default();
+        config.signatures.allow_sha1_signatures = allow_sha1;
+        let checks = Checks::new(&config);
+        signed::verify(
+            &signed,
+            Purpose::Login,
+            &trust,
+            &checks.verifier,
+            Utc::now(),
+        )
+    };
+    assert_eq!(check(false).unwrap_err().code(), ProblemCode::WeakAlgorithm);
+    let verified = check(true).unwrap();
+    assert_eq!(verified.signer.iin.to_string(), keystore.iin);
 }
 
 #[test]

@@ -54,7 +54,7 @@ pub async fn login(
 ) -> ApiResult<Json<LoginResponse>> {
     state.0.login_limiter.attempt(address)?;
     let now = state.now();
-    let verified = signed::verify(&body.signed_xml, Purpose::Login, &state.0.trust, now)?;
+    let verified = signed::verify_blocking(&state, body.signed_xml, Purpose::Login).await?;
     let Document::Login(login) = &verified.document else {
         return Err(ApiError::new(ProblemCode::WrongDocument));
     };

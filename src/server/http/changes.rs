@@ -110,7 +110,7 @@ pub async fn check(
     header_required: bool,
 ) -> ApiResult<Checked> {
     let now = state.now();
-    let verified = signed::verify(xml, Purpose::Change, &state.0.trust, now)?;
+    let verified = signed::verify_blocking(state, xml.to_owned(), Purpose::Change).await?;
     let envelope = verified
         .document
         .envelope()
