@@ -56,6 +56,14 @@ pub enum ProblemCode {
     AttachmentUnknown,
     ApplicationNotFound,
     PersonNotFound,
+    // --- certificate paths, revocation lists, employee keys (issue 11) ---
+    /// A certificate of the chain was signed by one that may not issue (not a CA, no
+    /// keyCertSign, path length exceeded); `params.fault` says which.
+    CertificatePathInvalid,
+    /// The revocation list of an issuer in the chain is past its nextUpdate.
+    CrlStale,
+    /// An officer's or operator's act signed with a key that is not their organisation's.
+    EmployeeKeyRequired,
 }
 
 impl ProblemCode {
@@ -99,6 +107,9 @@ impl ProblemCode {
             ProblemCode::AttachmentUnknown => "attachment_unknown",
             ProblemCode::ApplicationNotFound => "application_not_found",
             ProblemCode::PersonNotFound => "person_not_found",
+            ProblemCode::CertificatePathInvalid => "certificate_path_invalid",
+            ProblemCode::CrlStale => "crl_stale",
+            ProblemCode::EmployeeKeyRequired => "employee_key_required",
         }
     }
 
@@ -128,6 +139,10 @@ impl ProblemCode {
             StaleDocument | ActionNotAllowed | RuleViolation | ChildAlreadyQueued
             | KinshipNotConfirmed => 422,
             IdempotencyConflict => 409,
+            CertificatePathInvalid => 401,
+            EmployeeKeyRequired => 403,
+            // Our list is out of date, not the caller's key: try again once it is replaced.
+            CrlStale => 503,
         }
     }
 

@@ -1,4 +1,4 @@
-//! `kezek serve`: the backend until Ctrl-C or SIGTERM.
+//! `kezek serve`: the backend until Ctrl-C or SIGTERM; SIGHUP rereads the revocation lists.
 
 use rust_i18n::t;
 
@@ -40,9 +40,31 @@ pub fn serve(args: ServeArgs) -> Outcome {
             shutdown_signal().await;
             let _ = stop.send(true);
         });
+        reload_on_hangup(handle.state.clone());
         handle.wait().await;
         Ok(Exit::Success)
     })
+}
+
+/// SIGHUP reads the revocation lists again, as daemons reread their files.
+fn reload_on_hangup(state: crate::server::AppState) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hangups) => {
+                tokio::spawn(async move {
+                    while hangups.recv().await.is_some() {
+                        tracing::info!("SIGHUP: reloading the revocation lists");
+                        state.reload_crls().await;
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "SIGHUP cannot reload the revocation lists"),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
 }
 
 async fn shutdown_signal() {

@@ -11,15 +11,18 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::api::auth::{RoleKind, User};
 use crate::api::problem::ProblemCode;
+use crate::pki::certificate::Certificate;
+use crate::pki::trust::TrustError;
 use crate::server::AppState;
 use crate::server::problem::{ApiError, ApiResult};
+use crate::server::signed;
 
 /// A fresh random secret, URL-safe: 32 bytes for tokens, 24 for nonces.
 pub fn random_secret(bytes: usize) -> String {
@@ -33,12 +36,23 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// What a session row keeps: who logged in, and the organisation BIN of their certificate so
-/// the roles can be re-read from the configuration on every request.
+/// What a session row keeps: who logged in, the organisation BIN of their certificate so the
+/// roles can be re-read from the configuration on every request, and the certificate itself
+/// so that it can be checked again on every request.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SessionPayload {
     pub user: User,
     pub bin: Option<String>,
+    /// The AUTH certificate of the login, DER in base64. Absent in sessions made before it
+    /// was kept: those must log in again.
+    #[serde(default)]
+    pub certificate: Option<String>,
+}
+
+impl SessionPayload {
+    pub fn encode_certificate(certificate: &Certificate) -> String {
+        STANDARD.encode(certificate.der())
+    }
 }
 
 impl SessionPayload {
@@ -97,8 +111,12 @@ impl FromRequestParts<AppState> for Session {
             .session(&hash, state.now())
             .await?
             .ok_or(ProblemCode::LoginRequired)?;
-        let SessionPayload { mut user, bin } =
-            serde_json::from_value(stored.payload).map_err(|_| ProblemCode::LoginRequired)?;
+        let SessionPayload {
+            mut user,
+            bin,
+            certificate,
+        } = serde_json::from_value(stored.payload).map_err(|_| ProblemCode::LoginRequired)?;
+        recheck(state, &hash, certificate.as_deref()).await?;
         // Roles are read from the configuration on every request, so a change of the
         // configuration applies to sessions already open.
         user.roles = state.config().roles_of(&user.iin, bin.as_deref());
@@ -107,6 +125,27 @@ impl FromRequestParts<AppState> for Session {
             token_hash: hash,
         })
     }
+}
+
+/// Checks the session's login certificate against the trust store in use now, so that no
+/// session outlives its key: revoked (a reloaded CRL), expired, or no longer chained to a
+/// trusted root ends the session and refuses the request with the certificate's problem. A
+/// revocation list past its nextUpdate refuses the request but keeps the session: that is the
+/// list's fault, not the key's.
+async fn recheck(state: &AppState, hash: &[u8; 32], certificate: Option<&str>) -> ApiResult<()> {
+    let certificate = certificate
+        .and_then(|text| STANDARD.decode(text).ok())
+        .and_then(|der| Certificate::from_der(&der).ok());
+    let refusal = match certificate {
+        Some(certificate) => match state.trust().check(&certificate, state.now()) {
+            Ok(()) => return Ok(()),
+            Err(error @ TrustError::CrlStale { .. }) => return Err(signed::trust_problem(error)),
+            Err(error) => signed::trust_problem(error),
+        },
+        None => ApiError::new(ProblemCode::LoginRequired),
+    };
+    state.store().end_session(hash).await?;
+    Err(refusal)
 }
 
 /// A session when the request has one; anonymous otherwise (public endpoints).

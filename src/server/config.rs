@@ -8,6 +8,8 @@
 //! [trust]
 //! roots = ["ca/root.pem", "ca/nca_rsa.pem"]
 //! crls = ["ca/nca_rsa.crl", "ca/root.crl"]
+//! crl_reload_seconds = 3600 # the CRLs are read again this often, and on SIGHUP
+//! soft_fail_stale_crl = false # true: a CRL past nextUpdate warns instead of refusing
 //! [[roles]]
 //! bin = "030840071002"      # everyone whose certificate names this organisation…
 //! role = "officer"          # …is an officer…
@@ -56,11 +58,30 @@ impl ConfigError {
 }
 
 /// Certification authorities the server trusts, and their revocation lists (PEM or DER).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrustConfig {
     pub roots: Vec<PathBuf>,
     pub crls: Vec<PathBuf>,
+    // --- revocation lists kept fresh (issue 11; docs/design-api.md «Threats and limits») ---
+    /// How often the CRL files are read again, in seconds (`kezek serve` also rereads them on
+    /// SIGHUP; 0: only then). A file that fails to load keeps the list it gave before.
+    /// Default 3600.
+    pub crl_reload_seconds: u64,
+    /// Accept a certificate whose issuer's CRL is past its nextUpdate, with a warning in the
+    /// log, instead of refusing it (`crl_stale`). Default false.
+    pub soft_fail_stale_crl: bool,
+}
+
+impl Default for TrustConfig {
+    fn default() -> Self {
+        TrustConfig {
+            roots: Vec::new(),
+            crls: Vec::new(),
+            crl_reload_seconds: 3600,
+            soft_fail_stale_crl: false,
+        }
+    }
 }
 
 /// One role assignment: a person (IIN) or everyone of an organisation (BIN in the certificate).
@@ -173,6 +194,7 @@ impl Config {
             trust: TrustConfig {
                 roots: vec![ca.join("root.pem"), ca.join("nca_rsa.pem")],
                 crls: vec![ca.join("nca_rsa.crl"), ca.join("root.crl")],
+                ..TrustConfig::default()
             },
             roles: vec![
                 RoleAssignment {

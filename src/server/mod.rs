@@ -19,6 +19,7 @@ pub mod renderer;
 pub mod scheduler;
 pub mod signed;
 pub mod store;
+pub mod trust;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,7 +30,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::auth::RoleKind;
-use crate::pki::trust::TrustStore;
+use crate::pki::trust::{TrustError, TrustStore};
 use crate::server::auth::LoginLimiter;
 use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
@@ -86,7 +87,8 @@ impl Clock {
 pub struct Shared {
     pub config: Config,
     pub store: Arc<dyn Store>,
-    pub trust: TrustStore,
+    /// Swapped whole when the CRLs are reloaded: use [`AppState::trust`].
+    pub trust: trust::Trust,
     pub registry: Arc<dyn PopulationRegistry>,
     pub login_limiter: LoginLimiter,
     pub clock: Clock,
@@ -112,7 +114,7 @@ impl AppState {
         AppState(Arc::new(Shared {
             config,
             store,
-            trust,
+            trust: trust::Trust::new(trust),
             registry,
             login_limiter,
             clock: Clock::default(),
@@ -134,6 +136,17 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
+    }
+
+    /// The trust store in use now (the CRLs are reloaded while the server runs).
+    pub fn trust(&self) -> Arc<TrustStore> {
+        self.0.trust.current()
+    }
+
+    /// Reads the CRL files again and puts them in use; answers the files that failed, which
+    /// keep their previous lists.
+    pub async fn reload_crls(&self) -> Vec<TrustError> {
+        trust::reload(self).await
     }
 }
 
@@ -223,7 +236,8 @@ async fn seed_demo(
 /// Opens the database (migrations, demo seeding), loads the trust roots, binds, serves.
 pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
-        .map_err(|e| ServerError::Trust(e.to_string()))?;
+        .map_err(|e| ServerError::Trust(e.to_string()))?
+        .soft_fail_stale_crls(config.trust.soft_fail_stale_crl);
     let store = SqliteStore::open(&config.database)
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
@@ -245,6 +259,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let (shutdown, mut stopped) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
     let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));
+    let crl_reloads = tokio::spawn(trust::run(state.clone(), shutdown.subscribe()));
     let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -255,6 +270,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         }
         let _ = scheduler.await;
         let _ = renderer.await;
+        let _ = crl_reloads.await;
     });
     tracing::info!(%addr, "serving");
     Ok(ServerHandle {

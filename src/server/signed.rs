@@ -116,12 +116,19 @@ fn signature_problem(code: &str) -> ApiError {
     ApiError::new(code)
 }
 
-fn trust_problem(error: TrustError) -> ApiError {
+/// The refusal for a certificate the trust store does not accept.
+pub fn trust_problem(error: TrustError) -> ApiError {
     let code = match error {
         TrustError::Expired { .. } | TrustError::NotYetValid { .. } => {
             ProblemCode::CertificateExpired
         }
         TrustError::Revoked { .. } => ProblemCode::CertificateRevoked,
+        TrustError::NotAnIssuer { fault, .. } => {
+            return Problem::new(ProblemCode::CertificatePathInvalid)
+                .with_param("fault", fault.code())
+                .into();
+        }
+        TrustError::CrlStale { .. } => ProblemCode::CrlStale,
         _ => ProblemCode::CertificateUntrusted,
     };
     ApiError::new(code)

@@ -5,9 +5,12 @@
 mod common;
 #[path = "../messages/mod.rs"]
 mod messages;
+#[path = "../common/openssl.rs"]
+mod openssl;
 
 mod authz;
 mod bad_input;
 mod crash;
 mod http;
 mod officer;
+mod trust;

@@ -90,6 +90,24 @@ impl World {
             .unwrap_or_else(|| panic!("no {usage} {status} keystore of {iin} in the index"))
     }
 
+    /// The PEM of that keystore's certificate (certs/ holds one per keystore, same base name).
+    pub fn certificate_pem(&self, iin: &str, usage: &str, status: &str) -> PathBuf {
+        let keystore = self.entry(iin, usage, status).path();
+        let stem = keystore.file_stem().unwrap().to_owned();
+        demo_keystores()
+            .join("certs")
+            .join(stem)
+            .with_extension("pem")
+    }
+
+    /// Has the server read its CRL files again, as its schedule or SIGHUP would; answers the
+    /// codes of the files that failed.
+    pub async fn reload_crls(&self) -> Vec<&'static str> {
+        let (server, _) = self.own.as_ref().expect("a world with its own server");
+        let failures = server.state.reload_crls().await;
+        failures.iter().map(|failure| failure.code()).collect()
+    }
+
     pub fn keystore(&self, iin: &str, usage: &str, status: &str) -> Keystore {
         let entry = self.entry(iin, usage, status);
         Keystore::open_file(entry.path(), &entry.password).unwrap()

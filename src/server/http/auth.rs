@@ -54,7 +54,7 @@ pub async fn login(
 ) -> ApiResult<Json<LoginResponse>> {
     state.0.login_limiter.attempt(address)?;
     let now = state.now();
-    let verified = signed::verify(&body.signed_xml, Purpose::Login, &state.0.trust, now)?;
+    let verified = signed::verify(&body.signed_xml, Purpose::Login, &state.trust(), now)?;
     let Document::Login(login) = &verified.document else {
         return Err(ApiError::new(ProblemCode::WrongDocument));
     };
@@ -83,6 +83,7 @@ pub async fn login(
     let payload = SessionPayload {
         user: user.clone(),
         bin: signer.bin.clone(),
+        certificate: Some(SessionPayload::encode_certificate(&signer.certificate)),
     };
     let known = state
         .store()

@@ -110,7 +110,14 @@ pub async fn check(
     header_required: bool,
 ) -> ApiResult<Checked> {
     let now = state.now();
-    let verified = signed::verify(xml, Purpose::Change, &state.0.trust, now)?;
+    let verified = match signed::verify(xml, Purpose::Change, &state.trust(), now) {
+        // Whoever holds a revoked key may be someone else: the session ends with it.
+        Err(refusal) if refusal.code() == ProblemCode::CertificateRevoked => {
+            state.store().end_session(&session.token_hash).await?;
+            return Err(refusal);
+        }
+        verified => verified?,
+    };
     let envelope = verified
         .document
         .envelope()
