@@ -69,7 +69,9 @@ pub enum TrustError {
     CrlOutdated { path: String },
     #[error("no chain leads from the certificate of {subject} to a trusted certificate")]
     Untrusted { subject: String },
-    #[error("{issuer} may not issue certificates ({fault}), yet it signed the certificate of {subject}")]
+    #[error(
+        "{issuer} may not issue certificates ({fault}), yet it signed the certificate of {subject}"
+    )]
     NotAnIssuer {
         subject: String,
         issuer: String,
@@ -296,10 +298,7 @@ impl TrustStore {
     /// A file that cannot be read, is not a CRL signed by an authority, or is older than the
     /// list it would replace keeps the lists it gave before; those failures come back beside
     /// the new store, for the caller to report.
-    pub fn with_reloaded_crls(
-        &self,
-        crls: &[impl AsRef<Path>],
-    ) -> (TrustStore, Vec<TrustError>) {
+    pub fn with_reloaded_crls(&self, crls: &[impl AsRef<Path>]) -> (TrustStore, Vec<TrustError>) {
         let mut next = TrustStore {
             revocations: Vec::new(),
             ..self.clone()
@@ -310,9 +309,9 @@ impl TrustStore {
             let previous = self.revocations.iter().filter(|list| list.source == source);
             let outcome = self.read_crls(path.as_ref()).and_then(|lists| {
                 let rolls_back = lists.iter().any(|list| {
-                    previous.clone().any(|old| {
-                        old.issuer == list.issuer && list.this_update < old.this_update
-                    })
+                    previous
+                        .clone()
+                        .any(|old| old.issuer == list.issuer && list.this_update < old.this_update)
                 });
                 if rolls_back {
                     Err(TrustError::CrlOutdated {
@@ -346,7 +345,9 @@ impl TrustStore {
             }
             None => vec![bytes],
         };
-        ders.iter().map(|der| self.verified_crl(der, &name)).collect()
+        ders.iter()
+            .map(|der| self.verified_crl(der, &name))
+            .collect()
     }
 
     /// A DER CRL, after checking that one of the trusted certificates signed it; `source`
@@ -408,7 +409,11 @@ impl TrustStore {
     /// Refuses `certificate` if a CRL of its issuer revokes it by `at`, or if the freshest
     /// CRL of its issuer was due to be replaced before `at` (unless stale lists are accepted).
     /// An issuer without any CRL is not checked: the configuration decides which lists exist.
-    fn check_revocation(&self, certificate: &Certificate, at: DateTime<Utc>) -> Result<(), TrustError> {
+    fn check_revocation(
+        &self,
+        certificate: &Certificate,
+        at: DateTime<Utc>,
+    ) -> Result<(), TrustError> {
         let lists: Vec<&RevocationList> = self
             .revocations
             .iter()

@@ -15,7 +15,8 @@
 //! role = "officer"          # …is an officer…
 //! region = "astana"         # …of this region
 //! [[roles]]
-//! iin = "850211417430"
+//! bin = "160440090000"      # operators need their organisation's key…
+//! iin = "850211417430"      # …and this narrows the role to one of its employees
 //! role = "operator"
 //! [regions.almaty]
 //! age_limit_years = 6
@@ -39,7 +40,10 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     #[error("{path} is not a valid configuration: {reason}")]
     Parse { path: String, reason: String },
-    #[error("a role assignment names neither an IIN nor a BIN, or an officer has no region")]
+    #[error(
+        "a role assignment names neither an IIN nor a BIN, an officer has no region, or an \
+         operator's or officer's role names no organisation BIN"
+    )]
     Role,
 }
 
@@ -84,7 +88,10 @@ impl Default for TrustConfig {
     }
 }
 
-/// One role assignment: a person (IIN) or everyone of an organisation (BIN in the certificate).
+/// One role assignment: a person (IIN), everyone of an organisation (the BIN in their
+/// certificate), or one person of an organisation (both). Operators and officers act for their
+/// organisation, so their roles must name its BIN: the role then comes only with a certificate
+/// of that organisation (an employee key), never with the person's own key (issue 11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleAssignment {
@@ -182,6 +189,7 @@ impl Config {
         let bad = self.roles.iter().any(|r| {
             (r.iin.is_none() && r.bin.is_none())
                 || (r.role == RoleKind::Officer && r.region.is_none())
+                || (matches!(r.role, RoleKind::Operator | RoleKind::Officer) && r.bin.is_none())
         });
         if bad { Err(ConfigError::Role) } else { Ok(()) }
     }
@@ -215,11 +223,15 @@ impl Config {
         }
     }
 
-    /// The roles of a person whose certificate names `iin` and, for an employee, `bin`.
+    /// The roles of a person whose certificate names `iin` and, for an employee, `bin`: every
+    /// assignment whose IIN and BIN, as far as it names them, are the certificate's.
     pub fn roles_of(&self, iin: &Iin, bin: Option<&str>) -> Vec<RoleGrant> {
         self.roles
             .iter()
-            .filter(|r| r.iin.as_ref() == Some(iin) || (r.bin.is_some() && r.bin.as_deref() == bin))
+            .filter(|r| {
+                r.iin.as_ref().is_none_or(|wanted| wanted == iin)
+                    && r.bin.as_deref().is_none_or(|wanted| Some(wanted) == bin)
+            })
             .map(|r| RoleGrant {
                 role: r.role,
                 region: r.region.clone(),
@@ -259,7 +271,11 @@ mod tests {
             region = "astana"
             [[roles]]
             iin = "850211417430"
+            bin = "160440090000"
             role = "operator"
+            [[roles]]
+            iin = "900514440216"
+            role = "admin"
             [regions.almaty]
             age_limit_years = 6
         "#;
@@ -270,17 +286,38 @@ mod tests {
         assert_eq!(grants.len(), 1);
         assert_eq!(grants[0].role, RoleKind::Officer);
         assert_eq!(grants[0].region.as_deref(), Some("astana"));
+        // The officer's personal key (no BIN) grants nothing.
         assert!(config.roles_of(&officer, None).is_empty());
+        // Both named: that person, with that organisation's key, and nobody else.
         let operator = Iin::parse("850211417430").unwrap();
-        assert_eq!(config.roles_of(&operator, None)[0].role, RoleKind::Operator);
+        let grants = config.roles_of(&operator, Some("160440090000"));
+        assert_eq!(grants[0].role, RoleKind::Operator);
+        assert!(config.roles_of(&operator, None).is_empty());
+        assert!(config.roles_of(&officer, Some("160440090000")).is_empty());
+        // A role by IIN alone comes with any key of the person.
+        let admin = Iin::parse("900514440216").unwrap();
+        assert_eq!(config.roles_of(&admin, None)[0].role, RoleKind::Admin);
         assert_eq!(config.region_settings("almaty").age_limit_years, 6);
         assert_eq!(config.region_settings("astana").age_limit_years, 7);
     }
 
     #[test]
     fn an_officer_without_region_is_refused() {
-        let config: Config =
-            toml::from_str("[[roles]]\niin = \"850211417430\"\nrole = \"officer\"").unwrap();
+        let config: Config = toml::from_str(
+            "[[roles]]\niin = \"850211417430\"\nbin = \"030840071002\"\nrole = \"officer\"",
+        )
+        .unwrap();
         assert!(matches!(config.check(), Err(ConfigError::Role)));
+    }
+
+    #[test]
+    fn an_operator_or_officer_role_without_an_organisation_is_refused() {
+        for role in ["operator", "officer"] {
+            let text = format!(
+                "[[roles]]\niin = \"850211417430\"\nrole = \"{role}\"\nregion = \"astana\""
+            );
+            let config: Config = toml::from_str(&text).unwrap();
+            assert!(matches!(config.check(), Err(ConfigError::Role)), "{role}");
+        }
     }
 }

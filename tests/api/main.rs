@@ -11,6 +11,7 @@ mod openssl;
 mod authz;
 mod bad_input;
 mod crash;
+mod employee_keys;
 mod http;
 mod officer;
 mod trust;

@@ -219,12 +219,7 @@ async fn a_leaf_among_the_roots_cannot_vouch_for_a_certificate_it_signed() {
     let world = world_with(move |config| config.trust.roots.push(root)).await;
     let mut client = world.client();
     let challenge = client.challenge().await.unwrap();
-    let xml = xmldsig::sign(
-        &challenge.xml,
-        &child.private_key(),
-        &child.certificate(),
-    )
-    .unwrap();
+    let xml = xmldsig::sign(&challenge.xml, &child.private_key(), &child.certificate()).unwrap();
     let refused = client.login(&xml).await;
     let Err(ClientError::Problem(problem)) = refused else {
         panic!("expected certificate_path_invalid, got {refused:?}");

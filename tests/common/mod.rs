@@ -229,18 +229,27 @@ impl World {
         group: &str,
         places: u32,
     ) -> Result<PublishedPlaces, ClientError> {
-        let document = PlacesDocument {
-            envelope: Envelope::now(),
-            group_id: group_id(kindergarten, group),
-            free_places: places,
-        };
-        let id = document.envelope.request_id.clone();
-        let xml = sign(
-            &self.keystore(signer, "SIGN", "valid"),
-            &Document::Places(document).to_xml(),
-        );
-        client.publish_free_places(&id, &xml).await
+        let key = self.keystore(signer, "SIGN", "valid");
+        publish_signed(client, &key, kindergarten, group, places).await
     }
+}
+
+/// Publishes `places` free places of a kindergarten group, signed with `key`.
+pub async fn publish_signed(
+    client: &Client,
+    key: &Keystore,
+    kindergarten: &str,
+    group: &str,
+    places: u32,
+) -> Result<PublishedPlaces, ClientError> {
+    let document = PlacesDocument {
+        envelope: Envelope::now(),
+        group_id: group_id(kindergarten, group),
+        free_places: places,
+    };
+    let id = document.envelope.request_id.clone();
+    let xml = sign(key, &Document::Places(document).to_xml());
+    client.publish_free_places(&id, &xml).await
 }
 
 /// A kindergarten of Astana, where the demo officer publishes places.

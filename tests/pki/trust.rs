@@ -58,7 +58,11 @@ fn a_leaf_never_acts_as_a_ca() {
         let trust = store(&[&root, &intermediate, &leaf]);
         // The leaf itself is fine; what it signed is not.
         trust.check(&leaf.certificate(), Utc::now()).unwrap();
-        assert_eq!(fault(&trust, &child.certificate()), IssuerFault::NotCa, "{name}");
+        assert_eq!(
+            fault(&trust, &child.certificate()),
+            IssuerFault::NotCa,
+            "{name}"
+        );
         let error = trust.check(&child.certificate(), Utc::now()).unwrap_err();
         assert_eq!(error.code(), "certificate_path_invalid");
     }
@@ -127,10 +131,7 @@ fn demo_certificate(usage: &str, status: &str) -> Certificate {
 fn demo_pem(usage: &str, status: &str) -> std::path::PathBuf {
     let keystore = demo_keystore(usage, status, "openssl3");
     let stem = keystore.path.file_stem().unwrap().to_owned();
-    examples()
-        .join("certs")
-        .join(stem)
-        .with_extension("pem")
+    examples().join("certs").join(stem).with_extension("pem")
 }
 
 #[test]
