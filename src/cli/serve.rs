@@ -6,10 +6,17 @@ use super::{Exit, Failure, Outcome, ServeArgs};
 use crate::server::config::{Config, demo_keystores};
 
 pub fn serve(args: ServeArgs) -> Outcome {
+    let base = if args.demo {
+        Config::demo(&demo_keystores(), args.demo_applications)
+    } else {
+        Config::default()
+    };
+    // With --demo a configuration file changes the demo set-up rather than replacing it.
     let mut config = match &args.config {
-        Some(path) => Config::load(path).map_err(|e| Failure::bad_input(e.translated()))?,
-        None if args.demo => Config::demo(&demo_keystores(), args.demo_applications),
-        None => Config::default(),
+        Some(path) => {
+            Config::load_over(path, &base).map_err(|e| Failure::bad_input(e.translated()))?
+        }
+        None => base,
     };
     if args.demo {
         config.demo = Some(args.demo_applications);

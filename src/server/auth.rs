@@ -1,13 +1,10 @@
 //! Sessions and login (SPEC §3): one-time nonces, opaque random session tokens kept in the
-//! database as SHA-256 hashes (a stolen database does not yield live tokens), expiry, logout; a
-//! per-address limit on login attempts; the session extractor handlers use.
-
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! database as SHA-256 hashes (a stolen database does not yield live tokens), expiry, logout;
+//! the session extractor handlers use, which checks the login certificate again and counts the
+//! person's requests against their rate limits (`server::limits`).
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -117,6 +114,8 @@ impl FromRequestParts<AppState> for Session {
             certificate,
         } = serde_json::from_value(stored.payload).map_err(|_| ProblemCode::LoginRequired)?;
         recheck(state, &hash, certificate.as_deref()).await?;
+        let read = matches!(parts.method, Method::GET | Method::HEAD);
+        state.0.limits.person(user.iin, read)?;
         // Roles are read from the configuration on every request, so a change of the
         // configuration applies to sessions already open.
         user.roles = state.config().roles_of(&user.iin, bin.as_deref());
@@ -165,42 +164,6 @@ impl FromRequestParts<AppState> for MaybeSession {
     }
 }
 
-/// Counts login attempts per client address in one-minute windows.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl LoginLimiter {
-    pub fn new(per_minute: u32) -> LoginLimiter {
-        LoginLimiter {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts one attempt from `address`; refuses once the minute's allowance is spent.
-    pub fn attempt(&self, address: IpAddr) -> ApiResult<()> {
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget finished windows now and then so the map does not grow without bound.
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = windows.entry(address).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 > self.per_minute {
-            Err(ApiError::new(ProblemCode::RateLimited))
-        } else {
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,20 +176,5 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_ne!(token_hash(&a), token_hash(&b));
-    }
-
-    #[test]
-    fn the_limiter_refuses_after_the_allowance_per_address() {
-        let limiter = LoginLimiter::new(3);
-        let one: IpAddr = [10, 0, 0, 1].into();
-        let two: IpAddr = [10, 0, 0, 2].into();
-        for _ in 0..3 {
-            limiter.attempt(one).unwrap();
-        }
-        assert_eq!(
-            limiter.attempt(one).unwrap_err().code(),
-            ProblemCode::RateLimited
-        );
-        limiter.attempt(two).unwrap();
     }
 }

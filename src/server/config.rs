@@ -21,7 +21,13 @@
 //! [regions.almaty]
 //! age_limit_years = 6
 //! [limits]
-//! login_attempts_per_minute = 20
+//! login_attempts_per_minute = 20   # per client address
+//! person_reads_per_minute = 600    # per logged-in person; 0 switches a limit off
+//! person_writes_per_minute = 60
+//! public_requests_per_minute = 120 # /public/… per client address
+//! [proxies]
+//! trusted = ["10.0.0.0/8"]         # TLS proxies whose forwarding header names the client
+//! header = "x-forwarded-for"       # or "forwarded" (RFC 7239)
 //! ```
 //! Relative paths are relative to the configuration file.
 
@@ -33,6 +39,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::auth::{RoleGrant, RoleKind};
 use crate::domain::{Iin, RegionSettings};
+use crate::server::proxies::{Cidr, ForwardedHeader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -104,6 +111,19 @@ pub struct RoleAssignment {
     pub region: Option<String>,
 }
 
+/// Reverse proxies (TLS terminators, load balancers) the server trusts to say who the client
+/// is (issue 11). Without any, the client is the TCP peer and forwarding headers are ignored;
+/// from a peer in `trusted`, the client is the right-most address of `header` that is not in
+/// `trusted` (`server::proxies`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// Addresses or blocks, e.g. `["10.0.0.0/8", "2001:db8::1"]`. Default none.
+    pub trusted: Vec<Cidr>,
+    /// `x-forwarded-for` (default) or `forwarded` (RFC 7239): the one the proxies write.
+    pub header: ForwardedHeader,
+}
+
 /// Limits that protect the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -116,6 +136,15 @@ pub struct Limits {
     pub nonce_seconds: i64,
     /// How far the time of signing may lie from the server's clock.
     pub signing_skew_minutes: i64,
+    // --- rate limits by person and by address (issue 11; docs/design-api.md «Threats and
+    // limits»). Each is N a minute, in a burst or spread out; 0 switches the limit off. ---
+    /// Requests that read (GET) per logged-in person (IIN). Default 600.
+    pub person_reads_per_minute: u32,
+    /// Requests that change something (signed actions, uploads, contacts) per logged-in
+    /// person. Default 60.
+    pub person_writes_per_minute: u32,
+    /// Public queue searches and statistics (`/public/…`) per client address. Default 120.
+    pub public_requests_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -126,6 +155,9 @@ impl Default for Limits {
             session_minutes: 12 * 60,
             nonce_seconds: 300,
             signing_skew_minutes: 10,
+            person_reads_per_minute: 600,
+            person_writes_per_minute: 60,
+            public_requests_per_minute: 120,
         }
     }
 }
@@ -141,6 +173,8 @@ pub struct Config {
     /// Settings of the rules per region code; regions not named use the defaults.
     pub regions: BTreeMap<String, RegionSettings>,
     pub limits: Limits,
+    /// Reverse proxies in front of the server, whose forwarding header names the client.
+    pub proxies: ProxyConfig,
     /// Seed the demo catalogue, registry and roles, and this many synthetic applications, once.
     pub demo: Option<u32>,
 }
@@ -154,6 +188,7 @@ impl Default for Config {
             roles: Vec::new(),
             regions: BTreeMap::new(),
             limits: Limits::default(),
+            proxies: ProxyConfig::default(),
             demo: None,
         }
     }
@@ -162,14 +197,25 @@ impl Default for Config {
 impl Config {
     /// Reads a configuration file; relative paths in it become relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_over(path, &Config::default())
+    }
+
+    /// Reads a configuration file as changes to `base`: what the file says replaces what
+    /// `base` has, tables merged key by key (`kezek serve --demo --config F` lays F over the
+    /// demo set-up, e.g. to switch a rate limit off for a load test).
+    pub fn load_over(path: &Path, base: &Config) -> Result<Config, ConfigError> {
+        let parse = |reason: String| ConfigError::Parse {
+            path: path.display().to_string(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let changes: toml::Table = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
+        let mut merged = toml::Table::try_from(base).map_err(|e| parse(e.to_string()))?;
+        merge(&mut merged, changes);
+        let mut config: Config = merged.try_into().map_err(|e| parse(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         for file in config
             .trust
@@ -197,7 +243,9 @@ impl Config {
     /// The demo set-up: trust the demo CA of `keystores` (a `keystores-example` folder), the demo
     /// operator's and officer's organisations as in its `people.json`, demo data seeded.
     pub fn demo(keystores: &Path, applications: u32) -> Config {
-        let ca = keystores.join("ca");
+        // Absolute, so that a configuration file laid over it (`load_over`) leaves them be.
+        let ca = std::path::absolute(keystores).unwrap_or_else(|_| keystores.to_owned());
+        let ca = ca.join("ca");
         Config {
             trust: TrustConfig {
                 roots: vec![ca.join("root.pem"), ca.join("nca_rsa.pem")],
@@ -242,6 +290,18 @@ impl Config {
     /// The rule settings of a region.
     pub fn region_settings(&self, region: &str) -> RegionSettings {
         self.regions.get(region).cloned().unwrap_or_default()
+    }
+}
+
+/// Lays `changes` over `base`: tables key by key, anything else replaced.
+fn merge(base: &mut toml::Table, changes: toml::Table) {
+    for (key, change) in changes {
+        match (base.get_mut(&key), change) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(change)) => merge(inner, change),
+            (_, change) => {
+                base.insert(key, change);
+            }
+        }
     }
 }
 
@@ -299,6 +359,29 @@ mod tests {
         assert_eq!(config.roles_of(&admin, None)[0].role, RoleKind::Admin);
         assert_eq!(config.region_settings("almaty").age_limit_years, 6);
         assert_eq!(config.region_settings("astana").age_limit_years, 7);
+    }
+
+    #[test]
+    fn a_file_laid_over_the_demo_changes_only_what_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loadgen.toml");
+        std::fs::write(
+            &path,
+            "[limits]\nperson_writes_per_minute = 0\n[trust]\ncrls = [\"lists/nca.crl\"]\n",
+        )
+        .unwrap();
+        let demo = Config::demo(Path::new("keystores-example"), 5);
+        let config = Config::load_over(&path, &demo).unwrap();
+        assert_eq!(config.limits.person_writes_per_minute, 0);
+        assert_eq!(config.limits.person_reads_per_minute, 600);
+        assert_eq!(config.roles, demo.roles);
+        assert_eq!(config.trust.roots, demo.trust.roots);
+        assert_eq!(config.trust.crls, vec![dir.path().join("lists/nca.crl")]);
+        assert_eq!(config.demo, Some(5));
+        // Alone, the file is laid over the defaults.
+        let alone = Config::load(&path).unwrap();
+        assert!(alone.roles.is_empty());
+        assert_eq!(alone.limits.person_writes_per_minute, 0);
     }
 
     #[test]

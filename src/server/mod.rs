@@ -11,9 +11,11 @@ pub mod catalogue;
 pub mod config;
 pub mod documents;
 pub mod http;
+pub mod limits;
 pub mod notify;
 pub mod openapi;
 pub mod problem;
+pub mod proxies;
 pub mod registry;
 pub mod renderer;
 pub mod scheduler;
@@ -31,7 +33,6 @@ use tokio::task::JoinHandle;
 
 use crate::api::auth::RoleKind;
 use crate::pki::trust::{TrustError, TrustStore};
-use crate::server::auth::LoginLimiter;
 use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
 use crate::server::registry::synthetic::{Family, FamilyGenerator};
@@ -90,7 +91,7 @@ pub struct Shared {
     /// Swapped whole when the CRLs are reloaded: use [`AppState::trust`].
     pub trust: trust::Trust,
     pub registry: Arc<dyn PopulationRegistry>,
-    pub login_limiter: LoginLimiter,
+    pub limits: limits::RateLimits,
     pub clock: Clock,
     /// Held from reading the registration time to queueing the submission with the store, which
     /// commits in queue order: the time orders the queue, so it must follow commit order, or a
@@ -110,13 +111,13 @@ impl AppState {
         trust: TrustStore,
         registry: Arc<dyn PopulationRegistry>,
     ) -> AppState {
-        let login_limiter = LoginLimiter::new(config.limits.login_attempts_per_minute);
+        let limits = limits::RateLimits::new(&config.limits);
         AppState(Arc::new(Shared {
             config,
             store,
             trust: trust::Trust::new(trust),
             registry,
-            login_limiter,
+            limits,
             clock: Clock::default(),
             registration: tokio::sync::Mutex::new(()),
         }))

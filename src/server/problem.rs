@@ -47,6 +47,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
+        // A rate limit says when to come back, in the header as well as in the message.
+        if let Some(seconds) = self.0.params.get(crate::server::limits::RETRY_AFTER)
+            && let Ok(value) = HeaderValue::from_str(seconds)
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         response
     }
 }

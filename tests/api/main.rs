@@ -13,5 +13,6 @@ mod bad_input;
 mod crash;
 mod employee_keys;
 mod http;
+mod limits;
 mod officer;
 mod trust;
