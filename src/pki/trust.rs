@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -203,6 +204,8 @@ pub struct TrustStore {
     /// Accept a certificate whose issuer's CRL is past its nextUpdate (with a warning in the
     /// log) instead of refusing it.
     soft_fail_stale: bool,
+    /// Whether that warning was logged for these lists: once per load, not once per request.
+    stale_warned: Arc<AtomicBool>,
 }
 
 /// The most chains [`ChainCache`] keeps before it starts afresh.
@@ -258,6 +261,7 @@ impl TrustStore {
             revocations: Vec::new(),
             chains: Arc::default(),
             soft_fail_stale: false,
+            stale_warned: Arc::default(),
         }
     }
 
@@ -301,6 +305,7 @@ impl TrustStore {
     pub fn with_reloaded_crls(&self, crls: &[impl AsRef<Path>]) -> (TrustStore, Vec<TrustError>) {
         let mut next = TrustStore {
             revocations: Vec::new(),
+            stale_warned: Arc::default(),
             ..self.clone()
         };
         let mut failures = Vec::new();
@@ -445,7 +450,9 @@ impl TrustStore {
             .clone()
             .unwrap_or_default();
         if self.soft_fail_stale {
-            tracing::warn!(%issuer, %next_update, "accepting a certificate on a stale CRL");
+            if !self.stale_warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(%issuer, %next_update, "accepting certificates on a stale CRL");
+            }
             return Ok(());
         }
         Err(TrustError::CrlStale {
