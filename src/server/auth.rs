@@ -47,12 +47,11 @@ pub struct SessionPayload {
 }
 
 impl SessionPayload {
+    /// The form `certificate` takes in the payload.
     pub fn encode_certificate(certificate: &Certificate) -> String {
         STANDARD.encode(certificate.der())
     }
-}
 
-impl SessionPayload {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }

@@ -212,6 +212,8 @@ impl Config {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
+        // The file alone first: its mistakes are reported with their line.
+        toml::from_str::<Config>(&text).map_err(|e| parse(e.to_string()))?;
         let changes: toml::Table = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
         let mut merged = toml::Table::try_from(base).map_err(|e| parse(e.to_string()))?;
         merge(&mut merged, changes);

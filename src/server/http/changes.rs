@@ -1,9 +1,8 @@
 //! What every signed change goes through after its signature holds: the idempotency record
 //! (same request id and document → the first answer; another document → refused), the time of
 //! signing, who acts (the user, an operator for a named citizen, an officer of a region; the
-//! latter two with their organisation's key), and
-//! the transition recorded with the signed XML as evidence, re-read and re-applied if another
-//! change got in first.
+//! latter two with their organisation's key), and the transition recorded with the signed XML
+//! as evidence, re-read and re-applied if another change got in first.
 
 use axum::http::HeaderMap;
 
