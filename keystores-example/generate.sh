@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Regenerates the DEMO PKI of Kezek (keystores-example/). DEMO ONLY — never trust outside tests.
 # Needs: bash, openssl 3 CLI (legacy provider), python3 (stdlib). See README.md.
+#   ./generate.sh                  everything anew, CAs included
+#   ./generate.sh --only STATUS    only the keystores of STATUS (e.g. personal), with the committed
+#                                  CA keys; every other file stays as it is
 set -euo pipefail
 export LC_ALL=C.UTF-8
 cd "$(dirname "$0")"
 HERE=$(pwd)
+
+ONLY=""
+if [[ ${1:-} == --only ]]; then
+  ONLY=${2:?usage: generate.sh [--only STATUS]}
+  [[ $ONLY != revoked ]] || { echo "--only revoked would need a new CRL: run generate.sh in full" >&2; exit 2; }
+fi
 
 PWD3=Qwerty12      # openssl3 format
 PWDL=123456        # nca-legacy, nca-ber, GOST
@@ -13,7 +22,9 @@ CA_END=20401231235959Z
 CRL_NEXT=20401231235959Z
 
 # ---------------------------------------------------------------- clean + work dir
-rm -rf ca untrusted people special junk certs index.json index-special.json people.json README.md
+if [[ -z $ONLY ]]; then
+  rm -rf ca untrusted people special junk certs index.json index-special.json people.json README.md
+fi
 B=$(mktemp -d)
 trap 'rm -rf "$B"' EXIT
 export B
@@ -148,6 +159,12 @@ sign() {
 }
 
 # ---------------------------------------------------------------- CAs
+if [[ -n $ONLY ]]; then
+echo "== CAs (kept)"
+cp ca/root.pem "$B/root/cert.pem"; cp ca/private/root.key "$B/root/key.pem"
+cp ca/nca_rsa.pem "$B/nca/cert.pem"; cp ca/private/nca_rsa.key "$B/nca/key.pem"
+cp untrusted/fake_root.pem "$B/fake/cert.pem"; cp untrusted/fake_root.key "$B/fake/key.pem"
+else
 echo "== CAs"
 q openssl genrsa -out "$B/root/key.pem" 4096
 q openssl req -new -config "$CNF" -utf8 -key "$B/root/key.pem" -out "$B/root.csr" \
@@ -174,11 +191,20 @@ cp "$B/nca/key.pem" ca/private/nca_rsa.key
 openssl x509 -in "$B/fake/cert.pem" -out untrusted/fake_root.pem
 openssl x509 -in "$B/fake/cert.pem" -outform DER -out untrusted/fake_root.crt
 cp "$B/fake/key.pem" untrusted/fake_root.key
+fi
 
 # ---------------------------------------------------------------- people
 echo "== people and keys"
 python3 pki.py plan "$B"
 MAN="$B/manifest.tsv"; : > "$MAN"
+if [[ -n $ONLY ]]; then
+  # The other keystores stay in the index; the old ones of this status and their certificates go.
+  python3 pki.py manifest "$ONLY" > "$MAN"
+  python3 -c 'import json,sys; [print(x["file"]) for x in json.load(open("index.json")) if x["status"] == sys.argv[1]]' "$ONLY" |
+  while read -r old; do rm -f "$old" "certs/$(basename "$old" .p12).pem"; done
+  awk -F'\t' -v s="$ONLY" '$4 == s' "$B/plan.tsv" > "$B/plan.only"; mv "$B/plan.only" "$B/plan.tsv"
+  [[ -s $B/plan.tsv ]] || { echo "no keystores of status $ONLY in the plan" >&2; exit 2; }
+fi
 
 while IFS=$'\t' read -r id slug usage status ca ext start end formats dir subj; do
   key="$B/$id.key"; csr="$B/$id.csr"; crt="$B/$id.crt.pem"
@@ -222,6 +248,12 @@ while IFS=$'\t' read -r id slug usage status ca ext start end formats dir subj; 
 done < "$B/plan.tsv"
 
 # ---------------------------------------------------------------- CRLs
+if [[ -n $ONLY ]]; then
+echo "== CRLs and special files (kept)"
+special_file() { python3 -c 'import json,sys; print([x["file"] for x in json.load(open("index-special.json")) if x["kind"] == sys.argv[1]][0])' "$1"; }
+A_AUTH=$(basename "$(special_file nca-ber-outer-indefinite)" .p12)
+gost=$(special_file gost)
+else
 echo "== CRLs"
 q openssl ca -config "$CNF" -name CA_nca -batch -gencrl -crl_nextupdate $CRL_NEXT -out ca/nca_rsa.crl.pem
 openssl crl -in ca/nca_rsa.crl.pem -outform DER -out ca/nca_rsa.crl
@@ -249,6 +281,7 @@ cp "certs/$A_AUTH.pem" junk/not-pkcs12.p12
 printf 'S\t%s\t%s\t%s\t%s\n' junk/random.p12 junk-random "" "2048 random bytes" >> "$MAN"
 printf 'S\t%s\t%s\t%s\t%s\n' junk/truncated.p12 junk-truncated "$PWD3" "first half of $A3" >> "$MAN"
 printf 'S\t%s\t%s\t%s\t%s\n' junk/not-pkcs12.p12 junk-not-pkcs12 "" "parent A's AUTH certificate in PEM, renamed .p12" >> "$MAN"
+fi
 
 python3 pki.py index "$MAN"
 
@@ -287,7 +320,7 @@ while read -r file status pw fmt; do
   openssl pkcs12 -nokeys -clcerts "${leg[@]}" -passin "pass:$pw" -in "$file" 2>/dev/null | openssl x509 -out "$B/c.pem"
   v=$(openssl verify -CAfile ca/root.pem -untrusted ca/nca_rsa.pem -crl_check -CRLfile ca/nca_rsa.crl.pem "$B/c.pem" 2>&1) && ok=1 || ok=0
   case $status in
-    valid|wrong_usage) [[ $ok == 1 ]] || fail "verify $file: $v"
+    valid|wrong_usage|personal) [[ $ok == 1 ]] || fail "verify $file: $v"
        openssl verify -CAfile ca/root.pem -untrusted ca/nca_rsa.pem "$B/c.pem" >/dev/null || fail "verify $file" ;;
     revoked) [[ $ok == 0 ]] && grep -q "certificate revoked" <<< "$v" || fail "revoked $file: $v"
        openssl verify -CAfile ca/root.pem -untrusted ca/nca_rsa.pem "$B/c.pem" >/dev/null || fail "revoked w/o CRL $file" ;;
@@ -295,6 +328,9 @@ while read -r file status pw fmt; do
     forged) [[ $ok == 0 ]] || fail "forged verifies: $file"
        openssl verify -CAfile untrusted/fake_root.pem "$B/c.pem" >/dev/null || fail "forged vs fake root $file" ;;
   esac
+  if [[ $status == personal ]]; then
+    openssl x509 -in "$B/c.pem" -noout -subject -nameopt utf8 | grep -q BIN && fail "a personal key names an organisation: $file"
+  fi
   name=$(basename "$file" .p12); sha=$(openssl x509 -in "$B/c.pem" -outform DER | sha1sum | cut -c1-40)
   [[ $name == *"_$sha" ]] || fail "name/sha1 $file"
 done

@@ -12,6 +12,8 @@ Sub-commands:
                           craft a GOSTKNCA_<hex>.p12 with a plain keyBag whose PKCS#8 algorithm is
                           1.2.398.3.10.1.1.1.1 (random key bytes) and a crafted GOST-looking cert
   index MANIFEST          write index.json, index-special.json and README.md from the manifest
+  manifest STATUS         print the manifest of the current index files without the keystores
+                          of STATUS (generate.sh --only STATUS makes those again)
 """
 import datetime
 import hashlib
@@ -151,12 +153,14 @@ def full_name(p):
     return "%s %s %s" % (p["surname"], p["name"], p["patronymic"])
 
 
-def subject(p):
+def subject(p, employee=True):
+    """The subject NCA writes; an employee's certificate adds the organisation and its BIN,
+    a personal one (employee=False) never does."""
     parts = [("CN", "%s %s" % (p["surname"].upper(), p["name"].upper())),
              ("SN", p["surname"].upper()),
              ("serialNumber", "IIN" + p["iin"]),
              ("C", "KZ")]
-    if p["org"]:
+    if p["org"] and employee:
         parts += [("O", p["org"]), ("OU", "BIN" + p["bin"])]
     parts.append(("GN", p["patronymic"].upper()))
     if p["email"]:
@@ -202,7 +206,20 @@ def plan_rows():
                      "%s_ind" % usage.lower(), VALID[0], VALID[1], "openssl3", "special/forged",
                      "parent A's real IIN and name, issued by untrusted/fake_root.pem "
                      "(self-signed, named like NCA, not the demo root)"))
+    # Last, so that `generate.sh --only personal` appends them in the same order.
+    for slug in PERSONAL:
+        for usage in ("AUTH", "SIGN"):
+            rows.append(("%s-personal-%s" % (slug, usage.lower()), slug, usage, "personal", "nca",
+                         "%s_ind" % usage.lower(), VALID[0], VALID[1], "openssl3",
+                         "special/personal",
+                         "the %s's personal key: no organisation or BIN, role OID individual; "
+                         "not an employee key" % ps[slug]["role"]))
     return rows
+
+
+# The employees who also hold personal keys, as people do: such a key must not sign their
+# organisation's acts.
+PERSONAL = ["akhmetova-gulnara", "kasymov-erzhan"]
 
 
 def cmd_plan(outdir):
@@ -210,7 +227,7 @@ def cmd_plan(outdir):
     with open(os.path.join(outdir, "plan.tsv"), "w", encoding="utf-8") as f:
         for r in plan_rows():
             p = ps[r[1]]
-            f.write("\t".join(list(r[:10]) + [subject(p)]) + "\n")
+            f.write("\t".join(list(r[:10]) + [subject(p, employee=r[5].endswith("_org"))]) + "\n")
     # people.json: the population-registry seed
     out = []
     for p in people():
@@ -537,12 +554,15 @@ verifier, the login/role checks and the population-registry seed all use them.
 ## Regenerate
 
 ```sh
-cd keystores-example && ./generate.sh
+cd keystores-example && ./generate.sh                  # everything, CAs included
+cd keystores-example && ./generate.sh --only personal  # only the keystores of one status
 ```
 
 Needs `bash`, the `openssl` CLI (3.0+, with the legacy provider) and `python3` (standard library
 only). Layout, names, people, IINs, passwords and certificate contents are deterministic; keys,
-serial numbers, hence the SHA-1-based file names, change on every run. `generate.sh` checks
+serial numbers, hence the SHA-1-based file names, change on every run. `--only STATUS` keeps the
+CAs and every other keystore as they are and issues only the keystores of that status (any
+but `revoked`, which would need a new CRL) with the committed CA keys. `generate.sh` checks
 everything at the end (chains, CRL, every keystore opens, MACs, IIN check digits) and fails loudly.
 `pki.py` is the helper: IIN/BIN check digits, the plan, BER re-encoding + PKCS#12 MAC (RFC 7292
 appendix B KDF, HMAC-SHA1), the crafted GOST keystore and this README/index.
@@ -560,6 +580,7 @@ appendix B KDF, HMAC-SHA1), the crafted GOST keystore and this README/index.
 | `untrusted/fake_root.pem`, `.crt`, `.key` | self-signed «ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (RSA)», NOT trusted; issuer of the forged keys |
 | `people/<slug>/<format>/*.p12` | keystores of the valid demo people (see table) |
 | `special/{expired,wrong-usage,revoked,forged}/*.p12` | negative cases (see table) |
+| `special/personal/*.p12` | personal keys (no organisation, no BIN) of the operator and the officer, who also hold employee keys: valid, but not for their organisation's acts |
 | `special/gost/GOSTKNCA_*.p12`, `.cer` | crafted GOST keystore (see below) |
 | `special/nca-ber-outer-indefinite/*.p12` | parent A's AUTH key, BER all the way out (see below) |
 | `junk/*.p12` | files that are not valid keystores |
@@ -633,6 +654,8 @@ def cmd_index(manifest):
             keys = "valid AUTH+SIGN" if p["slug"] != "muratova-saule" else "revoked AUTH+SIGN"
             if p["slug"] == "serikova-aigerim":
                 keys += "; also expired, wrong-usage, forged; e-mail %s" % p["email"]
+            if p["slug"] in PERSONAL:
+                keys = "valid AUTH+SIGN of the organisation (employee keys); also personal AUTH+SIGN"
         else:
             parents = ", ".join(full_name(ps[x]) for x in KINSHIP[p["slug"]])
             keys = "none — child of %s" % parents
@@ -665,6 +688,9 @@ def cmd_index(manifest):
   against `untrusted/fake_root.pem`, which must never be a trust root).
 * wrong_usage: the chain verifies; the key must be refused for login (no digitalSignature) and for
   signing (no nonRepudiation).
+* personal: the chain verifies like a valid key's; the subject has no O and no OU `BIN…`, so
+  the key names the person only: Kezek refuses it for an operator's or officer's act
+  (`employee_key_required`).
 * GOST: MAC verifies with `123456`, the key algorithm 1.2.398.3.10.1.1.1.1 must give «not
   supported». `openssl pkcs12 -info -noout -legacy` accepts it (MAC OK); extracting the key
   fails with `unsupported private key algorithm ... TYPE=1.2.398.3.10.1.1.1.1`.
@@ -674,6 +700,18 @@ In `people.json`, `role` is `null` for the children (they hold no keys).
 """)
     with open(os.path.join(HERE, "README.md"), "w", encoding="utf-8") as fo:
         fo.write("".join(r))
+
+
+def cmd_manifest(without_status):
+    """Print the manifest generate.sh would have written for the keystores in index.json and
+    index-special.json, leaving out those of `without_status` (which are being made again)."""
+    slugs = {p["iin"]: p["slug"] for p in people()}
+    for x in json.load(open(os.path.join(HERE, "index.json"), encoding="utf-8")):
+        if x["status"] != without_status:
+            print("\t".join(["K", x["file"], slugs[x["iin"]], x["usage"], x["format"], x["status"],
+                             x["password"], x["note"]]))
+    for x in json.load(open(os.path.join(HERE, "index-special.json"), encoding="utf-8")):
+        print("\t".join(["S", x["file"], x["kind"], x["password"], x["note"]]))
 
 
 def main(argv):
@@ -688,6 +726,8 @@ def main(argv):
         cmd_gost(argv[2], argv[3], argv[4])
     elif cmd == "index":
         cmd_index(argv[2])
+    elif cmd == "manifest":
+        cmd_manifest(argv[2])
     elif cmd == "checkiin":
         ok = all(valid_12(x) for x in argv[2:])
         print("OK" if ok else "FAIL")

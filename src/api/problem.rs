@@ -64,6 +64,14 @@ pub enum ProblemCode {
     WeakAlgorithm,
     KeyTooSmall,
     ServerBusy,
+    // --- certificate paths, revocation lists, employee keys (issue 11) ---
+    /// A certificate of the chain was signed by one that may not issue (not a CA, no
+    /// keyCertSign, path length exceeded); `params.fault` says which.
+    CertificatePathInvalid,
+    /// The revocation list of an issuer in the chain is past its nextUpdate.
+    CrlStale,
+    /// An officer's or operator's act signed with a key that is not their organisation's.
+    EmployeeKeyRequired,
 }
 
 impl ProblemCode {
@@ -114,6 +122,9 @@ impl ProblemCode {
             ProblemCode::WeakAlgorithm => "weak_algorithm",
             ProblemCode::KeyTooSmall => "key_too_small",
             ProblemCode::ServerBusy => "server_busy",
+            ProblemCode::CertificatePathInvalid => "certificate_path_invalid",
+            ProblemCode::CrlStale => "crl_stale",
+            ProblemCode::EmployeeKeyRequired => "employee_key_required",
         }
     }
 
@@ -146,6 +157,10 @@ impl ProblemCode {
             XmlTooComplex | XmlCommentRefused => 400,
             UnsupportedAlgorithm | UnsupportedFeature | WeakAlgorithm | KeyTooSmall => 401,
             ServerBusy => 503,
+            CertificatePathInvalid => 401,
+            EmployeeKeyRequired => 403,
+            // Our list is out of date, not the caller's key: try again once it is replaced.
+            CrlStale => 503,
         }
     }
 

@@ -1,4 +1,4 @@
-//! `kezek serve`: the backend until Ctrl-C or SIGTERM.
+//! `kezek serve`: the backend until Ctrl-C or SIGTERM; SIGHUP rereads the revocation lists.
 
 use rust_i18n::t;
 
@@ -6,10 +6,17 @@ use super::{Exit, Failure, Outcome, ServeArgs};
 use crate::server::config::{Config, demo_keystores};
 
 pub fn serve(args: ServeArgs) -> Outcome {
+    let base = if args.demo {
+        Config::demo(&demo_keystores(), args.demo_applications)
+    } else {
+        Config::default()
+    };
+    // With --demo a configuration file changes the demo set-up rather than replacing it.
     let mut config = match &args.config {
-        Some(path) => Config::load(path).map_err(|e| Failure::bad_input(e.translated()))?,
-        None if args.demo => Config::demo(&demo_keystores(), args.demo_applications),
-        None => Config::default(),
+        Some(path) => {
+            Config::load_over(path, &base).map_err(|e| Failure::bad_input(e.translated()))?
+        }
+        None => base,
     };
     if args.demo {
         config.demo = Some(args.demo_applications);
@@ -40,9 +47,31 @@ pub fn serve(args: ServeArgs) -> Outcome {
             shutdown_signal().await;
             let _ = stop.send(true);
         });
+        reload_on_hangup(handle.state.clone());
         handle.wait().await;
         Ok(Exit::Success)
     })
+}
+
+/// SIGHUP reads the revocation lists again, as daemons reread their files.
+fn reload_on_hangup(state: crate::server::AppState) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::hangup()) {
+            Ok(mut hangups) => {
+                tokio::spawn(async move {
+                    while hangups.recv().await.is_some() {
+                        tracing::info!("SIGHUP: reloading the revocation lists");
+                        state.reload_crls().await;
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "SIGHUP cannot reload the revocation lists"),
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
 }
 
 async fn shutdown_signal() {

@@ -117,6 +117,7 @@ pub struct Certificate {
     signature: Range<usize>,
     signature_hash: Option<RsaHash>,
     info: CertificateInfo,
+    authority: Authority,
 }
 
 mod oids {
@@ -132,6 +133,7 @@ mod oids {
     pub const EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
 
     pub const KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+    pub const BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
     pub const EXTENDED_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
     pub const CLIENT_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.2");
     pub const NCA_INDIVIDUAL: Oid = Oid::new_unwrap("1.2.398.3.3.4.1.1");
@@ -150,6 +152,20 @@ pub const GOST_ARC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.1
 const DIGITAL_SIGNATURE: usize = 0;
 const NON_REPUDIATION: usize = 1;
 const KEY_ENCIPHERMENT: usize = 2;
+const KEY_CERT_SIGN: usize = 5;
+
+/// What a certificate says about issuing other certificates: basicConstraints and the
+/// keyCertSign bit of keyUsage (RFC 5280 §4.2.1.9, §4.2.1.3). The trust store lets only a
+/// certificate with both act as an issuer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Authority {
+    /// basicConstraints cA; false when the extension is absent (every NCA personal key).
+    pub ca: bool,
+    /// pathLenConstraint: how many CA certificates may follow this one down to a leaf.
+    pub path_len: Option<u64>,
+    /// keyUsage has keyCertSign; false when keyUsage is absent.
+    pub key_cert_sign: bool,
+}
 
 impl Certificate {
     /// Reads a DER certificate (BER is tolerated; the bytes are kept as given).
@@ -168,6 +184,7 @@ impl Certificate {
             signature: offset(parts.signature),
             signature_hash: parts.signature_hash,
             info: parts.info,
+            authority: parts.authority,
             der,
         })
     }
@@ -192,6 +209,11 @@ impl Certificate {
 
     pub fn info(&self) -> &CertificateInfo {
         &self.info
+    }
+
+    /// Whether and how far the certificate may issue others.
+    pub fn authority(&self) -> Authority {
+        self.authority
     }
 
     pub fn subject_public_key_info_der(&self) -> &[u8] {
@@ -236,6 +258,7 @@ struct Parts<'a> {
     signature: &'a [u8],
     signature_hash: Option<RsaHash>,
     info: CertificateInfo,
+    authority: Authority,
 }
 
 impl<'a> Parts<'a> {
@@ -284,6 +307,7 @@ impl<'a> Parts<'a> {
             spki: spki.raw,
             signature,
             signature_hash: signature_hash(signature_algorithm)?,
+            authority: extensions.authority(),
             info,
         })
     }
@@ -446,6 +470,8 @@ struct Extensions {
     /// Whether extendedKeyUsage is present and lists clientAuth.
     client_auth: bool,
     nca_role: Option<NcaRole>,
+    /// basicConstraints: cA and pathLenConstraint; `None` when the extension is absent.
+    basic_constraints: Option<(bool, Option<u64>)>,
 }
 
 impl Extensions {
@@ -459,11 +485,13 @@ impl Extensions {
             let extension = extension?.expect(ber::SEQUENCE)?;
             let mut fields = extension.children();
             let id = fields.required()?;
-            fields.optional(0x01)?; // critical BOOLEAN
+            fields.optional(BOOLEAN)?; // critical
             let value = fields.required()?.expect(ber::OCTET_STRING)?;
             let value = ber::read_all(value.content)?;
             if id.is_oid(&oids::KEY_USAGE) {
                 found.key_usage = Some(key_usage_bits(value)?);
+            } else if id.is_oid(&oids::BASIC_CONSTRAINTS) {
+                found.basic_constraints = Some(basic_constraints(value)?);
             } else if id.is_oid(&oids::EXTENDED_KEY_USAGE) {
                 for purpose in value.expect(ber::SEQUENCE)?.children() {
                     let purpose = purpose?;
@@ -480,11 +508,23 @@ impl Extensions {
         Ok(found)
     }
 
+    fn authority(&self) -> Authority {
+        let (ca, path_len) = self.basic_constraints.unwrap_or_default();
+        Authority {
+            ca,
+            path_len,
+            key_cert_sign: self.has_usage(KEY_CERT_SIGN),
+        }
+    }
+
+    fn has_usage(&self, bit: usize) -> bool {
+        self.key_usage
+            .as_ref()
+            .is_some_and(|bits| bits.get(bit).copied().unwrap_or(false))
+    }
+
     fn usage_class(&self) -> KeyUsageClass {
-        let Some(bits) = &self.key_usage else {
-            return KeyUsageClass::Other;
-        };
-        let has = |bit: usize| bits.get(bit).copied().unwrap_or(false);
+        let has = |bit: usize| self.has_usage(bit);
         if has(DIGITAL_SIGNATURE) && has(KEY_ENCIPHERMENT) && self.client_auth {
             KeyUsageClass::Auth
         } else if has(DIGITAL_SIGNATURE) && has(NON_REPUDIATION) {
@@ -494,6 +534,23 @@ impl Extensions {
         }
     }
 }
+
+/// `BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }`.
+fn basic_constraints(value: Tlv<'_>) -> Result<(bool, Option<u64>), BerError> {
+    let mut fields = value.expect(ber::SEQUENCE)?.children();
+    let ca = match fields.optional(BOOLEAN)? {
+        Some(flag) => flag.content.iter().any(|&b| b != 0),
+        None => false,
+    };
+    let path_len = match fields.optional(ber::INTEGER)? {
+        Some(number) => Some(number.small_uint()?),
+        None => None,
+    };
+    Ok((ca, path_len))
+}
+
+/// The universal tag of BOOLEAN.
+const BOOLEAN: u8 = 0x01;
 
 fn key_usage_bits(value: Tlv<'_>) -> Result<Vec<bool>, BerError> {
     let content = value.expect(ber::BIT_STRING)?.content;
@@ -593,6 +650,24 @@ mod tests {
         assert_eq!(info.key_bits, Some(2048));
         assert_eq!(root.info().key_bits, Some(4096));
         assert_eq!(info.not_before.to_rfc3339(), "2024-01-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn reads_who_may_issue_certificates() {
+        let root = Certificate::from_pem(ROOT_PEM).unwrap().authority();
+        assert_eq!(
+            root,
+            Authority {
+                ca: true,
+                path_len: None,
+                key_cert_sign: true
+            }
+        );
+        let intermediate = Certificate::from_der(INTERMEDIATE_DER).unwrap().authority();
+        assert_eq!(intermediate.path_len, Some(0));
+        assert!(intermediate.ca && intermediate.key_cert_sign);
+        // NCA's personal keys carry no basicConstraints: not a CA.
+        assert_eq!(demo_certificate("SIGN").authority(), Authority::default());
     }
 
     #[test]

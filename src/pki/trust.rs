@@ -1,14 +1,20 @@
 //! Whether to believe a signer's certificate: a chain of issuer signatures up to a certificate
-//! the caller trusts, validity of every certificate of the chain at a given time, and
-//! revocation by the CRLs the caller gives.
+//! the caller trusts, every issuer of the chain entitled to issue (basicConstraints cA, path
+//! length, keyCertSign), validity of every certificate of the chain at a given time, and
+//! revocation by the CRLs the caller gives, which must not be past their nextUpdate.
 //!
 //! Every certificate given as trusted is an anchor: a chain may end at an intermediate as well
 //! as at a self-signed root. Above the first anchor the chain goes on through the given
 //! certificates as far as it can, so that an expired or revoked intermediate is noticed too.
 //! Issuers are matched by the DER of their names and confirmed by their signature.
+//!
+//! The CRLs can be read again while the store is in use ([`TrustStore::with_reloaded_crls`]):
+//! the new store shares the authorities and the chain cache with the old one, and a list that
+//! fails to load keeps its predecessor.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -22,6 +28,34 @@ use super::rsa;
 /// issuer loops.
 const MAX_CHAIN: usize = 8;
 
+/// Why a certificate named as an issuer may not issue (RFC 5280 §4.2.1.9, §4.2.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerFault {
+    /// basicConstraints is absent or says cA = FALSE: a leaf acting as a CA.
+    NotCa,
+    /// keyUsage lacks keyCertSign.
+    NoKeyCertSign,
+    /// More CA certificates below it than its pathLenConstraint allows.
+    PathLength,
+}
+
+impl IssuerFault {
+    /// The stable machine-readable reason.
+    pub fn code(self) -> &'static str {
+        match self {
+            IssuerFault::NotCa => "not_ca",
+            IssuerFault::NoKeyCertSign => "no_key_cert_sign",
+            IssuerFault::PathLength => "path_length",
+        }
+    }
+}
+
+impl std::fmt::Display for IssuerFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustError {
     #[error("cannot read {path}: {reason}")]
@@ -32,8 +66,18 @@ pub enum TrustError {
     NotCrl { path: String, reason: String },
     #[error("the CRL {path} is not signed by any of the given CA certificates")]
     CrlNotVerified { path: String },
+    #[error("the CRL {path} was issued before the one in use")]
+    CrlOutdated { path: String },
     #[error("no chain leads from the certificate of {subject} to a trusted certificate")]
     Untrusted { subject: String },
+    #[error(
+        "{issuer} may not issue certificates ({fault}), yet it signed the certificate of {subject}"
+    )]
+    NotAnIssuer {
+        subject: String,
+        issuer: String,
+        fault: IssuerFault,
+    },
     #[error("the certificate of {subject} expired on {not_after}")]
     Expired {
         subject: String,
@@ -49,6 +93,11 @@ pub enum TrustError {
         subject: String,
         revoked_at: DateTime<Utc>,
     },
+    #[error("the revocation list of {issuer} is out of date since {next_update}")]
+    CrlStale {
+        issuer: String,
+        next_update: DateTime<Utc>,
+    },
     #[error("the signature of {issuer} on the certificate of {subject} does not verify")]
     BadSignature { subject: String, issuer: String },
 }
@@ -61,10 +110,13 @@ impl TrustError {
             TrustError::NotCertificate { .. } => "ca_unreadable",
             TrustError::NotCrl { .. } => "crl_unreadable",
             TrustError::CrlNotVerified { .. } => "crl_signature_invalid",
+            TrustError::CrlOutdated { .. } => "crl_outdated",
             TrustError::Untrusted { .. } => "certificate_untrusted",
+            TrustError::NotAnIssuer { .. } => "certificate_path_invalid",
             TrustError::Expired { .. } => "certificate_expired",
             TrustError::NotYetValid { .. } => "certificate_not_yet_valid",
             TrustError::Revoked { .. } => "certificate_revoked",
+            TrustError::CrlStale { .. } => "crl_stale",
             TrustError::BadSignature { .. } => "certificate_bad_signature",
         }
     }
@@ -90,7 +142,18 @@ impl TrustError {
                 t!("xml.trust.not_crl", path = path, reason = reason)
             }
             TrustError::CrlNotVerified { path } => t!("xml.trust.crl_not_verified", path = path),
+            TrustError::CrlOutdated { path } => t!("xml.trust.crl_outdated", path = path),
             TrustError::Untrusted { subject } => t!("xml.trust.untrusted", subject = subject),
+            TrustError::NotAnIssuer {
+                subject,
+                issuer,
+                fault,
+            } => t!(
+                "xml.trust.not_an_issuer",
+                subject = subject,
+                issuer = issuer,
+                fault = t!(format!("xml.trust.fault.{}", fault.code()))
+            ),
             TrustError::Expired { subject, not_after } => t!(
                 "xml.trust.expired",
                 subject = subject,
@@ -112,6 +175,14 @@ impl TrustError {
                 subject = subject,
                 date = revoked_at.to_rfc3339()
             ),
+            TrustError::CrlStale {
+                issuer,
+                next_update,
+            } => t!(
+                "xml.trust.crl_stale",
+                issuer = issuer,
+                date = next_update.to_rfc3339()
+            ),
             TrustError::BadSignature { subject, issuer } => {
                 t!(
                     "xml.trust.bad_signature",
@@ -127,9 +198,14 @@ impl TrustError {
 /// The certificates and revocation lists a verifier trusts.
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
-    authorities: Vec<Certificate>,
+    authorities: Arc<[Certificate]>,
     revocations: Vec<RevocationList>,
     chains: Arc<ChainCache>,
+    /// Accept a certificate whose issuer's CRL is past its nextUpdate (with a warning in the
+    /// log) instead of refusing it.
+    soft_fail_stale: bool,
+    /// Whether that warning was logged for these lists: once per load, not once per request.
+    stale_warned: Arc<AtomicBool>,
 }
 
 /// The most chains [`ChainCache`] keeps before it starts afresh.
@@ -137,8 +213,9 @@ const CACHED_CHAINS: usize = 16_384;
 
 /// Chains already built, by the leaf certificate's DER: building one checks an RSA signature
 /// per link, and the same people's certificates sign request after request. Only the
-/// authorities decide a chain and they never change after [`TrustStore::new`], so an entry
-/// never goes stale; validity and revocation are still checked on every call.
+/// authorities decide a chain and they never change after [`TrustStore::new`] (a reload of the
+/// CRLs keeps them), so an entry never goes stale; validity and revocation are still checked
+/// on every call.
 #[derive(Debug, Default)]
 struct ChainCache(Mutex<HashMap<Vec<u8>, Arc<[usize]>>>);
 
@@ -163,26 +240,28 @@ impl ChainCache {
     }
 }
 
-/// A CRL whose signature has been checked: its issuer and the serials it revokes.
+/// A CRL whose signature has been checked: where it came from, its issuer, when it was issued
+/// and when the next one is due, and the serials it revokes.
 #[derive(Debug, Clone)]
 struct RevocationList {
+    source: String,
     issuer: Vec<u8>,
-    revoked: Vec<RevokedSerial>,
-}
-
-#[derive(Debug, Clone)]
-struct RevokedSerial {
-    /// Big-endian magnitude without leading zero octets.
-    serial: Vec<u8>,
-    at: DateTime<Utc>,
+    this_update: DateTime<Utc>,
+    /// RFC 5280 requires it; a list without one never goes out of date.
+    next_update: Option<DateTime<Utc>>,
+    /// Big-endian magnitude without leading zero octets → revocation date. NCA's lists hold
+    /// hundreds of thousands of serials, so a lookup must not scan them.
+    revoked: HashMap<Vec<u8>, DateTime<Utc>>,
 }
 
 impl TrustStore {
     pub fn new(authorities: Vec<Certificate>) -> TrustStore {
         TrustStore {
-            authorities,
+            authorities: authorities.into(),
             revocations: Vec::new(),
             chains: Arc::default(),
+            soft_fail_stale: false,
+            stale_warned: Arc::default(),
         }
     }
 
@@ -206,26 +285,79 @@ impl TrustStore {
         }
         let mut store = TrustStore::new(authorities);
         for path in crls {
-            let (name, bytes) = read(path.as_ref())?;
-            let lists = match pem_text(&bytes) {
-                Some(text) => {
-                    certificate::pem_blocks(text, "X509 CRL").map_err(|e| TrustError::NotCrl {
-                        path: name.clone(),
-                        reason: e.to_string(),
-                    })?
-                }
-                None => vec![bytes],
-            };
-            for der in lists {
-                store.add_crl(&der, &name)?;
-            }
+            let lists = store.read_crls(path.as_ref())?;
+            store.revocations.extend(lists);
         }
         Ok(store)
     }
 
-    /// Adds a DER CRL after checking that one of the trusted certificates signed it; `source`
+    /// The same store, accepting (`true`) or refusing (`false`, the default) certificates whose
+    /// issuer's CRL is past its nextUpdate.
+    pub fn soft_fail_stale_crls(mut self, soft: bool) -> TrustStore {
+        self.soft_fail_stale = soft;
+        self
+    }
+
+    /// A store with the same authorities and chain cache and the CRLs of `crls` read afresh.
+    /// A file that cannot be read, is not a CRL signed by an authority, or is older than the
+    /// list it would replace keeps the lists it gave before; those failures come back beside
+    /// the new store, for the caller to report.
+    pub fn with_reloaded_crls(&self, crls: &[impl AsRef<Path>]) -> (TrustStore, Vec<TrustError>) {
+        let mut next = TrustStore {
+            revocations: Vec::new(),
+            stale_warned: Arc::default(),
+            ..self.clone()
+        };
+        let mut failures = Vec::new();
+        for path in crls {
+            let source = path.as_ref().display().to_string();
+            let previous = self.revocations.iter().filter(|list| list.source == source);
+            let outcome = self.read_crls(path.as_ref()).and_then(|lists| {
+                let rolls_back = lists.iter().any(|list| {
+                    previous
+                        .clone()
+                        .any(|old| old.issuer == list.issuer && list.this_update < old.this_update)
+                });
+                if rolls_back {
+                    Err(TrustError::CrlOutdated {
+                        path: source.clone(),
+                    })
+                } else {
+                    Ok(lists)
+                }
+            });
+            match outcome {
+                Ok(lists) => next.revocations.extend(lists),
+                Err(error) => {
+                    failures.push(error);
+                    next.revocations.extend(previous.cloned());
+                }
+            }
+        }
+        (next, failures)
+    }
+
+    /// The CRLs of one file (PEM, possibly several, or DER), each checked against the
+    /// authorities.
+    fn read_crls(&self, path: &Path) -> Result<Vec<RevocationList>, TrustError> {
+        let (name, bytes) = read(path)?;
+        let ders = match pem_text(&bytes) {
+            Some(text) => {
+                certificate::pem_blocks(text, "X509 CRL").map_err(|e| TrustError::NotCrl {
+                    path: name.clone(),
+                    reason: e.to_string(),
+                })?
+            }
+            None => vec![bytes],
+        };
+        ders.iter()
+            .map(|der| self.verified_crl(der, &name))
+            .collect()
+    }
+
+    /// A DER CRL, after checking that one of the trusted certificates signed it; `source`
     /// names it in errors.
-    pub fn add_crl(&mut self, der: &[u8], source: &str) -> Result<(), TrustError> {
+    fn verified_crl(&self, der: &[u8], source: &str) -> Result<RevocationList, TrustError> {
         let not_crl = |e: BerError| TrustError::NotCrl {
             path: source.to_owned(),
             reason: e.to_string(),
@@ -247,15 +379,18 @@ impl TrustStore {
                 path: source.to_owned(),
             });
         }
-        self.revocations.push(RevocationList {
+        Ok(RevocationList {
+            source: source.to_owned(),
             issuer: crl.issuer.to_vec(),
+            this_update: crl.this_update,
+            next_update: crl.next_update,
             revoked: crl.revoked,
-        });
-        Ok(())
+        })
     }
 
-    /// Checks that `certificate` chains to a trusted certificate and that no certificate of
-    /// the chain is outside its validity or revoked at `at`.
+    /// Checks that `certificate` chains to a trusted certificate through issuers entitled to
+    /// issue, and that no certificate of the chain is outside its validity or revoked at `at`,
+    /// nor vouched for by a CRL past its nextUpdate.
     pub fn check(&self, certificate: &Certificate, at: DateTime<Utc>) -> Result<(), TrustError> {
         let chain = self.chain(certificate)?;
         for link in &chain {
@@ -271,14 +406,59 @@ impl TrustStore {
                     not_before: link.info().not_before,
                 });
             }
-            if let Some(revoked_at) = self.revocation(link, at) {
-                return Err(TrustError::Revoked {
-                    subject: display_name(link),
-                    revoked_at,
-                });
-            }
+            self.check_revocation(link, at)?;
         }
         Ok(())
+    }
+
+    /// Refuses `certificate` if a CRL of its issuer revokes it by `at`, or if the freshest
+    /// CRL of its issuer was due to be replaced before `at` (unless stale lists are accepted).
+    /// An issuer without any CRL is not checked: the configuration decides which lists exist.
+    fn check_revocation(
+        &self,
+        certificate: &Certificate,
+        at: DateTime<Utc>,
+    ) -> Result<(), TrustError> {
+        let lists: Vec<&RevocationList> = self
+            .revocations
+            .iter()
+            .filter(|list| list.issuer == certificate.issuer_der())
+            .collect();
+        let serial = hex::decode(&certificate.info().serial_hex).unwrap_or_default();
+        let serial = without_leading_zeros(&serial);
+        let revoked_at = lists
+            .iter()
+            .filter_map(|list| list.revoked.get(&serial))
+            .find(|&&revoked_at| revoked_at <= at);
+        if let Some(&revoked_at) = revoked_at {
+            return Err(TrustError::Revoked {
+                subject: display_name(certificate),
+                revoked_at,
+            });
+        }
+        let freshest = lists.iter().max_by_key(|list| list.this_update);
+        let Some(next_update) = freshest.and_then(|list| list.next_update) else {
+            return Ok(());
+        };
+        if next_update >= at {
+            return Ok(());
+        }
+        let issuer = certificate
+            .info()
+            .issuer
+            .common_name
+            .clone()
+            .unwrap_or_default();
+        if self.soft_fail_stale {
+            if !self.stale_warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(%issuer, %next_update, "accepting certificates on a stale CRL");
+            }
+            return Ok(());
+        }
+        Err(TrustError::CrlStale {
+            issuer,
+            next_update,
+        })
     }
 
     /// The certificate and its issuers up the given certificates, if it reaches one of them.
@@ -298,14 +478,31 @@ impl TrustStore {
         Ok(std::iter::once(certificate).chain(issuers).collect())
     }
 
-    /// The positions among the authorities of `certificate`'s issuers, in order up the chain.
+    /// The positions among the authorities of `certificate`'s issuers, in order up the chain,
+    /// each entitled to issue what is below it.
     fn issuers_of(&self, certificate: &Certificate) -> Result<Arc<[usize]>, TrustError> {
-        let mut issuers = Vec::new();
+        let mut issuers: Vec<usize> = Vec::new();
         let mut anchored = self.is_authority(certificate);
         let mut current = certificate;
         while issuers.len() + 1 < MAX_CHAIN {
             match self.issuer_of(current)? {
                 Some(index) => {
+                    // CA certificates between this issuer and the leaf; a self-issued one (a
+                    // CA's own key rollover) does not count (RFC 5280 §6.1.4 (l)).
+                    let below = issuers
+                        .iter()
+                        .filter(|&&i| {
+                            let ca = &self.authorities[i];
+                            ca.subject_der() != ca.issuer_der()
+                        })
+                        .count();
+                    entitled_to_issue(&self.authorities[index], below).map_err(|fault| {
+                        TrustError::NotAnIssuer {
+                            subject: display_name(current),
+                            issuer: display_name(&self.authorities[index]),
+                            fault,
+                        }
+                    })?;
                     anchored = true;
                     issuers.push(index);
                     current = &self.authorities[index];
@@ -359,17 +556,22 @@ impl TrustStore {
             }),
         }
     }
+}
 
-    /// When `certificate` was revoked, if a CRL of its issuer says so by `at`.
-    fn revocation(&self, certificate: &Certificate, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let serial = hex::decode(&certificate.info().serial_hex).ok()?;
-        let serial = without_leading_zeros(&serial);
-        self.revocations
-            .iter()
-            .filter(|list| list.issuer == certificate.issuer_der())
-            .flat_map(|list| &list.revoked)
-            .find(|entry| entry.serial == serial && entry.at <= at)
-            .map(|entry| entry.at)
+/// Whether `issuer` may have signed a certificate with `below` CA certificates between it and
+/// the leaf: a CA (basicConstraints cA = TRUE) with keyCertSign, its path length respected.
+/// Trusting a certificate as an anchor does not make it a CA.
+fn entitled_to_issue(issuer: &Certificate, below: usize) -> Result<(), IssuerFault> {
+    let authority = issuer.authority();
+    if !authority.ca {
+        return Err(IssuerFault::NotCa);
+    }
+    if !authority.key_cert_sign {
+        return Err(IssuerFault::NoKeyCertSign);
+    }
+    match authority.path_len {
+        Some(limit) if below as u64 > limit => Err(IssuerFault::PathLength),
+        _ => Ok(()),
     }
 }
 
@@ -411,7 +613,9 @@ struct ParsedCrl<'a> {
     issuer: &'a [u8],
     hash: Option<rsa::RsaHash>,
     signature: &'a [u8],
-    revoked: Vec<RevokedSerial>,
+    this_update: DateTime<Utc>,
+    next_update: Option<DateTime<Utc>>,
+    revoked: HashMap<Vec<u8>, DateTime<Utc>>,
 }
 
 fn parse_crl(der: &[u8]) -> Result<ParsedCrl<'_>, BerError> {
@@ -425,22 +629,25 @@ fn parse_crl(der: &[u8]) -> Result<ParsedCrl<'_>, BerError> {
     fields.optional(ber::INTEGER)?;
     fields.required()?.expect(ber::SEQUENCE)?;
     let issuer = fields.required()?.expect(ber::SEQUENCE)?;
-    time(fields.required()?)?;
-    let mut revoked = Vec::new();
+    let this_update = time(fields.required()?)?;
+    let mut next_update = None;
+    let mut revoked = HashMap::new();
     for field in fields {
         let field = field?;
         match field.tag {
             ber::UTC_TIME | ber::GENERALIZED_TIME => {
-                time(field)?;
+                next_update = Some(time(field)?);
             }
             ber::SEQUENCE => {
                 for entry in field.children() {
                     let mut entry = entry?.expect(ber::SEQUENCE)?.children();
                     let serial = entry.required()?.expect(ber::INTEGER)?.content;
-                    revoked.push(RevokedSerial {
-                        serial: without_leading_zeros(serial),
-                        at: time(entry.required()?)?,
-                    });
+                    let at = time(entry.required()?)?;
+                    // A serial listed twice counts from its earliest date.
+                    revoked
+                        .entry(without_leading_zeros(serial))
+                        .and_modify(|earliest: &mut DateTime<Utc>| *earliest = (*earliest).min(at))
+                        .or_insert(at);
                 }
             }
             // crlExtensions [0]; nothing in them changes which serials are revoked.
@@ -453,6 +660,8 @@ fn parse_crl(der: &[u8]) -> Result<ParsedCrl<'_>, BerError> {
         issuer: issuer.raw,
         hash: certificate::signature_hash(algorithm)?,
         signature,
+        this_update,
+        next_update,
         revoked,
     })
 }

@@ -1,25 +1,25 @@
 //! Sessions and login (SPEC §3): one-time nonces, opaque random session tokens kept in the
-//! database as SHA-256 hashes (a stolen database does not yield live tokens), expiry, logout; a
-//! per-address limit on login attempts; the session extractor handlers use.
-
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! database as SHA-256 hashes (a stolen database does not yield live tokens), expiry, logout;
+//! the session extractor handlers use, which checks the login certificate again and counts the
+//! person's requests against their rate limits (`server::limits`).
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::api::auth::{RoleKind, User};
 use crate::api::problem::ProblemCode;
+use crate::pki::certificate::Certificate;
+use crate::pki::trust::TrustError;
 use crate::server::AppState;
 use crate::server::problem::{ApiError, ApiResult};
+use crate::server::signed;
 
 /// A fresh random secret, URL-safe: 32 bytes for tokens, 24 for nonces.
 pub fn random_secret(bytes: usize) -> String {
@@ -33,15 +33,25 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// What a session row keeps: who logged in, and the organisation BIN of their certificate so
-/// the roles can be re-read from the configuration on every request.
+/// What a session row keeps: who logged in, the organisation BIN of their certificate so the
+/// roles can be re-read from the configuration on every request, and the certificate itself
+/// so that it can be checked again on every request.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SessionPayload {
     pub user: User,
     pub bin: Option<String>,
+    /// The AUTH certificate of the login, DER in base64. Absent in sessions made before it
+    /// was kept: those must log in again.
+    #[serde(default)]
+    pub certificate: Option<String>,
 }
 
 impl SessionPayload {
+    /// The form `certificate` takes in the payload.
+    pub fn encode_certificate(certificate: &Certificate) -> String {
+        STANDARD.encode(certificate.der())
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
@@ -97,8 +107,14 @@ impl FromRequestParts<AppState> for Session {
             .session(&hash, state.now())
             .await?
             .ok_or(ProblemCode::LoginRequired)?;
-        let SessionPayload { mut user, bin } =
-            serde_json::from_value(stored.payload).map_err(|_| ProblemCode::LoginRequired)?;
+        let SessionPayload {
+            mut user,
+            bin,
+            certificate,
+        } = serde_json::from_value(stored.payload).map_err(|_| ProblemCode::LoginRequired)?;
+        recheck(state, &hash, certificate.as_deref()).await?;
+        let read = matches!(parts.method, Method::GET | Method::HEAD);
+        state.0.limits.person(user.iin, read)?;
         // Roles are read from the configuration on every request, so a change of the
         // configuration applies to sessions already open.
         user.roles = state.config().roles_of(&user.iin, bin.as_deref());
@@ -107,6 +123,27 @@ impl FromRequestParts<AppState> for Session {
             token_hash: hash,
         })
     }
+}
+
+/// Checks the session's login certificate against the trust store in use now, so that no
+/// session outlives its key: revoked (a reloaded CRL), expired, or no longer chained to a
+/// trusted root ends the session and refuses the request with the certificate's problem. A
+/// revocation list past its nextUpdate refuses the request but keeps the session: that is the
+/// list's fault, not the key's.
+async fn recheck(state: &AppState, hash: &[u8; 32], certificate: Option<&str>) -> ApiResult<()> {
+    let certificate = certificate
+        .and_then(|text| STANDARD.decode(text).ok())
+        .and_then(|der| Certificate::from_der(&der).ok());
+    let refusal = match certificate {
+        Some(certificate) => match state.trust().check(&certificate, state.now()) {
+            Ok(()) => return Ok(()),
+            Err(error @ TrustError::CrlStale { .. }) => return Err(signed::trust_problem(error)),
+            Err(error) => signed::trust_problem(error),
+        },
+        None => ApiError::new(ProblemCode::LoginRequired),
+    };
+    state.store().end_session(hash).await?;
+    Err(refusal)
 }
 
 /// A session when the request has one; anonymous otherwise (public endpoints).
@@ -126,42 +163,6 @@ impl FromRequestParts<AppState> for MaybeSession {
     }
 }
 
-/// Counts login attempts per client address in one-minute windows.
-#[derive(Debug)]
-pub struct LoginLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl LoginLimiter {
-    pub fn new(per_minute: u32) -> LoginLimiter {
-        LoginLimiter {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts one attempt from `address`; refuses once the minute's allowance is spent.
-    pub fn attempt(&self, address: IpAddr) -> ApiResult<()> {
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget finished windows now and then so the map does not grow without bound.
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = windows.entry(address).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 > self.per_minute {
-            Err(ApiError::new(ProblemCode::RateLimited))
-        } else {
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,20 +175,5 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_ne!(token_hash(&a), token_hash(&b));
-    }
-
-    #[test]
-    fn the_limiter_refuses_after_the_allowance_per_address() {
-        let limiter = LoginLimiter::new(3);
-        let one: IpAddr = [10, 0, 0, 1].into();
-        let two: IpAddr = [10, 0, 0, 2].into();
-        for _ in 0..3 {
-            limiter.attempt(one).unwrap();
-        }
-        assert_eq!(
-            limiter.attempt(one).unwrap_err().code(),
-            ProblemCode::RateLimited
-        );
-        limiter.attempt(two).unwrap();
     }
 }

@@ -8,21 +8,30 @@
 //! [trust]
 //! roots = ["ca/root.pem", "ca/nca_rsa.pem"]
 //! crls = ["ca/nca_rsa.crl", "ca/root.crl"]
+//! crl_reload_seconds = 3600 # the CRLs are read again this often, and on SIGHUP
+//! soft_fail_stale_crl = false # true: a CRL past nextUpdate warns instead of refusing
 //! [[roles]]
 //! bin = "030840071002"      # everyone whose certificate names this organisation…
 //! role = "officer"          # …is an officer…
 //! region = "astana"         # …of this region
 //! [[roles]]
-//! iin = "850211417430"
+//! bin = "160440090000"      # operators need their organisation's key…
+//! iin = "850211417430"      # …and this narrows the role to one of its employees
 //! role = "operator"
 //! [regions.almaty]
 //! age_limit_years = 6
 //! [limits]
-//! login_attempts_per_minute = 20
+//! login_attempts_per_minute = 20   # per client address
+//! person_reads_per_minute = 600    # per logged-in person; 0 switches a limit off
+//! person_writes_per_minute = 60
+//! public_requests_per_minute = 120 # /public/… per client address
 //! [limits.xml]              # the shape of signed documents (pki::xml_limits)
 //! max_nodes = 4096
 //! [signatures]
 //! allow_sha1_signatures = false
+//! [proxies]
+//! trusted = ["10.0.0.0/8"]         # TLS proxies whose forwarding header names the client
+//! header = "x-forwarded-for"       # or "forwarded" (RFC 7239)
 //! ```
 //! Relative paths are relative to the configuration file.
 
@@ -35,6 +44,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::auth::{RoleGrant, RoleKind};
 use crate::domain::{Iin, RegionSettings};
 use crate::pki::xml_limits::XmlLimits;
+use crate::server::proxies::{Cidr, ForwardedHeader};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -42,7 +52,10 @@ pub enum ConfigError {
     Read { path: String, reason: String },
     #[error("{path} is not a valid configuration: {reason}")]
     Parse { path: String, reason: String },
-    #[error("a role assignment names neither an IIN nor a BIN, or an officer has no region")]
+    #[error(
+        "a role assignment names neither an IIN nor a BIN, an officer has no region, or an \
+         operator's or officer's role names no organisation BIN"
+    )]
     Role,
 }
 
@@ -61,14 +74,36 @@ impl ConfigError {
 }
 
 /// Certification authorities the server trusts, and their revocation lists (PEM or DER).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrustConfig {
     pub roots: Vec<PathBuf>,
     pub crls: Vec<PathBuf>,
+    // --- revocation lists kept fresh (issue 11; docs/design-api.md «Threats and limits») ---
+    /// How often the CRL files are read again, in seconds (`kezek serve` also rereads them on
+    /// SIGHUP; 0: only then). A file that fails to load keeps the list it gave before.
+    /// Default 3600.
+    pub crl_reload_seconds: u64,
+    /// Accept a certificate whose issuer's CRL is past its nextUpdate, with a warning in the
+    /// log, instead of refusing it (`crl_stale`). Default false.
+    pub soft_fail_stale_crl: bool,
 }
 
-/// One role assignment: a person (IIN) or everyone of an organisation (BIN in the certificate).
+impl Default for TrustConfig {
+    fn default() -> Self {
+        TrustConfig {
+            roots: Vec::new(),
+            crls: Vec::new(),
+            crl_reload_seconds: 3600,
+            soft_fail_stale_crl: false,
+        }
+    }
+}
+
+/// One role assignment: a person (IIN), everyone of an organisation (the BIN in their
+/// certificate), or one person of an organisation (both). Operators and officers act for their
+/// organisation, so their roles must name its BIN: the role then comes only with a certificate
+/// of that organisation (an employee key), never with the person's own key (issue 11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleAssignment {
@@ -104,6 +139,19 @@ impl Default for SignatureConfig {
     }
 }
 
+/// Reverse proxies (TLS terminators, load balancers) the server trusts to say who the client
+/// is (issue 11). Without any, the client is the TCP peer and forwarding headers are ignored;
+/// from a peer in `trusted`, the client is the right-most address of `header` that is not in
+/// `trusted` (`server::proxies`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// Addresses or blocks, e.g. `["10.0.0.0/8", "2001:db8::1"]`. Default none.
+    pub trusted: Vec<Cidr>,
+    /// `x-forwarded-for` (default) or `forwarded` (RFC 7239): the one the proxies write.
+    pub header: ForwardedHeader,
+}
+
 /// Limits that protect the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -118,6 +166,15 @@ pub struct Limits {
     pub signing_skew_minutes: i64,
     /// `[limits.xml]`: the shape of a signed document, checked before it is parsed.
     pub xml: XmlLimits,
+    // --- rate limits by person and by address (issue 11; docs/design-api.md «Threats and
+    // limits»). Each is N a minute, in a burst or spread out; 0 switches the limit off. ---
+    /// Requests that read (GET) per logged-in person (IIN). Default 600.
+    pub person_reads_per_minute: u32,
+    /// Requests that change something (signed actions, uploads, contacts) per logged-in
+    /// person. Default 60.
+    pub person_writes_per_minute: u32,
+    /// Public queue searches and statistics (`/public/…`) per client address. Default 120.
+    pub public_requests_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -129,6 +186,9 @@ impl Default for Limits {
             nonce_seconds: 300,
             signing_skew_minutes: 10,
             xml: XmlLimits::default(),
+            person_reads_per_minute: 600,
+            person_writes_per_minute: 60,
+            public_requests_per_minute: 120,
         }
     }
 }
@@ -145,6 +205,8 @@ pub struct Config {
     pub regions: BTreeMap<String, RegionSettings>,
     pub limits: Limits,
     pub signatures: SignatureConfig,
+    /// Reverse proxies in front of the server, whose forwarding header names the client.
+    pub proxies: ProxyConfig,
     /// Seed the demo catalogue, registry and roles, and this many synthetic applications, once.
     pub demo: Option<u32>,
 }
@@ -159,6 +221,7 @@ impl Default for Config {
             regions: BTreeMap::new(),
             limits: Limits::default(),
             signatures: SignatureConfig::default(),
+            proxies: ProxyConfig::default(),
             demo: None,
         }
     }
@@ -167,14 +230,27 @@ impl Default for Config {
 impl Config {
     /// Reads a configuration file; relative paths in it become relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_over(path, &Config::default())
+    }
+
+    /// Reads a configuration file as changes to `base`: what the file says replaces what
+    /// `base` has, tables merged key by key (`kezek serve --demo --config F` lays F over the
+    /// demo set-up, e.g. to switch a rate limit off for a load test).
+    pub fn load_over(path: &Path, base: &Config) -> Result<Config, ConfigError> {
+        let parse = |reason: String| ConfigError::Parse {
+            path: path.display().to_string(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        // The file alone first: its mistakes are reported with their line.
+        toml::from_str::<Config>(&text).map_err(|e| parse(e.to_string()))?;
+        let changes: toml::Table = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
+        let mut merged = toml::Table::try_from(base).map_err(|e| parse(e.to_string()))?;
+        merge(&mut merged, changes);
+        let mut config: Config = merged.try_into().map_err(|e| parse(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         for file in config
             .trust
@@ -194,6 +270,7 @@ impl Config {
         let bad = self.roles.iter().any(|r| {
             (r.iin.is_none() && r.bin.is_none())
                 || (r.role == RoleKind::Officer && r.region.is_none())
+                || (matches!(r.role, RoleKind::Operator | RoleKind::Officer) && r.bin.is_none())
         });
         if bad { Err(ConfigError::Role) } else { Ok(()) }
     }
@@ -201,11 +278,14 @@ impl Config {
     /// The demo set-up: trust the demo CA of `keystores` (a `keystores-example` folder), the demo
     /// operator's and officer's organisations as in its `people.json`, demo data seeded.
     pub fn demo(keystores: &Path, applications: u32) -> Config {
-        let ca = keystores.join("ca");
+        // Absolute, so that a configuration file laid over it (`load_over`) leaves them be.
+        let ca = std::path::absolute(keystores).unwrap_or_else(|_| keystores.to_owned());
+        let ca = ca.join("ca");
         Config {
             trust: TrustConfig {
                 roots: vec![ca.join("root.pem"), ca.join("nca_rsa.pem")],
                 crls: vec![ca.join("nca_rsa.crl"), ca.join("root.crl")],
+                ..TrustConfig::default()
             },
             roles: vec![
                 RoleAssignment {
@@ -226,11 +306,15 @@ impl Config {
         }
     }
 
-    /// The roles of a person whose certificate names `iin` and, for an employee, `bin`.
+    /// The roles of a person whose certificate names `iin` and, for an employee, `bin`: every
+    /// assignment whose IIN and BIN, as far as it names them, are the certificate's.
     pub fn roles_of(&self, iin: &Iin, bin: Option<&str>) -> Vec<RoleGrant> {
         self.roles
             .iter()
-            .filter(|r| r.iin.as_ref() == Some(iin) || (r.bin.is_some() && r.bin.as_deref() == bin))
+            .filter(|r| {
+                r.iin.as_ref().is_none_or(|wanted| wanted == iin)
+                    && r.bin.as_deref().is_none_or(|wanted| Some(wanted) == bin)
+            })
             .map(|r| RoleGrant {
                 role: r.role,
                 region: r.region.clone(),
@@ -241,6 +325,18 @@ impl Config {
     /// The rule settings of a region.
     pub fn region_settings(&self, region: &str) -> RegionSettings {
         self.regions.get(region).cloned().unwrap_or_default()
+    }
+}
+
+/// Lays `changes` over `base`: tables key by key, anything else replaced.
+fn merge(base: &mut toml::Table, changes: toml::Table) {
+    for (key, change) in changes {
+        match (base.get_mut(&key), change) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(change)) => merge(inner, change),
+            (_, change) => {
+                base.insert(key, change);
+            }
+        }
     }
 }
 
@@ -270,7 +366,11 @@ mod tests {
             region = "astana"
             [[roles]]
             iin = "850211417430"
+            bin = "160440090000"
             role = "operator"
+            [[roles]]
+            iin = "900514440216"
+            role = "admin"
             [regions.almaty]
             age_limit_years = 6
         "#;
@@ -281,17 +381,61 @@ mod tests {
         assert_eq!(grants.len(), 1);
         assert_eq!(grants[0].role, RoleKind::Officer);
         assert_eq!(grants[0].region.as_deref(), Some("astana"));
+        // The officer's personal key (no BIN) grants nothing.
         assert!(config.roles_of(&officer, None).is_empty());
+        // Both named: that person, with that organisation's key, and nobody else.
         let operator = Iin::parse("850211417430").unwrap();
-        assert_eq!(config.roles_of(&operator, None)[0].role, RoleKind::Operator);
+        let grants = config.roles_of(&operator, Some("160440090000"));
+        assert_eq!(grants[0].role, RoleKind::Operator);
+        assert!(config.roles_of(&operator, None).is_empty());
+        assert!(config.roles_of(&officer, Some("160440090000")).is_empty());
+        // A role by IIN alone comes with any key of the person.
+        let admin = Iin::parse("900514440216").unwrap();
+        assert_eq!(config.roles_of(&admin, None)[0].role, RoleKind::Admin);
         assert_eq!(config.region_settings("almaty").age_limit_years, 6);
         assert_eq!(config.region_settings("astana").age_limit_years, 7);
     }
 
     #[test]
+    fn a_file_laid_over_the_demo_changes_only_what_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loadgen.toml");
+        std::fs::write(
+            &path,
+            "[limits]\nperson_writes_per_minute = 0\n[trust]\ncrls = [\"lists/nca.crl\"]\n",
+        )
+        .unwrap();
+        let demo = Config::demo(Path::new("keystores-example"), 5);
+        let config = Config::load_over(&path, &demo).unwrap();
+        assert_eq!(config.limits.person_writes_per_minute, 0);
+        assert_eq!(config.limits.person_reads_per_minute, 600);
+        assert_eq!(config.roles, demo.roles);
+        assert_eq!(config.trust.roots, demo.trust.roots);
+        assert_eq!(config.trust.crls, vec![dir.path().join("lists/nca.crl")]);
+        assert_eq!(config.demo, Some(5));
+        // Alone, the file is laid over the defaults.
+        let alone = Config::load(&path).unwrap();
+        assert!(alone.roles.is_empty());
+        assert_eq!(alone.limits.person_writes_per_minute, 0);
+    }
+
+    #[test]
     fn an_officer_without_region_is_refused() {
-        let config: Config =
-            toml::from_str("[[roles]]\niin = \"850211417430\"\nrole = \"officer\"").unwrap();
+        let config: Config = toml::from_str(
+            "[[roles]]\niin = \"850211417430\"\nbin = \"030840071002\"\nrole = \"officer\"",
+        )
+        .unwrap();
         assert!(matches!(config.check(), Err(ConfigError::Role)));
+    }
+
+    #[test]
+    fn an_operator_or_officer_role_without_an_organisation_is_refused() {
+        for role in ["operator", "officer"] {
+            let text = format!(
+                "[[roles]]\niin = \"850211417430\"\nrole = \"{role}\"\nregion = \"astana\""
+            );
+            let config: Config = toml::from_str(&text).unwrap();
+            assert!(matches!(config.check(), Err(ConfigError::Role)), "{role}");
+        }
     }
 }

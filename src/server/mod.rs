@@ -11,14 +11,17 @@ pub mod catalogue;
 pub mod config;
 pub mod documents;
 pub mod http;
+pub mod limits;
 pub mod notify;
 pub mod openapi;
 pub mod problem;
+pub mod proxies;
 pub mod registry;
 pub mod renderer;
 pub mod scheduler;
 pub mod signed;
 pub mod store;
+pub mod trust;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,8 +32,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::auth::RoleKind;
-use crate::pki::trust::TrustStore;
-use crate::server::auth::LoginLimiter;
+use crate::pki::trust::{TrustError, TrustStore};
 use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
 use crate::server::registry::synthetic::{Family, FamilyGenerator};
@@ -86,9 +88,10 @@ impl Clock {
 pub struct Shared {
     pub config: Config,
     pub store: Arc<dyn Store>,
-    pub trust: TrustStore,
+    /// Swapped whole when the CRLs are reloaded: use [`AppState::trust`].
+    pub trust: trust::Trust,
     pub registry: Arc<dyn PopulationRegistry>,
-    pub login_limiter: LoginLimiter,
+    pub limits: limits::RateLimits,
     /// Signature checks: policy, certificate cache, permits (blocking threads).
     pub signatures: signed::Checks,
     pub clock: Clock,
@@ -110,14 +113,14 @@ impl AppState {
         trust: TrustStore,
         registry: Arc<dyn PopulationRegistry>,
     ) -> AppState {
-        let login_limiter = LoginLimiter::new(config.limits.login_attempts_per_minute);
+        let limits = limits::RateLimits::new(&config.limits);
         let signatures = signed::Checks::new(&config);
         AppState(Arc::new(Shared {
             config,
             store,
-            trust,
+            trust: trust::Trust::new(trust),
             registry,
-            login_limiter,
+            limits,
             signatures,
             clock: Clock::default(),
             registration: tokio::sync::Mutex::new(()),
@@ -138,6 +141,17 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
+    }
+
+    /// The trust store in use now (the CRLs are reloaded while the server runs).
+    pub fn trust(&self) -> Arc<TrustStore> {
+        self.0.trust.current()
+    }
+
+    /// Reads the CRL files again and puts them in use; answers the files that failed, which
+    /// keep their previous lists.
+    pub async fn reload_crls(&self) -> Vec<TrustError> {
+        trust::reload(self).await
     }
 }
 
@@ -227,7 +241,8 @@ async fn seed_demo(
 /// Opens the database (migrations, demo seeding), loads the trust roots, binds, serves.
 pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
-        .map_err(|e| ServerError::Trust(e.to_string()))?;
+        .map_err(|e| ServerError::Trust(e.to_string()))?
+        .soft_fail_stale_crls(config.trust.soft_fail_stale_crl);
     let store = SqliteStore::open(&config.database)
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
@@ -249,6 +264,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let (shutdown, mut stopped) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
     let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));
+    let crl_reloads = tokio::spawn(trust::run(state.clone(), shutdown.subscribe()));
     let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -259,6 +275,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         }
         let _ = scheduler.await;
         let _ = renderer.await;
+        let _ = crl_reloads.await;
     });
     tracing::info!(%addr, "serving");
     Ok(ServerHandle {

@@ -49,12 +49,16 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
-        if self.0.code == ProblemCode::ServerBusy {
-            // The signature checks were all taken for longer than the wait allowed; a second
-            // later they usually are not.
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        // A rate limit says when to come back, in the header as well as in the message; busy
+        // signature checks are usually free again a second later.
+        let retry_after = match self.0.params.get(crate::server::limits::RETRY_AFTER) {
+            Some(seconds) => Some(seconds.as_str()),
+            None => (self.0.code == ProblemCode::ServerBusy).then_some("1"),
+        };
+        if let Some(seconds) = retry_after
+            && let Ok(value) = HeaderValue::from_str(seconds)
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
     }

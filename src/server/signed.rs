@@ -81,19 +81,11 @@ pub async fn verify_blocking(
 ) -> ApiResult<Verified> {
     let now = state.now();
     let shared = state.clone();
+    let trust = state.trust();
     state
         .0
         .signatures
-        .run(move || {
-            let shared = &shared.0;
-            verify(
-                &xml,
-                purpose,
-                &shared.trust,
-                &shared.signatures.verifier,
-                now,
-            )
-        })
+        .run(move || verify(&xml, purpose, &trust, &shared.0.signatures.verifier, now))
         .await?
 }
 
@@ -191,12 +183,19 @@ pub fn check_time(envelope: &Envelope, now: DateTime<Utc>, skew_minutes: i64) ->
     Ok(())
 }
 
-fn trust_problem(error: TrustError) -> ApiError {
+/// The refusal for a certificate the trust store does not accept.
+pub fn trust_problem(error: TrustError) -> ApiError {
     let code = match error {
         TrustError::Expired { .. } | TrustError::NotYetValid { .. } => {
             ProblemCode::CertificateExpired
         }
         TrustError::Revoked { .. } => ProblemCode::CertificateRevoked,
+        TrustError::NotAnIssuer { fault, .. } => {
+            return Problem::new(ProblemCode::CertificatePathInvalid)
+                .with_param("fault", fault.code())
+                .into();
+        }
+        TrustError::CrlStale { .. } => ProblemCode::CrlStale,
         _ => ProblemCode::CertificateUntrusted,
     };
     ApiError::new(code)

@@ -243,6 +243,9 @@ impl CallError {
                     | CertificateUntrusted
                     | CertificateExpired
                     | CertificateRevoked
+                    | CertificatePathInvalid
+                    | CrlStale
+                    | EmployeeKeyRequired
                     | WrongKeyUsage
                     | SignerMismatch
                     | StaleDocument

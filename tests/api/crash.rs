@@ -18,7 +18,7 @@ use kezek::server::config::demo_keystores;
 
 const APPLICANT: &str = "920721328903";
 
-fn start(db: &str, config: &str) -> (Child, String) {
+pub(crate) fn start(db: &str, config: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kezek"))
         .args([
             "serve",

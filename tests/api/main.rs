@@ -5,10 +5,15 @@
 mod common;
 #[path = "../messages/mod.rs"]
 mod messages;
+#[path = "../common/openssl.rs"]
+mod openssl;
 
 mod authz;
 mod bad_input;
 mod crash;
+mod employee_keys;
 mod hostile_xml;
 mod http;
+mod limits;
 mod officer;
+mod trust;

@@ -100,6 +100,24 @@ impl World {
             .unwrap_or_else(|| panic!("no {usage} {status} keystore of {iin} in the index"))
     }
 
+    /// The PEM of that keystore's certificate (certs/ holds one per keystore, same base name).
+    pub fn certificate_pem(&self, iin: &str, usage: &str, status: &str) -> PathBuf {
+        let keystore = self.entry(iin, usage, status).path();
+        let stem = keystore.file_stem().unwrap().to_owned();
+        demo_keystores()
+            .join("certs")
+            .join(stem)
+            .with_extension("pem")
+    }
+
+    /// Has the server read its CRL files again, as its schedule or SIGHUP would; answers the
+    /// codes of the files that failed.
+    pub async fn reload_crls(&self) -> Vec<&'static str> {
+        let (server, _) = self.own.as_ref().expect("a world with its own server");
+        let failures = server.state.reload_crls().await;
+        failures.iter().map(|failure| failure.code()).collect()
+    }
+
     pub fn keystore(&self, iin: &str, usage: &str, status: &str) -> Keystore {
         let entry = self.entry(iin, usage, status);
         Keystore::open_file(entry.path(), &entry.password).unwrap()
@@ -221,18 +239,27 @@ impl World {
         group: &str,
         places: u32,
     ) -> Result<PublishedPlaces, ClientError> {
-        let document = PlacesDocument {
-            envelope: Envelope::now(),
-            group_id: group_id(kindergarten, group),
-            free_places: places,
-        };
-        let id = document.envelope.request_id.clone();
-        let xml = sign(
-            &self.keystore(signer, "SIGN", "valid"),
-            &Document::Places(document).to_xml(),
-        );
-        client.publish_free_places(&id, &xml).await
+        let key = self.keystore(signer, "SIGN", "valid");
+        publish_signed(client, &key, kindergarten, group, places).await
     }
+}
+
+/// Publishes `places` free places of a kindergarten group, signed with `key`.
+pub async fn publish_signed(
+    client: &Client,
+    key: &Keystore,
+    kindergarten: &str,
+    group: &str,
+    places: u32,
+) -> Result<PublishedPlaces, ClientError> {
+    let document = PlacesDocument {
+        envelope: Envelope::now(),
+        group_id: group_id(kindergarten, group),
+        free_places: places,
+    };
+    let id = document.envelope.request_id.clone();
+    let xml = sign(key, &Document::Places(document).to_xml());
+    client.publish_free_places(&id, &xml).await
 }
 
 /// A kindergarten of Astana, where the demo officer publishes places.

@@ -397,28 +397,11 @@ fn inspect_exits_1_on_a_wrong_password_and_2_on_bad_input() {
     assert_eq!(code, 2);
 }
 
-/// Whether an outside tool runs; when it does not, the test is skipped loudly, or fails under
-/// CI=true where the tool must be installed.
-fn tool_available(name: &str) -> bool {
-    let found = Command::new(name)
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{name} is required under CI=true"
-        );
-        eprintln!("SKIPPED: `{name}` is not installed; install it to run this test");
-    }
-    found
-}
-
 /// Without a MAC (`openssl pkcs12 -nomac`) a wrong password shows only as undecryptable content,
 /// and must still be reported as a wrong password, while the right one opens the file.
 #[test]
 fn a_keystore_without_a_mac_still_tells_a_wrong_password() {
-    if !tool_available("openssl") {
+    if !crate::openssl::available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -451,7 +434,7 @@ fn a_keystore_without_a_mac_still_tells_a_wrong_password() {
 /// `ring` refuses RSA keys under 2048 bits; such a keystore says its key was refused.
 #[test]
 fn a_short_rsa_key_is_refused() {
-    if !tool_available("openssl") {
+    if !crate::openssl::available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

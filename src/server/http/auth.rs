@@ -24,7 +24,7 @@ pub async fn challenge(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
 ) -> ApiResult<Json<Challenge>> {
-    state.0.login_limiter.attempt(address)?;
+    state.0.limits.login(address)?;
     let now = state.now();
     let nonce = random_secret(24);
     let expires_at = now + Duration::seconds(state.config().limits.nonce_seconds);
@@ -52,7 +52,7 @@ pub async fn login(
     headers: HeaderMap,
     Json(body): Json<SignedDocument>,
 ) -> ApiResult<Json<LoginResponse>> {
-    state.0.login_limiter.attempt(address)?;
+    state.0.limits.login(address)?;
     let now = state.now();
     let verified = signed::verify_blocking(&state, body.signed_xml, Purpose::Login).await?;
     let Document::Login(login) = &verified.document else {
@@ -83,6 +83,7 @@ pub async fn login(
     let payload = SessionPayload {
         user: user.clone(),
         bin: signer.bin.clone(),
+        certificate: Some(SessionPayload::encode_certificate(&signer.certificate)),
     };
     let known = state
         .store()

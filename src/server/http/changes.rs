@@ -1,8 +1,8 @@
 //! What every signed change goes through after its signature holds: the idempotency record
 //! (same request id and document → the first answer; another document → refused), the time of
-//! signing, who acts (the user, an operator for a named citizen, an officer of a region), and
-//! the transition recorded with the signed XML as evidence, re-read and re-applied if another
-//! change got in first.
+//! signing, who acts (the user, an operator for a named citizen, an officer of a region; the
+//! latter two with their organisation's key), and the transition recorded with the signed XML
+//! as evidence, re-read and re-applied if another change got in first.
 
 use axum::http::HeaderMap;
 
@@ -17,7 +17,7 @@ use crate::server::auth::Session;
 use crate::server::documents::DocumentKind;
 use crate::server::http::applications::Papers;
 use crate::server::problem::{ApiError, ApiResult};
-use crate::server::signed::{self, Purpose, Verified};
+use crate::server::signed::{self, Purpose, Signer, Verified};
 use crate::server::store::{
     Completion, Effects, NewEvent, OfferScope, Recorded, RequestKey, StoreError, StoredApplication,
     TransitionRecord, no_effects,
@@ -110,7 +110,14 @@ pub async fn check(
     header_required: bool,
 ) -> ApiResult<Checked> {
     let now = state.now();
-    let verified = signed::verify_blocking(state, xml.to_owned(), Purpose::Change).await?;
+    let verified = match signed::verify_blocking(state, xml.to_owned(), Purpose::Change).await {
+        // Whoever holds a revoked key may be someone else: the session ends with it.
+        Err(refusal) if refusal.code() == ProblemCode::CertificateRevoked => {
+            state.store().end_session(&session.token_hash).await?;
+            return Err(refusal);
+        }
+        verified => verified?,
+    };
     let envelope = verified
         .document
         .envelope()
@@ -159,11 +166,34 @@ pub async fn check(
         },
         (Acting::Citizen, Some(_)) => return Err(ApiError::new(ProblemCode::Forbidden)),
     };
+    require_employee_key(state, &actor, &verified.signer)?;
     Ok(Checked::Fresh(Box::new(Fresh {
         verified,
         actor,
         request,
     })))
+}
+
+/// An officer's or operator's act is their organisation's: it must be signed with a key of that
+/// organisation (the certificate carries its BIN), which by itself grants the role the act is
+/// made in. The person's own key, or another organisation's, is refused even when the session
+/// was opened with an employee key.
+fn require_employee_key(state: &AppState, actor: &Actor, signer: &Signer) -> ApiResult<()> {
+    let (role, region) = match actor {
+        Actor::Officer { region, .. } => (RoleKind::Officer, Some(region.as_str())),
+        Actor::Operator { .. } => (RoleKind::Operator, None),
+        Actor::Applicant { .. } | Actor::System => return Ok(()),
+    };
+    let granted = state
+        .config()
+        .roles_of(&signer.iin, signer.bin.as_deref())
+        .iter()
+        .any(|grant| grant.role == role && (region.is_none() || grant.region.as_deref() == region));
+    if granted {
+        Ok(())
+    } else {
+        Err(ApiError::new(ProblemCode::EmployeeKeyRequired))
+    }
 }
 
 /// The first answer to the change's request id, when another request committed it meanwhile.

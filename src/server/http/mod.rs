@@ -21,21 +21,29 @@ use crate::api::applications::MAX_ATTACHMENT_BYTES;
 use crate::server::AppState;
 use crate::server::openapi;
 use crate::server::problem;
+use crate::server::proxies;
 
-/// The client's address, for the login rate limit; unspecified when the server runs without
+/// The client's address, for the rate limits: the TCP peer, or behind a trusted proxy the
+/// address it forwards (`server::proxies`); unspecified when the server runs without
 /// connection info (in-process tests).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        Ok(ClientAddress(ip))
+        let proxies = &state.config().proxies;
+        Ok(ClientAddress(proxies::client_address(
+            &proxies.trusted,
+            proxies.header,
+            peer,
+            &parts.headers,
+        )))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::api::public::{
 use crate::domain::{ApplicationNumber, BenefitClass, Iin};
 use crate::server::AppState;
 use crate::server::catalogue::Catalogue;
+use crate::server::http::ClientAddress;
 use crate::server::http::extract::{Json, Query};
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::{StoreError, StoredApplication};
@@ -55,11 +56,15 @@ fn entry(app: &StoredApplication) -> PublicQueueEntry {
 
 /// Queue numbers and status by application number or child IIN, names masked.
 #[utoipa::path(get, path = "/api/v1/public/queue", tag = "public", params(PublicQueueQuery),
-    responses((status = 200, body = Vec<PublicQueueEntry>), (status = 400, body = Problem)))]
+    responses((status = 200, body = Vec<PublicQueueEntry>), (status = 400, body = Problem),
+        (status = 429, body = Problem)))]
 pub async fn queue(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     Query(query): Query<PublicQueueQuery>,
 ) -> ApiResult<Json<Vec<PublicQueueEntry>>> {
+    // Numbers are sequential and IINs structured: without a limit, anyone could walk the queue.
+    state.0.limits.public(client)?;
     let applications = match (query.number.as_deref(), query.child_iin.as_deref()) {
         (Some(number), None) => {
             let number: ApplicationNumber = number
@@ -84,11 +89,14 @@ pub async fn queue(
 /// A region's figures: queue sizes by birth year and benefit class, open free places, and
 /// places published, directions and enrollments per month.
 #[utoipa::path(get, path = "/api/v1/public/stats", tag = "public", params(PublicStatsQuery),
-    responses((status = 200, body = PublicStats), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = PublicStats), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 429, body = Problem)))]
 pub async fn stats(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     Query(query): Query<PublicStatsQuery>,
 ) -> ApiResult<Json<PublicStats>> {
+    state.0.limits.public(client)?;
     if Catalogue::bundled().region(&query.region).is_none() {
         return Err(ApiError::new(ProblemCode::NotFound));
     }
