@@ -56,6 +56,12 @@ pub enum ProblemCode {
     AttachmentUnknown,
     ApplicationNotFound,
     PersonNotFound,
+    // --- slow clients, paging, sizes, storage (issue 11) ---
+    RequestTimeout,
+    ServerBusy,
+    InvalidPaging,
+    TextTooLong,
+    AttachmentQuota,
 }
 
 impl ProblemCode {
@@ -99,6 +105,11 @@ impl ProblemCode {
             ProblemCode::AttachmentUnknown => "attachment_unknown",
             ProblemCode::ApplicationNotFound => "application_not_found",
             ProblemCode::PersonNotFound => "person_not_found",
+            ProblemCode::RequestTimeout => "request_timeout",
+            ProblemCode::ServerBusy => "server_busy",
+            ProblemCode::InvalidPaging => "invalid_paging",
+            ProblemCode::TextTooLong => "text_too_long",
+            ProblemCode::AttachmentQuota => "attachment_quota",
         }
     }
 
@@ -128,6 +139,10 @@ impl ProblemCode {
             StaleDocument | ActionNotAllowed | RuleViolation | ChildAlreadyQueued
             | KinshipNotConfirmed => 422,
             IdempotencyConflict => 409,
+            RequestTimeout => 408,
+            ServerBusy => 503,
+            InvalidPaging | TextTooLong => 400,
+            AttachmentQuota => 422,
         }
     }
 
@@ -143,6 +158,29 @@ pub struct FieldProblem {
     /// The field's path in the document, e.g. `child.iin`.
     pub field: String,
     pub message_key: String,
+    /// Values for the `%{name}` placeholders of the message, e.g. `max` of a length limit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message_key: impl Into<String>) -> FieldProblem {
+        FieldProblem {
+            field: field.into(),
+            message_key: message_key.into(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    pub fn with_param(mut self, name: &str, value: impl ToString) -> FieldProblem {
+        self.params.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    /// The field's message in the current language, placeholders filled.
+    pub fn translated(&self) -> String {
+        translate(&self.message_key, &self.params)
+    }
 }
 
 /// A problem+json body.

@@ -19,12 +19,20 @@
 //! age_limit_years = 6
 //! [limits]
 //! login_attempts_per_minute = 20
+//! header_read_timeout_seconds = 10
+//! request_timeout_seconds = 120
+//! max_connections = 512
+//! pending_attachments = 20
+//! pending_attachment_bytes = 104857600
+//! unreferenced_attachment_hours = 24
 //! ```
 //! Relative paths are relative to the configuration file.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +85,20 @@ pub struct RoleAssignment {
 }
 
 /// Limits that protect the server.
+///
+/// Slow clients and storage (`docs/design-api.md`, «Threats and limits»; zero is refused when
+/// the file is read):
+/// - `header_read_timeout_seconds`: how long a client has to send a request's headers, and
+///   so how long an idle keep-alive connection stays open; then the connection is closed.
+/// - `request_timeout_seconds`: how long a whole request may take from its headers to the
+///   answer, its body included (a 10 MiB scan on a slow line); then `request_timeout` (408).
+/// - `max_connections`: connections served at once; one more is answered `server_busy` (503)
+///   and closed.
+/// - `pending_attachments`, `pending_attachment_bytes`: how many scans, and how many bytes of
+///   them, one person may have uploaded that no application references yet; one more is
+///   `attachment_quota` (422). The bytes must leave room for one 10 MiB scan.
+/// - `unreferenced_attachment_hours`: a scan no application references is deleted this long
+///   after its upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
@@ -88,6 +110,28 @@ pub struct Limits {
     pub nonce_seconds: i64,
     /// How far the time of signing may lie from the server's clock.
     pub signing_skew_minutes: i64,
+    // --- slow clients and storage abuse (issue 11), described above ---
+    pub header_read_timeout_seconds: NonZeroU64,
+    pub request_timeout_seconds: NonZeroU64,
+    pub max_connections: NonZeroUsize,
+    pub pending_attachments: NonZeroU32,
+    pub pending_attachment_bytes: NonZeroU64,
+    pub unreferenced_attachment_hours: NonZeroU32,
+}
+
+impl Limits {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_seconds.get())
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_seconds.get())
+    }
+
+    /// How long a scan no application references is kept after its upload.
+    pub fn unreferenced_attachment_age(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.unreferenced_attachment_hours.get()))
+    }
 }
 
 impl Default for Limits {
@@ -98,6 +142,12 @@ impl Default for Limits {
             session_minutes: 12 * 60,
             nonce_seconds: 300,
             signing_skew_minutes: 10,
+            header_read_timeout_seconds: NonZeroU64::new(10).expect("not zero"),
+            request_timeout_seconds: NonZeroU64::new(120).expect("not zero"),
+            max_connections: NonZeroUsize::new(512).expect("not zero"),
+            pending_attachments: NonZeroU32::new(20).expect("not zero"),
+            pending_attachment_bytes: NonZeroU64::new(100 * 1024 * 1024).expect("not zero"),
+            unreferenced_attachment_hours: NonZeroU32::new(24).expect("not zero"),
         }
     }
 }
@@ -253,6 +303,24 @@ mod tests {
         assert_eq!(config.roles_of(&operator, None)[0].role, RoleKind::Operator);
         assert_eq!(config.region_settings("almaty").age_limit_years, 6);
         assert_eq!(config.region_settings("astana").age_limit_years, 7);
+    }
+
+    #[test]
+    fn slow_client_and_storage_limits_are_read_and_zero_is_refused() {
+        let config: Config = toml::from_str(
+            "[limits]\nheader_read_timeout_seconds = 3\nmax_connections = 8\n\
+             pending_attachments = 2\nunreferenced_attachment_hours = 1",
+        )
+        .unwrap();
+        assert_eq!(config.limits.header_read_timeout(), Duration::from_secs(3));
+        assert_eq!(config.limits.max_connections.get(), 8);
+        assert_eq!(config.limits.pending_attachments.get(), 2);
+        assert_eq!(
+            config.limits.unreferenced_attachment_age(),
+            chrono::Duration::hours(1)
+        );
+        assert_eq!(config.limits.request_timeout(), Duration::from_secs(120));
+        assert!(toml::from_str::<Config>("[limits]\nrequest_timeout_seconds = 0").is_err());
     }
 
     #[test]

@@ -76,6 +76,7 @@ pub(crate) fn system_record(
         settings,
         place: None,
         request: None,
+        attachments: Vec::new(),
     })
 }
 

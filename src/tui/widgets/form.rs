@@ -17,6 +17,7 @@ use unicode_width::UnicodeWidthStr;
 use zeroize::Zeroizing;
 
 use crate::domain::Iin;
+use crate::domain::limits::Text;
 use crate::domain::wizard::{is_email, normalize_phone};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::fit;
@@ -75,6 +76,10 @@ pub struct Field {
     pub required: bool,
     /// Filled by the system (registry, certificate): shown but not editable.
     pub read_only: bool,
+    /// The most characters the field takes, as the server's limit for it (`domain::limits`):
+    /// typing stops there and the field says so. E-mail and phone fields have theirs from the
+    /// start.
+    pub limit: Option<Text>,
     input: Input,
     secret: Zeroizing<String>,
     checked: bool,
@@ -106,6 +111,11 @@ impl Field {
             kind,
             required: false,
             read_only: false,
+            limit: match kind {
+                FieldKind::Email => Some(Text::Email),
+                FieldKind::Phone => Some(Text::Phone),
+                _ => None,
+            },
             input: Input::default(),
             secret: Zeroizing::new(String::new()),
             checked: false,
@@ -122,6 +132,21 @@ impl Field {
     pub fn read_only(mut self) -> Field {
         self.read_only = true;
         self
+    }
+
+    pub fn limited(mut self, limit: Text) -> Field {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Whether `key` would add a character to a field already at its limit.
+    fn over_limit(&self, key: KeyEvent) -> Option<Text> {
+        let limit = self.limit?;
+        let inserts = matches!(key.code, KeyCode::Char(_))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        (inserts && self.input.value().chars().count() >= limit.max_chars()).then_some(limit)
     }
 
     pub fn with_value(mut self, value: &str) -> Field {
@@ -210,6 +235,12 @@ impl Field {
     pub fn handle_key(&mut self, key: KeyEvent) -> bool {
         if self.read_only {
             return false;
+        }
+        if let Some(limit) = self.over_limit(key) {
+            // Swallowed like a letter in an IIN, and the limit shown until the next edit.
+            self.external = Some(Message::new(Text::MESSAGE).with("max", limit.max_chars()));
+            self.touched = true;
+            return true;
         }
         let used = match self.kind {
             FieldKind::Flag => {
@@ -628,6 +659,35 @@ mod tests {
         assert_eq!(key(phone.error()), Some("tui.form.bad_phone".into()));
         phone.set_value("8 (701) 234-56-78");
         assert_eq!(phone.error(), None);
+    }
+
+    #[test]
+    fn typing_stops_at_the_servers_limit_and_says_so() {
+        let mut reason = Field::new("reason", "application.dialog.reason", FieldKind::Text)
+            .limited(Text::Reason);
+        let max = Text::Reason.max_chars();
+        reason.paste(&"ә".repeat(max + 50));
+        assert_eq!(reason.value().chars().count(), max);
+        let shown = reason.visible_error().expect("the limit is shown");
+        assert_eq!(shown.key, Text::MESSAGE);
+        assert_eq!(shown.args, vec![("max".to_owned(), max.to_string())]);
+        // Ctrl-keys still edit, and the first edit takes the message away.
+        reason.handle_key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        assert_eq!(reason.value().chars().count(), max - 1);
+        assert_eq!(reason.error(), None);
+        typed(&mut reason, "ab");
+        assert_eq!(reason.value().chars().count(), max);
+        // E-mail and phone fields carry their limits from the start.
+        let mut phone = Field::new("p", "tui.form.phone", FieldKind::Phone);
+        typed(&mut phone, &" ".repeat(100));
+        assert_eq!(phone.value().len(), Text::Phone.max_chars());
+        let mut free = Field::new("path", "tui.key.path", FieldKind::Text);
+        free.paste(&"x".repeat(5000));
+        assert_eq!(
+            free.value().len(),
+            5000,
+            "no limit where the server has none"
+        );
     }
 
     #[test]
