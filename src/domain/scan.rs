@@ -32,18 +32,20 @@ pub enum ScanError {
     },
 }
 
+/// A structure check: why the bytes are not what their signature says.
+type Check = fn(&[u8]) -> Result<(), &'static str>;
+
 /// The kind of scan `bytes` are, once their structure holds.
 pub fn recognise(bytes: &[u8]) -> Result<FileKind, ScanError> {
-    let (kind, check): (FileKind, fn(&[u8]) -> Result<(), &'static str>) =
-        if bytes.starts_with(b"%PDF-") {
-            (FileKind::Pdf, pdf)
-        } else if bytes.starts_with(PNG_SIGNATURE) {
-            (FileKind::Png, png)
-        } else if bytes.starts_with(&[0xFF, 0xD8]) {
-            (FileKind::Jpeg, jpeg)
-        } else {
-            return Err(ScanError::UnknownType);
-        };
+    let (kind, check): (FileKind, Check) = if bytes.starts_with(b"%PDF-") {
+        (FileKind::Pdf, pdf)
+    } else if bytes.starts_with(PNG_SIGNATURE) {
+        (FileKind::Png, png)
+    } else if bytes.starts_with(&[0xFF, 0xD8]) {
+        (FileKind::Jpeg, jpeg)
+    } else {
+        return Err(ScanError::UnknownType);
+    };
     check(bytes).map_err(|reason| ScanError::Broken { kind, reason })?;
     Ok(kind)
 }
