@@ -371,9 +371,22 @@ pub fn file_name(sent: &str, kind: FileKind) -> String {
 mod tests {
     use super::*;
 
-    /// A one-page PDF as `pdf-writer` makes it: header, objects, and an xref table with its
-    /// trailer, or else a cross-reference stream.
-    fn one_page(xref_stream: bool) -> Vec<u8> {
+    /// A one-page PDF with an xref table (`tests/fixtures/scans/README.md`).
+    fn minimal_pdf() -> Vec<u8> {
+        include_bytes!("../../tests/fixtures/scans/page.pdf").to_vec()
+    }
+
+    /// That page rendered by poppler into a PNG (libpng) and a baseline JPEG (libjpeg).
+    fn minimal_png() -> Vec<u8> {
+        include_bytes!("../../tests/fixtures/scans/page.png").to_vec()
+    }
+
+    fn minimal_jpeg() -> Vec<u8> {
+        include_bytes!("../../tests/fixtures/scans/page.jpg").to_vec()
+    }
+
+    /// A one-page PDF whose cross-references are a stream, as `pdf-writer` makes it.
+    fn xref_stream_pdf() -> Vec<u8> {
         use pdf_writer::{Pdf, Rect, Ref};
         let mut pdf = Pdf::new();
         pdf.catalog(Ref::new(1)).pages(Ref::new(2));
@@ -381,15 +394,7 @@ mod tests {
         pdf.page(Ref::new(3))
             .parent(Ref::new(2))
             .media_box(Rect::new(0.0, 0.0, 100.0, 100.0));
-        if xref_stream {
-            pdf.finish_with_xref_stream(Ref::new(4))
-        } else {
-            pdf.finish()
-        }
-    }
-
-    fn minimal_pdf() -> Vec<u8> {
-        one_page(false)
+        pdf.finish_with_xref_stream(Ref::new(4))
     }
 
     /// `bytes` with the first `from` replaced by `to` (of the same length, so offsets hold).
@@ -397,40 +402,6 @@ mod tests {
         assert_eq!(from.len(), to.len());
         let at = find(bytes, from).expect("the text to replace");
         [&bytes[..at], to, &bytes[at + from.len()..]].concat()
-    }
-
-    /// A 1×1 grey PNG: IHDR, one IDAT (zlib of a filter byte and a pixel), IEND.
-    fn minimal_png() -> Vec<u8> {
-        let mut png = PNG_SIGNATURE.to_vec();
-        let mut chunk = |kind: &[u8], body: &[u8]| {
-            png.extend((body.len() as u32).to_be_bytes());
-            let start = png.len();
-            png.extend(kind);
-            png.extend(body);
-            let crc = PNG_CRC.checksum(&png[start..]);
-            png.extend(crc.to_be_bytes());
-        };
-        chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-        chunk(
-            b"IDAT",
-            &[
-                0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81,
-            ],
-        );
-        chunk(b"IEND", &[]);
-        png
-    }
-
-    /// A baseline JPEG skeleton: SOI, SOF0 of 1×1 with one component, SOS, a few bytes of
-    /// entropy-coded data (with a stuffed zero and a restart marker), EOI.
-    fn minimal_jpeg() -> Vec<u8> {
-        let mut jpeg = vec![0xFF, 0xD8];
-        jpeg.extend([0xFF, 0xE0, 0x00, 0x04, b'J', b'F']);
-        jpeg.extend([0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
-        jpeg.extend([0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
-        jpeg.extend([0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56]);
-        jpeg.extend([0xFF, 0xD9]);
-        jpeg
     }
 
     fn reason(bytes: &[u8]) -> &'static str {
@@ -443,7 +414,7 @@ mod tests {
     #[test]
     fn real_structures_are_recognised() {
         assert_eq!(recognise(&minimal_pdf()), Ok(FileKind::Pdf));
-        assert_eq!(recognise(&one_page(true)), Ok(FileKind::Pdf));
+        assert_eq!(recognise(&xref_stream_pdf()), Ok(FileKind::Pdf));
         assert_eq!(recognise(&minimal_png()), Ok(FileKind::Png));
         assert_eq!(recognise(&minimal_jpeg()), Ok(FileKind::Jpeg));
         // An incremental update ends in a second xref section; white space after %%EOF is fine.
@@ -486,7 +457,7 @@ mod tests {
         assert_eq!(reason(&emptied), "no object in use in the xref table");
         let untrailed = replaced(&pdf, b"trailer", b"trai1er");
         assert_eq!(reason(&untrailed), "no trailer after the xref table");
-        let stream = one_page(true);
+        let stream = xref_stream_pdf();
         let untyped = replaced(&stream, b"/XRef", b"/Page");
         assert_eq!(
             reason(&untyped),
@@ -500,7 +471,8 @@ mod tests {
     fn broken_images_are_refused() {
         let png = minimal_png();
         let mut flipped = png.clone();
-        flipped[40] ^= 1;
+        flipped[16] ^= 1; // in IHDR's width
+
         assert_eq!(reason(&flipped), "a chunk's CRC does not match");
         let mut appended = png.clone();
         appended.extend(b"PK\x03\x04");
@@ -511,10 +483,12 @@ mod tests {
         let mut appended = jpeg.clone();
         appended.extend(b"PK");
         assert_eq!(reason(&appended), "data after EOI");
+        let frame = find(&jpeg, &[0xFF, 0xC0]).expect("a baseline frame header");
         let mut sizeless = jpeg.clone();
-        sizeless[16] = 0; // the width's low byte: 0×1
+        sizeless[frame + 7..frame + 9].copy_from_slice(&[0, 0]); // width 0
         assert_eq!(reason(&sizeless), "an image without size");
-        let frameless: Vec<u8> = [&jpeg[..8], &jpeg[21..]].concat();
+        let length = usize::from(u16::from_be_bytes([jpeg[frame + 2], jpeg[frame + 3]]));
+        let frameless: Vec<u8> = [&jpeg[..frame], &jpeg[frame + 2 + length..]].concat();
         assert_eq!(reason(&frameless), "a scan before the frame header");
     }
 

@@ -8,31 +8,22 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::server::AppState;
 use crate::server::store::StoreResult;
+use crate::server::{AppState, scheduler};
 
 /// How often the clean-up runs (and once at start).
 const EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// Runs until `stop` turns true.
-pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(EVERY);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        // The watch guard is dropped inside the branch (it is not `Send`).
-        let stopped = tokio::select! {
-            _ = interval.tick() => false,
-            _ = stop.wait_for(|stop| *stop) => true,
-        };
-        if stopped {
-            break;
-        }
+pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
+    scheduler::every(EVERY, stop, || async {
         match sweep(&state).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "clean-up: unreferenced scans deleted"),
             Err(e) => tracing::warn!(error = %e, "clean-up: cannot delete unreferenced scans"),
         }
-    }
+    })
+    .await;
 }
 
 /// Deletes the scans uploaded before the server's clock minus the configured age that no

@@ -47,9 +47,14 @@ async fn until_closed(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8
     tokio::time::timeout(within, read).await.ok()
 }
 
-/// The status and the problem+json body of a raw HTTP answer.
-fn problem_of(answer: &[u8]) -> (u16, serde_json::Value) {
-    let text = String::from_utf8_lossy(answer);
+/// Sends `request` and reads the answer until the server closes the connection: its status
+/// and problem+json body.
+async fn refused(socket: &mut TcpStream, request: &[u8]) -> (u16, serde_json::Value) {
+    socket.write_all(request).await.unwrap();
+    let answer = until_closed(socket, GENEROUS)
+        .await
+        .expect("answered and closed");
+    let text = String::from_utf8_lossy(&answer);
     let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     assert!(
@@ -119,13 +124,8 @@ async fn connections_over_the_cap_are_answered_busy_and_the_server_recovers() {
         held.push(connect(&w).await);
     }
     let mut over = connect(&w).await;
-    over.write_all(b"GET /healthz HTTP/1.1\r\nHost: kezek\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = until_closed(&mut over, GENEROUS)
-        .await
-        .expect("the connection over the cap is closed");
-    let (status, problem) = problem_of(&answer);
+    let request = b"GET /healthz HTTP/1.1\r\nHost: kezek\r\n\r\n";
+    let (status, problem) = refused(&mut over, request).await;
     assert_eq!(status, 503);
     assert_eq!(problem["code"], "server_busy");
     assert_eq!(problem["message_key"], "api.problem.server_busy");
@@ -149,17 +149,9 @@ async fn connections_over_the_cap_are_answered_busy_and_the_server_recovers() {
 async fn a_request_whose_body_never_comes_ends_with_request_timeout() {
     let w = world_with(|c| c.limits.request_timeout_seconds = NonZeroU64::new(1).unwrap()).await;
     let mut socket = connect(&w).await;
-    socket
-        .write_all(
-            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: kezek\r\n\
-              Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"signed_xml\": \"",
-        )
-        .await
-        .unwrap();
-    let answer = until_closed(&mut socket, GENEROUS)
-        .await
-        .expect("answered and closed");
-    let (status, problem) = problem_of(&answer);
+    let request = b"POST /api/v1/auth/login HTTP/1.1\r\nHost: kezek\r\n\
+        Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"signed_xml\": \"";
+    let (status, problem) = refused(&mut socket, request).await;
     assert_eq!(status, 408);
     assert_eq!(problem["code"], "request_timeout");
     w.client().healthz().await.unwrap();
@@ -336,7 +328,7 @@ async fn every_text_a_citizen_signs_or_saves_has_its_limit() {
 
 #[tokio::test]
 async fn uploads_are_parsed_named_safely_kept_within_quota_and_swept_when_unused() {
-    let w = world_with(|c| c.limits.pending_attachments = NonZeroU32::new(3).unwrap()).await;
+    let w = world_with(|c| c.limits.pending_attachments = NonZeroU32::new(4).unwrap()).await;
     let aigerim = w.login(AIGERIM).await;
     // The type is the structure's, not the first bytes'.
     let mut fake = b"%PDF-1.7\n".to_vec();
@@ -365,16 +357,24 @@ async fn uploads_are_parsed_named_safely_kept_within_quota_and_swept_when_unused
     assert_eq!(traversal.file_name, "x.pdf");
     let bidi = named("../справка\u{202E}fdp.exe.pdf").await.unwrap();
     assert_eq!(bidi.file_name, "справкаfdp.exe.pdf");
+    let photo = aigerim
+        .upload_attachment("C:\\Users\\Айгерим\\photo.jpeg", jpeg_scan())
+        .await
+        .unwrap();
+    assert_eq!(
+        (photo.content_type.as_str(), photo.file_name.as_str()),
+        ("image/jpeg", "photo.jpeg")
+    );
     let long = named(&format!("{}.pdf", "ж".repeat(300))).await.unwrap();
     assert_eq!(long.file_name.chars().count(), Text::FileName.max_chars());
     assert!(long.file_name.ends_with(".pdf"));
-    // A fourth unused scan is over the quota, with the figures in the answer.
+    // A fifth unused scan is over the quota, with the figures in the answer.
     let before = w.rows(&["attachments"]).await;
-    match aigerim.upload_attachment("4.pdf", pdf_scan()).await {
+    match aigerim.upload_attachment("5.pdf", pdf_scan()).await {
         Err(kezek::client::ClientError::Problem(problem)) => {
             assert_eq!(problem.code, ProblemCode::AttachmentQuota);
             assert_eq!(problem.status, 422);
-            assert_eq!(problem.params["count"], "3");
+            assert_eq!(problem.params["count"], "4");
             assert_eq!(problem.params["hours"], "24");
             assert!(!problem.translated().contains("%{"));
         }
@@ -396,16 +396,16 @@ async fn uploads_are_parsed_named_safely_kept_within_quota_and_swept_when_unused
         sha256: traversal.sha256.clone(),
     }];
     w.submit(&aigerim, &submission).await;
-    let fourth = aigerim
-        .upload_attachment("4.pdf", pdf_scan())
+    let fifth = aigerim
+        .upload_attachment("5.pdf", pdf_scan())
         .await
         .unwrap();
     // A day after their upload the unused scans go; the referenced one stays.
     let server = w.server();
     assert_eq!(kezek::server::cleanup::sweep(server).await.unwrap(), 0);
     server.0.clock.advance(chrono::Duration::hours(25));
-    assert_eq!(kezek::server::cleanup::sweep(server).await.unwrap(), 4);
-    for gone in [&bidi.id, &long.id, &fourth.id] {
+    assert_eq!(kezek::server::cleanup::sweep(server).await.unwrap(), 5);
+    for gone in [&bidi.id, &photo.id, &long.id, &fifth.id] {
         assert!(matches!(
             server.store().attachment(gone).await,
             Err(StoreError::NotFound)

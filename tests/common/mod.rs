@@ -258,40 +258,18 @@ pub fn group_for_2022() -> String {
         .code()
 }
 
-/// A small real PDF, as a scanner's would be structured: one page, xref table, trailer. The
-/// server checks a scan's structure, not only its first bytes.
+/// Small real scans (`tests/fixtures/scans/README.md`): the server checks a scan's structure,
+/// not only its first bytes.
 pub fn pdf_scan() -> Vec<u8> {
-    use pdf_writer::{Pdf, Rect, Ref};
-    let mut pdf = Pdf::new();
-    pdf.catalog(Ref::new(1)).pages(Ref::new(2));
-    pdf.pages(Ref::new(2)).kids([Ref::new(3)]).count(1);
-    pdf.page(Ref::new(3))
-        .parent(Ref::new(2))
-        .media_box(Rect::new(0.0, 0.0, 595.0, 842.0));
-    pdf.finish()
+    include_bytes!("../fixtures/scans/page.pdf").to_vec()
 }
 
-/// A 1×1 grey PNG: signature, IHDR, one IDAT, IEND, every CRC right.
 pub fn png_scan() -> Vec<u8> {
-    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut chunk = |kind: &[u8], body: &[u8]| {
-        png.extend((body.len() as u32).to_be_bytes());
-        let start = png.len();
-        png.extend(kind);
-        png.extend(body);
-        let sum = crc.checksum(&png[start..]);
-        png.extend(sum.to_be_bytes());
-    };
-    chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-    chunk(
-        b"IDAT",
-        &[
-            0x78, 0x01, 0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00, 0x80, 0x00, 0x82, 0x00, 0x81,
-        ],
-    );
-    chunk(b"IEND", &[]);
-    png
+    include_bytes!("../fixtures/scans/page.png").to_vec()
+}
+
+pub fn jpeg_scan() -> Vec<u8> {
+    include_bytes!("../fixtures/scans/page.jpg").to_vec()
 }
 
 /// Claims benefit `category` in `submission`, with one uploaded PDF scan as its document.
