@@ -177,8 +177,8 @@ fn field_problems(errors: &[wizard::FieldError]) -> ApiError {
     Problem::new(code).with_fields(fields).into()
 }
 
-/// A text field of a signed document over its limit, refused as `text_too_long`.
-pub(crate) fn too_long(field: &str, limit: Text) -> ApiError {
+/// A text over its limit, refused as `text_too_long` naming the field.
+fn too_long(field: &str, limit: Text) -> ApiError {
     Problem::new(ProblemCode::TextTooLong)
         .with_fields(vec![
             FieldProblem::new(field, Text::MESSAGE).with_param("max", limit.max_chars()),
@@ -237,7 +237,6 @@ pub async fn submit(
             )])
             .into());
     }
-
     let mut draft = submission.draft.clone();
     let mut scans = check_attachments(&state, &session.user.iin, &submission.attachments).await?;
     draft.child.attachments = scans.iter().map(wizard_attachment).collect();
@@ -939,13 +938,6 @@ pub(crate) async fn signed_action(
     if document.number != number || document.action.code() != code {
         return Err(ApiError::new(ProblemCode::WrongDocument));
     }
-    let comment = match &document.action {
-        ActionRequest::Withdraw { reason }
-        | ActionRequest::RevokeDirection { reason }
-        | ActionRequest::ExtendDirection { reason, .. }
-        | ActionRequest::ReviewBenefit { reason, .. } => reason.clone(),
-        _ => String::new(),
-    };
     // A benefit change's scans are its evidence: linked to the application with the change,
     // so the officer reviewing the benefit sees them in «Общие документы».
     let mut evidence = Vec::new();
@@ -979,6 +971,13 @@ pub(crate) async fn signed_action(
         },
         ActionRequest::ConfirmOutOfTurn => Action::ConfirmOutOfTurn,
         ActionRequest::Enroll => Action::Enroll,
+    };
+    let comment = match &document.action {
+        ActionRequest::Withdraw { reason }
+        | ActionRequest::RevokeDirection { reason }
+        | ActionRequest::ExtendDirection { reason, .. }
+        | ActionRequest::ReviewBenefit { reason, .. } => reason.clone(),
+        _ => String::new(),
     };
     let recorded =
         changes::apply_action(state, &fresh, number, action, evidence, comment, xml).await?;
