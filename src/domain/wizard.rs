@@ -40,6 +40,13 @@ impl FileKind {
         }
     }
 
+    /// The kind whose media type is `mime`, as uploads answer and documents list it.
+    pub fn of_mime(mime: &str) -> Option<FileKind> {
+        [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
+            .into_iter()
+            .find(|kind| kind.mime() == mime)
+    }
+
     /// The usual file name extension, for a scan sent without a usable name.
     pub fn extension(self) -> &'static str {
         match self {

@@ -143,13 +143,10 @@ async fn check_attachments(
 
 /// A checked scan as the wizard's rules see it.
 fn wizard_attachment(info: &store::AttachmentInfo) -> wizard::AttachmentInfo {
-    let kind = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
-        .into_iter()
-        .find(|k| k.mime() == info.content_type);
     wizard::AttachmentInfo {
         name: info.file_name.clone(),
         size: info.size,
-        kind,
+        kind: FileKind::of_mime(&info.content_type),
     }
 }
 

@@ -87,6 +87,8 @@ pub struct Field {
     touched: bool,
     /// An error set by the screen (e.g. from the server), shown until the value changes.
     external: Option<Message>,
+    /// A character was refused at the limit: said until the next edit, not an error.
+    at_limit: bool,
 }
 
 impl std::fmt::Debug for Field {
@@ -121,6 +123,7 @@ impl Field {
             checked: false,
             touched: false,
             external: None,
+            at_limit: false,
         }
     }
 
@@ -140,13 +143,21 @@ impl Field {
     }
 
     /// Whether `key` would add a character to a field already at its limit.
-    fn over_limit(&self, key: KeyEvent) -> Option<Text> {
-        let limit = self.limit?;
+    fn over_limit(&self, key: KeyEvent) -> bool {
         let inserts = matches!(key.code, KeyCode::Char(_))
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        (inserts && self.input.value().chars().count() >= limit.max_chars()).then_some(limit)
+        inserts
+            && self
+                .limit
+                .is_some_and(|limit| self.input.value().chars().count() >= limit.max_chars())
+    }
+
+    /// «Не более N символов» while the last character typed was refused at the limit.
+    pub fn notice(&self) -> Option<Message> {
+        let limit = self.limit.filter(|_| self.at_limit)?;
+        Some(Message::new(Text::MESSAGE).with("max", limit.max_chars()))
     }
 
     pub fn with_value(mut self, value: &str) -> Field {
@@ -236,10 +247,9 @@ impl Field {
         if self.read_only {
             return false;
         }
-        if let Some(limit) = self.over_limit(key) {
-            // Swallowed like a letter in an IIN, and the limit shown until the next edit.
-            self.external = Some(Message::new(Text::MESSAGE).with("max", limit.max_chars()));
-            self.touched = true;
+        if self.over_limit(key) {
+            // Swallowed like a letter in an IIN, and the limit said until the next edit.
+            self.at_limit = true;
             return true;
         }
         let used = match self.kind {
@@ -267,6 +277,7 @@ impl Field {
         };
         if used {
             self.external = None;
+            self.at_limit = false;
         }
         used
     }
@@ -547,10 +558,11 @@ impl Form {
         }
     }
 
-    /// The error to show under the form: the focused field's, else the first visible one.
+    /// The message to show under the form: the focused field's error or limit, else the
+    /// first visible error.
     pub fn message(&self) -> Option<Message> {
         self.focused()
-            .and_then(Field::visible_error)
+            .and_then(|field| field.visible_error().or_else(|| field.notice()))
             .or_else(|| self.fields.iter().find_map(Field::visible_error))
     }
 
@@ -668,13 +680,17 @@ mod tests {
         let max = Text::Reason.max_chars();
         reason.paste(&"ә".repeat(max + 50));
         assert_eq!(reason.value().chars().count(), max);
-        let shown = reason.visible_error().expect("the limit is shown");
+        let shown = reason.notice().expect("the limit is said");
         assert_eq!(shown.key, Text::MESSAGE);
         assert_eq!(shown.args, vec![("max".to_owned(), max.to_string())]);
-        // Ctrl-keys still edit, and the first edit takes the message away.
+        assert_eq!(reason.error(), None, "a text at the limit is fine");
+        let form = Form::new(vec![reason]);
+        assert_eq!(form.message(), Some(shown));
+        let mut reason = form.fields.into_iter().next().unwrap();
+        // The next edit takes the message away.
         reason.handle_key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
         assert_eq!(reason.value().chars().count(), max - 1);
-        assert_eq!(reason.error(), None);
+        assert_eq!(reason.notice(), None);
         typed(&mut reason, "ab");
         assert_eq!(reason.value().chars().count(), max);
         // E-mail and phone fields carry their limits from the start.
