@@ -2,11 +2,11 @@
 //! the transaction that stores a scan; links of scans to an application (a registration's, a
 //! benefit change's); and the clean-up of scans no application references.
 
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::sqlite::micros;
 use super::{AttachmentInfo, AttachmentQuota, StoreError, StoreResult};
-use chrono::{DateTime, Utc};
 
 /// Scans of `owner` that no application references: how many and their bytes.
 async fn unreferenced_of(conn: &mut SqliteConnection, owner: &str) -> StoreResult<(u64, u64)> {
