@@ -134,36 +134,41 @@ fn pdf(bytes: &[u8]) -> Result<(), &'static str> {
     }
 }
 
-/// A classic cross-reference table: its first subsection's first object in use must be an
-/// indirect object where the table says, and a trailer must follow.
+/// A classic cross-reference table: its first object in use (in whichever subsection; an
+/// incremental update's often starts with a lone free entry) must be an indirect object where
+/// the table says, and a trailer must follow.
 fn xref_table(bytes: &[u8], table: &[u8]) -> Result<(), &'static str> {
-    let (_, rest) = digits(skip_space(table)).ok_or("no xref subsection")?;
-    let (count, mut rest) = digits(skip_space(rest)).ok_or("no xref subsection")?;
-    let mut in_use = None;
-    for _ in 0..count.min(1_000) {
-        let (offset, after) = digits(skip_space(rest)).ok_or("bad xref entry")?;
-        let (_, after) = digits(skip_space(after)).ok_or("bad xref entry")?;
-        let after = skip_space(after);
-        match after.first() {
-            Some(b'n') => {
-                in_use.get_or_insert(offset);
+    let mut rest = skip_space(table);
+    loop {
+        if rest.starts_with(b"trailer") {
+            return Err("no object in use in the xref table");
+        }
+        let (_, after) = digits(rest).ok_or("no xref subsection")?;
+        let (count, after) = digits(skip_space(after)).ok_or("no xref subsection")?;
+        rest = after;
+        // Each entry takes input, so a huge count ends with the bytes.
+        for _ in 0..count {
+            let (offset, after) = digits(skip_space(rest)).ok_or("bad xref entry")?;
+            let (_, after) = digits(skip_space(after)).ok_or("bad xref entry")?;
+            let after = skip_space(after);
+            rest = after.get(1..).unwrap_or_default();
+            match after.first() {
+                Some(b'n') => {
+                    let object = usize::try_from(offset)
+                        .ok()
+                        .and_then(|offset| bytes.get(offset..))
+                        .ok_or("an xref entry points outside the file")?;
+                    indirect_object(object).ok_or("an xref entry does not point at an object")?;
+                    return find(rest, b"trailer")
+                        .map(drop)
+                        .ok_or("no trailer after the xref table");
+                }
+                Some(b'f') => {}
+                _ => return Err("bad xref entry"),
             }
-            Some(b'f') => {}
-            _ => return Err("bad xref entry"),
         }
-        rest = &after[1..];
-        if in_use.is_some() {
-            break;
-        }
+        rest = skip_space(rest);
     }
-    let offset = in_use.ok_or("no object in use in the xref table")?;
-    let object = usize::try_from(offset)
-        .ok()
-        .and_then(|offset| bytes.get(offset..))
-        .ok_or("an xref entry points outside the file")?;
-    indirect_object(object).ok_or("an xref entry does not point at an object")?;
-    find(rest, b"trailer").ok_or("no trailer after the xref table")?;
-    Ok(())
 }
 
 /// Frame headers: SOF0…SOF15 except DHT (C4), JPG (C8) and DAC (CC).
@@ -417,10 +422,21 @@ mod tests {
         assert_eq!(recognise(&xref_stream_pdf()), Ok(FileKind::Pdf));
         assert_eq!(recognise(&minimal_png()), Ok(FileKind::Png));
         assert_eq!(recognise(&minimal_jpeg()), Ok(FileKind::Jpeg));
-        // An incremental update ends in a second xref section; white space after %%EOF is fine.
+        // White space after %%EOF is fine.
         let mut pdf = minimal_pdf();
         pdf.extend(b"\r\n");
         assert_eq!(recognise(&pdf), Ok(FileKind::Pdf));
+        // An incremental update: its xref section starts with a lone free entry, and its
+        // startxref points at it, after the first section.
+        let mut updated = minimal_pdf();
+        let object = updated.len();
+        updated.extend(b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 60 80] >>\nendobj\n");
+        let xref = updated.len();
+        updated.extend(b"xref\n0 1\n0000000000 65535 f\r\n3 1\n");
+        updated.extend(format!("{object:010} 00000 n\r\n").as_bytes());
+        updated.extend(b"trailer\n<< /Size 5 /Root 1 0 R /Prev 0 >>\n");
+        updated.extend(format!("startxref\n{xref}\n%%EOF\n").as_bytes());
+        assert_eq!(recognise(&updated), Ok(FileKind::Pdf));
     }
 
     #[test]
