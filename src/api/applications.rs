@@ -105,6 +105,8 @@ pub enum SortOrder {
 
 /// `GET /api/v1/applications`: filters, sort and paging of the journal. Page with `cursor`
 /// (the previous page's `next_cursor`) or with `page`; `total` counts every match either way.
+/// A paging parameter out of its bounds or not a number is `invalid_paging` (400), a `text`
+/// longer than `domain::limits::Text::Search` is `text_too_long`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JournalQuery {
@@ -133,7 +135,7 @@ pub struct JournalQuery {
     /// 1-based page number, when not paging by cursor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
-    /// Rows per page, at most [`MAX_PAGE_SIZE`].
+    /// Rows per page, from 1 to [`MAX_PAGE_SIZE`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_page: Option<u32>,
 }

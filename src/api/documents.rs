@@ -14,6 +14,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write;
 
+use crate::domain::limits::Text;
 use crate::domain::wizard::{Address, ApplicantDraft, ChildDraft, Draft};
 use crate::domain::{ApplicationNumber, Iin};
 use crate::pki::c14n::{self, C14nError};
@@ -41,6 +42,10 @@ pub enum DocumentError {
     Missing(&'static str),
     #[error("{field} has an invalid value {value:?}")]
     Invalid { field: &'static str, value: String },
+    /// Longer than its limit (`domain::limits`); field errors of the wizard's own fields come
+    /// from `domain::wizard::validate` instead.
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
 }
 
 impl DocumentError {
@@ -54,6 +59,7 @@ impl DocumentError {
             DocumentError::WrongKind { .. } => "api.document.wrong_kind",
             DocumentError::Missing(_) => "api.document.missing",
             DocumentError::Invalid { .. } => "api.document.invalid",
+            DocumentError::TooLong { .. } => Text::MESSAGE,
         }
     }
 }
@@ -354,7 +360,7 @@ impl Document {
             "action" => parse_action(root).map(Document::Action),
             "places" => Ok(Document::Places(PlacesDocument {
                 envelope: root.envelope()?,
-                group_id: root.text("group")?,
+                group_id: within("group", root.text("group")?, Text::Code)?,
                 free_places: root.number("freePlaces")?,
             })),
             other => Err(DocumentError::WrongKind {
@@ -437,8 +443,8 @@ fn parse_submission(root: Node) -> Result<Submission, DocumentError> {
     };
     Ok(Submission {
         envelope: root.envelope()?,
-        region: root.text("region")?,
-        settlement: root.text("settlement")?,
+        region: within("region", root.text("region")?, Text::Code)?,
+        settlement: within("settlement", root.text("settlement")?, Text::Code)?,
         draft,
         attachments: benefit.map(|b| b.attachments).unwrap_or_default(),
     })
@@ -453,18 +459,18 @@ fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
         "confirm-interest" => ActionRequest::ConfirmInterest,
         "change-benefit" => ActionRequest::ChangeBenefit(root.benefit()?),
         "withdraw" => ActionRequest::Withdraw {
-            reason: root.text("reason")?,
+            reason: within("reason", root.text("reason")?, Text::Reason)?,
         },
         "accept-offer" => ActionRequest::AcceptOffer {
-            kindergarten: root.text("kindergarten")?,
+            kindergarten: within("kindergarten", root.text("kindergarten")?, Text::Code)?,
         },
         "decline-offer" => ActionRequest::DeclineOffer,
         "extend-direction" => ActionRequest::ExtendDirection {
             until: root.date("until")?,
-            reason: root.text("reason")?,
+            reason: within("reason", root.text("reason")?, Text::Reason)?,
         },
         "revoke-direction" => ActionRequest::RevokeDirection {
-            reason: root.text_or_empty("reason"),
+            reason: within("reason", root.text_or_empty("reason"), Text::Reason)?,
         },
         "review-benefit" => ActionRequest::ReviewBenefit {
             accept: match root.text("decision")?.as_str() {
@@ -477,7 +483,7 @@ fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
                     });
                 }
             },
-            reason: root.text_or_empty("reason"),
+            reason: within("reason", root.text_or_empty("reason"), Text::Reason)?,
         },
         "confirm-out-of-turn" => ActionRequest::ConfirmOutOfTurn,
         "enroll" => ActionRequest::Enroll,
@@ -500,6 +506,18 @@ fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
         number,
         action,
     })
+}
+
+/// `text` of the element or attribute `field`, refused when longer than `limit`.
+fn within(field: &'static str, text: String, limit: Text) -> Result<String, DocumentError> {
+    if limit.fits(&text) {
+        Ok(text)
+    } else {
+        Err(DocumentError::TooLong {
+            field,
+            max: limit.max_chars(),
+        })
+    }
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {
@@ -701,9 +719,13 @@ impl<'a, 'input> Node<'a, 'input> {
             Some(_) => Some(self.iin("citizen")?),
             None => None,
         };
-        let request = self.text_or_empty("serviceCentreRequest");
+        let request = within(
+            "serviceCentreRequest",
+            self.text_or_empty("serviceCentreRequest"),
+            Text::RequestNumber,
+        )?;
         Ok(Envelope {
-            request_id: self.text("requestId")?,
+            request_id: within("requestId", self.text("requestId")?, Text::RequestId)?,
             signed_at: self.time("signedAt")?,
             citizen,
             service_centre_request: (!request.is_empty()).then_some(request),
@@ -719,25 +741,22 @@ impl<'a, 'input> Node<'a, 'input> {
             .attribute("category")
             .filter(|c| !c.is_empty())
             .ok_or(DocumentError::Missing("category"))?;
+        let category = within("category", category.to_owned(), Text::Code)?;
         let attachments = benefit
             .children("attachment")
             .map(|a| {
+                let attribute = |name: &'static str, field: &'static str| {
+                    let value = a.0.attribute(name).ok_or(DocumentError::Missing(field))?;
+                    within(field, value.to_owned(), Text::Code)
+                };
                 Ok(AttachmentRef {
-                    id: a
-                        .0
-                        .attribute("id")
-                        .ok_or(DocumentError::Missing("attachment id"))?
-                        .to_owned(),
-                    sha256: a
-                        .0
-                        .attribute("sha256")
-                        .ok_or(DocumentError::Missing("attachment sha256"))?
-                        .to_owned(),
+                    id: attribute("id", "attachment id")?,
+                    sha256: attribute("sha256", "attachment sha256")?,
                 })
             })
             .collect::<Result<_, DocumentError>>()?;
         Ok(Some(BenefitClaim {
-            category: category.to_owned(),
+            category,
             attachments,
         }))
     }

@@ -83,7 +83,7 @@ pub struct OffersQuery {
     /// The officer's own region (the default); another region is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// Newest first; at most [`MAX_OFFERS`] (the default).
+    /// Newest first; from 1 to [`MAX_OFFERS`] (the default), else `invalid_paging`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }

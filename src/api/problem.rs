@@ -72,6 +72,11 @@ pub enum ProblemCode {
     CrlStale,
     /// An officer's or operator's act signed with a key that is not their organisation's.
     EmployeeKeyRequired,
+    // --- slow clients, paging, sizes, storage (issue 11) ---
+    RequestTimeout,
+    InvalidPaging,
+    TextTooLong,
+    AttachmentQuota,
 }
 
 impl ProblemCode {
@@ -125,6 +130,10 @@ impl ProblemCode {
             ProblemCode::CertificatePathInvalid => "certificate_path_invalid",
             ProblemCode::CrlStale => "crl_stale",
             ProblemCode::EmployeeKeyRequired => "employee_key_required",
+            ProblemCode::RequestTimeout => "request_timeout",
+            ProblemCode::InvalidPaging => "invalid_paging",
+            ProblemCode::TextTooLong => "text_too_long",
+            ProblemCode::AttachmentQuota => "attachment_quota",
         }
     }
 
@@ -161,6 +170,9 @@ impl ProblemCode {
             EmployeeKeyRequired => 403,
             // Our list is out of date, not the caller's key: try again once it is replaced.
             CrlStale => 503,
+            RequestTimeout => 408,
+            InvalidPaging | TextTooLong => 400,
+            AttachmentQuota => 422,
         }
     }
 
@@ -176,6 +188,29 @@ pub struct FieldProblem {
     /// The field's path in the document, e.g. `child.iin`.
     pub field: String,
     pub message_key: String,
+    /// Values for the `%{name}` placeholders of the message, e.g. `max` of a length limit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message_key: impl Into<String>) -> FieldProblem {
+        FieldProblem {
+            field: field.into(),
+            message_key: message_key.into(),
+            params: BTreeMap::new(),
+        }
+    }
+
+    pub fn with_param(mut self, name: &str, value: impl ToString) -> FieldProblem {
+        self.params.insert(name.to_owned(), value.to_string());
+        self
+    }
+
+    /// The field's message in the current language, placeholders filled.
+    pub fn translated(&self) -> String {
+        translate(&self.message_key, &self.params)
+    }
 }
 
 /// A problem+json body.

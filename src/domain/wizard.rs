@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::benefit::BenefitCategory;
 use super::iin::Iin;
+use super::limits::Text;
 use super::settings::RegionSettings;
 use crate::i18n::Lang;
 
@@ -20,7 +21,8 @@ pub const MAX_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
 /// At most this many desired kindergartens.
 pub const MAX_KINDERGARTENS: usize = 4;
 
-/// The kinds of scan accepted, recognised by content ([`sniff`]), never by file name.
+/// The kinds of scan accepted, recognised by their structure ([`super::scan::recognise`]),
+/// never by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileKind {
@@ -37,20 +39,21 @@ impl FileKind {
             FileKind::Png => "image/png",
         }
     }
-}
 
-/// What a file is by its first bytes: PDF, JPEG or PNG, or `None` for anything else (a PNG
-/// renamed `.pdf` is still a PNG).
-pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
-    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
-    if bytes.starts_with(b"%PDF-") {
-        Some(FileKind::Pdf)
-    } else if bytes.starts_with(PNG) {
-        Some(FileKind::Png)
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(FileKind::Jpeg)
-    } else {
-        None
+    /// The kind whose media type is `mime`, as uploads answer and documents list it.
+    pub fn of_mime(mime: &str) -> Option<FileKind> {
+        [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
+            .into_iter()
+            .find(|kind| kind.mime() == mime)
+    }
+
+    /// The usual file name extension, for a scan sent without a usable name.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Jpeg => "jpg",
+            FileKind::Png => "png",
+        }
     }
 }
 
@@ -78,7 +81,7 @@ pub struct ApplicantDraft {
     pub extra_phone: String,
 }
 
-/// A scan attached to the application: its name, size and the kind [`sniff`] found.
+/// A scan attached to the application: its name, size and the kind its content showed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentInfo {
     pub name: String,
@@ -115,6 +118,22 @@ pub enum Field {
     ApplicantIin,
     #[serde(rename = "applicant.birth_date")]
     ApplicantBirthDate,
+    #[serde(rename = "applicant.surname")]
+    ApplicantSurname,
+    #[serde(rename = "applicant.name")]
+    ApplicantName,
+    #[serde(rename = "applicant.patronymic")]
+    ApplicantPatronymic,
+    #[serde(rename = "applicant.address.city")]
+    City,
+    #[serde(rename = "applicant.address.district")]
+    District,
+    #[serde(rename = "applicant.address.street")]
+    Street,
+    #[serde(rename = "applicant.address.house")]
+    House,
+    #[serde(rename = "applicant.address.flat")]
+    Flat,
     #[serde(rename = "applicant.email")]
     Email,
     #[serde(rename = "applicant.phone")]
@@ -127,12 +146,43 @@ pub enum Field {
     ChildIin,
     #[serde(rename = "child.birth_date")]
     ChildBirthDate,
+    #[serde(rename = "child.surname")]
+    ChildSurname,
+    #[serde(rename = "child.name")]
+    ChildName,
+    #[serde(rename = "child.patronymic")]
+    ChildPatronymic,
     #[serde(rename = "child.benefit_category")]
     BenefitCategory,
     #[serde(rename = "child.attachments")]
     Attachments,
     #[serde(rename = "kindergartens")]
     Kindergartens,
+}
+
+impl Field {
+    /// How long a text the field takes ([`Text`]); `None` for fields that are not free text.
+    pub fn limit(self) -> Option<Text> {
+        match self {
+            Field::ApplicantSurname
+            | Field::ApplicantName
+            | Field::ApplicantPatronymic
+            | Field::ChildSurname
+            | Field::ChildName
+            | Field::ChildPatronymic => Some(Text::PersonName),
+            Field::City | Field::District | Field::Street => Some(Text::Place),
+            Field::House | Field::Flat => Some(Text::HouseNumber),
+            Field::Email | Field::ExtraEmail => Some(Text::Email),
+            Field::Phone | Field::ExtraPhone => Some(Text::Phone),
+            Field::ApplicantIin
+            | Field::ApplicantBirthDate
+            | Field::ChildIin
+            | Field::ChildBirthDate
+            | Field::BenefitCategory
+            | Field::Attachments
+            | Field::Kindergartens => None,
+        }
+    }
 }
 
 /// One problem of the form: where, the i18n key of what to say, and the values it names.
@@ -167,6 +217,17 @@ impl FieldError {
 }
 
 const REQUIRED: &str = "domain.wizard.required";
+
+/// Whether the text of `field` is within its limit; a refusal naming the limit if not.
+fn fits(text: &str, field: Field, errors: &mut Vec<FieldError>) -> bool {
+    match field.limit() {
+        Some(limit) if !limit.fits(text) => {
+            errors.push(FieldError::new(field, Text::MESSAGE).with("max", limit.max_chars()));
+            false
+        }
+        _ => true,
+    }
+}
 
 /// A Kazakhstan mobile number in the canonical `+77XXXXXXXXX`, from what people type:
 /// `+7 701 234 56 78`, `8 (701) 234-56-78`, `87012345678`, `7012345678`.
@@ -250,6 +311,9 @@ fn contact(
     message: &str,
     errors: &mut Vec<FieldError>,
 ) {
+    if !fits(text, field, errors) {
+        return;
+    }
     if text.trim().is_empty() {
         if required {
             errors.push(FieldError::new(field, REQUIRED));
@@ -271,6 +335,19 @@ pub fn validate(draft: &Draft, today: NaiveDate, settings: &RegionSettings) -> V
         true,
         &mut errors,
     );
+    let address = &applicant.address;
+    for (field, text) in [
+        (Field::ApplicantName, &applicant.name),
+        (Field::ApplicantSurname, &applicant.surname),
+        (Field::ApplicantPatronymic, &applicant.patronymic),
+        (Field::City, &address.city),
+        (Field::District, &address.district),
+        (Field::Street, &address.street),
+        (Field::House, &address.house),
+        (Field::Flat, &address.flat),
+    ] {
+        fits(text, field, &mut errors);
+    }
     let phone = |t: &str| normalize_phone(t).is_some();
     let (bad_email, bad_phone) = ("domain.wizard.email", "domain.wizard.phone");
     contact(
@@ -315,6 +392,13 @@ pub fn validate(draft: &Draft, today: NaiveDate, settings: &RegionSettings) -> V
         false,
         &mut errors,
     );
+    for (field, text) in [
+        (Field::ChildSurname, &child.surname),
+        (Field::ChildName, &child.name),
+        (Field::ChildPatronymic, &child.patronymic),
+    ] {
+        fits(text, field, &mut errors);
+    }
     if let Some(born) = child_iin.map(|iin| iin.birth_date()).or(child.birth_date) {
         let limit = born.checked_add_months(Months::new(12 * settings.age_limit_years));
         if born > today {
@@ -370,6 +454,16 @@ pub fn validate(draft: &Draft, today: NaiveDate, settings: &RegionSettings) -> V
         errors.push(
             FieldError::new(Field::Kindergartens, "domain.wizard.too_many_kindergartens")
                 .with("max", MAX_KINDERGARTENS),
+        );
+    }
+    if draft
+        .kindergartens
+        .iter()
+        .any(|code| !Text::Code.fits(code))
+    {
+        errors.push(
+            FieldError::new(Field::Kindergartens, Text::MESSAGE)
+                .with("max", Text::Code.max_chars()),
         );
     }
     let distinct: HashSet<&String> = draft.kindergartens.iter().collect();
@@ -618,17 +712,33 @@ mod tests {
     }
 
     #[test]
-    fn files_are_recognised_by_content() {
-        assert_eq!(sniff(b"%PDF-1.7\n..."), Some(FileKind::Pdf));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(FileKind::Png));
+    fn every_typed_text_has_its_limit() {
+        let mut draft = valid();
+        let long = |limit: Text| "ы".repeat(limit.max_chars() + 1);
+        draft.applicant.surname = long(Text::PersonName);
+        draft.applicant.address.flat = long(Text::HouseNumber);
+        draft.applicant.email = format!("{}@example.kz", long(Text::Email));
+        draft.child.name = "Аружан".repeat(100_000);
+        draft.kindergartens = vec![long(Text::Code)];
+        let errors = validate(&draft, today(), &RegionSettings::default());
+        let refused: Vec<Field> = errors.iter().map(|e| e.field).collect();
         assert_eq!(
-            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
-            Some(FileKind::Jpeg)
+            refused,
+            vec![
+                Field::ApplicantSurname,
+                Field::Flat,
+                Field::Email,
+                Field::ChildName,
+                Field::Kindergartens
+            ]
         );
-        assert_eq!(sniff(b"GIF89a"), None);
-        assert_eq!(sniff(b""), None);
-        assert_eq!(sniff(b"%PD"), None);
-        assert_eq!(FileKind::Png.mime(), "image/png");
+        assert!(errors.iter().all(|e| e.message == Text::MESSAGE));
+        assert_eq!(errors[0].text(Lang::Ru), "Не более 100 символов.");
+        assert_eq!(errors[1].args["max"], "20");
+        // At the limit is still fine.
+        let mut draft = valid();
+        draft.child.name = "ы".repeat(Text::PersonName.max_chars());
+        assert!(fields(&draft).is_empty());
     }
 
     #[test]
@@ -640,6 +750,10 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Field::Email).unwrap(),
             "\"applicant.email\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Field::Street).unwrap(),
+            "\"applicant.address.street\""
         );
     }
 }

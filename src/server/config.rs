@@ -25,6 +25,12 @@
 //! person_reads_per_minute = 600    # per logged-in person; 0 switches a limit off
 //! person_writes_per_minute = 60
 //! public_requests_per_minute = 120 # /public/… per client address
+//! header_read_timeout_seconds = 10
+//! request_timeout_seconds = 120
+//! max_connections = 512
+//! pending_attachments = 20
+//! pending_attachment_bytes = 104857600
+//! unreferenced_attachment_hours = 24
 //! [limits.xml]              # the shape of signed documents (pki::xml_limits)
 //! max_nodes = 4096
 //! [signatures]
@@ -37,7 +43,9 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -153,6 +161,20 @@ pub struct ProxyConfig {
 }
 
 /// Limits that protect the server.
+///
+/// Slow clients and storage (`docs/design-api.md`, «Threats and limits»; zero is refused when
+/// the file is read):
+/// - `header_read_timeout_seconds`: how long a client has to send a request's headers, and
+///   so how long an idle keep-alive connection stays open; then the connection is closed.
+/// - `request_timeout_seconds`: how long a whole request may take from its headers to the
+///   answer, its body included (a 10 MiB scan on a slow line); then `request_timeout` (408).
+/// - `max_connections`: connections served at once; one more is answered `server_busy` (503)
+///   and closed.
+/// - `pending_attachments`, `pending_attachment_bytes`: how many scans, and how many bytes of
+///   them, one person may have uploaded that no application references yet; one more is
+///   `attachment_quota` (422). The bytes must leave room for one 10 MiB scan.
+/// - `unreferenced_attachment_hours`: a scan no application references is deleted this long
+///   after its upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
@@ -175,6 +197,28 @@ pub struct Limits {
     pub person_writes_per_minute: u32,
     /// Public queue searches and statistics (`/public/…`) per client address. Default 120.
     pub public_requests_per_minute: u32,
+    // --- slow clients and storage abuse (issue 11), described above ---
+    pub header_read_timeout_seconds: NonZeroU64,
+    pub request_timeout_seconds: NonZeroU64,
+    pub max_connections: NonZeroUsize,
+    pub pending_attachments: NonZeroU32,
+    pub pending_attachment_bytes: NonZeroU64,
+    pub unreferenced_attachment_hours: NonZeroU32,
+}
+
+impl Limits {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_seconds.get())
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_seconds.get())
+    }
+
+    /// How long a scan no application references is kept after its upload.
+    pub fn unreferenced_attachment_age(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.unreferenced_attachment_hours.get()))
+    }
 }
 
 impl Default for Limits {
@@ -189,6 +233,12 @@ impl Default for Limits {
             person_reads_per_minute: 600,
             person_writes_per_minute: 60,
             public_requests_per_minute: 120,
+            header_read_timeout_seconds: NonZeroU64::new(10).expect("not zero"),
+            request_timeout_seconds: NonZeroU64::new(120).expect("not zero"),
+            max_connections: NonZeroUsize::new(512).expect("not zero"),
+            pending_attachments: NonZeroU32::new(20).expect("not zero"),
+            pending_attachment_bytes: NonZeroU64::new(100 * 1024 * 1024).expect("not zero"),
+            unreferenced_attachment_hours: NonZeroU32::new(24).expect("not zero"),
         }
     }
 }
@@ -417,6 +467,24 @@ mod tests {
         let alone = Config::load(&path).unwrap();
         assert!(alone.roles.is_empty());
         assert_eq!(alone.limits.person_writes_per_minute, 0);
+    }
+
+    #[test]
+    fn slow_client_and_storage_limits_are_read_and_zero_is_refused() {
+        let config: Config = toml::from_str(
+            "[limits]\nheader_read_timeout_seconds = 3\nmax_connections = 8\n\
+             pending_attachments = 2\nunreferenced_attachment_hours = 1",
+        )
+        .unwrap();
+        assert_eq!(config.limits.header_read_timeout(), Duration::from_secs(3));
+        assert_eq!(config.limits.max_connections.get(), 8);
+        assert_eq!(config.limits.pending_attachments.get(), 2);
+        assert_eq!(
+            config.limits.unreferenced_attachment_age(),
+            chrono::Duration::hours(1)
+        );
+        assert_eq!(config.limits.request_timeout(), Duration::from_secs(120));
+        assert!(toml::from_str::<Config>("[limits]\nrequest_timeout_seconds = 0").is_err());
     }
 
     #[test]

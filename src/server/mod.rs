@@ -2,16 +2,19 @@
 //!
 //! [`app`] builds the axum router over an [`AppState`]; [`run`] opens the database, loads the
 //! trust roots, binds the listener (port 0 is fine: the TUI embeds the server on 127.0.0.1:0),
-//! starts the scheduler and the document renderer, and answers a [`ServerHandle`] with the
-//! bound address.
+//! starts the scheduler, the document renderer and the clean-up of unreferenced scans, and
+//! answers a [`ServerHandle`] with the bound address. Connections are accepted by
+//! [`listener::serve`] (header-read timeout, connection cap).
 
 pub mod allocation;
 pub mod auth;
 pub mod catalogue;
+pub mod cleanup;
 pub mod config;
 pub mod documents;
 pub mod http;
 pub mod limits;
+pub mod listener;
 pub mod notify;
 pub mod openapi;
 pub mod problem;
@@ -261,21 +264,23 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         reason: e.to_string(),
     })?;
     let state = AppState::new(config, Arc::new(store), trust, Arc::new(registry));
-    let (shutdown, mut stopped) = watch::channel(false);
+    let (shutdown, _) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
     let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));
     let crl_reloads = tokio::spawn(trust::run(state.clone(), shutdown.subscribe()));
-    let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let cleanup = tokio::spawn(cleanup::run(state.clone(), shutdown.subscribe()));
+    let limits = listener::ConnectionLimits {
+        header_read_timeout: state.config().limits.header_read_timeout(),
+        max_connections: state.config().limits.max_connections.get(),
+    };
+    let router = app(state.clone());
+    let stopped = shutdown.subscribe();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "server stopped");
-        }
+        listener::serve(listener, router, limits, stopped).await;
         let _ = scheduler.await;
         let _ = renderer.await;
         let _ = crl_reloads.await;
+        let _ = cleanup.await;
     });
     tracing::info!(%addr, "serving");
     Ok(ServerHandle {

@@ -5,7 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::documents::DocumentError;
-use crate::api::problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
+use crate::api::problem::{FieldProblem, PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 use crate::domain::RuleError;
 use crate::pki::xml_limits::LimitExceeded;
 use crate::pki::xmldsig::{MIN_RSA_BITS, XmlDsigError};
@@ -66,6 +66,13 @@ impl IntoResponse for ApiError {
 
 impl From<DocumentError> for ApiError {
     fn from(error: DocumentError) -> ApiError {
+        if let DocumentError::TooLong { field, max } = error {
+            return Problem::new(ProblemCode::TextTooLong)
+                .with_fields(vec![
+                    FieldProblem::new(field, error.message_key()).with_param("max", max),
+                ])
+                .into();
+        }
         let code = match &error {
             DocumentError::Malformed(_) => ProblemCode::MalformedXml,
             DocumentError::Dtd => ProblemCode::DtdRefused,
@@ -81,7 +88,9 @@ impl From<DocumentError> for ApiError {
             {
                 ProblemCode::InvalidIin
             }
-            DocumentError::Missing(_) | DocumentError::Invalid { .. } => ProblemCode::InvalidInput,
+            DocumentError::Missing(_)
+            | DocumentError::Invalid { .. }
+            | DocumentError::TooLong { .. } => ProblemCode::InvalidInput,
         };
         let field = match &error {
             DocumentError::Missing(field) | DocumentError::Invalid { field, .. } => *field,

@@ -21,8 +21,29 @@ const TICK: Duration = Duration::from_secs(5);
 const BATCH: u32 = 256;
 
 /// Runs until `stop` turns true.
-pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(TICK);
+pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
+    every(TICK, stop, || tick(&state)).await;
+}
+
+async fn tick(state: &AppState) {
+    if let Err(e) = run_due(state, state.now()).await {
+        tracing::warn!(error = %e.0, "scheduler: due transitions failed");
+    }
+    // Places given back by expired offers and directions, and places no child could take
+    // before (new registrations, stop-lists ended), go to the next children.
+    if let Err(e) = allocation::allocate_everywhere(state).await {
+        tracing::warn!(error = %e.0, "scheduler: allocation failed");
+    }
+}
+
+/// Runs `work` at once and then every `period` (a late round delays the next one rather than
+/// bunching them) until `stop` turns true.
+pub(crate) async fn every<F: Future<Output = ()>>(
+    period: Duration,
+    mut stop: watch::Receiver<bool>,
+    mut work: impl FnMut() -> F,
+) {
+    let mut interval = tokio::time::interval(period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         // The watch guard is dropped inside the branch (it is not `Send`), so the work runs
@@ -34,14 +55,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         if stopped {
             break;
         }
-        if let Err(e) = run_due(&state, state.now()).await {
-            tracing::warn!(error = %e.0, "scheduler: due transitions failed");
-        }
-        // Places given back by expired offers and directions, and places no child could take
-        // before (new registrations, stop-lists ended), go to the next children.
-        if let Err(e) = allocation::allocate_everywhere(&state).await {
-            tracing::warn!(error = %e.0, "scheduler: allocation failed");
-        }
+        work().await;
     }
 }
 
@@ -76,6 +90,7 @@ pub(crate) fn system_record(
         settings,
         place: None,
         request: None,
+        attachments: Vec::new(),
     })
 }
 

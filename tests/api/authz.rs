@@ -230,11 +230,7 @@ impl Matrix {
             BindingsGet => outcome(client.bindings().await),
             BindingsPost => outcome(client.bind_child(Iin::parse(ARUZHAN).unwrap()).await),
             RegistryPerson => outcome(client.registry_person(Iin::parse(ARUZHAN).unwrap()).await),
-            Attachments => outcome(
-                client
-                    .upload_attachment("scan.pdf", b"%PDF-1.4\n%%EOF\n".to_vec())
-                    .await,
-            ),
+            Attachments => outcome(client.upload_attachment("scan.pdf", pdf_scan()).await),
             Submit => {
                 let applicant = caller
                     .citizen

@@ -279,7 +279,7 @@ async fn bad_input_is_problem_json_with_its_code_and_nothing_is_stored() {
     }
     // Content decides a scan's type, not its name (SPEC §2): a PNG named .pdf is a PNG.
     let png = client
-        .upload_attachment("scan.pdf", b"\x89PNG\r\n\x1a\n0000".to_vec())
+        .upload_attachment("scan.pdf", png_scan())
         .await
         .unwrap();
     assert_eq!(png.content_type, "image/png");

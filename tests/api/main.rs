@@ -16,4 +16,5 @@ mod hostile_xml;
 mod http;
 mod limits;
 mod officer;
+mod rate_limits;
 mod trust;

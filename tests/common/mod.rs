@@ -285,10 +285,24 @@ pub fn group_for_2022() -> String {
         .code()
 }
 
+/// Small real scans (`tests/fixtures/scans/README.md`): the server checks a scan's structure,
+/// not only its first bytes.
+pub fn pdf_scan() -> Vec<u8> {
+    include_bytes!("../fixtures/scans/page.pdf").to_vec()
+}
+
+pub fn png_scan() -> Vec<u8> {
+    include_bytes!("../fixtures/scans/page.png").to_vec()
+}
+
+pub fn jpeg_scan() -> Vec<u8> {
+    include_bytes!("../fixtures/scans/page.jpg").to_vec()
+}
+
 /// Claims benefit `category` in `submission`, with one uploaded PDF scan as its document.
 pub async fn claim_benefit(client: &Client, submission: &mut Submission, category: &str) {
     let scan = client
-        .upload_attachment("certificate.pdf", b"%PDF-1.4\n%%EOF\n".to_vec())
+        .upload_attachment("certificate.pdf", pdf_scan())
         .await
         .unwrap();
     submission.draft.child.beneficiary = true;

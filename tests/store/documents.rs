@@ -136,6 +136,12 @@ fn every_kind_renders_a_pdf_in_every_language() {
             let pdf = render(kind, &data, lang).unwrap();
             assert!(pdf.starts_with(b"%PDF-"), "{kind:?} {lang}");
             assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"), "{kind:?} {lang}");
+            // A document downloaded and uploaded again as a scan passes the upload's check.
+            assert_eq!(
+                kezek::domain::scan::recognise(&pdf),
+                Ok(kezek::domain::wizard::FileKind::Pdf),
+                "{kind:?} {lang}"
+            );
             // The font travels inside, subsetted: far smaller than the 740 KB of DejaVu Sans.
             let fonts = pdf.windows(9).filter(|w| w == b"FontFile2").count();
             assert_eq!(fonts, 2, "regular and bold embedded");

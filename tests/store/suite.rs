@@ -15,8 +15,8 @@ use kezek::domain::{
     Transition,
 };
 use kezek::server::store::{
-    ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse, RequestKey, SqliteStore,
-    Store, StoreError, TransitionRecord, no_effects, wake_at,
+    AttachmentQuota, ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse,
+    RequestKey, SqliteStore, Store, StoreError, TransitionRecord, no_effects, wake_at,
 };
 use proptest::prelude::*;
 
@@ -92,6 +92,12 @@ fn new_application(serial: u32, now: DateTime<Utc>, benefit: Option<Benefit>) ->
     }
 }
 
+/// Room for every scan the tests upload, unless a test is about the quota.
+const QUOTA: AttachmentQuota = AttachmentQuota {
+    count: 100,
+    bytes: 1 << 20,
+};
+
 async fn temp_store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("kezek.db").to_str().unwrap())
@@ -129,6 +135,7 @@ fn record(
         settings: RegionSettings::default(),
         place: None,
         request: None,
+        attachments: Vec::new(),
     }
 }
 
@@ -850,6 +857,7 @@ async fn documents_and_attachments_are_stored_with_the_event() {
             "application/pdf",
             b"%PDF-1.7 scan".to_vec(),
             at(0),
+            QUOTA,
         )
         .await
         .unwrap();
@@ -914,6 +922,84 @@ async fn documents_and_attachments_are_stored_with_the_event() {
     assert_eq!(attachments[0].file_name, "справка.pdf");
     let (_, scan) = store.attachment(&attachment.id).await.unwrap();
     assert_eq!(scan, b"%PDF-1.7 scan");
+}
+
+/// Scans no application references count against their uploader's quota (count and bytes),
+/// a benefit change links its scans like a registration does, and the clean-up deletes only
+/// old scans nobody references.
+#[tokio::test]
+async fn unreferenced_scans_have_a_quota_benefit_scans_are_linked_and_old_ones_swept() {
+    let (_dir, store) = temp_store().await;
+    let quota = AttachmentQuota {
+        count: 2,
+        bytes: 20,
+    };
+    let upload = |size: usize, minute: i64, owner: Iin| {
+        let store = store.clone();
+        async move {
+            store
+                .put_attachment(
+                    &owner,
+                    "scan.pdf",
+                    "application/pdf",
+                    vec![b'%'; size],
+                    at(minute),
+                    quota,
+                )
+                .await
+        }
+    };
+    let a = upload(8, 0, parent_iin()).await.unwrap();
+    let over_bytes = upload(13, 0, parent_iin()).await;
+    assert!(
+        matches!(over_bytes, Err(StoreError::AttachmentQuota)),
+        "{over_bytes:?}"
+    );
+    let b = upload(12, 1, parent_iin()).await.unwrap();
+    let over_count = upload(1, 1, parent_iin()).await;
+    assert!(
+        matches!(over_count, Err(StoreError::AttachmentQuota)),
+        "{over_count:?}"
+    );
+    // Another person's quota is their own.
+    upload(20, 1, child_iin(23, 999)).await.unwrap();
+    // Referenced by an application, a scan no longer counts.
+    let mut new = new_application(1, at(2), None);
+    new.attachments = vec![a.id.clone(), a.id.clone()];
+    let stored = store.submit(new, no_effects()).await.unwrap().application;
+    let c = upload(1, 3, parent_iin()).await.unwrap();
+    let mut change = record(&stored, EventKind::BenefitChanged, at(4), |_| {});
+    change.attachments = vec![c.id.clone(), a.id.clone()];
+    store.record_transition(change, no_effects()).await.unwrap();
+    let number = stored.state.number;
+    let linked: Vec<String> = store
+        .attachments_of(number)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|info| info.id)
+        .collect();
+    assert_eq!(linked, vec![a.id.clone(), c.id.clone()]);
+    // A day later only the unreferenced scans go, the other person's and `b`.
+    assert_eq!(
+        store.delete_unreferenced_attachments(at(0)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_unreferenced_attachments(at(24 * 60 + 2))
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(matches!(
+        store.attachment(&b.id).await,
+        Err(StoreError::NotFound)
+    ));
+    for kept in [&a, &c] {
+        store.attachment(&kept.id).await.unwrap();
+    }
+    upload(20, 5, parent_iin()).await.unwrap();
 }
 
 #[tokio::test]

@@ -464,6 +464,38 @@ fn wizard_validates_and_jumps_to_the_first_problem() {
     assert_eq!(wizard.step(), 2);
 }
 
+/// Every field the server limits stops typing at the same length (`domain::limits`), on both
+/// steps, and the wizard says so under the form.
+#[test]
+fn wizard_fields_take_no_more_than_the_server_does() {
+    use kezek::domain::limits::Text;
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.region = Some(region_choice());
+    let mut wizard = Wizard::new(&ctx);
+    for (id, limit) in [
+        ("applicant_surname", Text::PersonName),
+        ("street", Text::Place),
+        ("flat", Text::HouseNumber),
+        ("email", Text::Email),
+        ("extra_phone", Text::Phone),
+    ] {
+        assert_eq!(wizard.applicant_mut().field(id).limit, Some(limit), "{id}");
+    }
+    for id in ["child_surname", "child_name", "child_patronymic"] {
+        assert_eq!(
+            wizard.child_mut().field(id).limit,
+            Some(Text::PersonName),
+            "{id}"
+        );
+    }
+    wizard.applicant_mut().focus_on("house");
+    type_text(&mut wizard, &ctx, &"1".repeat(30));
+    assert_eq!(wizard.applicant_mut().value("house"), "1".repeat(20));
+    let screen = draw(&App::new(ctx.clone(), Box::new(wizard)), 80, 24);
+    assert!(screen.contains("Не более 20 символов."), "{screen}");
+}
+
 #[test]
 fn wizard_step2_snapshots() {
     use kezek::api::catalogue::BenefitCategoryInfo;

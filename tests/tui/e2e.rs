@@ -257,8 +257,7 @@ fn embedded_url(home: &Path) -> String {
 fn write_scan(folder: &Path) -> PathBuf {
     std::fs::create_dir_all(folder).unwrap();
     let path = folder.join("spravka-mnogodetnaya.pdf");
-    let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
-    std::fs::write(&path, pdf).unwrap();
+    std::fs::write(&path, common::pdf_scan()).unwrap();
     path
 }
 

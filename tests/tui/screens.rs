@@ -14,6 +14,7 @@ use kezek::api::applications::{
 use kezek::api::documents::{ActionRequest, AttachmentRef, BenefitClaim};
 use kezek::api::problem::{Problem, ProblemCode};
 use kezek::client::ClientError;
+use kezek::domain::limits::Text;
 use kezek::domain::{ActionKind, Status};
 use kezek::i18n::Lang;
 use kezek::tui::app::{Action, App};
@@ -477,6 +478,24 @@ fn a_reason_is_required_before_withdrawing_or_revoking() {
         };
         assert_eq!(dialog.request(), Ok(expected));
     }
+}
+
+/// The server refuses a longer reason (`text_too_long`); the dialog stops typing there and
+/// says why, so the refusal is never met.
+#[test]
+fn a_reason_stops_at_the_servers_limit_and_the_dialog_says_so() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut dialog = dialog_for(ActionKind::Withdraw, &sample::application_in_queue());
+    let max = Text::Reason.max_chars();
+    type_into(&mut dialog, &ctx, &"я".repeat(max + 20));
+    assert_eq!(dialog.problem().as_deref(), Some("Не более 500 символов."));
+    match dialog.request() {
+        Ok(ActionRequest::Withdraw { reason }) => assert_eq!(reason.chars().count(), max),
+        other => panic!("{other:?}"),
+    }
+    dialog.on_key(key(KeyCode::Backspace), &ctx);
+    assert_eq!(dialog.problem(), None);
 }
 
 #[test]

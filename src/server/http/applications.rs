@@ -9,16 +9,18 @@ use sha2::{Digest, Sha256};
 
 use crate::api::applications::{
     ApplicantInfo, ApplicationDetail, AttachmentUpload, AttachmentUploaded, ChildInfo,
-    DEFAULT_PAGE_SIZE, DocumentInfo, DocumentKind, HistoryEntry, JournalPage, JournalQuery,
-    JournalRow, JournalSort, MAX_PAGE_SIZE, PositionChange, SortOrder, SubmissionResult,
+    DocumentInfo, DocumentKind, HistoryEntry, JournalPage, JournalQuery, JournalRow, JournalSort,
+    PositionChange, SortOrder, SubmissionResult,
 };
 use crate::api::auth::{RoleKind, SignedDocument};
 use crate::api::documents::{ActionRequest, AttachmentRef, Document};
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
+use crate::domain::limits::Text;
+use crate::domain::scan;
 use crate::domain::wizard::{self, FileKind};
 use crate::domain::{
-    Action, ActionKind, Actor, ApplicationNumber, Benefit, BenefitCategory, Cohort, Iin, Role,
-    access, calendar, lifecycle,
+    Action, Actor, ApplicationNumber, Benefit, BenefitCategory, Cohort, Iin, Role, access,
+    calendar, lifecycle,
 };
 use crate::i18n::Lang;
 use crate::server::AppState;
@@ -27,20 +29,24 @@ use crate::server::catalogue::Catalogue;
 use crate::server::documents::{self, DocumentData, DocumentSources};
 use crate::server::http::changes::{self, Acting, Checked, Fresh};
 use crate::server::http::extract::{Json, Path, Query};
+use crate::server::http::paging::Page;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::registry::Person;
 use crate::server::renderer;
 use crate::server::store::{
-    self, Completion, DocumentBody, DocumentInfo as StoredDocumentInfo, Effects, JournalColumn,
-    JournalFilter, JournalScope, NewApplication, NewDocument, NewEvent, Recorded, ServiceCentre,
-    StoreError, StoredApplication,
+    self, AttachmentQuota, Completion, DocumentBody, DocumentInfo as StoredDocumentInfo, Effects,
+    JournalColumn, JournalFilter, JournalScope, NewApplication, NewDocument, NewEvent, Recorded,
+    ServiceCentre, StoreError, StoredApplication,
 };
 
-/// Uploads one scan (multipart part `file`): PDF, JPEG or PNG by content, at most 10 MiB.
+/// Uploads one scan (multipart part `file`): a PDF, JPEG or PNG by its structure, at most
+/// 10 MiB, within the uploader's quota of scans no application references yet; kept under its
+/// sanitised base name.
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "applications",
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses((status = 200, body = AttachmentUploaded), (status = 400, body = Problem),
-        (status = 413, body = Problem), (status = 415, body = Problem), (status = 401, body = Problem)),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 401, body = Problem),
+        (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn upload_attachment(
     State(state): State<AppState>,
@@ -59,13 +65,25 @@ pub async fn upload_attachment(
         if field.name() != Some("file") {
             continue;
         }
-        let file_name = field.file_name().unwrap_or("scan").to_owned();
+        let sent_name = field.file_name().unwrap_or_default().to_owned();
         let bytes: Bytes = field.bytes().await.map_err(too_large)?;
         if bytes.len() as u64 > wizard::MAX_ATTACHMENT_BYTES {
             return Err(ApiError::new(ProblemCode::PayloadTooLarge));
         }
-        let kind = wizard::sniff(&bytes).ok_or(ProblemCode::AttachmentType)?;
-        let size = bytes.len() as u64;
+        // Up to 10 MiB walked byte by byte: off the async threads.
+        let checked = bytes.clone();
+        let kind = tokio::task::spawn_blocking(move || scan::recognise(&checked))
+            .await
+            .map_err(|_| ProblemCode::Internal)?
+            .map_err(|e| {
+                Problem::new(ProblemCode::AttachmentType).with_param("reason", e.to_string())
+            })?;
+        let file_name = scan::file_name(&sent_name, kind);
+        let limits = &state.config().limits;
+        let quota = AttachmentQuota {
+            count: limits.pending_attachments.get(),
+            bytes: limits.pending_attachment_bytes.get(),
+        };
         let info = state
             .store()
             .put_attachment(
@@ -74,13 +92,23 @@ pub async fn upload_attachment(
                 kind.mime(),
                 bytes.to_vec(),
                 state.now(),
+                quota,
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::AttachmentQuota => ApiError::from(
+                    Problem::new(ProblemCode::AttachmentQuota)
+                        .with_param("count", quota.count.to_string())
+                        .with_param("mib", (quota.bytes / (1024 * 1024)).to_string())
+                        .with_param("hours", limits.unreferenced_attachment_hours.to_string()),
+                ),
+                other => other.into(),
+            })?;
         return Ok(Json(AttachmentUploaded {
             id: info.id,
             sha256: hex::encode(info.sha256),
             content_type: kind.mime().to_owned(),
-            size,
+            size: info.size,
             file_name,
         }));
     }
@@ -115,34 +143,44 @@ async fn check_attachments(
 
 /// A checked scan as the wizard's rules see it.
 fn wizard_attachment(info: &store::AttachmentInfo) -> wizard::AttachmentInfo {
-    let kind = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
-        .into_iter()
-        .find(|k| k.mime() == info.content_type);
     wizard::AttachmentInfo {
         name: info.file_name.clone(),
         size: info.size,
-        kind,
+        kind: FileKind::of_mime(&info.content_type),
     }
 }
 
 fn field_problems(errors: &[wizard::FieldError]) -> ApiError {
-    let iin_problem = errors.iter().any(|e| e.message.starts_with("iin."));
-    let fields = errors
+    let fields: Vec<FieldProblem> = errors
         .iter()
-        .map(|e| FieldProblem {
-            field: serde_json::to_value(e.field)
+        .map(|e| {
+            let name = serde_json::to_value(e.field)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            message_key: e.message.clone(),
+                .unwrap_or_default();
+            e.args.iter().fold(
+                FieldProblem::new(name, e.message.clone()),
+                |problem, (param, value)| problem.with_param(param, value),
+            )
         })
         .collect();
-    let code = if iin_problem {
+    let code = if errors.iter().any(|e| e.message.starts_with("iin.")) {
         ProblemCode::InvalidIin
+    } else if errors.iter().any(|e| e.message == Text::MESSAGE) {
+        ProblemCode::TextTooLong
     } else {
         ProblemCode::InvalidInput
     };
     Problem::new(code).with_fields(fields).into()
+}
+
+/// A text over its limit, refused as `text_too_long` naming the field.
+fn too_long(field: &str, limit: Text) -> ApiError {
+    Problem::new(ProblemCode::TextTooLong)
+        .with_fields(vec![
+            FieldProblem::new(field, Text::MESSAGE).with_param("max", limit.max_chars()),
+        ])
+        .into()
 }
 
 fn full_name(surname: &str, name: &str, patronymic: &str) -> String {
@@ -190,10 +228,10 @@ pub async fn submit(
     let place = Catalogue::bundled().place(&submission.settlement);
     if place.is_none_or(|p| p.region.code != submission.region) {
         return Err(Problem::new(ProblemCode::InvalidInput)
-            .with_fields(vec![FieldProblem {
-                field: "settlement".to_owned(),
-                message_key: "api.problem.invalid_input".to_owned(),
-            }])
+            .with_fields(vec![FieldProblem::new(
+                "settlement",
+                "api.problem.invalid_input",
+            )])
             .into());
     }
     let mut draft = submission.draft.clone();
@@ -514,18 +552,14 @@ pub async fn journal(
             return Err(ApiError::new(ProblemCode::Forbidden));
         }
     };
-    let per_page = query
-        .per_page
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .clamp(1, MAX_PAGE_SIZE);
-    // The cursor is the offset of the next page: opaque to clients, stable under the filter.
-    let offset = match (&query.cursor, query.page) {
-        (Some(cursor), _) => cursor
-            .parse::<u64>()
-            .map_err(|_| ProblemCode::InvalidInput)?,
-        (None, Some(page)) => u64::from(page.max(1) - 1) * u64::from(per_page),
-        (None, None) => 0,
-    };
+    let page = Page::of_journal(&query)?;
+    if query
+        .text
+        .as_deref()
+        .is_some_and(|text| !Text::Search.fits(text))
+    {
+        return Err(too_long("text", Text::Search));
+    }
     let filter = JournalFilter {
         scope,
         status: query.status,
@@ -544,14 +578,13 @@ pub async fn journal(
             JournalSort::BirthDate => JournalColumn::BirthDate,
         },
         descending: query.order == Some(SortOrder::Desc),
-        offset,
-        limit: per_page,
+        offset: page.offset(),
+        limit: page.size(),
     };
-    let page = state.store().journal(&filter).await?;
-    let next = offset + page.rows.len() as u64;
-    let next_cursor = (next < page.total).then(|| next.to_string());
-    let total = page.total;
-    let rows = page
+    let found = state.store().journal(&filter).await?;
+    let next_cursor = page.next_cursor(found.rows.len(), found.total);
+    let total = found.total;
+    let rows = found
         .rows
         .iter()
         .map(|app| JournalRow {
@@ -902,18 +935,19 @@ pub(crate) async fn signed_action(
     if document.number != number || document.action.code() != code {
         return Err(ApiError::new(ProblemCode::WrongDocument));
     }
+    // A benefit change's scans are its evidence: linked to the application with the change,
+    // so the officer reviewing the benefit sees them in «Общие документы».
+    let mut evidence = Vec::new();
     let action = match &document.action {
         ActionRequest::ConfirmInterest => Action::ConfirmInterest,
         ActionRequest::ChangeBenefit(claim) => {
-            let documents = match claim {
-                Some(claim) => check_attachments(state, &session.user.iin, &claim.attachments)
-                    .await?
-                    .len() as u32,
-                None => 0,
-            };
+            if let Some(claim) = claim {
+                check_attachments(state, &session.user.iin, &claim.attachments).await?;
+                evidence = claim.attachments.iter().map(|a| a.id.clone()).collect();
+            }
             Action::ChangeBenefit {
                 category: claim.as_ref().map(|c| c.category.clone()),
-                documents,
+                documents: evidence.len() as u32,
             }
         }
         ActionRequest::Withdraw { reason } => Action::Withdraw {
@@ -942,8 +976,8 @@ pub(crate) async fn signed_action(
         | ActionRequest::ReviewBenefit { reason, .. } => reason.clone(),
         _ => String::new(),
     };
-    let kind: ActionKind = action.kind();
-    let recorded = changes::apply_action(state, &fresh, number, action, kind, comment, xml).await?;
+    let recorded =
+        changes::apply_action(state, &fresh, number, action, evidence, comment, xml).await?;
     let bound = bound_viewers(state, &fresh.actor, &recorded.application.child_iin).await?;
     Ok(Json(detail_of(
         state,

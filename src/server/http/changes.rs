@@ -11,7 +11,7 @@ use crate::api::auth::RoleKind;
 use crate::api::problem::ProblemCode;
 use crate::domain::allocation::OfferStatus;
 use crate::domain::{
-    Action, ActionKind, Actor, ApplicationNumber, EventKind, Iin, access, calendar, lifecycle,
+    Action, Actor, ApplicationNumber, EventKind, Iin, access, calendar, lifecycle,
 };
 use crate::server::auth::Session;
 use crate::server::documents::DocumentKind;
@@ -243,16 +243,18 @@ async fn completion_for(
 /// How often a transition is re-read and re-applied when other changes keep getting in first.
 const ATTEMPTS: usize = 5;
 
-/// Applies `action` to the application under the rules and records it with its evidence.
+/// Applies `action` to the application under the rules and records it with its evidence: the
+/// signed XML, and the uploaded scans it references (`attachments`, linked to the application).
 pub async fn apply_action(
     state: &AppState,
     fresh: &Fresh,
     number: ApplicationNumber,
     action: Action,
-    kind: ActionKind,
+    attachments: Vec<String>,
     comment: String,
     xml: &str,
 ) -> ApiResult<Recorded> {
+    let kind = action.kind();
     for _ in 0..ATTEMPTS {
         let (app, bound) = super::applications::visible(state, &fresh.actor, number).await?;
         let parties = access::Parties {
@@ -288,6 +290,7 @@ pub async fn apply_action(
             settings: settings.clone(),
             place: None,
             request: Some(fresh.request.clone()),
+            attachments: attachments.clone(),
         };
         match state.store().record_transition(record, completion).await {
             Ok(recorded) => {

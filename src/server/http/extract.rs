@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 
 use crate::api::problem::{Problem, ProblemCode};
+use crate::server::http::paging;
 use crate::server::problem::ApiError;
 
 /// A JSON body; malformed JSON, a wrong content type, an oversize body or an invalid IIN become
@@ -104,12 +105,16 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> ApiError {
-        let code = if mentions_iin(&rejection.body_text()) {
-            ProblemCode::InvalidIin
-        } else {
-            ProblemCode::InvalidInput
-        };
-        ApiError::new(code)
+        let text = rejection.body_text();
+        // The message names the parameter that failed: `…query string: per_page: invalid digit`.
+        let paging = paging::PARAMETERS
+            .into_iter()
+            .find(|parameter| text.contains(&format!("query string: {parameter}:")));
+        match paging {
+            _ if mentions_iin(&text) => ApiError::new(ProblemCode::InvalidIin),
+            Some(parameter) => paging::invalid(parameter),
+            None => ApiError::new(ProblemCode::InvalidInput),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod changes;
 pub mod extract;
 pub mod officer;
+pub mod paging;
 pub mod profile;
 pub mod public;
 
@@ -13,14 +14,18 @@ use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::api::applications::MAX_ATTACHMENT_BYTES;
+use crate::api::problem::ProblemCode;
 use crate::server::AppState;
 use crate::server::openapi;
-use crate::server::problem;
+use crate::server::problem::{self, ApiError};
 use crate::server::proxies;
 
 /// The client's address, for the rate limits: the TCP peer, or behind a trusted proxy the
@@ -49,6 +54,24 @@ impl FromRequestParts<AppState> for ClientAddress {
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// A whole request, its body included, within `limits.request_timeout_seconds`: a client that
+/// sends its body slowly (or a request stuck behind the database) is answered 408
+/// `request_timeout` and its connection closed. A change already queued with the store still
+/// commits; the client's retry with the same request id gets its answer.
+async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = state.config().limits.request_timeout();
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = ApiError::new(ProblemCode::RequestTimeout).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -116,5 +139,6 @@ pub fn router(state: AppState) -> Router {
         .nest(crate::api::PREFIX, api)
         .fallback(problem::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), deadline))
         .with_state(state)
 }

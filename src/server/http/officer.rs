@@ -20,6 +20,7 @@ use crate::server::catalogue::Catalogue;
 use crate::server::http::applications::{require_officer, signed_action};
 use crate::server::http::changes::{self, Acting, Checked};
 use crate::server::http::extract::{Json, Path, Query};
+use crate::server::http::paging::Page;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::{FreePlaces, NewFreePlaces, OfferRecord, OfferScope, StoreError};
 
@@ -62,10 +63,7 @@ fn own_region<'a>(session: &'a Session, asked: Option<&str>) -> ApiResult<&'a st
 
 fn invalid(field: &str) -> ApiError {
     Problem::new(ProblemCode::InvalidInput)
-        .with_fields(vec![FieldProblem {
-            field: field.to_owned(),
-            message_key: "api.problem.invalid_input".to_owned(),
-        }])
+        .with_fields(vec![FieldProblem::new(field, "api.problem.invalid_input")])
         .into()
 }
 
@@ -216,10 +214,10 @@ pub async fn offers(
     Query(query): Query<OffersQuery>,
 ) -> ApiResult<Json<Vec<OfferInfo>>> {
     let region = own_region(&session, query.region.as_deref())?;
-    let limit = query.limit.unwrap_or(MAX_OFFERS).clamp(1, MAX_OFFERS);
+    let page = Page::first(query.limit, MAX_OFFERS)?;
     let offers = state
         .store()
-        .offers(&OfferScope::Region(region.to_owned()), limit)
+        .offers(&OfferScope::Region(region.to_owned()), page.size())
         .await?;
     Ok(Json(offers.into_iter().map(offer_info).collect()))
 }

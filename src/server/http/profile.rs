@@ -7,6 +7,7 @@ use crate::api::auth::RoleKind;
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
 use crate::domain::Iin;
+use crate::domain::limits::Text;
 use crate::domain::wizard;
 use crate::i18n::Lang;
 use crate::server::AppState;
@@ -47,41 +48,41 @@ pub async fn get_profile(
     }))
 }
 
-/// Checks the contacts with the wizard's rules: e-mail required, phones Kazakh mobile numbers.
+/// Checks the contacts with the wizard's rules: e-mail required, phones Kazakh mobile numbers,
+/// none longer than its limit (a too long one is not checked further).
 fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
-    let given = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    match given(&contacts.email) {
-        None => problems.push(field("email", "domain.wizard.required")),
-        Some(email) if !wizard::is_email(&email) => {
-            problems.push(field("email", "domain.wizard.email"))
+    let fields = [
+        ("email", &contacts.email, Text::Email),
+        ("extra_email", &contacts.extra_email, Text::Email),
+        ("phone", &contacts.phone, Text::Phone),
+        ("extra_phone", &contacts.extra_phone, Text::Phone),
+    ];
+    let mut given = Vec::with_capacity(fields.len());
+    for (name, value, limit) in fields {
+        let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        match text {
+            Some(text) if !limit.fits(text) => problems
+                .push(FieldProblem::new(name, Text::MESSAGE).with_param("max", limit.max_chars())),
+            _ => given.push((name, text)),
         }
-        Some(_) => {}
     }
-    if given(&contacts.extra_email).is_some_and(|e| !wizard::is_email(&e)) {
-        problems.push(field("extra_email", "domain.wizard.email"));
-    }
-    for (name, value) in [
-        ("phone", &contacts.phone),
-        ("extra_phone", &contacts.extra_phone),
-    ] {
-        if given(value).is_some_and(|p| wizard::normalize_phone(&p).is_none()) {
-            problems.push(field(name, "domain.wizard.phone"));
+    for (name, text) in given {
+        let problem = match (name, text) {
+            ("email", None) => Some("domain.wizard.required"),
+            ("email" | "extra_email", Some(email)) if !wizard::is_email(email) => {
+                Some("domain.wizard.email")
+            }
+            ("phone" | "extra_phone", Some(phone)) if wizard::normalize_phone(phone).is_none() => {
+                Some("domain.wizard.phone")
+            }
+            _ => None,
+        };
+        if let Some(key) = problem {
+            problems.push(FieldProblem::new(name, key));
         }
     }
     problems
-}
-
-fn field(name: &str, key: &str) -> FieldProblem {
-    FieldProblem {
-        field: name.to_owned(),
-        message_key: key.to_owned(),
-    }
 }
 
 /// Saves the contacts (first login: the e-mail is required before anything else).
@@ -95,9 +96,12 @@ pub async fn put_contacts(
 ) -> ApiResult<Json<Profile>> {
     let problems = check_contacts(&contacts);
     if !problems.is_empty() {
-        return Err(Problem::new(ProblemCode::InvalidInput)
-            .with_fields(problems)
-            .into());
+        let code = if problems.iter().any(|p| p.message_key == Text::MESSAGE) {
+            ProblemCode::TextTooLong
+        } else {
+            ProblemCode::InvalidInput
+        };
+        return Err(Problem::new(code).with_fields(problems).into());
     }
     let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let phone = |v: Option<String>| blank(v).and_then(|p| wizard::normalize_phone(&p));

@@ -7,6 +7,7 @@
 //! documents, its outbox messages and its idempotency record: an answer never goes out before
 //! all of it is committed. Design notes: docs/design-store.md.
 
+mod attachments;
 pub mod chain;
 mod offers;
 pub mod queue_tree;
@@ -64,6 +65,9 @@ pub enum StoreError {
     /// The caller's completion (documents, messages, answer) failed; nothing was committed.
     #[error("{0}")]
     Completion(Box<dyn std::error::Error + Send + Sync>),
+    /// The uploader's scans that no application references would go over their quota.
+    #[error("the uploader's quota of unreferenced scans is used up")]
+    AttachmentQuota,
 }
 
 impl StoreError {
@@ -81,6 +85,7 @@ impl StoreError {
             StoreError::NoFreePlace => "store.error.no_free_place",
             StoreError::Corrupt(_) => "store.error.corrupt",
             StoreError::Completion(_) => "store.error.completion",
+            StoreError::AttachmentQuota => "store.error.attachment_quota",
         }
     }
 
@@ -216,6 +221,9 @@ pub struct TransitionRecord {
     /// without an enrollment ([`OfferStatus::after`]).
     pub place: Option<i64>,
     pub request: Option<RequestKey>,
+    /// Ids of uploaded scans the signed document references (a benefit change's evidence),
+    /// linked to the application with the transition.
+    pub attachments: Vec<String>,
 }
 
 /// What a write recorded; handed to the completion inside the transaction.
@@ -314,6 +322,14 @@ pub struct AttachmentInfo {
     pub content_type: String,
     pub size: u64,
     pub created_at: DateTime<Utc>,
+}
+
+/// How many scans, and how many bytes of them, one uploader may have that no application
+/// references yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachmentQuota {
+    pub count: u32,
+    pub bytes: u64,
 }
 
 pub use crate::domain::allocation::Candidate;
@@ -541,6 +557,8 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<Candidate>>;
 
+    /// Stores an uploaded scan, unless the uploader's scans that no application references
+    /// would then go over `quota` ([`StoreError::AttachmentQuota`]).
     async fn put_attachment(
         &self,
         owner: &Iin,
@@ -548,10 +566,15 @@ pub trait Store: Send + Sync {
         content_type: &str,
         bytes: Vec<u8>,
         now: DateTime<Utc>,
+        quota: AttachmentQuota,
     ) -> StoreResult<AttachmentInfo>;
+
+    /// Deletes the scans uploaded before `before` that no application references; how many.
+    async fn delete_unreferenced_attachments(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
     async fn attachment(&self, id: &str) -> StoreResult<(AttachmentInfo, Vec<u8>)>;
 
+    /// The scans linked to an application, at registration or with a benefit change.
     async fn attachments_of(&self, number: ApplicationNumber) -> StoreResult<Vec<AttachmentInfo>>;
 
     async fn documents_of(&self, number: ApplicationNumber) -> StoreResult<Vec<DocumentInfo>>;

@@ -23,17 +23,18 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, SqlSafeStr, Sqlite};
 
+use super::attachments;
 use super::chain::{ChainVerifier, ChainedEvent, GENESIS};
 use super::offers;
 use super::queue_tree::{self, SCOPE_ALL};
 use super::writer::{Change, Writer};
 use super::{
-    AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentBody,
-    DocumentInfo, FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage,
-    JournalScope, MonthFigures, NewApplication, NewEvent, NewFreePlaces, NonceUse, OfferRecord,
-    OfferScope, Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre,
-    Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord,
-    User,
+    AttachmentInfo, AttachmentQuota, Candidate, ChainBreak, ChainReport, Completion, Contacts,
+    DocumentBody, DocumentInfo, FreePlaces, HistoryEntry, JournalColumn, JournalFilter,
+    JournalPage, JournalScope, MonthFigures, NewApplication, NewEvent, NewFreePlaces, NonceUse,
+    OfferRecord, OfferScope, Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey,
+    ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication,
+    TransitionRecord, User,
 };
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::EventKind;
@@ -49,7 +50,7 @@ const READERS: u32 = 4;
 
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    let steps: [(i64, &str, &'static str); 5] = [
+    let steps: [(i64, &str, &'static str); 6] = [
         (
             1,
             "schema",
@@ -74,6 +75,11 @@ fn migrator() -> Migrator {
             5,
             "documents unrendered",
             include_str!("../../../migrations/0005_documents_unrendered.sql"),
+        ),
+        (
+            6,
+            "attachment limits",
+            include_str!("../../../migrations/0006_attachment_limits.sql"),
         ),
     ];
     Migrator::with_migrations(
@@ -1253,7 +1259,7 @@ async fn register<'a>(
         .collect();
     insert_rows(
         &mut *tx,
-        "INSERT INTO application_attachments (application_id, attachment_id) ",
+        "INSERT OR IGNORE INTO application_attachments (application_id, attachment_id) ",
         &attached,
         "",
         |mut row, (id, attachment)| {
@@ -1361,6 +1367,7 @@ async fn transit<'a>(tx: &mut SqliteConnection, queued: &'a Queued) -> StoreResu
         at_us,
     };
     let position = only(move_in_queue(tx, &[step], false).await?)?;
+    attachments::link(tx, stored.id, &record.attachments).await?;
     Ok(Done {
         application: StoredApplication {
             revision,
@@ -1652,6 +1659,7 @@ impl Store for SqliteStore {
         content_type: &str,
         bytes: Vec<u8>,
         now: DateTime<Utc>,
+        quota: AttachmentQuota,
     ) -> StoreResult<AttachmentInfo> {
         let info = AttachmentInfo {
             id: uuid::Uuid::new_v4().to_string(),
@@ -1663,22 +1671,16 @@ impl Store for SqliteStore {
             created_at: now,
         };
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO attachments (id, owner_iin, file_name, sha256, content_type, bytes, \
-                 created_us) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&info.id)
-        .bind(owner.to_string())
-        .bind(file_name)
-        .bind(&info.sha256[..])
-        .bind(content_type)
-        .bind(bytes)
-        .bind(micros(now))
-        .execute(&mut *tx)
-        .await?;
+        attachments::insert_within_quota(&mut tx, &info, bytes, quota).await?;
         tx.commit().await?;
         Ok(info)
+    }
+
+    async fn delete_unreferenced_attachments(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let deleted = attachments::delete_unreferenced(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     async fn attachment(&self, id: &str) -> StoreResult<(AttachmentInfo, Vec<u8>)> {

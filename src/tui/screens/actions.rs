@@ -15,6 +15,7 @@ use rust_i18n::t;
 use crate::api::applications::ApplicationDetail;
 use crate::api::catalogue::Kindergarten;
 use crate::api::documents::{ActionDocument, ActionRequest, BenefitClaim, Envelope};
+use crate::domain::limits::Text;
 use crate::domain::{ActionKind, ApplicationNumber, BenefitCategory, Direction, RegionSettings};
 use crate::tui::effects::{Reply, SignTask};
 use crate::tui::format::{date, date_time, deadline, no_value};
@@ -121,7 +122,11 @@ impl ActionDialog {
         detail: &ApplicationDetail,
         kindergartens: &[Kindergarten],
     ) -> ActionDialog {
-        let reason = |label| Field::new("reason", label, FieldKind::Text).required();
+        let reason = |label| {
+            Field::new("reason", label, FieldKind::Text)
+                .required()
+                .limited(Text::Reason)
+        };
         let (fields, codes): (Vec<Field>, Vec<Option<String>>) = match kind {
             ActionKind::Withdraw | ActionKind::RevokeDirection => {
                 (vec![reason("application.dialog.reason")], Vec::new())

@@ -25,6 +25,8 @@ use crate::api::applications::{
     ApplicationDetail, DocumentInfo, DocumentKind, HistoryEntry, PositionChange,
 };
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
+use crate::domain::scan;
+use crate::domain::wizard::FileKind;
 use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
 use crate::tui::effects::{Call, CallError, Reply, Sent};
 use crate::tui::format::{benefit_name, date, date_time, day_of, deadline, no_value, queue_number};
@@ -451,7 +453,7 @@ impl ApplicationScreen {
         let Some(document) = self.documents_in_order().get(self.cursor).copied() else {
             return Vec::new();
         };
-        let path: PathBuf = ctx.downloads.join(safe_file_name(&document.file_name));
+        let path: PathBuf = ctx.downloads.join(safe_file_name(document));
         vec![Effect::Call(Call::Download {
             number: self.number,
             document_id: document.id.clone(),
@@ -674,14 +676,12 @@ impl ApplicationScreen {
     }
 }
 
-/// A downloaded file's name without any folder part a server could slip in.
-fn safe_file_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    if base.is_empty() || base == "." || base == ".." {
-        "document.pdf".to_owned()
-    } else {
-        base.to_owned()
-    }
+/// The name a document is saved under in the downloads folder: the server's own sanitising
+/// of scan names (`domain::scan::file_name`) again, since the name comes from the server: the
+/// base name only, no control or bidirectional characters, no leading dot, never empty.
+fn safe_file_name(document: &DocumentInfo) -> String {
+    let kind = FileKind::of_mime(&document.content_type).unwrap_or(FileKind::Pdf);
+    scan::file_name(&document.file_name, kind)
 }
 
 /// The translated title of a generated document, or the file name and size of an uploaded scan.
@@ -1086,11 +1086,23 @@ mod tests {
 
     #[test]
     fn a_server_cannot_write_outside_the_downloads_folder() {
-        assert_eq!(safe_file_name("../../.bashrc"), ".bashrc");
-        assert_eq!(safe_file_name("..\\x\\notice.pdf"), "notice.pdf");
-        assert_eq!(safe_file_name(".."), "document.pdf");
-        assert_eq!(safe_file_name(""), "document.pdf");
-        assert_eq!(safe_file_name("Уведомление.pdf"), "Уведомление.pdf");
+        let saved = |name: &str, content_type: &str| {
+            safe_file_name(&DocumentInfo {
+                id: "d".to_owned(),
+                kind: DocumentKind::Attachment,
+                file_name: name.to_owned(),
+                content_type: content_type.to_owned(),
+                size: None,
+                created_at: chrono::Utc::now(),
+            })
+        };
+        let pdf = "application/pdf";
+        assert_eq!(saved("../../.bashrc", pdf), "bashrc");
+        assert_eq!(saved("..\\x\\notice.pdf", pdf), "notice.pdf");
+        assert_eq!(saved("..", pdf), "scan.pdf");
+        assert_eq!(saved("", "image/png"), "scan.png");
+        assert_eq!(saved("scan\u{202E}gpj.exe", pdf), "scangpj.exe");
+        assert_eq!(saved("Уведомление.pdf", pdf), "Уведомление.pdf");
     }
 
     #[test]

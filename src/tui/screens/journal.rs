@@ -16,6 +16,7 @@ use rust_i18n::t;
 use unicode_width::UnicodeWidthStr;
 
 use crate::api::applications::{JournalPage, JournalQuery, JournalRow, JournalSort, SortOrder};
+use crate::domain::limits::Text;
 use crate::domain::{BenefitClass, Status};
 use crate::i18n::Lang;
 use crate::tui::effects::{Call, Reply};
@@ -273,6 +274,11 @@ fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T]) -> Option<T> {
     }
 }
 
+/// The search line: as long as the server takes a search.
+fn search_field() -> Field {
+    Field::new("search", "journal.search_prompt", FieldKind::Text).limited(Text::Search)
+}
+
 pub struct JournalScreen {
     keymap: Keymap<Command>,
     filters: Filters,
@@ -443,9 +449,7 @@ impl JournalScreen {
                 None => Vec::new(),
             },
             Command::Search => {
-                let field = Field::new("search", "journal.search_prompt", FieldKind::Text)
-                    .with_value(&self.filters.text);
-                self.search = Some(field);
+                self.search = Some(search_field().with_value(&self.filters.text));
                 Vec::new()
             }
             Command::PrevColumn => {
@@ -621,11 +625,7 @@ impl Screen for JournalScreen {
 
     fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
         if self.search.is_none() {
-            self.search = Some(Field::new(
-                "search",
-                "journal.search_prompt",
-                FieldKind::Text,
-            ));
+            self.search = Some(search_field());
         }
         if let Some(field) = &mut self.search {
             field.paste(text);

@@ -186,6 +186,29 @@ const CHILD_FIELDS: [(&str, &str, FieldKind, bool); 6] = [
     ),
 ];
 
+/// Where each field of the draft (`domain::wizard::Field`) is on the forms: step and field id.
+const DRAFT_FIELDS: [(DraftField, u8, &str); 19] = [
+    (DraftField::ApplicantIin, 1, "applicant_iin"),
+    (DraftField::ApplicantBirthDate, 1, "applicant_birth_date"),
+    (DraftField::ApplicantName, 1, "applicant_name"),
+    (DraftField::ApplicantSurname, 1, "applicant_surname"),
+    (DraftField::ApplicantPatronymic, 1, "applicant_patronymic"),
+    (DraftField::City, 1, "city"),
+    (DraftField::District, 1, "district"),
+    (DraftField::Street, 1, "street"),
+    (DraftField::House, 1, "house"),
+    (DraftField::Flat, 1, "flat"),
+    (DraftField::Email, 1, "email"),
+    (DraftField::Phone, 1, "phone"),
+    (DraftField::ExtraEmail, 1, "extra_email"),
+    (DraftField::ExtraPhone, 1, "extra_phone"),
+    (DraftField::ChildIin, 2, "child_iin"),
+    (DraftField::ChildName, 2, "child_name"),
+    (DraftField::ChildBirthDate, 2, "child_birth_date"),
+    (DraftField::ChildSurname, 2, "child_surname"),
+    (DraftField::ChildPatronymic, 2, "child_patronymic"),
+];
+
 fn build_form(spec: &[(&'static str, &'static str, FieldKind, bool)]) -> Form {
     Form::new(
         spec.iter()
@@ -241,11 +264,21 @@ impl Wizard {
                 .set_value(&region.settlement_name);
         }
         applicant.focus_on("email");
+        let mut child = build_form(&CHILD_FIELDS);
+        // Typing stops where the server's limits are (`domain::limits`).
+        for (field, step, id) in DRAFT_FIELDS {
+            let form = if step == 1 {
+                &mut applicant
+            } else {
+                &mut child
+            };
+            form.field_mut(id).limit = field.limit();
+        }
         Wizard {
             keymap: Keymap::new("wizard", KEYS),
             step: 1,
             applicant,
-            child: build_form(&CHILD_FIELDS),
+            child,
             zone: Zone::Fields,
             benefits: Vec::new(),
             categories: SelectList::new(Vec::new()),
@@ -361,14 +394,6 @@ impl Wizard {
                 args: error.args.into_iter().collect(),
             };
             let (field_step, id) = match error.field {
-                DraftField::ApplicantIin => (1, "applicant_iin"),
-                DraftField::ApplicantBirthDate => (1, "applicant_birth_date"),
-                DraftField::Email => (1, "email"),
-                DraftField::Phone => (1, "phone"),
-                DraftField::ExtraEmail => (1, "extra_email"),
-                DraftField::ExtraPhone => (1, "extra_phone"),
-                DraftField::ChildIin => (2, "child_iin"),
-                DraftField::ChildBirthDate => (2, "child_birth_date"),
                 DraftField::BenefitCategory => {
                     if step == 2 {
                         self.category_problem.get_or_insert(message);
@@ -384,6 +409,10 @@ impl Wizard {
                     continue;
                 }
                 DraftField::Kindergartens => continue,
+                field => match DRAFT_FIELDS.iter().find(|(f, ..)| *f == field) {
+                    Some(&(_, step, id)) => (step, id),
+                    None => continue,
+                },
             };
             if field_step != step {
                 continue;

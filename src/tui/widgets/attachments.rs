@@ -173,9 +173,7 @@ impl Attachments {
             .map(|(a, up)| AttachmentInfo {
                 name: a.name.clone(),
                 size: up.size,
-                kind: [ScanKind::Pdf, ScanKind::Jpeg, ScanKind::Png]
-                    .into_iter()
-                    .find(|k| k.mime() == up.content_type),
+                kind: ScanKind::of_mime(&up.content_type),
             })
             .collect()
     }

@@ -17,6 +17,7 @@ use unicode_width::UnicodeWidthStr;
 use zeroize::Zeroizing;
 
 use crate::domain::Iin;
+use crate::domain::limits::Text;
 use crate::domain::wizard::{is_email, normalize_phone};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::fit;
@@ -75,6 +76,10 @@ pub struct Field {
     pub required: bool,
     /// Filled by the system (registry, certificate): shown but not editable.
     pub read_only: bool,
+    /// The most characters the field takes, as the server's limit for it (`domain::limits`):
+    /// typing stops there and the field says so. E-mail and phone fields have theirs from the
+    /// start.
+    pub limit: Option<Text>,
     input: Input,
     secret: Zeroizing<String>,
     checked: bool,
@@ -82,6 +87,8 @@ pub struct Field {
     touched: bool,
     /// An error set by the screen (e.g. from the server), shown until the value changes.
     external: Option<Message>,
+    /// A character was refused at the limit: said until the next edit, not an error.
+    at_limit: bool,
 }
 
 impl std::fmt::Debug for Field {
@@ -106,11 +113,17 @@ impl Field {
             kind,
             required: false,
             read_only: false,
+            limit: match kind {
+                FieldKind::Email => Some(Text::Email),
+                FieldKind::Phone => Some(Text::Phone),
+                _ => None,
+            },
             input: Input::default(),
             secret: Zeroizing::new(String::new()),
             checked: false,
             touched: false,
             external: None,
+            at_limit: false,
         }
     }
 
@@ -122,6 +135,29 @@ impl Field {
     pub fn read_only(mut self) -> Field {
         self.read_only = true;
         self
+    }
+
+    pub fn limited(mut self, limit: Text) -> Field {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Whether `key` would add a character to a field already at its limit.
+    fn over_limit(&self, key: KeyEvent) -> bool {
+        let inserts = matches!(key.code, KeyCode::Char(_))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        inserts
+            && self
+                .limit
+                .is_some_and(|limit| self.input.value().chars().count() >= limit.max_chars())
+    }
+
+    /// «Не более N символов» while the last character typed was refused at the limit.
+    pub fn notice(&self) -> Option<Message> {
+        let limit = self.limit.filter(|_| self.at_limit)?;
+        Some(Message::new(Text::MESSAGE).with("max", limit.max_chars()))
     }
 
     pub fn with_value(mut self, value: &str) -> Field {
@@ -211,6 +247,11 @@ impl Field {
         if self.read_only {
             return false;
         }
+        if self.over_limit(key) {
+            // Swallowed like a letter in an IIN, and the limit said until the next edit.
+            self.at_limit = true;
+            return true;
+        }
         let used = match self.kind {
             FieldKind::Flag => {
                 if key.code == KeyCode::Char(' ') {
@@ -236,6 +277,7 @@ impl Field {
         };
         if used {
             self.external = None;
+            self.at_limit = false;
         }
         used
     }
@@ -516,10 +558,11 @@ impl Form {
         }
     }
 
-    /// The error to show under the form: the focused field's, else the first visible one.
+    /// The message to show under the form: the focused field's error or limit, else the
+    /// first visible error.
     pub fn message(&self) -> Option<Message> {
         self.focused()
-            .and_then(Field::visible_error)
+            .and_then(|field| field.visible_error().or_else(|| field.notice()))
             .or_else(|| self.fields.iter().find_map(Field::visible_error))
     }
 
@@ -628,6 +671,39 @@ mod tests {
         assert_eq!(key(phone.error()), Some("tui.form.bad_phone".into()));
         phone.set_value("8 (701) 234-56-78");
         assert_eq!(phone.error(), None);
+    }
+
+    #[test]
+    fn typing_stops_at_the_servers_limit_and_says_so() {
+        let mut reason = Field::new("reason", "application.dialog.reason", FieldKind::Text)
+            .limited(Text::Reason);
+        let max = Text::Reason.max_chars();
+        reason.paste(&"ә".repeat(max + 50));
+        assert_eq!(reason.value().chars().count(), max);
+        let shown = reason.notice().expect("the limit is said");
+        assert_eq!(shown.key, Text::MESSAGE);
+        assert_eq!(shown.args, vec![("max".to_owned(), max.to_string())]);
+        assert_eq!(reason.error(), None, "a text at the limit is fine");
+        let form = Form::new(vec![reason]);
+        assert_eq!(form.message(), Some(shown));
+        let mut reason = form.fields.into_iter().next().unwrap();
+        // The next edit takes the message away.
+        reason.handle_key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+        assert_eq!(reason.value().chars().count(), max - 1);
+        assert_eq!(reason.notice(), None);
+        typed(&mut reason, "ab");
+        assert_eq!(reason.value().chars().count(), max);
+        // E-mail and phone fields carry their limits from the start.
+        let mut phone = Field::new("p", "tui.form.phone", FieldKind::Phone);
+        typed(&mut phone, &" ".repeat(100));
+        assert_eq!(phone.value().len(), Text::Phone.max_chars());
+        let mut free = Field::new("path", "tui.key.path", FieldKind::Text);
+        free.paste(&"x".repeat(5000));
+        assert_eq!(
+            free.value().len(),
+            5000,
+            "no limit where the server has none"
+        );
     }
 
     #[test]
