@@ -56,6 +56,12 @@ pub enum ProblemCode {
     AttachmentUnknown,
     ApplicationNotFound,
     PersonNotFound,
+    // --- who may queue a child (docs/design-api.md, «Who may queue a child») ---
+    NotAParent,
+    ChildNotInRegistry,
+    RegistryMismatch,
+    UnknownKindergarten,
+    RegistryUnavailable,
 }
 
 impl ProblemCode {
@@ -99,6 +105,11 @@ impl ProblemCode {
             ProblemCode::AttachmentUnknown => "attachment_unknown",
             ProblemCode::ApplicationNotFound => "application_not_found",
             ProblemCode::PersonNotFound => "person_not_found",
+            ProblemCode::NotAParent => "not_a_parent",
+            ProblemCode::ChildNotInRegistry => "child_not_in_registry",
+            ProblemCode::RegistryMismatch => "registry_mismatch",
+            ProblemCode::UnknownKindergarten => "unknown_kindergarten",
+            ProblemCode::RegistryUnavailable => "registry_unavailable",
         }
     }
 
@@ -124,10 +135,13 @@ impl ProblemCode {
             LoginRequired | SessionExpired | NonceUnknown | NonceExpired | NonceReused
             | SignatureMissing | SignatureInvalid | CertificateUntrusted | CertificateExpired
             | CertificateRevoked | WrongKeyUsage => 401,
-            Forbidden | SignerMismatch | ContactsRequired => 403,
+            Forbidden | SignerMismatch | ContactsRequired | NotAParent => 403,
             StaleDocument | ActionNotAllowed | RuleViolation | ChildAlreadyQueued
-            | KinshipNotConfirmed => 422,
+            | KinshipNotConfirmed | ChildNotInRegistry | RegistryMismatch | UnknownKindergarten => {
+                422
+            }
             IdempotencyConflict => 409,
+            RegistryUnavailable => 503,
         }
     }
 

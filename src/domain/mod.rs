@@ -11,6 +11,7 @@ pub mod iin;
 pub mod lifecycle;
 pub mod number;
 pub mod queue;
+pub mod registry_match;
 pub mod settings;
 pub mod state;
 pub mod status;

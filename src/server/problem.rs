@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use crate::api::documents::DocumentError;
 use crate::api::problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemCode};
 use crate::domain::RuleError;
+use crate::server::kinship::KinshipError;
+use crate::server::registry::RegistryError;
 use crate::server::store::StoreError;
 
 /// A refused request.
@@ -103,6 +105,23 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %other, "store failure");
                 ApiError::new(ProblemCode::Internal)
             }
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(error: RegistryError) -> ApiError {
+        tracing::error!(error = %error, "population registry failure");
+        ApiError::new(ProblemCode::RegistryUnavailable)
+    }
+}
+
+impl From<KinshipError> for ApiError {
+    fn from(error: KinshipError) -> ApiError {
+        match error {
+            KinshipError::ChildNotInRegistry => ApiError::new(ProblemCode::ChildNotInRegistry),
+            KinshipError::NotAParent => ApiError::new(ProblemCode::NotAParent),
+            KinshipError::Registry(e) => e.into(),
         }
     }
 }

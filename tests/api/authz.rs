@@ -24,9 +24,6 @@ use kezek::domain::{ApplicationNumber, Iin};
 use kezek::i18n::Lang;
 use kezek::server::catalogue::Catalogue;
 
-const ARUZHAN: &str = "220315612150";
-const ALIKHAN: &str = "210910511871";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Applicant,

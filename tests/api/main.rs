@@ -10,4 +10,5 @@ mod authz;
 mod bad_input;
 mod crash;
 mod http;
+mod kinship;
 mod officer;

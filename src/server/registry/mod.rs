@@ -40,6 +40,17 @@ impl Person {
         self.iin.sex()
     }
 
+    /// The person as the API carries them (wizard autofill).
+    pub fn to_wire(&self) -> crate::api::profile::Person {
+        crate::api::profile::Person {
+            iin: self.iin,
+            surname: self.surname.clone(),
+            name: self.name.clone(),
+            patronymic: self.patronymic.clone(),
+            birth_date: self.birth_date(),
+        }
+    }
+
     /// «Фамилия Имя Отчество», the order documents and the journal use.
     pub fn full_name(&self) -> String {
         let mut full = format!("{} {}", self.surname, self.name);
@@ -107,6 +118,10 @@ pub trait PopulationRegistry: Send + Sync {
 pub struct DemoRegistry {
     people: HashMap<Iin, Person>,
     kinship: Vec<KinshipLink>,
+    /// Indexes of `kinship` by child and by adult: every submission asks, and a demo registry
+    /// holds some hundred thousand links.
+    by_child: HashMap<Iin, Vec<usize>>,
+    by_adult: HashMap<Iin, Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -202,9 +217,7 @@ impl DemoRegistry {
                 )));
             }
         }
-        if !self.kinship.contains(&link) {
-            self.kinship.push(link);
-        }
+        self.push_link(link);
         Ok(())
     }
 
@@ -212,7 +225,36 @@ impl DemoRegistry {
         for person in family.adults.iter().chain(&family.children) {
             self.add_person(person.clone());
         }
-        self.kinship.extend(family.links());
+        for link in family.links() {
+            self.push_link(link);
+        }
+    }
+
+    /// Records a link once, indexed both ways.
+    fn push_link(&mut self, link: KinshipLink) {
+        let of_child = self.by_child.entry(link.child).or_default();
+        if of_child.iter().any(|&i| self.kinship[i] == link) {
+            return;
+        }
+        of_child.push(self.kinship.len());
+        self.by_adult
+            .entry(link.adult)
+            .or_default()
+            .push(self.kinship.len());
+        self.kinship.push(link);
+    }
+
+    /// The links of one child or one adult, through their index.
+    fn links<'a>(
+        &'a self,
+        index: &'a HashMap<Iin, Vec<usize>>,
+        iin: Iin,
+    ) -> impl Iterator<Item = &'a KinshipLink> + 'a {
+        index
+            .get(&iin)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.kinship[i])
     }
 
     /// Everyone in the table, in no particular order (for seeding a database).
@@ -224,11 +266,8 @@ impl DemoRegistry {
         &self.kinship
     }
 
-    fn related(&self, select: impl Fn(&KinshipLink) -> Option<Iin>) -> Vec<Person> {
-        let mut found: Vec<Person> = self
-            .kinship
-            .iter()
-            .filter_map(select)
+    fn related<'a>(&self, iins: impl Iterator<Item = Iin> + 'a) -> Vec<Person> {
+        let mut found: Vec<Person> = iins
             .filter_map(|iin| self.people.get(&iin).cloned())
             .collect();
         found.sort_by_key(|person| person.iin);
@@ -244,17 +283,16 @@ impl PopulationRegistry for DemoRegistry {
     }
 
     async fn children_of(&self, adult: Iin) -> Result<Vec<Person>, RegistryError> {
-        Ok(self.related(|link| (link.adult == adult).then_some(link.child)))
+        Ok(self.related(self.links(&self.by_adult, adult).map(|link| link.child)))
     }
 
     async fn parents_of(&self, child: Iin) -> Result<Vec<Person>, RegistryError> {
-        Ok(self.related(|link| (link.child == child).then_some(link.adult)))
+        Ok(self.related(self.links(&self.by_child, child).map(|link| link.adult)))
     }
 
     async fn is_parent_or_guardian(&self, adult: Iin, child: Iin) -> Result<bool, RegistryError> {
         Ok(self
-            .kinship
-            .iter()
-            .any(|link| link.adult == adult && link.child == child))
+            .links(&self.by_child, child)
+            .any(|link| link.adult == adult))
     }
 }

@@ -369,6 +369,12 @@ impl Wizard {
                 DraftField::ExtraPhone => (1, "extra_phone"),
                 DraftField::ChildIin => (2, "child_iin"),
                 DraftField::ChildBirthDate => (2, "child_birth_date"),
+                DraftField::ApplicantSurname => (1, "applicant_surname"),
+                DraftField::ApplicantName => (1, "applicant_name"),
+                DraftField::ApplicantPatronymic => (1, "applicant_patronymic"),
+                DraftField::ChildSurname => (2, "child_surname"),
+                DraftField::ChildName => (2, "child_name"),
+                DraftField::ChildPatronymic => (2, "child_patronymic"),
                 DraftField::BenefitCategory => {
                     if step == 2 {
                         self.category_problem.get_or_insert(message);
