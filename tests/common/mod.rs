@@ -15,7 +15,6 @@ use kezek::api::profile::Contacts;
 use kezek::api::profile::Person;
 use kezek::client::demo::{self, DemoKeystore};
 use kezek::client::{Client, ClientError};
-use kezek::domain::wizard::Draft;
 use kezek::domain::{ApplicationNumber, Iin, calendar};
 use kezek::i18n::Lang;
 use kezek::pki::keystore::Keystore;
@@ -376,26 +375,11 @@ pub fn application(applicant: &str, child: &str) -> Submission {
 
 /// The application of `applicant` for `child` in Astana, with their names.
 pub fn application_for(applicant: &Person, child: &Person) -> Submission {
-    let mut draft = Draft::default();
-    draft.applicant.iin = applicant.iin.to_string();
-    draft.applicant.birth_date = Some(applicant.birth_date);
-    draft.applicant.surname = applicant.surname.clone();
-    draft.applicant.name = applicant.name.clone();
-    draft.applicant.patronymic = applicant.patronymic.clone().unwrap_or_default();
-    draft.applicant.email = "demo@example.kz".to_owned();
-    draft.applicant.phone = "+77012345678".to_owned();
-    draft.child.iin = child.iin.to_string();
-    draft.child.birth_date = Some(child.birth_date);
-    draft.child.surname = child.surname.clone();
-    draft.child.name = child.name.clone();
-    draft.child.patronymic = child.patronymic.clone().unwrap_or_default();
-    Submission {
-        envelope: Envelope::now(),
-        region: "astana".to_owned(),
-        settlement: "astana-esil".to_owned(),
-        draft,
-        attachments: Vec::new(),
-    }
+    let family = UnqueuedChild {
+        applicant: applicant.clone(),
+        child: child.clone(),
+    };
+    family.application("astana", "astana-esil")
 }
 
 /// A valid child IIN born in 2022 with serial `serial`.
