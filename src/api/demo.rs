@@ -37,6 +37,7 @@ pub struct UnqueuedChild {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UnqueuedPage {
+    /// At most `limit`; fewer, even none, when the server stopped looking early.
     pub children: Vec<UnqueuedChild>,
     /// Absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,9 +15,13 @@ use crate::server::http::extract::{Json, Query};
 use crate::server::problem::{ApiError, ApiResult};
 
 const DEFAULT_PAGE: u32 = 100;
+/// At most this many children are looked at for one page (each a read of the store), so a
+/// page past many queued children ends early with a cursor rather than taking long.
+const MAX_EXAMINED: usize = 10_000;
 
 /// Children of the demo's synthetic families who may be queued in `region` today and have no
 /// open application, each with the parent or guardian who applies for them; operators only.
+/// A page may hold fewer than `limit` and still have a next one.
 #[utoipa::path(get, path = "/api/v1/demo/unqueued-children", tag = "demo", params(UnqueuedQuery),
     responses((status = 200, body = UnqueuedPage), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
@@ -50,7 +54,8 @@ pub async fn unqueued_children(
     let settings = state.config().region_settings(&query.region);
     let today = calendar::local_date(state.now());
     let mut children = Vec::with_capacity(limit);
-    while at < all.len() && children.len() < limit {
+    let end = all.len().min(at + MAX_EXAMINED);
+    while at < end && children.len() < limit {
         let candidate = all[at];
         at += 1;
         let born = candidate.child.birth_date();
