@@ -205,9 +205,6 @@ async fn seed_demo(
     let families: Vec<Family> = FamilyGenerator::new(DEMO_SEED, reference_day, key_holders)
         .take(seeded + seeded.max(DEMO_FAMILIES_NOT_APPLIED))
         .collect();
-    for family in &families {
-        registry.add_family(family);
-    }
     // Each region's rules as configured; a third of the applications in the region of the
     // configured officer, so that the demo officer has a journal to work with.
     let settings = |region: &str| config.region_settings(region);
@@ -230,6 +227,9 @@ async fn seed_demo(
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
     let children = families.iter().flat_map(Family::demo_children).collect();
+    for family in families {
+        registry.add_family(family);
+    }
     Ok((registry, children))
 }
 

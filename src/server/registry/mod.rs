@@ -118,10 +118,9 @@ pub trait PopulationRegistry: Send + Sync {
 pub struct DemoRegistry {
     people: HashMap<Iin, Person>,
     kinship: Vec<KinshipLink>,
-    /// Indexes of `kinship` by child and by adult: every submission asks, and a demo registry
-    /// holds some hundred thousand links.
+    /// Where each child's links stand in `kinship`: every submission asks about a child, and a
+    /// demo registry holds some hundred thousand links.
     by_child: HashMap<Iin, Vec<usize>>,
-    by_adult: HashMap<Iin, Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -162,7 +161,7 @@ impl DemoRegistry {
         let generator =
             synthetic::FamilyGenerator::new(seed, today, registry.people.keys().copied());
         for family in generator.take(families) {
-            registry.add_family(&family);
+            registry.add_family(family);
         }
         Ok(registry)
     }
@@ -221,37 +220,29 @@ impl DemoRegistry {
         Ok(())
     }
 
-    pub fn add_family(&mut self, family: &synthetic::Family) {
-        for person in family.adults.iter().chain(&family.children) {
-            self.add_person(person.clone());
-        }
+    pub fn add_family(&mut self, family: synthetic::Family) {
         for link in family.links() {
             self.push_link(link);
         }
+        for person in family.adults.into_iter().chain(family.children) {
+            self.add_person(person);
+        }
     }
 
-    /// Records a link once, indexed both ways.
+    /// Records a link once, indexed by its child.
     fn push_link(&mut self, link: KinshipLink) {
         let of_child = self.by_child.entry(link.child).or_default();
         if of_child.iter().any(|&i| self.kinship[i] == link) {
             return;
         }
         of_child.push(self.kinship.len());
-        self.by_adult
-            .entry(link.adult)
-            .or_default()
-            .push(self.kinship.len());
         self.kinship.push(link);
     }
 
-    /// The links of one child or one adult, through their index.
-    fn links<'a>(
-        &'a self,
-        index: &'a HashMap<Iin, Vec<usize>>,
-        iin: Iin,
-    ) -> impl Iterator<Item = &'a KinshipLink> + 'a {
-        index
-            .get(&iin)
+    /// The links of one child.
+    fn links_of_child(&self, child: Iin) -> impl Iterator<Item = &KinshipLink> + '_ {
+        self.by_child
+            .get(&child)
             .into_iter()
             .flatten()
             .map(|&i| &self.kinship[i])
@@ -282,17 +273,21 @@ impl PopulationRegistry for DemoRegistry {
         Ok(self.people.get(&iin).cloned())
     }
 
+    /// Not asked by the server: a walk of every link will do.
     async fn children_of(&self, adult: Iin) -> Result<Vec<Person>, RegistryError> {
-        Ok(self.related(self.links(&self.by_adult, adult).map(|link| link.child)))
+        Ok(self.related(
+            self.kinship
+                .iter()
+                .filter(|link| link.adult == adult)
+                .map(|link| link.child),
+        ))
     }
 
     async fn parents_of(&self, child: Iin) -> Result<Vec<Person>, RegistryError> {
-        Ok(self.related(self.links(&self.by_child, child).map(|link| link.adult)))
+        Ok(self.related(self.links_of_child(child).map(|link| link.adult)))
     }
 
     async fn is_parent_or_guardian(&self, adult: Iin, child: Iin) -> Result<bool, RegistryError> {
-        Ok(self
-            .links(&self.by_child, child)
-            .any(|link| link.adult == adult))
+        Ok(self.links_of_child(child).any(|link| link.adult == adult))
     }
 }
