@@ -10,10 +10,7 @@ use kezek::server::config::demo_keystores;
 
 use crate::common::*;
 
-/// `kezek serve` on a free port with the demo registry and no seeded applications.
-fn start(db: &str) -> (Child, String) {
-    // Absolute, for the server process whatever its working folder.
-    let keystores = std::path::absolute(demo_keystores()).unwrap();
+fn start(db: &str, config: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kezek"))
         .args([
             "serve",
@@ -21,12 +18,10 @@ fn start(db: &str) -> (Child, String) {
             "127.0.0.1:0",
             "--db",
             db,
-            "--demo",
-            "--demo-applications",
-            "0",
+            "--config",
+            config,
         ])
         .env("KEZEK_LANG", "en")
-        .env("KEZEK_KEYSTORES", keystores)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -47,7 +42,23 @@ fn start(db: &str) -> (Child, String) {
 async fn acknowledged_applications_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kezek.db").display().to_string();
-    let (mut server, url) = start(&db);
+    // Absolute: the configuration's relative paths are read from the configuration's folder.
+    // The demo registry without seeded applications, and the demo operator's organisation.
+    let ca = std::path::absolute(demo_keystores()).unwrap().join("ca");
+    let config = dir.path().join("kezek.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "demo = 0\n[trust]\nroots = [{:?}, {:?}]\ncrls = [{:?}]\n\
+             [[roles]]\nbin = \"160440090000\"\nrole = \"operator\"\n",
+            ca.join("root.pem"),
+            ca.join("nca_rsa.pem"),
+            ca.join("nca_rsa.crl")
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let (mut server, url) = start(&db, &config);
     // The operator queues children of the demo registry for their parents at the desk.
     let w = World::at(&url);
     let operator = w.login(OPERATOR).await;
@@ -86,7 +97,7 @@ async fn acknowledged_applications_survive_sigkill() {
     }
     assert!(acknowledged.len() >= 30);
 
-    let (mut server, url) = start(&db);
+    let (mut server, url) = start(&db, &config);
     let w = World::at(&url);
     let mut client: Client = w.login(OPERATOR).await;
     for (number, citizen) in &acknowledged {
