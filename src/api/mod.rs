@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod auth;
 pub mod catalogue;
+pub mod demo;
 pub mod documents;
 pub mod officer;
 pub mod problem;

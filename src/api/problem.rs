@@ -77,6 +77,12 @@ pub enum ProblemCode {
     InvalidPaging,
     TextTooLong,
     AttachmentQuota,
+    // --- who may queue a child (docs/design-api.md, «Who may queue a child») ---
+    NotAParent,
+    ChildNotInRegistry,
+    RegistryMismatch,
+    UnknownKindergarten,
+    RegistryUnavailable,
 }
 
 impl ProblemCode {
@@ -134,6 +140,11 @@ impl ProblemCode {
             ProblemCode::InvalidPaging => "invalid_paging",
             ProblemCode::TextTooLong => "text_too_long",
             ProblemCode::AttachmentQuota => "attachment_quota",
+            ProblemCode::NotAParent => "not_a_parent",
+            ProblemCode::ChildNotInRegistry => "child_not_in_registry",
+            ProblemCode::RegistryMismatch => "registry_mismatch",
+            ProblemCode::UnknownKindergarten => "unknown_kindergarten",
+            ProblemCode::RegistryUnavailable => "registry_unavailable",
         }
     }
 
@@ -159,9 +170,11 @@ impl ProblemCode {
             LoginRequired | SessionExpired | NonceUnknown | NonceExpired | NonceReused
             | SignatureMissing | SignatureInvalid | CertificateUntrusted | CertificateExpired
             | CertificateRevoked | WrongKeyUsage => 401,
-            Forbidden | SignerMismatch | ContactsRequired => 403,
+            Forbidden | SignerMismatch | ContactsRequired | NotAParent => 403,
             StaleDocument | ActionNotAllowed | RuleViolation | ChildAlreadyQueued
-            | KinshipNotConfirmed => 422,
+            | KinshipNotConfirmed | ChildNotInRegistry | RegistryMismatch | UnknownKindergarten => {
+                422
+            }
             IdempotencyConflict => 409,
             XmlTooComplex | XmlCommentRefused => 400,
             UnsupportedAlgorithm | UnsupportedFeature | WeakAlgorithm | KeyTooSmall => 401,
@@ -173,6 +186,7 @@ impl ProblemCode {
             RequestTimeout => 408,
             InvalidPaging | TextTooLong => 400,
             AttachmentQuota => 422,
+            RegistryUnavailable => 503,
         }
     }
 

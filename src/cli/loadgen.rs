@@ -1,34 +1,34 @@
-//! `kezek loadgen`: many clients log in as the demo people and send real signed applications and
-//! actions (withdrawals, `--actions` in every hundred writes) through the public API for a while;
-//! prints signed writes per second, latency percentiles and errors. Documents are signed before
-//! the clock starts, so the figure is the server's.
+//! `kezek loadgen`: the demo operator (a ЦОН employee, `keystores-example`) serves the parents of
+//! the demo registry's children nobody has queued, as a real desk would: many clients send real
+//! signed applications for them and actions (withdrawals, `--actions` in every hundred writes)
+//! through the public API for a while; prints signed writes per second, latency percentiles and
+//! errors. The children come from the server (`GET /demo/unqueued-children`, a demo server's
+//! only), and documents are signed before the clock starts, so the figure is the server's.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, Utc};
-use rand::Rng;
 use rust_i18n::t;
 
 use super::{Exit, Failure, LoadgenArgs, Outcome};
-use crate::api::documents::{ActionDocument, ActionRequest, Document, Envelope, Submission};
+use crate::api::demo::{MAX_UNQUEUED_PAGE, UnqueuedChild, UnqueuedQuery};
+use crate::api::documents::{ActionDocument, ActionRequest, Document, Envelope};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::Contacts;
 use crate::client::demo::{self, DemoKeystore};
 use crate::client::{Client, ClientError};
-use crate::domain::iin::check_digit;
-use crate::domain::wizard::Draft;
 use crate::domain::{ApplicationNumber, Iin};
 use crate::i18n::Lang;
 use crate::pki::keystore::Keystore;
 use crate::pki::xmldsig;
 
-/// A demo person with both keys open.
-struct Person {
-    iin: Iin,
-    surname: String,
-    name: String,
+/// Where the applications are filed.
+const REGION: &str = "astana";
+const SETTLEMENT: &str = "astana-esil";
+
+/// The demo operator with both keys open.
+struct Operator {
     auth: Keystore,
     sign: Keystore,
 }
@@ -38,83 +38,23 @@ fn open(entry: &DemoKeystore) -> Result<Keystore, Failure> {
         .map_err(|e| Failure::bad_input(format!("{}: {e}", entry.path().display())))
 }
 
-/// Everyone of the index with valid AUTH and SIGN keys who applies for children.
-fn people(index: &[DemoKeystore]) -> Result<Vec<Person>, Failure> {
-    let mut people = Vec::new();
-    for auth in index.iter().filter(|k| {
-        k.usage == "AUTH"
-            && k.status == "valid"
-            && k.format == "openssl3"
-            && matches!(k.role.as_str(), "parent" | "applicant")
-    }) {
-        let Some(sign) = demo::find(index, &auth.iin, "SIGN", "valid") else {
-            continue;
-        };
-        let Ok(iin) = Iin::parse(&auth.iin) else {
-            continue;
-        };
-        let mut names = auth.person.split_whitespace();
-        people.push(Person {
-            iin,
-            surname: names.next().unwrap_or_default().to_owned(),
-            name: names.next().unwrap_or_default().to_owned(),
-            auth: open(auth)?,
-            sign: open(sign)?,
-        });
-    }
-    if people.is_empty() {
-        return Err(Failure::bad_input(t!("cli.loadgen.no_people")));
-    }
-    Ok(people)
-}
-
-/// A child born 1 to 6 years ago with a random valid IIN, so runs rarely meet the same child.
-fn synthetic_child(rng: &mut impl Rng) -> Iin {
-    let today = Utc::now().date_naive();
-    loop {
-        let days = rng.random_range(365..6 * 365);
-        let birth = today - chrono::Duration::days(days);
-        let century = if rng.random_bool(0.5) { 5 } else { 6 };
-        let serial: u32 = rng.random_range(0..10_000);
-        let text = format!(
-            "{:02}{:02}{:02}{}{:04}",
-            birth.year() % 100,
-            birth.month(),
-            birth.day(),
-            century,
-            serial
-        );
-        let mut first = [0u8; 11];
-        for (digit, byte) in first.iter_mut().zip(text.bytes()) {
-            *digit = byte - b'0';
-        }
-        if let Some(check) = check_digit(&first) {
-            if let Ok(iin) = Iin::parse(&format!("{text}{check}")) {
-                return iin;
-            }
-        }
-    }
-}
-
-fn submission(person: &Person, child: Iin) -> Submission {
-    let mut draft = Draft::default();
-    draft.applicant.iin = person.iin.to_string();
-    draft.applicant.birth_date = Some(person.iin.birth_date());
-    draft.applicant.surname = person.surname.clone();
-    draft.applicant.name = person.name.clone();
-    draft.applicant.email = "loadgen@example.kz".to_owned();
-    draft.applicant.phone = "+77010000000".to_owned();
-    draft.child.iin = child.to_string();
-    draft.child.birth_date = Some(child.birth_date());
-    draft.child.surname = person.surname.clone();
-    draft.child.name = "Бала".to_owned();
-    Submission {
-        envelope: Envelope::now(),
-        region: "astana".to_owned(),
-        settlement: "astana-esil".to_owned(),
-        draft,
-        attachments: Vec::new(),
-    }
+/// The index's operator with valid AUTH and SIGN keys.
+fn operator(index: &[DemoKeystore]) -> Result<Operator, Failure> {
+    let auth = index
+        .iter()
+        .find(|k| {
+            k.usage == "AUTH"
+                && k.status == "valid"
+                && k.format == "openssl3"
+                && k.role == "operator"
+        })
+        .ok_or_else(|| Failure::bad_input(t!("cli.loadgen.no_operator")))?;
+    let sign = demo::find(index, &auth.iin, "SIGN", "valid")
+        .ok_or_else(|| Failure::bad_input(t!("cli.loadgen.no_operator")))?;
+    Ok(Operator {
+        auth: open(auth)?,
+        sign: open(sign)?,
+    })
 }
 
 fn sign(keystore: &Keystore, xml: &str) -> Result<String, Failure> {
@@ -126,11 +66,11 @@ fn sign(keystore: &Keystore, xml: &str) -> Result<String, Failure> {
 }
 
 /// Logs in with the AUTH key and gives the e-mail a first login asks for.
-async fn log_in(server: &str, person: &Person) -> Result<Client, Failure> {
+async fn log_in(server: &str, operator: &Operator) -> Result<Client, Failure> {
     let fail = |e: ClientError| Failure::check_failed(e.translated());
     let mut client = Client::new(server).map_err(fail)?;
     let challenge = client.challenge().await.map_err(fail)?;
-    let signed = sign(&person.auth, &challenge.xml)?;
+    let signed = sign(&operator.auth, &challenge.xml)?;
     let login = client.login(&signed).await.map_err(fail)?;
     if login.contacts_missing {
         let contacts = Contacts {
@@ -143,6 +83,36 @@ async fn log_in(server: &str, person: &Person) -> Result<Client, Failure> {
         client.update_contacts(&contacts).await.map_err(fail)?;
     }
     Ok(client)
+}
+
+/// Up to `wanted` children nobody has queued yet, with their parents, as the server lists them.
+async fn unqueued(client: &Client, wanted: usize) -> Result<Vec<UnqueuedChild>, Failure> {
+    let mut found = Vec::with_capacity(wanted);
+    let mut query = UnqueuedQuery {
+        region: REGION.to_owned(),
+        birth_year: None,
+        cursor: None,
+        limit: Some(MAX_UNQUEUED_PAGE),
+    };
+    while found.len() < wanted {
+        let page = match client.unqueued_children(&query).await {
+            Ok(page) => page,
+            Err(ClientError::Problem(p)) if p.code == ProblemCode::NotFound => {
+                return Err(Failure::check_failed(t!("cli.loadgen.not_demo")));
+            }
+            Err(e) => return Err(Failure::check_failed(e.translated())),
+        };
+        found.extend(page.children);
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    found.truncate(wanted);
+    if found.is_empty() {
+        return Err(Failure::check_failed(t!("cli.loadgen.no_children")));
+    }
+    Ok(found)
 }
 
 /// What one client saw.
@@ -168,10 +138,10 @@ enum Write {
     },
 }
 
-/// A withdrawal of `number`, the action any queued application allows.
-fn withdrawal(number: ApplicationNumber) -> ActionDocument {
+/// A withdrawal of `number` for `citizen`, the action any queued application allows.
+fn withdrawal(number: ApplicationNumber, citizen: Iin) -> ActionDocument {
     ActionDocument {
-        envelope: Envelope::now(),
+        envelope: Envelope::now().for_citizen(citizen, "LOADGEN"),
         number,
         action: ActionRequest::Withdraw {
             reason: "loadgen".to_owned(),
@@ -179,18 +149,38 @@ fn withdrawal(number: ApplicationNumber) -> ActionDocument {
     }
 }
 
-/// Signs `count` new applications of `person`.
-fn sign_applications(person: &Person, count: usize) -> Result<Vec<(String, String)>, Failure> {
-    let mut rng = rand::rng();
-    (0..count)
-        .map(|_| {
-            let document = submission(person, synthetic_child(&mut rng));
-            let id = document.envelope.request_id.clone();
-            sign(
-                &person.sign,
+/// One application signed for the desk: its request id, the signed XML, the citizen served.
+struct Signed {
+    request_id: String,
+    signed_xml: String,
+    citizen: Iin,
+}
+
+/// Signs the applications of `families`, the operator serving each parent.
+fn sign_applications(
+    operator: &Operator,
+    families: &[UnqueuedChild],
+    first: usize,
+) -> Result<Vec<Signed>, Failure> {
+    families
+        .iter()
+        .enumerate()
+        .map(|(i, family)| {
+            let citizen = family.applicant.iin;
+            let mut document = family.application(REGION, SETTLEMENT);
+            // The ЦОН request number the desk records.
+            let request = format!("LOADGEN-{}", first + i);
+            document.envelope = Envelope::now().for_citizen(citizen, request);
+            let request_id = document.envelope.request_id.clone();
+            let signed_xml = sign(
+                &operator.sign,
                 &Document::Application(Box::new(document)).to_xml(),
-            )
-            .map(|xml| (id, xml))
+            )?;
+            Ok(Signed {
+                request_id,
+                signed_xml,
+                citizen,
+            })
         })
         .collect()
 }
@@ -199,27 +189,21 @@ fn sign_applications(person: &Person, count: usize) -> Result<Vec<(String, Strin
 /// withdrawals of applications it registers now (before the clock starts) spread among them.
 async fn prepare(
     client: &Client,
-    person: &Person,
-    applications: Vec<(String, String)>,
+    operator: &Operator,
+    applications: Vec<Signed>,
     actions_percent: usize,
 ) -> Result<Vec<Write>, Failure> {
     let actions = applications.len() * actions_percent / 100;
     let mut applications = applications.into_iter();
     let mut withdrawals = Vec::with_capacity(actions);
-    for (request_id, signed_xml) in applications.by_ref().take(actions) {
-        let registered = match client.submit_application(&request_id, &signed_xml).await {
-            Ok(registered) => registered,
-            // A random child may already be in the queue: that one is not withdrawn, then.
-            Err(ClientError::Problem(problem))
-                if problem.code == ProblemCode::ChildAlreadyQueued =>
-            {
-                continue;
-            }
-            Err(e) => return Err(Failure::check_failed(e.translated())),
-        };
-        let document = withdrawal(registered.number);
+    for signed in applications.by_ref().take(actions) {
+        let registered = client
+            .submit_application(&signed.request_id, &signed.signed_xml)
+            .await
+            .map_err(|e| Failure::check_failed(e.translated()))?;
+        let document = withdrawal(registered.number, signed.citizen);
         let request_id = document.envelope.request_id.clone();
-        let signed_xml = sign(&person.sign, &Document::Action(document).to_xml())?;
+        let signed_xml = sign(&operator.sign, &Document::Action(document).to_xml())?;
         withdrawals.push(Write::Withdrawal {
             number: registered.number,
             request_id,
@@ -227,9 +211,9 @@ async fn prepare(
         });
     }
     let applications = applications
-        .map(|(request_id, signed_xml)| Write::Application {
-            request_id,
-            signed_xml,
+        .map(|signed| Write::Application {
+            request_id: signed.request_id,
+            signed_xml: signed.signed_xml,
         })
         .collect();
     Ok(interleave(applications, withdrawals))
@@ -286,45 +270,44 @@ async fn send(client: &Client, write: &Write) -> (bool, Result<(), ClientError>)
 pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
     let server = server.ok_or_else(|| Failure::bad_input(t!("cli.loadgen.server_required")))?;
     let index = demo::load_index(&args.keystores).map_err(|e| Failure::bad_input(e.to_string()))?;
-    let people = Arc::new(people(&index)?);
+    let operator = Arc::new(operator(&index)?);
     let clients = args.clients.max(1);
     let duration = Duration::from_secs(args.duration.max(1));
     let actions_percent = usize::from(args.actions.min(100));
-    // Enough documents for 2 000 writes per second, so no client runs dry.
-    let per_client = (2_000 * args.duration as usize).div_ceil(clients).max(20);
+    // Enough documents for 2 000 writes per second, so no client runs dry while the server
+    // has children to queue.
+    let wanted = (2_000 * args.duration as usize).max(20 * clients);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::bad_input(e.to_string()))?;
     runtime.block_on(async move {
+        // One session for every client: the server allows a client address only a few logins
+        // a minute, and sessions are not what is measured.
+        let session = log_in(&server, &operator).await?;
+        let families = unqueued(&session, wanted).await?;
         eprintln!(
             "{}",
-            t!(
-                "cli.loadgen.signing",
-                count = (per_client * clients).to_string()
-            )
+            t!("cli.loadgen.signing", count = families.len().to_string())
         );
+        // Each client its share of the children, signed side by side on the blocking pool.
+        let per_client = families.len().div_ceil(clients);
+        let families = Arc::new(families);
         let mut signing = Vec::with_capacity(clients);
         for slot in 0..clients {
-            let people = Arc::clone(&people);
+            let (operator, families) = (Arc::clone(&operator), Arc::clone(&families));
             signing.push(tokio::task::spawn_blocking(move || {
-                sign_applications(&people[slot % people.len()], per_client)
+                let first = (slot * per_client).min(families.len());
+                let last = (first + per_client).min(families.len());
+                sign_applications(&operator, &families[first..last], first)
             }));
-        }
-        // One session per person, shared by that person's clients: the server allows a client
-        // address only a few logins a minute, and sessions are not what is measured.
-        let mut sessions = Vec::with_capacity(people.len().min(clients));
-        for person in people.iter().take(clients) {
-            sessions.push(log_in(&server, person).await?);
         }
         // The clients register what they will withdraw side by side, still before the clock.
         let mut preparing = Vec::with_capacity(clients);
-        for (slot, task) in signing.into_iter().enumerate() {
-            let client = sessions[slot % people.len()].clone();
-            let people = Arc::clone(&people);
+        for task in signing {
+            let (client, operator) = (session.clone(), Arc::clone(&operator));
             preparing.push(tokio::spawn(async move {
                 let applications = task
                     .await
                     .map_err(|e| Failure::bad_input(e.to_string()))??;
-                let person = &people[slot % people.len()];
-                let writes = prepare(&client, person, applications, actions_percent).await?;
+                let writes = prepare(&client, &operator, applications, actions_percent).await?;
                 Ok::<_, Failure>((client, writes))
             }));
         }
@@ -422,7 +405,6 @@ fn report(total: &mut Tally, elapsed: f64, clients: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{Months, NaiveDate};
 
     #[test]
     fn actions_are_spread_evenly_among_the_applications() {
@@ -438,17 +420,5 @@ mod tests {
         assert_eq!(actions, vec![100, 101, 102]);
         assert_eq!(interleave(vec!['a'; 3], Vec::new()), vec!['a'; 3]);
         assert_eq!(interleave(Vec::new(), vec!['w'; 2]), vec!['w'; 2]);
-    }
-
-    #[test]
-    fn synthetic_children_are_valid_and_under_seven() {
-        let mut rng = rand::rng();
-        let today = Utc::now().date_naive();
-        for _ in 0..200 {
-            let child = synthetic_child(&mut rng);
-            let birth: NaiveDate = child.birth_date();
-            assert!(birth < today);
-            assert!(birth > today.checked_sub_months(Months::new(7 * 12)).unwrap());
-        }
     }
 }

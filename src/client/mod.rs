@@ -17,6 +17,7 @@ use crate::api::applications::{
 };
 use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
+use crate::api::demo::{UnqueuedPage, UnqueuedQuery};
 use crate::api::officer::{
     FreePlacesInfo, FreePlacesQuery, OfferInfo, OffersQuery, PublishedPlaces,
 };
@@ -274,6 +275,22 @@ impl Client {
     /// `GET /api/v1/registry/persons/{iin}`: wizard autofill.
     pub async fn registry_person(&self, iin: Iin) -> Result<Person, ClientError> {
         self.get(&["registry", "persons", &iin.to_string()]).await
+    }
+
+    /// `GET /api/v1/registry/children/{iin}`: wizard step 2, whether the user (an operator:
+    /// the citizen served) may queue this child; the registry's child when so, otherwise the
+    /// refusal a submission would get.
+    pub async fn child_check(&self, iin: Iin) -> Result<Person, ClientError> {
+        self.get(&["registry", "children", &iin.to_string()]).await
+    }
+
+    /// `GET /api/v1/demo/unqueued-children`: a demo server's registry children nobody has
+    /// queued, with their parents (operators only).
+    pub async fn unqueued_children(
+        &self,
+        query: &UnqueuedQuery,
+    ) -> Result<UnqueuedPage, ClientError> {
+        self.get_query(&["demo", "unqueued-children"], query).await
     }
 
     /// `POST /api/v1/attachments`: uploads a scan (PDF/JPEG/PNG by content, ≤ 10 MiB).

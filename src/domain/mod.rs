@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod number;
 pub mod queue;
+pub mod registry_match;
 pub mod scan;
 pub mod settings;
 pub mod state;

@@ -2,6 +2,7 @@
 //! department may change them in the server's configuration (the current rules say the age
 //! limit is 6, the seeds' service says 7).
 
+use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,15 @@ impl Default for RegionSettings {
             interest_reminder_days: vec![30, 7],
             out_of_turn_confirmation_working_days: 5,
         }
+    }
+}
+
+impl RegionSettings {
+    /// Whether a child born on `born` has reached the age limit on `today`, and so may no
+    /// longer be queued.
+    pub fn too_old(&self, born: NaiveDate, today: NaiveDate) -> bool {
+        born.checked_add_months(Months::new(12 * self.age_limit_years))
+            .is_none_or(|limit| today >= limit)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::benefit::BenefitCategory;
@@ -400,13 +400,12 @@ pub fn validate(draft: &Draft, today: NaiveDate, settings: &RegionSettings) -> V
         fits(text, field, &mut errors);
     }
     if let Some(born) = child_iin.map(|iin| iin.birth_date()).or(child.birth_date) {
-        let limit = born.checked_add_months(Months::new(12 * settings.age_limit_years));
         if born > today {
             errors.push(FieldError::new(
                 Field::ChildBirthDate,
                 "domain.wizard.not_born",
             ));
-        } else if limit.is_none_or(|limit| today >= limit) {
+        } else if settings.too_old(born, today) {
             errors.push(
                 FieldError::new(Field::ChildBirthDate, "domain.wizard.too_old")
                     .with("years", settings.age_limit_years),

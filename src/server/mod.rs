@@ -13,6 +13,7 @@ pub mod cleanup;
 pub mod config;
 pub mod documents;
 pub mod http;
+pub mod kinship;
 pub mod limits;
 pub mod listener;
 pub mod notify;
@@ -38,7 +39,7 @@ use crate::api::auth::RoleKind;
 use crate::pki::trust::{TrustError, TrustStore};
 use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
-use crate::server::registry::synthetic::{Family, FamilyGenerator};
+use crate::server::registry::synthetic::{DemoChild, Family, FamilyGenerator};
 use crate::server::registry::{DemoRegistry, PopulationRegistry};
 use crate::server::store::seed::demo_applications;
 use crate::server::store::{SqliteStore, Store};
@@ -97,6 +98,9 @@ pub struct Shared {
     pub limits: limits::RateLimits,
     /// Signature checks: policy, certificate cache, permits (blocking threads).
     pub signatures: signed::Checks,
+    /// A demo server's synthetic children, in the order their families were made (empty
+    /// otherwise): whom `GET /demo/unqueued-children` picks from.
+    pub demo_children: Vec<DemoChild>,
     pub clock: Clock,
     /// Held from reading the registration time to queueing the submission with the store, which
     /// commits in queue order: the time orders the queue, so it must follow commit order, or a
@@ -115,6 +119,7 @@ impl AppState {
         store: Arc<dyn Store>,
         trust: TrustStore,
         registry: Arc<dyn PopulationRegistry>,
+        demo_children: Vec<DemoChild>,
     ) -> AppState {
         let limits = limits::RateLimits::new(&config.limits);
         let signatures = signed::Checks::new(&config);
@@ -125,6 +130,7 @@ impl AppState {
             registry,
             limits,
             signatures,
+            demo_children,
             clock: Clock::default(),
             registration: tokio::sync::Mutex::new(()),
         }))
@@ -197,26 +203,29 @@ impl ServerHandle {
 /// The seed of the demo's synthetic families and applications.
 const DEMO_SEED: u64 = 2024;
 
-/// The demo registry (the key holders plus synthetic families) and, once per database, the
-/// applications of those families' children. The families are generated for the first day of
-/// the year, so a restart later in the year finds the same children the database was seeded
-/// with.
+/// Families the demo registry holds beyond those whose children get the seeded applications:
+/// parents who have not applied yet, for a ЦОН operator to serve (`kezek loadgen`, the API
+/// tests). As many as were seeded, and at least this many.
+const DEMO_FAMILIES_NOT_APPLIED: usize = 1_000;
+
+/// The demo registry (the key holders plus synthetic families), its synthetic children and,
+/// once per database, the applications of the first families' children. The families are
+/// generated for the first day of the year, so a restart later in the year finds the same
+/// children the database was seeded with.
 async fn seed_demo(
     store: &SqliteStore,
     config: &Config,
     applications: u32,
-) -> Result<DemoRegistry, ServerError> {
+) -> Result<(DemoRegistry, Vec<DemoChild>), ServerError> {
     let now = Utc::now();
     let reference_day = now.date_naive().with_ordinal(1).unwrap_or(now.date_naive());
     let mut registry =
         DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?;
     let key_holders: Vec<_> = registry.people().map(|person| person.iin).collect();
+    let seeded = applications as usize;
     let families: Vec<Family> = FamilyGenerator::new(DEMO_SEED, reference_day, key_holders)
-        .take(applications as usize)
+        .take(seeded + seeded.max(DEMO_FAMILIES_NOT_APPLIED))
         .collect();
-    for family in &families {
-        registry.add_family(family);
-    }
     // Each region's rules as configured; a third of the applications in the region of the
     // configured officer, so that the demo officer has a journal to work with.
     let settings = |region: &str| config.region_settings(region);
@@ -238,7 +247,11 @@ async fn seed_demo(
         .seed_applications("demo", seeds, &settings, now)
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
-    Ok(registry)
+    let children = families.iter().flat_map(Family::demo_children).collect();
+    for family in families {
+        registry.add_family(family);
+    }
+    Ok((registry, children))
 }
 
 /// Opens the database (migrations, demo seeding), loads the trust roots, binds, serves.
@@ -249,9 +262,12 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let store = SqliteStore::open(&config.database)
         .await
         .map_err(|e| ServerError::Store(e.to_string()))?;
-    let registry = match config.demo {
+    let (registry, demo_children) = match config.demo {
         Some(applications) => seed_demo(&store, &config, applications).await?,
-        None => DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?,
+        None => (
+            DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?,
+            Vec::new(),
+        ),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -263,7 +279,13 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         address: config.listen.to_string(),
         reason: e.to_string(),
     })?;
-    let state = AppState::new(config, Arc::new(store), trust, Arc::new(registry));
+    let state = AppState::new(
+        config,
+        Arc::new(store),
+        trust,
+        Arc::new(registry),
+        demo_children,
+    );
     let (shutdown, _) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
     let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));

@@ -35,6 +35,7 @@ impl Modify for BearerAuth {
         http::profile::registry_person,
         http::applications::upload_attachment,
         http::applications::submit,
+        http::applications::child_check,
         http::applications::journal,
         http::applications::detail,
         http::applications::history,
@@ -48,6 +49,7 @@ impl Modify for BearerAuth {
         http::officer::publish,
         http::officer::free_places,
         http::officer::offers,
+        http::demo::unqueued_children,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -57,6 +59,7 @@ impl Modify for BearerAuth {
         (name = "applications", description = "Submission, journal, actions (signed with a SIGN key)"),
         (name = "public", description = "No login: queue search and statistics"),
         (name = "officer", description = "Education department staff, their region only"),
+        (name = "demo", description = "Demo servers only: registry children nobody has queued"),
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,8 @@ use crate::api::problem::{FieldProblem, PROBLEM_CONTENT_TYPE, Problem, ProblemCo
 use crate::domain::RuleError;
 use crate::pki::xml_limits::LimitExceeded;
 use crate::pki::xmldsig::{MIN_RSA_BITS, XmlDsigError};
+use crate::server::kinship::KinshipError;
+use crate::server::registry::RegistryError;
 use crate::server::store::StoreError;
 
 /// A refused request.
@@ -166,6 +168,23 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %other, "store failure");
                 ApiError::new(ProblemCode::Internal)
             }
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(error: RegistryError) -> ApiError {
+        tracing::error!(error = %error, "population registry failure");
+        ApiError::new(ProblemCode::RegistryUnavailable)
+    }
+}
+
+impl From<KinshipError> for ApiError {
+    fn from(error: KinshipError) -> ApiError {
+        match error {
+            KinshipError::ChildNotInRegistry => ApiError::new(ProblemCode::ChildNotInRegistry),
+            KinshipError::NotAParent => ApiError::new(ProblemCode::NotAParent),
+            KinshipError::Registry(e) => e.into(),
         }
     }
 }

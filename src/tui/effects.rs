@@ -83,6 +83,8 @@ pub enum Call {
     Kindergartens(KindergartenQuery),
     Profile,
     RegistryPerson(Iin),
+    /// Wizard step 2: may the user queue the child of this IIN (the registry's child if so).
+    ChildCheck(Iin),
     /// Open a PKCS#12 file (on a blocking thread: the key derivation takes a while).
     OpenKeystore {
         path: PathBuf,
@@ -139,6 +141,11 @@ pub enum Reply {
     Kindergartens(Result<Vec<Kindergarten>, CallError>),
     Profile(Result<Profile, CallError>),
     Person(Result<Person, CallError>),
+    /// The answer to [`Call::ChildCheck`], with the IIN asked about.
+    ChildChecked {
+        iin: Iin,
+        result: Result<Person, CallError>,
+    },
     Keystore(Result<Arc<Keystore>, CallError>),
     LoginSigned(Result<SignedLogin, CallError>),
     LoggedIn(Result<LoginResponse, CallError>),
@@ -177,6 +184,7 @@ impl Reply {
             Reply::Kindergartens(r) => r.as_ref().err(),
             Reply::Profile(r) => r.as_ref().err(),
             Reply::Person(r) => r.as_ref().err(),
+            Reply::ChildChecked { result, .. } => result.as_ref().err(),
             Reply::LoginSigned(r) => r.as_ref().err(),
             Reply::LoggedIn(r) => r.as_ref().err(),
             Reply::ContactsSaved(r) => r.as_ref().err(),
@@ -382,6 +390,10 @@ impl Runner {
             Call::RegistryPerson(iin) => {
                 Reply::Person(self.client().registry_person(iin).await.map_err(Into::into))
             }
+            Call::ChildCheck(iin) => Reply::ChildChecked {
+                iin,
+                result: self.client().child_check(iin).await.map_err(Into::into),
+            },
             Call::OpenKeystore { path, password } => Reply::Keystore(
                 tokio::task::spawn_blocking(move || {
                     Keystore::open_file(&path, password.expose()).map(Arc::new)

@@ -14,6 +14,7 @@ use crate::common;
 use common::*;
 use kezek::api::applications::JournalQuery;
 use kezek::api::catalogue::KindergartenQuery;
+use kezek::api::demo::UnqueuedQuery;
 use kezek::api::documents::{ActionRequest, Document, Envelope};
 use kezek::api::officer::{FreePlacesQuery, OffersQuery};
 use kezek::api::problem::ProblemCode;
@@ -23,9 +24,6 @@ use kezek::client::{Client, ClientError};
 use kezek::domain::{ApplicationNumber, Iin};
 use kezek::i18n::Lang;
 use kezek::server::catalogue::Catalogue;
-
-const ARUZHAN: &str = "220315612150";
-const ALIKHAN: &str = "210910511871";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -63,6 +61,7 @@ enum Endpoint {
     BindingsGet,
     BindingsPost,
     RegistryPerson,
+    ChildCheck,
     Attachments,
     Submit,
     Journal,
@@ -78,6 +77,7 @@ enum Endpoint {
     PublishPlaces,
     FreePlaces,
     Offers,
+    DemoUnqueued,
 }
 
 /// What a caller gets: the call is served, or refused with this code.
@@ -88,6 +88,8 @@ const LOGIN: Outcome = Err(ProblemCode::LoginRequired);
 const HIDDEN: Outcome = Err(ProblemCode::ApplicationNotFound);
 const FORBIDDEN: Outcome = Err(ProblemCode::Forbidden);
 const KINSHIP: Outcome = Err(ProblemCode::KinshipNotConfirmed);
+const QUEUED: Outcome = Err(ProblemCode::ChildAlreadyQueued);
+const NOT_A_PARENT: Outcome = Err(ProblemCode::NotAParent);
 
 /// The matrix, callers in the order of [`ROLES`]: applicant, bound parent, unrelated applicant,
 /// operator, officer of the region, officer of another region, no login.
@@ -105,9 +107,17 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         BindingsPost => [OK, OK, KINSHIP, KINSHIP, KINSHIP, KINSHIP, LOGIN],
         // The registry: oneself, one's own children, operators anyone.
         RegistryPerson => [OK, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN],
-        // Everyone may file for a child (the operator for the citizen served): staff are
-        // citizens too.
-        Submit => [OK, OK, OK, OK, OK, OK, LOGIN],
+        // Only the child's parents may file for Аружан (the operator for the citizen served),
+        // and she is queued already; to anyone else, staff included, kinship says no.
+        ChildCheck | Submit => [
+            QUEUED,
+            QUEUED,
+            NOT_A_PARENT,
+            QUEUED,
+            NOT_A_PARENT,
+            NOT_A_PARENT,
+            LOGIN,
+        ],
         // The journal: one's own, the citizen's, the region's; never another region's.
         Journal => [OK, OK, OK, OK, OK, FORBIDDEN, LOGIN],
         // One application: seen by its parties and its region's officer, hidden from others.
@@ -123,6 +133,10 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         ],
         PublishPlaces | FreePlaces | Offers => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN,
+        ],
+        // A demo server's registry children, for the operator's desk only.
+        DemoUnqueued => [
+            FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN,
         ],
     }
 }
@@ -160,8 +174,6 @@ struct Caller {
     /// The citizen an operator serves.
     citizen: Option<Iin>,
     subject: usize,
-    /// A child of the caller's own family to file for.
-    own_child: String,
 }
 
 struct Matrix {
@@ -230,12 +242,13 @@ impl Matrix {
             BindingsGet => outcome(client.bindings().await),
             BindingsPost => outcome(client.bind_child(Iin::parse(ARUZHAN).unwrap()).await),
             RegistryPerson => outcome(client.registry_person(Iin::parse(ARUZHAN).unwrap()).await),
+            ChildCheck => outcome(client.child_check(Iin::parse(ARUZHAN).unwrap()).await),
             Attachments => outcome(client.upload_attachment("scan.pdf", pdf_scan()).await),
             Submit => {
                 let applicant = caller
                     .citizen
                     .map_or(caller.iin.to_owned(), |c| c.to_string());
-                let mut submission = application(&applicant, &caller.own_child);
+                let mut submission = application(&applicant, ARUZHAN);
                 if let Some(citizen) = caller.citizen {
                     submission.envelope = Envelope::now().for_citizen(citizen, "ЦОН-1");
                 }
@@ -314,13 +327,27 @@ impl Matrix {
                 };
                 outcome(client.offers(&query).await)
             }
+            DemoUnqueued => {
+                let query = UnqueuedQuery {
+                    region: subject.region.to_owned(),
+                    birth_year: None,
+                    cursor: None,
+                    limit: Some(1),
+                };
+                outcome(client.unqueued_children(&query).await)
+            }
         }
     }
 }
 
 async fn matrix() -> Matrix {
     // Every caller logs in several times; the per-address login limit is not under test here.
-    let world = world_with(|config| config.limits.login_attempts_per_minute = 1000).await;
+    // A demo server (no applications seeded), for its registry children.
+    let world = world_with(|config| {
+        config.limits.login_attempts_per_minute = 1000;
+        config.demo = Some(0);
+    })
+    .await;
     let aigerim = world.login(AIGERIM).await;
     let dauren = world.login(DAUREN).await;
     let officer = world.login(OFFICER).await;
@@ -348,22 +375,21 @@ async fn matrix() -> Matrix {
     ];
     let other_officer = world.login(OFFICER).await;
     let citizen = Some(Iin::parse(AIGERIM).unwrap());
-    let caller = |client, iin, citizen, subject, serial| Caller {
+    let caller = |client, iin, citizen, subject| Caller {
         client,
         iin,
         citizen,
         subject,
-        own_child: child_iin(serial),
     };
     let anonymous = world.client();
     let callers = vec![
-        caller(aigerim, AIGERIM, None, 0, 901),
-        caller(nurlan, NURLAN, None, 0, 902),
-        caller(dauren, DAUREN, None, 0, 903),
-        caller(operator, OPERATOR, citizen, 0, 904),
-        caller(officer, OFFICER, None, 0, 905),
-        caller(other_officer, OFFICER, None, 1, 906),
-        caller(anonymous, AIGERIM, None, 0, 907),
+        caller(aigerim, AIGERIM, None, 0),
+        caller(nurlan, NURLAN, None, 0),
+        caller(dauren, DAUREN, None, 0),
+        caller(operator, OPERATOR, citizen, 0),
+        caller(officer, OFFICER, None, 0),
+        caller(other_officer, OFFICER, None, 1),
+        caller(anonymous, AIGERIM, None, 0),
     ];
     Matrix {
         world,
@@ -390,6 +416,7 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         BindingsGet,
         BindingsPost,
         RegistryPerson,
+        ChildCheck,
         Attachments,
         Submit,
         Journal,
@@ -405,6 +432,7 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         PublishPlaces,
         FreePlaces,
         Offers,
+        DemoUnqueued,
     ];
     let mut wrong = Vec::new();
     for endpoint in endpoints {

@@ -5,18 +5,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use kezek::api::documents::{Document, Envelope, Submission};
-use kezek::api::profile::Contacts;
 use kezek::client::Client;
-use kezek::client::demo;
-use kezek::domain::Iin;
-use kezek::domain::wizard::Draft;
-use kezek::i18n::Lang;
-use kezek::pki::keystore::Keystore;
-use kezek::pki::xmldsig;
 use kezek::server::config::demo_keystores;
 
-const APPLICANT: &str = "920721328903";
+use crate::common::*;
 
 pub(crate) fn start(db: &str, config: &str) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kezek"))
@@ -46,38 +38,19 @@ pub(crate) fn start(db: &str, config: &str) -> (Child, String) {
     (child, url)
 }
 
-fn sign(keystore: &Keystore, xml: &str) -> String {
-    let entry = keystore.entry(None).unwrap();
-    xmldsig::sign(xml, &entry.key, &entry.certificate).unwrap()
-}
-
-fn child_iin(serial: u32) -> Option<String> {
-    let text = format!("210910{}{:04}", 5, serial);
-    let mut first = [0u8; 11];
-    for (d, b) in first.iter_mut().zip(text.bytes()) {
-        *d = b - b'0';
-    }
-    kezek::domain::iin::check_digit(&first).map(|c| format!("{text}{c}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_applications_survive_sigkill() {
-    // Absolute: the configuration's relative paths are read from the configuration's folder.
-    let folder = std::path::absolute(demo_keystores()).unwrap();
-    let index = demo::load_index(&folder).unwrap();
-    let open = |usage: &str| {
-        let k = demo::find(&index, APPLICANT, usage, "valid").unwrap();
-        Keystore::open_file(k.path(), &k.password).unwrap()
-    };
-    let (auth, sign_key) = (open("AUTH"), open("SIGN"));
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kezek.db").display().to_string();
+    // Absolute: the configuration's relative paths are read from the configuration's folder.
+    // The demo registry without seeded applications, and the demo operator's organisation.
+    let ca = std::path::absolute(demo_keystores()).unwrap().join("ca");
     let config = dir.path().join("kezek.toml");
-    let ca = folder.join("ca");
     std::fs::write(
         &config,
         format!(
-            "[trust]\nroots = [{:?}, {:?}]\ncrls = [{:?}]\n",
+            "demo = 0\n[trust]\nroots = [{:?}, {:?}]\ncrls = [{:?}]\n\
+             [[roles]]\nbin = \"160440090000\"\nrole = \"operator\"\n",
             ca.join("root.pem"),
             ca.join("nca_rsa.pem"),
             ca.join("nca_rsa.crl")
@@ -85,86 +58,59 @@ async fn acknowledged_applications_survive_sigkill() {
     )
     .unwrap();
     let config = config.display().to_string();
-
     let (mut server, url) = start(&db, &config);
-    let mut client = Client::new(&url).unwrap();
-    let challenge = client.challenge().await.unwrap();
-    let login = client.login(&sign(&auth, &challenge.xml)).await.unwrap();
-    if login.contacts_missing {
-        client
-            .update_contacts(&Contacts {
-                email: Some("crash@example.kz".to_owned()),
-                phone: None,
-                extra_email: None,
-                extra_phone: None,
-                language: Lang::En,
-            })
-            .await
-            .unwrap();
-    }
-    let applicant = Iin::parse(APPLICANT).unwrap();
-    let documents: Vec<(String, String)> = (0..400)
-        .filter_map(child_iin)
-        .take(60)
-        .map(|child| {
-            let child = Iin::parse(&child).unwrap();
-            let mut draft = Draft::default();
-            draft.applicant.iin = APPLICANT.to_owned();
-            draft.applicant.birth_date = Some(applicant.birth_date());
-            draft.applicant.surname = "Жұмабаев".to_owned();
-            draft.applicant.name = "Дәурен".to_owned();
-            draft.applicant.email = "crash@example.kz".to_owned();
-            draft.applicant.phone = "+77012345678".to_owned();
-            draft.child.iin = child.to_string();
-            draft.child.birth_date = Some(child.birth_date());
-            let s = Submission {
-                envelope: Envelope::now(),
-                region: "astana".to_owned(),
-                settlement: "astana-esil".to_owned(),
-                draft,
-                attachments: Vec::new(),
-            };
+    // The operator queues children of the demo registry for their parents at the desk.
+    let w = World::at(&url);
+    let operator = w.login(OPERATOR).await;
+    let sign_key = w.keystore(OPERATOR, "SIGN", "valid");
+    let documents: Vec<(String, String, kezek::domain::Iin)> = w
+        .unqueued(&operator, None, 60)
+        .await
+        .iter()
+        .map(|family| {
+            let s = for_citizen(
+                application_for(&family.applicant, &family.child),
+                family.applicant.iin,
+            );
             let id = s.envelope.request_id.clone();
-            (
-                id,
-                sign(&sign_key, &Document::Application(Box::new(s)).to_xml()),
-            )
+            (id, sign(&sign_key, &xml_of(&s)), family.applicant.iin)
         })
         .collect();
     let mut acknowledged = Vec::new();
-    for (i, (id, xml)) in documents.iter().enumerate() {
+    for (i, (id, xml, citizen)) in documents.iter().enumerate() {
         if i == 30 {
             // Kill while a submission is in flight.
             let pending = {
-                let client = client.clone();
+                let client = operator.clone();
                 let (id, xml) = (id.clone(), xml.clone());
                 tokio::spawn(async move { client.submit_application(&id, &xml).await })
             };
             server.kill().unwrap();
             server.wait().unwrap();
             if let Ok(Ok(result)) = pending.await {
-                acknowledged.push(result.number);
+                acknowledged.push((result.number, *citizen));
             }
             break;
         }
-        acknowledged.push(client.submit_application(id, xml).await.unwrap().number);
+        let number = operator.submit_application(id, xml).await.unwrap().number;
+        acknowledged.push((number, *citizen));
     }
     assert!(acknowledged.len() >= 30);
 
     let (mut server, url) = start(&db, &config);
-    let mut client = Client::new(&url).unwrap();
-    let challenge = client.challenge().await.unwrap();
-    client.login(&sign(&auth, &challenge.xml)).await.unwrap();
-    for number in &acknowledged {
+    let w = World::at(&url);
+    let mut client: Client = w.login(OPERATOR).await;
+    for (number, citizen) in &acknowledged {
+        client.set_citizen(Some(*citizen));
         let detail = client.application(number).await.unwrap();
         assert_eq!(&detail.state.number, number);
         assert!(!client.history(number).await.unwrap().is_empty());
     }
     // A retry of an acknowledged submission gets the same number back after the restart.
-    let (id, xml) = &documents[0];
+    let (id, xml, _) = &documents[0];
     assert_eq!(
         client.submit_application(id, xml).await.unwrap().number,
-        acknowledged[0]
+        acknowledged[0].0
     );
     server.kill().unwrap();
     server.wait().unwrap();

@@ -122,9 +122,7 @@ async fn a_request_that_waits_too_long_for_a_check_is_told_to_retry() {
 async fn comments_inside_a_signed_document_are_refused_and_nothing_changes() {
     let w = world().await;
     let aigerim = w.login(AIGERIM).await;
-    let number = w
-        .submit(&aigerim, &application(AIGERIM, &child_iin(7)))
-        .await;
+    let number = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
     let history = aigerim.history(&number).await.unwrap();
     let before = w.rows(&["events", "idempotency", "queue_changes"]).await;
     let key = w.keystore(AIGERIM, "SIGN", "valid");

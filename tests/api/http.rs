@@ -115,7 +115,7 @@ async fn submission_idempotency_and_signature_refusals() {
     let w = world().await;
     let client = w.login(AIGERIM).await;
     let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
-    let submission = application(AIGERIM, &child_iin(1));
+    let submission = application(AIGERIM, ARUZHAN);
     let xml = sign(&sign_key, &xml_of(&submission));
     let id = &submission.envelope.request_id;
     let first = client.submit_application(id, &xml).await.unwrap();
@@ -155,7 +155,7 @@ async fn submission_idempotency_and_signature_refusals() {
         ProblemCode::IdempotencyConflict
     );
     // The same child again under a new request.
-    let twice = application(AIGERIM, &child_iin(1));
+    let twice = application(AIGERIM, ARUZHAN);
     let twice_xml = sign(&sign_key, &xml_of(&twice));
     assert_eq!(
         code(
@@ -246,7 +246,7 @@ async fn submission_idempotency_and_signature_refusals() {
 async fn an_attached_scan_is_listed_under_the_name_it_was_uploaded_with() {
     let w = world().await;
     let client = w.login(AIGERIM).await;
-    let mut submission = application(AIGERIM, &child_iin(1));
+    let mut submission = application(AIGERIM, ARUZHAN);
     claim_benefit(&client, &mut submission, "teachers").await;
     let key = w.keystore(AIGERIM, "SIGN", "valid");
     let answer = client
@@ -291,7 +291,7 @@ async fn actions_history_and_access() {
     let w = world().await;
     let aigerim = w.login(AIGERIM).await;
     let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
-    let child = "220315612150"; // Аружан, the demo daughter of Айгерим and Нурлан
+    let child = ARUZHAN;
     let submission = application(AIGERIM, child);
     let result = aigerim
         .submit_application(
@@ -378,20 +378,28 @@ async fn actions_history_and_access() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_submissions_get_distinct_numbers_and_one_per_child() {
-    // One person files 66 applications at once; the per-person limit is not under test here.
-    let w = world_with(|config| config.limits.person_writes_per_minute = 0).await;
-    let client = w.login(AIGERIM).await;
-    let sign_key = w.keystore(AIGERIM, "SIGN", "valid");
-    let documents: Vec<(String, String)> = (0..64)
-        .map(|i| {
-            let s = application(AIGERIM, &child_iin(100 + i));
-            (s.envelope.request_id.clone(), sign(&sign_key, &xml_of(&s)))
-        })
-        .collect();
+    // 65 children born in 2022 nobody has queued, their parents served at the operator's desk.
+    // One operator files 64 applications at once; the per-person limit is not under test here.
+    let w = world_with(|config| {
+        config.demo = Some(0);
+        config.limits.person_writes_per_minute = 0;
+    })
+    .await;
+    let operator = w.login(OPERATOR).await;
+    let sign_key = w.keystore(OPERATOR, "SIGN", "valid");
+    let families = w.unqueued(&operator, Some(2022), 65).await;
+    let submission = |family: &kezek::api::demo::UnqueuedChild| {
+        let s = for_citizen(
+            application_for(&family.applicant, &family.child),
+            family.applicant.iin,
+        );
+        (s.envelope.request_id.clone(), sign(&sign_key, &xml_of(&s)))
+    };
+    let documents: Vec<(String, String)> = families[..64].iter().map(submission).collect();
     let tasks: Vec<_> = documents
         .into_iter()
         .map(|(id, xml)| {
-            let client = client.clone();
+            let client = operator.clone();
             tokio::spawn(async move { client.submit_application(&id, &xml).await })
         })
         .collect();
@@ -406,12 +414,10 @@ async fn concurrent_submissions_get_distinct_numbers_and_one_per_child() {
     // All 64 share the 2022 cohort: positions 1..=64, each once.
     assert_eq!(positions, (1..=64).collect());
     // Two at once for the same child: exactly one application.
-    let a = application(AIGERIM, &child_iin(500));
-    let b = application(AIGERIM, &child_iin(500));
-    let (xa, xb) = (sign(&sign_key, &xml_of(&a)), sign(&sign_key, &xml_of(&b)));
+    let ((ia, xa), (ib, xb)) = (submission(&families[64]), submission(&families[64]));
     let (ra, rb) = tokio::join!(
-        client.submit_application(&a.envelope.request_id, &xa),
-        client.submit_application(&b.envelope.request_id, &xb)
+        operator.submit_application(&ia, &xa),
+        operator.submit_application(&ib, &xb)
     );
     assert_eq!(ra.is_ok() as u8 + rb.is_ok() as u8, 1, "{ra:?} {rb:?}");
 }

@@ -173,8 +173,7 @@ async fn get_problem(w: &World, token: &str, path: &str) -> (u16, serde_json::Va
 async fn paging_parameters_are_bounded_and_never_wrap() {
     let w = world().await;
     let aigerim = w.login(AIGERIM).await;
-    w.submit(&aigerim, &application(AIGERIM, &child_iin(30)))
-        .await;
+    w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
     let officer = w.login(OFFICER).await;
     let citizen = aigerim.token().unwrap();
     let cases: [(&str, &str, &str); 12] = [
@@ -246,9 +245,7 @@ const TABLES: [&str; 6] = [
 async fn every_text_a_citizen_signs_or_saves_has_its_limit() {
     let w = world().await;
     let aigerim = w.login(AIGERIM).await;
-    let number = w
-        .submit(&aigerim, &application(AIGERIM, &child_iin(31)))
-        .await;
+    let number = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
     let before = w.rows(&TABLES).await;
     let profile = aigerim.profile().await.unwrap();
     // A child name a hundred times too long, signed and sent (the 100 000 characters
@@ -389,7 +386,7 @@ async fn uploads_are_parsed_named_safely_kept_within_quota_and_swept_when_unused
         .await
         .unwrap();
     // A scan an application references no longer counts.
-    let mut submission = application(AIGERIM, &child_iin(33));
+    let mut submission = application(AIGERIM, ARUZHAN);
     submission.draft.child.beneficiary = true;
     submission.draft.child.benefit_category = Some("large_families".to_owned());
     submission.attachments = vec![AttachmentRef {
@@ -419,9 +416,7 @@ async fn uploads_are_parsed_named_safely_kept_within_quota_and_swept_when_unused
 async fn a_benefit_changes_scans_are_linked_and_shown_to_the_officer() {
     let w = world().await;
     let aigerim = w.login(AIGERIM).await;
-    let number = w
-        .submit(&aigerim, &application(AIGERIM, &child_iin(34)))
-        .await;
+    let number = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
     let scan = aigerim
         .upload_attachment("справка-многодетная.pdf", pdf_scan())
         .await

@@ -36,14 +36,17 @@ async fn publish(
 
 #[tokio::test]
 async fn places_are_offered_in_allocation_order_and_passed_on() {
-    let w = world().await;
+    let w = demo_world().await;
     let aigerim = w.login(AIGERIM).await;
     let officer = w.login(OFFICER).await;
+    let mut operator = w.login(OPERATOR).await;
     let group = group_for_2022();
-    // Registered in this order: five general children, two first-turn, one out of turn.
-    let mut numbers = Vec::new();
+    // Registered in this order: five general children, two first-turn, one out of turn; the
+    // first is Аружан, by her mother, the others children born in 2022 whose parents the
+    // operator serves.
+    let families = w.unqueued(&operator, Some(2022), 7).await;
+    let mut numbers = vec![w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await];
     let benefits = [
-        None,
         None,
         None,
         None,
@@ -52,12 +55,15 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
         Some("large_families"),
         Some("military"),
     ];
-    for (serial, benefit) in (101..).zip(benefits) {
-        let mut submission = application(AIGERIM, &child_iin(serial));
+    for (family, benefit) in families.iter().zip(benefits) {
+        let mut submission = for_citizen(
+            application_for(&family.applicant, &family.child),
+            family.applicant.iin,
+        );
         if let Some(category) = benefit {
-            claim_benefit(&aigerim, &mut submission, category).await;
+            claim_benefit(&operator, &mut submission, category).await;
         }
-        let number = w.submit(&aigerim, &submission).await;
+        let number = w.submit(&operator, &submission).await;
         if benefit.is_some() {
             let review = ActionRequest::ReviewBenefit {
                 accept: true,
@@ -70,6 +76,7 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
     let [g1, g2, g3, g4, g5, f1, f2, o1] = numbers[..] else {
         unreachable!()
     };
+    let o1_parent = families[6].applicant.iin;
     // Out of turn first, then the pattern starts with a first-turn child.
     assert_eq!(publish(&w, &officer, &group, 3).await, vec![o1, f1, g1]);
     // Places published one at a time continue the pattern instead of restarting it.
@@ -121,19 +128,23 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
     let accept = ActionRequest::AcceptOffer {
         kindergarten: ASTANA_KINDERGARTEN.to_owned(),
     };
-    let detail = w.act(&aigerim, AIGERIM, o1, accept).await.unwrap();
+    let detail = w.act_for(&operator, o1_parent, o1, accept).await.unwrap();
     assert_eq!(detail.state.status, Status::DirectionIssued);
     let offers = officer.offers(&OffersQuery::default()).await.unwrap();
     let o1_offer = offers.iter().find(|o| o.number == o1).unwrap();
     assert_eq!(o1_offer.status, OfferStatus::Accepted);
 
     // The direction is a real PDF, made with the direction and listed under its kind.
-    let documents = aigerim.documents(&o1).await.unwrap();
+    operator.set_citizen(Some(o1_parent));
+    let documents = operator.documents(&o1).await.unwrap();
     let direction = documents
         .iter()
         .find(|d| d.kind == DocumentKind::Direction)
         .expect("the direction is listed");
-    let pdf = aigerim.download_document(&o1, &direction.id).await.unwrap();
+    let pdf = operator
+        .download_document(&o1, &direction.id)
+        .await
+        .unwrap();
     assert_eq!(pdf.content_type, "application/pdf");
     assert!(pdf.bytes.starts_with(b"%PDF"));
 
@@ -266,7 +277,7 @@ async fn demo_seeding_and_rules_follow_the_configured_region_settings() {
     })
     .await;
     // The demo key holders' own children are free for the end-to-end flows.
-    for child in ["220315612150", "210910511871"] {
+    for child in [ARUZHAN, ALIKHAN] {
         let query = PublicQueueQuery {
             number: None,
             child_iin: Some(child.to_owned()),
@@ -290,7 +301,7 @@ async fn demo_seeding_and_rules_follow_the_configured_region_settings() {
     }
     // The rules apply the region's age limit: a four-year-old is too old in Almaty only.
     let aigerim = w.login(AIGERIM).await;
-    let mut almaty = application(AIGERIM, &child_iin(301));
+    let mut almaty = application(AIGERIM, ARUZHAN);
     almaty.region = "almaty".to_owned();
     almaty.settlement = Catalogue::bundled().region("almaty").unwrap().districts[0].settlements[0]
         .code
@@ -300,8 +311,7 @@ async fn demo_seeding_and_rules_follow_the_configured_region_settings() {
         .submit_application(&almaty.envelope.request_id, &sign(&key, &xml_of(&almaty)))
         .await;
     assert_eq!(code(refused), ProblemCode::InvalidInput);
-    w.submit(&aigerim, &application(AIGERIM, &child_iin(302)))
-        .await;
+    w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
     // Offers and directions take the region's windows.
     let group = group_for_2022();
     let published = w
@@ -337,9 +347,7 @@ async fn every_status_change_leaves_a_message_in_the_applicants_language() {
     contacts.language = Lang::Kk;
     aigerim.update_contacts(&contacts).await.unwrap();
     let officer = w.login(OFFICER).await;
-    let number = w
-        .submit(&aigerim, &application(AIGERIM, &child_iin(101)))
-        .await;
+    let number = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
     assert_eq!(
         publish(&w, &officer, &group_for_2022(), 1).await,
         vec![number]

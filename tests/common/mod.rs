@@ -4,22 +4,24 @@
 
 use std::path::PathBuf;
 
-use kezek::api::applications::ApplicationDetail;
+use kezek::api::applications::{ApplicationDetail, SubmissionResult};
+use kezek::api::demo::{UnqueuedChild, UnqueuedQuery};
 use kezek::api::documents::{
     ActionDocument, ActionRequest, AttachmentRef, Document, Envelope, PlacesDocument, Submission,
 };
 use kezek::api::officer::{PublishedPlaces, group_id};
 use kezek::api::problem::ProblemCode;
 use kezek::api::profile::Contacts;
+use kezek::api::profile::Person;
 use kezek::client::demo::{self, DemoKeystore};
 use kezek::client::{Client, ClientError};
-use kezek::domain::wizard::Draft;
 use kezek::domain::{ApplicationNumber, Iin, calendar};
 use kezek::i18n::Lang;
 use kezek::pki::keystore::Keystore;
 use kezek::pki::xmldsig;
 use kezek::server::catalogue::{Catalogue, school_year};
 use kezek::server::config::{Config, demo_keystores};
+use kezek::server::registry::DemoRegistry;
 use kezek::server::{AppState, ServerHandle, run};
 
 /// One message of the outbox: (language, e-mail, phone, subject, body).
@@ -39,9 +41,24 @@ pub const NURLAN: &str = "881102335170";
 pub const DAUREN: &str = "920721328903";
 pub const OPERATOR: &str = "850211417430";
 pub const OFFICER: &str = "830930352646";
+/// Аружан, the daughter of Айгерим and Нурлан; Әлихан, the son of Дәурен.
+pub const ARUZHAN: &str = "220315612150";
+pub const ALIKHAN: &str = "210910511871";
 
 pub async fn world() -> World {
     world_with(|_| {}).await
+}
+
+/// A world whose registry also holds the demo's synthetic families, none of whose children
+/// is queued: the operator serves their parents ([`World::unqueued`]).
+pub async fn demo_world() -> World {
+    world_with(|config| config.demo = Some(0)).await
+}
+
+/// The submission as the operator makes it for the citizen at the desk.
+pub fn for_citizen(mut submission: Submission, citizen: Iin) -> Submission {
+    submission.envelope = Envelope::now().for_citizen(citizen, "ЦОН-test");
+    submission
 }
 
 /// The demo configuration without seeded applications, changed by `configure` before start.
@@ -190,17 +207,76 @@ impl World {
 }
 
 impl World {
-    /// Submits `submission`, signed with the applicant's SIGN key, and answers its number.
+    /// Submits `submission`, signed with the applicant's SIGN key (the operator's, when it
+    /// names a citizen), and answers its number.
     pub async fn submit(&self, client: &Client, submission: &Submission) -> ApplicationNumber {
-        let key = self.keystore(&submission.draft.applicant.iin, "SIGN", "valid");
+        self.try_submit(client, submission).await.unwrap().number
+    }
+
+    /// Submits `submission` signed as [`World::submit`] does, refused or not.
+    pub async fn try_submit(
+        &self,
+        client: &Client,
+        submission: &Submission,
+    ) -> Result<SubmissionResult, ClientError> {
+        let signer = match submission.envelope.citizen {
+            Some(_) => OPERATOR,
+            None => &submission.draft.applicant.iin,
+        };
+        let key = self.keystore(signer, "SIGN", "valid");
         client
             .submit_application(
                 &submission.envelope.request_id,
                 &sign(&key, &xml_of(submission)),
             )
             .await
-            .unwrap()
-            .number
+    }
+
+    /// An applicant's action on `number`, signed by the operator serving `citizen`.
+    pub async fn act_for(
+        &self,
+        operator: &Client,
+        citizen: Iin,
+        number: ApplicationNumber,
+        action: ActionRequest,
+    ) -> Result<ApplicationDetail, ClientError> {
+        let document = ActionDocument {
+            envelope: Envelope::now().for_citizen(citizen, "ЦОН-test"),
+            number,
+            action,
+        };
+        let id = document.envelope.request_id.clone();
+        let code = document.action.code();
+        let xml = sign(
+            &self.keystore(OPERATOR, "SIGN", "valid"),
+            &Document::Action(document.clone()).to_xml(),
+        );
+        operator.act(&number, code, &id, &xml).await
+    }
+
+    /// `count` children of the demo registry nobody has queued yet who may be queued in Astana
+    /// (born in `birth_year`, when given), with their parents, read by `operator` through
+    /// `GET /demo/unqueued-children` (a [`demo_world`] only).
+    pub async fn unqueued(
+        &self,
+        operator: &Client,
+        birth_year: Option<i32>,
+        count: usize,
+    ) -> Vec<UnqueuedChild> {
+        let mut found = Vec::new();
+        let mut query = UnqueuedQuery {
+            region: "astana".to_owned(),
+            birth_year,
+            cursor: None,
+            limit: Some(count.min(1000) as u32),
+        };
+        while found.len() < count {
+            let page = operator.unqueued_children(&query).await.unwrap();
+            found.extend(page.children);
+            query.cursor = Some(page.next_cursor.expect("enough unqueued demo children"));
+        }
+        found.truncate(count);
+        found
     }
 
     /// An action on `number` signed with `signer`'s SIGN key, sent as an applicant's action or,
@@ -325,27 +401,36 @@ pub fn code(result: Result<impl std::fmt::Debug, ClientError>) -> ProblemCode {
     }
 }
 
+/// The application of `applicant` for `child` in Astana, named as the demo key holders' registry
+/// names them (anyone else «Тестова Айгерим» and «Тестова Аружан»).
 pub fn application(applicant: &str, child: &str) -> Submission {
-    let applicant = Iin::parse(applicant).unwrap();
-    let child = Iin::parse(child).unwrap();
-    let mut draft = Draft::default();
-    draft.applicant.iin = applicant.to_string();
-    draft.applicant.birth_date = Some(applicant.birth_date());
-    draft.applicant.surname = "Тестова".to_owned();
-    draft.applicant.name = "Айгерим".to_owned();
-    draft.applicant.email = "demo@example.kz".to_owned();
-    draft.applicant.phone = "+77012345678".to_owned();
-    draft.child.iin = child.to_string();
-    draft.child.birth_date = Some(child.birth_date());
-    draft.child.surname = "Тестова".to_owned();
-    draft.child.name = "Аружан".to_owned();
-    Submission {
-        envelope: Envelope::now(),
-        region: "astana".to_owned(),
-        settlement: "astana-esil".to_owned(),
-        draft,
-        attachments: Vec::new(),
-    }
+    let registry = DemoRegistry::key_holders().unwrap();
+    let named = |iin: &str, surname: &str, name: &str| {
+        let iin = Iin::parse(iin).unwrap();
+        registry.people().find(|p| p.iin == iin).map_or(
+            Person {
+                iin,
+                surname: surname.to_owned(),
+                name: name.to_owned(),
+                patronymic: None,
+                birth_date: iin.birth_date(),
+            },
+            |p| p.to_wire(),
+        )
+    };
+    application_for(
+        &named(applicant, "Тестова", "Айгерим"),
+        &named(child, "Тестова", "Аружан"),
+    )
+}
+
+/// The application of `applicant` for `child` in Astana, with their names.
+pub fn application_for(applicant: &Person, child: &Person) -> Submission {
+    let family = UnqueuedChild {
+        applicant: applicant.clone(),
+        child: child.clone(),
+    };
+    family.application("astana", "astana-esil")
 }
 
 /// A valid child IIN born in 2022 with serial `serial`.

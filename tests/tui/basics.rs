@@ -153,9 +153,10 @@ use std::sync::Arc;
 
 use kezek::api::applications::{DocumentInfo, DocumentKind, SubmissionResult};
 use kezek::api::catalogue::{District, LocalizedName, Region, Settlement};
+use kezek::client::ClientError;
 use kezek::domain::{ApplicationNumber, QueuePosition};
 use kezek::pki::keystore::Keystore;
-use kezek::tui::effects::{Call, Reply, SignedLogin};
+use kezek::tui::effects::{Call, CallError, Reply, SignedLogin};
 use kezek::tui::screen::{Effect, RegionChoice};
 use kezek::tui::screens::{
     first_login::FirstLogin, login::Login, region::RegionScreen, success::Success, wizard::Wizard,
@@ -496,30 +497,139 @@ fn wizard_fields_take_no_more_than_the_server_does() {
     assert!(screen.contains("Не более 20 символов."), "{screen}");
 }
 
-#[test]
-fn wizard_step2_snapshots() {
+/// Айгерим's wizard in Kokshetau at step 2, the benefit catalogue loaded.
+fn wizard_at_step2(lang: Lang) -> (Ctx, Wizard) {
     use kezek::api::catalogue::BenefitCategoryInfo;
     use kezek::domain::BenefitCategory;
+    let mut ctx = ctx(lang);
+    ctx.session.as_mut().unwrap().iin = "900514440216".into();
+    ctx.region = Some(region_choice());
+    let mut wizard = Wizard::new(&ctx);
+    let benefits = BenefitCategory::catalogue()
+        .iter()
+        .map(|c| BenefitCategoryInfo {
+            code: c.code.clone(),
+            class: c.class,
+            name: name(&c.kk, &c.ru, &c.en),
+        })
+        .collect();
+    wizard.on_reply(Reply::Benefits(Ok(benefits)), &ctx);
+    let applicant = wizard.applicant_mut();
+    applicant.field_mut("email").set_value("aigerim@example.kz");
+    applicant.field_mut("phone").set_value("+7 701 234 56 78");
+    press(&mut wizard, &ctx, KeyCode::F(10));
+    assert_eq!(wizard.step(), 2);
+    (ctx, wizard)
+}
+
+#[test]
+fn wizard_step2_snapshots() {
     snapshot_all("wizard_step2", |lang| {
-        let mut ctx = ctx(lang);
-        ctx.session.as_mut().unwrap().iin = "900514440216".into();
-        ctx.region = Some(region_choice());
-        let mut wizard = Wizard::new(&ctx);
-        let benefits = BenefitCategory::catalogue()
-            .iter()
-            .map(|c| BenefitCategoryInfo {
-                code: c.code.clone(),
-                class: c.class,
-                name: name(&c.kk, &c.ru, &c.en),
-            })
-            .collect();
-        wizard.on_reply(Reply::Benefits(Ok(benefits)), &ctx);
-        let applicant = wizard.applicant_mut();
-        applicant.field_mut("email").set_value("aigerim@example.kz");
-        applicant.field_mut("phone").set_value("+7 701 234 56 78");
-        press(&mut wizard, &ctx, KeyCode::F(10));
-        assert_eq!(wizard.step(), 2);
+        let (ctx, mut wizard) = wizard_at_step2(lang);
         wizard.child_mut().field_mut("beneficiary").set_value("x");
+        App::new(ctx.clone(), Box::new(wizard))
+    });
+}
+
+const ARUZHAN: &str = "220315612150";
+
+/// The child check's refusal of a child already queued, naming the application.
+fn queued_as(number: &str) -> Reply {
+    use kezek::api::problem::{Problem, ProblemCode};
+    let problem = Problem::new(ProblemCode::ChildAlreadyQueued)
+        .with_message_key("api.problem.child_already_queued_number")
+        .with_param("number", number);
+    Reply::ChildChecked {
+        iin: kezek::domain::Iin::parse(ARUZHAN).unwrap(),
+        result: Err(CallError::Client(ClientError::Problem(Box::new(problem)))),
+    }
+}
+
+/// Types Аружан's IIN into step 2 and answers the effects of its last digit.
+fn type_aruzhan(wizard: &mut Wizard, ctx: &Ctx) -> Vec<Effect> {
+    type_text(wizard, ctx, &ARUZHAN[..11]);
+    press(wizard, ctx, KeyCode::Char('0'))
+}
+
+#[test]
+fn wizard_checks_the_child_as_soon_as_the_iin_is_typed() {
+    use kezek::api::problem::{Problem, ProblemCode};
+    use kezek::api::profile::Person;
+    let _guard = locale(Lang::Ru);
+    let (ctx, mut wizard) = wizard_at_step2(Lang::Ru);
+    let aruzhan = kezek::domain::Iin::parse(ARUZHAN).unwrap();
+    assert!(matches!(
+        type_aruzhan(&mut wizard, &ctx).as_slice(),
+        [Effect::Call(Call::ChildCheck(iin))] if *iin == aruzhan
+    ));
+    // Her child: the registry's names fill the form.
+    let person = Person {
+        iin: aruzhan,
+        surname: "Серикова".into(),
+        name: "Аружан".into(),
+        patronymic: Some("Нурлановна".into()),
+        birth_date: aruzhan.birth_date(),
+    };
+    let answer = Reply::ChildChecked {
+        iin: aruzhan,
+        result: Ok(person),
+    };
+    wizard.on_reply(answer, &ctx);
+    assert_eq!(wizard.child_mut().field("child_name").value(), "Аружан");
+    assert_eq!(
+        wizard.child_mut().field("child_patronymic").value(),
+        "Нурлановна"
+    );
+
+    // Already queued under an application she may see: said under the field, F3 opens it,
+    // and the form cannot be sent.
+    let (ctx, mut wizard) = wizard_at_step2(Lang::Ru);
+    type_aruzhan(&mut wizard, &ctx);
+    wizard.on_reply(queued_as("УО.2026.000027.1"), &ctx);
+    let screen = draw(&App::new(ctx.clone(), Box::new(wizard)), 80, 24);
+    assert!(
+        screen.contains("Ребенок уже стоит в очереди: заявление УО.2026.000027.1."),
+        "{screen}"
+    );
+    assert!(screen.contains("Открыть заявление"), "{screen}");
+    let (ctx, mut wizard) = wizard_at_step2(Lang::Ru);
+    type_aruzhan(&mut wizard, &ctx);
+    wizard.on_reply(queued_as("УО.2026.000027.1"), &ctx);
+    assert!(press(&mut wizard, &ctx, KeyCode::F(10)).is_empty());
+    match press(&mut wizard, &ctx, KeyCode::F(3)).as_slice() {
+        [Effect::Push(screen)] => assert_eq!(screen.id(), "application"),
+        other => panic!("{other:?}"),
+    }
+
+    // Not her child: the refusal, and nothing to open.
+    let (ctx, mut wizard) = wizard_at_step2(Lang::Ru);
+    type_aruzhan(&mut wizard, &ctx);
+    let not_a_parent = Reply::ChildChecked {
+        iin: aruzhan,
+        result: Err(CallError::Client(ClientError::Problem(Box::new(
+            Problem::new(ProblemCode::NotAParent),
+        )))),
+    };
+    wizard.on_reply(not_a_parent, &ctx);
+    assert!(press(&mut wizard, &ctx, KeyCode::F(3)).is_empty());
+    let screen = draw(&App::new(ctx.clone(), Box::new(wizard)), 80, 24);
+    assert!(screen.contains("не является родителем"), "{screen}");
+    assert!(!screen.contains("Открыть заявление"), "{screen}");
+
+    // An answer about an IIN no longer in the field is dropped.
+    let (ctx, mut wizard) = wizard_at_step2(Lang::Ru);
+    type_aruzhan(&mut wizard, &ctx);
+    press(&mut wizard, &ctx, KeyCode::Backspace);
+    wizard.on_reply(queued_as("УО.2026.000027.1"), &ctx);
+    assert!(press(&mut wizard, &ctx, KeyCode::F(3)).is_empty());
+}
+
+#[test]
+fn wizard_step2_with_a_queued_child_snapshots() {
+    snapshot_all("wizard_step2_queued", |lang| {
+        let (ctx, mut wizard) = wizard_at_step2(lang);
+        type_aruzhan(&mut wizard, &ctx);
+        wizard.on_reply(queued_as("УО.2026.000027.1"), &ctx);
         App::new(ctx.clone(), Box::new(wizard))
     });
 }

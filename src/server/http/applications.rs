@@ -20,7 +20,7 @@ use crate::domain::scan;
 use crate::domain::wizard::{self, FileKind};
 use crate::domain::{
     Action, Actor, ApplicationNumber, Benefit, BenefitCategory, Cohort, Iin, Role, access,
-    calendar, lifecycle,
+    calendar, lifecycle, registry_match,
 };
 use crate::i18n::Lang;
 use crate::server::AppState;
@@ -30,6 +30,7 @@ use crate::server::documents::{self, DocumentData, DocumentSources};
 use crate::server::http::changes::{self, Acting, Checked, Fresh};
 use crate::server::http::extract::{Json, Path, Query};
 use crate::server::http::paging::Page;
+use crate::server::kinship;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::registry::Person;
 use crate::server::renderer;
@@ -151,6 +152,18 @@ fn wizard_attachment(info: &store::AttachmentInfo) -> wizard::AttachmentInfo {
 }
 
 fn field_problems(errors: &[wizard::FieldError]) -> ApiError {
+    let code = if errors.iter().any(|e| e.message.starts_with("iin.")) {
+        ProblemCode::InvalidIin
+    } else if errors.iter().any(|e| e.message == Text::MESSAGE) {
+        ProblemCode::TextTooLong
+    } else {
+        ProblemCode::InvalidInput
+    };
+    fields_refused(code, errors)
+}
+
+/// A refusal with `code` and a field problem for each of `errors`.
+fn fields_refused(code: ProblemCode, errors: &[wizard::FieldError]) -> ApiError {
     let fields: Vec<FieldProblem> = errors
         .iter()
         .map(|e| {
@@ -164,13 +177,6 @@ fn field_problems(errors: &[wizard::FieldError]) -> ApiError {
             )
         })
         .collect();
-    let code = if errors.iter().any(|e| e.message.starts_with("iin.")) {
-        ProblemCode::InvalidIin
-    } else if errors.iter().any(|e| e.message == Text::MESSAGE) {
-        ProblemCode::TextTooLong
-    } else {
-        ProblemCode::InvalidInput
-    };
     Problem::new(code).with_fields(fields).into()
 }
 
@@ -181,6 +187,89 @@ fn too_long(field: &str, limit: Text) -> ApiError {
             FieldProblem::new(field, Text::MESSAGE).with_param("max", limit.max_chars()),
         ])
         .into()
+}
+
+/// Every desired kindergarten is one of the catalogue's, in the application's region.
+fn check_kindergartens(region: &str, codes: &[String]) -> ApiResult<()> {
+    let catalogue = Catalogue::bundled();
+    let unknown = codes.iter().find(|code| {
+        catalogue
+            .kindergarten(code)
+            .and_then(|kindergarten| catalogue.region_of(kindergarten))
+            .is_none_or(|of| of.code != region)
+    });
+    match unknown {
+        None => Ok(()),
+        Some(code) => Err(Problem::new(ProblemCode::UnknownKindergarten)
+            .with_param("kindergarten", code.as_str())
+            .with_fields(vec![FieldProblem::new(
+                "kindergartens",
+                ProblemCode::UnknownKindergarten.message_key(),
+            )])
+            .into()),
+    }
+}
+
+/// Checks that `applicant` may queue the child of the draft and that the draft names both as
+/// the registry does; then writes the registry's spelling into the draft, so what is kept and
+/// printed is the registry's.
+async fn check_guardianship(
+    state: &AppState,
+    applicant: Iin,
+    child: Iin,
+    draft: &mut wizard::Draft,
+) -> ApiResult<()> {
+    let family = kinship::may_queue(state.registry(), applicant, child).await?;
+    let disagreements = registry_match::disagreements(
+        draft,
+        &kinship::entry(&family.applicant),
+        &kinship::entry(&family.child),
+    );
+    if !disagreements.is_empty() {
+        return Err(fields_refused(
+            ProblemCode::RegistryMismatch,
+            &disagreements,
+        ));
+    }
+    for (person, surname, name, patronymic) in [
+        (
+            &family.applicant,
+            &mut draft.applicant.surname,
+            &mut draft.applicant.name,
+            &mut draft.applicant.patronymic,
+        ),
+        (
+            &family.child,
+            &mut draft.child.surname,
+            &mut draft.child.name,
+            &mut draft.child.patronymic,
+        ),
+    ] {
+        surname.clone_from(&person.surname);
+        name.clone_from(&person.name);
+        *patronymic = person.patronymic.clone().unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The refusal of a child who already has an open application: it names the application when
+/// `viewer` may see it (the wizard then offers to open it); otherwise another parent or
+/// guardian filed it, and the refusal says to bind the child instead, never the number.
+async fn already_queued(state: &AppState, viewer: &Actor, child: &Iin) -> ApiResult<ApiError> {
+    let problem = Problem::new(ProblemCode::ChildAlreadyQueued);
+    let Some(open) = state.store().open_application_of_child(child).await? else {
+        return Ok(problem.into());
+    };
+    Ok(match visible(state, viewer, open.state.number).await {
+        Ok((app, _)) => problem
+            .with_message_key("api.problem.child_already_queued_number")
+            .with_param("number", app.state.number.to_string()),
+        Err(e) if e.code() == ProblemCode::ApplicationNotFound => {
+            problem.with_message_key("api.problem.child_already_queued_by_another")
+        }
+        Err(e) => return Err(e),
+    }
+    .into())
 }
 
 fn full_name(surname: &str, name: &str, patronymic: &str) -> String {
@@ -197,7 +286,7 @@ fn full_name(surname: &str, name: &str, patronymic: &str) -> String {
     params(("Idempotency-Key" = String, Header, description = "The signed document's request id")),
     responses((status = 200, body = SubmissionResult), (status = 400, body = Problem),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)),
+        (status = 422, body = Problem), (status = 503, body = Problem)),
     security(("bearer" = [])))]
 pub async fn submit(
     State(state): State<AppState>,
@@ -243,7 +332,9 @@ pub async fn submit(
     if !errors.is_empty() {
         return Err(field_problems(&errors));
     }
+    check_kindergartens(&submission.region, &draft.kindergartens)?;
     let child_iin = Iin::parse(&draft.child.iin).map_err(|_| ProblemCode::InvalidIin)?;
+    check_guardianship(&state, principal, child_iin, &mut draft).await?;
     let benefit = match draft.child.benefit_category.as_deref() {
         Some(code) if draft.child.beneficiary => Some(Benefit::claimed(
             BenefitCategory::find(code).ok_or(ProblemCode::InvalidInput)?,
@@ -324,6 +415,9 @@ pub async fn submit(
             Some(answer) => submission_answer(&state, answer).await,
             None => Err(ApiError::new(ProblemCode::IdempotencyConflict)),
         },
+        Err(StoreError::ChildHasOpenApplication) => {
+            Err(already_queued(&state, &fresh.actor, &child_iin).await?)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -522,6 +616,40 @@ fn listing(
         });
     }
     Ok(list)
+}
+
+/// Wizard step 2, as soon as the child's IIN is typed: whether the caller (an operator: the
+/// citizen of `Kezek-Citizen`) may queue this child. Yes: the registry's child, to fill the
+/// form. No: the refusal the submission would get (`child_not_in_registry`, `not_a_parent`,
+/// `child_already_queued` naming the application when the caller may see it).
+#[utoipa::path(get, path = "/api/v1/registry/children/{iin}", tag = "applications",
+    params(("iin" = String, Path, description = "The child's IIN")),
+    responses((status = 200, body = crate::api::profile::Person), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem),
+        (status = 503, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn child_check(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(child): Path<Iin>,
+) -> ApiResult<Json<crate::api::profile::Person>> {
+    // Staff queue their own children as the citizens they are, as in `submit`.
+    let viewer = match changes::viewer(&session, &headers)? {
+        Actor::Officer { iin, .. } => Actor::Applicant { iin },
+        other => other,
+    };
+    let applicant = changes::principal(&viewer).ok_or(ProblemCode::Forbidden)?;
+    let family = kinship::may_queue(state.registry(), applicant, child).await?;
+    if state
+        .store()
+        .open_application_of_child(&child)
+        .await?
+        .is_some()
+    {
+        return Err(already_queued(&state, &viewer, &child).await?);
+    }
+    Ok(Json(family.child.to_wire()))
 }
 
 /// The journal: the caller's and bound children's applications, or a region's for officers.

@@ -4,6 +4,7 @@ pub mod applications;
 pub mod auth;
 pub mod catalogue;
 pub mod changes;
+pub mod demo;
 pub mod extract;
 pub mod officer;
 pub mod paging;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
             get(profile::bindings).post(profile::bind),
         )
         .route("/registry/persons/{iin}", get(profile::registry_person))
+        .route("/registry/children/{iin}", get(applications::child_check))
         .route(
             "/attachments",
             post(applications::upload_attachment).layer(DefaultBodyLimit::max(upload_limit)),
@@ -132,6 +134,7 @@ pub fn router(state: AppState) -> Router {
             get(officer::free_places).post(officer::publish),
         )
         .route("/officer/offers", get(officer::offers))
+        .route("/demo/unqueued-children", get(demo::unqueued_children))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

@@ -126,8 +126,7 @@ async fn bound_child(state: &AppState, child: &Iin) -> ApiResult<BoundChild> {
     let person = state
         .registry()
         .person(*child)
-        .await
-        .map_err(|_| ProblemCode::Internal)?
+        .await?
         .ok_or(ProblemCode::PersonNotFound)?;
     Ok(BoundChild {
         iin: *child,
@@ -164,8 +163,7 @@ pub async fn bind(
     let related = state
         .registry()
         .is_parent_or_guardian(session.user.iin, request.child_iin)
-        .await
-        .map_err(|_| ProblemCode::Internal)?;
+        .await?;
     if !related {
         return Err(ApiError::new(ProblemCode::KinshipNotConfirmed));
     }
@@ -191,25 +189,14 @@ pub async fn registry_person(
     let me = session.user.iin;
     let allowed = iin == me
         || session.is(RoleKind::Operator)
-        || state
-            .registry()
-            .is_parent_or_guardian(me, iin)
-            .await
-            .map_err(|_| ProblemCode::Internal)?;
+        || state.registry().is_parent_or_guardian(me, iin).await?;
     if !allowed {
         return Err(ApiError::new(ProblemCode::Forbidden));
     }
     let person = state
         .registry()
         .person(iin)
-        .await
-        .map_err(|_| ProblemCode::Internal)?
+        .await?
         .ok_or(ProblemCode::PersonNotFound)?;
-    Ok(Json(Person {
-        iin,
-        surname: person.surname.clone(),
-        name: person.name.clone(),
-        patronymic: person.patronymic.clone(),
-        birth_date: person.birth_date(),
-    }))
+    Ok(Json(person.to_wire()))
 }

@@ -40,6 +40,17 @@ impl Person {
         self.iin.sex()
     }
 
+    /// The person as the API carries them (wizard autofill).
+    pub fn to_wire(&self) -> crate::api::profile::Person {
+        crate::api::profile::Person {
+            iin: self.iin,
+            surname: self.surname.clone(),
+            name: self.name.clone(),
+            patronymic: self.patronymic.clone(),
+            birth_date: self.birth_date(),
+        }
+    }
+
     /// «Фамилия Имя Отчество», the order documents and the journal use.
     pub fn full_name(&self) -> String {
         let mut full = format!("{} {}", self.surname, self.name);
@@ -107,6 +118,9 @@ pub trait PopulationRegistry: Send + Sync {
 pub struct DemoRegistry {
     people: HashMap<Iin, Person>,
     kinship: Vec<KinshipLink>,
+    /// Where each child's links stand in `kinship`: every submission asks about a child, and a
+    /// demo registry holds some hundred thousand links.
+    by_child: HashMap<Iin, Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -147,7 +161,7 @@ impl DemoRegistry {
         let generator =
             synthetic::FamilyGenerator::new(seed, today, registry.people.keys().copied());
         for family in generator.take(families) {
-            registry.add_family(&family);
+            registry.add_family(family);
         }
         Ok(registry)
     }
@@ -202,17 +216,36 @@ impl DemoRegistry {
                 )));
             }
         }
-        if !self.kinship.contains(&link) {
-            self.kinship.push(link);
-        }
+        self.push_link(link);
         Ok(())
     }
 
-    pub fn add_family(&mut self, family: &synthetic::Family) {
-        for person in family.adults.iter().chain(&family.children) {
-            self.add_person(person.clone());
+    pub fn add_family(&mut self, family: synthetic::Family) {
+        for link in family.links() {
+            self.push_link(link);
         }
-        self.kinship.extend(family.links());
+        for person in family.adults.into_iter().chain(family.children) {
+            self.add_person(person);
+        }
+    }
+
+    /// Records a link once, indexed by its child.
+    fn push_link(&mut self, link: KinshipLink) {
+        let of_child = self.by_child.entry(link.child).or_default();
+        if of_child.iter().any(|&i| self.kinship[i] == link) {
+            return;
+        }
+        of_child.push(self.kinship.len());
+        self.kinship.push(link);
+    }
+
+    /// The links of one child.
+    fn links_of_child(&self, child: Iin) -> impl Iterator<Item = &KinshipLink> + '_ {
+        self.by_child
+            .get(&child)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.kinship[i])
     }
 
     /// Everyone in the table, in no particular order (for seeding a database).
@@ -224,11 +257,8 @@ impl DemoRegistry {
         &self.kinship
     }
 
-    fn related(&self, select: impl Fn(&KinshipLink) -> Option<Iin>) -> Vec<Person> {
-        let mut found: Vec<Person> = self
-            .kinship
-            .iter()
-            .filter_map(select)
+    fn related<'a>(&self, iins: impl Iterator<Item = Iin> + 'a) -> Vec<Person> {
+        let mut found: Vec<Person> = iins
             .filter_map(|iin| self.people.get(&iin).cloned())
             .collect();
         found.sort_by_key(|person| person.iin);
@@ -243,18 +273,21 @@ impl PopulationRegistry for DemoRegistry {
         Ok(self.people.get(&iin).cloned())
     }
 
+    /// Not asked by the server: a walk of every link will do.
     async fn children_of(&self, adult: Iin) -> Result<Vec<Person>, RegistryError> {
-        Ok(self.related(|link| (link.adult == adult).then_some(link.child)))
+        Ok(self.related(
+            self.kinship
+                .iter()
+                .filter(|link| link.adult == adult)
+                .map(|link| link.child),
+        ))
     }
 
     async fn parents_of(&self, child: Iin) -> Result<Vec<Person>, RegistryError> {
-        Ok(self.related(|link| (link.child == child).then_some(link.adult)))
+        Ok(self.related(self.links_of_child(child).map(|link| link.adult)))
     }
 
     async fn is_parent_or_guardian(&self, adult: Iin, child: Iin) -> Result<bool, RegistryError> {
-        Ok(self
-            .kinship
-            .iter()
-            .any(|link| link.adult == adult && link.child == child))
+        Ok(self.links_of_child(child).any(|link| link.adult == adult))
     }
 }

@@ -37,9 +37,24 @@ pub struct Family {
     pub phone: String,
 }
 
+/// A child of a synthetic family and the adult of the family who applies for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoChild {
+    pub child: Iin,
+    pub applicant: Iin,
+}
+
 impl Family {
     pub fn applicant(&self) -> &Person {
         &self.adults[0]
+    }
+
+    /// The children, each with the family's applicant.
+    pub fn demo_children(&self) -> impl Iterator<Item = DemoChild> + '_ {
+        self.children.iter().map(|child| DemoChild {
+            child: child.iin,
+            applicant: self.applicant().iin,
+        })
     }
 
     /// Every adult–child fact of this family, for the registry's kinship table.

@@ -3,7 +3,9 @@
 //! Step 1 «Заполните данные заявителя»: the applicant's IIN, birth date and name come from the
 //! certificate and the population registry (read-only, as on the portal); the address and the
 //! contacts are typed, e-mail and phone required. Step 2 «Заполните данные ребенка»: the child's
-//! IIN (checked as typed; the registry then fills the name and birth date), «Льготник» → the
+//! IIN (checked as typed; then the server says whether the user may queue this child and fills
+//! the registry's name and birth date, or says why not under the field, offering to open the
+//! child's application when it is already queued and the user may see it), «Льготник» → the
 //! benefit category and the documents that prove it (file browser; each shown with name and
 //! size, removable), with the seeds' warning about readable copies. «Далее» and «Отправить»
 //! check every field with `domain::wizard::validate` and jump to the first problem; «Отправить»
@@ -19,14 +21,17 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::api::catalogue::BenefitCategoryInfo;
 use crate::api::documents::{Envelope, Submission};
+use crate::api::problem::ProblemCode;
 use crate::api::profile::Person;
+use crate::client::ClientError;
 use crate::domain::wizard::{
     self, Address, ApplicantDraft, ChildDraft, Draft, Field as DraftField,
 };
-use crate::domain::{Iin, RegionSettings};
+use crate::domain::{ApplicationNumber, Iin, RegionSettings};
 use crate::tui::effects::{Call, CallError, Reply, Sent, SignTask};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
+use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::screens::signing::Signing;
 use crate::tui::screens::success::Success;
 use crate::tui::widgets::attachments::{Attachment, Attachments};
@@ -42,6 +47,7 @@ enum Command {
     Submit,
     Attach,
     Remove,
+    OpenExisting,
     NextField,
     PrevField,
 }
@@ -66,6 +72,13 @@ const KEYS: &[Binding<Command>] = &[
         name: "back",
         keys: &[KeyCombo::f(9), KeyCombo::key(KeyCode::Esc)],
         help: "tui.wizard.back",
+        hint: true,
+    },
+    Binding {
+        command: Command::OpenExisting,
+        name: "open_existing",
+        keys: &[KeyCombo::f(3), KeyCombo::ctrl('o')],
+        help: "tui.wizard.open_existing",
         hint: true,
     },
     Binding {
@@ -239,8 +252,11 @@ pub struct Wizard {
     category_problem: Option<Message>,
     scans: Attachments,
     documents_problem: Option<Message>,
-    /// The child IIN the registry was last asked about, so it is asked once per IIN.
+    /// The child IIN the server was last asked about, so it is asked once per IIN.
     looked_up: Option<String>,
+    /// The child's open application, when the server refused the child for it and the user
+    /// may see it: offered to open instead.
+    existing: Option<ApplicationNumber>,
     loading: usize,
     problem: Option<CallError>,
 }
@@ -286,6 +302,7 @@ impl Wizard {
             scans: Attachments::new(),
             documents_problem: None,
             looked_up: None,
+            existing: None,
             loading: 0,
             problem: None,
         }
@@ -476,30 +493,57 @@ impl Wizard {
         )))]
     }
 
-    /// After a child IIN edit: ask the registry once the twelve digits are valid.
+    /// After a child IIN edit: once the twelve digits are valid, ask the server whether the
+    /// user may queue this child, before the rest of the form is filled in and signed.
     fn maybe_look_up_child(&mut self) -> Vec<Effect> {
+        self.existing = None;
         let text = self.child.value("child_iin").trim().to_owned();
         match Iin::parse(&text) {
             Ok(iin) if self.looked_up.as_deref() != Some(text.as_str()) => {
                 self.looked_up = Some(text);
                 self.loading += 1;
+                // The names are the registry's for this child, once the server answers.
+                for id in ["child_surname", "child_name", "child_patronymic"] {
+                    self.child.field_mut(id).clear();
+                }
                 let birth = iin.birth_date().format("%d.%m.%Y").to_string();
                 self.child.field_mut("child_birth_date").set_value(&birth);
-                vec![Effect::Call(Call::RegistryPerson(iin))]
+                vec![Effect::Call(Call::ChildCheck(iin))]
             }
-            _ => Vec::new(),
+            Ok(_) => Vec::new(),
+            // Edited away from the IIN asked about: typed again, it is asked again.
+            Err(_) => {
+                self.looked_up = None;
+                Vec::new()
+            }
         }
     }
 
-    fn fill_person(&mut self, person: &Person) {
-        let (form, prefix) = if self.step == 1
-            || self.applicant.value("applicant_iin") == person.iin.to_string()
-                && self.child.value("child_iin") != person.iin.to_string()
-        {
-            (&mut self.applicant, "applicant")
-        } else {
-            (&mut self.child, "child")
-        };
+    /// The server's answer about the child of `iin`, unless another IIN was typed meanwhile:
+    /// the registry's child fills the form; a refusal shows under the IIN, and when it names
+    /// an application the user may see, that one is offered to open.
+    fn on_child_checked(&mut self, iin: Iin, result: Result<Person, CallError>) {
+        if self.child.value("child_iin").trim() != iin.to_string() {
+            return;
+        }
+        match result {
+            Ok(child) => Self::fill_person(&mut self.child, "child", &child),
+            Err(CallError::Client(ClientError::Problem(problem))) => {
+                if problem.code == ProblemCode::ChildAlreadyQueued {
+                    self.existing = problem.params.get("number").and_then(|n| n.parse().ok());
+                }
+                let message = Message {
+                    key: problem.message_key.clone(),
+                    args: problem.params.clone().into_iter().collect(),
+                };
+                self.child.field_mut("child_iin").set_error(message);
+            }
+            Err(e) => self.problem = Some(e),
+        }
+    }
+
+    /// Fills the `prefix` fields of `form` with the registry's person, read-only.
+    fn fill_person(form: &mut Form, prefix: &str, person: &Person) {
         let birth = person.birth_date.format("%d.%m.%Y").to_string();
         for (suffix, value) in [
             ("surname", person.surname.as_str()),
@@ -569,16 +613,18 @@ impl Screen for Wizard {
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
-        let hidden = if self.step == 1 {
-            [
+        let mut hidden = if self.step == 1 {
+            vec![
                 "tui.wizard.submit",
                 "tui.wizard.attach",
                 "tui.wizard.remove",
             ]
-            .as_slice()
         } else {
-            ["tui.wizard.next"].as_slice()
+            vec!["tui.wizard.next"]
         };
+        if self.step == 1 || self.existing.is_none() {
+            hidden.push("tui.wizard.open_existing");
+        }
         let hidden: Vec<String> = hidden.iter().map(|k| t!(*k).into_owned()).collect();
         self.keymap
             .help()
@@ -639,7 +685,13 @@ impl Screen for Wizard {
                 self.move_zone(false);
                 Vec::new()
             }
-            Some(Command::Attach) | Some(Command::Remove) => Vec::new(),
+            Some(Command::OpenExisting) if self.step == 2 => match self.existing {
+                Some(number) => vec![Effect::Push(Box::new(ApplicationScreen::new(number)))],
+                None => Vec::new(),
+            },
+            Some(Command::Attach) | Some(Command::Remove) | Some(Command::OpenExisting) => {
+                Vec::new()
+            }
             None => match self.zone {
                 Zone::Fields => {
                     let before = self.child.value("child_iin").to_owned();
@@ -722,16 +774,13 @@ impl Screen for Wizard {
             Reply::Person(result) => {
                 self.loading = self.loading.saturating_sub(1);
                 match result {
-                    Ok(person) => self.fill_person(&person),
-                    // An IIN the registry does not know: the fields stay editable.
-                    Err(e) if self.step == 2 => {
-                        self.child
-                            .field_mut("child_iin")
-                            .set_error(Message::new("tui.wizard.not_in_registry"));
-                        tracing::info!(error = %e, "registry lookup failed");
-                    }
+                    Ok(person) => Self::fill_person(&mut self.applicant, "applicant", &person),
                     Err(e) => self.problem = Some(e),
                 }
+            }
+            Reply::ChildChecked { iin, result } => {
+                self.loading = self.loading.saturating_sub(1);
+                self.on_child_checked(iin, result);
             }
             Reply::Uploaded { path, result } => self.scans.on_uploaded(&path, result),
             Reply::Sent(Ok(Sent::Submitted(result))) => {
@@ -796,13 +845,20 @@ impl Screen for Wizard {
                 Button::new(t!("tui.wizard.back"), self.keymap.keys_of(Command::Back)),
             ]
         } else {
-            vec![
+            let mut row = vec![
                 Button::new(t!("tui.wizard.back"), self.keymap.keys_of(Command::Back)),
                 Button::new(
                     t!("tui.wizard.submit"),
                     self.keymap.keys_of(Command::Submit),
                 ),
-            ]
+            ];
+            if self.existing.is_some() {
+                row.push(Button::new(
+                    t!("tui.wizard.open_existing"),
+                    self.keymap.keys_of(Command::OpenExisting),
+                ));
+            }
+            row
         };
         buttons::render(frame, actions, &buttons_row, None, theme);
         self.scans.render_browser(frame, area, theme);
