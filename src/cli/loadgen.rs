@@ -400,6 +400,9 @@ fn report(total: &mut Tally, elapsed: f64, clients: usize) {
             t!("cli.loadgen.error", code = code, count = n.to_string())
         );
     }
+    if total.errors.contains_key(ProblemCode::RateLimited.as_str()) {
+        println!("{}", t!("cli.loadgen.rate_limited"));
+    }
 }
 
 #[cfg(test)]
