@@ -4,6 +4,7 @@
 //! The database is seeded once into the target directory (about a minute in release) and reused
 //! by later runs. Run: `cargo bench --bench queue_position -- --quick`.
 
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -13,8 +14,7 @@ use kezek::domain::{
     ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitClass, BenefitReview,
     Cohort, Iin, RegionSettings, Status,
 };
-use kezek::server::store::seed::SeedApplication;
-use kezek::server::store::{NewApplication, NewEvent, SqliteStore, Store, no_effects};
+use kezek::server::store::{self, NewApplication, NewEvent, SeedApplication, Store, no_effects};
 
 const APPLICATIONS: u64 = 1_000_000;
 const CHUNK: u64 = 100_000;
@@ -72,8 +72,8 @@ fn cohort() -> Cohort {
 }
 
 /// Seeds the million once; returns the store.
-async fn seeded(path: &std::path::Path) -> SqliteStore {
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+async fn seeded(path: &std::path::Path) -> Arc<dyn Store> {
+    let store = store::open(path.to_str().unwrap()).await.unwrap();
     let settings = RegionSettings::default();
     let start = Utc.with_ymd_and_hms(2023, 3, 1, 0, 0, 0).unwrap();
     let span_minutes = 3 * 365 * 24 * 60;

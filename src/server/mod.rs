@@ -35,8 +35,8 @@ use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
 use crate::server::registry::synthetic::{Family, FamilyGenerator};
 use crate::server::registry::{DemoRegistry, PopulationRegistry};
+use crate::server::store::Store;
 use crate::server::store::seed::demo_applications;
-use crate::server::store::{SqliteStore, Store};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -181,7 +181,7 @@ const DEMO_SEED: u64 = 2024;
 /// the year, so a restart later in the year finds the same children the database was seeded
 /// with.
 async fn seed_demo(
-    store: &SqliteStore,
+    store: &dyn Store,
     config: &Config,
     applications: u32,
 ) -> Result<DemoRegistry, ServerError> {
@@ -224,11 +224,11 @@ async fn seed_demo(
 pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
         .map_err(|e| ServerError::Trust(e.to_string()))?;
-    let store = SqliteStore::open(&config.database)
+    let store = store::open(&config.database)
         .await
-        .map_err(|e| ServerError::Store(e.to_string()))?;
+        .map_err(|e| ServerError::Store(e.translated()))?;
     let registry = match config.demo {
-        Some(applications) => seed_demo(&store, &config, applications).await?,
+        Some(applications) => seed_demo(&*store, &config, applications).await?,
         None => DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?,
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -241,7 +241,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         address: config.listen.to_string(),
         reason: e.to_string(),
     })?;
-    let state = AppState::new(config, Arc::new(store), trust, Arc::new(registry));
+    let state = AppState::new(config, store, trust, Arc::new(registry));
     let (shutdown, mut stopped) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
     let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));

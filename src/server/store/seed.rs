@@ -15,121 +15,106 @@ use super::sqlite::{
     ApplicationRow, EventPlace, SqliteStore, TreeDelta, append_events, cohort_ids, cohort_of,
     insert_applications, micros, next_sequence, order_key, tree_add, wake_at,
 };
-use super::{NewEvent, StoreError, StoreResult};
+use super::{NewEvent, SeedApplication, StoreError, StoreResult};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::state::interest_deadline;
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitReview, Calendar,
-    Cohort, Direction, Iin, RegionSettings, Removal, RemovalReason, Status,
+    Cohort, Direction, RegionSettings, Removal, RemovalReason, Status,
 };
 use crate::server::catalogue::Catalogue;
 use crate::server::registry::synthetic::Family;
 
-/// One application to seed. Its state is complete except for the number, which the store
-/// allocates (`state.number` is overwritten); `state.registered_at` orders the queue.
-#[derive(Debug, Clone)]
-pub struct SeedApplication {
-    pub state: ApplicationState,
-    pub child_iin: Iin,
-    pub child_name: String,
-    pub applicant_iin: Iin,
-    pub applicant_name: String,
-}
-
-impl SqliteStore {
-    /// Seeds `applications` under the batch `name`, once: returns `false` without writing when
-    /// the batch is already in the database. Each application gets a «registered» history event
-    /// signed by nobody (actor: the system) and, when queued, its registration numbers.
-    /// `settings` gives each region's rule settings (they decide when something falls due).
-    pub async fn seed_applications(
-        &self,
-        name: &str,
-        mut applications: Vec<SeedApplication>,
-        settings: &dyn Fn(&str) -> RegionSettings,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let done: Option<i64> = sqlx::query_scalar("SELECT 1 FROM seed_batches WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if done.is_some() {
-            return Ok(false);
-        }
-        for seed in &mut applications {
-            let at = seed.state.registered_at;
-            seed.state.registered_at = at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at);
-        }
-        applications.sort_by_key(|seed| seed.state.registered_at);
-        let mut per_year: HashMap<i32, i64> = HashMap::new();
-        for seed in &applications {
-            *per_year.entry(seed.state.registered_at.year()).or_default() += 1;
-        }
-        let mut next: HashMap<i32, i64> = HashMap::new();
-        for (&year, &count) in &per_year {
-            next.insert(year, next_sequence(&mut tx, year, count).await?);
-        }
-        let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM applications")
-            .fetch_one(&mut *tx)
-            .await?;
-        let event = NewEvent {
-            actor: Actor::System,
-            comment: String::new(),
-            signed_xml: None,
-        };
-        let details = serde_json::Value::Object(Default::default());
-        for seed in &mut applications {
-            let year = seed.state.registered_at.year();
-            let sequence = next.get_mut(&year).expect("every year was counted above");
-            seed.state.number = ApplicationNumber::new(year, *sequence as u32, 1)
-                .ok_or(StoreError::NumbersExhausted)?;
-            *sequence += 1;
-        }
-        let cohorts: Vec<&Cohort> = applications.iter().map(|seed| &seed.state.cohort).collect();
-        let cohorts = cohort_ids(&mut tx, &cohorts).await?;
-        let mut rows = Vec::with_capacity(applications.len());
-        for seed in &applications {
-            rows.push(ApplicationRow {
-                cohort_id: cohort_of(&cohorts, &seed.state.cohort)?,
-                order_key: order_key(seed.state.number),
-                state: &seed.state,
-                child_iin: &seed.child_iin,
-                child_name: &seed.child_name,
-                applicant_iin: &seed.applicant_iin,
-                applicant_name: &seed.applicant_name,
-                service_centre: None,
-                details: &details,
-                wake_at: wake_at(&seed.state, &settings(&seed.state.cohort.region)),
-            });
-        }
-        let ids =
-            insert_applications(&mut tx, &rows)
-                .await
-                .map_err(|e| match e.as_database_error() {
-                    Some(db) if db.is_unique_violation() => StoreError::ChildHasOpenApplication,
-                    _ => e.into(),
-                })?;
-        let places: Vec<_> = applications
-            .iter()
-            .zip(ids)
-            .map(|(seed, application_id)| {
-                let place = EventPlace {
-                    region: &seed.state.cohort.region,
-                    application_id,
-                    at_us: micros(seed.state.registered_at),
-                    kind: EventKind::Registered,
-                    from: None,
-                    to: Some(seed.state.status),
-                };
-                (place, &event)
-            })
-            .collect();
-        append_events(&mut tx, &places).await?;
-        let cohort_ids: Vec<i64> = cohorts.into_values().collect();
-        rebuild_queue_tree(&mut tx, &cohort_ids).await?;
-        // The registration numbers of the seeded queued applications, counted among everything
-        // queued in their cohorts, by window functions in one statement.
-        sqlx::query(
+/// [`Store::seed_applications`](super::Store::seed_applications) in one transaction.
+pub(super) async fn seed_applications(
+    store: &SqliteStore,
+    name: &str,
+    mut applications: Vec<SeedApplication>,
+    settings: &(dyn for<'r> Fn(&'r str) -> RegionSettings + Sync),
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut tx = store.begin().await?;
+    let done: Option<i64> = sqlx::query_scalar("SELECT 1 FROM seed_batches WHERE name = ?")
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if done.is_some() {
+        return Ok(false);
+    }
+    for seed in &mut applications {
+        let at = seed.state.registered_at;
+        seed.state.registered_at = at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at);
+    }
+    applications.sort_by_key(|seed| seed.state.registered_at);
+    let mut per_year: HashMap<i32, i64> = HashMap::new();
+    for seed in &applications {
+        *per_year.entry(seed.state.registered_at.year()).or_default() += 1;
+    }
+    let mut next: HashMap<i32, i64> = HashMap::new();
+    for (&year, &count) in &per_year {
+        next.insert(year, next_sequence(&mut tx, year, count).await?);
+    }
+    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM applications")
+        .fetch_one(&mut *tx)
+        .await?;
+    let event = NewEvent {
+        actor: Actor::System,
+        comment: String::new(),
+        signed_xml: None,
+    };
+    let details = serde_json::Value::Object(Default::default());
+    for seed in &mut applications {
+        let year = seed.state.registered_at.year();
+        let sequence = next.get_mut(&year).expect("every year was counted above");
+        seed.state.number = ApplicationNumber::new(year, *sequence as u32, 1)
+            .ok_or(StoreError::NumbersExhausted)?;
+        *sequence += 1;
+    }
+    let cohorts: Vec<&Cohort> = applications.iter().map(|seed| &seed.state.cohort).collect();
+    let cohorts = cohort_ids(&mut tx, &cohorts).await?;
+    let mut rows = Vec::with_capacity(applications.len());
+    for seed in &applications {
+        rows.push(ApplicationRow {
+            cohort_id: cohort_of(&cohorts, &seed.state.cohort)?,
+            order_key: order_key(seed.state.number),
+            state: &seed.state,
+            child_iin: &seed.child_iin,
+            child_name: &seed.child_name,
+            applicant_iin: &seed.applicant_iin,
+            applicant_name: &seed.applicant_name,
+            service_centre: None,
+            details: &details,
+            wake_at: wake_at(&seed.state, &settings(&seed.state.cohort.region)),
+        });
+    }
+    let ids =
+        insert_applications(&mut tx, &rows)
+            .await
+            .map_err(|e| match e.as_database_error() {
+                Some(db) if db.is_unique_violation() => StoreError::ChildHasOpenApplication,
+                _ => e.into(),
+            })?;
+    let places: Vec<_> = applications
+        .iter()
+        .zip(ids)
+        .map(|(seed, application_id)| {
+            let place = EventPlace {
+                region: &seed.state.cohort.region,
+                application_id,
+                at_us: micros(seed.state.registered_at),
+                kind: EventKind::Registered,
+                from: None,
+                to: Some(seed.state.status),
+            };
+            (place, &event)
+        })
+        .collect();
+    append_events(&mut tx, &places).await?;
+    let cohort_ids: Vec<i64> = cohorts.into_values().collect();
+    rebuild_queue_tree(&mut tx, &cohort_ids).await?;
+    // The registration numbers of the seeded queued applications, counted among everything
+    // queued in their cohorts, by window functions in one statement.
+    sqlx::query(
             "INSERT INTO queue_changes (cohort_id, at_us, application_id, registered_us, \
                  order_key, was_queued, is_queued, class_before, class_after, cause, \
                  general_after, benefit_after) \
@@ -147,19 +132,18 @@ impl SqliteStore {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE id >= ?")
-            .bind(first_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO seed_batches (name, applications, seeded_us) VALUES (?, ?, ?)")
-            .bind(name)
-            .bind(count)
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE id >= ?")
+        .bind(first_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO seed_batches (name, applications, seeded_us) VALUES (?, ?, ?)")
+        .bind(name)
+        .bind(count)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Recomputes the queue trees of `cohorts` from the applications themselves.

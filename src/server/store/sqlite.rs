@@ -24,17 +24,17 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, SqlSafeStr, Sqlite};
 
 use super::chain::{ChainVerifier, ChainedEvent, GENESIS};
-use super::offers;
 use super::queue_tree::{self, SCOPE_ALL};
 use super::writer::{Change, Writer};
 use super::{
     AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentBody,
     DocumentInfo, FreePlaces, HistoryEntry, JournalColumn, JournalFilter, JournalPage,
     JournalScope, MonthFigures, NewApplication, NewEvent, NewFreePlaces, NonceUse, OfferRecord,
-    OfferScope, Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, ServiceCentre,
-    Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord,
-    User,
+    OfferScope, Pending, PositionHistoryEntry, QueueSize, Recorded, RequestKey, SeedApplication,
+    ServiceCentre, Session, Store, StoreError, StoreResult, StoredAnswer, StoredApplication,
+    TransitionRecord, User,
 };
+use super::{offers, seed};
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{
@@ -176,11 +176,6 @@ impl SqliteStore {
             .fetch_one(&mut *conn)
             .await?;
         Ok((journal, synchronous, foreign_keys))
-    }
-
-    pub async fn close(&self) {
-        self.readers.close().await;
-        self.writer.close().await;
     }
 }
 
@@ -2141,6 +2136,21 @@ impl Store for SqliteStore {
     async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>> {
         let mut conn = self.readers.acquire().await?;
         offers::months(&mut conn, region).await
+    }
+
+    async fn seed_applications(
+        &self,
+        name: &str,
+        applications: Vec<SeedApplication>,
+        settings: &(dyn for<'r> Fn(&'r str) -> RegionSettings + Sync),
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        seed::seed_applications(self, name, applications, settings, now).await
+    }
+
+    async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
     }
 }
 
