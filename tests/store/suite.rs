@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kezek::domain::iin::check_digit;
-use kezek::domain::lifecycle::EventKind;
+use kezek::domain::lifecycle::{EventKind, wake_at};
 use kezek::domain::queue::{QueueEntry, positions};
 use kezek::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitClass,
@@ -16,7 +16,7 @@ use kezek::domain::{
 };
 use kezek::server::store::{
     ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse, RequestKey, SqliteStore,
-    Store, StoreError, TransitionRecord, no_effects, wake_at,
+    Store, StoreError, TransitionRecord, no_effects,
 };
 use proptest::prelude::*;
 

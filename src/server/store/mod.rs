@@ -32,7 +32,7 @@ use crate::i18n::Lang;
 use crate::server::notify::{self, OutboxMessage, Recipient};
 
 pub use chain::ChainBreak;
-pub use sqlite::{SqliteStore, wake_at};
+pub use sqlite::SqliteStore;
 
 /// Opens the store at `url`, creating the database when it is missing, and brings its schema
 /// up to date. The address picks the implementation: `sqlite://PATH`, `sqlite:PATH` or a bare

@@ -4,7 +4,8 @@
 
 use sqlx::{Row, SqliteConnection};
 
-use super::sqlite::{class_scope, micros, time};
+use super::queue_tree::class_scope;
+use super::sqlite::{micros, time};
 use super::{FreePlaces, MonthFigures, OfferRecord, OfferScope, StoreError, StoreResult};
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::calendar::kazakhstan_offset;

@@ -10,13 +10,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::Row;
 
-use super::queue_tree;
+use super::queue_tree::{self, order_key};
 use super::sqlite::{
     ApplicationRow, EventPlace, SqliteStore, TreeDelta, append_events, cohort_ids, cohort_of,
-    insert_applications, micros, next_sequence, order_key, tree_add, wake_at,
+    insert_applications, micros, next_sequence, tree_add,
 };
 use super::{NewEvent, SeedApplication, StoreError, StoreResult};
-use crate::domain::lifecycle::EventKind;
+use crate::domain::lifecycle::{EventKind, wake_at};
 use crate::domain::state::interest_deadline;
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitReview, Calendar,

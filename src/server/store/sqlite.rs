@@ -24,7 +24,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, SqlSafeStr, Sqlite};
 
 use super::chain::{ChainVerifier, ChainedEvent, GENESIS};
-use super::queue_tree::{self, SCOPE_ALL};
+use super::queue_tree::{self, QueueKey, QueueSlot, SCOPE_ALL, class_scope, order_key};
 use super::writer::{Change, Writer};
 use super::{
     AttachmentInfo, Candidate, ChainBreak, ChainReport, Completion, Contacts, DocumentBody,
@@ -36,7 +36,7 @@ use super::{
 };
 use super::{offers, seed};
 use crate::domain::allocation::{Interleave, OfferStatus};
-use crate::domain::lifecycle::EventKind;
+use crate::domain::lifecycle::{EventKind, wake_at};
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, BenefitClass, Cohort, Iin, Notice, PositionCause,
     QueuePosition, RegionSettings, Role, Status,
@@ -217,73 +217,6 @@ fn hash32(bytes: &[u8]) -> StoreResult<[u8; 32]> {
     bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))
-}
-
-/// Queue order after the registration time: the application number.
-pub(super) fn order_key(number: ApplicationNumber) -> i64 {
-    i64::from(number.year) * 1_000_000_000
-        + i64::from(number.sequence) * 1_000
-        + i64::from(number.version.min(999))
-}
-
-/// The benefit scope an application counts in: 0 without a benefit class.
-pub(super) fn class_scope(class: BenefitClass) -> i64 {
-    match class {
-        BenefitClass::None => 0,
-        BenefitClass::FirstTurn => 1,
-        BenefitClass::OutOfTurn => 2,
-    }
-}
-
-/// Whether and how an application counts in its cohort's queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct QueueSlot {
-    pub queued: bool,
-    pub scope: i64,
-}
-
-impl QueueSlot {
-    pub fn of(state: &ApplicationState) -> QueueSlot {
-        QueueSlot {
-            queued: state.status == Status::InQueue,
-            scope: class_scope(state.benefit_class()),
-        }
-    }
-}
-
-/// Where an application sits in the queue order.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct QueueKey {
-    pub cohort_id: i64,
-    pub registered_us: i64,
-    pub order_key: i64,
-}
-
-/// The earliest instant something may fall due for this state: the scheduler looks at it then
-/// and `domain::lifecycle::due` decides what (an interest reminder, a lapsed interest, an
-/// expired offer or direction, a missed in-person confirmation, the end of a stop-list).
-pub fn wake_at(state: &ApplicationState, settings: &RegionSettings) -> Option<DateTime<Utc>> {
-    if state.status.is_final() {
-        return None;
-    }
-    let mut reminders = settings.interest_reminder_days.clone();
-    reminders.sort_unstable_by(|a, b| b.cmp(a));
-    let next_reminder = reminders
-        .get(state.interest_reminders_sent as usize)
-        .map(|days| state.interest_due - TimeDelta::days(i64::from(*days)));
-    let interest =
-        (state.status == Status::InQueue).then_some(next_reminder.unwrap_or(state.interest_due));
-    let offer = state.offer.as_ref().map(|offer| offer.answer_by);
-    let direction = state.direction.as_ref().map(|direction| {
-        direction
-            .in_person_by
-            .map_or(direction.expires_at, |by| by.min(direction.expires_at))
-    });
-    let stop_list = state.stop_list_until;
-    [interest, offer, direction, stop_list]
-        .into_iter()
-        .flatten()
-        .min()
 }
 
 /// The domain's actor as the history stores it.
