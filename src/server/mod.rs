@@ -9,6 +9,7 @@ pub mod allocation;
 pub mod auth;
 pub mod catalogue;
 pub mod config;
+pub mod demo;
 pub mod documents;
 pub mod http;
 pub mod notify;
@@ -24,19 +25,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::api::auth::RoleKind;
 use crate::pki::trust::TrustStore;
 use crate::server::auth::LoginLimiter;
-use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
-use crate::server::registry::synthetic::{Family, FamilyGenerator};
 use crate::server::registry::{DemoRegistry, PopulationRegistry};
 use crate::server::store::Store;
-use crate::server::store::seed::demo_applications;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -173,53 +170,6 @@ impl ServerHandle {
     }
 }
 
-/// The seed of the demo's synthetic families and applications.
-const DEMO_SEED: u64 = 2024;
-
-/// The demo registry (the key holders plus synthetic families) and, once per database, the
-/// applications of those families' children. The families are generated for the first day of
-/// the year, so a restart later in the year finds the same children the database was seeded
-/// with.
-async fn seed_demo(
-    store: &dyn Store,
-    config: &Config,
-    applications: u32,
-) -> Result<DemoRegistry, ServerError> {
-    let now = Utc::now();
-    let reference_day = now.date_naive().with_ordinal(1).unwrap_or(now.date_naive());
-    let mut registry =
-        DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?;
-    let key_holders: Vec<_> = registry.people().map(|person| person.iin).collect();
-    let families: Vec<Family> = FamilyGenerator::new(DEMO_SEED, reference_day, key_holders)
-        .take(applications as usize)
-        .collect();
-    for family in &families {
-        registry.add_family(family);
-    }
-    // Each region's rules as configured; a third of the applications in the region of the
-    // configured officer, so that the demo officer has a journal to work with.
-    let settings = |region: &str| config.region_settings(region);
-    let home_region = config
-        .roles
-        .iter()
-        .find(|role| role.role == RoleKind::Officer)
-        .and_then(|role| role.region.as_deref());
-    let seeds = demo_applications(
-        &families,
-        Catalogue::bundled(),
-        applications as usize,
-        DEMO_SEED,
-        now,
-        &settings,
-        home_region,
-    );
-    store
-        .seed_applications("demo", seeds, &settings, now)
-        .await
-        .map_err(|e| ServerError::Store(e.to_string()))?;
-    Ok(registry)
-}
-
 /// Opens the database (migrations, demo seeding), loads the trust roots, binds, serves.
 pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
@@ -228,7 +178,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         .await
         .map_err(|e| ServerError::Store(e.translated()))?;
     let registry = match config.demo {
-        Some(applications) => seed_demo(&*store, &config, applications).await?,
+        Some(applications) => demo::seed(&*store, &config, applications).await?,
         None => DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?,
     };
     let listener = tokio::net::TcpListener::bind(config.listen)

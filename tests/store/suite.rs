@@ -919,8 +919,8 @@ async fn documents_and_attachments_are_stored_with_the_event() {
 #[tokio::test]
 async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
     use kezek::server::catalogue::Catalogue;
+    use kezek::server::demo::demo_applications;
     use kezek::server::registry::synthetic::{Family, FamilyGenerator};
-    use kezek::server::store::seed::demo_applications;
     let (_dir, store) = temp_store().await;
     let now = at(0);
     let families: Vec<Family> = FamilyGenerator::new(1, now.date_naive(), [])
