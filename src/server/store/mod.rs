@@ -8,11 +8,8 @@
 //! all of it is committed. Design notes: docs/design-store.md.
 
 pub mod chain;
-mod offers;
 pub mod queue_tree;
-pub mod seed;
 pub mod sqlite;
-mod writer;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -8,16 +8,19 @@ use chrono::{DateTime, Datelike, DurationRound, TimeDelta, Utc};
 use futures::TryStreamExt;
 use sqlx::Row;
 
-use super::queue_tree::{self, order_key};
-use super::sqlite::{
-    ApplicationRow, EventPlace, SqliteStore, TreeDelta, append_events, cohort_ids, cohort_of,
-    insert_applications, micros, next_sequence, tree_add,
-};
-use super::{NewEvent, SeedApplication, StoreError, StoreResult};
+use super::SqliteStore;
+use super::codec::micros;
+use super::history::{EventPlace, append_events};
+use super::numbers::{cohort_ids, cohort_of, next_sequence};
+use super::queue::{TreeDelta, tree_add};
+use super::run::{ApplicationRow, insert_applications};
 use crate::domain::lifecycle::{EventKind, wake_at};
 use crate::domain::{Actor, ApplicationNumber, Cohort, RegionSettings};
+use crate::server::store::queue_tree::{self, order_key};
+use crate::server::store::{NewEvent, SeedApplication, StoreError, StoreResult};
 
-/// [`Store::seed_applications`](super::Store::seed_applications) in one transaction.
+/// [`Store::seed_applications`](crate::server::store::Store::seed_applications) in one
+/// transaction.
 pub(super) async fn seed_applications(
     store: &SqliteStore,
     name: &str,
