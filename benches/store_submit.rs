@@ -14,7 +14,7 @@ use chrono::{Datelike, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kezek::domain::iin::check_digit;
 use kezek::domain::{Actor, Cohort, Iin, RegionSettings};
-use kezek::server::store::{NewApplication, NewEvent, SqliteStore, Store, no_effects};
+use kezek::server::store::{self, NewApplication, NewEvent, no_effects};
 
 /// Submissions per measured iteration, shared among the clients.
 const SUBMISSIONS: u64 = 512;
@@ -81,11 +81,9 @@ fn durable_submissions(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let path = dir.path().join("store_submit.db");
-    let store = Arc::new(
-        runtime
-            .block_on(SqliteStore::open(path.to_str().unwrap()))
-            .unwrap(),
-    );
+    let store = runtime
+        .block_on(store::open(path.to_str().unwrap()))
+        .unwrap();
     let children = Arc::new(Children(AtomicU64::new(0)));
     let parent = child_iin(1_000_000).unwrap();
     let mut group = c.benchmark_group("durable_submissions");

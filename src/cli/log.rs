@@ -5,7 +5,7 @@
 use rust_i18n::t;
 
 use super::{Exit, Failure, LogVerifyArgs, Outcome};
-use crate::server::store::{SqliteStore, Store};
+use crate::server::store;
 
 pub fn verify(args: LogVerifyArgs) -> Outcome {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -13,7 +13,7 @@ pub fn verify(args: LogVerifyArgs) -> Outcome {
         .build()
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     runtime.block_on(async {
-        let store = SqliteStore::open_existing(&args.db)
+        let store = store::open_existing(&args.db)
             .await
             .map_err(|e| Failure::bad_input(e.translated()))?;
         let verdict = store.verify_history().await;

@@ -303,6 +303,33 @@ pub fn due(state: &ApplicationState, now: DateTime<Utc>, settings: &RegionSettin
     actions
 }
 
+/// The earliest instant something may fall due for this state: the scheduler looks at it then
+/// and `domain::lifecycle::due` decides what (an interest reminder, a lapsed interest, an
+/// expired offer or direction, a missed in-person confirmation, the end of a stop-list).
+pub fn wake_at(state: &ApplicationState, settings: &RegionSettings) -> Option<DateTime<Utc>> {
+    if state.status.is_final() {
+        return None;
+    }
+    let mut reminders = settings.interest_reminder_days.clone();
+    reminders.sort_unstable_by(|a, b| b.cmp(a));
+    let next_reminder = reminders
+        .get(state.interest_reminders_sent as usize)
+        .map(|days| state.interest_due - Duration::days(i64::from(*days)));
+    let interest =
+        (state.status == Status::InQueue).then_some(next_reminder.unwrap_or(state.interest_due));
+    let offer = state.offer.as_ref().map(|offer| offer.answer_by);
+    let direction = state.direction.as_ref().map(|direction| {
+        direction
+            .in_person_by
+            .map_or(direction.expires_at, |by| by.min(direction.expires_at))
+    });
+    let stop_list = state.stop_list_until;
+    [interest, offer, direction, stop_list]
+        .into_iter()
+        .flatten()
+        .min()
+}
+
 /// The applicant's own answer to an offer or a direction shows interest as much as the
 /// «Подтвердить заинтересованность» button does.
 fn confirm_interest(state: &mut ApplicationState, now: DateTime<Utc>, settings: &RegionSettings) {
@@ -622,6 +649,32 @@ mod tests {
             kindergarten: "ds-2".into(),
         };
         ok(&offered(state, now), accept, &applicant(), now)
+    }
+
+    /// The scheduler looks at a state at its wake time: nothing is due a second before, and
+    /// something is due then.
+    #[test]
+    fn something_falls_due_exactly_at_the_wake_time() {
+        let settings = RegionSettings::default();
+        let queued = fresh(None);
+        let mut stop_listed = fresh(None);
+        stop_listed.stop_list_until = Some(monday() + Duration::days(3));
+        for state in [
+            queued.clone(),
+            offered(&queued, monday()),
+            directed(&queued, monday()),
+            stop_listed,
+        ] {
+            let wake = wake_at(&state, &settings).expect("an open application wakes");
+            assert!(
+                due(&state, wake - Duration::seconds(1), &settings).is_empty(),
+                "{state:?}"
+            );
+            assert!(!due(&state, wake, &settings).is_empty(), "{state:?}");
+        }
+        let mut enrolled = queued;
+        enrolled.status = Status::Enrolled;
+        assert_eq!(wake_at(&enrolled, &settings), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod cleanup;
 pub mod config;
+pub mod demo;
 pub mod documents;
 pub mod http;
 pub mod kinship;
@@ -31,18 +32,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::api::auth::RoleKind;
 use crate::pki::trust::{TrustError, TrustStore};
-use crate::server::catalogue::Catalogue;
 use crate::server::config::Config;
-use crate::server::registry::synthetic::{DemoChild, Family, FamilyGenerator};
+use crate::server::registry::synthetic::DemoChild;
 use crate::server::registry::{DemoRegistry, PopulationRegistry};
-use crate::server::store::seed::demo_applications;
-use crate::server::store::{SqliteStore, Store};
+use crate::server::store::Store;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -200,70 +198,16 @@ impl ServerHandle {
     }
 }
 
-/// The seed of the demo's synthetic families and applications.
-const DEMO_SEED: u64 = 2024;
-
-/// Families the demo registry holds beyond those whose children get the seeded applications:
-/// parents who have not applied yet, for a ЦОН operator to serve (`kezek loadgen`, the API
-/// tests). As many as were seeded, and at least this many.
-const DEMO_FAMILIES_NOT_APPLIED: usize = 1_000;
-
-/// The demo registry (the key holders plus synthetic families), its synthetic children and,
-/// once per database, the applications of the first families' children. The families are
-/// generated for the first day of the year, so a restart later in the year finds the same
-/// children the database was seeded with.
-async fn seed_demo(
-    store: &SqliteStore,
-    config: &Config,
-    applications: u32,
-) -> Result<(DemoRegistry, Vec<DemoChild>), ServerError> {
-    let now = Utc::now();
-    let reference_day = now.date_naive().with_ordinal(1).unwrap_or(now.date_naive());
-    let mut registry =
-        DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?;
-    let key_holders: Vec<_> = registry.people().map(|person| person.iin).collect();
-    let seeded = applications as usize;
-    let families: Vec<Family> = FamilyGenerator::new(DEMO_SEED, reference_day, key_holders)
-        .take(seeded + seeded.max(DEMO_FAMILIES_NOT_APPLIED))
-        .collect();
-    // Each region's rules as configured; a third of the applications in the region of the
-    // configured officer, so that the demo officer has a journal to work with.
-    let settings = |region: &str| config.region_settings(region);
-    let home_region = config
-        .roles
-        .iter()
-        .find(|role| role.role == RoleKind::Officer)
-        .and_then(|role| role.region.as_deref());
-    let seeds = demo_applications(
-        &families,
-        Catalogue::bundled(),
-        applications as usize,
-        DEMO_SEED,
-        now,
-        &settings,
-        home_region,
-    );
-    store
-        .seed_applications("demo", seeds, &settings, now)
-        .await
-        .map_err(|e| ServerError::Store(e.to_string()))?;
-    let children = families.iter().flat_map(Family::demo_children).collect();
-    for family in families {
-        registry.add_family(family);
-    }
-    Ok((registry, children))
-}
-
 /// Opens the database (migrations, demo seeding), loads the trust roots, binds, serves.
 pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
         .map_err(|e| ServerError::Trust(e.to_string()))?
         .soft_fail_stale_crls(config.trust.soft_fail_stale_crl);
-    let store = SqliteStore::open(&config.database)
+    let store = store::open(&config.database)
         .await
-        .map_err(|e| ServerError::Store(e.to_string()))?;
+        .map_err(|e| ServerError::Store(e.translated()))?;
     let (registry, demo_children) = match config.demo {
-        Some(applications) => seed_demo(&store, &config, applications).await?,
+        Some(applications) => demo::seed(&*store, &config, applications).await?,
         None => (
             DemoRegistry::key_holders().map_err(|e| ServerError::Store(e.to_string()))?,
             Vec::new(),
@@ -279,13 +223,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         address: config.listen.to_string(),
         reason: e.to_string(),
     })?;
-    let state = AppState::new(
-        config,
-        Arc::new(store),
-        trust,
-        Arc::new(registry),
-        demo_children,
-    );
+    let state = AppState::new(config, store, trust, Arc::new(registry), demo_children);
     let (shutdown, _) = watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), shutdown.subscribe()));
     let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));

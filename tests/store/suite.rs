@@ -1,13 +1,14 @@
-//! The SQLite store against temporary databases: numbers, exact queue numbers against the
+//! The conformance suite of the [`Store`] trait, run against every implementation
+//! (`backends.rs`) on a fresh database per test: numbers, exact queue numbers against the
 //! domain's reference function, position history, concurrency, idempotency, the history's hash
-//! chain and the durability settings.
+//! chain, documents, seeding, offers, nonces and sessions. What only one implementation has
+//! (SQLite's durability settings) is tested in `open.rs`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use kezek::domain::iin::check_digit;
-use kezek::domain::lifecycle::EventKind;
+use kezek::domain::lifecycle::{EventKind, wake_at};
 use kezek::domain::queue::{QueueEntry, positions};
 use kezek::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitClass,
@@ -16,9 +17,12 @@ use kezek::domain::{
 };
 use kezek::server::store::{
     AttachmentQuota, ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse,
-    RequestKey, SqliteStore, Store, StoreError, TransitionRecord, no_effects, wake_at,
+    RequestKey, Store, StoreError, TransitionRecord, no_effects,
 };
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
+
+use crate::backends::{Backend, TestDb, conformance};
 
 /// A valid IIN starting with `first10`: the first 11th digit that admits a check digit.
 fn valid_iin(first10: &str) -> Iin {
@@ -45,7 +49,7 @@ fn parent_iin() -> Iin {
     valid_iin("8801013000")
 }
 
-fn at(minutes: i64) -> DateTime<Utc> {
+pub fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap() + Duration::minutes(minutes)
 }
 
@@ -74,7 +78,11 @@ fn confirmed(class: BenefitClass) -> Option<Benefit> {
     })
 }
 
-fn new_application(serial: u32, now: DateTime<Utc>, benefit: Option<Benefit>) -> NewApplication {
+pub fn new_application(
+    serial: u32,
+    now: DateTime<Utc>,
+    benefit: Option<Benefit>,
+) -> NewApplication {
     NewApplication {
         cohort: cohort(),
         benefit,
@@ -97,14 +105,6 @@ const QUOTA: AttachmentQuota = AttachmentQuota {
     count: 100,
     bytes: 1 << 20,
 };
-
-async fn temp_store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("kezek.db").to_str().unwrap())
-        .await
-        .unwrap();
-    (dir, store)
-}
 
 /// A transition that sets the state by hand: the store must follow whatever the rules decide.
 fn record(
@@ -139,20 +139,8 @@ fn record(
     }
 }
 
-#[tokio::test]
-async fn durability_settings_are_wal_full_and_foreign_keys() {
-    let (_dir, store) = temp_store().await;
-    let (journal, synchronous, foreign_keys) = store.durability().await.unwrap();
-    assert_eq!(journal.to_lowercase(), "wal");
-    assert_eq!(synchronous, 2, "synchronous=FULL");
-    assert_eq!(foreign_keys, 1);
-}
-
-#[tokio::test]
-async fn numbers_follow_the_year_sequence_and_survive_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kezek.db");
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+async fn numbers_follow_the_year_sequence_and_survive_reopening(db: TestDb) {
+    let store = db.open().await;
     for serial in 1..=3 {
         let recorded = store
             .submit(
@@ -169,7 +157,7 @@ async fn numbers_follow_the_year_sequence_and_survive_reopening() {
         assert_eq!(recorded.application.position.benefit, 0);
     }
     store.close().await;
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let store = db.open().await;
     let number = ApplicationNumber::parse("УО.2026.000002.1").unwrap();
     let stored = store.application(number).await.unwrap();
     assert_eq!(stored.child_iin, child_iin(23, 2));
@@ -190,9 +178,8 @@ async fn numbers_follow_the_year_sequence_and_survive_reopening() {
     );
 }
 
-#[tokio::test]
-async fn a_child_has_one_open_application() {
-    let (_dir, store) = temp_store().await;
+async fn a_child_has_one_open_application(db: TestDb) {
+    let store = db.open().await;
     store
         .submit(new_application(1, at(0), None), no_effects())
         .await
@@ -226,10 +213,8 @@ async fn a_child_has_one_open_application() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn sixty_four_concurrent_submissions_get_distinct_numbers_and_exact_positions() {
-    let (_dir, store) = temp_store().await;
-    let store = Arc::new(store);
+async fn sixty_four_concurrent_submissions_get_distinct_numbers_and_exact_positions(db: TestDb) {
+    let store = db.open().await;
     let tasks: Vec<_> = (0..64u32)
         .map(|serial| {
             let store = store.clone();
@@ -262,9 +247,8 @@ async fn sixty_four_concurrent_submissions_get_distinct_numbers_and_exact_positi
     assert_eq!(at_commit, (1..=64).collect::<Vec<u32>>());
 }
 
-#[tokio::test]
-async fn a_retried_request_gets_the_first_answer_and_a_changed_one_is_refused() {
-    let (_dir, store) = temp_store().await;
+async fn a_retried_request_gets_the_first_answer_and_a_changed_one_is_refused(db: TestDb) {
+    let store = db.open().await;
     let key = RequestKey {
         request_id: "req-1".into(),
         document_hash: [7; 32],
@@ -298,9 +282,8 @@ async fn a_retried_request_gets_the_first_answer_and_a_changed_one_is_refused() 
     );
 }
 
-#[tokio::test]
-async fn a_failed_completion_commits_nothing() {
-    let (_dir, store) = temp_store().await;
+async fn a_failed_completion_commits_nothing(db: TestDb) {
+    let store = db.open().await;
     let failed = store
         .submit(
             new_application(1, at(0), None),
@@ -328,9 +311,8 @@ async fn a_failed_completion_commits_nothing() {
 /// Writes queued before the writer runs share one transaction (the test runtime has one
 /// thread, so the writer task only runs at the first await): the refused ones are rolled back
 /// alone and the others commit, with consecutive numbers and an intact chain.
-#[tokio::test]
-async fn a_batch_commits_its_good_writes_and_refuses_only_the_bad_ones() {
-    let (_dir, store) = temp_store().await;
+async fn a_batch_commits_its_good_writes_and_refuses_only_the_bad_ones(db: TestDb) {
+    let store = db.open().await;
     let pending = vec![
         store.submit(new_application(1, at(0), None), no_effects()),
         // The same child again, in the same batch as its first application.
@@ -392,7 +374,7 @@ async fn a_batch_commits_its_good_writes_and_refuses_only_the_bad_ones() {
 
 /// Every queue number the store gives now agrees with the domain's reference function, and
 /// each queued application's position history ends at its number.
-async fn assert_numbers_exact(store: &SqliteStore, numbers: &[ApplicationNumber]) {
+async fn assert_numbers_exact(store: &dyn Store, numbers: &[ApplicationNumber]) {
     let mut entries = Vec::new();
     for number in numbers {
         entries.push(QueueEntry::from(
@@ -414,9 +396,8 @@ async fn assert_numbers_exact(store: &SqliteStore, numbers: &[ApplicationNumber]
     }
 }
 
-#[tokio::test]
-async fn a_batch_of_transitions_and_submissions_counts_as_if_one_by_one() {
-    let (_dir, store) = temp_store().await;
+async fn a_batch_of_transitions_and_submissions_counts_as_if_one_by_one(db: TestDb) {
+    let store = db.open().await;
     let mut numbers = Vec::new();
     for serial in 1..=3 {
         let recorded = store
@@ -461,7 +442,7 @@ async fn a_batch_of_transitions_and_submissions_counts_as_if_one_by_one() {
         "each write sees the ones before it and none after"
     );
     numbers.extend([&results[1], &results[3]].map(|r| r.application.state.number));
-    assert_numbers_exact(&store, &numbers).await;
+    assert_numbers_exact(&*store, &numbers).await;
     // A batch with a stale transition in it: the others still commit, numbered as one by one.
     let c_stored = store.application(c).await.unwrap();
     let pending = vec![
@@ -488,14 +469,13 @@ async fn a_batch_of_transitions_and_submissions_counts_as_if_one_by_one() {
     let sixth = results[2].as_ref().unwrap();
     assert_eq!(sixth.application.position.general, 4, "after b, d and e");
     numbers.push(sixth.application.state.number);
-    assert_numbers_exact(&store, &numbers).await;
+    assert_numbers_exact(&*store, &numbers).await;
     let report = store.verify_history().await.unwrap().expect("intact chain");
     assert_eq!(report.events, 9);
 }
 
-#[tokio::test]
-async fn a_stale_revision_is_a_conflict() {
-    let (_dir, store) = temp_store().await;
+async fn a_stale_revision_is_a_conflict(db: TestDb) {
+    let store = db.open().await;
     let recorded = store
         .submit(new_application(1, at(0), None), no_effects())
         .await
@@ -517,11 +497,8 @@ async fn a_stale_revision_is_a_conflict() {
     assert!(matches!(stale, Err(StoreError::Conflict)));
 }
 
-#[tokio::test]
-async fn history_is_chained_and_any_rewrite_is_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kezek.db");
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+async fn history_is_chained_and_any_rewrite_is_found(db: TestDb) {
+    let store = db.open().await;
     for serial in 1..=4 {
         store
             .submit(
@@ -542,25 +519,17 @@ async fn history_is_chained_and_any_rewrite_is_found() {
     assert_eq!(report.events, 4);
     store.close().await;
 
-    // The table refuses updates; someone with the file drops the guard and rewrites event 2.
-    let url = format!("sqlite://{}", path.display());
-    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
-    let refused = sqlx::query("UPDATE events SET comment = 'x' WHERE id = 2")
-        .execute(&mut conn)
+    // The table refuses updates; someone with the database drops the guard and rewrites
+    // event 2.
+    let refused = db
+        .execute("UPDATE events SET comment = 'x' WHERE id = 2")
         .await;
     assert!(refused.is_err(), "events are append-only");
-    sqlx::query("DROP TRIGGER events_are_append_only_update")
-        .execute(&mut conn)
+    db.execute(db.drop_event_update_guard()).await.unwrap();
+    db.execute("UPDATE events SET comment = 'rewritten' WHERE id = 2")
         .await
         .unwrap();
-    sqlx::query("UPDATE events SET comment = 'rewritten' WHERE id = 2")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    drop(conn);
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+    let store = db.open().await;
     let broken = store.verify_history().await.unwrap().unwrap_err();
     assert_eq!(
         broken,
@@ -572,14 +541,7 @@ async fn history_is_chained_and_any_rewrite_is_found() {
     store.close().await;
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
-        .args([
-            "--lang",
-            "en",
-            "log",
-            "verify",
-            "--db",
-            path.to_str().unwrap(),
-        ])
+        .args(["--lang", "en", "log", "verify", "--db", &db.url])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -587,35 +549,20 @@ async fn history_is_chained_and_any_rewrite_is_found() {
     assert!(stderr.contains("event 2"), "{stderr}");
 }
 
-#[tokio::test]
-async fn log_verify_accepts_an_intact_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kezek.db");
-    let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+async fn log_verify_accepts_an_intact_history(db: TestDb) {
+    let store = db.open().await;
     store
         .submit(new_application(1, at(0), None), no_effects())
         .await
         .unwrap();
     store.close().await;
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
-        .args([
-            "--lang",
-            "en",
-            "log",
-            "verify",
-            "--db",
-            path.to_str().unwrap(),
-        ])
+        .args(["--lang", "en", "log", "verify", "--db", &db.url])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let missing = std::process::Command::new(env!("CARGO_BIN_EXE_kezek"))
-        .args([
-            "log",
-            "verify",
-            "--db",
-            dir.path().join("none.db").to_str().unwrap(),
-        ])
+        .args(["log", "verify", "--db", &db.missing_url()])
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
@@ -647,8 +594,9 @@ fn class_of(code: u8) -> BenefitClass {
     BenefitClass::ALL[code as usize % 3]
 }
 
-async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
-    let (_dir, store) = temp_store().await;
+async fn run_steps(backend: Backend, steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let db = backend.fresh().await;
+    let store = db.open().await;
     let mut numbers: Vec<ApplicationNumber> = Vec::new();
     let mut clock = at(30_000);
     for (serial, step) in steps.into_iter().enumerate() {
@@ -712,18 +660,28 @@ async fn run_steps(steps: Vec<Step>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
-    #[test]
-    fn queue_numbers_match_the_reference_function(steps in proptest::collection::vec(step(), 1..40)) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(run_steps(steps))?;
+/// Any sequence of registrations, departures, returns and class changes, in any order of
+/// registration times: after every step each number is the reference function's.
+fn queue_numbers_match_the_reference_function(backend: Backend) {
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let outcome = runner.run(&proptest::collection::vec(step(), 1..40), |steps| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(run_steps(backend, steps))
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
     }
 }
 
-#[tokio::test]
-async fn position_history_says_why_a_number_changed() {
-    let (_dir, store) = temp_store().await;
+async fn position_history_says_why_a_number_changed(db: TestDb) {
+    let store = db.open().await;
     let mut numbers = Vec::new();
     for serial in 1..=4 {
         let recorded = store
@@ -774,9 +732,8 @@ async fn position_history_says_why_a_number_changed() {
     );
 }
 
-#[tokio::test]
-async fn candidates_come_per_class_in_queue_order_without_the_stop_listed() {
-    let (_dir, store) = temp_store().await;
+async fn candidates_come_per_class_in_queue_order_without_the_stop_listed(db: TestDb) {
+    let store = db.open().await;
     store
         .submit(new_application(1, at(5), None), no_effects())
         .await
@@ -821,9 +778,8 @@ async fn candidates_come_per_class_in_queue_order_without_the_stop_listed() {
     assert_eq!(later.len(), 3);
 }
 
-#[tokio::test]
-async fn due_lists_what_the_scheduler_must_look_at() {
-    let (_dir, store) = temp_store().await;
+async fn due_lists_what_the_scheduler_must_look_at(db: TestDb) {
+    let store = db.open().await;
     let recorded = store
         .submit(new_application(1, at(0), None), no_effects())
         .await
@@ -847,9 +803,8 @@ async fn due_lists_what_the_scheduler_must_look_at() {
     );
 }
 
-#[tokio::test]
-async fn documents_and_attachments_are_stored_with_the_event() {
-    let (_dir, store) = temp_store().await;
+async fn documents_and_attachments_are_stored_with_the_event(db: TestDb) {
+    let store = db.open().await;
     let attachment = store
         .put_attachment(
             &parent_iin(),
@@ -927,9 +882,8 @@ async fn documents_and_attachments_are_stored_with_the_event() {
 /// Scans no application references count against their uploader's quota (count and bytes),
 /// a benefit change links its scans like a registration does, and the clean-up deletes only
 /// old scans nobody references.
-#[tokio::test]
-async fn unreferenced_scans_have_a_quota_benefit_scans_are_linked_and_old_ones_swept() {
-    let (_dir, store) = temp_store().await;
+async fn unreferenced_scans_have_a_quota_benefit_scans_are_linked_and_old_ones_swept(db: TestDb) {
+    let store = db.open().await;
     let quota = AttachmentQuota {
         count: 2,
         bytes: 20,
@@ -1002,12 +956,11 @@ async fn unreferenced_scans_have_a_quota_benefit_scans_are_linked_and_old_ones_s
     upload(20, 5, parent_iin()).await.unwrap();
 }
 
-#[tokio::test]
-async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
+async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses(db: TestDb) {
     use kezek::server::catalogue::Catalogue;
+    use kezek::server::demo::demo_applications;
     use kezek::server::registry::synthetic::{Family, FamilyGenerator};
-    use kezek::server::store::seed::demo_applications;
-    let (_dir, store) = temp_store().await;
+    let store = db.open().await;
     let now = at(0);
     let families: Vec<Family> = FamilyGenerator::new(1, now.date_naive(), [])
         .take(400)
@@ -1100,11 +1053,10 @@ async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses() {
     }
 }
 
-#[tokio::test]
-async fn offers_take_published_places_and_give_them_back() {
+async fn offers_take_published_places_and_give_them_back(db: TestDb) {
     use kezek::domain::allocation::OfferStatus;
     use kezek::server::store::OfferScope;
-    let (_dir, store) = temp_store().await;
+    let store = db.open().await;
     let officer = valid_iin("8001014000");
     let place = store
         .publish_free_places(kezek::server::store::NewFreePlaces {
@@ -1178,10 +1130,9 @@ async fn offers_take_published_places_and_give_them_back() {
     assert_eq!(offers[0].status, OfferStatus::Declined);
 }
 
-#[tokio::test]
-async fn nonces_are_single_use_and_sessions_expire() {
+async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
     use kezek::server::store::Session;
-    let (_dir, store) = temp_store().await;
+    let store = db.open().await;
     store.issue_nonce("n-1", at(0), at(5)).await.unwrap();
     let take = |nonce: &'static str, minutes| {
         let store = store.clone();
@@ -1233,4 +1184,29 @@ async fn nonces_are_single_use_and_sessions_expire() {
         .await
         .unwrap();
     assert_eq!(again.contacts, contacts, "a new login keeps the contacts");
+}
+
+conformance! {
+    backends: [sqlite => Backend::Sqlite],
+    async: [
+        numbers_follow_the_year_sequence_and_survive_reopening,
+        a_child_has_one_open_application,
+        sixty_four_concurrent_submissions_get_distinct_numbers_and_exact_positions,
+        a_retried_request_gets_the_first_answer_and_a_changed_one_is_refused,
+        a_failed_completion_commits_nothing,
+        a_batch_commits_its_good_writes_and_refuses_only_the_bad_ones,
+        a_batch_of_transitions_and_submissions_counts_as_if_one_by_one,
+        a_stale_revision_is_a_conflict,
+        history_is_chained_and_any_rewrite_is_found,
+        log_verify_accepts_an_intact_history,
+        position_history_says_why_a_number_changed,
+        candidates_come_per_class_in_queue_order_without_the_stop_listed,
+        due_lists_what_the_scheduler_must_look_at,
+        documents_and_attachments_are_stored_with_the_event,
+        unreferenced_scans_have_a_quota_benefit_scans_are_linked_and_old_ones_swept,
+        demo_seeding_runs_once_and_spreads_over_regions_and_statuses,
+        offers_take_published_places_and_give_them_back,
+        nonces_are_single_use_and_sessions_expire,
+    ],
+    sync: [queue_numbers_match_the_reference_function],
 }

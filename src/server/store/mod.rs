@@ -7,16 +7,13 @@
 //! documents, its outbox messages and its idempotency record: an answer never goes out before
 //! all of it is committed. Design notes: docs/design-store.md.
 
-mod attachments;
 pub mod chain;
-mod offers;
 pub mod queue_tree;
-pub mod seed;
 pub mod sqlite;
-mod writer;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -32,7 +29,53 @@ use crate::i18n::Lang;
 use crate::server::notify::{self, OutboxMessage, Recipient};
 
 pub use chain::ChainBreak;
-pub use sqlite::{SqliteStore, wake_at};
+pub use sqlite::SqliteStore;
+
+/// Opens the store at `url`, creating the database when it is missing, and brings its schema
+/// up to date. The address picks the implementation: `sqlite://PATH`, `sqlite:PATH` or a bare
+/// file path is SQLite; a PostgreSQL address is refused until that implementation exists.
+pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
+    match Backend::of(url)? {
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::open(url).await?)),
+    }
+}
+
+/// Opens an existing database only: checks and tools must not create an empty one.
+pub async fn open_existing(url: &str) -> StoreResult<Arc<dyn Store>> {
+    match Backend::of(url)? {
+        Backend::Sqlite => Ok(Arc::new(SqliteStore::open_existing(url).await?)),
+    }
+}
+
+/// The implementations [`open`] can choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+}
+
+impl Backend {
+    /// The implementation a database address names by its scheme; an address without one is a
+    /// SQLite file path.
+    fn of(url: &str) -> StoreResult<Backend> {
+        if url.starts_with("sqlite:") {
+            return Ok(Backend::Sqlite);
+        }
+        let scheme = url
+            .split_once("://")
+            .map(|(scheme, _)| scheme)
+            .filter(|scheme| {
+                scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            });
+        match scheme {
+            None => Ok(Backend::Sqlite),
+            Some("postgres" | "postgresql") => Err(StoreError::NotBuilt("PostgreSQL")),
+            Some(other) => Err(StoreError::UnknownScheme(other.to_owned())),
+        }
+    }
+}
 
 /// What can go wrong in the store; each has a message key under `store.error.`.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +111,12 @@ pub enum StoreError {
     /// The uploader's scans that no application references would go over their quota.
     #[error("the uploader's quota of unreferenced scans is used up")]
     AttachmentQuota,
+    /// The database address names an implementation this build does not have yet.
+    #[error("this build cannot use {0} yet")]
+    NotBuilt(&'static str),
+    /// The database address has a scheme no implementation answers to.
+    #[error("unknown database scheme {0}")]
+    UnknownScheme(String),
 }
 
 impl StoreError {
@@ -86,12 +135,19 @@ impl StoreError {
             StoreError::Corrupt(_) => "store.error.corrupt",
             StoreError::Completion(_) => "store.error.completion",
             StoreError::AttachmentQuota => "store.error.attachment_quota",
+            StoreError::NotBuilt(_) => "store.error.not_built",
+            StoreError::UnknownScheme(_) => "store.error.unknown_scheme",
         }
     }
 
     /// The translated message, for logs and the command line.
     pub fn translated(&self) -> String {
-        rust_i18n::t!(self.message_key(), reason = self.to_string()).into_owned()
+        let reason = match self {
+            StoreError::NotBuilt(backend) => (*backend).to_owned(),
+            StoreError::UnknownScheme(scheme) => scheme.clone(),
+            other => other.to_string(),
+        };
+        rust_i18n::t!(self.message_key(), reason = reason).into_owned()
     }
 }
 
@@ -333,6 +389,18 @@ pub struct AttachmentQuota {
 }
 
 pub use crate::domain::allocation::Candidate;
+
+/// One application to seed in bulk ([`Store::seed_applications`]). Its state is complete except
+/// for the number, which the store allocates (`state.number` is overwritten);
+/// `state.registered_at` orders the queue.
+#[derive(Debug, Clone)]
+pub struct SeedApplication {
+    pub state: ApplicationState,
+    pub child_iin: Iin,
+    pub child_name: String,
+    pub applicant_iin: Iin,
+    pub applicant_name: String,
+}
 
 /// A region's chain checked by [`Store::verify_history`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -662,4 +730,21 @@ pub trait Store: Send + Sync {
 
     /// Places published, directions issued and enrollments per month, oldest month first.
     async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>>;
+
+    /// Seeds `applications` in bulk (demo data, benchmarks) under the batch `name`, once:
+    /// returns `false` without writing when the batch is already in the database. Each
+    /// application gets a «registered» history event by the system and, when queued, its
+    /// registration numbers; `settings` gives each region's rule settings (they decide when
+    /// something falls due).
+    async fn seed_applications(
+        &self,
+        name: &str,
+        applications: Vec<SeedApplication>,
+        settings: &(dyn for<'r> Fn(&'r str) -> RegionSettings + Sync),
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Closes the database connections, waiting for those in use; the store answers nothing
+    /// afterwards.
+    async fn close(&self);
 }

@@ -6,6 +6,12 @@
 //! into at most [`LEVELS`] point reads plus a count inside one hour bucket, and a change into at
 //! most [`LEVELS`] point writes, all inside the write transaction and without process memory, so
 //! several servers sharing one database stay exact.
+//!
+//! Also where an application sits in that order ([`QueueKey`], [`order_key`]) and which scopes
+//! it counts in ([`QueueSlot`], [`class_scope`]): every implementation of the store keeps the
+//! same keys.
+
+use crate::domain::{ApplicationNumber, ApplicationState, BenefitClass, Status};
 
 /// Levels of the tree: 2^20 hour buckets cover 119 years from [`EPOCH_US`].
 pub const LEVELS: u32 = 20;
@@ -19,6 +25,46 @@ pub const BUCKET_US: i64 = 3_600_000_000;
 /// The scopes a cohort's tree counts in: every queued application (the general number) and each
 /// benefit class (the benefit number).
 pub const SCOPE_ALL: i64 = 0;
+
+/// Queue order after the registration time: the application number.
+pub fn order_key(number: ApplicationNumber) -> i64 {
+    i64::from(number.year) * 1_000_000_000
+        + i64::from(number.sequence) * 1_000
+        + i64::from(number.version.min(999))
+}
+
+/// The benefit scope an application counts in: 0 without a benefit class.
+pub fn class_scope(class: BenefitClass) -> i64 {
+    match class {
+        BenefitClass::None => 0,
+        BenefitClass::FirstTurn => 1,
+        BenefitClass::OutOfTurn => 2,
+    }
+}
+
+/// Whether and how an application counts in its cohort's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueSlot {
+    pub queued: bool,
+    pub scope: i64,
+}
+
+impl QueueSlot {
+    pub fn of(state: &ApplicationState) -> QueueSlot {
+        QueueSlot {
+            queued: state.status == Status::InQueue,
+            scope: class_scope(state.benefit_class()),
+        }
+    }
+}
+
+/// Where an application sits in the queue order.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueKey {
+    pub cohort_id: i64,
+    pub registered_us: i64,
+    pub order_key: i64,
+}
 
 /// The 1-based bucket of a registration time; times outside the covered span fall into the first
 /// or last bucket, which stays exact because the within-bucket count compares full keys.
@@ -121,6 +167,17 @@ mod tests {
     }
 
     proptest! {
+        /// The order key sorts like the application number it is made of.
+        #[test]
+        fn order_keys_sort_like_numbers(
+            a in (1000i32..=9999, 1u32..=crate::domain::number::MAX_SEQUENCE, 1u32..1000),
+            b in (1000i32..=9999, 1u32..=crate::domain::number::MAX_SEQUENCE, 1u32..1000),
+        ) {
+            let number = |(year, sequence, version)| ApplicationNumber::new(year, sequence, version).unwrap();
+            let (a, b) = (number(a), number(b));
+            prop_assert_eq!(order_key(a).cmp(&order_key(b)), a.cmp(&b));
+        }
+
         /// Prefix sums read from the built tree equal a plain count of the buckets.
         #[test]
         fn prefix_sums_match_a_plain_count(

@@ -2,7 +2,7 @@
 //! transitions) from a queue and commits them in small batches, one transaction and so one
 //! fsync for a batch instead of one per write.
 //!
-//! A batch is first written as one run (`sqlite::write_run`: what its writes share goes in one
+//! A batch is first written as one run (`run::write_run`: what its writes share goes in one
 //! statement for all of them, and each statement is a round trip to the connection's thread).
 //! When the run fails, its writes are tried again one by one, each in its own SAVEPOINT, so one
 //! that is refused (a child's second application, a stale revision, a failing completion) is
@@ -16,8 +16,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use sqlx::SqliteConnection;
 
-use super::sqlite::{Queued, write_run};
-use super::{
+use super::run::{Queued, write_run};
+use crate::server::store::{
     Completion, NewApplication, NewEvent, Pending, Recorded, RequestKey, StoreError, StoreResult,
     TransitionRecord,
 };

@@ -4,11 +4,16 @@
 
 use sqlx::{Row, SqliteConnection};
 
-use super::sqlite::{class_scope, micros, time};
-use super::{FreePlaces, MonthFigures, OfferRecord, OfferScope, StoreError, StoreResult};
+use super::SqliteStore;
+use super::codec::{micros, time};
+use super::idempotency::{check_request, remember, stored_answers};
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::calendar::kazakhstan_offset;
 use crate::domain::{ApplicationState, BenefitClass, Cohort, Iin};
+use crate::server::store::queue_tree::class_scope;
+use crate::server::store::{
+    FreePlaces, MonthFigures, NewFreePlaces, OfferRecord, OfferScope, StoreError, StoreResult,
+};
 
 const HOLDING: &str = "status IN ('awaiting', 'accepted')";
 
@@ -232,4 +237,45 @@ pub(super) async fn months(
             enrollments: enrollments as u64,
         })
         .collect())
+}
+
+pub(super) async fn publish_free_places(
+    store: &SqliteStore,
+    new: NewFreePlaces,
+) -> StoreResult<FreePlaces> {
+    let mut tx = store.begin().await?;
+    if let Some(request) = &new.request {
+        let answers = stored_answers(&mut tx, &[request.request_id.as_str()]).await?;
+        check_request(&answers, request)?;
+    }
+    let at_us = micros(new.now);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO free_places (region_code, kindergarten_code, group_code, places, \
+             remaining, published_us, officer_iin, signed_xml) \
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) RETURNING id",
+    )
+    .bind(&new.region)
+    .bind(&new.kindergarten)
+    .bind(&new.group)
+    .bind(i64::from(new.places))
+    .bind(at_us)
+    .bind(new.officer.to_string())
+    .bind(&new.signed_xml)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(request) = &new.request {
+        let answer = serde_json::json!({ "free_places": id }).to_string();
+        remember(&mut tx, &[(request, answer, at_us)]).await?;
+    }
+    tx.commit().await?;
+    Ok(FreePlaces {
+        id,
+        region: new.region,
+        kindergarten: new.kindergarten,
+        group: new.group,
+        places: new.places,
+        remaining: new.places,
+        published_at: new.now,
+        officer_iin: new.officer,
+    })
 }

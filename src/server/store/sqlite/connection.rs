@@ -1,0 +1,144 @@
+//! Opening a SQLite database: WAL, `synchronous=FULL` (a commit is on disk before the answer),
+//! foreign keys, a busy timeout, and the migrations (`migrations/*.sql`, embedded in the
+//! binary) run at open.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::writer::Writer;
+use super::{SqliteStore, Tx};
+use crate::server::store::{StoreError, StoreResult};
+
+/// How long a writer waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+const READERS: u32 = 4;
+
+/// The schema, embedded in the binary and applied at open.
+fn migrator() -> Migrator {
+    let steps: [(i64, &str, &'static str); 6] = [
+        (
+            1,
+            "schema",
+            include_str!("../../../../migrations/0001_schema.sql"),
+        ),
+        (
+            2,
+            "offers",
+            include_str!("../../../../migrations/0002_offers.sql"),
+        ),
+        (
+            3,
+            "attachment names",
+            include_str!("../../../../migrations/0003_attachment_names.sql"),
+        ),
+        (
+            4,
+            "documents on demand",
+            include_str!("../../../../migrations/0004_documents_on_demand.sql"),
+        ),
+        (
+            5,
+            "documents unrendered",
+            include_str!("../../../../migrations/0005_documents_unrendered.sql"),
+        ),
+        (
+            6,
+            "attachment limits",
+            include_str!("../../../../migrations/0006_attachment_limits.sql"),
+        ),
+    ];
+    Migrator::with_migrations(
+        steps
+            .into_iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    version,
+                    name.to_owned().into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        match error {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://path`, `sqlite:path` or a
+    /// plain path) and brings its schema up to date.
+    pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        SqliteStore::connect(url, true).await
+    }
+
+    /// Opens an existing database only (checks and tools must not create an empty one).
+    pub async fn open_existing(url: &str) -> StoreResult<SqliteStore> {
+        SqliteStore::connect(url, false).await
+    }
+
+    async fn connect(url: &str, create: bool) -> StoreResult<SqliteStore> {
+        let url = if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            format!("sqlite://{url}")
+        };
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        migrator()
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options)
+            .await?;
+        let changes = Writer::start(writer.clone());
+        Ok(SqliteStore {
+            writer,
+            readers,
+            changes,
+        })
+    }
+
+    /// A write transaction holding the database's write lock from its first statement.
+    pub(super) async fn begin(&self) -> StoreResult<Tx> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// The durability settings in force, as SQLite reports them: `(journal_mode, synchronous,
+    /// foreign_keys)`, for the tests.
+    pub async fn durability(&self) -> StoreResult<(String, i64, i64)> {
+        let mut conn = self.writer.acquire().await?;
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?;
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok((journal, synchronous, foreign_keys))
+    }
+}

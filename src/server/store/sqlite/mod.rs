@@ -1,0 +1,306 @@
+//! The SQLite implementation of [`Store`]: WAL, `synchronous=FULL` (a commit is on disk before
+//! the answer), foreign keys, a busy timeout, migrations at open (`connection.rs`).
+//!
+//! Writes go through one connection and start with `BEGIN IMMEDIATE`, so that writers in other
+//! processes wait for the lock instead of failing half-way; submissions and transitions share
+//! transactions in small batches (`writer.rs`, group commit; `run.rs`, a batch's statements).
+//! Reads use a small pool of their own and never block behind a writer (WAL).
+//!
+//! One file per concern; the [`Store`] impl below only hands each call to its file:
+//! `codec` (rows ↔ types), `numbers` (application numbers, cohorts), `queue` (queue numbers and
+//! position history), `history` (the hash-chained events), `run` and `writer` (the write runs),
+//! `reads` (applications and the journal), `idempotency`, `outbox`, `documents`, `attachments`,
+//! `sessions` (nonces and sessions), `people` (users and bindings), `offers` (free places and
+//! offers), `seed` (bulk seeding).
+
+mod attachments;
+mod codec;
+mod connection;
+mod documents;
+mod history;
+mod idempotency;
+mod numbers;
+mod offers;
+mod outbox;
+mod people;
+mod queue;
+mod reads;
+mod run;
+mod seed;
+mod sessions;
+mod writer;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::query_builder::Separated;
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::domain::allocation::Interleave;
+use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSettings};
+use crate::i18n::Lang;
+use crate::server::store::{
+    AttachmentInfo, AttachmentQuota, Candidate, ChainBreak, ChainReport, Completion, Contacts,
+    DocumentBody, DocumentInfo, FreePlaces, HistoryEntry, JournalFilter, JournalPage, MonthFigures,
+    NewApplication, NewFreePlaces, NonceUse, OfferRecord, OfferScope, Pending,
+    PositionHistoryEntry, QueueSize, SeedApplication, Session, Store, StoreError, StoreResult,
+    StoredAnswer, StoredApplication, TransitionRecord, User,
+};
+use writer::{Change, Writer};
+
+/// SQLite behind the [`Store`] trait.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    readers: SqlitePool,
+    /// Submissions and transitions, committed in batches on `writer` (group commit).
+    changes: Writer,
+}
+
+/// The connection a write transaction runs on.
+type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+
+/// Rows per multi-row statement: far below SQLite's 32 766 bound parameters even for the
+/// widest row (an application's 25 columns).
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Inserts `rows` with one multi-row statement per [`ROWS_PER_STATEMENT`] of them: `head` is
+/// the `INSERT INTO table (columns) `, `bind` binds one row's values in that order, `tail`
+/// follows the values (an upsert clause, or nothing).
+async fn insert_rows<T>(
+    conn: &mut SqliteConnection,
+    head: &str,
+    rows: &[T],
+    tail: &str,
+    mut bind: impl FnMut(Separated<'_, Sqlite, &'static str>, &T),
+) -> StoreResult<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(head);
+        insert.push_values(chunk, &mut bind);
+        insert.push(tail);
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The one result of a statement made for one item.
+fn only<T>(items: Vec<T>) -> StoreResult<T> {
+    let mut items = items.into_iter();
+    match (items.next(), items.next()) {
+        (Some(item), None) => Ok(item),
+        _ => Err(StoreError::Corrupt("one row was expected".into())),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn submit(&self, new: NewApplication, completion: Completion) -> Pending {
+        self.changes.write(Change::Submit(new), completion)
+    }
+
+    fn record_transition(&self, record: TransitionRecord, completion: Completion) -> Pending {
+        self.changes.write(Change::Transition(record), completion)
+    }
+
+    async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication> {
+        reads::application(self, number).await
+    }
+
+    async fn open_application_of_child(
+        &self,
+        child: &Iin,
+    ) -> StoreResult<Option<StoredApplication>> {
+        reads::open_application_of_child(self, child).await
+    }
+
+    async fn applications_of_child(&self, child: &Iin) -> StoreResult<Vec<StoredApplication>> {
+        reads::applications_of_child(self, child).await
+    }
+
+    async fn position(&self, number: ApplicationNumber) -> StoreResult<QueuePosition> {
+        queue::position(self, number).await
+    }
+
+    async fn history(&self, number: ApplicationNumber) -> StoreResult<Vec<HistoryEntry>> {
+        history::history(self, number).await
+    }
+
+    async fn position_history(
+        &self,
+        number: ApplicationNumber,
+    ) -> StoreResult<Vec<PositionHistoryEntry>> {
+        queue::position_history(self, number).await
+    }
+
+    async fn stored_answer(&self, request_id: &str) -> StoreResult<Option<StoredAnswer>> {
+        idempotency::stored_answer(self, request_id).await
+    }
+
+    async fn due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<StoredApplication>> {
+        reads::due(self, now, limit).await
+    }
+
+    async fn candidates(
+        &self,
+        cohort: &Cohort,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>> {
+        queue::candidates(self, cohort, now, limit).await
+    }
+
+    async fn put_attachment(
+        &self,
+        owner: &Iin,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        now: DateTime<Utc>,
+        quota: AttachmentQuota,
+    ) -> StoreResult<AttachmentInfo> {
+        attachments::put_attachment(self, owner, file_name, content_type, bytes, now, quota).await
+    }
+
+    async fn delete_unreferenced_attachments(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        attachments::delete_unreferenced_attachments(self, before).await
+    }
+
+    async fn attachment(&self, id: &str) -> StoreResult<(AttachmentInfo, Vec<u8>)> {
+        attachments::attachment(self, id).await
+    }
+
+    async fn attachments_of(&self, number: ApplicationNumber) -> StoreResult<Vec<AttachmentInfo>> {
+        attachments::attachments_of(self, number).await
+    }
+
+    async fn documents_of(&self, number: ApplicationNumber) -> StoreResult<Vec<DocumentInfo>> {
+        documents::documents_of(self, number).await
+    }
+
+    async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, DocumentBody)> {
+        documents::document(self, id).await
+    }
+
+    async fn unrendered_documents(
+        &self,
+        after: Option<(DateTime<Utc>, String)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(DocumentInfo, String)>> {
+        documents::unrendered_documents(self, after, limit).await
+    }
+
+    async fn keep_rendered(&self, rendered: &[(String, Vec<u8>)]) -> StoreResult<()> {
+        documents::keep_rendered(self, rendered).await
+    }
+
+    async fn verify_history(&self) -> StoreResult<Result<ChainReport, ChainBreak>> {
+        history::verify_history(self).await
+    }
+
+    async fn issue_nonce(
+        &self,
+        nonce: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sessions::issue_nonce(self, nonce, now, expires_at).await
+    }
+
+    async fn take_nonce(&self, nonce: &str, now: DateTime<Utc>) -> StoreResult<NonceUse> {
+        sessions::take_nonce(self, nonce, now).await
+    }
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        sessions::create_session(self, session).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Session>> {
+        sessions::session(self, token_hash, now).await
+    }
+
+    async fn end_session(&self, token_hash: &[u8; 32]) -> StoreResult<()> {
+        sessions::end_session(self, token_hash).await
+    }
+
+    async fn record_login(
+        &self,
+        iin: &Iin,
+        full_name: &str,
+        language: Lang,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        people::record_login(self, iin, full_name, language, now).await
+    }
+
+    async fn user(&self, iin: &Iin) -> StoreResult<Option<User>> {
+        people::user(self, iin).await
+    }
+
+    async fn update_contacts(
+        &self,
+        iin: &Iin,
+        contacts: &Contacts,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        people::update_contacts(self, iin, contacts, now).await
+    }
+
+    async fn bind_child(&self, user: &Iin, child: &Iin, now: DateTime<Utc>) -> StoreResult<()> {
+        people::bind_child(self, user, child, now).await
+    }
+
+    async fn bound_children(&self, user: &Iin) -> StoreResult<Vec<Iin>> {
+        people::bound_children(self, user).await
+    }
+
+    async fn journal(&self, filter: &JournalFilter) -> StoreResult<JournalPage> {
+        reads::journal(self, filter).await
+    }
+
+    async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>> {
+        queue::queue_sizes(self, region).await
+    }
+
+    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces> {
+        offers::publish_free_places(self, new).await
+    }
+
+    async fn free_places(&self, region: &str, only_open: bool) -> StoreResult<Vec<FreePlaces>> {
+        let mut conn = self.readers.acquire().await?;
+        offers::free_places(&mut conn, region, only_open).await
+    }
+
+    async fn offers(&self, scope: &OfferScope, limit: u32) -> StoreResult<Vec<OfferRecord>> {
+        let mut conn = self.readers.acquire().await?;
+        offers::list(&mut conn, scope, limit).await
+    }
+
+    async fn interleave(&self, cohort: &Cohort) -> StoreResult<Interleave> {
+        let mut conn = self.readers.acquire().await?;
+        offers::interleave(&mut conn, cohort).await
+    }
+
+    async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>> {
+        let mut conn = self.readers.acquire().await?;
+        offers::months(&mut conn, region).await
+    }
+
+    async fn seed_applications(
+        &self,
+        name: &str,
+        applications: Vec<SeedApplication>,
+        settings: &(dyn for<'r> Fn(&'r str) -> RegionSettings + Sync),
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        seed::seed_applications(self, name, applications, settings, now).await
+    }
+
+    async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}

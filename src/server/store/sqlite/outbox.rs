@@ -1,0 +1,50 @@
+//! Outbox messages, written in the transaction of the change they report.
+
+use sqlx::sqlite::SqliteConnection;
+
+use super::insert_rows;
+use super::people::users_of;
+use crate::domain::{Iin, Notice};
+use crate::server::store::{StoreResult, StoredApplication};
+
+/// Writes what the notices tell each application's applicant to the outbox, in the
+/// transaction of the change they report.
+pub(super) async fn notify(
+    conn: &mut SqliteConnection,
+    changes: &[(&StoredApplication, &[Notice], i64)],
+) -> StoreResult<()> {
+    let told: Vec<Iin> = changes
+        .iter()
+        .filter(|(_, notices, _)| !notices.is_empty())
+        .map(|(application, _, _)| application.applicant_iin)
+        .collect();
+    if told.is_empty() {
+        return Ok(());
+    }
+    let users = users_of(conn, &told).await?;
+    let mut messages = Vec::new();
+    for &(application, notices, at_us) in changes {
+        let applicant = users.get(&application.applicant_iin);
+        for message in application.messages(notices, applicant) {
+            messages.push((application.id, message, at_us));
+        }
+    }
+    insert_rows(
+        &mut *conn,
+        "INSERT INTO outbox (application_id, to_email, to_phone, language, subject, body, \
+                 created_us) ",
+        &messages,
+        "",
+        |mut row, (application_id, message, at_us)| {
+            row.push_bind(*application_id)
+                .push_bind(&message.to_email)
+                .push_bind(&message.to_phone)
+                .push_bind(message.lang.code())
+                .push_bind(&message.subject)
+                .push_bind(&message.body)
+                .push_bind(*at_us);
+        },
+    )
+    .await?;
+    Ok(())
+}
