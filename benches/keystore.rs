@@ -1,4 +1,4 @@
-//! Opening a keystore of each format, and opening then signing (SPEC §6: under 20 ms).
+//! Opening a keystore of each format, and opening then signing (aim: under 20 ms).
 //! Keystores are found through keystores-example/index.json.
 //!
 //! CARGO_TARGET_DIR=/work/target-bench cargo bench --bench keystore -- --quick

@@ -1,4 +1,4 @@
-//! The exact queue number of any application at 1 000 000 applications (SPEC §6: under 1 ms),
+//! The exact queue number of any application at 1 000 000 applications (aim: under 1 ms),
 //! against SQLite, all in one cohort (the worst case: one region, one birth year).
 //!
 //! The database is seeded once into the target directory (about a minute in release) and reused

@@ -1,5 +1,5 @@
 //! The client's first frame: building the app with its first screen and drawing it, as happens
-//! between start and the first picture (SPEC §6: under 50 ms). The backend's answer is not part
+//! between start and the first picture (aim: under 50 ms). The backend's answer is not part
 //! of it: the first frame shows the spinner while the regions load.
 
 use criterion::{Criterion, criterion_group, criterion_main};

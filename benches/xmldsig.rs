@@ -1,4 +1,4 @@
-//! XML signatures of a 4 KiB document (SPEC §6, issue 2 "Measure"): signing with an open key,
+//! XML signatures of a 4 KiB document (the README's Measured table): signing with an open key,
 //! opening a keystore then signing (aim: under 20 ms), verifying the signature with the
 //! server's shared verifier (certificate cached) and with a fresh one, the bare RSA
 //! verification it contains (aim: verify within 1.3× of it), and verifying plus the trust check.

@@ -99,7 +99,7 @@ def make_bin(prefix7, serial_start):
 # hand-computed: weights 1..11 give 296 % 11 = 10, second weights give 377 % 11 = 3
 assert check_digit("12345678901") == 3
 assert valid_12("123456789013")
-assert not valid_12("123456789011")  # NCA's test-certificate IIN fails the check (SPEC section 2)
+assert not valid_12("123456789011")  # NCA's test-certificate IIN fails the check (docs/domain-rules.md, «IIN»)
 
 # --------------------------------------------------------------------------- demo people
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The client's SPEC §6 figures from a real, scripted session at 80x24 against a separately
+# The client's The README's Measured figures from a real, scripted session at 80x24 against a separately
 # started backend ("remote"): the time to the first frame (the client logs it) and the peak
 # resident memory (/usr/bin/time -v). The session: settlement choice, login of the demo officer
 # (his journal is the whole region's), first-login contacts, the journal paged through, an

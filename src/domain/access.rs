@@ -1,4 +1,4 @@
-//! Who may see and act on an application (SPEC §1 and §2, «Visibility»): the applicant who
+//! Who may see and act on an application (docs/domain-rules.md, «Who takes part» and «Applications»): the applicant who
 //! submitted it, parents bound to it, an operator while serving one of those citizens, and the
 //! officers of its region.
 

@@ -176,7 +176,8 @@ impl Action {
     }
 }
 
-/// The roles of SPEC §1 that act on applications, plus the server's own scheduler.
+/// The roles that act on applications (docs/domain-rules.md, «Who takes part»), plus the
+/// server's own scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

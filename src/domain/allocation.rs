@@ -1,4 +1,4 @@
-//! The order in which free places are offered (SPEC §2): the out-of-turn class first; then
+//! The order in which free places are offered (docs/domain-rules.md): the out-of-turn class first; then
 //! first-turn and general applications interleaved one to three (one first-turn child, then
 //! three general); each class by registration time, then number.
 //!

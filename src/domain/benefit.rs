@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 
-/// The class of a benefit, which decides the allocation order (SPEC §2).
+/// The class of a benefit, which decides the allocation order (docs/domain-rules.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BenefitClass {

@@ -1,5 +1,5 @@
 //! The individual identification number (ИИН): 12 digits that carry a birth date, the century
-//! and sex, a serial number and a check digit (SPEC §2).
+//! and sex, a serial number and a check digit (docs/domain-rules.md).
 
 use std::fmt;
 use std::str::FromStr;
@@ -96,7 +96,7 @@ fn twelve_digits(text: &str) -> Option<[u8; 12]> {
 }
 
 impl Iin {
-    /// Parses an IIN typed by a person or read from data, checking every rule of SPEC §2 in
+    /// Parses an IIN typed by a person or read from data, checking every rule of docs/domain-rules.md in
     /// order: length, digits, century, date, check digit. Surrounding spaces are ignored.
     pub fn parse(text: &str) -> Result<Iin, IinError> {
         let text = text.trim();

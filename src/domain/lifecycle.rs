@@ -1,4 +1,4 @@
-//! The one state machine of SPEC §2. Every change of an application goes through [`apply`];
+//! The one state machine of docs/domain-rules.md. Every change of an application goes through [`apply`];
 //! the server refuses whatever it refuses. Time is passed in, so tests move it.
 
 use chrono::{DateTime, Duration, Utc};
@@ -74,7 +74,7 @@ impl EventKind {
     }
 }
 
-/// A message the applicant must receive about a transition (SPEC §2, Notifications). The
+/// A message the applicant must receive about a transition (docs/domain-rules.md, «History, documents, notices»). The
 /// server writes it to the outbox in the applicant's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {

@@ -1,5 +1,5 @@
 //! Application numbers: `УО.<year>.<6-digit sequence within the year>.<version>`, e.g.
-//! «УО.2018.000027.1» (SPEC §2). The Almaty system prints the prefix in Latin letters
+//! «УО.2018.000027.1» (docs/domain-rules.md). The Almaty system prints the prefix in Latin letters
 //! («UO.2018.000027.1», seed 004), so parsing accepts both; we always write the Cyrillic one.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Per-region settings of the rules. The defaults are SPEC §2's; a region's education
+//! Per-region settings of the rules. The defaults are docs/domain-rules.md's; a region's education
 //! department may change them in the server's configuration (the current rules say the age
 //! limit is 6, the seeds' service says 7).
 

@@ -1,4 +1,4 @@
-//! The statuses of an application (SPEC §2) and the reasons it may leave the queue.
+//! The statuses of an application (docs/domain-rules.md) and the reasons it may leave the queue.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Offers of published free places (SPEC §2, Directions): the system offers each place to the
+//! Offers of published free places (docs/domain-rules.md, «Offers and directions»): the system offers each place to the
 //! next eligible child in allocation order, at once, with nobody choosing.
 //!
 //! A group takes the birth years of its age group in the current school year

@@ -1,4 +1,4 @@
-//! Sessions and login (SPEC §3): one-time nonces, opaque random session tokens kept in the
+//! Sessions and login (docs/domain-rules.md, «Signatures»): one-time nonces, opaque random session tokens kept in the
 //! database as SHA-256 hashes (a stolen database does not yield live tokens), expiry, logout;
 //! the session extractor handlers use, which checks the login certificate again and counts the
 //! person's requests against their rate limits (`server::limits`).

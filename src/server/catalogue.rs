@@ -47,7 +47,7 @@ pub enum RegionKind {
     Oblast,
 }
 
-/// A region has its own education department and its own queue (SPEC §2, Regions).
+/// A region has its own education department and its own queue (docs/domain-rules.md, «Regions»).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Region {

@@ -1,5 +1,5 @@
 //! Notifications: every status change and reminder becomes a message in the applicant's language
-//! for their e-mail and phone (SPEC §2, Notifications).
+//! for their e-mail and phone (docs/domain-rules.md, «History, documents, notices»).
 //!
 //! The store writes each [`OutboxMessage`] in the same transaction as the change it reports, so
 //! nothing is lost when delivery is down; a [`Sender`] (SMTP, an SMS provider) later drains the

@@ -1,4 +1,4 @@
-//! Checking a signed document before anything is done with it (SPEC §3): well-formed without
+//! Checking a signed document before anything is done with it (docs/domain-rules.md, «Signatures»): well-formed without
 //! DTD, the one enveloped signature valid, the certificate chained to a configured root, valid
 //! now and not revoked, the key usage right for the purpose (AUTH to log in, SIGN for changes),
 //! the identity taken from the certificate; for changes also the time of signing and who signed.

@@ -590,7 +590,7 @@ fn hint_layout(help: &[KeyHelp], width: u16) -> Vec<(std::ops::Range<u16>, &KeyH
 }
 
 /// Runs the app until it quits: input, signals and replies in, frames out. `started`: when the
-/// process began, for the log's first-frame time (SPEC §6 aims under 50 ms).
+/// process began, for the log's first-frame time (the README's Measured table aims under 50 ms).
 pub async fn run_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     mut app: App,

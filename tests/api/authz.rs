@@ -1,6 +1,6 @@
 //! The authorization matrix: every endpoint of the router (src/server/http/mod.rs) × every kind
 //! of caller, against one real server, asserting the call is allowed or refused with the exact
-//! problem code SPEC §1–2 and docs/design-api.md call for.
+//! problem code docs/domain-rules.md and docs/design-api.md call for.
 //!
 //! Callers: the applicant (Серикова Айгерим, for her daughter Аружан), the bound parent
 //! (Сериков Нурлан, bound to Аружан via /profile/bindings), an unrelated applicant (Жұмабаев

@@ -1,6 +1,6 @@
 //! The population registry (ГБД ФЛ): who a person is, given their IIN, and who their children
 //! and parents are. The server reads it to fill the wizard and to check kinship before binding an
-//! application to a parent's IIN (SPEC §2, Binding).
+//! application to a parent's IIN (docs/domain-rules.md, «Binding»).
 //!
 //! The real registry is a remote state service, so [`PopulationRegistry`] is an async trait; the
 //! bundled [`DemoRegistry`] holds the people of `keystores-example/people.json` (the holders of

@@ -86,7 +86,7 @@ pub enum StoreError {
     Migration(String),
     #[error("no such record")]
     NotFound,
-    /// A child has at most one open application (SPEC §2).
+    /// A child has at most one open application (docs/domain-rules.md).
     #[error("the child already has an open application")]
     ChildHasOpenApplication,
     /// The application changed since it was read: read it again and re-apply the rules.
