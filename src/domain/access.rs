@@ -1,6 +1,6 @@
-//! Who may see and act on an application (docs/domain-rules.md, «Who takes part» and «Applications»): the applicant who
-//! submitted it, parents bound to it, an operator while serving one of those citizens, and the
-//! officers of its region.
+//! Who may see and act on an application (docs/domain-rules.md, «Who takes part» and
+//! «Applications»): the applicant who submitted it, parents bound to it, an operator while serving
+//! one of those citizens, and the officers of its region.
 
 use super::action::{ActionKind, Actor};
 use super::iin::Iin;

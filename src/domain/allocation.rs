@@ -1,5 +1,5 @@
-//! The order in which free places are offered (docs/domain-rules.md): the out-of-turn class first; then
-//! first-turn and general applications interleaved one to three (one first-turn child, then
+//! The order in which free places are offered (docs/domain-rules.md): the out-of-turn class first;
+//! then first-turn and general applications interleaved one to three (one first-turn child, then
 //! three general); each class by registration time, then number.
 //!
 //! Places appear a few at a time, so the interleave cannot restart at every allocation (that

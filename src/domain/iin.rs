@@ -96,8 +96,9 @@ fn twelve_digits(text: &str) -> Option<[u8; 12]> {
 }
 
 impl Iin {
-    /// Parses an IIN typed by a person or read from data, checking every rule of docs/domain-rules.md in
-    /// order: length, digits, century, date, check digit. Surrounding spaces are ignored.
+    /// Parses an IIN typed by a person or read from data, checking every rule of
+    /// docs/domain-rules.md in order: length, digits, century, date, check digit. Surrounding
+    /// spaces are ignored.
     pub fn parse(text: &str) -> Result<Iin, IinError> {
         let text = text.trim();
         let count = text.chars().count();

@@ -1,5 +1,5 @@
-//! The one state machine of docs/domain-rules.md. Every change of an application goes through [`apply`];
-//! the server refuses whatever it refuses. Time is passed in, so tests move it.
+//! The one state machine of docs/domain-rules.md. Every change of an application goes through
+//! [`apply`]; the server refuses whatever it refuses. Time is passed in, so tests move it.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,8 +74,8 @@ impl EventKind {
     }
 }
 
-/// A message the applicant must receive about a transition (docs/domain-rules.md, «History, documents, notices»). The
-/// server writes it to the outbox in the applicant's language.
+/// A message the applicant must receive about a transition (docs/domain-rules.md, «History,
+/// documents, notices»). The server writes it to the outbox in the applicant's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     pub event: EventKind,

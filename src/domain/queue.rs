@@ -1,4 +1,5 @@
-//! Cohorts, the two queue numbers and why they change (docs/domain-rules.md, «Queue order and numbers»).
+//! Cohorts, the two queue numbers and why they change (docs/domain-rules.md, «Queue order and
+//! numbers»).
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,6 @@
-//! Validation of the application wizard (docs/domain-rules.md, «Applications»): what the form says on the
-//! spot, field by field, before anything is signed. The server runs the same function on what
-//! it receives. Whether the child already has an active application needs the store, so the
+//! Validation of the application wizard (docs/domain-rules.md, «Applications»): what the form says
+//! on the spot, field by field, before anything is signed. The server runs the same function on
+//! what it receives. Whether the child already has an active application needs the store, so the
 //! server checks that one itself.
 
 use std::collections::{BTreeMap, HashSet};

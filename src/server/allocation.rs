@@ -1,5 +1,5 @@
-//! Offers of published free places (docs/domain-rules.md, «Offers and directions»): the system offers each place to the
-//! next eligible child in allocation order, at once, with nobody choosing.
+//! Offers of published free places (docs/domain-rules.md, «Offers and directions»): the system
+//! offers each place to the next eligible child in allocation order, at once, with nobody choosing.
 //!
 //! A group takes the birth years of its age group in the current school year
 //! ([`AgeGroup::birth_years`]); each place goes to the oldest of those cohorts that has an

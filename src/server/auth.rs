@@ -1,7 +1,7 @@
-//! Sessions and login (docs/domain-rules.md, «Signatures»): one-time nonces, opaque random session tokens kept in the
-//! database as SHA-256 hashes (a stolen database does not yield live tokens), expiry, logout;
-//! the session extractor handlers use, which checks the login certificate again and counts the
-//! person's requests against their rate limits (`server::limits`).
+//! Sessions and login (docs/domain-rules.md, «Signatures»): one-time nonces, opaque random session
+//! tokens kept in the database as SHA-256 hashes (a stolen database does not yield live tokens),
+//! expiry, logout; the session extractor handlers use, which checks the login certificate again and
+//! counts the person's requests against their rate limits (`server::limits`).
 
 use axum::extract::FromRequestParts;
 use axum::http::Method;

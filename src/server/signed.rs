@@ -1,8 +1,8 @@
-//! Checking a signed document before anything is done with it (docs/domain-rules.md, «Signatures»): well-formed without
-//! DTD, the one enveloped signature valid, the certificate chained to a configured root, valid
-//! now and not revoked, the key usage right for the purpose (AUTH to log in, SIGN for changes),
-//! the identity taken from the certificate; for changes also the time of signing and who signed.
-//! Each refusal has its own problem code and nothing is stored.
+//! Checking a signed document before anything is done with it (docs/domain-rules.md, «Signatures»):
+//! well-formed without DTD, the one enveloped signature valid, the certificate chained to a
+//! configured root, valid now and not revoked, the key usage right for the purpose (AUTH to log in,
+//! SIGN for changes), the identity taken from the certificate; for changes also the time of signing
+//! and who signed. Each refusal has its own problem code and nothing is stored.
 //!
 //! The document is parsed once, within the configured shape limits, and the parsing, C14N,
 //! digest and RSA work run on blocking threads, at most [`Checks`]' permits at once, so that

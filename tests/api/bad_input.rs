@@ -277,7 +277,8 @@ async fn bad_input_is_problem_json_with_its_code_and_nothing_is_stored() {
             case.name
         );
     }
-    // Content decides a scan's type, not its name (docs/domain-rules.md): a PNG named .pdf is a PNG.
+    // Content decides a scan's type, not its name (docs/domain-rules.md): a PNG named .pdf is a
+    // PNG.
     let png = client
         .upload_attachment("scan.pdf", png_scan())
         .await

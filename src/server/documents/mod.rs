@@ -29,7 +29,8 @@ const HEADER_SIZE: f32 = 9.5;
 const BODY_SIZE: f32 = 10.5;
 const FOOTER_SIZE: f32 = 8.0;
 
-/// The generated documents of docs/domain-rules.md («History, documents, notices»), with stable codes for storage.
+/// The generated documents of docs/domain-rules.md («History, documents, notices»), with stable
+/// codes for storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DocumentKind {
