@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::catalogue::LocalizedName;
 use crate::domain::allocation::OfferStatus;
 use crate::domain::{ApplicationNumber, BenefitClass, Iin};
 
@@ -89,6 +90,75 @@ pub struct OffersQuery {
 }
 
 pub const MAX_OFFERS: u32 = 500;
+
+// --- Issue 13: kindergartens and groups the officer manages ---
+
+/// A group of a kindergarten as the officer manages it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GroupInfo {
+    /// The group's code inside the kindergarten (`junior-kk`).
+    pub code: String,
+    /// «<kindergarten>/<group>», as `<places>` documents name it.
+    pub id: String,
+    /// The catalogue's age-group code (`nursery`, `junior`, …) and its name.
+    pub age_group: String,
+    pub age_name: LocalizedName,
+    /// The birth years the group takes in the current school year, oldest first.
+    pub birth_years: [i32; 2],
+    /// Language of instruction, `kk` or `ru`.
+    pub language: String,
+    pub capacity: u32,
+    /// Children enrolled through the queue.
+    pub enrolled: u32,
+    /// Places held by an offer awaiting an answer or by a direction.
+    pub offered: u32,
+    /// Places published and not yet offered.
+    pub published: u32,
+    /// Capacity not used by enrolled children nor held by offers and directions.
+    pub free: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A kindergarten of the officer's region, with its groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KindergartenInfo {
+    pub code: String,
+    pub region: String,
+    pub settlement: String,
+    pub name: LocalizedName,
+    pub address: LocalizedName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub groups: Vec<GroupInfo>,
+}
+
+/// `GET /api/v1/officer/kindergartens?region=&search=&closed=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KindergartensQuery {
+    /// The officer's own region (the default); another region is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Part of the code, name or address in any language, letter case ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Closed kindergartens too (default: open ones only).
+    #[serde(default)]
+    pub closed: bool,
+}
+
+/// The answer to a signed kindergarten change: the kindergarten as it is now, and the
+/// applications whose offers a closing cancelled (back in the queue with their time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KindergartenChanged {
+    pub kindergarten: KindergartenInfo,
+    #[schema(value_type = Vec<String>)]
+    pub cancelled_offers: Vec<ApplicationNumber>,
+}
+
+/// The most places a group may have.
+pub const MAX_GROUP_CAPACITY: u32 = 100;
 
 #[cfg(test)]
 mod tests {

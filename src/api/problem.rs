@@ -83,6 +83,13 @@ pub enum ProblemCode {
     RegistryMismatch,
     UnknownKindergarten,
     RegistryUnavailable,
+    // --- the officer's kindergartens and groups (issue 13) ---
+    /// A new kindergarten or group under a code already taken.
+    KindergartenExists,
+    /// The kindergarten or group is closed: nothing more is published or changed in it.
+    KindergartenClosed,
+    /// A group's capacity below the places its enrolled children and offers hold.
+    CapacityBelowUse,
 }
 
 impl ProblemCode {
@@ -145,6 +152,9 @@ impl ProblemCode {
             ProblemCode::RegistryMismatch => "registry_mismatch",
             ProblemCode::UnknownKindergarten => "unknown_kindergarten",
             ProblemCode::RegistryUnavailable => "registry_unavailable",
+            ProblemCode::KindergartenExists => "kindergarten_exists",
+            ProblemCode::KindergartenClosed => "kindergarten_closed",
+            ProblemCode::CapacityBelowUse => "capacity_below_use",
         }
     }
 
@@ -187,6 +197,8 @@ impl ProblemCode {
             InvalidPaging | TextTooLong => 400,
             AttachmentQuota => 422,
             RegistryUnavailable => 503,
+            KindergartenExists | KindergartenClosed => 409,
+            CapacityBelowUse => 422,
         }
     }
 

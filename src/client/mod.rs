@@ -19,7 +19,8 @@ use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
 use crate::api::demo::{UnqueuedPage, UnqueuedQuery};
 use crate::api::officer::{
-    FreePlacesInfo, FreePlacesQuery, OfferInfo, OffersQuery, PublishedPlaces,
+    FreePlacesInfo, FreePlacesQuery, KindergartenChanged, KindergartenInfo, KindergartensQuery,
+    OfferInfo, OffersQuery, PublishedPlaces,
 };
 use crate::api::problem::Problem;
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
@@ -450,5 +451,26 @@ impl Client {
     /// `GET /api/v1/officer/offers`: the offers made in the officer's region, newest first.
     pub async fn offers(&self, query: &OffersQuery) -> Result<Vec<OfferInfo>, ClientError> {
         self.get_query(&["officer", "offers"], query).await
+    }
+
+    // --- Issue 13: the officer's kindergartens and groups ---
+
+    /// `GET /api/v1/officer/kindergartens`: the region's kindergartens with their groups.
+    pub async fn officer_kindergartens(
+        &self,
+        query: &KindergartensQuery,
+    ) -> Result<Vec<KindergartenInfo>, ClientError> {
+        self.get_query(&["officer", "kindergartens"], query).await
+    }
+
+    /// `POST /api/v1/officer/kindergartens` with a signed `<kindergarten>` document: adds a
+    /// kindergarten or group, changes a capacity, or closes one (its open offers cancelled).
+    pub async fn change_kindergarten(
+        &self,
+        request_id: &str,
+        signed_xml: &str,
+    ) -> Result<KindergartenChanged, ClientError> {
+        self.post_signed(&["officer", "kindergartens"], request_id, signed_xml)
+            .await
     }
 }

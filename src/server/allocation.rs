@@ -22,7 +22,7 @@ use crate::domain::{Action, ApplicationNumber, Cohort, calendar};
 use crate::server::catalogue::{AgeGroup, Catalogue, school_year};
 use crate::server::problem::ApiResult;
 use crate::server::store::{FreePlaces, OfferScope, StoreError, no_effects};
-use crate::server::{AppState, scheduler};
+use crate::server::{AppState, kindergartens, scheduler};
 
 /// Candidates read per class and cohort for one choice; the first in order is taken.
 const CANDIDATES: u32 = 8;
@@ -47,13 +47,10 @@ pub async fn allocate_everywhere(state: &AppState) -> ApiResult<usize> {
     Ok(offered)
 }
 
-/// The age group a published place is for.
+/// The age group a published place is for, by its group's code (kindergartens officers added
+/// are not in the bundled catalogue).
 fn age_group_of(place: &FreePlaces) -> Option<&'static AgeGroup> {
-    let catalogue = Catalogue::bundled();
-    let group = catalogue
-        .kindergarten(&place.kindergarten)?
-        .group(&place.group)?;
-    catalogue.age_group(&group.age)
+    kindergartens::age_of_group(&place.group)
 }
 
 /// Offers the place's remaining places one by one while eligible children are left.

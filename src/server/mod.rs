@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod documents;
 pub mod http;
+pub mod kindergartens;
 pub mod kinship;
 pub mod limits;
 pub mod listener;
@@ -204,6 +205,9 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         .map_err(|e| ServerError::Trust(e.to_string()))?
         .soft_fail_stale_crls(config.trust.soft_fail_stale_crl);
     let store = store::open(&config.database)
+        .await
+        .map_err(|e| ServerError::Store(e.translated()))?;
+    kindergartens::seed(&*store, Utc::now())
         .await
         .map_err(|e| ServerError::Store(e.translated()))?;
     let (registry, demo_children) = match config.demo {

@@ -49,6 +49,8 @@ impl Modify for BearerAuth {
         http::officer::publish,
         http::officer::free_places,
         http::officer::offers,
+        http::officer::kindergartens,
+        http::officer::change_kindergarten,
         http::demo::unqueued_children,
     ),
     modifiers(&BearerAuth),

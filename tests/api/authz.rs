@@ -78,6 +78,8 @@ enum Endpoint {
     FreePlaces,
     Offers,
     DemoUnqueued,
+    OfficerKindergartens,
+    ChangeKindergarten,
 }
 
 /// What a caller gets: the call is served, or refused with this code.
@@ -131,7 +133,7 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         OfficerAct => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, LOGIN,
         ],
-        PublishPlaces | FreePlaces | Offers => [
+        PublishPlaces | FreePlaces | Offers | OfficerKindergartens | ChangeKindergarten => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN,
         ],
         // A demo server's registry children, for the operator's desk only.
@@ -336,6 +338,23 @@ impl Matrix {
                 };
                 outcome(client.unqueued_children(&query).await)
             }
+            OfficerKindergartens => {
+                let query = kezek::api::officer::KindergartensQuery {
+                    region: Some(subject.region.to_owned()),
+                    ..Default::default()
+                };
+                outcome(client.officer_kindergartens(&query).await)
+            }
+            ChangeKindergarten => {
+                let change = kezek::api::documents::KindergartenRequest::SetCapacity {
+                    group: subject.group.clone(),
+                    capacity: 30,
+                };
+                outcome(
+                    w.change_kindergarten(client, caller.iin, &subject.kindergarten, change)
+                        .await,
+                )
+            }
         }
     }
 }
@@ -433,6 +452,8 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         FreePlaces,
         Offers,
         DemoUnqueued,
+        OfficerKindergartens,
+        ChangeKindergarten,
     ];
     let mut wrong = Vec::new();
     for endpoint in endpoints {

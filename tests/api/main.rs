@@ -14,6 +14,7 @@ mod crash;
 mod employee_keys;
 mod hostile_xml;
 mod http;
+mod kindergartens;
 mod kinship;
 mod limits;
 mod officer;

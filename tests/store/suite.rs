@@ -1130,6 +1130,195 @@ async fn offers_take_published_places_and_give_them_back(db: TestDb) {
     assert_eq!(offers[0].status, OfferStatus::Declined);
 }
 
+/// Issue 13: kindergartens seeded once (an officer's edits survive a new seeding), changed by
+/// officers with their evidence and request id, refused when a code is taken, a group closed or
+/// a capacity below use; closing zeroes the group's published places for good.
+async fn kindergartens_are_seeded_changed_and_closed(db: TestDb) {
+    use kezek::server::store::{
+        KindergartenChange, KindergartenEdit, KindergartenRefusal, Names, NewFreePlaces, NewGroup,
+        NewKindergarten, OfferScope,
+    };
+    let store = db.open().await;
+    let officer = valid_iin("8001014000");
+    let names = |text: &str| Names {
+        kk: format!("{text} kk"),
+        ru: format!("{text} ru"),
+        en: format!("{text} en"),
+    };
+    let group = |age: &str, capacity| NewGroup {
+        age: age.to_owned(),
+        language: "kk".to_owned(),
+        capacity,
+    };
+    let seed = vec![NewKindergarten {
+        code: "kg-1".to_owned(),
+        region: "almaty".to_owned(),
+        settlement: "almaty-bostandyk".to_owned(),
+        name: names("Балапан"),
+        address: names("Абая 1"),
+        groups: vec![group("middle", 20), group("junior", 25)],
+    }];
+    store.seed_kindergartens(&seed, at(0)).await.unwrap();
+    let change = |edit, minutes, request: Option<&str>| KindergartenChange {
+        region: "almaty".to_owned(),
+        kindergarten: "kg-1".to_owned(),
+        edit,
+        officer,
+        now: at(minutes),
+        signed_xml: Some("<kindergarten/>".to_owned()),
+        request: request.map(|id| RequestKey {
+            request_id: id.to_owned(),
+            document_hash: [7; 32],
+        }),
+    };
+    let capacity = |group: &str, capacity| KindergartenEdit::SetCapacity {
+        group: group.to_owned(),
+        capacity,
+    };
+    let changed = store
+        .change_kindergarten(change(capacity("middle-kk", 30), 1, Some("r-1")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(changed.groups.len(), 2);
+    let middle = changed
+        .groups
+        .iter()
+        .find(|g| g.code == "middle-kk")
+        .unwrap();
+    assert_eq!(
+        (middle.capacity, middle.enrolled, middle.offered),
+        (30, 0, 0)
+    );
+    // The same request id again is the first answer, and nothing is done twice.
+    let again = store
+        .change_kindergarten(change(capacity("middle-kk", 30), 2, Some("r-1")))
+        .await;
+    assert!(matches!(again, Err(StoreError::Replayed(_))), "{again:?}");
+    // A new seeding keeps the officer's capacity.
+    store.seed_kindergartens(&seed, at(3)).await.unwrap();
+    let read = store.kindergarten("kg-1").await.unwrap();
+    assert_eq!(read, changed);
+    assert_eq!(store.kindergartens("almaty").await.unwrap(), vec![read]);
+    assert!(store.kindergartens("astana").await.unwrap().is_empty());
+    // Taken codes, another region, unknown groups are refused.
+    let taken = store
+        .change_kindergarten(change(
+            KindergartenEdit::AddGroup(group("middle", 5)),
+            4,
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(taken, Err(KindergartenRefusal::Exists));
+    let recreate = KindergartenEdit::Create(seed[0].clone());
+    let taken = store
+        .change_kindergarten(change(recreate, 4, None))
+        .await
+        .unwrap();
+    assert_eq!(taken, Err(KindergartenRefusal::Exists));
+    let mut elsewhere = change(capacity("middle-kk", 10), 4, None);
+    elsewhere.region = "astana".to_owned();
+    let elsewhere = store.change_kindergarten(elsewhere).await;
+    assert!(
+        matches!(elsewhere, Err(StoreError::NotFound)),
+        "{elsewhere:?}"
+    );
+    let unknown = store
+        .change_kindergarten(change(capacity("senior-ru", 10), 4, None))
+        .await;
+    assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
+
+    // An offer holds a place of the group: the capacity cannot go below it.
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            kindergarten: "kg-1".to_owned(),
+            group: "middle-kk".to_owned(),
+            places: 2,
+            officer,
+            now: at(5),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap();
+    let first = store
+        .submit(new_application(1, at(6), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    let mut offer = record(&first, EventKind::OfferMade, at(10), |s| {
+        s.status = Status::Offered;
+        s.offer = Some(kezek::domain::Offer {
+            kindergartens: vec!["kg-1".to_owned()],
+            made_at: at(10),
+            answer_by: at(100),
+        });
+    });
+    offer.place = Some(place.id);
+    store.record_transition(offer, no_effects()).await.unwrap();
+    let read = store.kindergarten("kg-1").await.unwrap();
+    let middle = read.groups.iter().find(|g| g.code == "middle-kk").unwrap();
+    assert_eq!((middle.offered, middle.published), (1, 1));
+    let below = store
+        .change_kindergarten(change(capacity("middle-kk", 0), 11, None))
+        .await
+        .unwrap();
+    assert_eq!(below, Err(KindergartenRefusal::BelowUse));
+    let scope = OfferScope::Kindergarten {
+        code: "kg-1".to_owned(),
+        group: Some("middle-kk".to_owned()),
+    };
+    assert_eq!(store.offers(&scope, 10).await.unwrap().len(), 1);
+    let other_group = OfferScope::Kindergarten {
+        code: "kg-1".to_owned(),
+        group: Some("junior-kk".to_owned()),
+    };
+    assert!(store.offers(&other_group, 10).await.unwrap().is_empty());
+
+    // Closing the group zeroes its places; a place given back later stays taken.
+    let close = KindergartenEdit::CloseGroup {
+        group: "middle-kk".to_owned(),
+    };
+    let closed = store
+        .change_kindergarten(change(close.clone(), 12, None))
+        .await
+        .unwrap()
+        .unwrap();
+    let middle = closed
+        .groups
+        .iter()
+        .find(|g| g.code == "middle-kk")
+        .unwrap();
+    assert_eq!(middle.closed_at, Some(at(12)));
+    assert!(store.free_places("almaty", true).await.unwrap().is_empty());
+    let offered = store.application(first.state.number).await.unwrap();
+    let cancel = record(&offered, EventKind::OfferCancelled, at(13), |s| {
+        s.status = Status::InQueue;
+        s.offer = None;
+    });
+    store.record_transition(cancel, no_effects()).await.unwrap();
+    assert!(store.free_places("almaty", true).await.unwrap().is_empty());
+    let again = store
+        .change_kindergarten(change(close, 14, None))
+        .await
+        .unwrap();
+    assert_eq!(again, Err(KindergartenRefusal::Closed));
+    let closed = store
+        .change_kindergarten(change(KindergartenEdit::Close, 15, None))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.closed_at, Some(at(15)));
+    assert!(closed.groups.iter().all(|g| g.closed_at.is_some()));
+    let after = store
+        .change_kindergarten(change(capacity("junior-kk", 10), 16, None))
+        .await
+        .unwrap();
+    assert_eq!(after, Err(KindergartenRefusal::Closed));
+}
+
 async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
     use kezek::server::store::Session;
     let store = db.open().await;
@@ -1207,6 +1396,7 @@ conformance! {
         demo_seeding_runs_once_and_spreads_over_regions_and_statuses,
         offers_take_published_places_and_give_them_back,
         nonces_are_single_use_and_sessions_expire,
+        kindergartens_are_seeded_changed_and_closed,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

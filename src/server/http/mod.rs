@@ -134,6 +134,10 @@ pub fn router(state: AppState) -> Router {
             get(officer::free_places).post(officer::publish),
         )
         .route("/officer/offers", get(officer::offers))
+        .route(
+            "/officer/kindergartens",
+            get(officer::kindergartens).post(officer::change_kindergarten),
+        )
         .route("/demo/unqueued-children", get(demo::unqueued_children))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);

@@ -11,7 +11,7 @@
 //! position history), `history` (the hash-chained events), `run` and `writer` (the write runs),
 //! `reads` (applications and the journal), `idempotency`, `outbox`, `documents`, `attachments`,
 //! `sessions` (nonces and sessions), `people` (users and bindings), `offers` (free places and
-//! offers), `seed` (bulk seeding).
+//! offers), `seed` (bulk seeding), `kindergartens` (kindergartens and groups officers manage).
 
 mod attachments;
 mod codec;
@@ -19,6 +19,7 @@ mod connection;
 mod documents;
 mod history;
 mod idempotency;
+mod kindergartens;
 mod numbers;
 mod offers;
 mod outbox;
@@ -41,8 +42,9 @@ use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSetting
 use crate::i18n::Lang;
 use crate::server::store::{
     AttachmentInfo, AttachmentQuota, Candidate, ChainBreak, ChainReport, Completion, Contacts,
-    DocumentBody, DocumentInfo, FreePlaces, HistoryEntry, JournalFilter, JournalPage, MonthFigures,
-    NewApplication, NewFreePlaces, NonceUse, OfferRecord, OfferScope, Pending,
+    DocumentBody, DocumentInfo, FreePlaces, HistoryEntry, JournalFilter, JournalPage,
+    KindergartenChange, KindergartenRecord, KindergartenRefusal, MonthFigures, NewApplication,
+    NewFreePlaces, NewKindergarten, NonceUse, OfferRecord, OfferScope, Pending,
     PositionHistoryEntry, QueueSize, SeedApplication, Session, Store, StoreError, StoreResult,
     StoredAnswer, StoredApplication, TransitionRecord, User,
 };
@@ -297,6 +299,29 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         seed::seed_applications(self, name, applications, settings, now).await
+    }
+
+    async fn seed_kindergartens(
+        &self,
+        kindergartens: &[NewKindergarten],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        kindergartens::seed(self, kindergartens, now).await
+    }
+
+    async fn kindergartens(&self, region: &str) -> StoreResult<Vec<KindergartenRecord>> {
+        kindergartens::of_region(self, region).await
+    }
+
+    async fn kindergarten(&self, code: &str) -> StoreResult<KindergartenRecord> {
+        kindergartens::one(self, code).await
+    }
+
+    async fn change_kindergarten(
+        &self,
+        change: KindergartenChange,
+    ) -> StoreResult<Result<KindergartenRecord, KindergartenRefusal>> {
+        kindergartens::change(self, change).await
     }
 
     async fn close(&self) {
