@@ -1,12 +1,13 @@
 //! Officers, their region only: free places of kindergarten groups and the offers the system
 //! made of them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::catalogue::LocalizedName;
 use crate::domain::allocation::OfferStatus;
+use crate::domain::direction::DirectionStatus;
 use crate::domain::{ApplicationNumber, BenefitClass, Iin};
 
 /// The group a `<places>` document names: «<kindergarten code>/<group code>», e.g.
@@ -159,6 +160,69 @@ pub struct KindergartenChanged {
 
 /// The most places a group may have.
 pub const MAX_GROUP_CAPACITY: u32 = 100;
+
+// --- Issue 13: directions by status ---
+
+/// A direction of the officer's region, as the list of directions shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DirectionInfo {
+    #[schema(value_type = String)]
+    pub number: ApplicationNumber,
+    pub child_name: String,
+    pub kindergarten: String,
+    pub group: String,
+    /// The child's class when offered: `none`, `first_turn`, `out_of_turn`.
+    #[schema(value_type = String)]
+    pub benefit_class: BenefitClass,
+    pub issued_at: DateTime<Utc>,
+    /// `issued`, `extended`, `enrolled`, `expired`, `revoked`.
+    #[schema(value_type = String)]
+    pub status: DirectionStatus,
+    /// Until when a live direction (issued or extended) is valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was enrolled, expired or revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/officer/directions?kindergarten=&status=&from=&to=&cursor=&page=&per_page=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectionsQuery {
+    /// The officer's own region (the default); another region is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// One kindergarten's directions (its code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kindergarten: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<DirectionStatus>,
+    /// Issued on or after this date (Kazakhstan's calendar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    /// Issued on or before this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<NaiveDate>,
+    /// The offset of the next page, as `next_cursor` gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<u32>,
+}
+
+/// One page of directions, newest first, and the number of all matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DirectionsPage {
+    pub rows: Vec<DirectionInfo>,
+    pub total: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
 
 #[cfg(test)]
 mod tests {

@@ -19,8 +19,8 @@ use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
 use crate::api::demo::{UnqueuedPage, UnqueuedQuery};
 use crate::api::officer::{
-    FreePlacesInfo, FreePlacesQuery, KindergartenChanged, KindergartenInfo, KindergartensQuery,
-    OfferInfo, OffersQuery, PublishedPlaces,
+    DirectionsPage, DirectionsQuery, FreePlacesInfo, FreePlacesQuery, KindergartenChanged,
+    KindergartenInfo, KindergartensQuery, OfferInfo, OffersQuery, PublishedPlaces,
 };
 use crate::api::problem::Problem;
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
@@ -461,6 +461,14 @@ impl Client {
         query: &KindergartensQuery,
     ) -> Result<Vec<KindergartenInfo>, ClientError> {
         self.get_query(&["officer", "kindergartens"], query).await
+    }
+
+    /// `GET /api/v1/officer/directions`: the region's directions by status, newest first.
+    pub async fn officer_directions(
+        &self,
+        query: &DirectionsQuery,
+    ) -> Result<DirectionsPage, ClientError> {
+        self.get_query(&["officer", "directions"], query).await
     }
 
     /// `POST /api/v1/officer/kindergartens` with a signed `<kindergarten>` document: adds a

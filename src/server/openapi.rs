@@ -51,6 +51,7 @@ impl Modify for BearerAuth {
         http::officer::offers,
         http::officer::kindergartens,
         http::officer::change_kindergarten,
+        http::officer::directions,
         http::demo::unqueued_children,
     ),
     modifiers(&BearerAuth),

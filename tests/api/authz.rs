@@ -80,6 +80,7 @@ enum Endpoint {
     DemoUnqueued,
     OfficerKindergartens,
     ChangeKindergarten,
+    OfficerDirections,
 }
 
 /// What a caller gets: the call is served, or refused with this code.
@@ -133,7 +134,8 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         OfficerAct => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, LOGIN,
         ],
-        PublishPlaces | FreePlaces | Offers | OfficerKindergartens | ChangeKindergarten => [
+        PublishPlaces | FreePlaces | Offers | OfficerKindergartens | ChangeKindergarten
+        | OfficerDirections => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN,
         ],
         // A demo server's registry children, for the operator's desk only.
@@ -345,6 +347,13 @@ impl Matrix {
                 };
                 outcome(client.officer_kindergartens(&query).await)
             }
+            OfficerDirections => {
+                let query = kezek::api::officer::DirectionsQuery {
+                    region: Some(subject.region.to_owned()),
+                    ..Default::default()
+                };
+                outcome(client.officer_directions(&query).await)
+            }
             ChangeKindergarten => {
                 let change = kezek::api::documents::KindergartenRequest::SetCapacity {
                     group: subject.group.clone(),
@@ -454,6 +463,7 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         DemoUnqueued,
         OfficerKindergartens,
         ChangeKindergarten,
+        OfficerDirections,
     ];
     let mut wrong = Vec::new();
     for endpoint in endpoints {

@@ -148,6 +148,7 @@ async fn officers_add_change_and_close_kindergartens_and_children_keep_their_pla
         matches!(&cancelled.actor, Actor::Officer { iin, .. } if iin.to_string() == OFFICER),
         "{cancelled:?}"
     );
+    assert!(cancelled.actor_name.is_some(), "{cancelled:?}");
     assert!(cancelled.signed_document_sha256.is_some(), "{cancelled:?}");
     let outbox = w.outbox().await;
     assert!(

@@ -1319,6 +1319,126 @@ async fn kindergartens_are_seeded_changed_and_closed(db: TestDb) {
     assert_eq!(after, Err(KindergartenRefusal::Closed));
 }
 
+/// Issue 13: directions by status, derived from the offers and the events that ended or
+/// extended them; filtered by kindergarten, status and date of issue, newest first, paged.
+async fn directions_are_listed_by_status(db: TestDb) {
+    use kezek::domain::direction::DirectionStatus;
+    use kezek::server::store::{DirectionFilter, NewFreePlaces};
+    let store = db.open().await;
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            kindergarten: "kg-1".to_owned(),
+            group: "middle-kk".to_owned(),
+            places: 3,
+            officer: valid_iin("8001014000"),
+            now: at(0),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap();
+    let mut numbers = Vec::new();
+    for serial in 1..=3 {
+        let stored = store
+            .submit(
+                new_application(serial, at(serial.into()), None),
+                no_effects(),
+            )
+            .await
+            .unwrap()
+            .application;
+        let minutes = 10 * i64::from(serial);
+        let mut offer = record(&stored, EventKind::OfferMade, at(minutes), |s| {
+            s.status = Status::Offered;
+            s.offer = Some(kezek::domain::Offer {
+                kindergartens: vec!["kg-1".to_owned()],
+                made_at: at(minutes),
+                answer_by: at(1000),
+            });
+        });
+        offer.place = Some(place.id);
+        let offered = store.record_transition(offer, no_effects()).await.unwrap();
+        let accept = record(
+            &offered.application,
+            EventKind::DirectionIssued,
+            at(minutes + 1),
+            |s| {
+                s.status = Status::DirectionIssued;
+                s.offer = None;
+                s.direction = Some(kezek::domain::Direction {
+                    kindergarten: "kg-1".to_owned(),
+                    issued_at: at(minutes + 1),
+                    expires_at: at(2000),
+                    extension: None,
+                    in_person_by: None,
+                });
+            },
+        );
+        store.record_transition(accept, no_effects()).await.unwrap();
+        numbers.push(stored.state.number);
+    }
+    // The first expires, the second is extended, the third stays issued.
+    let first = store.application(numbers[0]).await.unwrap();
+    let expire = record(&first, EventKind::DirectionExpired, at(100), |s| {
+        s.status = Status::InQueue;
+        s.direction = None;
+    });
+    store.record_transition(expire, no_effects()).await.unwrap();
+    let second = store.application(numbers[1]).await.unwrap();
+    let extend = record(&second, EventKind::DirectionExtended, at(101), |s| {
+        s.direction.as_mut().unwrap().expires_at = at(3000);
+    });
+    store.record_transition(extend, no_effects()).await.unwrap();
+
+    let filter = |status: Option<DirectionStatus>| DirectionFilter {
+        region: "almaty".to_owned(),
+        kindergarten: None,
+        status,
+        issued_from: None,
+        issued_before: None,
+        offset: 0,
+        limit: 10,
+    };
+    let all = store.directions(&filter(None)).await.unwrap();
+    assert_eq!(all.total, 3);
+    let listed: Vec<_> = all.rows.iter().map(|d| (d.number, d.status)).collect();
+    assert_eq!(
+        listed,
+        vec![
+            (numbers[2], DirectionStatus::Issued),
+            (numbers[1], DirectionStatus::Extended),
+            (numbers[0], DirectionStatus::Expired),
+        ]
+    );
+    assert_eq!(all.rows[1].expires_at, Some(at(3000)));
+    assert_eq!(all.rows[2].expires_at, None);
+    assert_eq!(all.rows[2].ended_at, Some(at(100)));
+    assert_eq!(all.rows[0].issued_at, at(31));
+    let expired = store
+        .directions(&filter(Some(DirectionStatus::Expired)))
+        .await
+        .unwrap();
+    assert_eq!((expired.total, expired.rows[0].number), (1, numbers[0]));
+    let mut window = filter(None);
+    window.issued_from = Some(at(15));
+    window.issued_before = Some(at(25));
+    let window = store.directions(&window).await.unwrap();
+    assert_eq!((window.total, window.rows[0].number), (1, numbers[1]));
+    let mut page = filter(None);
+    page.offset = 2;
+    page.limit = 1;
+    let page = store.directions(&page).await.unwrap();
+    assert_eq!((page.total, page.rows.len()), (3, 1));
+    assert_eq!(page.rows[0].number, numbers[0]);
+    let mut elsewhere = filter(None);
+    elsewhere.kindergarten = Some("kg-2".to_owned());
+    assert_eq!(store.directions(&elsewhere).await.unwrap().total, 0);
+    elsewhere.kindergarten = None;
+    elsewhere.region = "astana".to_owned();
+    assert_eq!(store.directions(&elsewhere).await.unwrap().total, 0);
+}
+
 async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
     use kezek::server::store::Session;
     let store = db.open().await;
@@ -1397,6 +1517,7 @@ conformance! {
         offers_take_published_places_and_give_them_back,
         nonces_are_single_use_and_sessions_expire,
         kindergartens_are_seeded_changed_and_closed,
+        directions_are_listed_by_status,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

@@ -873,13 +873,26 @@ pub async fn history(
     let viewer = changes::viewer(&session, &headers)?;
     let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
     let entries = state.store().history(app.state.number).await?;
+    // Officers' and operators' acts name the person (docs/domain-rules.md, «History, documents,
+    // notices»): the name they logged in with.
+    let mut names = std::collections::HashMap::new();
+    for entry in &entries {
+        if let (Some(iin), Role::Officer | Role::Operator) = (entry.actor_iin, entry.actor_role)
+            && !names.contains_key(&iin)
+        {
+            let name = state.store().user(&iin).await?.map(|user| user.full_name);
+            names.insert(iin, name);
+        }
+    }
     Ok(Json(
         entries
             .into_iter()
             .map(|e| HistoryEntry {
                 at: e.at,
                 actor: actor_of(&e, &app.state.cohort.region),
-                actor_name: None,
+                actor_name: e
+                    .actor_iin
+                    .and_then(|iin| names.get(&iin).cloned().flatten()),
                 event: e.kind,
                 old_status: e.from,
                 new_status: e.to.unwrap_or(app.state.status),

@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
             get(officer::free_places).post(officer::publish),
         )
         .route("/officer/offers", get(officer::offers))
+        .route("/officer/directions", get(officer::directions))
         .route(
             "/officer/kindergartens",
             get(officer::kindergartens).post(officer::change_kindergarten),

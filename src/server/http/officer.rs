@@ -12,13 +12,14 @@ use crate::api::catalogue::LocalizedName;
 use crate::api::documents::Document;
 use crate::api::documents::{KindergartenDocument, KindergartenRequest};
 use crate::api::officer::{
-    FreePlacesInfo, FreePlacesQuery, KindergartenChanged, KindergartenInfo, KindergartensQuery,
-    MAX_GROUP_CAPACITY, MAX_OFFERS, OfferInfo, OffersQuery, PublishedPlaces, split_group_id,
+    DirectionInfo, DirectionsPage, DirectionsQuery, FreePlacesInfo, FreePlacesQuery,
+    KindergartenChanged, KindergartenInfo, KindergartensQuery, MAX_GROUP_CAPACITY, MAX_OFFERS,
+    OfferInfo, OffersQuery, PublishedPlaces, split_group_id,
 };
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::domain::allocation::OfferStatus;
 use crate::domain::limits::Text;
-use crate::domain::{Action, Actor, ApplicationNumber, Calendar, Status, lifecycle};
+use crate::domain::{Action, Actor, ApplicationNumber, Calendar, Status, calendar, lifecycle};
 use crate::server::AppState;
 use crate::server::allocation;
 use crate::server::auth::Session;
@@ -31,8 +32,9 @@ use crate::server::http::paging::Page;
 use crate::server::kindergartens;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::{
-    FreePlaces, KindergartenChange, KindergartenEdit, KindergartenRefusal, NewEvent, NewFreePlaces,
-    NewGroup, NewKindergarten, OfferRecord, OfferScope, StoreError, TransitionRecord, no_effects,
+    DirectionFilter, FreePlaces, KindergartenChange, KindergartenEdit, KindergartenRefusal,
+    NewEvent, NewFreePlaces, NewGroup, NewKindergarten, OfferRecord, OfferScope, StoreError,
+    TransitionRecord, no_effects,
 };
 
 /// An officer's signed action: review-benefit, confirm-out-of-turn, enroll, annul-direction.
@@ -544,5 +546,66 @@ pub async fn change_kindergarten(
     Ok(Json(KindergartenChanged {
         kindergarten: kindergartens::info(&record, state.now()),
         cancelled_offers,
+    }))
+}
+
+// --- Issue 13: directions by status (docs/domain-rules.md, «Directions by status») ---
+
+/// The region's directions, newest first, by kindergarten, status and date of issue, paged.
+#[utoipa::path(get, path = "/api/v1/officer/directions", tag = "officer", params(DirectionsQuery),
+    responses((status = 200, body = DirectionsPage), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn directions(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<DirectionsQuery>,
+) -> ApiResult<Json<DirectionsPage>> {
+    let region = own_region(&session, query.region.as_deref())?;
+    let page = Page::of(query.cursor.as_deref(), query.page, query.per_page)?;
+    if query
+        .kindergarten
+        .as_deref()
+        .is_some_and(|code| !Text::Code.fits(code))
+    {
+        return Err(too_long("kindergarten", Text::Code));
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(invalid("from"));
+    }
+    let filter = DirectionFilter {
+        region: region.to_owned(),
+        kindergarten: query.kindergarten.clone(),
+        status: query.status,
+        issued_from: query
+            .from
+            .and_then(|date| date.pred_opt())
+            .map(calendar::end_of_local_day),
+        issued_before: query.to.map(calendar::end_of_local_day),
+        offset: page.offset(),
+        limit: page.size(),
+    };
+    let found = state.store().directions(&filter).await?;
+    let next_cursor = page.next_cursor(found.rows.len(), found.total);
+    Ok(Json(DirectionsPage {
+        rows: found
+            .rows
+            .into_iter()
+            .map(|d| DirectionInfo {
+                number: d.number,
+                child_name: d.child_name,
+                kindergarten: d.kindergarten,
+                group: d.group,
+                benefit_class: d.class,
+                issued_at: d.issued_at,
+                status: d.status,
+                expires_at: d.expires_at,
+                ended_at: d.ended_at,
+            })
+            .collect(),
+        total: found.total,
+        next_cursor,
     }))
 }

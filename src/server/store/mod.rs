@@ -681,6 +681,44 @@ pub struct KindergartenChange {
     pub request: Option<RequestKey>,
 }
 
+/// Which directions of a region to list, newest first (docs/domain-rules.md, «Directions by
+/// status»).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionFilter {
+    pub region: String,
+    pub kindergarten: Option<String>,
+    pub status: Option<crate::domain::direction::DirectionStatus>,
+    /// Issued at or after.
+    pub issued_from: Option<DateTime<Utc>>,
+    /// Issued before.
+    pub issued_before: Option<DateTime<Utc>>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// A direction: an offer accepted, with its status now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionRecord {
+    pub number: ApplicationNumber,
+    pub child_name: String,
+    pub kindergarten: String,
+    pub group: String,
+    pub class: BenefitClass,
+    pub issued_at: DateTime<Utc>,
+    pub status: crate::domain::direction::DirectionStatus,
+    /// Until when a live direction is valid.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was enrolled, expired or revoked.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One page of directions and the number of all matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionPage {
+    pub rows: Vec<DirectionRecord>,
+    pub total: u64,
+}
+
 /// Why a kindergarten change is refused; nothing of it is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KindergartenRefusal {
@@ -868,7 +906,10 @@ pub trait Store: Send + Sync {
     /// Closes the database connections, waiting for those in use; the store answers nothing
     /// afterwards.
     async fn close(&self);
-    // --- Issue 13, officers: kindergartens and groups ---
+    // --- Issue 13, officers: kindergartens and groups, directions ---
+
+    /// The region's directions by the filter, newest first, and how many match.
+    async fn directions(&self, filter: &DirectionFilter) -> StoreResult<DirectionPage>;
 
     /// Adds the kindergartens and groups not stored yet (the bundled catalogue at start); a
     /// row already stored is kept as it is, with an officer's changes.

@@ -11,11 +11,12 @@
 //! position history), `history` (the hash-chained events), `run` and `writer` (the write runs),
 //! `reads` (applications and the journal), `idempotency`, `outbox`, `documents`, `attachments`,
 //! `sessions` (nonces and sessions), `people` (users and bindings), `offers` (free places and
-//! offers), `seed` (bulk seeding), `kindergartens` (kindergartens and groups officers manage).
+//! offers), `seed` (bulk seeding), `kindergartens` (kindergartens and groups officers manage), `directions` (directions by status).
 
 mod attachments;
 mod codec;
 mod connection;
+mod directions;
 mod documents;
 mod history;
 mod idempotency;
@@ -42,11 +43,11 @@ use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSetting
 use crate::i18n::Lang;
 use crate::server::store::{
     AttachmentInfo, AttachmentQuota, Candidate, ChainBreak, ChainReport, Completion, Contacts,
-    DocumentBody, DocumentInfo, FreePlaces, HistoryEntry, JournalFilter, JournalPage,
-    KindergartenChange, KindergartenRecord, KindergartenRefusal, MonthFigures, NewApplication,
-    NewFreePlaces, NewKindergarten, NonceUse, OfferRecord, OfferScope, Pending,
-    PositionHistoryEntry, QueueSize, SeedApplication, Session, Store, StoreError, StoreResult,
-    StoredAnswer, StoredApplication, TransitionRecord, User,
+    DirectionFilter, DirectionPage, DocumentBody, DocumentInfo, FreePlaces, HistoryEntry,
+    JournalFilter, JournalPage, KindergartenChange, KindergartenRecord, KindergartenRefusal,
+    MonthFigures, NewApplication, NewFreePlaces, NewKindergarten, NonceUse, OfferRecord,
+    OfferScope, Pending, PositionHistoryEntry, QueueSize, SeedApplication, Session, Store,
+    StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
 };
 use writer::{Change, Writer};
 
@@ -299,6 +300,10 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         seed::seed_applications(self, name, applications, settings, now).await
+    }
+
+    async fn directions(&self, filter: &DirectionFilter) -> StoreResult<DirectionPage> {
+        directions::list(self, filter).await
     }
 
     async fn seed_kindergartens(
