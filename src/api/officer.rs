@@ -224,6 +224,49 @@ pub struct DirectionsPage {
     pub next_cursor: Option<String>,
 }
 
+// --- Issue 13: the benefit review queue ---
+
+/// An application whose benefit documents await the officer's review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BenefitReviewInfo {
+    #[schema(value_type = String)]
+    pub number: ApplicationNumber,
+    pub child_name: String,
+    pub applicant_name: String,
+    pub birth_year: i32,
+    /// The benefit category's code (names in `GET /benefits`) and its class.
+    pub category: String,
+    #[schema(value_type = String)]
+    pub benefit_class: BenefitClass,
+    pub registered_at: DateTime<Utc>,
+    /// The scans attached to the application (download them as its documents).
+    pub scans: Vec<crate::api::applications::DocumentInfo>,
+}
+
+/// `GET /api/v1/officer/benefit-reviews?cursor=&page=&per_page=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BenefitReviewsQuery {
+    /// The officer's own region (the default); another region is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<u32>,
+}
+
+/// One page of the review queue, oldest registration first, and its length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BenefitReviewsPage {
+    pub rows: Vec<BenefitReviewInfo>,
+    pub total: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,8 +19,9 @@ use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
 use crate::api::demo::{UnqueuedPage, UnqueuedQuery};
 use crate::api::officer::{
-    DirectionsPage, DirectionsQuery, FreePlacesInfo, FreePlacesQuery, KindergartenChanged,
-    KindergartenInfo, KindergartensQuery, OfferInfo, OffersQuery, PublishedPlaces,
+    BenefitReviewsPage, BenefitReviewsQuery, DirectionsPage, DirectionsQuery, FreePlacesInfo,
+    FreePlacesQuery, KindergartenChanged, KindergartenInfo, KindergartensQuery, OfferInfo,
+    OffersQuery, PublishedPlaces,
 };
 use crate::api::problem::Problem;
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
@@ -461,6 +462,14 @@ impl Client {
         query: &KindergartensQuery,
     ) -> Result<Vec<KindergartenInfo>, ClientError> {
         self.get_query(&["officer", "kindergartens"], query).await
+    }
+
+    /// `GET /api/v1/officer/benefit-reviews`: the region's benefits awaiting review.
+    pub async fn officer_benefit_reviews(
+        &self,
+        query: &BenefitReviewsQuery,
+    ) -> Result<BenefitReviewsPage, ClientError> {
+        self.get_query(&["officer", "benefit-reviews"], query).await
     }
 
     /// `GET /api/v1/officer/directions`: the region's directions by status, newest first.

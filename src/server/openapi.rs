@@ -52,6 +52,7 @@ impl Modify for BearerAuth {
         http::officer::kindergartens,
         http::officer::change_kindergarten,
         http::officer::directions,
+        http::officer::benefit_reviews,
         http::demo::unqueued_children,
     ),
     modifiers(&BearerAuth),

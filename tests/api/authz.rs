@@ -81,6 +81,7 @@ enum Endpoint {
     OfficerKindergartens,
     ChangeKindergarten,
     OfficerDirections,
+    BenefitReviews,
 }
 
 /// What a caller gets: the call is served, or refused with this code.
@@ -135,7 +136,7 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, LOGIN,
         ],
         PublishPlaces | FreePlaces | Offers | OfficerKindergartens | ChangeKindergarten
-        | OfficerDirections => [
+        | OfficerDirections | BenefitReviews => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN,
         ],
         // A demo server's registry children, for the operator's desk only.
@@ -347,6 +348,13 @@ impl Matrix {
                 };
                 outcome(client.officer_kindergartens(&query).await)
             }
+            BenefitReviews => {
+                let query = kezek::api::officer::BenefitReviewsQuery {
+                    region: Some(subject.region.to_owned()),
+                    ..Default::default()
+                };
+                outcome(client.officer_benefit_reviews(&query).await)
+            }
             OfficerDirections => {
                 let query = kezek::api::officer::DirectionsQuery {
                     region: Some(subject.region.to_owned()),
@@ -464,6 +472,7 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         OfficerKindergartens,
         ChangeKindergarten,
         OfficerDirections,
+        BenefitReviews,
     ];
     let mut wrong = Vec::new();
     for endpoint in endpoints {

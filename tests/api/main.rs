@@ -10,6 +10,7 @@ mod openssl;
 
 mod authz;
 mod bad_input;
+mod benefit_reviews;
 mod crash;
 mod directions;
 mod employee_keys;

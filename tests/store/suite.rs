@@ -1439,6 +1439,43 @@ async fn directions_are_listed_by_status(db: TestDb) {
     assert_eq!(store.directions(&elsewhere).await.unwrap().total, 0);
 }
 
+/// Issue 13: the review queue lists the region's open applications whose benefit awaits review,
+/// in queue order; confirmed benefits and none are not in it.
+async fn pending_benefits_are_the_review_queue(db: TestDb) {
+    let store = db.open().await;
+    let category = BenefitCategory::catalogue()
+        .iter()
+        .find(|c| c.class == BenefitClass::FirstTurn)
+        .unwrap();
+    let benefits = [
+        None,
+        Some(Benefit::claimed(category)),
+        confirmed(BenefitClass::FirstTurn),
+        Some(Benefit::claimed(category)),
+    ];
+    let mut numbers = Vec::new();
+    for (serial, benefit) in (1..).zip(benefits) {
+        let stored = store
+            .submit(
+                new_application(serial, at(serial.into()), benefit),
+                no_effects(),
+            )
+            .await
+            .unwrap();
+        numbers.push(stored.application.state.number);
+    }
+    let page = store.pending_benefits("almaty", 0, 10).await.unwrap();
+    assert_eq!(page.total, 2);
+    let listed: Vec<_> = page.rows.iter().map(|a| a.state.number).collect();
+    assert_eq!(listed, vec![numbers[1], numbers[3]]);
+    let second = store.pending_benefits("almaty", 1, 1).await.unwrap();
+    assert_eq!((second.total, second.rows[0].state.number), (2, numbers[3]));
+    assert_eq!(
+        store.pending_benefits("astana", 0, 10).await.unwrap().total,
+        0
+    );
+}
+
 async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
     use kezek::server::store::Session;
     let store = db.open().await;
@@ -1518,6 +1555,7 @@ conformance! {
         nonces_are_single_use_and_sessions_expire,
         kindergartens_are_seeded_changed_and_closed,
         directions_are_listed_by_status,
+        pending_benefits_are_the_review_queue,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

@@ -588,7 +588,7 @@ async fn document_list(
 
 /// «Общие документы» of `number` as the API lists them: the generated documents, then the
 /// scans.
-fn listing(
+pub(crate) fn listing(
     number: ApplicationNumber,
     documents: &[StoredDocumentInfo],
     attachments: &[store::AttachmentInfo],

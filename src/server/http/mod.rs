@@ -135,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/officer/offers", get(officer::offers))
         .route("/officer/directions", get(officer::directions))
+        .route("/officer/benefit-reviews", get(officer::benefit_reviews))
         .route(
             "/officer/kindergartens",
             get(officer::kindergartens).post(officer::change_kindergarten),

@@ -12,19 +12,23 @@ use crate::api::catalogue::LocalizedName;
 use crate::api::documents::Document;
 use crate::api::documents::{KindergartenDocument, KindergartenRequest};
 use crate::api::officer::{
-    DirectionInfo, DirectionsPage, DirectionsQuery, FreePlacesInfo, FreePlacesQuery,
-    KindergartenChanged, KindergartenInfo, KindergartensQuery, MAX_GROUP_CAPACITY, MAX_OFFERS,
-    OfferInfo, OffersQuery, PublishedPlaces, split_group_id,
+    BenefitReviewInfo, BenefitReviewsPage, BenefitReviewsQuery, DirectionInfo, DirectionsPage,
+    DirectionsQuery, FreePlacesInfo, FreePlacesQuery, KindergartenChanged, KindergartenInfo,
+    KindergartensQuery, MAX_GROUP_CAPACITY, MAX_OFFERS, OfferInfo, OffersQuery, PublishedPlaces,
+    split_group_id,
 };
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::domain::allocation::OfferStatus;
 use crate::domain::limits::Text;
-use crate::domain::{Action, Actor, ApplicationNumber, Calendar, Status, calendar, lifecycle};
+use crate::domain::{
+    Action, Actor, ApplicationNumber, BenefitCategory, BenefitClass, Calendar, Status, calendar,
+    lifecycle,
+};
 use crate::server::AppState;
 use crate::server::allocation;
 use crate::server::auth::Session;
 use crate::server::catalogue::Catalogue;
-use crate::server::http::applications::too_long;
+use crate::server::http::applications::{listing, too_long};
 use crate::server::http::applications::{require_officer, signed_action};
 use crate::server::http::changes::{self, Acting, Checked};
 use crate::server::http::extract::{Json, Path, Query};
@@ -605,6 +609,53 @@ pub async fn directions(
                 ended_at: d.ended_at,
             })
             .collect(),
+        total: found.total,
+        next_cursor,
+    }))
+}
+
+// --- Issue 13: the benefit review queue ---
+
+/// The region's applications whose benefit documents await review, with the category and the
+/// scans; the officer accepts or rejects each with `review-benefit`.
+#[utoipa::path(get, path = "/api/v1/officer/benefit-reviews", tag = "officer",
+    params(BenefitReviewsQuery),
+    responses((status = 200, body = BenefitReviewsPage), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn benefit_reviews(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<BenefitReviewsQuery>,
+) -> ApiResult<Json<BenefitReviewsPage>> {
+    let region = own_region(&session, query.region.as_deref())?;
+    let page = Page::of(query.cursor.as_deref(), query.page, query.per_page)?;
+    let found = state
+        .store()
+        .pending_benefits(region, page.offset(), page.size())
+        .await?;
+    let next_cursor = page.next_cursor(found.rows.len(), found.total);
+    let mut rows = Vec::with_capacity(found.rows.len());
+    for app in found.rows {
+        let Some(benefit) = &app.state.benefit else {
+            continue;
+        };
+        let number = app.state.number;
+        let attachments = state.store().attachments_of(number).await?;
+        rows.push(BenefitReviewInfo {
+            number,
+            child_name: app.child_name.clone(),
+            applicant_name: app.applicant_name.clone(),
+            birth_year: app.state.cohort.birth_year,
+            category: benefit.category.clone(),
+            benefit_class: BenefitCategory::find(&benefit.category)
+                .map_or(BenefitClass::None, |c| c.class),
+            registered_at: app.state.registered_at,
+            scans: listing(number, &[], &attachments)?,
+        });
+    }
+    Ok(Json(BenefitReviewsPage {
+        rows,
         total: found.total,
         next_cursor,
     }))

@@ -908,6 +908,15 @@ pub trait Store: Send + Sync {
     async fn close(&self);
     // --- Issue 13, officers: kindergartens and groups, directions ---
 
+    /// The region's open applications whose benefit documents await review, in queue order,
+    /// `limit` from `offset`, and how many there are.
+    async fn pending_benefits(
+        &self,
+        region: &str,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<JournalPage>;
+
     /// The region's directions by the filter, newest first, and how many match.
     async fn directions(&self, filter: &DirectionFilter) -> StoreResult<DirectionPage>;
 

@@ -302,6 +302,15 @@ impl Store for SqliteStore {
         seed::seed_applications(self, name, applications, settings, now).await
     }
 
+    async fn pending_benefits(
+        &self,
+        region: &str,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<JournalPage> {
+        reads::pending_benefits(self, region, offset, limit).await
+    }
+
     async fn directions(&self, filter: &DirectionFilter) -> StoreResult<DirectionPage> {
         directions::list(self, filter).await
     }
