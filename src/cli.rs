@@ -28,6 +28,9 @@ pub struct Cli {
     /// Language of messages: kk, ru or en.
     #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
     pub lang: Option<Lang>,
+    /// A root certificate (PEM or DER) trusted for the server besides the OS store; repeatable.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub server_ca: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -221,19 +224,30 @@ impl Failure {
 pub type Outcome = Result<Exit, Failure>;
 
 /// Replaces the English doc-comment help of every command and argument with the translation
-/// under `cli.<command path>.about` and `cli.<command path>.<argument id>`, where one exists.
+/// under `cli.<command path>.about` and `cli.<command path>.<argument id>`, where one exists,
+/// and clap's own English («Usage:», «Commands:», «Options:», «Print help») with `cli.clap.*`.
 fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
     if let Some(about) = translation(&format!("cli.{path}.about")) {
         cmd = cmd.about(about);
     }
+    cmd = clap_in_language(cmd);
     let ids: Vec<String> = cmd
         .get_arguments()
         .map(|a| a.get_id().to_string())
         .collect();
     for id in ids {
         if let Some(help) = translation(&format!("cli.{path}.{id}")) {
-            cmd = cmd.mut_arg(id, |a| a.help(help));
+            cmd = cmd.mut_arg(&id, |a| a.help(help));
         }
+        let heading = if cmd
+            .get_arguments()
+            .any(|a| a.get_id() == id.as_str() && a.is_positional())
+        {
+            t!("cli.clap.arguments")
+        } else {
+            t!("cli.clap.options")
+        };
+        cmd = cmd.mut_arg(&id, |a| a.help_heading(heading.into_owned()));
     }
     let names: Vec<String> = cmd
         .get_subcommands()
@@ -244,6 +258,38 @@ fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
         cmd = cmd.mut_subcommand(name, |s| localize(s, &sub_path));
     }
     cmd
+}
+
+/// clap's template, headings and built-in flags in the current language: the help and version
+/// flags are replaced by our own with translated descriptions (same `-h/--help`, `-V/--version`),
+/// and the `help` subcommand, whose text clap keeps in English, gives way to `--help`.
+fn clap_in_language(cmd: clap::Command) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        t!("cli.clap.usage")
+    );
+    cmd.help_template(template)
+        .subcommand_help_heading(t!("cli.clap.commands").into_owned())
+        .subcommand_value_name(t!("cli.clap.command").into_owned())
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .version(env!("CARGO_PKG_VERSION"))
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help(t!("cli.clap.help").into_owned()),
+        )
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(t!("cli.clap.version").into_owned()),
+        )
 }
 
 /// The translation of `key` in the current language, or `None` when no file has it.
@@ -293,6 +339,7 @@ fn run(cli: Cli) -> Outcome {
         None => crate::tui::run(crate::tui::Options {
             server: cli.server,
             lang: cli.lang,
+            server_ca: cli.server_ca,
         })
         .map(|()| Exit::Success)
         .map_err(|e| Failure::bad_input(e.message())),

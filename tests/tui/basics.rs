@@ -80,7 +80,7 @@ fn help_overlay_lists_every_key_of_the_screen() {
     let screen = draw(&app, 80, 24);
     assert!(screen.contains("Клавиши"), "{screen}");
     assert!(screen.contains("Журнал заявлений"), "{screen}");
-    assert!(screen.contains("Ctrl-C/Ctrl-Q"), "{screen}");
+    assert!(screen.contains("Ctrl-Q/Ctrl-C"), "{screen}");
     insta::assert_snapshot!("help_overlay_ru_80x24", screen);
     app.update(key(KeyCode::Esc));
     assert!(!app.help_open(), "any key closes the overlay");
@@ -132,6 +132,63 @@ fn esc_goes_back_and_ctrl_c_quits_on_any_layout() {
         KeyModifiers::CONTROL,
     )));
     assert!(app.should_quit(), "Ctrl-C with a Cyrillic layout quits");
+}
+
+/// The last line of a drawn screen: the hint line.
+fn hint_line(screen: &str) -> String {
+    screen
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn help_and_back_always_show_in_the_hint_line() {
+    for lang in Lang::ALL {
+        let _guard = locale(lang);
+        let mut app = app_with(lang, Box::new(MainMenu::new()));
+        let hints = hint_line(&draw(&app, 80, 24));
+        assert!(hints.contains('?'), "{lang}: help missing: {hints}");
+        app.update(key(KeyCode::Enter));
+        assert_eq!(app.top_id(), "description");
+        let hints = hint_line(&draw(&app, 80, 24));
+        assert!(hints.contains("Esc"), "{lang}: back missing: {hints}");
+        assert!(hints.contains('?'), "{lang}: help missing: {hints}");
+        // The wizard, whose Esc is its own «Назад».
+        app.update(key(KeyCode::F(10)));
+        assert_eq!(app.top_id(), "wizard");
+        let hints = hint_line(&draw(&app, 80, 24));
+        assert!(hints.contains('?'), "{lang}: help missing: {hints}");
+        assert_eq!(hints.matches("Esc").count(), 1, "{lang}: {hints}");
+    }
+}
+
+#[test]
+fn one_quit_key_asks_first_when_the_wizard_holds_input() {
+    let _guard = locale(Lang::Ru);
+    let ctrl_q = || Action::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL));
+    let mut app = app_with(Lang::Ru, Box::new(MainMenu::new()));
+    app.update(key(KeyCode::Char('q')));
+    assert!(!app.should_quit(), "a plain q is no longer a quit key");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::F(10)));
+    assert_eq!(app.top_id(), "wizard");
+    app.update(key(KeyCode::Char('a')));
+    app.update(ctrl_q());
+    assert!(!app.should_quit());
+    assert!(app.confirm_quit_open());
+    assert!(draw(&app, 80, 24).contains("Выйти из программы?"));
+    app.update(key(KeyCode::Esc));
+    assert!(!app.confirm_quit_open(), "Esc stays");
+    assert_eq!(app.top_id(), "wizard", "and the wizard stays as it was");
+    app.update(ctrl_q());
+    app.update(key(KeyCode::Enter));
+    assert!(app.should_quit());
+    // Nothing typed: no question.
+    let mut app = app_with(Lang::Ru, Box::new(MainMenu::new()));
+    app.update(ctrl_q());
+    assert!(app.should_quit());
 }
 
 #[test]
@@ -218,9 +275,10 @@ fn regions() -> Vec<Region> {
 fn region_choice() -> RegionChoice {
     RegionChoice {
         region_code: "akmola".into(),
-        region_name: "Акмолинская область".into(),
+        region_name: name("Ақмола облысы", "Акмолинская область", "Akmola region"),
+        district_name: name("Көкшетау қ.ә.", "г.а. Кокшетау", "Kokshetau city"),
         settlement_code: "kokshetau".into(),
-        settlement_name: "Кокшетау".into(),
+        settlement_name: name("Көкшетау", "Кокшетау", "Kokshetau"),
     }
 }
 
@@ -350,14 +408,9 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
     let keystore = Arc::new(Keystore::open_file(&auth_path, &auth_password).unwrap());
     login.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
     let effects = press(&mut login, &ctx, KeyCode::F(10));
+    // Nothing is remembered before the server has accepted the key.
     assert!(
-        matches!(
-            effects.as_slice(),
-            [
-                Effect::RememberKeystore(..),
-                Effect::Call(Call::SignLogin { .. })
-            ]
-        ),
+        matches!(effects.as_slice(), [Effect::Call(Call::SignLogin { .. })]),
         "{effects:?}"
     );
     login.on_reply(
@@ -365,6 +418,7 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
             signed_xml: "<login/>".into(),
             iin: "900514440216".into(),
             full_name: "СЕРИКОВА АЙГЕРИМ".into(),
+            untrusted: None,
         })),
         &ctx,
     );
@@ -378,6 +432,17 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
         effects.as_slice(),
         [Effect::Call(Call::Login { .. })]
     ));
+    // The server refuses (the forged key): its owner leaves the form, the key is not kept.
+    let effects = login.on_reply(
+        Reply::LoggedIn(Err(CallError::Client(ClientError::Transport(
+            "refused".into(),
+        )))),
+        &ctx,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(login.signed_identity(), None);
+    let screen = draw(&App::new(ctx.clone(), Box::new(login)), 80, 24);
+    assert!(!screen.contains("СЕРИКОВА"), "{screen}");
 }
 
 #[test]
@@ -657,7 +722,12 @@ fn success_shows_the_queue_number_and_downloads_the_notice() {
             }),
         ] => {
             assert_eq!(document_id, "doc-1");
-            assert_eq!(path, &ctx.downloads.join("registration.pdf"));
+            // Named in the language of the screen, not by the server's English file name.
+            assert_eq!(
+                path,
+                &ctx.downloads
+                    .join("Уведомление-о-регистрации-УО.2026.000027.1.pdf")
+            );
         }
         other => panic!("{other:?}"),
     }

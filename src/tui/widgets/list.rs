@@ -69,15 +69,34 @@ impl SelectList {
         }
     }
 
+    /// Keeps the items containing the filter, best matches first: those whose name starts with
+    /// it, then those with a word starting with it («Аст» → «город Астана»), then the rest
+    /// («…область» contains «аст» too); ties keep the catalogue's order.
     fn refilter(&mut self) {
         let needle = self.filter.to_lowercase();
-        self.shown = self
+        let mut ranked: Vec<(u8, usize)> = self
             .items
             .iter()
             .enumerate()
-            .filter(|(_, text)| needle.is_empty() || text.to_lowercase().contains(&needle))
-            .map(|(i, _)| i)
+            .filter_map(|(i, text)| {
+                let text = text.to_lowercase();
+                let rank = if text.starts_with(&needle) {
+                    0
+                } else if text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word.starts_with(&needle))
+                {
+                    1
+                } else if text.contains(&needle) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, i))
+            })
             .collect();
+        ranked.sort_by_key(|&(rank, _)| rank);
+        self.shown = ranked.into_iter().map(|(_, i)| i).collect();
         self.selected = self.selected.min(self.shown.len().saturating_sub(1));
     }
 
@@ -189,6 +208,28 @@ mod tests {
             list.handle_key(key(KeyCode::Backspace));
         }
         assert_eq!(list.len(), 3);
+    }
+
+    #[test]
+    fn prefix_matches_come_first() {
+        let mut list = SelectList::new(vec![
+            "Акмолинская область".into(),
+            "Костанайская область".into(),
+            "город Астана".into(),
+            "Астраханка".into(),
+        ])
+        .searchable();
+        for c in "аст".chars() {
+            list.handle_key(key(KeyCode::Char(c)));
+        }
+        let order: Vec<usize> = (0..list.len())
+            .map(|_| {
+                let at = list.selected().expect("an item");
+                list.handle_key(key(KeyCode::Down));
+                at
+            })
+            .collect();
+        assert_eq!(order, vec![3, 2, 0, 1]);
     }
 
     #[test]

@@ -140,6 +140,30 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// A file path broken into lines of at most `width` columns after its separators, so that a
+/// file name such as `УО.2026.000027.1.pdf` stays whole; only a part longer than a line is cut
+/// where the line ends.
+pub fn wrap_path(path: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for part in path.split_inclusive(std::path::MAIN_SEPARATOR) {
+        if !line.is_empty() && line.width() + part.width() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        for c in part.chars() {
+            if line.width() + c.width().unwrap_or(0) > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `text` cut or padded with spaces to exactly `width` columns.
 pub fn fit(text: &str, width: usize) -> String {
     let mut out = truncate(text, width);
@@ -151,6 +175,22 @@ pub fn fit(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_break_after_a_slash_not_inside_a_name() {
+        let path = "/home/айгерим/Загрузки/Уведомление-УО.2026.000027.1.pdf";
+        let lines = wrap_path(path, 30);
+        assert_eq!(lines.concat(), path);
+        assert_eq!(lines[0], "/home/айгерим/Загрузки/");
+        // The name is longer than a line: cut only where the line ends.
+        assert_eq!(lines[1], "Уведомление-УО.2026.000027.1.p");
+        assert!(lines.iter().all(|l| l.width() <= 30));
+        assert_eq!(
+            wrap_path("/home/user/Downloads/УО.2026.000027.1.pdf", 24),
+            vec!["/home/user/Downloads/", "УО.2026.000027.1.pdf"]
+        );
+        assert_eq!(wrap_path("/tmp/a.pdf", 72), vec!["/tmp/a.pdf"]);
+    }
 
     #[test]
     fn truncates_by_display_width() {
