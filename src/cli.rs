@@ -257,6 +257,23 @@ fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
         let sub_path = format!("{path}.{name}");
         cmd = cmd.mut_subcommand(name, |s| localize(s, &sub_path));
     }
+    translated_usage(cmd, path)
+}
+
+/// The usage line with clap's «[OPTIONS]» in the current language, under the command's full
+/// name (`kezek keystore inspect`), for the help and for usage errors alike.
+fn translated_usage(mut cmd: clap::Command, path: &str) -> clap::Command {
+    let rendered = cmd.clone().render_usage().to_string();
+    let Some((_, usage)) = rendered.split_once(": ") else {
+        return cmd;
+    };
+    let rest = usage.split_once(' ').map_or("", |(_, rest)| rest);
+    let usage = format!(
+        "{} {}",
+        path.replace('.', " "),
+        rest.replace("[OPTIONS]", &t!("cli.clap.options_value"))
+    );
+    cmd = cmd.override_usage(usage.trim_end().to_owned());
     cmd
 }
 
