@@ -131,16 +131,22 @@ impl ConnectionProblem {
                     _ => ConnectionProblem::Untrusted,
                 });
             }
-            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-                match io.kind() {
-                    std::io::ErrorKind::ConnectionRefused => {
-                        return Some(ConnectionProblem::Refused);
+            source = match cause.downcast_ref::<std::io::Error>() {
+                Some(io) => {
+                    match io.kind() {
+                        std::io::ErrorKind::ConnectionRefused => {
+                            return Some(ConnectionProblem::Refused);
+                        }
+                        std::io::ErrorKind::TimedOut => return Some(ConnectionProblem::Timeout),
+                        _ => {}
                     }
-                    std::io::ErrorKind::TimedOut => return Some(ConnectionProblem::Timeout),
-                    _ => {}
+                    // An I/O error's `source()` skips the error it wraps (rustls's, for a
+                    // failed handshake, inside another I/O error): go into it instead.
+                    io.get_ref()
+                        .map(|inner| inner as &(dyn std::error::Error + 'static))
                 }
-            }
-            source = cause.source();
+                None => cause.source(),
+            };
         }
         None
     }

@@ -486,7 +486,10 @@ impl App {
                 (rank, h)
             })
             .collect();
-        for mut h in self.global.help() {
+        // Back first among the global keys: it belongs with the screen's own.
+        let mut globals = self.global.help();
+        globals.sort_by_key(|h| h.name != "back");
+        for mut h in globals {
             if h.name == "quit" {
                 // Ctrl-C also quits, as everywhere in a terminal; the line names the one key.
                 h.keys = h.key.map(|k| k.label()).unwrap_or_default();

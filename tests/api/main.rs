@@ -19,4 +19,5 @@ mod kinship;
 mod limits;
 mod officer;
 mod rate_limits;
+mod server_ca;
 mod trust;
