@@ -38,7 +38,7 @@ use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::file_browser::human_size;
-use crate::tui::widgets::{fit, tabs, truncate, wrap};
+use crate::tui::widgets::{self, fit, tabs, truncate, wrap};
 
 /// The applicant's actions in the order of the seeds' buttons; the server decides which show.
 const ACTION_ORDER: [ActionKind; 7] = [
@@ -1076,12 +1076,25 @@ impl Screen for ApplicationScreen {
             })
             .collect();
         let summary_lines = self.summary(ctx, area.width);
+        // The message wraps (a saved document's path breaks after a slash), up to three rows.
+        let message_lines: Vec<String> = match (&self.notice, self.notice()) {
+            (Some(Notice::Saved(path)), Some(text)) => {
+                let path = path.display().to_string();
+                let label = text.strip_suffix(path.as_str()).unwrap_or(&text).trim_end();
+                let mut lines = vec![label.to_owned()];
+                lines.extend(widgets::wrap_path(&path, area.width as usize));
+                lines
+            }
+            (_, Some(text)) => wrap(&text, area.width as usize),
+            (_, None) => Vec::new(),
+        };
+        let message_lines: Vec<String> = message_lines.into_iter().take(3).collect();
         let [summary, tab_row, body, buttons_row, message] = Layout::vertical([
             Constraint::Length(summary_lines.len().min(2) as u16),
             Constraint::Length(2),
             Constraint::Min(3),
             Constraint::Length(buttons::height(&row, area.width)),
-            Constraint::Length(1),
+            Constraint::Length(message_lines.len().max(1) as u16),
         ])
         .areas(area);
         frame.render_widget(Paragraph::new(summary_lines), summary);
@@ -1100,12 +1113,16 @@ impl Screen for ApplicationScreen {
             let focused = self.on_buttons.then_some(self.action);
             buttons::render(frame, buttons_row, &row, focused, theme);
         }
-        if let (Some(notice), Some(text)) = (&self.notice, self.notice()) {
+        if let Some(notice) = &self.notice {
             let style: Style = match notice {
                 Notice::Failed(_) => theme.error(),
                 Notice::Saved(_) | Notice::Acted(_) => theme.ok(),
             };
-            frame.render_widget(Paragraph::new(Span::styled(text, style)), message);
+            let lines: Vec<Line> = message_lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, style)))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), message);
         }
     }
 }
