@@ -787,3 +787,98 @@ fn signing_window_returns_the_answer_to_the_screen_below() {
     let effects = wizard.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
     assert!(matches!(effects.as_slice(), [Effect::Replace(s)] if s.id() == "success"));
 }
+
+#[test]
+fn the_first_signing_window_opens_beside_the_login_key_on_its_sign_key() {
+    use kezek::api::documents::{ActionDocument, ActionRequest, Envelope};
+    use kezek::tui::effects::SignTask;
+    use kezek::tui::screens::signing::Signing;
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    let (auth, _) = demo_keystore("AUTH");
+    let (sign, _) = demo_keystore("SIGN");
+    assert_eq!(
+        auth.parent(),
+        sign.parent(),
+        "the demo pair shares a folder"
+    );
+    ctx.remembered.auth = Some(auth);
+    let task = SignTask::Act(ActionDocument {
+        envelope: Envelope::now(),
+        number: ApplicationNumber::parse("УО.2026.000027.1").unwrap(),
+        action: ActionRequest::ConfirmInterest,
+    });
+    let app = App::new(ctx.clone(), Box::new(Signing::new(task, &ctx)));
+    let screen = draw(&app, 120, 40);
+    let name = sign.file_name().unwrap().to_string_lossy().into_owned();
+    let highlighted = screen
+        .lines()
+        .find(|l| l.contains('›'))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(highlighted.contains(&name), "{highlighted}\n{screen}");
+}
+
+#[test]
+fn a_refused_password_is_cleared_and_key_usage_is_in_the_users_language() {
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.now = chrono::Utc::now();
+    let mut login = Login::new(&ctx);
+    press(&mut login, &ctx, KeyCode::F(4));
+    let (path, password) = demo_keystore("AUTH");
+    type_text(&mut login, &ctx, &path.display().to_string());
+    press(&mut login, &ctx, KeyCode::Tab);
+    type_text(&mut login, &ctx, "wrong");
+    let refused = Keystore::open_file(&path, "wrong").unwrap_err();
+    login.on_reply(Reply::Keystore(Err(refused.into())), &ctx);
+    // The field is empty: typing the password again does not append to the wrong one.
+    type_text(&mut login, &ctx, &password);
+    let effects = press(&mut login, &ctx, KeyCode::Enter);
+    match effects.as_slice() {
+        [
+            Effect::Call(Call::OpenKeystore {
+                password: typed, ..
+            }),
+        ] => {
+            assert_eq!(typed.expose(), password);
+        }
+        other => panic!("{other:?}"),
+    }
+    let keystore = Arc::new(Keystore::open_file(&path, &password).unwrap());
+    login.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
+    let screen = draw(&App::new(ctx.clone(), Box::new(login)), 80, 24);
+    assert!(screen.contains("— для входа —"), "{screen}");
+    assert!(screen.contains("RSA 2048, для входа"), "{screen}");
+    assert!(!screen.contains("Auth"), "{screen}");
+    // The path shows the file name first, where AUTH_ tells the keys apart.
+    assert!(screen.contains("Путь к хранилищу:"), "{screen}");
+    let path_line = screen
+        .lines()
+        .find(|l| l.contains("Путь к хранилищу:"))
+        .unwrap();
+    assert!(path_line.contains("AUTH_RSA256_"), "{path_line}");
+}
+
+#[test]
+fn the_status_bar_names_the_place_in_the_current_language() {
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.region = Some(region_choice());
+    let mut app = App::new(ctx, Box::new(MainMenu::new()));
+    let top = |app: &App| draw(app, 120, 40).lines().next().unwrap().to_owned();
+    assert!(
+        top(&app).contains("Кокшетау, г.а. Кокшетау"),
+        "{}",
+        top(&app)
+    );
+    app.update(key(KeyCode::F(2)));
+    assert_eq!(app.ctx.lang, Lang::En);
+    drop(_guard);
+    let _guard = locale(Lang::En);
+    assert!(
+        top(&app).contains("Kokshetau, Kokshetau city"),
+        "{}",
+        top(&app)
+    );
+}
