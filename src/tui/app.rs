@@ -105,10 +105,10 @@ const GLOBAL_KEYS: &[Binding<Global>] = &[
 ];
 
 /// Where a hint stands when the line is too short for all of them: lower ranks are kept first.
+/// Help, back and language always show; then the screen's keys in table order; quit last.
 const RANK_ALWAYS: u8 = 0;
 const RANK_SCREEN: u8 = 1;
-const RANK_LANGUAGE: u8 = 2;
-const RANK_QUIT: u8 = 3;
+const RANK_QUIT: u8 = 2;
 
 pub struct App {
     stack: Vec<(ScreenKey, Box<dyn Screen>)>,
@@ -498,7 +498,8 @@ impl App {
                 "back" if self.stack.len() > 1 && !screen_has_esc => RANK_ALWAYS,
                 "back" => continue,
                 "help" => RANK_ALWAYS,
-                "language" => RANK_LANGUAGE,
+                // A new user must find the language key on every screen.
+                "language" => RANK_ALWAYS,
                 _ => RANK_QUIT,
             };
             items.push((rank, h));
@@ -857,10 +858,7 @@ mod tests {
                 RANK_ALWAYS,
                 item("back", "Esc", "Назад", KeyCombo::key(KeyCode::Esc)),
             ),
-            (
-                RANK_LANGUAGE,
-                item("language", "F2", "Язык", KeyCombo::f(2)),
-            ),
+            (RANK_ALWAYS, item("language", "F2", "Язык", KeyCombo::f(2))),
             (
                 RANK_ALWAYS,
                 item("help", "?/F1", "Справка", KeyCombo::char('?')),

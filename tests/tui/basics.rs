@@ -161,6 +161,7 @@ fn help_and_back_always_show_in_the_hint_line() {
         let hints = hint_line(&draw(&app, 80, 24));
         assert!(hints.contains('?'), "{lang}: help missing: {hints}");
         assert_eq!(hints.matches("Esc").count(), 1, "{lang}: {hints}");
+        assert!(hints.contains("F2"), "{lang}: language missing: {hints}");
     }
 }
 
