@@ -309,6 +309,63 @@ fn clap_in_language(cmd: clap::Command) -> clap::Command {
         )
 }
 
+/// A usage error in the user's language: what is wrong, the usage line and where to read more;
+/// `None` for help and version (not errors) and for kinds clap alone can word.
+fn usage_error(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| {
+        error.get(kind).map(|value| match value {
+            ContextValue::String(text) => text.clone(),
+            ContextValue::Strings(texts) => texts.join(", "),
+            ContextValue::StyledStr(text) => text.to_string(),
+            other => other.to_string(),
+        })
+    };
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let message = match error.kind() {
+        ErrorKind::UnknownArgument => t!("cli.clap.error.unknown_argument", arg = arg),
+        ErrorKind::InvalidSubcommand => t!(
+            "cli.clap.error.unknown_command",
+            command = context(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        ErrorKind::MissingRequiredArgument => t!("cli.clap.error.missing", arg = arg),
+        ErrorKind::MissingSubcommand => t!("cli.clap.error.missing_command"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let value = context(ContextKind::InvalidValue).unwrap_or_default();
+            // `--lang`'s parser already explains in the user's language.
+            match std::error::Error::source(error) {
+                Some(reason) => t!(
+                    "cli.clap.error.invalid_value_because",
+                    value = value,
+                    arg = arg,
+                    reason = reason
+                ),
+                None => t!("cli.clap.error.invalid_value", value = value, arg = arg),
+            }
+        }
+        ErrorKind::ArgumentConflict => t!(
+            "cli.clap.error.conflict",
+            arg = arg,
+            other = context(ContextKind::PriorArg).unwrap_or_default()
+        ),
+        ErrorKind::TooManyValues => {
+            t!("cli.clap.error.too_many", arg = arg)
+        }
+        _ => return None,
+    };
+    let usage = context(ContextKind::Usage)
+        .map(|usage| {
+            let usage = usage.trim();
+            let usage = usage.split_once(": ").map_or(usage, |(_, rest)| rest);
+            format!("\n\n{} {usage}", t!("cli.clap.usage"))
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "kezek: {message}{usage}\n\n{}",
+        t!("cli.clap.error.more")
+    ))
+}
+
 /// The translation of `key` in the current language, or `None` when no file has it.
 pub fn translation(key: &str) -> Option<String> {
     let text = t!(key);
@@ -330,8 +387,14 @@ pub fn main() -> ExitCode {
     {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help and version to stdout with code 0, usage errors with code 2.
-            let _ = e.print();
+            // clap prints help and version to stdout with code 0, usage errors with code 2;
+            // its own words for usage errors are English, ours are in the user's language.
+            match usage_error(&e) {
+                Some(message) => eprintln!("{message}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(e.exit_code() as u8);
         }
     };
