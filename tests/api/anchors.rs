@@ -27,6 +27,8 @@ async fn the_anchors_accept_a_real_key_and_refuse_the_forged_one() {
 async fn the_anchors_are_public_and_the_same_for_everyone() {
     let w = world().await;
     let url = format!("{}/api/v1/auth/trust-anchors", w.url());
+    // Our client installs the TLS crypto provider that a bare reqwest client needs.
+    let _ = w.client();
     let http = reqwest::Client::new();
     let plain: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
     // Another user's token, a forged token and junk in the query change nothing.
