@@ -4,8 +4,9 @@
 //! State → view is pure; key events become effects; effects update the app; requests run in
 //! tokio tasks whose replies come back as actions.
 //!
-//! - [`app`]: the [`app::App`] (stack of screens, context, global keys F2 / `?` / Esc / Ctrl-C,
-//!   status bar, hint line, help overlay) and the event loop.
+//! - [`app`]: the [`app::App`] (stack of screens, context, global keys F2 / `?` / Esc / Ctrl-Q,
+//!   status bar, hint line ranked so help, back and language always show, help overlay, the
+//!   question before quitting with unsaved input, [`screen::Screen::unsaved`]) and the event loop.
 //! - [`screen`]: the [`screen::Screen`] trait, the read-only [`screen::Ctx`] and the
 //!   [`screen::Effect`]s a screen returns (push/pop/replace screens, start a request, …).
 //! - [`effects`]: [`effects::Call`] (every request: HTTP through `crate::client`, keystores,

@@ -534,21 +534,32 @@ impl ApplicationScreen {
             theme.title(),
         ))];
         for entry in entries {
-            lines.push(Line::from(format!(
-                "{} {} {}",
-                fit(&date_time(entry.at), when),
-                fit(&actor(entry), who),
-                fit(&change_text(entry), change)
-            )));
+            // Who and what changed wrap within their columns rather than being cut.
+            let whos = wrap(&actor(entry), who);
+            let changes = wrap(&change_text(entry), change);
+            for row in 0..whos.len().max(changes.len()) {
+                let at = if row == 0 {
+                    date_time(entry.at)
+                } else {
+                    String::new()
+                };
+                lines.push(Line::from(format!(
+                    "{} {} {}",
+                    fit(&at, when),
+                    fit(whos.get(row).map_or("", String::as_str), who),
+                    fit(changes.get(row).map_or("", String::as_str), change)
+                )));
+            }
             if let Some(comment) = entry.comment.as_deref().filter(|c| !c.is_empty()) {
                 let label = t!("application.history.comment");
-                lines.push(Line::from(Span::styled(
-                    fit(
-                        &format!("{:when$}   {label}: {comment}", ""),
-                        area.width as usize,
-                    ),
-                    theme.muted(),
-                )));
+                let indent = when + 3;
+                let text = format!("{label}: {comment}");
+                for part in wrap(&text, (area.width as usize).saturating_sub(indent)) {
+                    lines.push(Line::from(Span::styled(
+                        format!("{:indent$}{part}", ""),
+                        theme.muted(),
+                    )));
+                }
             }
         }
         let scroll = self
