@@ -38,7 +38,7 @@ use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::file_browser::human_size;
-use crate::tui::widgets::{self, fit, tabs, truncate, wrap};
+use crate::tui::widgets::{self, fit, tabs, wrap};
 
 /// The applicant's actions in the order of the seeds' buttons; the server decides which show.
 const ACTION_ORDER: [ActionKind; 7] = [
@@ -692,12 +692,22 @@ impl ApplicationScreen {
             } else {
                 change.position.general.to_string()
             };
-            lines.push(Line::from(format!(
-                "{} {} {}",
-                fit(&day_of(change.at), when),
-                fit(&numbers, number),
-                truncate(&change.cause.message(ctx.lang), cause)
-            )));
+            // The cause wraps under its column: it is the answer the user came for.
+            for (row, part) in wrap(&change.cause.message(ctx.lang), cause)
+                .into_iter()
+                .enumerate()
+            {
+                let (at, numbers) = if row == 0 {
+                    (day_of(change.at), numbers.clone())
+                } else {
+                    (String::new(), String::new())
+                };
+                lines.push(Line::from(format!(
+                    "{} {} {part}",
+                    fit(&at, when),
+                    fit(&numbers, number)
+                )));
+            }
         }
         let scroll = self
             .cursor
