@@ -883,3 +883,27 @@ fn the_status_bar_names_the_place_in_the_current_language() {
         top(&app)
     );
 }
+
+#[test]
+fn step2_offers_documents_only_with_a_benefit_and_says_space_ticks_it() {
+    let _guard = locale(Lang::Ru);
+    let (ctx, mut wizard) = wizard_at_step2(Lang::Ru);
+    let keys = |wizard: &Wizard| -> Vec<&'static str> {
+        wizard
+            .key_help()
+            .iter()
+            .filter(|h| h.hint)
+            .map(|h| h.name)
+            .collect()
+    };
+    assert!(!keys(&wizard).contains(&"attach"), "{:?}", keys(&wizard));
+    assert!(!keys(&wizard).contains(&"remove"), "{:?}", keys(&wizard));
+    // Down to «Льготник»: Space is hinted there, and ticks it.
+    for _ in 0..3 {
+        press(&mut wizard, &ctx, KeyCode::Tab);
+    }
+    assert!(keys(&wizard).contains(&"toggle"), "{:?}", keys(&wizard));
+    press(&mut wizard, &ctx, KeyCode::Char(' '));
+    assert!(wizard.child_mut().field("beneficiary").is_checked());
+    assert!(keys(&wizard).contains(&"attach"), "{:?}", keys(&wizard));
+}
