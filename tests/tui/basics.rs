@@ -907,3 +907,23 @@ fn step2_offers_documents_only_with_a_benefit_and_says_space_ticks_it() {
     assert!(wizard.child_mut().field("beneficiary").is_checked());
     assert!(keys(&wizard).contains(&"attach"), "{:?}", keys(&wizard));
 }
+
+#[test]
+fn region_list_hints_esc_only_where_it_leads_back() {
+    let _guard = locale(Lang::Ru);
+    let ctx = ctx(Lang::Ru);
+    let mut screen = RegionScreen::new();
+    screen.on_reply(Reply::Regions(Ok(regions())), &ctx);
+    let hinted = |screen: &RegionScreen| screen.key_help().iter().any(|h| h.name == "back");
+    assert!(!hinted(&screen), "Esc does nothing on the regions");
+    press(&mut screen, &ctx, KeyCode::Enter);
+    assert!(hinted(&screen), "Esc goes back from the settlements");
+    // «Аст» finds the city before every «…область» containing «аст».
+    press(&mut screen, &ctx, KeyCode::Esc);
+    type_text(&mut screen, &ctx, "аст");
+    let effects = press(&mut screen, &ctx, KeyCode::Enter);
+    assert!(effects.is_empty());
+    let text = draw(&App::new(ctx.clone(), Box::new(screen)), 80, 24);
+    assert!(text.contains("Астана — "), "the city's settlements: {text}");
+    assert!(!text.contains("Кокшетау"), "not the region's: {text}");
+}
