@@ -28,6 +28,9 @@ pub struct Cli {
     /// Language of messages: kk, ru or en.
     #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
     pub lang: Option<Lang>,
+    /// A root certificate (PEM or DER) trusted for the server besides the OS store; repeatable.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub server_ca: Vec<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -221,19 +224,30 @@ impl Failure {
 pub type Outcome = Result<Exit, Failure>;
 
 /// Replaces the English doc-comment help of every command and argument with the translation
-/// under `cli.<command path>.about` and `cli.<command path>.<argument id>`, where one exists.
+/// under `cli.<command path>.about` and `cli.<command path>.<argument id>`, where one exists,
+/// and clap's own English («Usage:», «Commands:», «Options:», «Print help») with `cli.clap.*`.
 fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
     if let Some(about) = translation(&format!("cli.{path}.about")) {
         cmd = cmd.about(about);
     }
+    cmd = clap_in_language(cmd);
     let ids: Vec<String> = cmd
         .get_arguments()
         .map(|a| a.get_id().to_string())
         .collect();
     for id in ids {
         if let Some(help) = translation(&format!("cli.{path}.{id}")) {
-            cmd = cmd.mut_arg(id, |a| a.help(help));
+            cmd = cmd.mut_arg(&id, |a| a.help(help));
         }
+        let heading = if cmd
+            .get_arguments()
+            .any(|a| a.get_id() == id.as_str() && a.is_positional())
+        {
+            t!("cli.clap.arguments")
+        } else {
+            t!("cli.clap.options")
+        };
+        cmd = cmd.mut_arg(&id, |a| a.help_heading(heading.into_owned()));
     }
     let names: Vec<String> = cmd
         .get_subcommands()
@@ -243,7 +257,113 @@ fn localize(mut cmd: clap::Command, path: &str) -> clap::Command {
         let sub_path = format!("{path}.{name}");
         cmd = cmd.mut_subcommand(name, |s| localize(s, &sub_path));
     }
+    translated_usage(cmd, path)
+}
+
+/// The usage line with clap's «[OPTIONS]» in the current language, under the command's full
+/// name (`kezek keystore inspect`), for the help and for usage errors alike.
+fn translated_usage(mut cmd: clap::Command, path: &str) -> clap::Command {
+    let rendered = cmd.clone().render_usage().to_string();
+    let Some((_, usage)) = rendered.split_once(": ") else {
+        return cmd;
+    };
+    let rest = usage.split_once(' ').map_or("", |(_, rest)| rest);
+    let usage = format!(
+        "{} {}",
+        path.replace('.', " "),
+        rest.replace("[OPTIONS]", &t!("cli.clap.options_value"))
+    );
+    cmd = cmd.override_usage(usage.trim_end().to_owned());
     cmd
+}
+
+/// clap's template, headings and built-in flags in the current language: the help and version
+/// flags are replaced by our own with translated descriptions (same `-h/--help`, `-V/--version`),
+/// and the `help` subcommand, whose text clap keeps in English, gives way to `--help`.
+fn clap_in_language(cmd: clap::Command) -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        t!("cli.clap.usage")
+    );
+    cmd.help_template(template)
+        .subcommand_help_heading(t!("cli.clap.commands").into_owned())
+        .subcommand_value_name(t!("cli.clap.command").into_owned())
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .version(env!("CARGO_PKG_VERSION"))
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help(t!("cli.clap.help").into_owned()),
+        )
+        .arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(t!("cli.clap.version").into_owned()),
+        )
+}
+
+/// A usage error in the user's language: what is wrong, the usage line and where to read more;
+/// `None` for help and version (not errors) and for kinds clap alone can word.
+fn usage_error(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| {
+        error.get(kind).map(|value| match value {
+            ContextValue::String(text) => text.clone(),
+            ContextValue::Strings(texts) => texts.join(", "),
+            ContextValue::StyledStr(text) => text.to_string(),
+            other => other.to_string(),
+        })
+    };
+    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
+    let message = match error.kind() {
+        ErrorKind::UnknownArgument => t!("cli.clap.error.unknown_argument", arg = arg),
+        ErrorKind::InvalidSubcommand => t!(
+            "cli.clap.error.unknown_command",
+            command = context(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        ErrorKind::MissingRequiredArgument => t!("cli.clap.error.missing", arg = arg),
+        ErrorKind::MissingSubcommand => t!("cli.clap.error.missing_command"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let value = context(ContextKind::InvalidValue).unwrap_or_default();
+            // `--lang`'s parser already explains in the user's language.
+            match std::error::Error::source(error) {
+                Some(reason) => t!(
+                    "cli.clap.error.invalid_value_because",
+                    value = value,
+                    arg = arg,
+                    reason = reason
+                ),
+                None => t!("cli.clap.error.invalid_value", value = value, arg = arg),
+            }
+        }
+        ErrorKind::ArgumentConflict => t!(
+            "cli.clap.error.conflict",
+            arg = arg,
+            other = context(ContextKind::PriorArg).unwrap_or_default()
+        ),
+        ErrorKind::TooManyValues => {
+            t!("cli.clap.error.too_many", arg = arg)
+        }
+        _ => return None,
+    };
+    let usage = context(ContextKind::Usage)
+        .map(|usage| {
+            let usage = usage.trim();
+            let usage = usage.split_once(": ").map_or(usage, |(_, rest)| rest);
+            format!("\n\n{} {usage}", t!("cli.clap.usage"))
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "kezek: {message}{usage}\n\n{}",
+        t!("cli.clap.error.more")
+    ))
 }
 
 /// The translation of `key` in the current language, or `None` when no file has it.
@@ -267,8 +387,14 @@ pub fn main() -> ExitCode {
     {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help and version to stdout with code 0, usage errors with code 2.
-            let _ = e.print();
+            // clap prints help and version to stdout with code 0, usage errors with code 2;
+            // its own words for usage errors are English, ours are in the user's language.
+            match usage_error(&e) {
+                Some(message) => eprintln!("{message}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(e.exit_code() as u8);
         }
     };
@@ -293,6 +419,7 @@ fn run(cli: Cli) -> Outcome {
         None => crate::tui::run(crate::tui::Options {
             server: cli.server,
             lang: cli.lang,
+            server_ca: cli.server_ca,
         })
         .map(|()| Exit::Success)
         .map_err(|e| Failure::bad_input(e.message())),

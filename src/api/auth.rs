@@ -71,3 +71,13 @@ pub struct LoginResponse {
     /// First login: the e-mail must be given (`PUT /api/v1/profile`) before anything else.
     pub contacts_missing: bool,
 }
+
+/// `GET /api/v1/auth/trust-anchors`: the certificates of the authorities the server trusts for
+/// logins and signatures (roots and intermediates), so that a client can check a key's chain
+/// before sending it and warn about a key the server will refuse. Public, like the
+/// certificates themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrustAnchors {
+    /// Each certificate in DER, base64 (standard alphabet, padded).
+    pub certificates: Vec<String>,
+}

@@ -28,6 +28,7 @@ impl Modify for BearerAuth {
         http::auth::challenge,
         http::auth::login,
         http::auth::logout,
+        http::auth::trust_anchors,
         http::profile::get_profile,
         http::profile::put_contacts,
         http::profile::bindings,

@@ -27,6 +27,7 @@ async fn health_openapi_and_catalogue() {
     for path in [
         "/api/v1/regions",
         "/api/v1/auth/login",
+        "/api/v1/auth/trust-anchors",
         "/api/v1/applications",
         "/api/v1/applications/{number}/actions/{action}",
         "/api/v1/public/queue",

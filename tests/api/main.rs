@@ -8,6 +8,7 @@ mod messages;
 #[path = "../common/openssl.rs"]
 mod openssl;
 
+mod anchors;
 mod authz;
 mod bad_input;
 mod crash;
@@ -18,4 +19,5 @@ mod kinship;
 mod limits;
 mod officer;
 mod rate_limits;
+mod server_ca;
 mod trust;

@@ -476,3 +476,48 @@ fn a_short_rsa_key_is_refused() {
     let error = Keystore::open_file(dir.path().join("short.p12"), "x").unwrap_err();
     assert!(matches!(error, KeystoreError::KeyRejected(_)), "{error}");
 }
+
+#[test]
+fn help_and_usage_errors_speak_the_users_language() {
+    // clap's own English words must not reach a Russian or Kazakh user.
+    let english = [
+        "Usage:",
+        "Commands:",
+        "Options:",
+        "Arguments:",
+        "Print help",
+        "Print version",
+    ];
+    for (lang, usage, options) in [
+        ("ru", "Использование:", "Параметры:"),
+        ("kk", "Қолданылуы:", "Опциялар:"),
+    ] {
+        for args in [
+            vec!["--lang", lang, "--help"],
+            vec!["--lang", lang, "keystore", "inspect", "--help"],
+        ] {
+            let (code, out, _) = kezek(&args, None);
+            assert_eq!(code, 0, "{args:?}");
+            assert!(
+                out.contains(usage) && out.contains(options),
+                "{args:?}:\n{out}"
+            );
+            assert!(!out.contains("[OPTIONS]"), "{args:?}:\n{out}");
+            for word in english {
+                assert!(!out.contains(word), "«{word}» in {args:?}:\n{out}");
+            }
+        }
+        let (code, _, err) = kezek(&["--lang", lang, "keystore", "inspect"], None);
+        assert_eq!(code, 2);
+        assert!(err.contains(usage) && err.contains("<FILE>"), "{err}");
+        for word in ["error:", "Usage:", "For more information"] {
+            assert!(!err.contains(word), "«{word}»:\n{err}");
+        }
+    }
+    let (code, out, _) = kezek(&["--lang", "en", "--help"], None);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Usage:") && out.contains("Print help"),
+        "{out}"
+    );
+}

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/challenge", post(auth::challenge))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/trust-anchors", get(auth::trust_anchors))
         .route(
             "/profile",
             get(profile::get_profile).put(profile::put_contacts),

@@ -24,13 +24,19 @@ pub struct Signing {
 impl Signing {
     /// A window that signs and sends `task`; the last SIGN keystore is already in the path.
     pub fn new(task: SignTask, ctx: &Ctx) -> Signing {
+        let mut window = KeyWindow::new(
+            Purpose::Sign,
+            ctx.remembered.sign.clone(),
+            ctx.key_folders.clone(),
+        );
+        if ctx.remembered.sign.is_none()
+            && let Some(auth) = &ctx.remembered.auth
+        {
+            window = window.beside_login_key(auth);
+        }
         Signing {
             task: Some(task),
-            window: KeyWindow::new(
-                Purpose::Sign,
-                ctx.remembered.sign.clone(),
-                ctx.key_folders.clone(),
-            ),
+            window,
         }
     }
 }

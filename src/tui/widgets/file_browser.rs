@@ -87,6 +87,18 @@ impl FileBrowser {
         self
     }
 
+    /// Highlights the first file `pick` accepts (the SIGN keystore beside the login key).
+    pub fn highlight(mut self, pick: impl Fn(&Path) -> bool) -> FileBrowser {
+        if let Some(i) = self
+            .items
+            .iter()
+            .position(|item| !item.is_dir && pick(&item.path))
+        {
+            self.list.select(i);
+        }
+        self
+    }
+
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }
