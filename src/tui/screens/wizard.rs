@@ -289,6 +289,10 @@ impl Wizard {
             applicant
                 .field_mut("city")
                 .set_value(region.settlement_name.get(ctx.lang));
+            // The district chosen on the first screen, so it need not be typed again.
+            applicant
+                .field_mut("district")
+                .set_value(region.district_name.get(ctx.lang));
         }
         applicant.focus_on("email");
         let mut child = build_form(&CHILD_FIELDS);
