@@ -815,6 +815,10 @@ fn the_first_signing_window_opens_beside_the_login_key_on_its_sign_key() {
         .unwrap_or_default()
         .to_owned();
     assert!(highlighted.contains(&name), "{highlighted}\n{screen}");
+    // The hint line names the browser's keys while it is open, not the key window's.
+    let hints = hint_line(&screen);
+    assert!(hints.contains("Enter Открыть или выбрать"), "{hints}");
+    assert!(!hints.contains("F10"), "{hints}");
 }
 
 #[test]

@@ -630,6 +630,9 @@ impl Screen for Wizard {
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
+        if let Some(keys) = self.scans.browser_keys() {
+            return keys;
+        }
         let mut hidden = if self.step == 1 {
             vec![
                 "tui.wizard.submit",
