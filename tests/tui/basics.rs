@@ -769,19 +769,16 @@ fn signing_window_returns_the_answer_to_the_screen_below() {
     window.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
     let effects = press(&mut window, &ctx, KeyCode::F(10));
     assert!(
-        matches!(
-            effects.as_slice(),
-            [
-                Effect::RememberKeystore(Purpose::Sign, _),
-                Effect::Call(Call::SignAndSend { .. })
-            ]
-        ),
-        "{effects:?}"
+        matches!(effects.as_slice(), [Effect::Call(Call::SignAndSend { .. })]),
+        "nothing remembered before the server accepts: {effects:?}"
     );
     let effects = window.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Return(Reply::Sent(Ok(_)))]
+        [
+            Effect::RememberKeystore(Purpose::Sign, _),
+            Effect::Return(Reply::Sent(Ok(_)))
+        ]
     ));
     // The wizard turns the returned answer into the success dialog.
     let mut wizard = Wizard::new(&ctx);
@@ -818,6 +815,10 @@ fn the_first_signing_window_opens_beside_the_login_key_on_its_sign_key() {
         .unwrap_or_default()
         .to_owned();
     assert!(highlighted.contains(&name), "{highlighted}\n{screen}");
+    // The hint line names the browser's keys while it is open, not the key window's.
+    let hints = hint_line(&screen);
+    assert!(hints.contains("Enter Открыть или выбрать"), "{hints}");
+    assert!(!hints.contains("F10"), "{hints}");
 }
 
 #[test]

@@ -19,6 +19,8 @@ use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
 pub struct Signing {
     task: Option<SignTask>,
     window: KeyWindow,
+    /// The keystore signed with: remembered for the next signing once the server accepted.
+    signed_path: Option<std::path::PathBuf>,
 }
 
 impl Signing {
@@ -37,6 +39,7 @@ impl Signing {
         Signing {
             task: Some(task),
             window,
+            signed_path: None,
         }
     }
 }
@@ -74,14 +77,14 @@ impl Screen for Signing {
                 alias,
                 path,
             } => match self.task.clone() {
-                Some(task) => vec![
-                    Effect::RememberKeystore(Purpose::Sign, path),
-                    Effect::Call(Call::SignAndSend {
+                Some(task) => {
+                    self.signed_path = Some(path);
+                    vec![Effect::Call(Call::SignAndSend {
                         keystore,
                         alias,
                         task,
-                    }),
-                ],
+                    })]
+                }
                 None => Vec::new(),
             },
         })
@@ -100,7 +103,15 @@ impl Screen for Signing {
             }
             Reply::Sent(Ok(sent)) => {
                 self.task = None;
-                vec![Effect::Return(Reply::Sent(Ok(sent)))]
+                // Like the login key: a keystore is remembered once the server accepted it.
+                let mut effects: Vec<Effect> = self
+                    .signed_path
+                    .take()
+                    .map(|path| Effect::RememberKeystore(Purpose::Sign, path))
+                    .into_iter()
+                    .collect();
+                effects.push(Effect::Return(Reply::Sent(Ok(sent))));
+                effects
             }
             Reply::Sent(Err(e)) if e.stays_in_signing_window() => {
                 self.window.fail(e);

@@ -289,6 +289,10 @@ impl Wizard {
             applicant
                 .field_mut("city")
                 .set_value(region.settlement_name.get(ctx.lang));
+            // The district chosen on the first screen, so it need not be typed again.
+            applicant
+                .field_mut("district")
+                .set_value(region.district_name.get(ctx.lang));
         }
         applicant.focus_on("email");
         let mut child = build_form(&CHILD_FIELDS);
@@ -626,6 +630,9 @@ impl Screen for Wizard {
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
+        if let Some(keys) = self.scans.browser_keys() {
+            return keys;
+        }
         let mut hidden = if self.step == 1 {
             vec![
                 "tui.wizard.submit",

@@ -286,7 +286,10 @@ impl KeyWindow {
     }
 
     pub fn key_help(&self) -> Vec<KeyHelp> {
-        self.keymap.help()
+        match &self.browser {
+            Some(browser) => browser.key_help(),
+            None => self.keymap.help(),
+        }
     }
 
     pub fn problem(&self) -> Option<&KeyProblem> {
