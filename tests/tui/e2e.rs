@@ -80,6 +80,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, home: &Path, lang: &str) -> Tmux {
+        // Other test runs on the same machine share tmux's server: the process id keeps this
+        // run's sessions apart from theirs.
+        let name = &format!("{name}-{}", std::process::id());
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", name])
             .output();
