@@ -20,7 +20,7 @@ const READERS: u32 = 4;
 
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    let steps: [(i64, &str, &'static str); 6] = [
+    let steps: [(i64, &str, &'static str); 9] = [
         (
             1,
             "schema",
@@ -50,6 +50,21 @@ fn migrator() -> Migrator {
             6,
             "attachment limits",
             include_str!("../../../../migrations/0006_attachment_limits.sql"),
+        ),
+        (
+            13,
+            "stats aggregates",
+            include_str!("../../../../migrations/0013_stats_aggregates.sql"),
+        ),
+        (
+            14,
+            "places documents",
+            include_str!("../../../../migrations/0014_places_documents.sql"),
+        ),
+        (
+            15,
+            "offers by place",
+            include_str!("../../../../migrations/0015_offers_by_place.sql"),
         ),
     ];
     Migrator::with_migrations(
