@@ -83,6 +83,9 @@ pub enum ProblemCode {
     RegistryMismatch,
     UnknownKindergarten,
     RegistryUnavailable,
+    // --- allocation at scale (issue 13) ---
+    /// A `<places>` document names more groups than `limits.places_groups_per_document`.
+    TooManyGroups,
 }
 
 impl ProblemCode {
@@ -145,6 +148,7 @@ impl ProblemCode {
             ProblemCode::RegistryMismatch => "registry_mismatch",
             ProblemCode::UnknownKindergarten => "unknown_kindergarten",
             ProblemCode::RegistryUnavailable => "registry_unavailable",
+            ProblemCode::TooManyGroups => "too_many_groups",
         }
     }
 
@@ -187,6 +191,7 @@ impl ProblemCode {
             InvalidPaging | TextTooLong => 400,
             AttachmentQuota => 422,
             RegistryUnavailable => 503,
+            TooManyGroups => 400,
         }
     }
 

@@ -31,6 +31,7 @@
 //! pending_attachments = 20
 //! pending_attachment_bytes = 104857600
 //! unreferenced_attachment_hours = 24
+//! places_groups_per_document = 300 # groups one signed <places> document may publish in
 //! [limits.xml]              # the shape of signed documents (pki::xml_limits)
 //! max_nodes = 4096
 //! [signatures]
@@ -204,6 +205,10 @@ pub struct Limits {
     pub pending_attachments: NonZeroU32,
     pub pending_attachment_bytes: NonZeroU64,
     pub unreferenced_attachment_hours: NonZeroU32,
+    // --- allocation at scale (issue 13) ---
+    /// Groups one signed `<places>` document may publish places in. Default 300; each group
+    /// is about eight XML nodes, so `[limits.xml] max_nodes` bounds it too.
+    pub places_groups_per_document: NonZeroU32,
 }
 
 impl Limits {
@@ -239,6 +244,7 @@ impl Default for Limits {
             pending_attachments: NonZeroU32::new(20).expect("not zero"),
             pending_attachment_bytes: NonZeroU64::new(100 * 1024 * 1024).expect("not zero"),
             unreferenced_attachment_hours: NonZeroU32::new(24).expect("not zero"),
+            places_groups_per_document: NonZeroU32::new(300).expect("not zero"),
         }
     }
 }

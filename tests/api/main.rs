@@ -8,6 +8,7 @@ mod messages;
 #[path = "../common/openssl.rs"]
 mod openssl;
 
+mod allocation;
 mod anchors;
 mod authz;
 mod bad_input;

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use kezek::api::applications::{ApplicationDetail, SubmissionResult};
 use kezek::api::demo::{UnqueuedChild, UnqueuedQuery};
 use kezek::api::documents::{
-    ActionDocument, ActionRequest, AttachmentRef, Document, Envelope, PlacesDocument, Submission,
+    ActionDocument, ActionRequest, AttachmentRef, Document, Envelope, GroupPlaces, PlacesDocument,
+    Submission,
 };
 use kezek::api::officer::{PublishedPlaces, group_id};
 use kezek::api::problem::ProblemCode;
@@ -330,8 +331,10 @@ pub async fn publish_signed(
 ) -> Result<PublishedPlaces, ClientError> {
     let document = PlacesDocument {
         envelope: Envelope::now(),
-        group_id: group_id(kindergarten, group),
-        free_places: places,
+        groups: vec![GroupPlaces {
+            group_id: group_id(kindergarten, group),
+            free_places: places,
+        }],
     };
     let id = document.envelope.request_id.clone();
     let xml = sign(key, &Document::Places(document).to_xml());

@@ -17,7 +17,7 @@ use kezek::domain::{
 };
 use kezek::server::store::{
     AttachmentQuota, ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse,
-    RequestKey, Store, StoreError, TransitionRecord, no_effects,
+    PlacesOfGroup, RequestKey, Store, StoreError, TransitionRecord, no_effects,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -1061,16 +1061,19 @@ async fn offers_take_published_places_and_give_them_back(db: TestDb) {
     let place = store
         .publish_free_places(kezek::server::store::NewFreePlaces {
             region: "almaty".to_owned(),
-            kindergarten: "kg-1".to_owned(),
-            group: "middle-kk".to_owned(),
-            places: 1,
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 1,
+            }],
             officer,
             now: at(0),
             signed_xml: None,
             request: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .remove(0);
     let first = store
         .submit(new_application(1, at(1), None), no_effects())
         .await
@@ -1128,6 +1131,117 @@ async fn offers_take_published_places_and_give_them_back(db: TestDb) {
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0].number, first.state.number);
     assert_eq!(offers[0].status, OfferStatus::Declined);
+}
+
+async fn region_figures_follow_every_write_and_states_are_read_in_bulk(db: TestDb) {
+    use kezek::server::store::{MonthFigures, NewFreePlaces, QueueSize, RegionStats};
+    let store = db.open().await;
+    assert_eq!(
+        store.region_stats("almaty").await.unwrap(),
+        RegionStats::default()
+    );
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 2,
+            }],
+            officer: valid_iin("8001014000"),
+            now: at(0),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    let mut numbers = Vec::new();
+    for (serial, class) in [
+        (1, BenefitClass::None),
+        (2, BenefitClass::FirstTurn),
+        (3, BenefitClass::None),
+    ] {
+        let new = new_application(serial, at(serial as i64), confirmed(class));
+        numbers.push(store.submit(new, no_effects()).await.unwrap().application);
+    }
+    let size = |class, queued| QueueSize {
+        birth_year: 2023,
+        class,
+        queued,
+    };
+    let month = |free_places, directions, enrollments| MonthFigures {
+        month: "2026-03".to_owned(),
+        free_places,
+        directions,
+        enrollments,
+    };
+    let figures = store.region_stats("almaty").await.unwrap();
+    assert_eq!(
+        figures,
+        RegionStats {
+            queue: vec![
+                size(BenefitClass::None, 2),
+                size(BenefitClass::FirstTurn, 1)
+            ],
+            open_places: 2,
+            months: vec![month(2, 0, 0)],
+        }
+    );
+    assert_eq!(store.queue_sizes("almaty").await.unwrap(), figures.queue);
+    assert_eq!(store.months("almaty").await.unwrap(), figures.months);
+    // An offer takes a child out of the queue and a place; its direction and the enrollment
+    // are counted in their month, and the enrollment uses the place up.
+    let mut offer = record(&numbers[0], EventKind::OfferMade, at(10), |s| {
+        s.status = Status::Offered;
+        s.offer = Some(kezek::domain::Offer {
+            kindergartens: vec!["kg-1".to_owned()],
+            made_at: at(10),
+            answer_by: at(100),
+        });
+    });
+    offer.place = Some(place.id);
+    let offered = store
+        .record_transition(offer, no_effects())
+        .await
+        .unwrap()
+        .application;
+    let figures = store.region_stats("almaty").await.unwrap();
+    assert_eq!(
+        (figures.queue[0].clone(), figures.open_places),
+        (size(BenefitClass::None, 1), 1)
+    );
+    let accept = record(&offered, EventKind::DirectionIssued, at(20), |s| {
+        s.status = Status::DirectionIssued;
+    });
+    let accepted = store
+        .record_transition(accept, no_effects())
+        .await
+        .unwrap()
+        .application;
+    let enroll = record(&accepted, EventKind::Enrolled, at(30), |s| {
+        s.status = Status::Enrolled;
+    });
+    store.record_transition(enroll, no_effects()).await.unwrap();
+    let figures = store.region_stats("almaty").await.unwrap();
+    assert_eq!(
+        (figures.open_places, figures.months),
+        (1, vec![month(2, 1, 1)])
+    );
+    assert_eq!(
+        store.region_stats("astana").await.unwrap(),
+        RegionStats::default()
+    );
+    // Many states at once, with the revisions they were read at; unknown numbers left out.
+    let unknown = ApplicationNumber::new(2026, 999_999, 1).unwrap();
+    let asked = [numbers[0].state.number, numbers[2].state.number, unknown];
+    let mut read = store.states(&asked).await.unwrap();
+    read.sort_by_key(|at| at.state.number);
+    assert_eq!(read.len(), 2);
+    for at in read {
+        let stored = store.application(at.state.number).await.unwrap();
+        assert_eq!((at.revision, at.state), (stored.revision, stored.state));
+    }
 }
 
 async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
@@ -1207,6 +1321,7 @@ conformance! {
         demo_seeding_runs_once_and_spreads_over_regions_and_statuses,
         offers_take_published_places_and_give_them_back,
         nonces_are_single_use_and_sessions_expire,
+        region_figures_follow_every_write_and_states_are_read_in_bulk,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

@@ -260,6 +260,13 @@ impl StoredApplication {
     }
 }
 
+/// An application's state as of a revision ([`Store::states`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateAt {
+    pub revision: i64,
+    pub state: ApplicationState,
+}
+
 /// A change of an application decided by `domain::lifecycle::apply` on the state read at
 /// `revision`.
 #[derive(Debug, Clone)]
@@ -497,18 +504,26 @@ pub struct JournalPage {
     pub total: u64,
 }
 
-/// Free places an officer publishes in a kindergarten group (catalogue codes).
+/// Free places an officer publishes with one signed document, in one group or many
+/// (catalogue codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFreePlaces {
     pub region: String,
-    pub kindergarten: String,
-    pub group: String,
-    pub places: u32,
+    /// In the document's order.
+    pub groups: Vec<PlacesOfGroup>,
     pub officer: Iin,
     pub now: DateTime<Utc>,
     /// The officer's signed document, verbatim, as evidence.
     pub signed_xml: Option<String>,
     pub request: Option<RequestKey>,
+}
+
+/// How many places one kindergarten group gets in a [`NewFreePlaces`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacesOfGroup {
+    pub kindergarten: String,
+    pub group: String,
+    pub places: u32,
 }
 
 /// Free places an officer published in a kindergarten group.
@@ -571,6 +586,18 @@ pub struct QueueSize {
     pub queued: u64,
 }
 
+/// A region's figures ([`Store::region_stats`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionStats {
+    /// Queued children by birth year and class, oldest cohort first (classes with none left
+    /// out).
+    pub queue: Vec<QueueSize>,
+    /// Published places not yet taken by an offer or a direction.
+    pub open_places: u64,
+    /// Places published, directions issued and enrollments per month, oldest first.
+    pub months: Vec<MonthFigures>,
+}
+
 /// The durable storage the handlers, the scheduler and the seeding use.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -588,6 +615,11 @@ pub trait Store: Send + Sync {
     fn record_transition(&self, record: TransitionRecord, completion: Completion) -> Pending;
 
     async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication>;
+
+    /// The states of many applications with the revisions they were read at, in any order;
+    /// numbers not found are left out. For a write deciding on many applications at once (the
+    /// allocation), so without their queue numbers.
+    async fn states(&self, numbers: &[ApplicationNumber]) -> StoreResult<Vec<StateAt>>;
 
     /// The open application of a child, if any.
     async fn open_application_of_child(
@@ -714,10 +746,16 @@ pub trait Store: Send + Sync {
     /// The queue sizes of a region by birth year and class.
     async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>>;
 
-    /// Publishes free places of a kindergarten group with the officer's signed document and
-    /// its request id (a retry gets [`StoreError::Replayed`] with `{"free_places": id}`); the
-    /// id is what offers take them by ([`TransitionRecord::place`]).
-    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces>;
+    /// A region's figures at one instant, from aggregates the writes keep (exact once a write
+    /// commits): the public statistics and the officer's report read them.
+    async fn region_stats(&self, region: &str) -> StoreResult<RegionStats>;
+
+    /// Publishes free places of kindergarten groups with the officer's signed document (kept
+    /// once for all its groups) and its request id, in one transaction; one published set per
+    /// group, in the document's order. A retry gets [`StoreError::Replayed`] with
+    /// `{"free_places": [ids]}` (`{"free_places": id}` from before many groups); the ids are
+    /// what offers take places by ([`TransitionRecord::place`]).
+    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<Vec<FreePlaces>>;
 
     /// The region's published places, oldest first; with `only_open`, those not all taken.
     async fn free_places(&self, region: &str, only_open: bool) -> StoreResult<Vec<FreePlaces>>;

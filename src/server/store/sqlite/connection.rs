@@ -18,9 +18,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 const READERS: u32 = 4;
 
+/// The writer's page cache: 64 MiB (a negative `cache_size` is KiB), grown only as used.
+const WRITER_CACHE: &str = "-65536";
+
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    let steps: [(i64, &str, &'static str); 6] = [
+    let steps: [(i64, &str, &'static str); 9] = [
         (
             1,
             "schema",
@@ -50,6 +53,21 @@ fn migrator() -> Migrator {
             6,
             "attachment limits",
             include_str!("../../../../migrations/0006_attachment_limits.sql"),
+        ),
+        (
+            13,
+            "stats aggregates",
+            include_str!("../../../../migrations/0013_stats_aggregates.sql"),
+        ),
+        (
+            14,
+            "places documents",
+            include_str!("../../../../migrations/0014_places_documents.sql"),
+        ),
+        (
+            15,
+            "offers by place",
+            include_str!("../../../../migrations/0015_offers_by_place.sql"),
         ),
     ];
     Migrator::with_migrations(
@@ -101,9 +119,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
+        // The writer touches rows all over the applications table (a season's allocation
+        // offers thousands at random places in it): a page cache of SQLite's default 2 MB made
+        // it read most pages again from the file for every batch.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE))
             .await?;
         migrator()
             .run(&writer)

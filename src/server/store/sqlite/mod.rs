@@ -28,6 +28,7 @@ mod reads;
 mod run;
 mod seed;
 mod sessions;
+mod stats;
 mod writer;
 
 use async_trait::async_trait;
@@ -43,8 +44,8 @@ use crate::server::store::{
     AttachmentInfo, AttachmentQuota, Candidate, ChainBreak, ChainReport, Completion, Contacts,
     DocumentBody, DocumentInfo, FreePlaces, HistoryEntry, JournalFilter, JournalPage, MonthFigures,
     NewApplication, NewFreePlaces, NonceUse, OfferRecord, OfferScope, Pending,
-    PositionHistoryEntry, QueueSize, SeedApplication, Session, Store, StoreError, StoreResult,
-    StoredAnswer, StoredApplication, TransitionRecord, User,
+    PositionHistoryEntry, QueueSize, RegionStats, SeedApplication, Session, StateAt, Store,
+    StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
 };
 use writer::{Change, Writer};
 
@@ -104,6 +105,10 @@ impl Store for SqliteStore {
 
     async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication> {
         reads::application(self, number).await
+    }
+
+    async fn states(&self, numbers: &[ApplicationNumber]) -> StoreResult<Vec<StateAt>> {
+        reads::states(self, numbers).await
     }
 
     async fn open_application_of_child(
@@ -262,10 +267,14 @@ impl Store for SqliteStore {
     }
 
     async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>> {
-        queue::queue_sizes(self, region).await
+        Ok(stats::region_stats(self, region).await?.queue)
     }
 
-    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces> {
+    async fn region_stats(&self, region: &str) -> StoreResult<RegionStats> {
+        stats::region_stats(self, region).await
+    }
+
+    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<Vec<FreePlaces>> {
         offers::publish_free_places(self, new).await
     }
 
@@ -285,8 +294,7 @@ impl Store for SqliteStore {
     }
 
     async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>> {
-        let mut conn = self.readers.acquire().await?;
-        offers::months(&mut conn, region).await
+        Ok(stats::region_stats(self, region).await?.months)
     }
 
     async fn seed_applications(
