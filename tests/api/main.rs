@@ -11,6 +11,7 @@ mod openssl;
 mod authz;
 mod bad_input;
 mod crash;
+mod desk;
 mod employee_keys;
 mod hostile_xml;
 mod http;

@@ -20,7 +20,7 @@ const READERS: u32 = 4;
 
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    let steps: [(i64, &str, &'static str); 6] = [
+    let steps: [(i64, &str, &'static str); 8] = [
         (
             1,
             "schema",
@@ -50,6 +50,17 @@ fn migrator() -> Migrator {
             6,
             "attachment limits",
             include_str!("../../../../migrations/0006_attachment_limits.sql"),
+        ),
+        // --- the ЦОН desk (issue 12) ---
+        (
+            7,
+            "service sessions",
+            include_str!("../../../../migrations/0007_service_sessions.sql"),
+        ),
+        (
+            8,
+            "audit log",
+            include_str!("../../../../migrations/0008_audit_log.sql"),
         ),
     ];
     Migrator::with_migrations(
