@@ -14,6 +14,7 @@ use crate::i18n::Lang;
 mod keystore;
 mod loadgen;
 mod log;
+mod outbox;
 mod password;
 mod screenshots;
 mod serve;
@@ -52,6 +53,30 @@ pub enum Command {
     /// History (event log) tools.
     #[command(subcommand)]
     Log(LogCommand),
+    /// The outbox of notifications and one-time codes.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+// --- the ЦОН desk (issue 12) ---
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List the outbox's messages, newest first.
+    List(OutboxListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxListArgs {
+    /// The database (sqlite://path or a path).
+    #[arg(long, value_name = "URL")]
+    pub db: String,
+    /// Only the messages to this phone number.
+    #[arg(long, value_name = "PHONE")]
+    pub to: Option<String>,
+    /// At most this many messages.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: u32,
 }
 
 #[derive(Debug, Args)]
@@ -416,6 +441,7 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Loadgen(args)) => loadgen::loadgen(cli.server, args),
         Some(Command::Screenshots(args)) => screenshots::run(args),
         Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
+        Some(Command::Outbox(OutboxCommand::List(args))) => outbox::list(args),
         None => crate::tui::run(crate::tui::Options {
             server: cli.server,
             lang: cli.lang,

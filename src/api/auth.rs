@@ -50,8 +50,20 @@ pub struct User {
     /// GIVENNAME of the certificate: the patronymic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patronymic: Option<String>,
+    /// The roles beyond applicant, which every user is: the client builds its menu from them.
     #[serde(default)]
     pub roles: Vec<RoleGrant>,
+    /// An employee key's organisation (for an operator, their ЦОН), as the certificate names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<Organisation>,
+}
+
+/// The organisation an employee's certificate names: its BIN and name (O).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    pub bin: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl User {

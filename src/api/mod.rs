@@ -5,6 +5,7 @@ pub mod applications;
 pub mod auth;
 pub mod catalogue;
 pub mod demo;
+pub mod desk;
 pub mod documents;
 pub mod officer;
 pub mod problem;

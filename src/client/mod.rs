@@ -5,6 +5,7 @@
 //! with [`Problem::translated`].
 
 pub mod demo;
+pub mod desk;
 
 use reqwest::{Method, RequestBuilder, Response, Url};
 use rust_i18n::t;

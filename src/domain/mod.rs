@@ -6,6 +6,7 @@ pub mod allocation;
 pub mod benefit;
 pub mod binding;
 pub mod calendar;
+pub mod desk;
 pub mod error;
 pub mod iin;
 pub mod lifecycle;

@@ -39,6 +39,11 @@
 //! [proxies]
 //! trusted = ["10.0.0.0/8"]         # TLS proxies whose forwarding header names the client
 //! header = "x-forwarded-for"       # or "forwarded" (RFC 7239)
+//! [desk]                           # the ЦОН desk
+//! code_minutes = 5                 # a one-time code may be typed this long
+//! consent_minutes = 30             # the citizen's consent lasts this long
+//! wrong_codes = 5                  # this many wrong codes end the service session
+//! request_number_format = "ЦОН-##########" # «Номер ЦОН»: # a digit, * a letter or digit
 //! ```
 //! Relative paths are relative to the configuration file.
 
@@ -51,6 +56,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::api::auth::{RoleGrant, RoleKind};
+use crate::domain::desk::{DeskRules, RequestNumberFormat};
 use crate::domain::{Iin, RegionSettings};
 use crate::pki::xml_limits::XmlLimits;
 use crate::server::proxies::{Cidr, ForwardedHeader};
@@ -265,6 +271,49 @@ pub struct Config {
     pub proxies: ProxyConfig,
     /// Seed the demo catalogue, registry and roles, and this many synthetic applications, once.
     pub demo: Option<u32>,
+    /// `[desk]`: the ЦОН desk's service sessions and request numbers (issue 12).
+    pub desk: DeskConfig,
+}
+
+// --- the ЦОН desk (issue 12; docs/domain-rules.md «The ЦОН desk») ---
+
+/// `[desk]`: how long a one-time code and a citizen's consent last, how many wrong codes end a
+/// service session, and the format of the «Номер ЦОН» request number (`#` a digit, `*` a letter
+/// or digit, anything else itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeskConfig {
+    pub code_minutes: NonZeroU32,
+    pub consent_minutes: NonZeroU32,
+    pub wrong_codes: NonZeroU32,
+    pub request_number_format: String,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        let rules = DeskRules::default();
+        let positive = |n: i64| NonZeroU32::new(u32::try_from(n).unwrap_or(1)).expect("not zero");
+        DeskConfig {
+            code_minutes: positive(rules.code_minutes),
+            consent_minutes: positive(rules.consent_minutes),
+            wrong_codes: NonZeroU32::new(rules.wrong_codes).expect("not zero"),
+            request_number_format: RequestNumberFormat::default().template().to_owned(),
+        }
+    }
+}
+
+impl DeskConfig {
+    pub fn rules(&self) -> DeskRules {
+        DeskRules {
+            code_minutes: i64::from(self.code_minutes.get()),
+            consent_minutes: i64::from(self.consent_minutes.get()),
+            wrong_codes: self.wrong_codes.get(),
+        }
+    }
+
+    pub fn request_number_format(&self) -> RequestNumberFormat {
+        RequestNumberFormat::new(self.request_number_format.clone())
+    }
 }
 
 impl Default for Config {
@@ -279,6 +328,7 @@ impl Default for Config {
             signatures: SignatureConfig::default(),
             proxies: ProxyConfig::default(),
             demo: None,
+            desk: DeskConfig::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod cleanup;
 pub mod config;
 pub mod demo;
+pub mod desk;
 pub mod documents;
 pub mod http;
 pub mod kinship;

@@ -51,6 +51,15 @@ impl Modify for BearerAuth {
         http::officer::free_places,
         http::officer::offers,
         http::demo::unqueued_children,
+        // --- the ЦОН desk (issue 12) ---
+        http::desk::start,
+        http::desk::get,
+        http::desk::confirm,
+        http::desk::end,
+        http::desk::card,
+        http::desk::receipt,
+        http::desk::own_audit,
+        http::desk::region_audit,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -61,6 +70,7 @@ impl Modify for BearerAuth {
         (name = "public", description = "No login: queue search and statistics"),
         (name = "officer", description = "Education department staff, their region only"),
         (name = "demo", description = "Demo servers only: registry children nobody has queued"),
+        (name = "desk", description = "ЦОН operators: service sessions with the citizen's one-time code, the citizen's card, the receipt"),
     )
 )]
 pub struct ApiDoc;

@@ -277,6 +277,7 @@ pub fn history() -> Vec<HistoryEntry> {
             at: when,
             actor,
             actor_name: name.map(str::to_owned),
+            service_centre_request: None,
             event,
             old_status: old,
             new_status: new,

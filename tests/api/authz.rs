@@ -105,7 +105,7 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         }
         // Kinship decides, whoever asks.
         BindingsPost => [OK, OK, KINSHIP, KINSHIP, KINSHIP, KINSHIP, LOGIN],
-        // The registry: oneself, one's own children, operators anyone.
+        // The registry: oneself, one's own children; operators the citizen served and theirs.
         RegistryPerson => [OK, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN],
         // Only the child's parents may file for Аружан (the operator for the citizen served),
         // and she is queued already; to anyone else, staff included, kinship says no.
@@ -250,7 +250,7 @@ impl Matrix {
                     .map_or(caller.iin.to_owned(), |c| c.to_string());
                 let mut submission = application(&applicant, ARUZHAN);
                 if let Some(citizen) = caller.citizen {
-                    submission.envelope = Envelope::now().for_citizen(citizen, "ЦОН-1");
+                    submission.envelope = Envelope::now().for_citizen(citizen, DESK_REQUEST);
                 }
                 let key = w.keystore(caller.iin, "SIGN", "valid");
                 outcome(
@@ -282,7 +282,7 @@ impl Matrix {
             Act => {
                 let mut envelope = Envelope::now();
                 if let Some(citizen) = caller.citizen {
-                    envelope = envelope.for_citizen(citizen, "ЦОН-2");
+                    envelope = envelope.for_citizen(citizen, DESK_REQUEST);
                 }
                 let document = kezek::api::documents::ActionDocument {
                     envelope,
@@ -368,7 +368,9 @@ async fn matrix() -> Matrix {
         .await
         .unwrap();
     let mut operator = world.login(OPERATOR).await;
-    operator.set_citizen(Some(Iin::parse(AIGERIM).unwrap()));
+    world
+        .serve(&mut operator, Iin::parse(AIGERIM).unwrap())
+        .await;
     let subjects = [
         Subject::of(&aigerim, a, "astana").await,
         Subject::of(&dauren, b, "almaty").await,

@@ -61,7 +61,7 @@ async fn acknowledged_applications_survive_sigkill() {
     let (mut server, url) = start(&db, &config);
     // The operator queues children of the demo registry for their parents at the desk.
     let w = World::at(&url);
-    let operator = w.login(OPERATOR).await;
+    let mut operator = w.login(OPERATOR).await;
     let sign_key = w.keystore(OPERATOR, "SIGN", "valid");
     let documents: Vec<(String, String, kezek::domain::Iin)> = w
         .unqueued(&operator, None, 60)
@@ -78,6 +78,7 @@ async fn acknowledged_applications_survive_sigkill() {
         .collect();
     let mut acknowledged = Vec::new();
     for (i, (id, xml, citizen)) in documents.iter().enumerate() {
+        w.serve(&mut operator, *citizen).await;
         if i == 30 {
             // Kill while a submission is in flight.
             let pending = {

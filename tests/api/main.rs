@@ -13,6 +13,7 @@ mod anchors;
 mod authz;
 mod bad_input;
 mod crash;
+mod desk;
 mod employee_keys;
 mod hostile_xml;
 mod http;

@@ -57,6 +57,7 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
         Some("military"),
     ];
     for (family, benefit) in families.iter().zip(benefits) {
+        w.serve(&mut operator, family.applicant.iin).await;
         let mut submission = for_citizen(
             application_for(&family.applicant, &family.child),
             family.applicant.iin,

@@ -1300,6 +1300,191 @@ async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
     assert_eq!(again.contacts, contacts, "a new login keeps the contacts");
 }
 
+// --- the ЦОН desk (issue 12) ---
+
+async fn service_sessions_consent_once_and_the_audit_log_keeps_every_read(db: TestDb) {
+    use kezek::domain::desk::{DeskRules, ServiceStatus, ServiceTimes};
+    use kezek::i18n::Lang;
+    use kezek::server::notify::OutboxMessage;
+    use kezek::server::store::{AuditLine, AuditScope, CodeAttempt, Employee, ServiceSession};
+    let store = db.open().await;
+    let rules = DeskRules::default();
+    let operator = Employee {
+        iin: valid_iin("8502114174"),
+        name: "Ахметова Гүлнара".into(),
+        centre_bin: Some("160440090000".into()),
+        centre_name: Some("ЦОН".into()),
+    };
+    let session = |id: &str| ServiceSession {
+        id: id.into(),
+        operator: operator.clone(),
+        citizen: parent_iin(),
+        code_hash: [7; 32],
+        times: ServiceTimes {
+            code_sent_at: at(0),
+            confirmed_at: None,
+            ended_at: None,
+            wrong_codes: 0,
+        },
+        consent_until: None,
+    };
+    let sms = OutboxMessage {
+        to_email: None,
+        to_phone: Some("+77015554433".into()),
+        lang: Lang::Ru,
+        subject: "Код ЦОН".into(),
+        body: "Код: 123456".into(),
+    };
+    store
+        .start_service(&session("s-1"), &sms, at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.service_session("s-1").await.unwrap(),
+        Some(session("s-1"))
+    );
+    assert_eq!(store.service_session("nope").await.unwrap(), None);
+    let sent = store.outbox(Some("+77015554433"), 10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].kind.as_str(), sent[0].body.as_str()),
+        ("one_time_code", "Код: 123456")
+    );
+    assert!(
+        store
+            .outbox(Some("+77010000000"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // No consent before the code; wrong codes count, the limit-th ends the session.
+    let citizen = parent_iin();
+    assert_eq!(
+        store
+            .live_consent(&operator.iin, &citizen, at(1))
+            .await
+            .unwrap(),
+        None
+    );
+    let wrong = CodeAttempt::Wrong { limit: 2 };
+    let once = store
+        .code_attempt("s-1", wrong, at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(once.times.wrong_codes, 1);
+    assert_eq!(
+        once.times.status(at(1), &rules),
+        ServiceStatus::AwaitingCode
+    );
+    let twice = store
+        .code_attempt("s-1", wrong, at(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(twice.times.ended_at, Some(at(2)));
+    let late = CodeAttempt::Right {
+        consent_until: at(32),
+    };
+    let ended = store
+        .code_attempt("s-1", late, at(3))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ended.times.confirmed_at, None,
+        "an ended session takes no code"
+    );
+    // The right code: consent until its end, or until the service ends.
+    store
+        .start_service(&session("s-2"), &sms, at(10))
+        .await
+        .unwrap();
+    let right = CodeAttempt::Right {
+        consent_until: at(40),
+    };
+    store.code_attempt("s-2", right, at(10)).await.unwrap();
+    let live = store
+        .live_consent(&operator.iin, &citizen, at(39))
+        .await
+        .unwrap();
+    assert_eq!(live.map(|s| s.id), Some("s-2".to_owned()));
+    assert_eq!(
+        store
+            .live_consent(&operator.iin, &citizen, at(40))
+            .await
+            .unwrap(),
+        None
+    );
+    let other = valid_iin("8001013000");
+    assert_eq!(
+        store.live_consent(&other, &citizen, at(20)).await.unwrap(),
+        None
+    );
+    store.end_service("s-2", at(20)).await.unwrap();
+    assert_eq!(
+        store
+            .live_consent(&operator.iin, &citizen, at(21))
+            .await
+            .unwrap(),
+        None
+    );
+    // The audit log, newest first, per citizen and per region of their applications.
+    for (minute, what) in [(11, "card"), (12, "journal")] {
+        store
+            .record_audit(&AuditLine {
+                at: at(minute),
+                operator: operator.clone(),
+                citizen,
+                what: what.into(),
+                subject: None,
+            })
+            .await
+            .unwrap();
+    }
+    let lines = store
+        .audit(&AuditScope::Citizen(citizen), 10)
+        .await
+        .unwrap();
+    let whats: Vec<_> = lines.iter().map(|l| l.what.as_str()).collect();
+    assert_eq!(whats, ["journal", "card"]);
+    assert_eq!(lines[0].operator, operator);
+    assert!(
+        store
+            .audit(&AuditScope::Citizen(other), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit(&AuditScope::Region("almaty".into()), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no application of the citizen in the region yet"
+    );
+    store
+        .submit(new_application(1, at(30), None), no_effects())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .audit(&AuditScope::Region("almaty".into()), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .audit(&AuditScope::Region("astana".into()), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 conformance! {
     backends: [sqlite => Backend::Sqlite],
     async: [
@@ -1322,6 +1507,7 @@ conformance! {
         offers_take_published_places_and_give_them_back,
         nonces_are_single_use_and_sessions_expire,
         region_figures_follow_every_write_and_states_are_read_in_bulk,
+        service_sessions_consent_once_and_the_audit_log_keeps_every_read,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

@@ -4,7 +4,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::Duration;
 
-use crate::api::auth::{Challenge, LoginResponse, SignedDocument, TrustAnchors, User};
+use crate::api::auth::{
+    Challenge, LoginResponse, Organisation, SignedDocument, TrustAnchors, User,
+};
 use crate::api::documents::{Document, LoginDocument};
 use crate::api::problem::{Problem, ProblemCode};
 use crate::i18n::Lang;
@@ -91,6 +93,10 @@ pub async fn login(
         name: signer.name.clone(),
         patronymic: signer.patronymic.clone(),
         roles: state.config().roles_of(&signer.iin, signer.bin.as_deref()),
+        organisation: signer.bin.clone().map(|bin| Organisation {
+            bin,
+            name: signer.certificate.info().subject.organization.clone(),
+        }),
     };
     let token = random_secret(32);
     let expires_at = now + Duration::minutes(state.config().limits.session_minutes);

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod changes;
 pub mod demo;
+pub mod desk;
 pub mod extract;
 pub mod officer;
 pub mod paging;
@@ -136,6 +137,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/officer/offers", get(officer::offers))
         .route("/demo/unqueued-children", get(demo::unqueued_children))
+        // --- the ЦОН desk (issue 12) ---
+        .route("/desk/services", post(desk::start))
+        .route("/desk/services/{id}", get(desk::get))
+        .route("/desk/services/{id}/confirm", post(desk::confirm))
+        .route("/desk/services/{id}/end", post(desk::end))
+        .route("/desk/services/{id}/card", get(desk::card))
+        .route("/desk/services/{id}/receipts/{number}", get(desk::receipt))
+        .route("/profile/audit", get(desk::own_audit))
+        .route("/officer/audit", get(desk::region_audit))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

@@ -2,16 +2,19 @@
 //! `GET /api/v1/registry/persons/{iin}`.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 
 use crate::api::auth::RoleKind;
+use crate::api::desk::AuditRead;
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
-use crate::domain::Iin;
 use crate::domain::limits::Text;
 use crate::domain::wizard;
+use crate::domain::{Actor, Iin};
 use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::Session;
+use crate::server::http::changes;
 use crate::server::http::extract::{Json, Path};
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::Contacts as StoredContacts;
@@ -175,7 +178,8 @@ pub async fn bind(
     Ok(Json(child))
 }
 
-/// Wizard autofill: an applicant reads themselves and their own children, an operator anyone.
+/// Wizard autofill: an applicant reads themselves and their own children, an operator the
+/// citizen served (`Kezek-Citizen`, under their consent) and the citizen's children.
 #[utoipa::path(get, path = "/api/v1/registry/persons/{iin}", tag = "profile",
     params(("iin" = String, Path, description = "The person's IIN")),
     responses((status = 200, body = Person), (status = 400, body = Problem),
@@ -184,12 +188,31 @@ pub async fn bind(
 pub async fn registry_person(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     Path(iin): Path<Iin>,
 ) -> ApiResult<Json<Person>> {
     let me = session.user.iin;
-    let allowed = iin == me
-        || session.is(RoleKind::Operator)
-        || state.registry().is_parent_or_guardian(me, iin).await?;
+    let mut allowed = iin == me || state.registry().is_parent_or_guardian(me, iin).await?;
+    // An operator reads the citizen served (`Kezek-Citizen`) and their children, under the
+    // citizen's consent, and the read is audited.
+    if !allowed && session.is(RoleKind::Operator) {
+        let reader = changes::reader(
+            &state,
+            &session,
+            &headers,
+            AuditRead::RegistryPerson,
+            Some(iin.to_string()),
+        )
+        .await?;
+        if let Actor::Operator {
+            serving: Some(citizen),
+            ..
+        } = reader
+        {
+            allowed =
+                citizen == iin || state.registry().is_parent_or_guardian(citizen, iin).await?;
+        }
+    }
     if !allowed {
         return Err(ApiError::new(ProblemCode::Forbidden));
     }

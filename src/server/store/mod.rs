@@ -20,6 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::allocation::{Interleave, OfferStatus};
+use crate::domain::desk::ServiceTimes;
 use crate::domain::lifecycle::{EventKind, Transition};
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, Notice,
@@ -598,6 +599,74 @@ pub struct RegionStats {
     pub months: Vec<MonthFigures>,
 }
 
+// --- the ЦОН desk (issue 12; docs/design-api.md «The ЦОН desk») ---
+
+/// An operator as the desk records them: the person and the ЦОН their certificate names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employee {
+    pub iin: Iin,
+    pub name: String,
+    pub centre_bin: Option<String>,
+    pub centre_name: Option<String>,
+}
+
+/// A service session as stored: the code only as its hash (SHA-256 of the session id and the
+/// code), the times the rules decide its status from (`domain::desk::ServiceTimes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSession {
+    pub id: String,
+    pub operator: Employee,
+    pub citizen: Iin,
+    pub code_hash: [u8; 32],
+    pub times: ServiceTimes,
+    /// When the consent runs out, once the code is confirmed.
+    pub consent_until: Option<DateTime<Utc>>,
+}
+
+/// A typed code, as the server judged it against the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeAttempt {
+    /// The right code: the consent lasts until then.
+    Right { consent_until: DateTime<Utc> },
+    /// A wrong one: counted; the `limit`-th ends the session.
+    Wrong { limit: u32 },
+}
+
+/// One line of the audit log: an operator's read of a citizen's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    pub at: DateTime<Utc>,
+    pub operator: Employee,
+    pub citizen: Iin,
+    /// `api::desk::AuditRead`'s code.
+    pub what: String,
+    pub subject: Option<String>,
+}
+
+/// Whose audit lines to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    /// Reads of this citizen's data.
+    Citizen(Iin),
+    /// Reads of the data of citizens with an application in the region.
+    Region(String),
+}
+
+/// One message of the outbox, as `kezek outbox list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxLine {
+    pub id: i64,
+    /// `notice` (about an application) or `one_time_code` (the desk's SMS).
+    pub kind: String,
+    pub to_email: Option<String>,
+    pub to_phone: Option<String>,
+    pub language: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
 /// The durable storage the handlers, the scheduler and the seeding use.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -781,6 +850,48 @@ pub trait Store: Send + Sync {
         settings: &(dyn for<'r> Fn(&'r str) -> RegionSettings + Sync),
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    // --- the ЦОН desk (issue 12) ---
+
+    /// Opens a service session and queues its code's SMS (`sms`, outbox kind `one_time_code`)
+    /// in one transaction.
+    async fn start_service(
+        &self,
+        session: &ServiceSession,
+        sms: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    async fn service_session(&self, id: &str) -> StoreResult<Option<ServiceSession>>;
+
+    /// Records a typed code on an open session not confirmed yet: a right one starts the
+    /// consent, a wrong one is counted (the limit-th ends the session). Answers the session
+    /// as it is afterwards; `None` for an unknown id.
+    async fn code_attempt(
+        &self,
+        id: &str,
+        attempt: CodeAttempt,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>>;
+
+    /// Ends a session («Завершить обслуживание»); ending it again changes nothing.
+    async fn end_service(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The operator's confirmed, open session for the citizen whose consent lasts past `now`.
+    async fn live_consent(
+        &self,
+        operator: &Iin,
+        citizen: &Iin,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>>;
+
+    async fn record_audit(&self, line: &AuditLine) -> StoreResult<()>;
+
+    /// Audit lines, newest first, at most `limit`.
+    async fn audit(&self, scope: &AuditScope, limit: u32) -> StoreResult<Vec<AuditLine>>;
+
+    /// Outbox messages, newest first, at most `limit`; only those to `to_phone` when given.
+    async fn outbox(&self, to_phone: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxLine>>;
 
     /// Closes the database connections, waiting for those in use; the store answers nothing
     /// afterwards.

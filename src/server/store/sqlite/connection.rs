@@ -23,7 +23,8 @@ const WRITER_CACHE: &str = "-65536";
 
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    let steps: [(i64, &str, &'static str); 9] = [
+    // A list, not an array of fixed length, so that migrations added side by side merge cleanly.
+    let steps: Vec<(i64, &str, &'static str)> = vec![
         (
             1,
             "schema",
@@ -53,6 +54,17 @@ fn migrator() -> Migrator {
             6,
             "attachment limits",
             include_str!("../../../../migrations/0006_attachment_limits.sql"),
+        ),
+        // --- the ЦОН desk (issue 12) ---
+        (
+            7,
+            "service sessions",
+            include_str!("../../../../migrations/0007_service_sessions.sql"),
+        ),
+        (
+            8,
+            "audit log",
+            include_str!("../../../../migrations/0008_audit_log.sql"),
         ),
         (
             13,

@@ -11,11 +11,13 @@
 //! position history), `history` (the hash-chained events), `run` and `writer` (the write runs),
 //! `reads` (applications and the journal), `idempotency`, `outbox`, `documents`, `attachments`,
 //! `sessions` (nonces and sessions), `people` (users and bindings), `offers` (free places and
-//! offers), `seed` (bulk seeding).
+//! offers), `seed` (bulk seeding), `desk` (the ЦОН desk's service sessions, audit log and the
+//! outbox as the CLI lists it).
 
 mod attachments;
 mod codec;
 mod connection;
+mod desk;
 mod documents;
 mod history;
 mod idempotency;
@@ -40,12 +42,14 @@ use sqlx::{QueryBuilder, Sqlite};
 use crate::domain::allocation::Interleave;
 use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSettings};
 use crate::i18n::Lang;
+use crate::server::notify::OutboxMessage;
 use crate::server::store::{
-    AttachmentInfo, AttachmentQuota, Candidate, ChainBreak, ChainReport, Completion, Contacts,
-    DocumentBody, DocumentInfo, FreePlaces, HistoryEntry, JournalFilter, JournalPage, MonthFigures,
-    NewApplication, NewFreePlaces, NonceUse, OfferRecord, OfferScope, Pending,
-    PositionHistoryEntry, QueueSize, RegionStats, SeedApplication, Session, StateAt, Store,
-    StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
+    AttachmentInfo, AttachmentQuota, AuditLine, AuditScope, Candidate, ChainBreak, ChainReport,
+    CodeAttempt, Completion, Contacts, DocumentBody, DocumentInfo, FreePlaces, HistoryEntry,
+    JournalFilter, JournalPage, MonthFigures, NewApplication, NewFreePlaces, NonceUse, OfferRecord,
+    OfferScope, OutboxLine, Pending, PositionHistoryEntry, QueueSize, RegionStats, SeedApplication,
+    ServiceSession, Session, StateAt, Store, StoreError, StoreResult, StoredAnswer,
+    StoredApplication, TransitionRecord, User,
 };
 use writer::{Change, Writer};
 
@@ -305,6 +309,53 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         seed::seed_applications(self, name, applications, settings, now).await
+    }
+
+    async fn start_service(
+        &self,
+        session: &ServiceSession,
+        sms: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        desk::start_service(self, session, sms, now).await
+    }
+
+    async fn service_session(&self, id: &str) -> StoreResult<Option<ServiceSession>> {
+        desk::service_session(self, id).await
+    }
+
+    async fn code_attempt(
+        &self,
+        id: &str,
+        attempt: CodeAttempt,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>> {
+        desk::code_attempt(self, id, attempt, now).await
+    }
+
+    async fn end_service(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        desk::end_service(self, id, now).await
+    }
+
+    async fn live_consent(
+        &self,
+        operator: &Iin,
+        citizen: &Iin,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>> {
+        desk::live_consent(self, operator, citizen, now).await
+    }
+
+    async fn record_audit(&self, line: &AuditLine) -> StoreResult<()> {
+        desk::record_audit(self, line).await
+    }
+
+    async fn audit(&self, scope: &AuditScope, limit: u32) -> StoreResult<Vec<AuditLine>> {
+        desk::audit(self, scope, limit).await
+    }
+
+    async fn outbox(&self, to_phone: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxLine>> {
+        desk::outbox(self, to_phone, limit).await
     }
 
     async fn close(&self) {
