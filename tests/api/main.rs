@@ -7,6 +7,8 @@ mod common;
 mod messages;
 #[path = "../common/openssl.rs"]
 mod openssl;
+#[path = "../common/softhsm.rs"]
+mod softhsm;
 
 mod authz;
 mod bad_input;
@@ -18,4 +20,5 @@ mod kinship;
 mod limits;
 mod officer;
 mod rate_limits;
+mod tokens;
 mod trust;
