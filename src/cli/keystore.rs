@@ -12,7 +12,7 @@ use super::{Exit, Failure, InspectArgs, Outcome, TokenArgs};
 use crate::pki::certificate::{CertificateInfo, Issuer, KeyUsageClass, Subject};
 use crate::pki::keystore::{Keystore, KeystoreError};
 use crate::pki::pkcs11::{Module, SlotListing, TokenError, TokenSession};
-use crate::pki::signer::{KeyListing, KeyStore, KeyAccessError};
+use crate::pki::signer::{KeyAccessError, KeyListing, KeyStore};
 
 pub fn inspect(args: InspectArgs) -> Outcome {
     if let Some(module) = &args.token.pkcs11 {

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use super::ber::{self, BerError, Tlv};
 use super::certificate::{Certificate, CertificateError, GOST_ARC};
 use super::rsa::{self, PrivateKey, RsaError, RsaHash};
-use super::signer::{KeyListing, KeyStore, KeyAccessError, Signer, SignerError};
+use super::signer::{KeyAccessError, KeyListing, KeyStore, Signer, SignerError};
 use pbe::{Password, PbeError};
 
 /// Why a keystore could not be opened. Each has its own translated message.

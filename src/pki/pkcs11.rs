@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 use super::certificate::Certificate;
 use super::keystore::chain_of;
 use super::rsa;
-use super::signer::{self, KeyListing, KeyStore, KeyAccessError, Signer, SignerError};
+use super::signer::{self, KeyAccessError, KeyListing, KeyStore, Signer, SignerError};
 
 /// The two device stores of the seeds' key window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use cryptoki::session::UserType;
 use cryptoki::types::AuthPin;
 use kezek::pki::certificate::KeyUsageClass;
 use kezek::pki::pkcs11::{DeviceStore, Module, ModulePaths, PinTries, TokenError};
-use kezek::pki::signer::{KeyStore, KeyAccessError, SignerError};
+use kezek::pki::signer::{KeyAccessError, KeyStore, SignerError};
 use kezek::pki::xmldsig::{self, XmlDsigError};
 use zeroize::Zeroizing;
 
@@ -274,7 +274,9 @@ fn removal_in_a_process_of_its_own() {
     );
     assert!(!message.contains("CKR"), "{message}");
     // The other tokens still sign.
-    let session = module.open(Some(slot_of(&module, DEMO)), &pin(USER_PIN)).unwrap();
+    let session = module
+        .open(Some(slot_of(&module, DEMO)), &pin(USER_PIN))
+        .unwrap();
     xmldsig::sign_with("<doc/>", session.signer(Some("SIGN key")).unwrap().as_ref()).unwrap();
 }
 
