@@ -357,6 +357,9 @@ const SHA256_DIGEST_INFO: [u8; 19] = [
     0x00, 0x04, 0x20,
 ];
 
+/// A certificate on the token with its CKA_ID, when it has one.
+type IdentifiedCertificate = (Option<Vec<u8>>, Certificate);
+
 /// A key found on the token.
 struct TokenKey {
     listing: KeyListing,
@@ -464,7 +467,7 @@ impl TokenSession {
     }
 
     /// Every X.509 certificate on the token with its CKA_ID; unreadable ones are passed over.
-    fn certificates(&self) -> Result<Vec<(Option<Vec<u8>>, Certificate)>, TokenError> {
+    fn certificates(&self) -> Result<Vec<IdentifiedCertificate>, TokenError> {
         let handles = self
             .session
             .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE)])
