@@ -144,13 +144,33 @@ pub enum KeystoreCommand {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The PKCS#12 file (.p12 or .pfx).
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "pkcs11",
+        conflicts_with = "pkcs11"
+    )]
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub token: TokenArgs,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A key on an ID card or token: the PKCS#11 module, the slot and where the PIN comes from.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The PKCS#11 module (a .so path) of the ID card reader or token.
+    #[arg(long, value_name = "MODULE")]
+    pub pkcs11: Option<PathBuf>,
+    /// The slot of the token (default: the only slot holding one).
+    #[arg(long, value_name = "N", requires = "pkcs11")]
+    pub slot: Option<u64>,
+    /// Read the token's PIN from this file (else KEZEK_PIN, else a prompt).
+    #[arg(long, value_name = "FILE", requires = "pkcs11")]
+    pub pin_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -171,13 +191,23 @@ pub enum XmlCommand {
 #[derive(Debug, Args)]
 pub struct SignArgs {
     /// The PKCS#12 keystore holding the signing key.
-    #[arg(long, value_name = "FILE")]
-    pub keystore: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "pkcs11",
+        conflicts_with = "pkcs11"
+    )]
+    pub keystore: Option<PathBuf>,
     #[command(flatten)]
     pub password: PasswordArgs,
     /// The alias of the key to sign with (default: the only key).
-    #[arg(long, value_name = "ALIAS")]
+    #[arg(long, value_name = "ALIAS", conflicts_with = "pkcs11")]
     pub alias: Option<String>,
+    #[command(flatten)]
+    pub token: TokenArgs,
+    /// The token key to sign with, by label or hex CKA_ID (default: the only key).
+    #[arg(long, value_name = "LABEL|ID", requires = "pkcs11")]
+    pub key: Option<String>,
     /// The document to sign (default: standard input).
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,

@@ -7,6 +7,8 @@ mod common;
 mod messages;
 #[path = "../common/openssl.rs"]
 mod openssl;
+#[path = "../common/softhsm.rs"]
+mod softhsm;
 
 mod allocation;
 mod anchors;
@@ -22,4 +24,5 @@ mod limits;
 mod officer;
 mod rate_limits;
 mod server_ca;
+mod tokens;
 mod trust;
