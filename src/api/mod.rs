@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod demo;
 pub mod documents;
+pub mod notices;
 pub mod officer;
 pub mod problem;
 pub mod profile;

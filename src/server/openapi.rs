@@ -50,6 +50,11 @@ impl Modify for BearerAuth {
         http::officer::free_places,
         http::officer::offers,
         http::demo::unqueued_children,
+        // issue 14 (notices)
+        http::notices::inbox,
+        http::notices::mark_read,
+        http::notices::of_application,
+        http::notices::dead,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -60,6 +65,7 @@ impl Modify for BearerAuth {
         (name = "public", description = "No login: queue search and statistics"),
         (name = "officer", description = "Education department staff, their region only"),
         (name = "demo", description = "Demo servers only: registry children nobody has queued"),
+        (name = "notices", description = "The messages sent by e-mail and SMS: inbox, delivery states"),
     )
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod changes;
 pub mod demo;
 pub mod extract;
+pub mod notices;
 pub mod officer;
 pub mod paging;
 pub mod profile;
@@ -135,6 +136,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/officer/offers", get(officer::offers))
         .route("/demo/unqueued-children", get(demo::unqueued_children))
+        // issue 14 (notices)
+        .route("/inbox", get(notices::inbox))
+        .route("/inbox/{id}/read", post(notices::mark_read))
+        .route(
+            "/applications/{number}/messages",
+            get(notices::of_application),
+        )
+        .route("/officer/messages/dead", get(notices::dead))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

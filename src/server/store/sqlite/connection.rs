@@ -20,7 +20,7 @@ const READERS: u32 = 4;
 
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    let steps: [(i64, &str, &'static str); 6] = [
+    let steps: [(i64, &str, &'static str); 7] = [
         (
             1,
             "schema",
@@ -50,6 +50,11 @@ fn migrator() -> Migrator {
             6,
             "attachment limits",
             include_str!("../../../../migrations/0006_attachment_limits.sql"),
+        ),
+        (
+            16,
+            "delivery",
+            include_str!("../../../../migrations/0016_delivery.sql"),
         ),
     ];
     Migrator::with_migrations(
