@@ -562,3 +562,107 @@ async fn a_server_killed_mid_batch_loses_nothing_and_resends_at_most_the_mail_in
     let twice: usize = arrived.values().map(|n| n - 1).sum();
     assert!(twice <= 1, "{arrived:#?}");
 }
+
+// --- the endpoints: inbox, an application's messages, the officers' dead messages ---
+
+#[tokio::test]
+async fn the_inbox_is_the_users_own_and_the_dead_list_the_officers_region() {
+    use kezek::api::notices::{DeadQuery, InboxQuery};
+    // One attempt, and a provider nobody listens on: every SMS dies at once.
+    let w = world_with(|c| {
+        quick(c);
+        c.notifications.max_attempts = std::num::NonZeroU32::new(1).unwrap();
+        c.notifications.sms_url = Some(format!("http://127.0.0.1:{}/sms", free_port()));
+    })
+    .await;
+    let aigerim = kazakh_applicant(&w).await;
+    let number = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
+    let dead = wait_messages(&aigerim, &number, |m| {
+        m.len() == 1 && m[0].state == DeliveryState::Dead
+    })
+    .await;
+    // The applicant sees the state, not the addresses or the error.
+    assert_eq!(
+        (dead[0].to_phone.as_ref(), dead[0].last_error.as_ref()),
+        (None, None)
+    );
+    let inbox = aigerim.inbox(&InboxQuery::default()).await.unwrap();
+    assert_eq!(inbox.unread, 1);
+    assert_eq!(inbox.messages[0].id, dead[0].id);
+    assert_eq!(inbox.messages[0].number, Some(number));
+    // Another user has an empty inbox, cannot mark the message read nor see the application.
+    let dauren = w.login(DAUREN).await;
+    let theirs = dauren.inbox(&InboxQuery::default()).await.unwrap();
+    assert!(theirs.messages.is_empty() && theirs.unread == 0);
+    assert_eq!(
+        code(dauren.mark_read(dead[0].id).await),
+        ProblemCode::NotFound
+    );
+    assert_eq!(
+        code(dauren.application_messages(&number).await),
+        ProblemCode::ApplicationNotFound
+    );
+    assert_eq!(
+        code(aigerim.mark_read(i64::MAX).await),
+        ProblemCode::NotFound
+    );
+    for bad in ["-1", "x", "1e3", "%00", &"9".repeat(40)] {
+        let (status, problem) = post_problem(&w, aigerim.token().unwrap(), bad).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (404, Some("not_found")),
+            "{bad}"
+        );
+    }
+    for limit in [0, 501] {
+        let query = InboxQuery { limit: Some(limit) };
+        assert_eq!(
+            code(aigerim.inbox(&query).await),
+            ProblemCode::InvalidPaging
+        );
+    }
+    // Opening marks it read, once.
+    aigerim.mark_read(dead[0].id).await.unwrap();
+    aigerim.mark_read(dead[0].id).await.unwrap();
+    let inbox = aigerim.inbox(&InboxQuery::default()).await.unwrap();
+    assert_eq!(inbox.unread, 0);
+    assert!(inbox.messages[0].read_at.is_some());
+    // Officers of the region see it dead, with where it was to go and why.
+    let officer = w.login(OFFICER).await;
+    let listed = officer.dead_messages(&DeadQuery::default()).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(listed[0].to_phone.as_deref(), Some("+77012345678"));
+    assert!(listed[0].last_error.is_some());
+    let elsewhere = DeadQuery {
+        region: Some("almaty".to_owned()),
+        limit: None,
+    };
+    assert_eq!(
+        code(officer.dead_messages(&elsewhere).await),
+        ProblemCode::Forbidden
+    );
+    // An applicant or an operator is not an officer.
+    assert_eq!(
+        code(aigerim.dead_messages(&DeadQuery::default()).await),
+        ProblemCode::Forbidden
+    );
+    let operator = w.login(OPERATOR).await;
+    assert_eq!(
+        code(operator.dead_messages(&DeadQuery::default()).await),
+        ProblemCode::Forbidden
+    );
+    // The officer reads the application's messages with their addresses.
+    let of_application = officer.application_messages(&number).await.unwrap();
+    assert_eq!(of_application[0].to_phone.as_deref(), Some("+77012345678"));
+}
+
+async fn post_problem(w: &World, token: &str, id: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/inbox/{id}/read", w.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
