@@ -116,6 +116,14 @@ pub struct ServeArgs {
     /// How many synthetic applications --demo seeds.
     #[arg(long, value_name = "N", default_value_t = 20_000)]
     pub demo_applications: u32,
+    // --- issue 14 (notices) ---
+    /// Send e-mail through this SMTP server (`smtp://host:port`, `smtps://…`, with
+    /// `user:password@`), as `[notifications] smtp` does.
+    #[arg(long, value_name = "URL")]
+    pub smtp: Option<String>,
+    /// Send SMS to this HTTP JSON provider, as `[notifications] sms_url` does.
+    #[arg(long, value_name = "URL")]
+    pub sms_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

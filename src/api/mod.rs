@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod demo;
 pub mod desk;
 pub mod documents;
+pub mod notices;
 pub mod officer;
 pub mod problem;
 pub mod profile;

@@ -19,6 +19,7 @@ use crate::api::applications::{
 use crate::api::auth::{Challenge, LoginResponse, SignedDocument, TrustAnchors};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
 use crate::api::demo::{UnqueuedPage, UnqueuedQuery};
+use crate::api::notices::{DeadQuery, Inbox, InboxQuery, Message};
 use crate::api::officer::{
     FreePlacesInfo, FreePlacesQuery, OfferInfo, OffersQuery, PublishedPlaces,
 };
@@ -615,5 +616,34 @@ impl Client {
     /// `GET /api/v1/officer/offers`: the offers made in the officer's region, newest first.
     pub async fn offers(&self, query: &OffersQuery) -> Result<Vec<OfferInfo>, ClientError> {
         self.get_query(&["officer", "offers"], query).await
+    }
+
+    // --- issue 14 (notices) ---
+
+    /// `GET /api/v1/inbox`: the user's messages, newest first, and the unread count.
+    pub async fn inbox(&self, query: &InboxQuery) -> Result<Inbox, ClientError> {
+        self.get_query(&["inbox"], query).await
+    }
+
+    /// `POST /api/v1/inbox/{id}/read`.
+    pub async fn mark_read(&self, id: i64) -> Result<(), ClientError> {
+        Self::send(self.request(Method::POST, &["inbox", &id.to_string(), "read"]))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/v1/applications/{number}/messages`: how the application's messages went.
+    pub async fn application_messages(
+        &self,
+        number: &ApplicationNumber,
+    ) -> Result<Vec<Message>, ClientError> {
+        self.get(&["applications", &number.to_string(), "messages"])
+            .await
+    }
+
+    /// `GET /api/v1/officer/messages/dead`: the region's undelivered messages.
+    pub async fn dead_messages(&self, query: &DeadQuery) -> Result<Vec<Message>, ClientError> {
+        self.get_query(&["officer", "messages", "dead"], query)
+            .await
     }
 }

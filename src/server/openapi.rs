@@ -60,6 +60,11 @@ impl Modify for BearerAuth {
         http::desk::receipt,
         http::desk::own_audit,
         http::desk::region_audit,
+        // issue 14 (notices)
+        http::notices::inbox,
+        http::notices::mark_read,
+        http::notices::of_application,
+        http::notices::dead,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -71,6 +76,7 @@ impl Modify for BearerAuth {
         (name = "officer", description = "Education department staff, their region only"),
         (name = "demo", description = "Demo servers only: registry children nobody has queued"),
         (name = "desk", description = "ЦОН operators: service sessions with the citizen's one-time code, the citizen's card, the receipt"),
+        (name = "notices", description = "The messages sent by e-mail and SMS: inbox, delivery states"),
     )
 )]
 pub struct ApiDoc;

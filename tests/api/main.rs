@@ -21,6 +21,7 @@ mod hostile_xml;
 mod http;
 mod kinship;
 mod limits;
+mod notices;
 mod officer;
 mod rate_limits;
 mod server_ca;

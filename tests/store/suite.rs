@@ -1334,6 +1334,7 @@ async fn service_sessions_consent_once_and_the_audit_log_keeps_every_read(db: Te
         lang: Lang::Ru,
         subject: "Код ЦОН".into(),
         body: "Код: 123456".into(),
+        sms: "Код: 123456".into(),
     };
     store
         .start_service(&session("s-1"), &sms, at(0))
@@ -1485,6 +1486,159 @@ async fn service_sessions_consent_once_and_the_audit_log_keeps_every_read(db: Te
     );
 }
 
+// --- issue 14 (notices): delivery of the outbox ---
+
+async fn the_outbox_is_delivered_retried_settled_read_and_leased(db: TestDb) {
+    use kezek::api::notices::DeliveryState;
+    use kezek::server::store::{Channel, MessageScope, Settle};
+    let store = db.open().await;
+    let mut ids = Vec::new();
+    for serial in 1..=2 {
+        let mut new = new_application(serial, at(0), None);
+        new.details = serde_json::json!({"applicant": {
+            "email": "parent@example.kz", "phone": "+7 701 234 56 78"
+        }});
+        ids.push(
+            store
+                .submit(new, no_effects())
+                .await
+                .unwrap()
+                .application
+                .id,
+        );
+    }
+    let due = store.due_messages(at(0), 10).await.unwrap();
+    assert_eq!(due.len(), 2, "{due:#?}");
+    let (first, second) = (due[0].id, due[1].id);
+    assert!(
+        due.iter()
+            .all(|d| d.attempts == 0 && !d.email_sent && !d.sms_sent)
+    );
+    assert_eq!(due[0].to_email.as_deref(), Some("parent@example.kz"));
+    assert!(due[0].sms.contains("УО.2026.000001.1"), "{}", due[0].sms);
+    assert_eq!(store.due_messages(at(0), 1).await.unwrap().len(), 1);
+
+    // One holder at a time; another takes over once the lease has run out.
+    let lease = |holder: &'static str, from: i64, to: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .take_lease("delivery", holder, at(from), at(to))
+                .await
+                .unwrap()
+        }
+    };
+    assert!(lease("a", 0, 1).await);
+    assert!(!lease("b", 0, 1).await);
+    assert!(lease("a", 1, 2).await, "the holder renews");
+    assert!(!lease("b", 1, 3).await);
+    assert!(lease("b", 2, 4).await, "run out at 2");
+    assert!(!lease("a", 3, 5).await);
+
+    // A channel marked sent stays sent across a retry; the retry waits.
+    store
+        .mark_channel_sent(first, Channel::Email, at(1))
+        .await
+        .unwrap();
+    let retry = Settle::Retry {
+        error: "connection refused".into(),
+        at: at(10),
+    };
+    store.settle_delivery(first, &retry, at(1)).await.unwrap();
+    let later = store.due_messages(at(5), 10).await.unwrap();
+    assert_eq!(later.iter().map(|d| d.id).collect::<Vec<_>>(), vec![second]);
+    let again = store.due_messages(at(10), 10).await.unwrap();
+    let retried = again.iter().find(|d| d.id == first).unwrap();
+    assert!(retried.email_sent && !retried.sms_sent && retried.attempts == 1);
+    store
+        .settle_delivery(first, &Settle::Sent, at(10))
+        .await
+        .unwrap();
+    let dead = Settle::Dead {
+        error: "550 no such mailbox".into(),
+    };
+    store.settle_delivery(second, &dead, at(10)).await.unwrap();
+    assert!(store.due_messages(at(100), 10).await.unwrap().is_empty());
+    assert!(matches!(
+        store.settle_delivery(9999, &Settle::Sent, at(10)).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // As the applicant, the application and the officers read them.
+    let inbox = store
+        .messages(&MessageScope::User(parent_iin()), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        inbox
+            .messages
+            .iter()
+            .map(|m| (m.id, m.state))
+            .collect::<Vec<_>>(),
+        vec![(second, DeliveryState::Dead), (first, DeliveryState::Sent)]
+    );
+    assert_eq!(inbox.unread, 2);
+    assert_eq!(inbox.messages[1].sent_at, Some(at(10)));
+    assert_eq!(
+        inbox.messages[0].last_error.as_deref(),
+        Some("550 no such mailbox")
+    );
+    let of_first = store
+        .messages(&MessageScope::Application(ids[0]), 10)
+        .await
+        .unwrap();
+    assert_eq!(of_first.messages.len(), 1);
+    assert_eq!(
+        of_first.messages[0].number.unwrap().to_string(),
+        "УО.2026.000001.1"
+    );
+    let dead_here = store
+        .messages(&MessageScope::DeadInRegion("almaty".into()), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        dead_here.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![second]
+    );
+    let dead_elsewhere = store
+        .messages(&MessageScope::DeadInRegion("astana".into()), 10)
+        .await
+        .unwrap();
+    assert!(dead_elsewhere.messages.is_empty());
+
+    // Read by its own user only, and the first opening's time stays.
+    assert!(
+        !store
+            .mark_message_read(&child_iin(23, 1), first, at(11))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .mark_message_read(&parent_iin(), first, at(11))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .mark_message_read(&parent_iin(), first, at(12))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_message_read(&parent_iin(), 9999, at(12))
+            .await
+            .unwrap()
+    );
+    let inbox = store
+        .messages(&MessageScope::User(parent_iin()), 10)
+        .await
+        .unwrap();
+    assert_eq!(inbox.unread, 1);
+    assert_eq!(inbox.messages[1].read_at, Some(at(11)));
+}
+
 conformance! {
     backends: [sqlite => Backend::Sqlite],
     async: [
@@ -1508,6 +1662,8 @@ conformance! {
         nonces_are_single_use_and_sessions_expire,
         region_figures_follow_every_write_and_states_are_read_in_bulk,
         service_sessions_consent_once_and_the_audit_log_keeps_every_read,
+        // issue 14 (notices)
+        the_outbox_is_delivered_retried_settled_read_and_leased,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod demo;
 pub mod desk;
 pub mod extract;
+pub mod notices;
 pub mod officer;
 pub mod paging;
 pub mod profile;
@@ -146,6 +147,14 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/services/{id}/receipts/{number}", get(desk::receipt))
         .route("/profile/audit", get(desk::own_audit))
         .route("/officer/audit", get(desk::region_audit))
+        // issue 14 (notices)
+        .route("/inbox", get(notices::inbox))
+        .route("/inbox/{id}/read", post(notices::mark_read))
+        .route(
+            "/applications/{number}/messages",
+            get(notices::of_application),
+        )
+        .route("/officer/messages/dead", get(notices::dead))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

@@ -10,7 +10,7 @@ use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
 use crate::domain::limits::Text;
 use crate::domain::wizard;
-use crate::domain::{Actor, Iin};
+use crate::domain::{Actor, ContactError, Email, Iin, MobilePhone};
 use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::Session;
@@ -51,8 +51,9 @@ pub async fn get_profile(
     }))
 }
 
-/// Checks the contacts with the wizard's rules: e-mail required, phones Kazakh mobile numbers,
-/// none longer than its limit (a too long one is not checked further).
+/// Checks the contacts with the wizard's rules (`domain::contact`): e-mail required, phones
+/// Kazakhstan mobile numbers, none longer than its limit (a too long one is not checked
+/// further).
 fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     let fields = [
@@ -61,6 +62,8 @@ fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
         ("phone", &contacts.phone, Text::Phone),
         ("extra_phone", &contacts.extra_phone, Text::Phone),
     ];
+    const REQUIRED: &str = "domain.wizard.required";
+    let key = ContactError::message_key;
     let mut given = Vec::with_capacity(fields.len());
     for (name, value, limit) in fields {
         let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty());
@@ -72,17 +75,13 @@ fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
     }
     for (name, text) in given {
         let problem = match (name, text) {
-            ("email", None) => Some("domain.wizard.required"),
-            ("email" | "extra_email", Some(email)) if !wizard::is_email(email) => {
-                Some("domain.wizard.email")
-            }
-            ("phone" | "extra_phone", Some(phone)) if wizard::normalize_phone(phone).is_none() => {
-                Some("domain.wizard.phone")
-            }
+            ("email", None) => Some(REQUIRED),
+            ("email" | "extra_email", Some(email)) => Email::parse(email).err().map(key),
+            ("phone" | "extra_phone", Some(phone)) => MobilePhone::parse(phone).err().map(key),
             _ => None,
         };
-        if let Some(key) = problem {
-            problems.push(FieldProblem::new(name, key));
+        if let Some(problem) = problem {
+            problems.push(FieldProblem::new(name, problem));
         }
     }
     problems

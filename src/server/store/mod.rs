@@ -255,7 +255,14 @@ impl StoredApplication {
         notices
             .iter()
             .filter_map(|notice| {
-                notify::message(notice, &self.state.number, &self.child_name, &recipient)
+                let detail = notify::detail(notice, &self.state, self.position, recipient.lang);
+                notify::message(
+                    notice,
+                    &self.state.number,
+                    &self.child_name,
+                    detail.as_deref(),
+                    &recipient,
+                )
             })
             .collect()
     }
@@ -667,6 +674,10 @@ pub struct OutboxLine {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+// --- issue 14 (notices): delivery of the outbox ---
+pub mod delivery;
+pub use delivery::{Channel, Delivery, MessagePage, MessageScope, Settle};
+
 /// The durable storage the handlers, the scheduler and the seeding use.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -892,6 +903,44 @@ pub trait Store: Send + Sync {
 
     /// Outbox messages, newest first, at most `limit`; only those to `to_phone` when given.
     async fn outbox(&self, to_phone: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxLine>>;
+
+    // --- issue 14 (notices): delivery of the outbox (docs/design-notices.md) ---
+
+    /// Takes the lease `name` for `holder` until `until`, or renews it; `false` while another
+    /// holder's lease runs past `now`.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Messages queued, or failed with their next attempt due by `now`, oldest first.
+    async fn due_messages(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>>;
+
+    /// Marks one channel of a message sent, so that a later attempt does not send it again.
+    async fn mark_channel_sent(
+        &self,
+        id: i64,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Records how an attempt at a message ended.
+    async fn settle_delivery(
+        &self,
+        id: i64,
+        settle: &Settle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Messages of `scope`, at most `limit`.
+    async fn messages(&self, scope: &MessageScope, limit: u32) -> StoreResult<MessagePage>;
+
+    /// Marks the user's message read; `false` when it is not theirs (or does not exist).
+    async fn mark_message_read(&self, user: &Iin, id: i64, now: DateTime<Utc>)
+    -> StoreResult<bool>;
 
     /// Closes the database connections, waiting for those in use; the store answers nothing
     /// afterwards.

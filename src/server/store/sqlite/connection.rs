@@ -81,6 +81,11 @@ fn migrator() -> Migrator {
             "offers by place",
             include_str!("../../../../migrations/0015_offers_by_place.sql"),
         ),
+        (
+            16,
+            "delivery",
+            include_str!("../../../../migrations/0016_delivery.sql"),
+        ),
     ];
     Migrator::with_migrations(
         steps

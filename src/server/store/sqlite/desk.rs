@@ -67,8 +67,8 @@ pub(super) async fn start_service(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO outbox (kind, to_email, to_phone, language, subject, body, created_us) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (kind, to_email, to_phone, language, subject, body, sms, created_us) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(ONE_TIME_CODE)
     .bind(&sms.to_email)
@@ -76,6 +76,7 @@ pub(super) async fn start_service(
     .bind(sms.lang.code())
     .bind(&sms.subject)
     .bind(&sms.body)
+    .bind(&sms.sms)
     .bind(micros(now))
     .execute(&mut *tx)
     .await?;

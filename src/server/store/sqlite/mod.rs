@@ -12,11 +12,12 @@
 //! `reads` (applications and the journal), `idempotency`, `outbox`, `documents`, `attachments`,
 //! `sessions` (nonces and sessions), `people` (users and bindings), `offers` (free places and
 //! offers), `seed` (bulk seeding), `desk` (the ЦОН desk's service sessions, audit log and the
-//! outbox as the CLI lists it).
+//! outbox as the CLI lists it), `delivery` (the outbox's delivery, the lease, the inbox).
 
 mod attachments;
 mod codec;
 mod connection;
+mod delivery;
 mod desk;
 mod documents;
 mod history;
@@ -51,6 +52,7 @@ use crate::server::store::{
     ServiceSession, Session, StateAt, Store, StoreError, StoreResult, StoredAnswer,
     StoredApplication, TransitionRecord, User,
 };
+use crate::server::store::{Channel, Delivery, MessagePage, MessageScope, Settle};
 use writer::{Change, Writer};
 
 /// SQLite behind the [`Store`] trait.
@@ -356,6 +358,53 @@ impl Store for SqliteStore {
 
     async fn outbox(&self, to_phone: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxLine>> {
         desk::outbox(self, to_phone, limit).await
+    }
+
+    // --- issue 14 (notices): delivery of the outbox ---
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        delivery::take_lease(self, name, holder, now, until).await
+    }
+
+    async fn due_messages(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
+        delivery::due_messages(self, now, limit).await
+    }
+
+    async fn mark_channel_sent(
+        &self,
+        id: i64,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        delivery::mark_channel_sent(self, id, channel, now).await
+    }
+
+    async fn settle_delivery(
+        &self,
+        id: i64,
+        settle: &Settle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        delivery::settle_delivery(self, id, settle, now).await
+    }
+
+    async fn messages(&self, scope: &MessageScope, limit: u32) -> StoreResult<MessagePage> {
+        delivery::messages(self, scope, limit).await
+    }
+
+    async fn mark_message_read(
+        &self,
+        user: &Iin,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        delivery::mark_message_read(self, user, id, now).await
     }
 
     async fn close(&self) {
