@@ -78,6 +78,13 @@ enum Endpoint {
     FreePlaces,
     Offers,
     DemoUnqueued,
+    // --- the ЦОН desk (issue 12) ---
+    DeskStart,
+    DeskService,
+    DeskCard,
+    DeskReceipt,
+    OwnAudit,
+    RegionAudit,
 }
 
 /// What a caller gets: the call is served, or refused with this code.
@@ -138,6 +145,14 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         DemoUnqueued => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN,
         ],
+        // The desk: operators only, and a service session only its own operator's (the
+        // operator serves Айгерим, whose application the receipt is of).
+        DeskStart | DeskService | DeskCard | DeskReceipt => [
+            FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN,
+        ],
+        // «Кто просматривал мои данные»: everyone's own; the region's for its officers.
+        OwnAudit => [OK, OK, OK, OK, OK, OK, LOGIN],
+        RegionAudit => [FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, LOGIN],
     }
 }
 
@@ -180,6 +195,8 @@ struct Matrix {
     world: World,
     callers: Vec<Caller>,
     subjects: [Subject; 2],
+    /// The operator's service session of Айгерим.
+    service: String,
 }
 
 fn outcome<T: std::fmt::Debug>(result: Result<T, ClientError>) -> Outcome {
@@ -336,6 +353,16 @@ impl Matrix {
                 };
                 outcome(client.unqueued_children(&query).await)
             }
+            DeskStart => outcome(client.start_service(Iin::parse(AIGERIM).unwrap()).await),
+            DeskService => outcome(client.service(&self.service).await),
+            DeskCard => outcome(client.citizen_card(&self.service).await),
+            DeskReceipt => outcome(
+                client
+                    .receipt(&self.service, &self.subjects[0].number)
+                    .await,
+            ),
+            OwnAudit => outcome(client.own_audit().await),
+            RegionAudit => outcome(client.region_audit().await),
         }
     }
 }
@@ -368,9 +395,10 @@ async fn matrix() -> Matrix {
         .await
         .unwrap();
     let mut operator = world.login(OPERATOR).await;
-    world
+    let service = world
         .serve(&mut operator, Iin::parse(AIGERIM).unwrap())
-        .await;
+        .await
+        .id;
     let subjects = [
         Subject::of(&aigerim, a, "astana").await,
         Subject::of(&dauren, b, "almaty").await,
@@ -397,6 +425,7 @@ async fn matrix() -> Matrix {
         world,
         callers,
         subjects,
+        service,
     }
 }
 
@@ -435,6 +464,12 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         FreePlaces,
         Offers,
         DemoUnqueued,
+        DeskStart,
+        DeskService,
+        DeskCard,
+        DeskReceipt,
+        OwnAudit,
+        RegionAudit,
     ];
     let mut wrong = Vec::new();
     for endpoint in endpoints {
