@@ -231,6 +231,9 @@ pub struct HistoryEntry {
     /// The actor's full name, when a person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_name: Option<String>,
+    /// «Номер ЦОН»: the request an operator's signed document named (issue 12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_centre_request: Option<String>,
     #[schema(value_type = String)]
     pub event: EventKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]

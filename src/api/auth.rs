@@ -50,8 +50,20 @@ pub struct User {
     /// GIVENNAME of the certificate: the patronymic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patronymic: Option<String>,
+    /// The roles beyond applicant, which every user is: the client builds its menu from them.
     #[serde(default)]
     pub roles: Vec<RoleGrant>,
+    /// An employee key's organisation (for an operator, their ЦОН), as the certificate names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<Organisation>,
+}
+
+/// The organisation an employee's certificate names: its BIN and name (O).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Organisation {
+    pub bin: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl User {
@@ -70,4 +82,14 @@ pub struct LoginResponse {
     pub user: User,
     /// First login: the e-mail must be given (`PUT /api/v1/profile`) before anything else.
     pub contacts_missing: bool,
+}
+
+/// `GET /api/v1/auth/trust-anchors`: the certificates of the authorities the server trusts for
+/// logins and signatures (roots and intermediates), so that a client can check a key's chain
+/// before sending it and warn about a key the server will refuse. Public, like the
+/// certificates themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrustAnchors {
+    /// Each certificate in DER, base64 (standard alphabet, padded).
+    pub certificates: Vec<String>,
 }

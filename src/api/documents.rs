@@ -222,10 +222,20 @@ pub struct ActionDocument {
     pub action: ActionRequest,
 }
 
-/// Officer: free places published in a kindergarten group.
+/// Officer: free places published in kindergarten groups, one or many in one signed document.
+/// One group is written `<group>` and `<freePlaces>` directly under the root (the first form,
+/// still accepted); several as `<groups>` of `<groupPlaces>`, each with its `<group>` and
+/// `<freePlaces>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlacesDocument {
     pub envelope: Envelope,
+    pub groups: Vec<GroupPlaces>,
+}
+
+/// The free places of one group in a [`PlacesDocument`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupPlaces {
+    /// «<kindergarten code>/<group code>» (`api::officer::group_id`).
     pub group_id: String,
     pub free_places: u32,
 }
@@ -395,8 +405,19 @@ impl Document {
             Document::Places(p) => {
                 w.open_root("places", &[]);
                 w.envelope(&p.envelope);
-                w.leaf("group", &p.group_id);
-                w.leaf("freePlaces", &p.free_places.to_string());
+                if let [one] = &p.groups[..] {
+                    w.leaf("group", &one.group_id);
+                    w.leaf("freePlaces", &one.free_places.to_string());
+                } else {
+                    w.open("groups");
+                    for group in &p.groups {
+                        w.open("groupPlaces");
+                        w.leaf("group", &group.group_id);
+                        w.leaf("freePlaces", &group.free_places.to_string());
+                        w.close("groupPlaces");
+                    }
+                    w.close("groups");
+                }
             }
             Document::Kindergarten(k) => {
                 w.open_root("kindergarten", &[("type", k.change.code())]);
@@ -458,11 +479,7 @@ impl Document {
             })),
             "application" => Ok(Document::Application(Box::new(parse_submission(root)?))),
             "action" => parse_action(root).map(Document::Action),
-            "places" => Ok(Document::Places(PlacesDocument {
-                envelope: root.envelope()?,
-                group_id: within("group", root.text("group")?, Text::Code)?,
-                free_places: root.number("freePlaces")?,
-            })),
+            "places" => parse_places(root).map(Document::Places),
             "kindergarten" => parse_kindergarten(root).map(Document::Kindergarten),
             other => Err(DocumentError::WrongKind {
                 expected: "login, application, action, places or kindergarten",
@@ -470,6 +487,36 @@ impl Document {
             }),
         }
     }
+}
+
+/// A places document in either form; both at once, or a list without a group, is refused.
+fn parse_places(root: Node) -> Result<PlacesDocument, DocumentError> {
+    let group = |node: Node| -> Result<GroupPlaces, DocumentError> {
+        Ok(GroupPlaces {
+            group_id: within("group", node.text("group")?, Text::Code)?,
+            free_places: node.number("freePlaces")?,
+        })
+    };
+    let groups = match root.optional_child("groups") {
+        None => vec![group(root)?],
+        Some(_) if root.optional_child("group").is_some() => {
+            return Err(DocumentError::Invalid {
+                field: "groups",
+                value: "both <group> and <groups>".to_owned(),
+            });
+        }
+        Some(list) => list
+            .children("groupPlaces")
+            .map(group)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    if groups.is_empty() {
+        return Err(DocumentError::Missing("groupPlaces"));
+    }
+    Ok(PlacesDocument {
+        envelope: root.envelope()?,
+        groups,
+    })
 }
 
 /// Comments and processing instructions are refused inside Kezek elements (inside the
@@ -995,8 +1042,23 @@ mod tests {
             }),
             Document::Places(PlacesDocument {
                 envelope: envelope(),
-                group_id: "7".to_owned(),
-                free_places: 3,
+                groups: vec![GroupPlaces {
+                    group_id: "7".to_owned(),
+                    free_places: 3,
+                }],
+            }),
+            Document::Places(PlacesDocument {
+                envelope: envelope(),
+                groups: vec![
+                    GroupPlaces {
+                        group_id: "kg-1/junior-kk".to_owned(),
+                        free_places: 3,
+                    },
+                    GroupPlaces {
+                        group_id: "kg-2/senior-ru".to_owned(),
+                        free_places: 25,
+                    },
+                ],
             }),
             Document::Kindergarten(KindergartenDocument {
                 envelope: envelope(),

@@ -59,10 +59,12 @@ pub struct OfferInfo {
     pub decided_at: Option<DateTime<Utc>>,
 }
 
-/// The answer to publishing places: the places and the offers made of them at once.
+/// The answer to publishing places: the places of each group, in the document's order, and the
+/// offers made of them at once (newest first, at most [`MAX_OFFERS`]; `GET
+/// /api/v1/officer/offers` lists them all).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PublishedPlaces {
-    pub free_places: FreePlacesInfo,
+    pub free_places: Vec<FreePlacesInfo>,
     pub offers: Vec<OfferInfo>,
 }
 

@@ -90,6 +90,28 @@ pub enum ProblemCode {
     KindergartenClosed,
     /// A group's capacity below the places its enrolled children and offers hold.
     CapacityBelowUse,
+    // --- allocation at scale (issue 13) ---
+    /// A `<places>` document names more groups than `limits.places_groups_per_document`.
+    TooManyGroups,
+    // --- the ЦОН desk (issue 12; docs/design-api.md «The ЦОН desk») ---
+    /// An operator read or acted for a citizen without a live consent (no confirmed code, the
+    /// service ended or its 30 minutes ran out).
+    ConsentRequired,
+    /// No service session of this operator has this id.
+    ServiceNotFound,
+    /// The service session ended (by the operator, by too many wrong codes, by a newer one).
+    ServiceEnded,
+    /// The code typed is not the one sent; `params.attempts_left`.
+    CodeWrong,
+    /// The code was not typed in time; the operator starts the service again.
+    CodeExpired,
+    /// The last wrong code allowed: the service session ended.
+    CodeAttemptsExhausted,
+    /// The citizen has no mobile number on record to send the code to.
+    NoMobileOnRecord,
+    /// An operator's document has no «Номер ЦОН», or one not of the configured format
+    /// (`params.format`).
+    RequestNumberInvalid,
 }
 
 impl ProblemCode {
@@ -155,6 +177,15 @@ impl ProblemCode {
             ProblemCode::KindergartenExists => "kindergarten_exists",
             ProblemCode::KindergartenClosed => "kindergarten_closed",
             ProblemCode::CapacityBelowUse => "capacity_below_use",
+            ProblemCode::TooManyGroups => "too_many_groups",
+            ProblemCode::ConsentRequired => "consent_required",
+            ProblemCode::ServiceNotFound => "service_not_found",
+            ProblemCode::ServiceEnded => "service_ended",
+            ProblemCode::CodeWrong => "code_wrong",
+            ProblemCode::CodeExpired => "code_expired",
+            ProblemCode::CodeAttemptsExhausted => "code_attempts_exhausted",
+            ProblemCode::NoMobileOnRecord => "no_mobile_on_record",
+            ProblemCode::RequestNumberInvalid => "request_number_invalid",
         }
     }
 
@@ -199,6 +230,12 @@ impl ProblemCode {
             RegistryUnavailable => 503,
             KindergartenExists | KindergartenClosed => 409,
             CapacityBelowUse => 422,
+            TooManyGroups => 400,
+            ConsentRequired => 403,
+            ServiceNotFound => 404,
+            ServiceEnded => 409,
+            CodeWrong | CodeExpired | CodeAttemptsExhausted | NoMobileOnRecord => 422,
+            RequestNumberInvalid => 400,
         }
     }
 

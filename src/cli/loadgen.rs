@@ -141,7 +141,7 @@ enum Write {
 /// A withdrawal of `number` for `citizen`, the action any queued application allows.
 fn withdrawal(number: ApplicationNumber, citizen: Iin) -> ActionDocument {
     ActionDocument {
-        envelope: Envelope::now().for_citizen(citizen, "LOADGEN"),
+        envelope: Envelope::now().for_citizen(citizen, "ЦОН-0000000000"),
         number,
         action: ActionRequest::Withdraw {
             reason: "loadgen".to_owned(),
@@ -168,8 +168,8 @@ fn sign_applications(
         .map(|(i, family)| {
             let citizen = family.applicant.iin;
             let mut document = family.application(REGION, SETTLEMENT);
-            // The ЦОН request number the desk records.
-            let request = format!("LOADGEN-{}", first + i);
+            // The ЦОН request number the desk records, of the default format.
+            let request = format!("ЦОН-{:010}", first + i);
             document.envelope = Envelope::now().for_citizen(citizen, request);
             let request_id = document.envelope.request_id.clone();
             let signed_xml = sign(
@@ -193,6 +193,7 @@ async fn prepare(
     applications: Vec<Signed>,
     actions_percent: usize,
 ) -> Result<Vec<Write>, Failure> {
+    serve(client, &applications).await?;
     let actions = applications.len() * actions_percent / 100;
     let mut applications = applications.into_iter();
     let mut withdrawals = Vec::with_capacity(actions);
@@ -217,6 +218,24 @@ async fn prepare(
         })
         .collect();
     Ok(interleave(applications, withdrawals))
+}
+
+/// Serves each citizen at the desk before the clock starts, as the operator must before acting
+/// for them: the service's code comes back from the demo server (`demo_code`).
+async fn serve(client: &Client, applications: &[Signed]) -> Result<(), Failure> {
+    let fail = |e: ClientError| Failure::check_failed(e.translated());
+    let mut client = client.clone();
+    for signed in applications {
+        let service = client.start_service(signed.citizen).await.map_err(fail)?;
+        let code = service
+            .demo_code
+            .ok_or_else(|| Failure::check_failed(t!("cli.loadgen.not_demo")))?;
+        client
+            .confirm_code(&service.id, &code)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
 }
 
 /// Spreads `actions` evenly among `applications`, keeping the order of each: the first n

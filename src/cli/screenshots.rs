@@ -46,9 +46,10 @@ fn demo_context(lang: Lang) -> Ctx {
         }),
         region: Some(RegionChoice {
             region_code: region.code.clone(),
-            region_name: region.name.get(lang).to_owned(),
-            settlement_code: region.code,
-            settlement_name: region.name.get(lang).to_owned(),
+            region_name: region.name.clone(),
+            district_name: region.districts[0].name.clone(),
+            settlement_code: region.districts[0].settlements[0].code.clone(),
+            settlement_name: region.districts[0].settlements[0].name.clone(),
         }),
         connection: Connection::Online,
         ..Ctx::for_tests(lang)

@@ -27,6 +27,12 @@ pub fn serve(args: ServeArgs) -> Outcome {
     if let Some(db) = args.db {
         config.database = db;
     }
+    if let Some(smtp) = args.smtp {
+        config.notifications.smtp = Some(smtp);
+    }
+    if let Some(url) = args.sms_url {
+        config.notifications.sms_url = Some(url);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

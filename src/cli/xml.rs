@@ -11,24 +11,37 @@ use chrono::{DateTime, Utc};
 use rust_i18n::t;
 use serde::Serialize;
 
-use super::keystore::keystore_failure;
+use super::keystore::{keystore_failure, open_session, store_failure, token_failure};
 use super::password::read_password;
 use super::{Exit, Failure, Outcome, SignArgs, VerifyArgs};
 use crate::pki::certificate::{KeyUsageClass, Subject};
 use crate::pki::keystore::Keystore;
+use crate::pki::pkcs11::Module;
+use crate::pki::signer::{KeyStore, SignerError};
 use crate::pki::trust::TrustStore;
-use crate::pki::xmldsig::{self, Policy, Verifier};
+use crate::pki::xmldsig::{self, Policy, Verifier, XmlDsigError};
 
 pub fn sign(args: SignArgs) -> Outcome {
-    let password = read_password(&args.password)?;
-    let keystore =
-        Keystore::open_file(&args.keystore, &password).map_err(|e| keystore_failure(&e))?;
-    let entry = keystore
-        .entry(args.alias.as_deref())
-        .map_err(|e| keystore_failure(&e))?;
+    // The document is read first, so a wrong path is said before a PIN or password is asked.
     let xml = read_input(args.input.as_deref())?;
-    let signed = xmldsig::sign(&xml, &entry.key, &entry.certificate)
-        .map_err(|e| Failure::bad_input(e.translated()))?;
+    let store: Box<dyn KeyStore> = match (&args.token.pkcs11, &args.keystore) {
+        (Some(module), _) => {
+            let module = Module::load(module).map_err(|e| token_failure(&e))?;
+            Box::new(open_session(&module, &args.token)?)
+        }
+        (None, Some(file)) => {
+            let password = read_password(&args.password)?;
+            Box::new(Keystore::open_file(file, &password).map_err(|e| keystore_failure(&e))?)
+        }
+        // clap requires one of the two; this is only a fence.
+        (None, None) => return Err(Failure::bad_input(t!("xml.cli.keystore_required"))),
+    };
+    let key = args.key.as_deref().or(args.alias.as_deref());
+    let signer = store.signer(key).map_err(|e| store_failure(&e))?;
+    let signed = xmldsig::sign_with(&xml, signer.as_ref()).map_err(|e| match e {
+        XmlDsigError::Signer(SignerError::Token(e)) => token_failure(&e),
+        other => Failure::bad_input(other.translated()),
+    })?;
     write_output(args.output.as_deref(), signed.as_bytes())?;
     Ok(Exit::Success)
 }

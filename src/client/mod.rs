@@ -5,6 +5,7 @@
 //! with [`Problem::translated`].
 
 pub mod demo;
+pub mod desk;
 
 use reqwest::{Method, RequestBuilder, Response, Url};
 use rust_i18n::t;
@@ -15,9 +16,10 @@ use crate::api::applications::{
     ApplicationDetail, AttachmentUploaded, CITIZEN_HEADER, DocumentInfo, HistoryEntry,
     IDEMPOTENCY_HEADER, JournalPage, JournalQuery, PositionChange, SubmissionResult,
 };
-use crate::api::auth::{Challenge, LoginResponse, SignedDocument};
+use crate::api::auth::{Challenge, LoginResponse, SignedDocument, TrustAnchors};
 use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery, Region};
 use crate::api::demo::{UnqueuedPage, UnqueuedQuery};
+use crate::api::notices::{DeadQuery, Inbox, InboxQuery, Message};
 use crate::api::officer::{
     BenefitReviewsPage, BenefitReviewsQuery, DirectionsPage, DirectionsQuery, FreePlacesInfo,
     FreePlacesQuery, KindergartenChanged, KindergartenInfo, KindergartensQuery, OfferInfo,
@@ -36,6 +38,15 @@ pub enum ClientError {
     InvalidUrl(String),
     #[error("cannot reach the server: {0}")]
     Transport(String),
+    /// The connection failed for a reason the user can act on (see [`ConnectionProblem`]).
+    #[error("cannot reach the server ({problem:?}): {detail}")]
+    Connection {
+        problem: ConnectionProblem,
+        detail: String,
+    },
+    /// A file of `--server-ca` / `server_ca` could not be used as a trusted root.
+    #[error("server CA {path}: {reason}")]
+    ServerCa { path: String, reason: String },
     #[error("unexpected answer from the server: {0}")]
     Decode(String),
 }
@@ -50,7 +61,19 @@ impl ClientError {
                 t!("client.error.transport", reason = reason).into_owned()
             }
             ClientError::Decode(reason) => t!("client.error.decode", reason = reason).into_owned(),
+            ClientError::Connection { problem, .. } => t!(problem.message_key()).into_owned(),
+            ClientError::ServerCa { path, reason } => {
+                t!("client.error.server_ca", path = path, reason = reason).into_owned()
+            }
         }
+    }
+
+    /// Whether the request never reached the server (the status bar says «нет связи»).
+    pub fn unreachable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Transport(_) | ClientError::Connection { .. }
+        )
     }
 
     /// The problem+json the server answered, when it refused.
@@ -62,14 +85,122 @@ impl ClientError {
     }
 }
 
+/// Why a connection failed, in terms the user can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionProblem {
+    /// The server's certificate does not lead to a root this client trusts (a national root
+    /// CA missing from the OS store, a self-signed or mis-issued certificate).
+    Untrusted,
+    /// The server's certificate has expired or is not valid yet.
+    Expired,
+    /// The certificate was issued for another name than the address used.
+    WrongName,
+    /// Nothing listens at that address and port.
+    Refused,
+    /// The server did not answer in time.
+    Timeout,
+}
+
+impl ConnectionProblem {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ConnectionProblem::Untrusted => "client.error.untrusted_certificate",
+            ConnectionProblem::Expired => "client.error.expired_certificate",
+            ConnectionProblem::WrongName => "client.error.wrong_name",
+            ConnectionProblem::Refused => "client.error.refused",
+            ConnectionProblem::Timeout => "client.error.timeout",
+        }
+    }
+
+    /// The problem behind a failed request, found in its chain of causes (reqwest wraps hyper,
+    /// which wraps the I/O or TLS error).
+    fn of(error: &reqwest::Error) -> Option<ConnectionProblem> {
+        use rustls::CertificateError as Cert;
+        if error.is_timeout() {
+            return Some(ConnectionProblem::Timeout);
+        }
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(cause) = source {
+            if let Some(tls) = cause.downcast_ref::<rustls::Error>() {
+                return Some(match tls {
+                    rustls::Error::InvalidCertificate(
+                        Cert::Expired
+                        | Cert::ExpiredContext { .. }
+                        | Cert::NotValidYet
+                        | Cert::NotValidYetContext { .. },
+                    ) => ConnectionProblem::Expired,
+                    rustls::Error::InvalidCertificate(
+                        Cert::NotValidForName | Cert::NotValidForNameContext { .. },
+                    ) => ConnectionProblem::WrongName,
+                    _ => ConnectionProblem::Untrusted,
+                });
+            }
+            source = match cause.downcast_ref::<std::io::Error>() {
+                Some(io) => {
+                    match io.kind() {
+                        std::io::ErrorKind::ConnectionRefused => {
+                            return Some(ConnectionProblem::Refused);
+                        }
+                        std::io::ErrorKind::TimedOut => return Some(ConnectionProblem::Timeout),
+                        _ => {}
+                    }
+                    // An I/O error's `source()` skips the error it wraps (rustls's, for a
+                    // failed handshake, inside another I/O error): go into it instead.
+                    io.get_ref()
+                        .map(|inner| inner as &(dyn std::error::Error + 'static))
+                }
+                None => cause.source(),
+            };
+        }
+        None
+    }
+}
+
 impl From<reqwest::Error> for ClientError {
     fn from(error: reqwest::Error) -> ClientError {
         if error.is_decode() {
-            ClientError::Decode(error.to_string())
-        } else {
-            ClientError::Transport(error.to_string())
+            return ClientError::Decode(error.to_string());
+        }
+        // The log keeps the whole chain (e.g. `CaUsedAsEndEntity`); the screen says what it means.
+        let detail = chain(&error);
+        match ConnectionProblem::of(&error) {
+            Some(problem) => ClientError::Connection { problem, detail },
+            None => ClientError::Transport(detail),
         }
     }
+}
+
+/// An error and its causes, «a: b: c».
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The certificates of a `--server-ca` file: a PEM bundle, or one DER certificate.
+fn server_roots(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let failure = |reason: String| ClientError::ServerCa {
+        path: path.display().to_string(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| failure(e.to_string()))?;
+    let roots = if bytes.windows(10).any(|w| w == b"-----BEGIN") {
+        reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| failure(e.to_string()))?
+    } else {
+        vec![reqwest::Certificate::from_der(&bytes).map_err(|e| failure(e.to_string()))?]
+    };
+    if roots.is_empty() {
+        return Err(failure(t!("client.error.no_certificate").into_owned()));
+    }
+    Ok(roots)
 }
 
 /// A downloaded file: a generated PDF or an uploaded scan.
@@ -92,6 +223,16 @@ impl Client {
     /// A client of the backend at `base_url` (e.g. `https://kezek.example.kz` or
     /// `http://127.0.0.1:40123`).
     pub fn new(base_url: &str) -> Result<Client, ClientError> {
+        Client::with_server_ca(base_url, &[])
+    }
+
+    /// A client that also trusts the root certificates in `server_ca` (PEM or DER files) for
+    /// the server's TLS certificate, beside the operating system's store: Kazakhstan's state
+    /// services often use certificates under the national root CA, which OS stores lack.
+    pub fn with_server_ca(
+        base_url: &str,
+        server_ca: &[std::path::PathBuf],
+    ) -> Result<Client, ClientError> {
         // reqwest is built without a default provider; ring is the one the crate already carries.
         // A second install (another Client) finds one in place, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -100,8 +241,13 @@ impl Client {
         if base.cannot_be_a_base() || !matches!(base.scheme(), "http" | "https") {
             return Err(ClientError::InvalidUrl(base_url.to_owned()));
         }
+        let mut roots = Vec::new();
+        for path in server_ca {
+            roots.extend(server_roots(path)?);
+        }
         let http = reqwest::Client::builder()
             .user_agent(concat!("kezek/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(roots)
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         Ok(Client {
@@ -206,6 +352,26 @@ impl Client {
         let mut url = self.base.clone();
         url.set_path("/healthz");
         Self::send(self.http.get(url)).await.map(drop)
+    }
+
+    /// `GET /api/v1/auth/trust-anchors`: the certificates of the authorities the server
+    /// trusts, decoded.
+    pub async fn trust_anchors(
+        &self,
+    ) -> Result<Vec<crate::pki::certificate::Certificate>, ClientError> {
+        use base64::Engine;
+        let anchors: TrustAnchors = self.get(&["auth", "trust-anchors"]).await?;
+        anchors
+            .certificates
+            .iter()
+            .map(|text| {
+                let der = base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|e| ClientError::Decode(e.to_string()))?;
+                crate::pki::certificate::Certificate::from_der(&der)
+                    .map_err(|e| ClientError::Decode(e.to_string()))
+            })
+            .collect()
     }
 
     /// `GET /api/v1/regions`: regions → districts → settlements.
@@ -488,6 +654,35 @@ impl Client {
         signed_xml: &str,
     ) -> Result<KindergartenChanged, ClientError> {
         self.post_signed(&["officer", "kindergartens"], request_id, signed_xml)
+            .await
+    }
+
+    // --- issue 14 (notices) ---
+
+    /// `GET /api/v1/inbox`: the user's messages, newest first, and the unread count.
+    pub async fn inbox(&self, query: &InboxQuery) -> Result<Inbox, ClientError> {
+        self.get_query(&["inbox"], query).await
+    }
+
+    /// `POST /api/v1/inbox/{id}/read`.
+    pub async fn mark_read(&self, id: i64) -> Result<(), ClientError> {
+        Self::send(self.request(Method::POST, &["inbox", &id.to_string(), "read"]))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/v1/applications/{number}/messages`: how the application's messages went.
+    pub async fn application_messages(
+        &self,
+        number: &ApplicationNumber,
+    ) -> Result<Vec<Message>, ClientError> {
+        self.get(&["applications", &number.to_string(), "messages"])
+            .await
+    }
+
+    /// `GET /api/v1/officer/messages/dead`: the region's undelivered messages.
+    pub async fn dead_messages(&self, query: &DeadQuery) -> Result<Vec<Message>, ClientError> {
+        self.get_query(&["officer", "messages", "dead"], query)
             .await
     }
 }

@@ -6,6 +6,8 @@
 //! would give every single place to a first-turn child): the position in the one-to-three
 //! pattern is an [`Interleave`] the store keeps per cohort and advances with each offer made.
 
+use std::collections::VecDeque;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -171,6 +173,62 @@ pub fn order(candidates: &[Candidate], interleave: Interleave) -> Vec<&Candidate
     result
 }
 
+/// A cohort's allocation order taken one child at a time: each [`Picker::pick`] answers what
+/// `order(left, pattern).first()` would (the children not yet picked, leaving out those the
+/// place excludes, from the pattern the picks so far left), without sorting the queue again for
+/// every place: a season's thousands of places go to a queue of tens of thousands.
+#[derive(Debug, Clone, Default)]
+pub struct Picker {
+    out_of_turn: VecDeque<Candidate>,
+    first_turn: VecDeque<Candidate>,
+    general: VecDeque<Candidate>,
+    interleave: Interleave,
+}
+
+impl Picker {
+    /// The candidates (any order) and where the cohort stands in the one-to-three pattern.
+    pub fn new(candidates: Vec<Candidate>, interleave: Interleave) -> Picker {
+        let mut picker = Picker {
+            interleave,
+            ..Picker::default()
+        };
+        let mut candidates = candidates;
+        candidates.sort_by_key(|c| (c.registered_at, c.number));
+        for candidate in candidates {
+            match candidate.class {
+                BenefitClass::OutOfTurn => picker.out_of_turn.push_back(candidate),
+                BenefitClass::FirstTurn => picker.first_turn.push_back(candidate),
+                BenefitClass::None => picker.general.push_back(candidate),
+            }
+        }
+        picker
+    }
+
+    /// The next child in allocation order that `excluded` does not leave out (a child who had
+    /// an offer of these places before), taken out of the picker; the pattern moves on.
+    pub fn pick(&mut self, excluded: impl Fn(&Candidate) -> bool) -> Option<Candidate> {
+        let first = |list: &VecDeque<Candidate>| list.iter().position(|c| !excluded(c));
+        let (list, at) = if let Some(at) = first(&self.out_of_turn) {
+            (&mut self.out_of_turn, at)
+        } else {
+            let general = first(&self.general);
+            let first_turn = first(&self.first_turn);
+            // As `order`: a first-turn child when the pattern says so or no general one is left.
+            match (first_turn, general) {
+                (Some(at), None) => (&mut self.first_turn, at),
+                (Some(at), Some(_)) if self.interleave.generals_before_first_turn == 0 => {
+                    (&mut self.first_turn, at)
+                }
+                (_, Some(at)) => (&mut self.general, at),
+                (None, None) => return None,
+            }
+        };
+        let picked = list.remove(at)?;
+        self.interleave = self.interleave.after(picked.class);
+        Some(picked)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +366,32 @@ mod tests {
                 let f = mixed[..n].iter().filter(|c| c.class == BenefitClass::FirstTurn).count();
                 if f < firsts && n - f < generals {
                     prop_assert_eq!(f, n.div_ceil(4), "after {} places", n);
+                }
+            }
+        }
+
+        #[test]
+        fn the_picker_gives_what_the_order_gives_place_by_place(
+            all in candidates(),
+            start in 0u32..=GENERAL_PER_FIRST_TURN,
+            // Per pick, which sequence numbers that place excludes (children it was offered to
+            // before): every seventh, shifted by the pick.
+            shifts in proptest::collection::vec(0u32..7, 0..60),
+        ) {
+            let start = Interleave { generals_before_first_turn: start };
+            let mut picker = Picker::new(all.clone(), start);
+            let mut left = all.clone();
+            let mut pattern = start;
+            for shift in shifts {
+                let excluded = |c: &Candidate| (c.number.sequence + shift) % 7 == 0;
+                let eligible: Vec<Candidate> =
+                    left.iter().filter(|c| !excluded(*c)).cloned().collect();
+                let want = order(&eligible, pattern).first().map(|c| (*c).clone());
+                let got = picker.pick(excluded);
+                prop_assert_eq!(&got, &want);
+                if let Some(picked) = want {
+                    pattern = pattern.after(picked.class);
+                    left.retain(|c| c.number != picked.number);
                 }
             }
         }

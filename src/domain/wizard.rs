@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::benefit::BenefitCategory;
+use super::contact::{ContactError, Email, MobilePhone};
 use super::iin::Iin;
 use super::limits::Text;
 use super::settings::RegionSettings;
@@ -229,51 +230,15 @@ fn fits(text: &str, field: Field, errors: &mut Vec<FieldError>) -> bool {
     }
 }
 
-/// A Kazakhstan mobile number in the canonical `+77XXXXXXXXX`, from what people type:
-/// `+7 701 234 56 78`, `8 (701) 234-56-78`, `87012345678`, `7012345678`.
+/// A Kazakhstan mobile number in the canonical `+77XXXXXXXXX`, from what people type
+/// ([`MobilePhone::parse`]); `None` for anything else, landlines included.
 pub fn normalize_phone(text: &str) -> Option<String> {
-    let trimmed = text.trim();
-    if !trimmed
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '+'))
-        || trimmed.chars().skip(1).any(|c| c == '+')
-    {
-        return None;
-    }
-    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    let national = match digits.len() {
-        10 if !trimmed.starts_with('+') => digits.as_str(),
-        11 if digits.starts_with('7') || (digits.starts_with('8') && !trimmed.starts_with('+')) => {
-            &digits[1..]
-        }
-        _ => return None,
-    };
-    national.starts_with('7').then(|| format!("+7{national}"))
+    MobilePhone::parse(text).ok().map(|p| p.e164().to_owned())
 }
 
-/// `+7 7XX XXX XX XX`, the way the form shows a phone number.
-pub fn format_phone(normalized: &str) -> String {
-    let d = normalized.trim_start_matches("+7");
-    if d.len() != 10 || !d.bytes().all(|b| b.is_ascii_digit()) {
-        return normalized.to_owned();
-    }
-    format!("+7 {} {} {} {}", &d[..3], &d[3..6], &d[6..8], &d[8..])
-}
-
-/// A plausible e-mail address: one `@`, something before it, a dotted domain after it, no
-/// spaces. Whether it exists is for the mail server to say.
+/// An e-mail address a mail server will take ([`Email::parse`]).
 pub fn is_email(text: &str) -> bool {
-    let text = text.trim();
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && !text.chars().any(char::is_whitespace)
-        && domain.split('.').count() >= 2
-        && domain
-            .split('.')
-            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+    Email::parse(text).is_ok()
 }
 
 /// The IIN of a required field, or the problem with it.
@@ -307,8 +272,7 @@ fn contact(
     text: &str,
     field: Field,
     required: bool,
-    valid: impl Fn(&str) -> bool,
-    message: &str,
+    parse: impl Fn(&str) -> Result<(), ContactError>,
     errors: &mut Vec<FieldError>,
 ) {
     if !fits(text, field, errors) {
@@ -318,8 +282,8 @@ fn contact(
         if required {
             errors.push(FieldError::new(field, REQUIRED));
         }
-    } else if !valid(text) {
-        errors.push(FieldError::new(field, message));
+    } else if let Err(e) = parse(text) {
+        errors.push(FieldError::new(field, e.message_key()));
     }
 }
 
@@ -348,30 +312,15 @@ pub fn validate(draft: &Draft, today: NaiveDate, settings: &RegionSettings) -> V
     ] {
         fits(text, field, &mut errors);
     }
-    let phone = |t: &str| normalize_phone(t).is_some();
-    let (bad_email, bad_phone) = ("domain.wizard.email", "domain.wizard.phone");
-    contact(
-        &applicant.email,
-        Field::Email,
-        true,
-        is_email,
-        bad_email,
-        &mut errors,
-    );
-    contact(
-        &applicant.phone,
-        Field::Phone,
-        true,
-        phone,
-        bad_phone,
-        &mut errors,
-    );
+    let email = |t: &str| Email::parse(t).map(drop);
+    let phone = |t: &str| MobilePhone::parse(t).map(drop);
+    contact(&applicant.email, Field::Email, true, email, &mut errors);
+    contact(&applicant.phone, Field::Phone, true, phone, &mut errors);
     contact(
         &applicant.extra_email,
         Field::ExtraEmail,
         false,
-        is_email,
-        bad_email,
+        email,
         &mut errors,
     );
     contact(
@@ -379,7 +328,6 @@ pub fn validate(draft: &Draft, today: NaiveDate, settings: &RegionSettings) -> V
         Field::ExtraPhone,
         false,
         phone,
-        bad_phone,
         &mut errors,
     );
 
@@ -625,7 +573,6 @@ mod tests {
         ] {
             assert_eq!(normalize_phone(bad), None, "{bad}");
         }
-        assert_eq!(format_phone("+77012345678"), "+7 701 234 56 78");
         for good in ["a@b.kz", "first.last@mail.example.com"] {
             assert!(is_email(good), "{good}");
         }
@@ -643,6 +590,13 @@ mod tests {
                 (Field::ExtraEmail, "domain.wizard.email".into()),
                 (Field::ExtraPhone, "domain.wizard.phone".into())
             ]
+        );
+        // A landline takes no SMS: refused with its own message.
+        draft.applicant.extra_email = String::new();
+        draft.applicant.extra_phone = "+7 727 234 56 78".into();
+        assert_eq!(
+            fields(&draft),
+            vec![(Field::ExtraPhone, "domain.contact.not_mobile".into())]
         );
     }
 

@@ -8,7 +8,6 @@
 
 mod pbe;
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use sha1::{Digest, Sha1};
@@ -16,7 +15,8 @@ use zeroize::Zeroizing;
 
 use super::ber::{self, BerError, Tlv};
 use super::certificate::{Certificate, CertificateError, GOST_ARC};
-use super::rsa::{self, PrivateKey, RsaError};
+use super::rsa::{self, PrivateKey, RsaError, RsaHash};
+use super::signer::{KeyAccessError, KeyListing, KeyStore, Signer, SignerError};
 use pbe::{Password, PbeError};
 
 /// Why a keystore could not be opened. Each has its own translated message.
@@ -132,7 +132,7 @@ impl Keystore {
     pub fn open(bytes: &[u8], password: &str) -> Result<Keystore, KeystoreError> {
         let pfx = Pfx::read(bytes)?;
         let password = Password::new(password);
-        let mac_checked = match pfx.mac_data {
+        let mac_checked = match &pfx.mac_data {
             Some(mac_data) => {
                 pbe::verify_mac(mac_data, &password, &pfx.auth_safe).map_err(|e| match e {
                     PbeError::MacMismatch => KeystoreError::WrongPassword,
@@ -179,6 +179,55 @@ impl Keystore {
     }
 }
 
+impl KeyEntry {
+    fn listing(&self) -> KeyListing {
+        KeyListing {
+            name: self.alias.clone(),
+            id_hex: None,
+            certificate: self.certificate.clone(),
+            chain: self.chain.clone(),
+        }
+    }
+}
+
+impl Signer for KeyEntry {
+    fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    fn public_key_der(&self) -> Option<&[u8]> {
+        Some(self.key.public_key_der())
+    }
+
+    fn sign_sha256(&self, msg: &[u8]) -> Result<Vec<u8>, SignerError> {
+        Ok(self.key.sign(RsaHash::Sha256, msg)?)
+    }
+}
+
+impl KeyStore for Keystore {
+    fn keys(&self) -> Result<Vec<KeyListing>, KeyAccessError> {
+        Ok(self.entries.iter().map(KeyEntry::listing).collect())
+    }
+
+    fn signer<'s>(&'s self, key: Option<&str>) -> Result<Box<dyn Signer + 's>, KeyAccessError> {
+        Ok(Box::new(self.entry(key)?))
+    }
+}
+
+impl Signer for &KeyEntry {
+    fn certificate(&self) -> &Certificate {
+        (*self).certificate()
+    }
+
+    fn public_key_der(&self) -> Option<&[u8]> {
+        (*self).public_key_der()
+    }
+
+    fn sign_sha256(&self, msg: &[u8]) -> Result<Vec<u8>, SignerError> {
+        (*self).sign_sha256(msg)
+    }
+}
+
 /// The error of a failed decryption or MAC set-up. Without a MAC a wrong password shows only as
 /// bad padding, so then bad padding means a wrong password; after a good MAC it means damage.
 fn protection_error(e: PbeError, mac_checked: bool) -> KeystoreError {
@@ -191,42 +240,54 @@ fn protection_error(e: PbeError, mac_checked: bool) -> KeystoreError {
 }
 
 /// The outer PFX: the AuthenticatedSafe bytes (what the MAC covers) and the MacData.
-struct Pfx<'a> {
-    auth_safe: Cow<'a, [u8]>,
-    mac_data: Option<Tlv<'a>>,
+///
+/// The `pkcs12` crate reads the PFX, its ContentInfo and MacData (DER and BER alike). Its
+/// `Any` keeps a constructed OCTET STRING (NCA's BER files chunk the authSafe) as the chunks'
+/// encodings rather than their joined value, so that one case is joined by our BER reader
+/// (`docs/design-xmldsig.md`, «PKCS#12: the crate and our own code»).
+struct Pfx {
+    auth_safe: Vec<u8>,
+    mac_data: Option<pkcs12::MacData>,
 }
 
-impl<'a> Pfx<'a> {
-    fn read(bytes: &'a [u8]) -> Result<Pfx<'a>, KeystoreError> {
-        let pfx = match ber::read(bytes) {
-            Ok((pfx, _)) if pfx.tag == ber::SEQUENCE => pfx,
-            Ok(_) => return Err(KeystoreError::NotPkcs12),
-            Err(e) if starts_like_pfx(bytes) => return Err(e.into()),
+impl Pfx {
+    fn read(bytes: &[u8]) -> Result<Pfx, KeystoreError> {
+        use der::Decode;
+        let pfx = match pkcs12::Pfx::from_ber(bytes) {
+            Ok(pfx) => pfx,
+            Err(e) if starts_like_pfx(bytes) => return Err(KeystoreError::Corrupt(e.to_string())),
             Err(_) => return Err(KeystoreError::NotPkcs12),
         };
-        let mut fields = pfx.children();
-        if fields.required().and_then(|v| v.small_uint()) != Ok(3) {
-            return Err(KeystoreError::NotPkcs12);
-        }
-        let auth_safe = fields.required()?.expect(ber::SEQUENCE)?;
-        let mut content_info = auth_safe.children();
-        let content_type = content_info.required()?;
-        if !content_type.is_oid(&oids::DATA) {
+        if pfx.auth_safe.content_type != oids::DATA {
             // signedData (public-key integrity mode) and anything else.
             return Err(KeystoreError::UnsupportedProtection(
-                content_type.oid_string(),
+                pfx.auth_safe.content_type.to_string(),
             ));
         }
-        let wrapper = content_info.required()?.expect(ber::context(0))?;
-        let octets = wrapper.children().required()?;
-        if octets.tag & !ber::CONSTRUCTED != ber::OCTET_STRING {
-            return Err(BerError::Malformed("authSafe content is not an OCTET STRING").into());
-        }
         Ok(Pfx {
-            auth_safe: octets.octets()?,
-            mac_data: fields.optional(ber::SEQUENCE)?,
+            auth_safe: auth_safe_octets(&pfx.auth_safe.content)?,
+            mac_data: pfx.mac_data,
         })
     }
+}
+
+/// The value of the authSafe's OCTET STRING, joined from its segments when it is constructed.
+///
+/// `der`'s `Any` does not say whether it was constructed, so the value tells: the
+/// AuthenticatedSafe is a SEQUENCE, while a constructed string's value is OCTET STRING segments.
+fn auth_safe_octets(content: &der::Any) -> Result<Vec<u8>, KeystoreError> {
+    use der::Tagged;
+    if content.tag() != der::Tag::OctetString {
+        return Err(BerError::Malformed("authSafe content is not an OCTET STRING").into());
+    }
+    let value = content.value();
+    if value.first() != Some(&ber::OCTET_STRING) {
+        return Ok(value.to_vec());
+    }
+    let mut constructed = vec![ber::OCTET_STRING | ber::CONSTRUCTED, 0x80];
+    constructed.extend_from_slice(value);
+    constructed.extend_from_slice(&[0, 0]);
+    Ok(ber::read_all(&constructed)?.octets()?.into_owned())
 }
 
 /// Whether bytes that fail to parse begin as a PFX does (a SEQUENCE whose first element is
@@ -462,7 +523,7 @@ fn pkcs8_algorithm(pkcs8: &[u8]) -> Result<Tlv<'_>, BerError> {
 
 /// The issuers of `leaf` among `certificates`, nearest first, stopping at a self-signed root or
 /// where the file has no issuer.
-fn chain_of(leaf: &Certificate, certificates: &[Certificate]) -> Vec<Certificate> {
+pub(crate) fn chain_of(leaf: &Certificate, certificates: &[Certificate]) -> Vec<Certificate> {
     let mut chain: Vec<Certificate> = Vec::new();
     let mut current = leaf;
     while let Some(issuer) = certificates

@@ -133,10 +133,16 @@ pub fn rsa_public_key(spki_der: &[u8]) -> Result<&[u8], RsaError> {
     Ok(fields.required()?.bit_string_bytes()?)
 }
 
+/// The modulus of a DER `RSAPublicKey` as its INTEGER is written (big-endian, maybe a leading
+/// zero).
+pub fn modulus(rsa_public_key: &[u8]) -> Result<&[u8], RsaError> {
+    let key = ber::read_all(rsa_public_key)?.expect(ber::SEQUENCE)?;
+    Ok(key.children().required()?.expect(ber::INTEGER)?.content)
+}
+
 /// The size in bits of the modulus of a DER `RSAPublicKey`.
 pub fn modulus_bits(rsa_public_key: &[u8]) -> Result<usize, RsaError> {
-    let key = ber::read_all(rsa_public_key)?.expect(ber::SEQUENCE)?;
-    let modulus = key.children().required()?.expect(ber::INTEGER)?.content;
+    let modulus = modulus(rsa_public_key)?;
     let significant = match modulus.iter().position(|&b| b != 0) {
         Some(first) => &modulus[first..],
         None => return Err(RsaError::Rejected("zero modulus".to_owned())),

@@ -255,6 +255,11 @@ struct RevocationList {
 }
 
 impl TrustStore {
+    /// The certificates of the trusted authorities (roots and intermediates), as configured.
+    pub fn authorities(&self) -> &[Certificate] {
+        &self.authorities
+    }
+
     pub fn new(authorities: Vec<Certificate>) -> TrustStore {
         TrustStore {
             authorities: authorities.into(),

@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use super::c14n::{self, C14nError, Method, Options};
 use super::certificate::Certificate;
 use super::rsa::{self, PrivateKey, RsaHash};
+use super::signer::{Signer, SignerError};
 use super::xml_limits::{LimitExceeded, XmlLimits};
 
 pub const DSIG_NAMESPACE: &str = "http://www.w3.org/2000/09/xmldsig#";
@@ -88,6 +89,9 @@ pub enum XmlDsigError {
     KeyMismatch,
     #[error("signing failed: {0}")]
     SigningFailed(String),
+    /// The key store could not sign (a token's state, a refused key).
+    #[error(transparent)]
+    Signer(SignerError),
 }
 
 impl XmlDsigError {
@@ -111,7 +115,7 @@ impl XmlDsigError {
             XmlDsigError::CertificateMissing => "certificate_missing",
             XmlDsigError::CertificateUnreadable(_) => "certificate_unreadable",
             XmlDsigError::KeyMismatch => "key_mismatch",
-            XmlDsigError::SigningFailed(_) => "signing_failed",
+            XmlDsigError::SigningFailed(_) | XmlDsigError::Signer(_) => "signing_failed",
         }
     }
 
@@ -156,6 +160,7 @@ impl XmlDsigError {
             }
             XmlDsigError::KeyMismatch => t!("xml.error.key_mismatch"),
             XmlDsigError::SigningFailed(detail) => t!("xml.error.signing_failed", detail = detail),
+            XmlDsigError::Signer(e) => e.translated().into(),
         }
         .into_owned()
     }
@@ -193,9 +198,40 @@ pub fn sign(
     key: &PrivateKey,
     certificate: &Certificate,
 ) -> Result<String, XmlDsigError> {
-    let key_matches = rsa::rsa_public_key(certificate.subject_public_key_info_der())
-        .is_ok_and(|public| public == key.public_key_der());
-    if !key_matches {
+    sign_with(xml, &InMemory { key, certificate })
+}
+
+/// A key in memory and the certificate it is to sign under (which [`sign_with`] checks belong
+/// together).
+struct InMemory<'a> {
+    key: &'a PrivateKey,
+    certificate: &'a Certificate,
+}
+
+impl Signer for InMemory<'_> {
+    fn certificate(&self) -> &Certificate {
+        self.certificate
+    }
+
+    fn public_key_der(&self) -> Option<&[u8]> {
+        Some(self.key.public_key_der())
+    }
+
+    fn sign_sha256(&self, msg: &[u8]) -> Result<Vec<u8>, SignerError> {
+        Ok(self.key.sign(RsaHash::Sha256, msg)?)
+    }
+}
+
+/// [`sign`] with any key store's signer: a file's key or a token's.
+///
+/// A key known in advance is compared with the certificate before anything is signed; a token's
+/// signature is verified with the certificate afterwards, so a certificate stored beside the
+/// wrong key on a token is refused as `key_mismatch` as well.
+pub fn sign_with(xml: &str, signer: &dyn Signer) -> Result<String, XmlDsigError> {
+    let certificate = signer.certificate();
+    let spki = certificate.subject_public_key_info_der();
+    let known_key = signer.public_key_der();
+    if known_key.is_some_and(|public| rsa::rsa_public_key(spki).ok() != Some(public)) {
         return Err(XmlDsigError::KeyMismatch);
     }
     let text = c14n::normalize_line_ends(xml);
@@ -229,9 +265,12 @@ pub fn sign(
         &Options::new(Method::Inclusive),
         &mut canonical,
     );
-    let value = key
-        .sign(RsaHash::Sha256, canonical.as_bytes())
-        .map_err(|e| XmlDsigError::SigningFailed(e.to_string()))?;
+    let value = signer
+        .sign_sha256(canonical.as_bytes())
+        .map_err(XmlDsigError::Signer)?;
+    if known_key.is_none() && !rsa::verify(spki, RsaHash::Sha256, canonical.as_bytes(), &value) {
+        return Err(XmlDsigError::KeyMismatch);
+    }
 
     let signature_value = wrap_base64(&value);
     let certificate_value = wrap_base64(certificate.der());

@@ -31,6 +31,7 @@
 //! pending_attachments = 20
 //! pending_attachment_bytes = 104857600
 //! unreferenced_attachment_hours = 24
+//! places_groups_per_document = 300 # groups one signed <places> document may publish in
 //! [limits.xml]              # the shape of signed documents (pki::xml_limits)
 //! max_nodes = 4096
 //! [signatures]
@@ -38,6 +39,18 @@
 //! [proxies]
 //! trusted = ["10.0.0.0/8"]         # TLS proxies whose forwarding header names the client
 //! header = "x-forwarded-for"       # or "forwarded" (RFC 7239)
+//! [desk]                           # the ЦОН desk
+//! code_minutes = 5                 # a one-time code may be typed this long
+//! consent_minutes = 30             # the citizen's consent lasts this long
+//! wrong_codes = 5                  # this many wrong codes end the service session
+//! request_number_format = "ЦОН-##########" # «Номер ЦОН»: # a digit, * a letter or digit
+//! [notifications]                  # the outbox's delivery (docs/design-notices.md)
+//! smtp = "smtp://user:password@mail.example.kz:587?tls=required" # smtps:// for TLS
+//! from = "Kezek <noreply@example.kz>"
+//! reply_to = "help@example.kz"
+//! sms_url = "https://sms.example.kz/send" # absent: SMS are written to the log only
+//! sms_token = "…"                  # sent as `Authorization: Bearer …`
+//! max_attempts = 8                 # then the message is dead, and officers see it
 //! ```
 //! Relative paths are relative to the configuration file.
 
@@ -50,6 +63,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::api::auth::{RoleGrant, RoleKind};
+use crate::domain::desk::{DeskRules, RequestNumberFormat};
 use crate::domain::{Iin, RegionSettings};
 use crate::pki::xml_limits::XmlLimits;
 use crate::server::proxies::{Cidr, ForwardedHeader};
@@ -204,6 +218,10 @@ pub struct Limits {
     pub pending_attachments: NonZeroU32,
     pub pending_attachment_bytes: NonZeroU64,
     pub unreferenced_attachment_hours: NonZeroU32,
+    // --- allocation at scale (issue 13) ---
+    /// Groups one signed `<places>` document may publish places in. Default 300; each group
+    /// is about eight XML nodes, so `[limits.xml] max_nodes` bounds it too.
+    pub places_groups_per_document: NonZeroU32,
 }
 
 impl Limits {
@@ -239,6 +257,7 @@ impl Default for Limits {
             pending_attachments: NonZeroU32::new(20).expect("not zero"),
             pending_attachment_bytes: NonZeroU64::new(100 * 1024 * 1024).expect("not zero"),
             unreferenced_attachment_hours: NonZeroU32::new(24).expect("not zero"),
+            places_groups_per_document: NonZeroU32::new(300).expect("not zero"),
         }
     }
 }
@@ -259,6 +278,52 @@ pub struct Config {
     pub proxies: ProxyConfig,
     /// Seed the demo catalogue, registry and roles, and this many synthetic applications, once.
     pub demo: Option<u32>,
+    /// `[desk]`: the ЦОН desk's service sessions and request numbers (issue 12).
+    pub desk: DeskConfig,
+    // --- issue 14 (notices): delivery of the outbox ---
+    /// `[notifications]`: where e-mail and SMS go, retries.
+    pub notifications: NotificationConfig,
+}
+
+// --- the ЦОН desk (issue 12; docs/domain-rules.md «The ЦОН desk») ---
+
+/// `[desk]`: how long a one-time code and a citizen's consent last, how many wrong codes end a
+/// service session, and the format of the «Номер ЦОН» request number (`#` a digit, `*` a letter
+/// or digit, anything else itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeskConfig {
+    pub code_minutes: NonZeroU32,
+    pub consent_minutes: NonZeroU32,
+    pub wrong_codes: NonZeroU32,
+    pub request_number_format: String,
+}
+
+impl Default for DeskConfig {
+    fn default() -> Self {
+        let rules = DeskRules::default();
+        let positive = |n: i64| NonZeroU32::new(u32::try_from(n).unwrap_or(1)).expect("not zero");
+        DeskConfig {
+            code_minutes: positive(rules.code_minutes),
+            consent_minutes: positive(rules.consent_minutes),
+            wrong_codes: NonZeroU32::new(rules.wrong_codes).expect("not zero"),
+            request_number_format: RequestNumberFormat::default().template().to_owned(),
+        }
+    }
+}
+
+impl DeskConfig {
+    pub fn rules(&self) -> DeskRules {
+        DeskRules {
+            code_minutes: i64::from(self.code_minutes.get()),
+            consent_minutes: i64::from(self.consent_minutes.get()),
+            wrong_codes: self.wrong_codes.get(),
+        }
+    }
+
+    pub fn request_number_format(&self) -> RequestNumberFormat {
+        RequestNumberFormat::new(self.request_number_format.clone())
+    }
 }
 
 impl Default for Config {
@@ -273,6 +338,8 @@ impl Default for Config {
             signatures: SignatureConfig::default(),
             proxies: ProxyConfig::default(),
             demo: None,
+            desk: DeskConfig::default(),
+            notifications: NotificationConfig::default(),
         }
     }
 }
@@ -375,6 +442,65 @@ impl Config {
     /// The rule settings of a region.
     pub fn region_settings(&self, region: &str) -> RegionSettings {
         self.regions.get(region).cloned().unwrap_or_default()
+    }
+}
+
+// --- issue 14 (notices): delivery of the outbox (docs/design-notices.md) ---
+
+/// `[notifications]`: the delivery worker's channels and retries. Without `smtp` nothing goes by
+/// e-mail (messages with only an e-mail stay queued); without `sms_url` SMS go to the log only,
+/// as the demo wants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationConfig {
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS), `smtps://host`
+    /// (TLS), with `user:password@` for authentication.
+    pub smtp: Option<String>,
+    /// The `From` of every e-mail.
+    pub from: String,
+    /// Where replies go, if anywhere.
+    pub reply_to: Option<String>,
+    /// The HTTP JSON SMS provider: a POST of `sms_body` to this URL.
+    pub sms_url: Option<String>,
+    /// Sent as `Authorization: Bearer <token>` when given.
+    pub sms_token: Option<String>,
+    /// The JSON body, with `{to}`, `{text}` and `{key}` replaced by the number (+7…), the text
+    /// and the message's idempotency key, each as a JSON string.
+    pub sms_body: String,
+    /// Failed attempts after which a message is dead.
+    pub max_attempts: NonZeroU32,
+    /// The first retry waits this long; each next one twice as long, up to `retry_max_seconds`,
+    /// with up to a quarter of it added at random (jitter).
+    pub retry_base_seconds: NonZeroU64,
+    pub retry_max_seconds: NonZeroU64,
+    /// How often the worker looks for due messages, in milliseconds.
+    pub poll_ms: NonZeroU64,
+    /// Messages taken per round.
+    pub batch: NonZeroU32,
+    /// How long the worker's lease lasts; it is renewed every round, so another server's worker
+    /// takes over this long after this one stops.
+    pub lease_seconds: NonZeroU64,
+    /// How long one send may take before it counts as failed.
+    pub send_timeout_seconds: NonZeroU64,
+}
+
+impl Default for NotificationConfig {
+    fn default() -> Self {
+        NotificationConfig {
+            smtp: None,
+            from: "Kezek <noreply@kezek.invalid>".to_owned(),
+            reply_to: None,
+            sms_url: None,
+            sms_token: None,
+            sms_body: r#"{"to": {to}, "text": {text}, "key": {key}}"#.to_owned(),
+            max_attempts: NonZeroU32::new(8).expect("not zero"),
+            retry_base_seconds: NonZeroU64::new(30).expect("not zero"),
+            retry_max_seconds: NonZeroU64::new(3600).expect("not zero"),
+            poll_ms: NonZeroU64::new(2000).expect("not zero"),
+            batch: NonZeroU32::new(50).expect("not zero"),
+            lease_seconds: NonZeroU64::new(30).expect("not zero"),
+            send_timeout_seconds: NonZeroU64::new(30).expect("not zero"),
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! [`app`] builds the axum router over an [`AppState`]; [`run`] opens the database, loads the
 //! trust roots, binds the listener (port 0 is fine: the TUI embeds the server on 127.0.0.1:0),
-//! starts the scheduler, the document renderer and the clean-up of unreferenced scans, and
+//! starts the scheduler, the document renderer, the clean-up of unreferenced scans and the
+//! delivery of the outbox (`delivery`), and
 //! answers a [`ServerHandle`] with the bound address. Connections are accepted by
 //! [`listener::serve`] (header-read timeout, connection cap).
 
@@ -11,7 +12,9 @@ pub mod auth;
 pub mod catalogue;
 pub mod cleanup;
 pub mod config;
+pub mod delivery;
 pub mod demo;
+pub mod desk;
 pub mod documents;
 pub mod http;
 pub mod kindergartens;
@@ -54,6 +57,8 @@ pub enum ServerError {
     Store(String),
     #[error("cannot listen on {address}: {reason}")]
     Listen { address: String, reason: String },
+    #[error("{0}")]
+    Delivery(#[from] delivery::DeliveryConfigError),
 }
 
 impl ServerError {
@@ -66,6 +71,7 @@ impl ServerError {
             ServerError::Listen { address, reason } => {
                 t!("server.error.listen", address = address, reason = reason).into_owned()
             }
+            ServerError::Delivery(e) => e.translated(),
         }
     }
 }
@@ -204,6 +210,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
         .map_err(|e| ServerError::Trust(e.to_string()))?
         .soft_fail_stale_crls(config.trust.soft_fail_stale_crl);
+    let channels = delivery::Channels::from_config(&config.notifications)?;
     let store = store::open(&config.database)
         .await
         .map_err(|e| ServerError::Store(e.translated()))?;
@@ -233,6 +240,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let renderer = tokio::spawn(renderer::run(state.clone(), shutdown.subscribe()));
     let crl_reloads = tokio::spawn(trust::run(state.clone(), shutdown.subscribe()));
     let cleanup = tokio::spawn(cleanup::run(state.clone(), shutdown.subscribe()));
+    let deliveries = tokio::spawn(delivery::run(state.clone(), channels, shutdown.subscribe()));
     let limits = listener::ConnectionLimits {
         header_read_timeout: state.config().limits.header_read_timeout(),
         max_connections: state.config().limits.max_connections.get(),
@@ -245,6 +253,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         let _ = renderer.await;
         let _ = crl_reloads.await;
         let _ = cleanup.await;
+        let _ = deliveries.await;
     });
     tracing::info!(%addr, "serving");
     Ok(ServerHandle {

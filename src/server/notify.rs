@@ -2,15 +2,18 @@
 //! for their e-mail and phone (docs/domain-rules.md, «History, documents, notices»).
 //!
 //! The store writes each [`OutboxMessage`] in the same transaction as the change it reports, so
-//! nothing is lost when delivery is down; a [`Sender`] (SMTP, an SMS provider) later drains the
-//! outbox. The outbox is the contract: this module only composes the messages.
+//! nothing is lost when delivery is down; `server::delivery` later drains the outbox (SMTP, an
+//! SMS provider). The outbox is the contract: this module only composes the messages.
 
-use async_trait::async_trait;
 use rust_i18n::t;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ApplicationNumber, Notice};
+use crate::domain::calendar::kazakhstan_offset;
+use crate::domain::{
+    ApplicationNumber, ApplicationState, EventKind, Notice, QueuePosition, Status,
+};
 use crate::i18n::Lang;
+use crate::server::catalogue::Catalogue;
 
 /// Where and in which language an applicant reads their messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,17 +31,115 @@ pub struct OutboxMessage {
     pub lang: Lang,
     pub subject: String,
     pub body: String,
+    /// The SMS: one segment (70 characters of Cyrillic) where possible, pointing to the e-mail
+    /// when there is one ([`sms_text`]).
+    pub sms: String,
+}
+
+/// What a notice adds from the application after the change, in `lang`: a registration's queue
+/// numbers, the offered kindergartens, the direction's kindergarten, a removal's reason.
+pub fn detail(
+    notice: &Notice,
+    state: &ApplicationState,
+    position: QueuePosition,
+    lang: Lang,
+) -> Option<String> {
+    let locale = lang.code();
+    let name = |code: &str| {
+        Catalogue::bundled()
+            .kindergarten(code)
+            .map_or_else(|| code.to_owned(), |k| k.name.get(lang).to_owned())
+    };
+    let detail = match notice.event {
+        EventKind::Registered => {
+            let benefit = match position.benefit {
+                0 => "—".to_owned(),
+                n => n.to_string(),
+            };
+            t!(
+                "notify.detail.numbers",
+                locale = locale,
+                general = position.general.to_string(),
+                benefit = benefit
+            )
+        }
+        EventKind::OfferMade => {
+            let offer = state.offer.as_ref()?;
+            let names: Vec<String> = offer.kindergartens.iter().map(|c| name(c)).collect();
+            t!(
+                "notify.detail.offer",
+                locale = locale,
+                kindergartens = names.join("; ")
+            )
+        }
+        EventKind::DirectionIssued | EventKind::DirectionExtended => {
+            let direction = state.direction.as_ref()?;
+            t!(
+                "notify.detail.direction",
+                locale = locale,
+                kindergarten = name(&direction.kindergarten)
+            )
+        }
+        _ if notice.status == Status::Removed => {
+            let removal = state.removal.as_ref()?;
+            let reason = t!(removal.reason.message_key(), locale = locale);
+            t!("notify.detail.removal", locale = locale, reason = reason)
+        }
+        _ => return None,
+    };
+    Some(detail.into_owned())
+}
+
+/// One SMS segment of UCS-2 text, which Cyrillic and Kazakh letters need.
+pub const SMS_SEGMENT: usize = 70;
+
+/// The SMS of a notice: «УО.…: <event>, срок <deadline>. См. письмо.» when an e-mail carries
+/// the rest (the sender's name says Kezek); without an e-mail the whole notice, however many
+/// segments it takes.
+pub fn sms_text(notice: &Notice, number: &ApplicationNumber, lang: Lang, email: bool) -> String {
+    let locale = lang.code();
+    if !email {
+        return notice.text(lang, number);
+    }
+    let event = t!(notice.event.message_key(), locale = locale);
+    let number = number.to_string();
+    let head = match notice.deadline {
+        Some(deadline) => {
+            // The day alone (the last one in time): the e-mail has the minute, and the SMS
+            // stays one segment.
+            let deadline = (deadline - chrono::Duration::seconds(1))
+                .with_timezone(&kazakhstan_offset())
+                .format("%d.%m.%Y")
+                .to_string();
+            t!(
+                "notify.sms.until",
+                locale = locale,
+                number = number,
+                event = event,
+                deadline = deadline
+            )
+        }
+        None => t!(
+            "notify.sms.plain",
+            locale = locale,
+            number = number,
+            event = event
+        ),
+    };
+    format!("{head} {}", t!("notify.sms.more", locale = locale))
 }
 
 /// The message for one notice of the domain about application `number` of child `child` (full
 /// name); `None` when the recipient left no e-mail and no phone, as there is nowhere to send it.
 ///
 /// The body is a greeting naming the application and the child, the domain's own sentence of
-/// what happened with its deadline, what the applicant can do now, and a signature.
+/// what happened with its deadline, the `detail` of the event ([`detail`]), what the applicant
+/// can do now, and a signature.
 pub fn message(
     notice: &Notice,
     number: &ApplicationNumber,
     child: &str,
+    detail: Option<&str>,
     recipient: &Recipient,
 ) -> Option<OutboxMessage> {
     if recipient.email.is_none() && recipient.phone.is_none() {
@@ -64,33 +165,20 @@ pub fn message(
         locale = locale
     );
     let signature = t!("notify.signature", locale = locale);
-    let body = format!(
-        "{greeting}\n\n{}\n{hint}\n\n{signature}",
-        notice.text(recipient.lang, number)
-    );
+    let sms = sms_text(notice, number, recipient.lang, recipient.email.is_some());
+    let text = notice.text(recipient.lang, number);
+    let body = match detail {
+        Some(detail) => format!("{greeting}\n\n{text}\n{detail}\n{hint}\n\n{signature}"),
+        None => format!("{greeting}\n\n{text}\n{hint}\n\n{signature}"),
+    };
     Some(OutboxMessage {
         to_email: recipient.email.clone(),
         to_phone: recipient.phone.clone(),
         lang: recipient.lang,
         subject: subject.into_owned(),
         body,
+        sms,
     })
-}
-
-/// Why a message could not be delivered; the outbox keeps it for the next attempt.
-#[derive(Debug, thiserror::Error)]
-pub enum SendError {
-    #[error("the delivery service is unreachable: {0}")]
-    Unreachable(String),
-    #[error("the delivery service refused the message: {0}")]
-    Refused(String),
-}
-
-/// A delivery channel for outbox messages (SMTP for e-mail, an SMS provider for phones).
-/// Implementations send one message and report; retries and bookkeeping stay with the outbox.
-#[async_trait]
-pub trait Sender: Send + Sync {
-    async fn send(&self, message: &OutboxMessage) -> Result<(), SendError>;
 }
 
 #[cfg(test)]
@@ -98,7 +186,6 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::domain::{EventKind, Status};
 
     /// Every event the lifecycle can report; a new one must get its hint here and in the files.
     const EVENTS: [EventKind; 19] = [
@@ -145,8 +232,14 @@ mod tests {
             };
             let mut bodies = Vec::new();
             for lang in Lang::ALL {
-                let message =
-                    message(&notice, &number(), "Серикова Аружан", &recipient(lang)).unwrap();
+                let message = message(
+                    &notice,
+                    &number(),
+                    "Серикова Аружан",
+                    None,
+                    &recipient(lang),
+                )
+                .unwrap();
                 assert_eq!(message.lang, lang);
                 for text in [&message.subject, &message.body] {
                     // rust-i18n answers a missing key with the key itself.
@@ -172,7 +265,14 @@ mod tests {
             // Midnight in Astana (UTC+5) is 19:00 UTC the day before.
             deadline: Some(Utc.with_ymd_and_hms(2026, 12, 3, 19, 0, 0).unwrap()),
         };
-        let message = message(&notice, &number(), "Жұмабаев Әлихан", &recipient(Lang::Kk)).unwrap();
+        let message = message(
+            &notice,
+            &number(),
+            "Жұмабаев Әлихан",
+            None,
+            &recipient(Lang::Kk),
+        )
+        .unwrap();
         assert!(
             message.body.contains("03.12.2026 23:59"),
             "{}",
@@ -181,6 +281,66 @@ mod tests {
         assert!(message.body.contains("Жұмабаев Әлихан"));
         assert!(message.body.contains("Жеке кабинетте"), "{}", message.body);
         assert_eq!(message.to_phone.as_deref(), Some("+7 701 234 56 78"));
+    }
+
+    #[test]
+    fn an_sms_is_one_segment_and_points_to_the_e_mail() {
+        let offer = Notice {
+            event: EventKind::OfferMade,
+            status: Status::Offered,
+            deadline: Some(Utc.with_ymd_and_hms(2026, 12, 3, 19, 0, 0).unwrap()),
+        };
+        for lang in Lang::ALL {
+            let sms = message(&offer, &number(), "Серикова Аружан", None, &recipient(lang))
+                .unwrap()
+                .sms;
+            // Latin text is GSM-7, 160 characters a segment; Cyrillic takes UCS-2, 70.
+            let segment = if lang == Lang::En { 160 } else { SMS_SEGMENT };
+            assert!(sms.chars().count() <= segment, "{lang}: {sms}");
+            assert!(
+                sms.contains("УО.2026.000027.1") && sms.contains("03.12.2026"),
+                "{sms}"
+            );
+        }
+        let ru = message(
+            &offer,
+            &number(),
+            "Серикова Аружан",
+            None,
+            &recipient(Lang::Ru),
+        )
+        .unwrap();
+        assert_eq!(
+            ru.sms,
+            "УО.2026.000027.1: Предложено место, срок 03.12.2026. См. письмо."
+        );
+        // The common events fit one segment in Kazakh and Russian.
+        for event in [
+            EventKind::Registered,
+            EventKind::DirectionIssued,
+            EventKind::DirectionExtended,
+            EventKind::Enrolled,
+            EventKind::BenefitConfirmed,
+            EventKind::BenefitRejected,
+            EventKind::Withdrawn,
+        ] {
+            let notice = Notice {
+                event,
+                status: Status::InQueue,
+                deadline: None,
+            };
+            for lang in [Lang::Kk, Lang::Ru] {
+                let sms = sms_text(&notice, &number(), lang, true);
+                assert!(sms.chars().count() <= SMS_SEGMENT, "{lang}: {sms}");
+            }
+        }
+        // Without an e-mail the SMS says it all.
+        let mut phone_only = recipient(Lang::Ru);
+        phone_only.email = None;
+        let sms = message(&offer, &number(), "Серикова Аружан", None, &phone_only)
+            .unwrap()
+            .sms;
+        assert_eq!(sms, offer.text(Lang::Ru, &number()));
     }
 
     #[test]
@@ -193,9 +353,9 @@ mod tests {
         let mut nobody = recipient(Lang::Ru);
         nobody.email = None;
         nobody.phone = None;
-        assert_eq!(message(&notice, &number(), "Ребенок", &nobody), None);
+        assert_eq!(message(&notice, &number(), "Ребенок", None, &nobody), None);
         nobody.phone = Some("+7 777 000 00 00".into());
-        let sms_only = message(&notice, &number(), "Ребенок", &nobody).unwrap();
+        let sms_only = message(&notice, &number(), "Ребенок", None, &nobody).unwrap();
         assert_eq!(sms_only.to_email, None);
         assert!(sms_only.body.contains("Поздравляем"));
     }

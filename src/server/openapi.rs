@@ -28,6 +28,7 @@ impl Modify for BearerAuth {
         http::auth::challenge,
         http::auth::login,
         http::auth::logout,
+        http::auth::trust_anchors,
         http::profile::get_profile,
         http::profile::put_contacts,
         http::profile::bindings,
@@ -54,6 +55,20 @@ impl Modify for BearerAuth {
         http::officer::directions,
         http::officer::benefit_reviews,
         http::demo::unqueued_children,
+        // --- the ЦОН desk (issue 12) ---
+        http::desk::start,
+        http::desk::get,
+        http::desk::confirm,
+        http::desk::end,
+        http::desk::card,
+        http::desk::receipt,
+        http::desk::own_audit,
+        http::desk::region_audit,
+        // issue 14 (notices)
+        http::notices::inbox,
+        http::notices::mark_read,
+        http::notices::of_application,
+        http::notices::dead,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -64,6 +79,8 @@ impl Modify for BearerAuth {
         (name = "public", description = "No login: queue search and statistics"),
         (name = "officer", description = "Education department staff, their region only"),
         (name = "demo", description = "Demo servers only: registry children nobody has queued"),
+        (name = "desk", description = "ЦОН operators: service sessions with the citizen's one-time code, the citizen's card, the receipt"),
+        (name = "notices", description = "The messages sent by e-mail and SMS: inbox, delivery states"),
     )
 )]
 pub struct ApiDoc;

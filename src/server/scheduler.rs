@@ -12,7 +12,9 @@ use tokio::sync::watch;
 
 use crate::domain::{Action, Actor, RuleError, calendar, lifecycle};
 use crate::server::problem::ApiResult;
-use crate::server::store::{NewEvent, StoreError, StoredApplication, TransitionRecord, no_effects};
+use crate::server::store::{
+    NewEvent, StateAt, StoreError, StoredApplication, TransitionRecord, no_effects,
+};
 use crate::server::{AppState, allocation};
 
 /// How often the scheduler looks for due work.
@@ -64,7 +66,7 @@ pub(crate) async fn every<F: Future<Output = ()>>(
 /// The system's `action` on `app` at `now` under its region's rules, as the record to store.
 pub(crate) fn system_record(
     state: &AppState,
-    app: &StoredApplication,
+    app: &StateAt,
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<TransitionRecord, RuleError> {
@@ -100,7 +102,11 @@ async fn apply_system(
     action: &Action,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<StoredApplication>> {
-    let record = system_record(state, app, action, now)?;
+    let at = StateAt {
+        revision: app.revision,
+        state: app.state.clone(),
+    };
+    let record = system_record(state, &at, action, now)?;
     match state.store().record_transition(record, no_effects()).await {
         Ok(recorded) => Ok(Some(recorded.application)),
         Err(StoreError::Conflict) => Ok(None),

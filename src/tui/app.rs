@@ -76,9 +76,9 @@ const GLOBAL_KEYS: &[Binding<Global>] = &[
     Binding {
         command: Global::Quit,
         name: "quit",
-        keys: &[KeyCombo::ctrl('c'), KeyCombo::ctrl('q')],
+        keys: &[KeyCombo::ctrl('q'), KeyCombo::ctrl('c')],
         help: "tui.keys.quit",
-        hint: false,
+        hint: true,
     },
     Binding {
         command: Global::Language,
@@ -99,9 +99,16 @@ const GLOBAL_KEYS: &[Binding<Global>] = &[
         name: "back",
         keys: &[KeyCombo::key(KeyCode::Esc)],
         help: "tui.keys.back",
+        // Shown whenever there is a screen to go back to (see `hint_items`).
         hint: false,
     },
 ];
+
+/// Where a hint stands when the line is too short for all of them: lower ranks are kept first.
+/// Help, back and language always show; then the screen's keys in table order; quit last.
+const RANK_ALWAYS: u8 = 0;
+const RANK_SCREEN: u8 = 1;
+const RANK_QUIT: u8 = 2;
 
 pub struct App {
     stack: Vec<(ScreenKey, Box<dyn Screen>)>,
@@ -109,6 +116,8 @@ pub struct App {
     pub ctx: Ctx,
     global: Keymap<Global>,
     help_open: bool,
+    /// Quit was asked while a screen holds unsaved input: the app asks first.
+    confirm_quit: bool,
     quit: bool,
     dirty: bool,
     in_flight: usize,
@@ -124,6 +133,7 @@ impl App {
             ctx,
             global: Keymap::new("global", GLOBAL_KEYS),
             help_open: false,
+            confirm_quit: false,
             quit: false,
             dirty: true,
             in_flight: 0,
@@ -172,6 +182,11 @@ impl App {
 
     pub fn help_open(&self) -> bool {
         self.help_open
+    }
+
+    /// Whether the «quit and lose what you typed?» question is open.
+    pub fn confirm_quit_open(&self) -> bool {
+        self.confirm_quit
     }
 
     /// Applies one action; returns the requests to start.
@@ -230,8 +245,7 @@ impl App {
             MouseEventKind::ScrollDown => Some(KeyCombo::key(KeyCode::Down)),
             MouseEventKind::ScrollUp => Some(KeyCombo::key(KeyCode::Up)),
             MouseEventKind::Down(MouseButton::Left) if mouse.row + 1 == self.size.1 => {
-                let help = self.help();
-                hint_layout(&help, self.size.0)
+                hint_layout(self.hint_items(), self.size.0)
                     .into_iter()
                     .find(|(range, _)| range.contains(&mouse.column))
                     .and_then(|(_, item)| item.key)
@@ -245,10 +259,14 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent, jobs: &mut Vec<Job>) {
         self.ctx.notice = None;
+        if self.confirm_quit {
+            self.on_confirm_quit_key(key);
+            return;
+        }
         // Quit and language answer everywhere, even inside a text field or the help overlay.
         match self.global.command(&key, false) {
             Some(Global::Quit) => {
-                self.quit = true;
+                self.ask_quit();
                 return;
             }
             Some(Global::Language) => {
@@ -276,6 +294,29 @@ impl App {
                 self.stack.pop();
             }
             _ => {}
+        }
+    }
+
+    /// Quits at once, unless a screen holds input that quitting would lose: then asks first.
+    fn ask_quit(&mut self) {
+        if self.stack.iter().any(|(_, s)| s.unsaved()) {
+            self.help_open = false;
+            self.confirm_quit = true;
+        } else {
+            self.quit = true;
+        }
+    }
+
+    /// The question's keys: Enter, `y` or the quit key again leave; Esc or `n` stay.
+    fn on_confirm_quit_key(&mut self, key: KeyEvent) {
+        let leave = [KeyCombo::key(KeyCode::Enter), KeyCombo::char('y')];
+        let stay = [KeyCombo::key(KeyCode::Esc), KeyCombo::char('n')];
+        if leave.iter().any(|k| k.matches(&key))
+            || self.global.command(&key, false) == Some(Global::Quit)
+        {
+            self.quit = true;
+        } else if stay.iter().any(|k| k.matches(&key)) {
+            self.confirm_quit = false;
         }
     }
 
@@ -352,7 +393,15 @@ impl App {
                     });
                 }
                 Effect::SignedIn(session) => self.ctx.session = Some(session),
-                Effect::SignedOut => self.ctx.session = None,
+                Effect::SignedOut => {
+                    // Every way out ends the session on the server and in the OS keyring.
+                    self.ctx.session = None;
+                    self.in_flight += 1;
+                    jobs.push(Job {
+                        screen: origin,
+                        call: Call::Logout,
+                    });
+                }
                 Effect::Region(region) => self.ctx.region = Some(region),
                 Effect::RememberKeystore(purpose, path) => {
                     match purpose {
@@ -365,7 +414,6 @@ impl App {
                         call: Call::KeepRemembered(self.ctx.remembered.clone()),
                     });
                 }
-                Effect::Quit => self.quit = true,
             }
         }
     }
@@ -403,11 +451,60 @@ impl App {
         for (_, screen) in &self.stack[base..] {
             screen.view(frame, body, &self.ctx);
         }
-        let help = self.help();
-        self.view_hints(frame, hints, &help);
+        self.view_hints(frame, hints);
         if self.help_open {
-            self.view_help(frame, body, &help);
+            self.view_help(frame, body, &self.help());
         }
+        if self.confirm_quit {
+            self.view_confirm_quit(frame, body);
+        }
+    }
+
+    /// The hint line's candidates with their ranks, in the order they are drawn: the top
+    /// screen's hinted keys, then Esc (when there is somewhere to go back to and the screen does
+    /// not use Esc itself), language, help and quit.
+    fn hint_items(&self) -> Vec<(u8, KeyHelp)> {
+        let esc = KeyCombo::key(KeyCode::Esc);
+        if self.confirm_quit {
+            return Vec::new();
+        }
+        let screen = self
+            .stack
+            .last()
+            .map(|(_, s)| s.key_help())
+            .unwrap_or_default();
+        let screen_has_esc = screen.iter().any(|h| h.combos.contains(&esc));
+        let mut items: Vec<(u8, KeyHelp)> = screen
+            .into_iter()
+            .filter(|h| h.hint)
+            .map(|h| {
+                let rank = if h.combos.contains(&esc) {
+                    RANK_ALWAYS
+                } else {
+                    RANK_SCREEN
+                };
+                (rank, h)
+            })
+            .collect();
+        // Back first among the global keys: it belongs with the screen's own.
+        let mut globals = self.global.help();
+        globals.sort_by_key(|h| h.name != "back");
+        for mut h in globals {
+            if h.name == "quit" {
+                // Ctrl-C also quits, as everywhere in a terminal; the line names the one key.
+                h.keys = h.key.map(|k| k.label()).unwrap_or_default();
+            }
+            let rank = match h.name {
+                "back" if self.stack.len() > 1 && !screen_has_esc => RANK_ALWAYS,
+                "back" => continue,
+                "help" => RANK_ALWAYS,
+                // A new user must find the language key on every screen.
+                "language" => RANK_ALWAYS,
+                _ => RANK_QUIT,
+            };
+            items.push((rank, h));
+        }
+        items
     }
 
     /// The keymap of the top screen followed by the global keys.
@@ -437,22 +534,6 @@ impl App {
 
     fn view_status(&self, frame: &mut Frame, area: Rect) {
         let theme = &self.ctx.theme;
-        let mut left = vec![Span::styled(
-            format!(" {} ", t!("tui.app_name")),
-            theme.status_bar(),
-        )];
-        if let Some(region) = &self.ctx.region {
-            left.push(Span::styled(
-                format!("│ {}, {} ", region.settlement_name, region.region_name),
-                theme.status_bar(),
-            ));
-        }
-        if self.busy() {
-            left.push(Span::styled(
-                format!("{} ", widgets::spinner::frame(self.ctx.tick)),
-                theme.status_bar(),
-            ));
-        }
         let user = match &self.ctx.session {
             Some(session) => session.full_name.clone(),
             None => t!("tui.status.guest").into_owned(),
@@ -466,6 +547,34 @@ impl App {
             " {user} │ {connection} │ {} ",
             self.ctx.lang.code().to_uppercase()
         );
+        let mut left = vec![Span::styled(
+            format!(" {} ", t!("tui.app_name")),
+            theme.status_bar(),
+        )];
+        if let Some(region) = &self.ctx.region {
+            // Settlement, district and region in the current language, as much as fits
+            // beside the user and the connection; the settlement always.
+            let lang = self.ctx.lang;
+            let names = [
+                region.settlement_name.get(lang),
+                region.district_name.get(lang),
+                region.region_name.get(lang),
+            ];
+            let room =
+                (area.width as usize).saturating_sub(left[0].content.width() + right.width());
+            let place = (1..=names.len())
+                .rev()
+                .map(|n| names[..n].join(", "))
+                .find(|place| place.width() + 3 <= room)
+                .unwrap_or_else(|| names[0].to_owned());
+            left.push(Span::styled(format!("│ {place} "), theme.status_bar()));
+        }
+        if self.busy() {
+            left.push(Span::styled(
+                format!("{} ", widgets::spinner::frame(self.ctx.tick)),
+                theme.status_bar(),
+            ));
+        }
         let used: usize = left.iter().map(|s| s.content.width()).sum();
         let room = (area.width as usize).saturating_sub(used);
         let right = widgets::truncate(&right, room);
@@ -475,7 +584,7 @@ impl App {
         frame.render_widget(Paragraph::new(Line::from(left)), area);
     }
 
-    fn view_hints(&self, frame: &mut Frame, area: Rect, help: &[KeyHelp]) {
+    fn view_hints(&self, frame: &mut Frame, area: Rect) {
         let theme = &self.ctx.theme;
         if let Some(notice) = self.ctx.notice {
             let text = widgets::truncate(&t!(notice), area.width as usize);
@@ -483,7 +592,7 @@ impl App {
             return;
         }
         let mut spans = Vec::new();
-        for (_, item) in hint_layout(help, area.width) {
+        for (_, item) in hint_layout(self.hint_items(), area.width) {
             spans.push(Span::styled(item.keys.clone(), theme.key()));
             spans.push(Span::raw(format!(" {}  ", item.text)));
         }
@@ -512,6 +621,39 @@ impl App {
             .border_style(theme.focused())
             .title(format!(" {} ", t!("tui.help.title")));
         frame.render_widget(Paragraph::new(lines).block(block), popup);
+    }
+}
+
+impl App {
+    /// «Quit? What you typed is not sent.» over the screen, with its two keys.
+    fn view_confirm_quit(&self, frame: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let text = vec![
+            Line::from(t!("tui.quit_confirm.text").into_owned()),
+            Line::from(""),
+            Line::from(vec![
+                Span::styled("Enter", theme.key()),
+                Span::raw(format!(" {}   ", t!("tui.quit_confirm.leave"))),
+                Span::styled("Esc", theme.key()),
+                Span::raw(format!(" {}", t!("tui.quit_confirm.stay"))),
+            ]),
+        ];
+        let width = area.width.min(60);
+        let inner_width = width.saturating_sub(4).max(1) as usize;
+        let rows: usize = text
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(inner_width))
+            .sum();
+        let popup = widgets::centered(area, width, rows as u16 + 2);
+        frame.render_widget(Clear, popup);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.focused())
+            .title(format!(" {} ", t!("tui.quit_confirm.title")));
+        frame.render_widget(
+            Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+            popup,
+        );
     }
 }
 
@@ -574,17 +716,41 @@ fn spawn_jobs(jobs: Vec<Job>, runner: &Runner, tx: &UnboundedSender<Action>) {
 }
 
 /// The hints that fit a line of `width` columns, each with the columns it takes: what the hint
-/// line draws and what a mouse click hits.
-fn hint_layout(help: &[KeyHelp], width: u16) -> Vec<(std::ops::Range<u16>, &KeyHelp)> {
+/// line draws and what a mouse click hits. When they do not all fit, the help key turns into
+/// «? все клавиши» (the overlay lists every key), the lowest ranks are kept first, and what is
+/// kept is drawn in its usual order.
+fn hint_layout(items: Vec<(u8, KeyHelp)>, width: u16) -> Vec<(std::ops::Range<u16>, KeyHelp)> {
+    // Each hint is «keys text» followed by two spaces, which the last one may do without.
+    let taken = |item: &KeyHelp| item.keys.width() + item.text.width() + 3;
+    let width = width as usize + 2;
+    let total: usize = items.iter().map(|(_, item)| taken(item)).sum();
+    let mut items = items;
+    let mut keep = vec![true; items.len()];
+    if total > width {
+        for (_, item) in items.iter_mut().filter(|(_, item)| item.name == "help") {
+            item.keys = item.key.map(|k| k.label()).unwrap_or_default();
+            item.text = t!("tui.keys.all_keys").into_owned();
+        }
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by_key(|&i| items[i].0);
+        let mut used = 0;
+        for i in order {
+            let cost = taken(&items[i].1);
+            keep[i] = used + cost <= width;
+            if keep[i] {
+                used += cost;
+            }
+        }
+    }
     let mut placed = Vec::new();
     let mut used = 0usize;
-    for item in help.iter().filter(|h| h.hint) {
-        let taken = item.keys.width() + item.text.width() + 3;
-        if used + taken > width as usize {
-            break;
+    for ((_, item), keep) in items.into_iter().zip(keep) {
+        if !keep {
+            continue;
         }
-        placed.push((used as u16..(used + taken) as u16, item));
-        used += taken;
+        let cost = taken(&item);
+        placed.push((used as u16..(used + cost) as u16, item));
+        used += cost;
     }
     placed
 }
@@ -643,4 +809,84 @@ pub async fn run_loop(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &'static str, keys: &str, text: &str, key: KeyCombo) -> KeyHelp {
+        KeyHelp {
+            name,
+            keys: keys.to_owned(),
+            text: text.to_owned(),
+            hint: true,
+            key: Some(key),
+            combos: vec![key],
+        }
+    }
+
+    fn line(placed: &[(std::ops::Range<u16>, KeyHelp)]) -> String {
+        placed
+            .iter()
+            .map(|(_, h)| format!("{} {}", h.keys, h.text))
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
+
+    #[test]
+    fn a_short_line_keeps_help_and_back_and_says_there_is_more() {
+        crate::i18n::Lang::Ru.activate();
+        let items = vec![
+            (
+                RANK_SCREEN,
+                item("open", "Enter", "Открыть", KeyCombo::key(KeyCode::Enter)),
+            ),
+            (
+                RANK_SCREEN,
+                item("search", "F3, /", "Поиск по журналу", KeyCombo::f(3)),
+            ),
+            (
+                RANK_SCREEN,
+                item("status", "f/F5", "Фильтр по статусу", KeyCombo::f(5)),
+            ),
+            (
+                RANK_SCREEN,
+                item("benefit", "b/F6", "Фильтр по льготе", KeyCombo::f(6)),
+            ),
+            (
+                RANK_ALWAYS,
+                item("back", "Esc", "Назад", KeyCombo::key(KeyCode::Esc)),
+            ),
+            (RANK_ALWAYS, item("language", "F2", "Язык", KeyCombo::f(2))),
+            (
+                RANK_ALWAYS,
+                item("help", "?/F1", "Справка", KeyCombo::char('?')),
+            ),
+            (
+                RANK_QUIT,
+                item("quit", "Ctrl-Q", "Выход", KeyCombo::ctrl('q')),
+            ),
+        ];
+        let wide = hint_layout(items.clone(), 200);
+        assert_eq!(wide.len(), items.len());
+        assert!(line(&wide).contains("?/F1 Справка"));
+        let narrow = hint_layout(items, 60);
+        let text = line(&narrow);
+        assert!(text.contains("Esc Назад"), "{text}");
+        assert!(text.ends_with("? все клавиши"), "{text}");
+        assert!(
+            text.starts_with("Enter Открыть"),
+            "screen keys keep their order: {text}"
+        );
+        assert!(
+            !text.contains("Выход"),
+            "the lowest rank goes first: {text}"
+        );
+        let last = narrow.last().expect("hints").0.end;
+        assert!(
+            last <= 62,
+            "fits (the last hint's two spaces aside): {last}"
+        );
+    }
 }

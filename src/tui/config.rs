@@ -10,6 +10,7 @@
 //! mouse = false                          # capture breaks copy-paste, so off by default
 //! downloads = "~/Downloads"
 //! demo_applications = 5000               # what the embedded backend seeds on its first run
+//! server_ca = ["~/nca/root_rsa.pem"]     # roots trusted for the server, beside the OS store
 //! [keys.wizard]                          # rebinds: screen id, binding name, keys
 //! next = ["F10", "ctrl-n"]
 //! ```
@@ -35,6 +36,9 @@ pub struct Config {
     /// Synthetic applications the embedded backend seeds on its first run: enough for a lively
     /// journal, few enough that the first start takes seconds.
     pub demo_applications: u32,
+    /// Root certificates (PEM or DER) trusted for the server's TLS certificate beside the
+    /// operating system's store: the national root CA that state services use is not in it.
+    pub server_ca: Vec<PathBuf>,
     pub keys: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
@@ -48,6 +52,7 @@ impl Default for Config {
             mouse: false,
             downloads: None,
             demo_applications: 5_000,
+            server_ca: Vec::new(),
             keys: HashMap::new(),
         }
     }

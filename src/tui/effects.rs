@@ -71,6 +71,10 @@ pub struct SignedLogin {
     pub signed_xml: String,
     pub iin: String,
     pub full_name: String,
+    /// Why the key's certificate does not lead to an authority the server trusts (checked
+    /// against the server's trust anchors before anything is sent); `None` when it does, or
+    /// when the anchors could not be fetched (the server decides then).
+    pub untrusted: Option<crate::pki::trust::TrustError>,
 }
 
 /// A request a screen asks the runner to carry out.
@@ -206,7 +210,7 @@ impl Reply {
         };
         match error {
             None => Some(true),
-            Some(CallError::Client(ClientError::Transport(_))) => Some(false),
+            Some(CallError::Client(e)) if e.unreachable() => Some(false),
             Some(CallError::Client(_)) => Some(true),
             Some(_) => None,
         }
@@ -295,6 +299,9 @@ pub struct Runner {
     /// The token the keyring kept from the last run, tried once by [`Call::ResumeSession`]
     /// (never again: a later login screen comes after a logout).
     kept_token: Arc<std::sync::Mutex<Option<Zeroizing<String>>>>,
+    /// Whether session tokens go to the keyring: not for the embedded backend, whose sessions
+    /// are throw-away (each run may use a fresh data folder, and would leave an entry behind).
+    keep_sessions: bool,
 }
 
 impl Runner {
@@ -303,6 +310,15 @@ impl Runner {
             client: Arc::new(RwLock::new(client)),
             keyring: None,
             kept_token: Arc::default(),
+            keep_sessions: true,
+        }
+    }
+
+    /// Stops keeping session tokens in the keyring (the embedded backend's sessions).
+    pub fn without_kept_sessions(self) -> Runner {
+        Runner {
+            keep_sessions: false,
+            ..self
         }
     }
 
@@ -410,9 +426,11 @@ impl Runner {
                 let result = client.login(&signed_xml).await;
                 if let Ok(login) = &result {
                     self.set_token(Some(login.token.clone()));
-                    let token = Zeroizing::new(login.token.clone());
-                    self.with_keyring_blocking(move |k| k.keep_session_token(&token))
-                        .await;
+                    if self.keep_sessions {
+                        let token = Zeroizing::new(login.token.clone());
+                        self.with_keyring_blocking(move |k| k.keep_session_token(&token))
+                            .await;
+                    }
                 }
                 Reply::LoggedIn(result.map_err(Into::into))
             }
@@ -500,7 +518,14 @@ impl Runner {
         keystore: Arc<Keystore>,
         alias: &str,
     ) -> Result<SignedLogin, CallError> {
-        let challenge = self.client().challenge().await?;
+        let client = self.client();
+        let (challenge, anchors) = tokio::join!(client.challenge(), client.trust_anchors());
+        let challenge = challenge?;
+        let anchors = anchors
+            .inspect_err(
+                |e| tracing::info!(error = %e, "trust anchors not fetched; no local check"),
+            )
+            .ok();
         let alias = alias.to_owned();
         tokio::task::spawn_blocking(move || {
             let entry = keystore
@@ -510,10 +535,17 @@ impl Runner {
                 .ok_or_else(|| CallError::NoKey(alias.clone()))?;
             let signed_xml = xmldsig::sign(&challenge.xml, &entry.key, &entry.certificate)?;
             let subject = &entry.certificate.info().subject;
+            // The same chain check the server makes (revocation aside: the lists stay there).
+            let untrusted = anchors.and_then(|anchors| {
+                crate::pki::trust::TrustStore::new(anchors)
+                    .check(&entry.certificate, chrono::Utc::now())
+                    .err()
+            });
             Ok(SignedLogin {
                 signed_xml,
                 iin: subject.iin.clone().unwrap_or_default(),
                 full_name: subject.common_name.clone().unwrap_or_default(),
+                untrusted,
             })
         })
         .await
@@ -603,12 +635,24 @@ impl Runner {
                     source,
                 })?;
         }
-        tokio::fs::write(&path, &download.bytes)
-            .await
-            .map_err(|source| CallError::Write {
-                path: path.clone(),
-                source,
-            })?;
-        Ok(path)
+        match tokio::fs::write(&path, &download.bytes).await {
+            Ok(()) => Ok(path),
+            Err(source) => {
+                // Some file systems (FAT on a USB stick, old SMB shares) refuse Cyrillic names:
+                // the same name in Latin letters is tried before giving up.
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                let latin = name
+                    .as_deref()
+                    .map(crate::tui::format::latin_file_name)
+                    .filter(|latin| Some(latin.as_str()) != name.as_deref());
+                if let Some(latin) = latin {
+                    let fallback = path.with_file_name(latin);
+                    if tokio::fs::write(&fallback, &download.bytes).await.is_ok() {
+                        return Ok(fallback);
+                    }
+                }
+                Err(CallError::Write { path, source })
+            }
+        }
     }
 }

@@ -96,3 +96,107 @@ mod tests {
         assert_eq!(queue_number(18355), "18355");
     }
 }
+
+/// The file name a generated document is saved under, in the language of the screen: its title
+/// and the application number («Уведомление-о-регистрации-УО.2026.000027.1.pdf»). `None` for
+/// an uploaded scan, which keeps its own name.
+pub fn document_file_name(
+    kind: crate::api::applications::DocumentKind,
+    number: &crate::domain::ApplicationNumber,
+) -> Option<String> {
+    use crate::api::applications::DocumentKind;
+    let title = match kind {
+        DocumentKind::RegistrationNotice => t!("application.documents.kind.registration_notice"),
+        DocumentKind::DocumentsReceipt => t!("application.documents.kind.documents_receipt"),
+        DocumentKind::BookRegistration => t!("application.documents.kind.book_registration"),
+        DocumentKind::Direction => t!("application.documents.kind.direction"),
+        DocumentKind::Attachment => return None,
+    };
+    Some(format!(
+        "{}-{number}.pdf",
+        title.split_whitespace().collect::<Vec<_>>().join("-")
+    ))
+}
+
+/// `name` in Latin letters, for a file system that refuses Cyrillic names (Kazakh and Russian
+/// letters by a plain transliteration; anything else is kept).
+pub fn latin_file_name(name: &str) -> String {
+    const TABLE: [(char, &str); 42] = [
+        ('а', "a"),
+        ('ә', "a"),
+        ('б', "b"),
+        ('в', "v"),
+        ('г', "g"),
+        ('ғ', "g"),
+        ('д', "d"),
+        ('е', "e"),
+        ('ё', "yo"),
+        ('ж', "zh"),
+        ('з', "z"),
+        ('и', "i"),
+        ('й', "y"),
+        ('к', "k"),
+        ('қ', "q"),
+        ('л', "l"),
+        ('м', "m"),
+        ('н', "n"),
+        ('ң', "n"),
+        ('о', "o"),
+        ('ө', "o"),
+        ('п', "p"),
+        ('р', "r"),
+        ('с', "s"),
+        ('т', "t"),
+        ('у', "u"),
+        ('ұ', "u"),
+        ('ү', "u"),
+        ('ф', "f"),
+        ('х', "kh"),
+        ('һ', "h"),
+        ('ц', "ts"),
+        ('ч', "ch"),
+        ('ш', "sh"),
+        ('щ', "shch"),
+        ('ъ', ""),
+        ('ы', "y"),
+        ('і', "i"),
+        ('ь', ""),
+        ('э', "e"),
+        ('ю', "yu"),
+        ('я', "ya"),
+    ];
+    let mut out = String::new();
+    for c in name.chars() {
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        match TABLE.iter().find(|(cyr, _)| *cyr == lower) {
+            Some((_, latin)) if c != lower => {
+                let mut chars = latin.chars();
+                if let Some(first) = chars.next() {
+                    out.push(first.to_ascii_uppercase());
+                    out.extend(chars);
+                }
+            }
+            Some((_, latin)) => out.push_str(latin),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    use super::*;
+
+    #[test]
+    fn cyrillic_names_have_a_latin_spelling() {
+        assert_eq!(
+            latin_file_name("Тіркеу-туралы-хабарлама-УО.2026.000027.1.pdf"),
+            "Tirkeu-turaly-khabarlama-UO.2026.000027.1.pdf"
+        );
+        assert_eq!(
+            latin_file_name("Уведомление-о-регистрации.pdf"),
+            "Uvedomlenie-o-registratsii.pdf"
+        );
+        assert_eq!(latin_file_name("notice.pdf"), "notice.pdf");
+    }
+}

@@ -153,6 +153,12 @@ impl KeyCombo {
                 };
                 same && (self.modifiers & relevant) == (event.modifiers & relevant)
             }
+            // crossterm reports Shift-Tab as BackTab *with* Shift set; the tables write BackTab
+            // alone, so Shift is part of the key there, not a modifier to compare.
+            (KeyCode::BackTab, KeyCode::BackTab) => self.modifiers == event.modifiers & relevant,
+            (KeyCode::BackTab, KeyCode::Tab) if event.modifiers.contains(KeyModifiers::SHIFT) => {
+                self.modifiers == event.modifiers & relevant
+            }
             (want, got) => {
                 want == got && self.modifiers == event.modifiers & (relevant | KeyModifiers::SHIFT)
             }
@@ -231,11 +237,15 @@ pub struct Binding<C: 'static> {
 /// A binding as the user sees it: keys and translated description.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyHelp {
+    /// The binding's config name, for screens that hide a binding in some states.
+    pub name: &'static str,
     pub keys: String,
     pub text: String,
     pub hint: bool,
     /// The first key, pressed for the user when they click the hint.
     pub key: Option<KeyCombo>,
+    /// Every key bound, the first included.
+    pub combos: Vec<KeyCombo>,
 }
 
 /// A screen's keymap after the user's rebinds.
@@ -288,17 +298,27 @@ impl<C: Copy + PartialEq + 'static> Keymap<C> {
             .iter()
             .filter(|(_, keys)| !keys.is_empty())
             .map(|(b, keys)| KeyHelp {
-                keys: keys
-                    .iter()
-                    .map(KeyCombo::label)
-                    .collect::<Vec<_>>()
-                    .join("/"),
+                name: b.name,
+                keys: join_labels(keys),
                 text: t!(b.help).into_owned(),
                 hint: b.hint,
                 key: keys.first().copied(),
+                combos: keys.clone(),
             })
             .collect()
     }
+}
+
+/// The keys of one binding as written in hints: «F3/p», but «F3, /» when a key is the slash
+/// itself, which «//F3» would hide.
+fn join_labels(keys: &[KeyCombo]) -> String {
+    let labels: Vec<String> = keys.iter().map(KeyCombo::label).collect();
+    let separator = if labels.iter().any(|l| l == "/") {
+        ", "
+    } else {
+        "/"
+    };
+    labels.join(separator)
 }
 
 /// The user's rebinds: screen id → binding name → keys.
@@ -377,6 +397,26 @@ mod tests {
         assert!(help.matches(&press(KeyCode::Char('?'), KeyModifiers::SHIFT)));
         let tab = KeyCombo::key(KeyCode::Tab);
         assert!(!tab.matches(&press(KeyCode::Tab, KeyModifiers::SHIFT)));
+    }
+
+    #[test]
+    fn slash_key_is_not_lost_among_separators() {
+        assert_eq!(join_labels(&[KeyCombo::f(3), KeyCombo::char('p')]), "F3/p");
+        assert_eq!(join_labels(&[KeyCombo::f(3), KeyCombo::char('/')]), "F3, /");
+    }
+
+    #[test]
+    fn shift_tab_matches_however_the_terminal_reports_it() {
+        let back = KeyCombo::key(KeyCode::BackTab);
+        // crossterm's own report: BackTab with Shift set.
+        assert!(back.matches(&press(KeyCode::BackTab, KeyModifiers::SHIFT)));
+        assert!(back.matches(&press(KeyCode::BackTab, KeyModifiers::NONE)));
+        // Terminals that send Tab with Shift.
+        assert!(back.matches(&press(KeyCode::Tab, KeyModifiers::SHIFT)));
+        assert!(!back.matches(&press(KeyCode::Tab, KeyModifiers::NONE)));
+        assert!(!back.matches(&press(KeyCode::BackTab, KeyModifiers::CONTROL)));
+        let parsed = KeyCombo::parse("shift-tab").expect("parses");
+        assert!(parsed.matches(&press(KeyCode::BackTab, KeyModifiers::SHIFT)));
     }
 
     #[derive(Debug, Clone, Copy, PartialEq)]

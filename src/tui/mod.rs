@@ -4,8 +4,9 @@
 //! State → view is pure; key events become effects; effects update the app; requests run in
 //! tokio tasks whose replies come back as actions.
 //!
-//! - [`app`]: the [`app::App`] (stack of screens, context, global keys F2 / `?` / Esc / Ctrl-C,
-//!   status bar, hint line, help overlay) and the event loop.
+//! - [`app`]: the [`app::App`] (stack of screens, context, global keys F2 / `?` / Esc / Ctrl-Q,
+//!   status bar, hint line ranked so help, back and language always show, help overlay, the
+//!   question before quitting with unsaved input, [`screen::Screen::unsaved`]) and the event loop.
 //! - [`screen`]: the [`screen::Screen`] trait, the read-only [`screen::Ctx`] and the
 //!   [`screen::Effect`]s a screen returns (push/pop/replace screens, start a request, …).
 //! - [`effects`]: [`effects::Call`] (every request: HTTP through `crate::client`, keystores,
@@ -65,6 +66,8 @@ pub struct Options {
     pub server: Option<String>,
     /// `--lang`: wins over the config file and the locale.
     pub lang: Option<Lang>,
+    /// `--server-ca FILE`: roots trusted for the server, besides the config's `server_ca`.
+    pub server_ca: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,7 +132,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
             Some(_) => format!("embedded:{}", dirs.data.display()),
             None => server.clone(),
         };
-        let (keyring, remembered, token) = open_keyring(scope).await;
+        let (keyring, remembered, token) = open_keyring(scope, embedded.is_none()).await;
         let ctx = Ctx {
             lang,
             theme: Theme::new(config.colours),
@@ -148,10 +151,21 @@ pub fn run(options: Options) -> Result<(), TuiError> {
             notice: keyring.is_none().then_some("tui.notice.no_keyring"),
             tick: 0,
         };
-        let client = Client::new(&ctx.server).map_err(TuiError::Client)?;
+        let server_ca: Vec<std::path::PathBuf> = options
+            .server_ca
+            .iter()
+            .cloned()
+            .chain(config.server_ca.iter().map(|p| config::expand_home(p)))
+            .collect();
+        let client = Client::with_server_ca(&ctx.server, &server_ca).map_err(TuiError::Client)?;
         let runner = match keyring {
             Some(keyring) => Runner::new(client).with_keyring(keyring, token),
             None => Runner::new(client),
+        };
+        let runner = if embedded.is_some() {
+            runner.without_kept_sessions()
+        } else {
+            runner
         };
         let first = screens::start(&ctx);
         let app = App::new(ctx, first);
@@ -167,8 +181,11 @@ pub fn run(options: Options) -> Result<(), TuiError> {
 
 /// The OS keyring with what it kept for `scope` (keystore paths, the session token), opened on
 /// a blocking thread with a time limit: a hung D-Bus must not hold up the first frame for long.
+/// Without `sessions` (the embedded backend) no token is read, and one an older version left
+/// is removed.
 async fn open_keyring(
     scope: String,
+    sessions: bool,
 ) -> (
     Option<Arc<OsKeyring>>,
     Remembered,
@@ -180,10 +197,17 @@ async fn open_keyring(
             tracing::warn!(error = %e, "kept keystore paths not read");
             Remembered::default()
         });
-        let token = keyring.session_token().unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "kept session token not read");
+        let token = if sessions {
+            keyring.session_token().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "kept session token not read");
+                None
+            })
+        } else {
+            if let Err(e) = keyring.forget_session_token() {
+                tracing::warn!(error = %e, "stale session entry not removed");
+            }
             None
-        });
+        };
         Some((keyring, remembered, token))
     });
     match tokio::time::timeout(std::time::Duration::from_secs(3), opening).await {

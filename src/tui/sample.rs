@@ -9,7 +9,7 @@ use crate::api::applications::{
     ApplicantInfo, ApplicationDetail, ChildInfo, DocumentInfo, DocumentKind, HistoryEntry,
     JournalPage, JournalRow, PositionChange,
 };
-use crate::api::catalogue::{Kindergarten, LocalizedName, Region};
+use crate::api::catalogue::{District, Kindergarten, LocalizedName, Region, Settlement};
 use crate::api::profile::BoundChild;
 use crate::api::public::{CohortStats, MonthStats, PublicQueueEntry, PublicStats};
 use crate::domain::iin::check_digit;
@@ -277,6 +277,7 @@ pub fn history() -> Vec<HistoryEntry> {
             at: when,
             actor,
             actor_name: name.map(str::to_owned),
+            service_centre_request: None,
             event,
             old_status: old,
             new_status: new,
@@ -457,7 +458,18 @@ pub fn regions() -> Vec<Region> {
                 "Управление образования г. Алматы",
                 "Almaty education department",
             ),
-            districts: Vec::new(),
+            districts: vec![District {
+                code: "almaty_bostandyk".to_owned(),
+                name: name(
+                    "Бостандық ауданы",
+                    "Бостандыкский район",
+                    "Bostandyk district",
+                ),
+                settlements: vec![Settlement {
+                    code: "almaty_bostandyk_city".to_owned(),
+                    name: name("Алматы", "Алматы", "Almaty"),
+                }],
+            }],
         },
         Region {
             code: "aktobe_region".to_owned(),

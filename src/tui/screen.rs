@@ -8,6 +8,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
+use crate::api::catalogue::LocalizedName;
 use crate::i18n::Lang;
 use crate::tui::effects::{Call, Reply};
 use crate::tui::keymap::KeyHelp;
@@ -65,6 +66,11 @@ pub trait Screen: Send {
         false
     }
 
+    /// Whether the screen holds input that quitting would lose: the app asks before quitting.
+    fn unsaved(&self) -> bool {
+        false
+    }
+
     /// Draws the screen into `area` (the space between the status bar and the hint line).
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx);
 }
@@ -90,14 +96,13 @@ pub enum Effect {
     Call(Call),
     /// The user logged in: the status bar shows them from now on.
     SignedIn(Session),
-    /// The user logged out or the session expired.
+    /// The user logged out or the session expired: the app ends the session ([`Call::Logout`]:
+    /// on the server and in the OS keyring).
     SignedOut,
     /// The keystore just used for `purpose`: the next key window starts there.
     RememberKeystore(Purpose, PathBuf),
     /// The settlement the user chose, shown in the status bar and used for region-scoped calls.
     Region(RegionChoice),
-    /// End the program.
-    Quit,
 }
 
 impl std::fmt::Debug for Effect {
@@ -116,7 +121,6 @@ impl std::fmt::Debug for Effect {
             Effect::RememberKeystore(p, path) => {
                 write!(f, "RememberKeystore({p:?}, {})", path.display())
             }
-            Effect::Quit => f.write_str("Quit"),
         }
     }
 }
@@ -132,9 +136,11 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionChoice {
     pub region_code: String,
-    pub region_name: String,
+    /// Names in the three languages: the status bar re-words them on F2.
+    pub region_name: LocalizedName,
+    pub district_name: LocalizedName,
     pub settlement_code: String,
-    pub settlement_name: String,
+    pub settlement_name: LocalizedName,
 }
 
 /// The state of the link to the backend, shown in the status bar.

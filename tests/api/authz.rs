@@ -82,6 +82,13 @@ enum Endpoint {
     ChangeKindergarten,
     OfficerDirections,
     BenefitReviews,
+    // --- the ЦОН desk (issue 12) ---
+    DeskStart,
+    DeskService,
+    DeskCard,
+    DeskReceipt,
+    OwnAudit,
+    RegionAudit,
 }
 
 /// What a caller gets: the call is served, or refused with this code.
@@ -109,7 +116,7 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         }
         // Kinship decides, whoever asks.
         BindingsPost => [OK, OK, KINSHIP, KINSHIP, KINSHIP, KINSHIP, LOGIN],
-        // The registry: oneself, one's own children, operators anyone.
+        // The registry: oneself, one's own children; operators the citizen served and theirs.
         RegistryPerson => [OK, OK, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN],
         // Only the child's parents may file for Аружан (the operator for the citizen served),
         // and she is queued already; to anyone else, staff included, kinship says no.
@@ -143,6 +150,14 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         DemoUnqueued => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN,
         ],
+        // The desk: operators only, and a service session only its own operator's (the
+        // operator serves Айгерим, whose application the receipt is of).
+        DeskStart | DeskService | DeskCard | DeskReceipt => [
+            FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, LOGIN,
+        ],
+        // «Кто просматривал мои данные»: everyone's own; the region's for its officers.
+        OwnAudit => [OK, OK, OK, OK, OK, OK, LOGIN],
+        RegionAudit => [FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, LOGIN],
     }
 }
 
@@ -185,6 +200,8 @@ struct Matrix {
     world: World,
     callers: Vec<Caller>,
     subjects: [Subject; 2],
+    /// The operator's service session of Айгерим.
+    service: String,
 }
 
 fn outcome<T: std::fmt::Debug>(result: Result<T, ClientError>) -> Outcome {
@@ -255,7 +272,7 @@ impl Matrix {
                     .map_or(caller.iin.to_owned(), |c| c.to_string());
                 let mut submission = application(&applicant, ARUZHAN);
                 if let Some(citizen) = caller.citizen {
-                    submission.envelope = Envelope::now().for_citizen(citizen, "ЦОН-1");
+                    submission.envelope = Envelope::now().for_citizen(citizen, DESK_REQUEST);
                 }
                 let key = w.keystore(caller.iin, "SIGN", "valid");
                 outcome(
@@ -287,7 +304,7 @@ impl Matrix {
             Act => {
                 let mut envelope = Envelope::now();
                 if let Some(citizen) = caller.citizen {
-                    envelope = envelope.for_citizen(citizen, "ЦОН-2");
+                    envelope = envelope.for_citizen(citizen, DESK_REQUEST);
                 }
                 let document = kezek::api::documents::ActionDocument {
                     envelope,
@@ -372,6 +389,16 @@ impl Matrix {
                         .await,
                 )
             }
+            DeskStart => outcome(client.start_service(Iin::parse(AIGERIM).unwrap()).await),
+            DeskService => outcome(client.service(&self.service).await),
+            DeskCard => outcome(client.citizen_card(&self.service).await),
+            DeskReceipt => outcome(
+                client
+                    .receipt(&self.service, &self.subjects[0].number)
+                    .await,
+            ),
+            OwnAudit => outcome(client.own_audit().await),
+            RegionAudit => outcome(client.region_audit().await),
         }
     }
 }
@@ -404,7 +431,10 @@ async fn matrix() -> Matrix {
         .await
         .unwrap();
     let mut operator = world.login(OPERATOR).await;
-    operator.set_citizen(Some(Iin::parse(AIGERIM).unwrap()));
+    let service = world
+        .serve(&mut operator, Iin::parse(AIGERIM).unwrap())
+        .await
+        .id;
     let subjects = [
         Subject::of(&aigerim, a, "astana").await,
         Subject::of(&dauren, b, "almaty").await,
@@ -431,6 +461,7 @@ async fn matrix() -> Matrix {
         world,
         callers,
         subjects,
+        service,
     }
 }
 
@@ -473,6 +504,12 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         ChangeKindergarten,
         OfficerDirections,
         BenefitReviews,
+        DeskStart,
+        DeskService,
+        DeskCard,
+        DeskReceipt,
+        OwnAudit,
+        RegionAudit,
     ];
     let mut wrong = Vec::new();
     for endpoint in endpoints {

@@ -43,13 +43,16 @@ async fn acknowledged_applications_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kezek.db").display().to_string();
     // Absolute: the configuration's relative paths are read from the configuration's folder.
-    // The demo registry without seeded applications, and the demo operator's organisation.
+    // The demo registry without seeded applications, and the demo operator's organisation; the
+    // operator serves each citizen (start and code, two writes) before filing, which the
+    // per-person write limit is not under test to count.
     let ca = std::path::absolute(demo_keystores()).unwrap().join("ca");
     let config = dir.path().join("kezek.toml");
     std::fs::write(
         &config,
         format!(
             "demo = 0\n[trust]\nroots = [{:?}, {:?}]\ncrls = [{:?}]\n\
+             [limits]\nperson_writes_per_minute = 0\n\
              [[roles]]\nbin = \"160440090000\"\nrole = \"operator\"\n",
             ca.join("root.pem"),
             ca.join("nca_rsa.pem"),
@@ -61,7 +64,7 @@ async fn acknowledged_applications_survive_sigkill() {
     let (mut server, url) = start(&db, &config);
     // The operator queues children of the demo registry for their parents at the desk.
     let w = World::at(&url);
-    let operator = w.login(OPERATOR).await;
+    let mut operator = w.login(OPERATOR).await;
     let sign_key = w.keystore(OPERATOR, "SIGN", "valid");
     let documents: Vec<(String, String, kezek::domain::Iin)> = w
         .unqueued(&operator, None, 60)
@@ -78,6 +81,7 @@ async fn acknowledged_applications_survive_sigkill() {
         .collect();
     let mut acknowledged = Vec::new();
     for (i, (id, xml, citizen)) in documents.iter().enumerate() {
+        w.serve(&mut operator, *citizen).await;
         if i == 30 {
             // Kill while a submission is in flight.
             let pending = {

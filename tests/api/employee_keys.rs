@@ -8,8 +8,8 @@ use kezek::api::problem::ProblemCode;
 use kezek::domain::Iin;
 
 use crate::common::{
-    AIGERIM, ASTANA_KINDERGARTEN, OFFICER, OPERATOR, World, application, code, group_for_2022,
-    publish_signed, sign, world, xml_of,
+    AIGERIM, ASTANA_KINDERGARTEN, DESK_REQUEST, OFFICER, OPERATOR, World, application, code,
+    group_for_2022, publish_signed, sign, world, xml_of,
 };
 
 const ARUZHAN: &str = "220315612150";
@@ -50,9 +50,12 @@ async fn an_officer_publishes_places_only_with_the_departments_key() {
 #[tokio::test]
 async fn an_operator_acts_for_a_citizen_only_with_the_service_centres_key() {
     let world = world().await;
-    let operator = world.login(OPERATOR).await;
+    let mut operator = world.login(OPERATOR).await;
+    world
+        .serve(&mut operator, Iin::parse(AIGERIM).unwrap())
+        .await;
     let mut submission = application(AIGERIM, ARUZHAN);
-    submission.envelope = Envelope::now().for_citizen(Iin::parse(AIGERIM).unwrap(), "ЦОН-7");
+    submission.envelope = Envelope::now().for_citizen(Iin::parse(AIGERIM).unwrap(), DESK_REQUEST);
     let before = world.rows(&TABLES).await;
     let personal = world.keystore(OPERATOR, "SIGN", "personal");
     let refused = operator
@@ -65,7 +68,7 @@ async fn an_operator_acts_for_a_citizen_only_with_the_service_centres_key() {
     assert_eq!(world.rows(&TABLES).await, before);
 
     let mut again = submission.clone();
-    again.envelope = Envelope::now().for_citizen(Iin::parse(AIGERIM).unwrap(), "ЦОН-7");
+    again.envelope = Envelope::now().for_citizen(Iin::parse(AIGERIM).unwrap(), DESK_REQUEST);
     let employee = world.keystore(OPERATOR, "SIGN", "valid");
     operator
         .submit_application(

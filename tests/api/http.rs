@@ -27,6 +27,7 @@ async fn health_openapi_and_catalogue() {
     for path in [
         "/api/v1/regions",
         "/api/v1/auth/login",
+        "/api/v1/auth/trust-anchors",
         "/api/v1/applications",
         "/api/v1/applications/{number}/actions/{action}",
         "/api/v1/public/queue",
@@ -361,7 +362,7 @@ async fn actions_history_and_access() {
         code(operator.application(&number).await),
         ProblemCode::ApplicationNotFound
     );
-    operator.set_citizen(Some(Iin::parse(AIGERIM).unwrap()));
+    w.serve(&mut operator, Iin::parse(AIGERIM).unwrap()).await;
     operator.application(&number).await.unwrap();
     // Public search masks names.
     let query = kezek::api::public::PublicQueueQuery {
@@ -385,9 +386,12 @@ async fn concurrent_submissions_get_distinct_numbers_and_one_per_child() {
         config.limits.person_writes_per_minute = 0;
     })
     .await;
-    let operator = w.login(OPERATOR).await;
+    let mut operator = w.login(OPERATOR).await;
     let sign_key = w.keystore(OPERATOR, "SIGN", "valid");
     let families = w.unqueued(&operator, Some(2022), 65).await;
+    for family in &families {
+        w.serve(&mut operator, family.applicant.iin).await;
+    }
     let submission = |family: &kezek::api::demo::UnqueuedChild| {
         let s = for_citizen(
             application_for(&family.applicant, &family.child),

@@ -301,8 +301,10 @@ async fn kindergarten_changes_refuse_bad_and_hostile_input_and_keep_what_is_stor
     // Another kind of signed document.
     let places = kezek::api::documents::PlacesDocument {
         envelope: kezek::api::documents::Envelope::now(),
-        group_id: kezek::api::officer::group_id(ASTANA_KINDERGARTEN, &existing),
-        free_places: 1,
+        groups: vec![kezek::api::documents::GroupPlaces {
+            group_id: kezek::api::officer::group_id(ASTANA_KINDERGARTEN, &existing),
+            free_places: 1,
+        }],
     };
     let id = places.envelope.request_id.clone();
     let xml = sign(

@@ -56,8 +56,9 @@ fn fields(problem: &Problem) -> Vec<(&str, &str)> {
 async fn only_a_parent_or_guardian_in_the_registry_may_queue_a_child() {
     let w = world().await;
     let dauren = w.login(DAUREN).await;
-    let operator = w.login(OPERATOR).await;
+    let mut operator = w.login(OPERATOR).await;
     let officer = w.login(OFFICER).await;
+    w.serve(&mut operator, iin(DAUREN)).await;
     let before = w.rows(&TABLES).await;
     // The attack: Жұмабаев files for Аружан, Серикова's daughter, named as the
     // registry names her.
@@ -91,13 +92,14 @@ async fn only_a_parent_or_guardian_in_the_registry_may_queue_a_child() {
     );
     // Дәурен's own son he may queue, himself or through the operator.
     let mut own = for_citizen(application(DAUREN, ALIKHAN), iin(DAUREN));
-    own.envelope.service_centre_request = Some("ЦОН-7".to_owned());
+    own.envelope.service_centre_request = Some("ЦОН-0000000007".to_owned());
     let filed = w.try_submit(&operator, &own).await.unwrap();
-    let mut operator = operator;
-    operator.set_citizen(Some(iin(DAUREN)));
     let detail = operator.application(&filed.number).await.unwrap();
     assert_eq!(detail.applicant.iin, iin(DAUREN));
-    assert_eq!(detail.service_centre_request.as_deref(), Some("ЦОН-7"));
+    assert_eq!(
+        detail.service_centre_request.as_deref(),
+        Some("ЦОН-0000000007")
+    );
     assert_eq!(
         dauren.application(&filed.number).await.unwrap().child.iin,
         iin(ALIKHAN)
@@ -196,6 +198,10 @@ async fn a_queued_child_is_refused_naming_the_application_only_to_whom_may_see_i
     let nurlan = w.login(NURLAN).await;
     let dauren = w.login(DAUREN).await;
     let number = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
+    // The operator serves both parents (each service's SMS is an outbox row).
+    let mut operator = w.login(OPERATOR).await;
+    w.serve(&mut operator, iin(NURLAN)).await;
+    w.serve(&mut operator, iin(AIGERIM)).await;
     let before = w.rows(&TABLES).await;
     let aruzhan = iin(ARUZHAN);
     let named = |p: &Problem| {
@@ -229,7 +235,6 @@ async fn a_queued_child_is_refused_naming_the_application_only_to_whom_may_see_i
     assert_eq!(stranger.code, ProblemCode::NotAParent);
     assert!(stranger.params.is_empty());
     // The operator sees what the citizen served sees.
-    let mut operator = w.login(OPERATOR).await;
     operator.set_citizen(Some(iin(AIGERIM)));
     assert_eq!(
         named(&problem(operator.child_check(aruzhan).await)),
@@ -273,7 +278,7 @@ async fn the_wizards_child_check_answers_the_registrys_child_or_the_refusal() {
         code(operator.child_check(iin(ARUZHAN)).await),
         ProblemCode::NotAParent
     );
-    operator.set_citizen(Some(iin(AIGERIM)));
+    w.serve(&mut operator, iin(AIGERIM)).await;
     assert_eq!(operator.child_check(iin(ARUZHAN)).await.unwrap(), aruzhan);
     // Hostile input: an IIN that cannot be, a citizen named by a non-operator, no login.
     let http = reqwest::Client::new();
@@ -392,7 +397,7 @@ async fn a_demo_server_lists_children_nobody_queued_to_operators_only() {
     for found in &children {
         assert_eq!(chrono::Datelike::year(&found.child.birth_date), 2022);
         // The parent listed may queue the child: the wizard's check says so.
-        operator.set_citizen(Some(found.applicant.iin));
+        w.serve(&mut operator, found.applicant.iin).await;
         assert_eq!(
             operator.child_check(found.child.iin).await.unwrap(),
             found.child

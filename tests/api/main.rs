@@ -7,11 +7,16 @@ mod common;
 mod messages;
 #[path = "../common/openssl.rs"]
 mod openssl;
+#[path = "../common/softhsm.rs"]
+mod softhsm;
 
+mod allocation;
+mod anchors;
 mod authz;
 mod bad_input;
 mod benefit_reviews;
 mod crash;
+mod desk;
 mod directions;
 mod employee_keys;
 mod hostile_xml;
@@ -19,6 +24,9 @@ mod http;
 mod kindergartens;
 mod kinship;
 mod limits;
+mod notices;
 mod officer;
 mod rate_limits;
+mod server_ca;
+mod tokens;
 mod trust;

@@ -28,7 +28,8 @@ async fn publish(
         .publish(officer, OFFICER, ASTANA_KINDERGARTEN, group, places)
         .await
         .unwrap();
-    assert_eq!(published.free_places.places, places);
+    assert_eq!(published.free_places.len(), 1);
+    assert_eq!(published.free_places[0].places, places);
     let mut offered: Vec<_> = published.offers.iter().map(|o| o.number).collect();
     offered.reverse();
     offered
@@ -56,6 +57,7 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
         Some("military"),
     ];
     for (family, benefit) in families.iter().zip(benefits) {
+        w.serve(&mut operator, family.applicant.iin).await;
         let mut submission = for_citizen(
             application_for(&family.applicant, &family.child),
             family.applicant.iin,
@@ -172,8 +174,10 @@ async fn publishing_is_signed_idempotent_and_kept_to_the_officers_region() {
     // The same signed document twice: one publication, the first answer again.
     let document = kezek::api::documents::PlacesDocument {
         envelope: kezek::api::documents::Envelope::now(),
-        group_id: kezek::api::officer::group_id(ASTANA_KINDERGARTEN, &group),
-        free_places: 2,
+        groups: vec![kezek::api::documents::GroupPlaces {
+            group_id: kezek::api::officer::group_id(ASTANA_KINDERGARTEN, &group),
+            free_places: 2,
+        }],
     };
     let id = document.envelope.request_id.clone();
     let xml = sign(
@@ -183,12 +187,12 @@ async fn publishing_is_signed_idempotent_and_kept_to_the_officers_region() {
     let first = officer.publish_free_places(&id, &xml).await.unwrap();
     let again = officer.publish_free_places(&id, &xml).await.unwrap();
     assert_eq!(first, again);
-    assert_eq!(first.free_places.remaining, 2, "nobody in the queue yet");
+    assert_eq!(first.free_places[0].remaining, 2, "nobody in the queue yet");
     let listed = officer
         .free_places(&FreePlacesQuery::default())
         .await
         .unwrap();
-    assert_eq!(listed, vec![first.free_places.clone()]);
+    assert_eq!(listed, first.free_places);
 
     // Another region's kindergarten, lists and an unknown group are refused.
     let almaty = Catalogue::bundled()

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use kezek::api::applications::{ApplicationDetail, SubmissionResult};
 use kezek::api::demo::{UnqueuedChild, UnqueuedQuery};
+use kezek::api::desk::Service;
 use kezek::api::documents::{
-    ActionDocument, ActionRequest, AttachmentRef, Document, Envelope, PlacesDocument, Submission,
+    ActionDocument, ActionRequest, AttachmentRef, Document, Envelope, GroupPlaces, PlacesDocument,
+    Submission,
 };
 use kezek::api::officer::{PublishedPlaces, group_id};
 use kezek::api::problem::ProblemCode;
@@ -57,7 +59,7 @@ pub async fn demo_world() -> World {
 
 /// The submission as the operator makes it for the citizen at the desk.
 pub fn for_citizen(mut submission: Submission, citizen: Iin) -> Submission {
-    submission.envelope = Envelope::now().for_citizen(citizen, "ЦОН-test");
+    submission.envelope = Envelope::now().for_citizen(citizen, DESK_REQUEST);
     submission
 }
 
@@ -241,7 +243,7 @@ impl World {
         action: ActionRequest,
     ) -> Result<ApplicationDetail, ClientError> {
         let document = ActionDocument {
-            envelope: Envelope::now().for_citizen(citizen, "ЦОН-test"),
+            envelope: Envelope::now().for_citizen(citizen, DESK_REQUEST),
             number,
             action,
         };
@@ -330,8 +332,10 @@ pub async fn publish_signed(
 ) -> Result<PublishedPlaces, ClientError> {
     let document = PlacesDocument {
         envelope: Envelope::now(),
-        group_id: group_id(kindergarten, group),
-        free_places: places,
+        groups: vec![GroupPlaces {
+            group_id: group_id(kindergarten, group),
+            free_places: places,
+        }],
     };
     let id = document.envelope.request_id.clone();
     let xml = sign(key, &Document::Places(document).to_xml());
@@ -481,4 +485,78 @@ impl World {
         let key = self.keystore(signer, "SIGN", "valid");
         change_kindergarten_signed(client, &key, kindergarten, change).await
     }
+}
+// --- the ЦОН desk (issue 12) ---
+
+/// A «Номер ЦОН» of the default format (`ЦОН-##########`).
+pub const DESK_REQUEST: &str = "ЦОН-0000000001";
+
+/// The phone the desk's tests give a citizen who has none on record.
+pub const CITIZEN_PHONE: &str = "+7 701 555 44 33";
+
+impl World {
+    /// Serves `citizen` at the desk with `operator`'s session: starts the service (giving the
+    /// citizen a mobile number first when they have none on record) and types the code the SMS
+    /// in the outbox carries (a demo server's answer names it too). The client's reads then
+    /// carry the citizen.
+    pub async fn serve(&self, operator: &mut Client, citizen: Iin) -> Service {
+        let started = match operator.start_service(citizen).await {
+            Err(ClientError::Problem(p)) if p.code == ProblemCode::NoMobileOnRecord => {
+                self.give_phone(citizen).await;
+                operator.start_service(citizen).await.unwrap()
+            }
+            other => other.unwrap(),
+        };
+        let code = match &started.demo_code {
+            Some(code) => code.clone(),
+            None => self.last_code().await,
+        };
+        operator.confirm_code(&started.id, &code).await.unwrap()
+    }
+
+    /// Records `citizen` as a user with [`CITIZEN_PHONE`], as their first login would.
+    pub async fn give_phone(&self, citizen: Iin) {
+        let store = self.state().store();
+        let now = chrono::Utc::now();
+        store
+            .record_login(&citizen, "", Lang::Ru, now)
+            .await
+            .unwrap();
+        let contacts = kezek::server::store::Contacts {
+            email: Some("citizen@example.kz".to_owned()),
+            phone: kezek::domain::wizard::normalize_phone(CITIZEN_PHONE),
+            extra_email: None,
+            extra_phone: None,
+            language: Lang::Ru,
+        };
+        store
+            .update_contacts(&citizen, &contacts, now)
+            .await
+            .unwrap();
+    }
+
+    /// The server's database file, for the command line tools.
+    pub fn database_path(&self) -> String {
+        let (_, db) = self.own.as_ref().expect("a world with its own server");
+        db.path().join("kezek.db").display().to_string()
+    }
+
+    /// The code of the newest one-time-code SMS of the outbox.
+    pub async fn last_code(&self) -> String {
+        let body: String = sqlx::query_scalar(
+            "SELECT body FROM outbox WHERE kind = 'one_time_code' ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_one(&mut self.database().await)
+        .await
+        .unwrap();
+        code_in(&body)
+    }
+}
+
+/// The six-digit code in an SMS's text.
+pub fn code_in(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .expect("a six-digit code in the SMS")
+        .to_owned()
 }

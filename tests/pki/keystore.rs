@@ -476,3 +476,108 @@ fn a_short_rsa_key_is_refused() {
     let error = Keystore::open_file(dir.path().join("short.p12"), "x").unwrap_err();
     assert!(matches!(error, KeystoreError::KeyRejected(_)), "{error}");
 }
+
+#[test]
+fn help_and_usage_errors_speak_the_users_language() {
+    // clap's own English words must not reach a Russian or Kazakh user.
+    let english = [
+        "Usage:",
+        "Commands:",
+        "Options:",
+        "Arguments:",
+        "Print help",
+        "Print version",
+    ];
+    for (lang, usage, options) in [
+        ("ru", "Использование:", "Параметры:"),
+        ("kk", "Қолданылуы:", "Опциялар:"),
+    ] {
+        for args in [
+            vec!["--lang", lang, "--help"],
+            vec!["--lang", lang, "keystore", "inspect", "--help"],
+        ] {
+            let (code, out, _) = kezek(&args, None);
+            assert_eq!(code, 0, "{args:?}");
+            assert!(
+                out.contains(usage) && out.contains(options),
+                "{args:?}:\n{out}"
+            );
+            assert!(!out.contains("[OPTIONS]"), "{args:?}:\n{out}");
+            for word in english {
+                assert!(!out.contains(word), "«{word}» in {args:?}:\n{out}");
+            }
+        }
+        let (code, _, err) = kezek(&["--lang", lang, "keystore", "inspect"], None);
+        assert_eq!(code, 2);
+        assert!(err.contains(usage) && err.contains("<FILE>"), "{err}");
+        for word in ["error:", "Usage:", "For more information"] {
+            assert!(!err.contains(word), "«{word}»:\n{err}");
+        }
+    }
+    let (code, out, _) = kezek(&["--lang", "en", "--help"], None);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Usage:") && out.contains("Print help"),
+        "{out}"
+    );
+}
+
+/// `der` 0.8 (through the `pkcs12` crate) reads NCA's PFX but keeps its authSafe, a constructed
+/// OCTET STRING of segments, as the segments' encodings; the keystore joins them with its own BER
+/// reader (docs/design-xmldsig.md, «PKCS#12: the crate and our own code»). The day this fails,
+/// `der` joins them itself and `keystore::auth_safe_octets` can go.
+#[test]
+fn der_keeps_nca_segments_unjoined() {
+    use der::Decode;
+    for entry in index("index.json")
+        .iter()
+        .filter(|e| field(e, "format") == "nca-ber")
+    {
+        let bytes = bytes_of(entry);
+        let pfx = pkcs12::Pfx::from_ber(&bytes).unwrap();
+        let octets = pfx
+            .auth_safe
+            .content
+            .decode_as::<der::asn1::OctetString>()
+            .unwrap();
+        assert_eq!(
+            octets.as_bytes()[0],
+            0x04,
+            "a segment, not the AuthenticatedSafe"
+        );
+        assert!(pkcs12::AuthenticatedSafe::from_ber(octets.as_bytes()).is_err());
+        // ... and the keystore reads it all the same.
+        Keystore::open(&bytes, field(entry, "password")).unwrap();
+    }
+}
+
+/// NCA's formats (3DES key and RC2-40 certificates under the RFC 7292 derivation, DER and BER)
+/// hold the same key and certificates as the OpenSSL 3 file of the same person and usage.
+#[test]
+fn nca_formats_hold_what_the_openssl_file_holds() {
+    let all = index("index.json");
+    let mut compared = 0;
+    for openssl in all.iter().filter(|e| field(e, "format") == "openssl3") {
+        let reference = Keystore::open(&bytes_of(openssl), field(openssl, "password")).unwrap();
+        let reference = &reference.entries[0];
+        for nca in all.iter().filter(|e| {
+            e["format"] != "openssl3"
+                && e["iin"] == openssl["iin"]
+                && e["usage"] == openssl["usage"]
+                && e["status"] == openssl["status"]
+        }) {
+            let keystore = Keystore::open(&bytes_of(nca), field(nca, "password")).unwrap();
+            let entry = &keystore.entries[0];
+            assert_eq!(
+                entry.certificate,
+                reference.certificate,
+                "{}",
+                field(nca, "file")
+            );
+            assert_eq!(entry.key.pkcs8_der(), reference.key.pkcs8_der());
+            assert_eq!(entry.chain.len(), 2, "{}", field(nca, "file"));
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "only {compared} NCA files compared");
+}

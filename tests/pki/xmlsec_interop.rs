@@ -23,7 +23,7 @@ fn tools() -> bool {
 
 /// Runs xmlsec1 to verify `xml`, trusting only what the certificate in it says
 /// (`--insecure`) or the demo CA.
-fn xmlsec_verifies(xml: &str, dir: &Path, with_demo_ca: bool) -> bool {
+pub(crate) fn xmlsec_verifies(xml: &str, dir: &Path, with_demo_ca: bool) -> bool {
     let file = dir.join("to-verify.xml");
     std::fs::write(&file, xml).unwrap();
     let mut command = Command::new("xmlsec1");

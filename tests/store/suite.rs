@@ -17,7 +17,7 @@ use kezek::domain::{
 };
 use kezek::server::store::{
     AttachmentQuota, ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse,
-    RequestKey, Store, StoreError, TransitionRecord, no_effects,
+    PlacesOfGroup, RequestKey, Store, StoreError, TransitionRecord, no_effects,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -1061,16 +1061,19 @@ async fn offers_take_published_places_and_give_them_back(db: TestDb) {
     let place = store
         .publish_free_places(kezek::server::store::NewFreePlaces {
             region: "almaty".to_owned(),
-            kindergarten: "kg-1".to_owned(),
-            group: "middle-kk".to_owned(),
-            places: 1,
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 1,
+            }],
             officer,
             now: at(0),
             signed_xml: None,
             request: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .remove(0);
     let first = store
         .submit(new_application(1, at(1), None), no_effects())
         .await
@@ -1128,6 +1131,512 @@ async fn offers_take_published_places_and_give_them_back(db: TestDb) {
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0].number, first.state.number);
     assert_eq!(offers[0].status, OfferStatus::Declined);
+}
+
+async fn region_figures_follow_every_write_and_states_are_read_in_bulk(db: TestDb) {
+    use kezek::server::store::{MonthFigures, NewFreePlaces, QueueSize, RegionStats};
+    let store = db.open().await;
+    assert_eq!(
+        store.region_stats("almaty").await.unwrap(),
+        RegionStats::default()
+    );
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 2,
+            }],
+            officer: valid_iin("8001014000"),
+            now: at(0),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    let mut numbers = Vec::new();
+    for (serial, class) in [
+        (1, BenefitClass::None),
+        (2, BenefitClass::FirstTurn),
+        (3, BenefitClass::None),
+    ] {
+        let new = new_application(serial, at(serial as i64), confirmed(class));
+        numbers.push(store.submit(new, no_effects()).await.unwrap().application);
+    }
+    let size = |class, queued| QueueSize {
+        birth_year: 2023,
+        class,
+        queued,
+    };
+    let month = |free_places, directions, enrollments| MonthFigures {
+        month: "2026-03".to_owned(),
+        free_places,
+        directions,
+        enrollments,
+    };
+    let figures = store.region_stats("almaty").await.unwrap();
+    assert_eq!(
+        figures,
+        RegionStats {
+            queue: vec![
+                size(BenefitClass::None, 2),
+                size(BenefitClass::FirstTurn, 1)
+            ],
+            open_places: 2,
+            months: vec![month(2, 0, 0)],
+        }
+    );
+    assert_eq!(store.queue_sizes("almaty").await.unwrap(), figures.queue);
+    assert_eq!(store.months("almaty").await.unwrap(), figures.months);
+    // An offer takes a child out of the queue and a place; its direction and the enrollment
+    // are counted in their month, and the enrollment uses the place up.
+    let mut offer = record(&numbers[0], EventKind::OfferMade, at(10), |s| {
+        s.status = Status::Offered;
+        s.offer = Some(kezek::domain::Offer {
+            kindergartens: vec!["kg-1".to_owned()],
+            made_at: at(10),
+            answer_by: at(100),
+        });
+    });
+    offer.place = Some(place.id);
+    let offered = store
+        .record_transition(offer, no_effects())
+        .await
+        .unwrap()
+        .application;
+    let figures = store.region_stats("almaty").await.unwrap();
+    assert_eq!(
+        (figures.queue[0].clone(), figures.open_places),
+        (size(BenefitClass::None, 1), 1)
+    );
+    let accept = record(&offered, EventKind::DirectionIssued, at(20), |s| {
+        s.status = Status::DirectionIssued;
+    });
+    let accepted = store
+        .record_transition(accept, no_effects())
+        .await
+        .unwrap()
+        .application;
+    let enroll = record(&accepted, EventKind::Enrolled, at(30), |s| {
+        s.status = Status::Enrolled;
+    });
+    store.record_transition(enroll, no_effects()).await.unwrap();
+    let figures = store.region_stats("almaty").await.unwrap();
+    assert_eq!(
+        (figures.open_places, figures.months),
+        (1, vec![month(2, 1, 1)])
+    );
+    assert_eq!(
+        store.region_stats("astana").await.unwrap(),
+        RegionStats::default()
+    );
+    // Many states at once, with the revisions they were read at; unknown numbers left out.
+    let unknown = ApplicationNumber::new(2026, 999_999, 1).unwrap();
+    let asked = [numbers[0].state.number, numbers[2].state.number, unknown];
+    let mut read = store.states(&asked).await.unwrap();
+    read.sort_by_key(|at| at.state.number);
+    assert_eq!(read.len(), 2);
+    for at in read {
+        let stored = store.application(at.state.number).await.unwrap();
+        assert_eq!((at.revision, at.state), (stored.revision, stored.state));
+    }
+}
+
+async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
+    use kezek::server::store::Session;
+    let store = db.open().await;
+    store.issue_nonce("n-1", at(0), at(5)).await.unwrap();
+    let take = |nonce: &'static str, minutes| {
+        let store = store.clone();
+        async move { store.take_nonce(nonce, at(minutes)).await.unwrap() }
+    };
+    assert_eq!(take("n-1", 1).await, NonceUse::Taken);
+    assert_eq!(take("n-1", 2).await, NonceUse::Reused, "used twice");
+    store.issue_nonce("n-2", at(0), at(5)).await.unwrap();
+    assert_eq!(take("n-2", 6).await, NonceUse::Expired);
+    assert_eq!(take("unknown", 1).await, NonceUse::Unknown);
+    let session = Session {
+        token_hash: [3; 32],
+        user_iin: parent_iin(),
+        payload: serde_json::json!({"role": "applicant"}),
+        created_at: at(0),
+        expires_at: at(60),
+    };
+    store.create_session(&session).await.unwrap();
+    assert_eq!(
+        store.session(&[3; 32], at(30)).await.unwrap(),
+        Some(session)
+    );
+    assert_eq!(store.session(&[3; 32], at(61)).await.unwrap(), None);
+    store.end_session(&[3; 32]).await.unwrap();
+    assert_eq!(store.session(&[3; 32], at(30)).await.unwrap(), None);
+    let user = store
+        .record_login(
+            &parent_iin(),
+            "Сериков Нурлан",
+            kezek::i18n::Lang::Kk,
+            at(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.contacts.email, None);
+    let mut contacts = user.contacts.clone();
+    contacts.email = Some("nurlan@example.kz".into());
+    store
+        .update_contacts(&parent_iin(), &contacts, at(1))
+        .await
+        .unwrap();
+    let again = store
+        .record_login(
+            &parent_iin(),
+            "Сериков Нурлан",
+            kezek::i18n::Lang::Ru,
+            at(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.contacts, contacts, "a new login keeps the contacts");
+}
+
+// --- the ЦОН desk (issue 12) ---
+
+async fn service_sessions_consent_once_and_the_audit_log_keeps_every_read(db: TestDb) {
+    use kezek::domain::desk::{DeskRules, ServiceStatus, ServiceTimes};
+    use kezek::i18n::Lang;
+    use kezek::server::notify::OutboxMessage;
+    use kezek::server::store::{AuditLine, AuditScope, CodeAttempt, Employee, ServiceSession};
+    let store = db.open().await;
+    let rules = DeskRules::default();
+    let operator = Employee {
+        iin: valid_iin("8502114174"),
+        name: "Ахметова Гүлнара".into(),
+        centre_bin: Some("160440090000".into()),
+        centre_name: Some("ЦОН".into()),
+    };
+    let session = |id: &str| ServiceSession {
+        id: id.into(),
+        operator: operator.clone(),
+        citizen: parent_iin(),
+        code_hash: [7; 32],
+        times: ServiceTimes {
+            code_sent_at: at(0),
+            confirmed_at: None,
+            ended_at: None,
+            wrong_codes: 0,
+        },
+        consent_until: None,
+    };
+    let sms = OutboxMessage {
+        to_email: None,
+        to_phone: Some("+77015554433".into()),
+        lang: Lang::Ru,
+        subject: "Код ЦОН".into(),
+        body: "Код: 123456".into(),
+        sms: "Код: 123456".into(),
+    };
+    store
+        .start_service(&session("s-1"), &sms, at(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.service_session("s-1").await.unwrap(),
+        Some(session("s-1"))
+    );
+    assert_eq!(store.service_session("nope").await.unwrap(), None);
+    let sent = store.outbox(Some("+77015554433"), 10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].kind.as_str(), sent[0].body.as_str()),
+        ("one_time_code", "Код: 123456")
+    );
+    assert!(
+        store
+            .outbox(Some("+77010000000"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // No consent before the code; wrong codes count, the limit-th ends the session.
+    let citizen = parent_iin();
+    assert_eq!(
+        store
+            .live_consent(&operator.iin, &citizen, at(1))
+            .await
+            .unwrap(),
+        None
+    );
+    let wrong = CodeAttempt::Wrong { limit: 2 };
+    let once = store
+        .code_attempt("s-1", wrong, at(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(once.times.wrong_codes, 1);
+    assert_eq!(
+        once.times.status(at(1), &rules),
+        ServiceStatus::AwaitingCode
+    );
+    let twice = store
+        .code_attempt("s-1", wrong, at(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(twice.times.ended_at, Some(at(2)));
+    let late = CodeAttempt::Right {
+        consent_until: at(32),
+    };
+    let ended = store
+        .code_attempt("s-1", late, at(3))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ended.times.confirmed_at, None,
+        "an ended session takes no code"
+    );
+    // The right code: consent until its end, or until the service ends.
+    store
+        .start_service(&session("s-2"), &sms, at(10))
+        .await
+        .unwrap();
+    let right = CodeAttempt::Right {
+        consent_until: at(40),
+    };
+    store.code_attempt("s-2", right, at(10)).await.unwrap();
+    let live = store
+        .live_consent(&operator.iin, &citizen, at(39))
+        .await
+        .unwrap();
+    assert_eq!(live.map(|s| s.id), Some("s-2".to_owned()));
+    assert_eq!(
+        store
+            .live_consent(&operator.iin, &citizen, at(40))
+            .await
+            .unwrap(),
+        None
+    );
+    let other = valid_iin("8001013000");
+    assert_eq!(
+        store.live_consent(&other, &citizen, at(20)).await.unwrap(),
+        None
+    );
+    store.end_service("s-2", at(20)).await.unwrap();
+    assert_eq!(
+        store
+            .live_consent(&operator.iin, &citizen, at(21))
+            .await
+            .unwrap(),
+        None
+    );
+    // The audit log, newest first, per citizen and per region of their applications.
+    for (minute, what) in [(11, "card"), (12, "journal")] {
+        store
+            .record_audit(&AuditLine {
+                at: at(minute),
+                operator: operator.clone(),
+                citizen,
+                what: what.into(),
+                subject: None,
+            })
+            .await
+            .unwrap();
+    }
+    let lines = store
+        .audit(&AuditScope::Citizen(citizen), 10)
+        .await
+        .unwrap();
+    let whats: Vec<_> = lines.iter().map(|l| l.what.as_str()).collect();
+    assert_eq!(whats, ["journal", "card"]);
+    assert_eq!(lines[0].operator, operator);
+    assert!(
+        store
+            .audit(&AuditScope::Citizen(other), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .audit(&AuditScope::Region("almaty".into()), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no application of the citizen in the region yet"
+    );
+    store
+        .submit(new_application(1, at(30), None), no_effects())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .audit(&AuditScope::Region("almaty".into()), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .audit(&AuditScope::Region("astana".into()), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+// --- issue 14 (notices): delivery of the outbox ---
+
+async fn the_outbox_is_delivered_retried_settled_read_and_leased(db: TestDb) {
+    use kezek::api::notices::DeliveryState;
+    use kezek::server::store::{Channel, MessageScope, Settle};
+    let store = db.open().await;
+    let mut ids = Vec::new();
+    for serial in 1..=2 {
+        let mut new = new_application(serial, at(0), None);
+        new.details = serde_json::json!({"applicant": {
+            "email": "parent@example.kz", "phone": "+7 701 234 56 78"
+        }});
+        ids.push(
+            store
+                .submit(new, no_effects())
+                .await
+                .unwrap()
+                .application
+                .id,
+        );
+    }
+    let due = store.due_messages(at(0), 10).await.unwrap();
+    assert_eq!(due.len(), 2, "{due:#?}");
+    let (first, second) = (due[0].id, due[1].id);
+    assert!(
+        due.iter()
+            .all(|d| d.attempts == 0 && !d.email_sent && !d.sms_sent)
+    );
+    assert_eq!(due[0].to_email.as_deref(), Some("parent@example.kz"));
+    assert!(due[0].sms.contains("УО.2026.000001.1"), "{}", due[0].sms);
+    assert_eq!(store.due_messages(at(0), 1).await.unwrap().len(), 1);
+
+    // One holder at a time; another takes over once the lease has run out.
+    let lease = |holder: &'static str, from: i64, to: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .take_lease("delivery", holder, at(from), at(to))
+                .await
+                .unwrap()
+        }
+    };
+    assert!(lease("a", 0, 1).await);
+    assert!(!lease("b", 0, 1).await);
+    assert!(lease("a", 1, 2).await, "the holder renews");
+    assert!(!lease("b", 1, 3).await);
+    assert!(lease("b", 2, 4).await, "run out at 2");
+    assert!(!lease("a", 3, 5).await);
+
+    // A channel marked sent stays sent across a retry; the retry waits.
+    store
+        .mark_channel_sent(first, Channel::Email, at(1))
+        .await
+        .unwrap();
+    let retry = Settle::Retry {
+        error: "connection refused".into(),
+        at: at(10),
+    };
+    store.settle_delivery(first, &retry, at(1)).await.unwrap();
+    let later = store.due_messages(at(5), 10).await.unwrap();
+    assert_eq!(later.iter().map(|d| d.id).collect::<Vec<_>>(), vec![second]);
+    let again = store.due_messages(at(10), 10).await.unwrap();
+    let retried = again.iter().find(|d| d.id == first).unwrap();
+    assert!(retried.email_sent && !retried.sms_sent && retried.attempts == 1);
+    store
+        .settle_delivery(first, &Settle::Sent, at(10))
+        .await
+        .unwrap();
+    let dead = Settle::Dead {
+        error: "550 no such mailbox".into(),
+    };
+    store.settle_delivery(second, &dead, at(10)).await.unwrap();
+    assert!(store.due_messages(at(100), 10).await.unwrap().is_empty());
+    assert!(matches!(
+        store.settle_delivery(9999, &Settle::Sent, at(10)).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // As the applicant, the application and the officers read them.
+    let inbox = store
+        .messages(&MessageScope::User(parent_iin()), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        inbox
+            .messages
+            .iter()
+            .map(|m| (m.id, m.state))
+            .collect::<Vec<_>>(),
+        vec![(second, DeliveryState::Dead), (first, DeliveryState::Sent)]
+    );
+    assert_eq!(inbox.unread, 2);
+    assert_eq!(inbox.messages[1].sent_at, Some(at(10)));
+    assert_eq!(
+        inbox.messages[0].last_error.as_deref(),
+        Some("550 no such mailbox")
+    );
+    let of_first = store
+        .messages(&MessageScope::Application(ids[0]), 10)
+        .await
+        .unwrap();
+    assert_eq!(of_first.messages.len(), 1);
+    assert_eq!(
+        of_first.messages[0].number.unwrap().to_string(),
+        "УО.2026.000001.1"
+    );
+    let dead_here = store
+        .messages(&MessageScope::DeadInRegion("almaty".into()), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        dead_here.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![second]
+    );
+    let dead_elsewhere = store
+        .messages(&MessageScope::DeadInRegion("astana".into()), 10)
+        .await
+        .unwrap();
+    assert!(dead_elsewhere.messages.is_empty());
+
+    // Read by its own user only, and the first opening's time stays.
+    assert!(
+        !store
+            .mark_message_read(&child_iin(23, 1), first, at(11))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .mark_message_read(&parent_iin(), first, at(11))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .mark_message_read(&parent_iin(), first, at(12))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_message_read(&parent_iin(), 9999, at(12))
+            .await
+            .unwrap()
+    );
+    let inbox = store
+        .messages(&MessageScope::User(parent_iin()), 10)
+        .await
+        .unwrap();
+    assert_eq!(inbox.unread, 1);
+    assert_eq!(inbox.messages[1].read_at, Some(at(11)));
 }
 
 /// Issue 13: kindergartens seeded once (an officer's edits survive a new seeding), changed by
@@ -1233,9 +1742,11 @@ async fn kindergartens_are_seeded_changed_and_closed(db: TestDb) {
     let place = store
         .publish_free_places(NewFreePlaces {
             region: "almaty".to_owned(),
-            kindergarten: "kg-1".to_owned(),
-            group: "middle-kk".to_owned(),
-            places: 2,
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 2,
+            }],
             officer,
             now: at(5),
             signed_xml: None,
@@ -1256,7 +1767,7 @@ async fn kindergartens_are_seeded_changed_and_closed(db: TestDb) {
             answer_by: at(100),
         });
     });
-    offer.place = Some(place.id);
+    offer.place = Some(place[0].id);
     store.record_transition(offer, no_effects()).await.unwrap();
     let read = store.kindergarten("kg-1").await.unwrap();
     let middle = read.groups.iter().find(|g| g.code == "middle-kk").unwrap();
@@ -1328,9 +1839,11 @@ async fn directions_are_listed_by_status(db: TestDb) {
     let place = store
         .publish_free_places(NewFreePlaces {
             region: "almaty".to_owned(),
-            kindergarten: "kg-1".to_owned(),
-            group: "middle-kk".to_owned(),
-            places: 3,
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 3,
+            }],
             officer: valid_iin("8001014000"),
             now: at(0),
             signed_xml: None,
@@ -1357,7 +1870,7 @@ async fn directions_are_listed_by_status(db: TestDb) {
                 answer_by: at(1000),
             });
         });
-        offer.place = Some(place.id);
+        offer.place = Some(place[0].id);
         let offered = store.record_transition(offer, no_effects()).await.unwrap();
         let accept = record(
             &offered.application,
@@ -1476,62 +1989,6 @@ async fn pending_benefits_are_the_review_queue(db: TestDb) {
     );
 }
 
-async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
-    use kezek::server::store::Session;
-    let store = db.open().await;
-    store.issue_nonce("n-1", at(0), at(5)).await.unwrap();
-    let take = |nonce: &'static str, minutes| {
-        let store = store.clone();
-        async move { store.take_nonce(nonce, at(minutes)).await.unwrap() }
-    };
-    assert_eq!(take("n-1", 1).await, NonceUse::Taken);
-    assert_eq!(take("n-1", 2).await, NonceUse::Reused, "used twice");
-    store.issue_nonce("n-2", at(0), at(5)).await.unwrap();
-    assert_eq!(take("n-2", 6).await, NonceUse::Expired);
-    assert_eq!(take("unknown", 1).await, NonceUse::Unknown);
-    let session = Session {
-        token_hash: [3; 32],
-        user_iin: parent_iin(),
-        payload: serde_json::json!({"role": "applicant"}),
-        created_at: at(0),
-        expires_at: at(60),
-    };
-    store.create_session(&session).await.unwrap();
-    assert_eq!(
-        store.session(&[3; 32], at(30)).await.unwrap(),
-        Some(session)
-    );
-    assert_eq!(store.session(&[3; 32], at(61)).await.unwrap(), None);
-    store.end_session(&[3; 32]).await.unwrap();
-    assert_eq!(store.session(&[3; 32], at(30)).await.unwrap(), None);
-    let user = store
-        .record_login(
-            &parent_iin(),
-            "Сериков Нурлан",
-            kezek::i18n::Lang::Kk,
-            at(0),
-        )
-        .await
-        .unwrap();
-    assert_eq!(user.contacts.email, None);
-    let mut contacts = user.contacts.clone();
-    contacts.email = Some("nurlan@example.kz".into());
-    store
-        .update_contacts(&parent_iin(), &contacts, at(1))
-        .await
-        .unwrap();
-    let again = store
-        .record_login(
-            &parent_iin(),
-            "Сериков Нурлан",
-            kezek::i18n::Lang::Ru,
-            at(2),
-        )
-        .await
-        .unwrap();
-    assert_eq!(again.contacts, contacts, "a new login keeps the contacts");
-}
-
 conformance! {
     backends: [sqlite => Backend::Sqlite],
     async: [
@@ -1553,6 +2010,10 @@ conformance! {
         demo_seeding_runs_once_and_spreads_over_regions_and_statuses,
         offers_take_published_places_and_give_them_back,
         nonces_are_single_use_and_sessions_expire,
+        region_figures_follow_every_write_and_states_are_read_in_bulk,
+        service_sessions_consent_once_and_the_audit_log_keeps_every_read,
+        // issue 14 (notices)
+        the_outbox_is_delivered_retried_settled_read_and_leased,
         kindergartens_are_seeded_changed_and_closed,
         directions_are_listed_by_status,
         pending_benefits_are_the_review_queue,

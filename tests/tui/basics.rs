@@ -80,7 +80,7 @@ fn help_overlay_lists_every_key_of_the_screen() {
     let screen = draw(&app, 80, 24);
     assert!(screen.contains("Клавиши"), "{screen}");
     assert!(screen.contains("Журнал заявлений"), "{screen}");
-    assert!(screen.contains("Ctrl-C/Ctrl-Q"), "{screen}");
+    assert!(screen.contains("Ctrl-Q/Ctrl-C"), "{screen}");
     insta::assert_snapshot!("help_overlay_ru_80x24", screen);
     app.update(key(KeyCode::Esc));
     assert!(!app.help_open(), "any key closes the overlay");
@@ -132,6 +132,64 @@ fn esc_goes_back_and_ctrl_c_quits_on_any_layout() {
         KeyModifiers::CONTROL,
     )));
     assert!(app.should_quit(), "Ctrl-C with a Cyrillic layout quits");
+}
+
+/// The last line of a drawn screen: the hint line.
+fn hint_line(screen: &str) -> String {
+    screen
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn help_and_back_always_show_in_the_hint_line() {
+    for lang in Lang::ALL {
+        let _guard = locale(lang);
+        let mut app = app_with(lang, Box::new(MainMenu::new()));
+        let hints = hint_line(&draw(&app, 80, 24));
+        assert!(hints.contains('?'), "{lang}: help missing: {hints}");
+        app.update(key(KeyCode::Enter));
+        assert_eq!(app.top_id(), "description");
+        let hints = hint_line(&draw(&app, 80, 24));
+        assert!(hints.contains("Esc"), "{lang}: back missing: {hints}");
+        assert!(hints.contains('?'), "{lang}: help missing: {hints}");
+        // The wizard, whose Esc is its own «Назад».
+        app.update(key(KeyCode::F(10)));
+        assert_eq!(app.top_id(), "wizard");
+        let hints = hint_line(&draw(&app, 80, 24));
+        assert!(hints.contains('?'), "{lang}: help missing: {hints}");
+        assert_eq!(hints.matches("Esc").count(), 1, "{lang}: {hints}");
+        assert!(hints.contains("F2"), "{lang}: language missing: {hints}");
+    }
+}
+
+#[test]
+fn one_quit_key_asks_first_when_the_wizard_holds_input() {
+    let _guard = locale(Lang::Ru);
+    let ctrl_q = || Action::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL));
+    let mut app = app_with(Lang::Ru, Box::new(MainMenu::new()));
+    app.update(key(KeyCode::Char('q')));
+    assert!(!app.should_quit(), "a plain q is no longer a quit key");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::F(10)));
+    assert_eq!(app.top_id(), "wizard");
+    app.update(key(KeyCode::Char('a')));
+    app.update(ctrl_q());
+    assert!(!app.should_quit());
+    assert!(app.confirm_quit_open());
+    assert!(draw(&app, 80, 24).contains("Выйти из программы?"));
+    app.update(key(KeyCode::Esc));
+    assert!(!app.confirm_quit_open(), "Esc stays");
+    assert_eq!(app.top_id(), "wizard", "and the wizard stays as it was");
+    app.update(ctrl_q());
+    app.update(key(KeyCode::Enter));
+    assert!(app.should_quit());
+    // Nothing typed: no question.
+    let mut app = app_with(Lang::Ru, Box::new(MainMenu::new()));
+    app.update(ctrl_q());
+    assert!(app.should_quit());
 }
 
 #[test]
@@ -218,9 +276,10 @@ fn regions() -> Vec<Region> {
 fn region_choice() -> RegionChoice {
     RegionChoice {
         region_code: "akmola".into(),
-        region_name: "Акмолинская область".into(),
+        region_name: name("Ақмола облысы", "Акмолинская область", "Akmola region"),
+        district_name: name("Көкшетау қ.ә.", "г.а. Кокшетау", "Kokshetau city"),
         settlement_code: "kokshetau".into(),
-        settlement_name: "Кокшетау".into(),
+        settlement_name: name("Көкшетау", "Кокшетау", "Kokshetau"),
     }
 }
 
@@ -350,14 +409,9 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
     let keystore = Arc::new(Keystore::open_file(&auth_path, &auth_password).unwrap());
     login.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
     let effects = press(&mut login, &ctx, KeyCode::F(10));
+    // Nothing is remembered before the server has accepted the key.
     assert!(
-        matches!(
-            effects.as_slice(),
-            [
-                Effect::RememberKeystore(..),
-                Effect::Call(Call::SignLogin { .. })
-            ]
-        ),
+        matches!(effects.as_slice(), [Effect::Call(Call::SignLogin { .. })]),
         "{effects:?}"
     );
     login.on_reply(
@@ -365,6 +419,7 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
             signed_xml: "<login/>".into(),
             iin: "900514440216".into(),
             full_name: "СЕРИКОВА АЙГЕРИМ".into(),
+            untrusted: None,
         })),
         &ctx,
     );
@@ -378,6 +433,17 @@ fn login_checks_the_key_before_sending_and_fills_the_owner() {
         effects.as_slice(),
         [Effect::Call(Call::Login { .. })]
     ));
+    // The server refuses (the forged key): its owner leaves the form, the key is not kept.
+    let effects = login.on_reply(
+        Reply::LoggedIn(Err(CallError::Client(ClientError::Transport(
+            "refused".into(),
+        )))),
+        &ctx,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(login.signed_identity(), None);
+    let screen = draw(&App::new(ctx.clone(), Box::new(login)), 80, 24);
+    assert!(!screen.contains("СЕРИКОВА"), "{screen}");
 }
 
 #[test]
@@ -657,7 +723,12 @@ fn success_shows_the_queue_number_and_downloads_the_notice() {
             }),
         ] => {
             assert_eq!(document_id, "doc-1");
-            assert_eq!(path, &ctx.downloads.join("registration.pdf"));
+            // Named in the language of the screen, not by the server's English file name.
+            assert_eq!(
+                path,
+                &ctx.downloads
+                    .join("Уведомление-о-регистрации-УО.2026.000027.1.pdf")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -698,22 +769,162 @@ fn signing_window_returns_the_answer_to_the_screen_below() {
     window.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
     let effects = press(&mut window, &ctx, KeyCode::F(10));
     assert!(
-        matches!(
-            effects.as_slice(),
-            [
-                Effect::RememberKeystore(Purpose::Sign, _),
-                Effect::Call(Call::SignAndSend { .. })
-            ]
-        ),
-        "{effects:?}"
+        matches!(effects.as_slice(), [Effect::Call(Call::SignAndSend { .. })]),
+        "nothing remembered before the server accepts: {effects:?}"
     );
     let effects = window.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Return(Reply::Sent(Ok(_)))]
+        [
+            Effect::RememberKeystore(Purpose::Sign, _),
+            Effect::Return(Reply::Sent(Ok(_)))
+        ]
     ));
     // The wizard turns the returned answer into the success dialog.
     let mut wizard = Wizard::new(&ctx);
     let effects = wizard.on_reply(Reply::Sent(Ok(Sent::Submitted(result()))), &ctx);
     assert!(matches!(effects.as_slice(), [Effect::Replace(s)] if s.id() == "success"));
+}
+
+#[test]
+fn the_first_signing_window_opens_beside_the_login_key_on_its_sign_key() {
+    use kezek::api::documents::{ActionDocument, ActionRequest, Envelope};
+    use kezek::tui::effects::SignTask;
+    use kezek::tui::screens::signing::Signing;
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    let (auth, _) = demo_keystore("AUTH");
+    let (sign, _) = demo_keystore("SIGN");
+    assert_eq!(
+        auth.parent(),
+        sign.parent(),
+        "the demo pair shares a folder"
+    );
+    ctx.remembered.auth = Some(auth);
+    let task = SignTask::Act(ActionDocument {
+        envelope: Envelope::now(),
+        number: ApplicationNumber::parse("УО.2026.000027.1").unwrap(),
+        action: ActionRequest::ConfirmInterest,
+    });
+    let app = App::new(ctx.clone(), Box::new(Signing::new(task, &ctx)));
+    let screen = draw(&app, 120, 40);
+    let name = sign.file_name().unwrap().to_string_lossy().into_owned();
+    let highlighted = screen
+        .lines()
+        .find(|l| l.contains('›'))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(highlighted.contains(&name), "{highlighted}\n{screen}");
+    // The hint line names the browser's keys while it is open, not the key window's.
+    let hints = hint_line(&screen);
+    assert!(hints.contains("Enter Открыть или выбрать"), "{hints}");
+    assert!(!hints.contains("F10"), "{hints}");
+}
+
+#[test]
+fn a_refused_password_is_cleared_and_key_usage_is_in_the_users_language() {
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.now = chrono::Utc::now();
+    let mut login = Login::new(&ctx);
+    press(&mut login, &ctx, KeyCode::F(4));
+    let (path, password) = demo_keystore("AUTH");
+    type_text(&mut login, &ctx, &path.display().to_string());
+    press(&mut login, &ctx, KeyCode::Tab);
+    type_text(&mut login, &ctx, "wrong");
+    let refused = Keystore::open_file(&path, "wrong").unwrap_err();
+    login.on_reply(Reply::Keystore(Err(refused.into())), &ctx);
+    // The field is empty: typing the password again does not append to the wrong one.
+    type_text(&mut login, &ctx, &password);
+    let effects = press(&mut login, &ctx, KeyCode::Enter);
+    match effects.as_slice() {
+        [
+            Effect::Call(Call::OpenKeystore {
+                password: typed, ..
+            }),
+        ] => {
+            assert_eq!(typed.expose(), password);
+        }
+        other => panic!("{other:?}"),
+    }
+    let keystore = Arc::new(Keystore::open_file(&path, &password).unwrap());
+    login.on_reply(Reply::Keystore(Ok(keystore)), &ctx);
+    let screen = draw(&App::new(ctx.clone(), Box::new(login)), 80, 24);
+    assert!(screen.contains("— для входа —"), "{screen}");
+    assert!(screen.contains("RSA 2048, для входа"), "{screen}");
+    assert!(!screen.contains("Auth"), "{screen}");
+    // The path shows the file name first, where AUTH_ tells the keys apart.
+    assert!(screen.contains("Путь к хранилищу:"), "{screen}");
+    let path_line = screen
+        .lines()
+        .find(|l| l.contains("Путь к хранилищу:"))
+        .unwrap();
+    assert!(path_line.contains("AUTH_RSA256_"), "{path_line}");
+}
+
+#[test]
+fn the_status_bar_names_the_place_in_the_current_language() {
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    ctx.region = Some(region_choice());
+    let mut app = App::new(ctx, Box::new(MainMenu::new()));
+    let top = |app: &App| draw(app, 120, 40).lines().next().unwrap().to_owned();
+    assert!(
+        top(&app).contains("Кокшетау, г.а. Кокшетау"),
+        "{}",
+        top(&app)
+    );
+    app.update(key(KeyCode::F(2)));
+    assert_eq!(app.ctx.lang, Lang::En);
+    drop(_guard);
+    let _guard = locale(Lang::En);
+    assert!(
+        top(&app).contains("Kokshetau, Kokshetau city"),
+        "{}",
+        top(&app)
+    );
+}
+
+#[test]
+fn step2_offers_documents_only_with_a_benefit_and_says_space_ticks_it() {
+    let _guard = locale(Lang::Ru);
+    let (ctx, mut wizard) = wizard_at_step2(Lang::Ru);
+    let keys = |wizard: &Wizard| -> Vec<&'static str> {
+        wizard
+            .key_help()
+            .iter()
+            .filter(|h| h.hint)
+            .map(|h| h.name)
+            .collect()
+    };
+    assert!(!keys(&wizard).contains(&"attach"), "{:?}", keys(&wizard));
+    assert!(!keys(&wizard).contains(&"remove"), "{:?}", keys(&wizard));
+    // Down to «Льготник»: Space is hinted there, and ticks it.
+    for _ in 0..3 {
+        press(&mut wizard, &ctx, KeyCode::Tab);
+    }
+    assert!(keys(&wizard).contains(&"toggle"), "{:?}", keys(&wizard));
+    press(&mut wizard, &ctx, KeyCode::Char(' '));
+    assert!(wizard.child_mut().field("beneficiary").is_checked());
+    assert!(keys(&wizard).contains(&"attach"), "{:?}", keys(&wizard));
+}
+
+#[test]
+fn region_list_hints_esc_only_where_it_leads_back() {
+    let _guard = locale(Lang::Ru);
+    let ctx = ctx(Lang::Ru);
+    let mut screen = RegionScreen::new();
+    screen.on_reply(Reply::Regions(Ok(regions())), &ctx);
+    let hinted = |screen: &RegionScreen| screen.key_help().iter().any(|h| h.name == "back");
+    assert!(!hinted(&screen), "Esc does nothing on the regions");
+    press(&mut screen, &ctx, KeyCode::Enter);
+    assert!(hinted(&screen), "Esc goes back from the settlements");
+    // «Аст» finds the city before every «…область» containing «аст».
+    press(&mut screen, &ctx, KeyCode::Esc);
+    type_text(&mut screen, &ctx, "аст");
+    let effects = press(&mut screen, &ctx, KeyCode::Enter);
+    assert!(effects.is_empty());
+    let text = draw(&App::new(ctx.clone(), Box::new(screen)), 80, 24);
+    assert!(text.contains("Астана — "), "the city's settlements: {text}");
+    assert!(!text.contains("Кокшетау"), "not the region's: {text}");
 }

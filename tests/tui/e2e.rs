@@ -80,6 +80,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, home: &Path, lang: &str) -> Tmux {
+        // Other test runs on the same machine share tmux's server: the process id keeps this
+        // run's sessions apart from theirs.
+        let name = &format!("{name}-{}", std::process::id());
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", name])
             .output();
@@ -340,7 +343,17 @@ fn journey(lang: &str) {
     // 7. Signing with the SIGN key, the queue number, the registration PDF.
     t.keys(&["F10"]);
     let sign_key = world.entry(common::AIGERIM, "SIGN", "valid");
-    sign_in_key_window(&t, &w, sign_key, "tui.key.title_sign");
+    // The first signing window opens in the folder of the login key, on the SIGN key beside it.
+    t.wait_for(&w.get("tui.key.title_sign"));
+    let sign_file = sign_key
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    t.wait_for(&sign_file);
+    t.keys(&["Enter"]);
+    sign_with_password(&t, &w, sign_key);
     let screen = t.wait_for(&w.get("tui.success.queued").to_uppercase());
     let number = screen
         .split_whitespace()
@@ -422,7 +435,8 @@ fn journey(lang: &str) {
     // 13. The second parent logs in and binds Аружан: kinship confirmed by the registry.
     // A new start of the client on the same database: a different person at the terminal.
     t.wait_for(&w.get("tui.menu.journal"));
-    t.keys(&["q"]);
+    // One quit key everywhere; nothing unsent, so no question.
+    t.keys(&["C-q"]);
     drop(t);
     // The new start's embedded backend listens elsewhere: its address goes into a fresh log.
     std::fs::remove_file(log_file(home.path())).unwrap();

@@ -88,3 +88,80 @@ fn every_literal_key_used_in_the_code_exists() {
         missing.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// Letters of the Kazakh alphabet that Russian does not have: one in a Russian string is a
+/// Kazakh word pasted into `ru.yml` by mistake.
+const KAZAKH_ONLY: &str = "әғқңөұүһіӘҒҚҢӨҰҮҺІ";
+
+/// Russian strings that rightly equal their Kazakh counterparts: names (of the program, a
+/// product) and words both languages share.
+const SAME_IN_BOTH: [&str; 14] = [
+    "cli.clap.command",
+    "tui.app_name",
+    "tui.login.storage_kaztoken",
+    "tui.success.ok",
+    "tui.keys.profile",
+    "tui.menu.profile",
+    "tui.form.phone",
+    "documents.field.phone",
+    "application.applicant.phone",
+    "profile.phone",
+    "tui.key.section_auth",
+    "tui.key.algorithm",
+    "pki.inspect.algorithm",
+    "pki.inspect.algorithm_bits",
+];
+
+/// The Russian strings that look Kazakh: a Kazakh-only letter, or the very text of the Kazakh
+/// file (names and shared words aside).
+fn kazakh_slips(
+    ru: &std::collections::BTreeMap<String, String>,
+    kk: &std::collections::BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (key, text) in ru {
+        if let Some(letter) = text.chars().find(|c| KAZAKH_ONLY.contains(*c)) {
+            problems.push(format!("{key}: Kazakh letter «{letter}» in «{text}»"));
+        }
+        let words = text.chars().any(|c| c.is_alphabetic() && !c.is_ascii());
+        if words && kk.get(key) == Some(text) && !SAME_IN_BOTH.contains(&key.as_str()) {
+            problems.push(format!("{key}: same as the Kazakh text «{text}»"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn russian_strings_hold_no_kazakh_slips() {
+    let problems = kazakh_slips(&messages("ru"), &messages("kk"));
+    assert!(
+        problems.is_empty(),
+        "Russian strings that look Kazakh (i18n/ru.yml):\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_slip_check_catches_the_known_slips() {
+    let map = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let kk = map(&[
+        ("application.dialog.confirm_interest_button", "Растау"),
+        ("tui.form.phone", "Телефон"),
+        ("code", "E-mail"),
+    ]);
+    let ru = map(&[
+        ("application.dialog.confirm_interest_button", "Растау"),
+        ("tui.form.phone", "Телефон"),
+        ("code", "E-mail"),
+        ("tui.keys.quit", "Бағдарламадан шығу"),
+    ]);
+    let problems = kazakh_slips(&ru, &kk);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].starts_with("application.dialog.confirm_interest_button"));
+    assert!(problems[1].starts_with("tui.keys.quit: Kazakh letter «ғ»"));
+}

@@ -280,6 +280,50 @@ fn application_downloads_the_highlighted_document_into_the_downloads_folder() {
     }
 }
 
+#[test]
+fn nothing_acts_on_arrival_and_old_messages_go() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx(Lang::Ru);
+    let mut screen = ApplicationScreen::with_data(
+        sample::application_in_queue(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    // Enter on arrival opens no action: no button has focus until an arrow moves there.
+    let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    assert!(effects.is_empty(), "{effects:?}");
+    screen.on_key(key(KeyCode::Right), &ctx);
+    let effects = screen.on_key(key(KeyCode::Enter), &ctx).unwrap();
+    assert_eq!(pushed(&effects), ["action_dialog"]);
+
+    // A saved document's path is shown whole at 80 columns, broken after a slash.
+    let folder = "/home/aigerim/Загрузки/документы-для-детского-сада";
+    let path = format!("{folder}/Уведомление-о-регистрации-УО.2026.000027.1.pdf");
+    screen.on_reply(Reply::Saved(Ok(path.clone().into())), &ctx);
+    let text = draw(&screen, &ctx, 80, 24);
+    assert!(
+        text.contains("Уведомление-о-регистрации-УО.2026.000027.1.pdf"),
+        "{text}"
+    );
+    // F5: a fresh look, the message goes.
+    screen.on_key(key(KeyCode::F(5)), &ctx);
+    assert_eq!(screen.notice(), None);
+
+    // A message about an earlier status goes when the status changes («Предложено место»).
+    screen.on_reply(Reply::Saved(Ok(path.into())), &ctx);
+    screen.on_reply(
+        Reply::Application(Ok(Box::new(sample::application_in_queue()))),
+        &ctx,
+    );
+    assert!(screen.notice().is_some(), "same status: the message stays");
+    screen.on_reply(
+        Reply::Application(Ok(Box::new(sample::application_offered()))),
+        &ctx,
+    );
+    assert_eq!(screen.notice(), None);
+}
+
 /// The value on the line of `label` in a drawn screen.
 fn value_after(text: &str, label: &str) -> String {
     let line = text

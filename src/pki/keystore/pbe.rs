@@ -81,16 +81,14 @@ macro_rules! with_digest {
 
 impl Hash {
     /// A digest algorithm (MacData's DigestInfo).
-    fn from_digest_oid(oid: &Tlv<'_>) -> Option<Hash> {
+    fn from_digest_oid(oid: &Oid) -> Option<Hash> {
         const OIDS: [(Oid, Hash); 4] = [
             (Oid::new_unwrap("1.3.14.3.2.26"), Hash::Sha1),
             (Oid::new_unwrap("2.16.840.1.101.3.4.2.1"), Hash::Sha256),
             (Oid::new_unwrap("2.16.840.1.101.3.4.2.2"), Hash::Sha384),
             (Oid::new_unwrap("2.16.840.1.101.3.4.2.3"), Hash::Sha512),
         ];
-        OIDS.iter()
-            .find(|(known, _)| oid.is_oid(known))
-            .map(|&(_, h)| h)
+        OIDS.iter().find(|(known, _)| known == oid).map(|&(_, h)| h)
     }
 
     /// An HMAC algorithm (PBKDF2's prf).
@@ -110,56 +108,35 @@ impl Hash {
 /// What the appendix B derivation is asked for (its "ID" byte).
 #[derive(Clone, Copy)]
 enum Purpose {
-    Key = 1,
-    Iv = 2,
-    Mac = 3,
+    Key,
+    Iv,
+    Mac,
 }
 
-/// The PKCS#12 key derivation of RFC 7292 appendix B.2.
-fn pkcs12_kdf<D: Digest + BlockSizeUser>(
+/// The PKCS#12 key derivation of RFC 7292 appendix B.2, by the `pkcs12` crate (whose digests
+/// are of the 0.11 generation, hence the second `sha1`/`sha2`).
+fn pkcs12_kdf(
+    hash: Hash,
     password_bmp: &[u8],
     salt: &[u8],
     iterations: u32,
     purpose: Purpose,
     len: usize,
 ) -> Zeroizing<Vec<u8>> {
-    let u = <D as Digest>::output_size();
-    let v = <D as BlockSizeUser>::block_size();
-    // S and P: salt and password repeated to a whole number of v-byte blocks.
-    let fill = |source: &[u8]| -> Vec<u8> {
-        let full = v * source.len().div_ceil(v);
-        source.iter().copied().cycle().take(full).collect()
+    use pkcs12::kdf::{Pkcs12KeyType, derive_key};
+    let id = match purpose {
+        Purpose::Key => Pkcs12KeyType::EncryptionKey,
+        Purpose::Iv => Pkcs12KeyType::Iv,
+        Purpose::Mac => Pkcs12KeyType::Mac,
     };
-    let mut input = Zeroizing::new(fill(salt));
-    input.extend_from_slice(&Zeroizing::new(fill(password_bmp)));
-    let diversifier = vec![purpose as u8; v];
-    let mut out = Zeroizing::new(Vec::with_capacity(len));
-    loop {
-        let mut a = Zeroizing::new(
-            D::new()
-                .chain_update(&diversifier)
-                .chain_update(&*input)
-                .finalize()
-                .to_vec(),
-        );
-        for _ in 1..iterations {
-            a = Zeroizing::new(D::digest(&*a).to_vec());
-        }
-        let take = (len - out.len()).min(u);
-        out.extend_from_slice(&a[..take]);
-        if out.len() == len {
-            return out;
-        }
-        // Each v-byte block I_j of the input becomes (I_j + B + 1) mod 2^(8v), B = A repeated.
-        for block in input.chunks_mut(v) {
-            let mut carry = 1u16;
-            for k in (0..v).rev() {
-                let sum = u16::from(block[k]) + u16::from(a[k % u]) + carry;
-                block[k] = sum as u8;
-                carry = sum >> 8;
-            }
-        }
-    }
+    // MAX_ITERATIONS keeps the count far below i32::MAX.
+    let rounds = iterations as i32;
+    Zeroizing::new(match hash {
+        Hash::Sha1 => derive_key::<sha1_kdf::Sha1>(password_bmp, salt, id, rounds, len),
+        Hash::Sha256 => derive_key::<sha2_kdf::Sha256>(password_bmp, salt, id, rounds, len),
+        Hash::Sha384 => derive_key::<sha2_kdf::Sha384>(password_bmp, salt, id, rounds, len),
+        Hash::Sha512 => derive_key::<sha2_kdf::Sha512>(password_bmp, salt, id, rounds, len),
+    })
 }
 
 fn iterations(count: Option<Tlv<'_>>) -> Result<u32, PbeError> {
@@ -175,31 +152,35 @@ fn iterations(count: Option<Tlv<'_>>) -> Result<u32, PbeError> {
 }
 
 /// Checks PFX MacData over the authenticated-safe bytes exactly as they are in the file.
-pub fn verify_mac(mac_data: Tlv<'_>, password: &Password, content: &[u8]) -> Result<(), PbeError> {
-    let mut fields = mac_data.children();
-    let digest_info = fields.required()?.expect(ber::SEQUENCE)?;
-    let salt = fields.required()?.expect(ber::OCTET_STRING)?.content;
-    let count = iterations(fields.optional(ber::INTEGER)?)?;
-    let mut digest_fields = digest_info.children();
-    let algorithm = digest_fields.required()?.expect(ber::SEQUENCE)?;
-    let expected = digest_fields.required()?.expect(ber::OCTET_STRING)?.content;
-    let oid = algorithm.children().required()?;
-    let hash =
-        Hash::from_digest_oid(&oid).ok_or_else(|| PbeError::Unsupported(oid.oid_string()))?;
+pub fn verify_mac(
+    mac_data: &pkcs12::MacData,
+    password: &Password,
+    content: &[u8],
+) -> Result<(), PbeError> {
+    let count = mac_data.iterations;
+    if count <= 0 || count as u64 > MAX_ITERATIONS {
+        return Err(PbeError::Iterations(count.unsigned_abs().into()));
+    }
+    let oid = mac_data.mac.algorithm.oid;
+    let hash = Hash::from_digest_oid(&oid).ok_or_else(|| PbeError::Unsupported(oid.to_string()))?;
+    let salt = mac_data.mac_salt.as_bytes();
+    let expected = mac_data.mac.digest.as_bytes();
     with_digest!(
         hash,
-        check_hmac(&password.bmp, salt, count, content, expected)
+        check_hmac(hash, &password.bmp, salt, count as u32, content, expected)
     )
 }
 
 fn check_hmac<D: Digest + BlockSizeUser + Clone>(
+    hash: Hash,
     password_bmp: &[u8],
     salt: &[u8],
     iterations: u32,
     content: &[u8],
     expected: &[u8],
 ) -> Result<(), PbeError> {
-    let key = pkcs12_kdf::<D>(
+    let key = pkcs12_kdf(
+        hash,
         password_bmp,
         salt,
         iterations,
@@ -314,8 +295,22 @@ pub fn decrypt(
         let mut params = params.expect(ber::SEQUENCE)?.children();
         let salt = params.required()?.expect(ber::OCTET_STRING)?.content;
         let count = iterations(Some(params.required()?))?;
-        let key = pkcs12_kdf::<Sha1>(&password.bmp, salt, count, Purpose::Key, cipher.key_len());
-        let iv = pkcs12_kdf::<Sha1>(&password.bmp, salt, count, Purpose::Iv, cipher.block_len());
+        let key = pkcs12_kdf(
+            Hash::Sha1,
+            &password.bmp,
+            salt,
+            count,
+            Purpose::Key,
+            cipher.key_len(),
+        );
+        let iv = pkcs12_kdf(
+            Hash::Sha1,
+            &password.bmp,
+            salt,
+            count,
+            Purpose::Iv,
+            cipher.block_len(),
+        );
         return cipher.decrypt(&key, &iv, data);
     }
     if oid.is_oid(&oids::PBES2) {
@@ -393,9 +388,9 @@ mod tests {
     fn pkcs12_kdf_matches_known_answers() {
         let password = Password::new("123456");
         let salt = [1u8, 2, 3, 4, 5, 6, 7, 8];
-        let key = pkcs12_kdf::<Sha1>(&password.bmp, &salt, 1024, Purpose::Key, 24);
-        let iv = pkcs12_kdf::<Sha1>(&password.bmp, &salt, 1024, Purpose::Iv, 8);
-        let mac = pkcs12_kdf::<Sha256>(&password.bmp, &salt, 1024, Purpose::Mac, 32);
+        let key = pkcs12_kdf(Hash::Sha1, &password.bmp, &salt, 1024, Purpose::Key, 24);
+        let iv = pkcs12_kdf(Hash::Sha1, &password.bmp, &salt, 1024, Purpose::Iv, 8);
+        let mac = pkcs12_kdf(Hash::Sha256, &password.bmp, &salt, 1024, Purpose::Mac, 32);
         assert_eq!(hex::encode(&*key), KDF_KEY);
         assert_eq!(hex::encode(&*iv), KDF_IV);
         assert_eq!(hex::encode(&*mac), KDF_MAC_SHA256);

@@ -259,39 +259,10 @@ pub fn render(
     data: &DocumentData,
     lang: Lang,
 ) -> Result<Vec<u8>, DocumentError> {
-    let mut draft = Draft {
-        sheet: Sheet::new()?,
-        data,
-        lang,
-    };
+    let title = kind.title(lang);
+    let mut draft = Draft::letterhead(data, lang, &title)?;
     let locale = lang.code();
     let child = data.child.full_name();
-
-    // The letterhead: who issues it and for which service.
-    let sheet = &mut draft.sheet;
-    sheet.centred(
-        data.education_department.get(lang),
-        Style::Bold,
-        HEADER_SIZE + 1.0,
-    );
-    sheet.centred(
-        &t!("documents.service", locale = locale),
-        Style::Regular,
-        HEADER_SIZE,
-    );
-    sheet.gap(4.0);
-    sheet.rule(1.2);
-    sheet.gap(14.0);
-    let title = kind.title(lang);
-    sheet.centred(&title.to_uppercase(), Style::Bold, TITLE_SIZE);
-    let number_and_date = t!(
-        "documents.number_and_date",
-        locale = locale,
-        number = data.number.to_string(),
-        date = local_day(data.issued_at)
-    );
-    sheet.centred(&number_and_date, Style::Regular, BODY_SIZE);
-    sheet.gap(12.0);
 
     match kind {
         DocumentKind::RegistrationNotice => {
@@ -391,17 +362,72 @@ pub fn render(
         }
     }
 
-    let footer = t!(
-        "documents.footer",
-        locale = locale,
-        at = local_moment(data.issued_at)
+    draft.finish(&title)
+}
+
+// --- the ЦОН desk (issue 12) ---
+
+/// Who received the documents at the counter, for the receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    pub operator: String,
+    /// The ЦОН, as the operator's certificate names it, and its BIN.
+    pub centre_name: Option<String>,
+    pub centre_bin: Option<String>,
+    /// «Номер ЦОН» of the application's submission.
+    pub request_number: Option<String>,
+}
+
+/// «Расписка о приеме документов»: what the operator at `counter` received from the applicant,
+/// handed over at the counter. Made on demand, not kept with the application.
+pub fn render_receipt(
+    data: &DocumentData,
+    counter: &Counter,
+    lang: Lang,
+) -> Result<Vec<u8>, DocumentError> {
+    let title = t!("documents.title.desk_receipt", locale = lang.code()).into_owned();
+    let mut draft = Draft::letterhead(data, lang, &title)?;
+    let centre = counter.centre_name.clone().unwrap_or_default();
+    draft.paragraph(&t!(
+        "documents.text.desk_receipt",
+        locale = lang.code(),
+        centre = centre,
+        date = local_moment(data.issued_at)
+    ));
+    draft.application_fields();
+    if let Some(number) = &counter.request_number {
+        draft.field("documents.field.request_number", number);
+    }
+    draft.field(
+        "documents.field.applicant",
+        &data.applicant.person.full_name(),
     );
-    draft.sheet.gap(18.0);
-    draft.sheet.rule(0.5);
-    draft.sheet.paragraph(&footer, Style::Regular, FOOTER_SIZE);
-    draft
-        .sheet
-        .finish(&format!("{title} {}", data.number), locale)
+    draft.field(
+        "documents.field.applicant_iin",
+        &data.applicant.person.iin.to_string(),
+    );
+    draft.child_fields();
+    draft.sheet.gap(10.0);
+    let heading = draft.text("documents.field.received");
+    draft.sheet.paragraph(&heading, Style::Bold, BODY_SIZE);
+    let signed = draft.text("documents.text.signed_application");
+    for (i, name) in std::iter::once(&signed)
+        .chain(&data.attachments)
+        .enumerate()
+    {
+        draft
+            .sheet
+            .paragraph(&format!("{}. {name}", i + 1), Style::Regular, BODY_SIZE);
+    }
+    draft.sheet.gap(10.0);
+    draft.field("documents.field.operator", &counter.operator);
+    if !centre.is_empty() {
+        draft.field("documents.field.centre", &centre);
+    }
+    if let Some(bin) = &counter.centre_bin {
+        draft.field("documents.field.centre_bin", bin);
+    }
+    draft.finish(&title)
 }
 
 /// A document being written: the sheet, what it says and the language it says it in.
@@ -411,7 +437,56 @@ struct Draft<'a> {
     lang: Lang,
 }
 
-impl Draft<'_> {
+impl<'a> Draft<'a> {
+    /// A sheet with the letterhead (who issues it and for which service), the title, and the
+    /// application's number and the document's date.
+    fn letterhead(
+        data: &'a DocumentData,
+        lang: Lang,
+        title: &str,
+    ) -> Result<Draft<'a>, DocumentError> {
+        let mut sheet = Sheet::new()?;
+        let locale = lang.code();
+        sheet.centred(
+            data.education_department.get(lang),
+            Style::Bold,
+            HEADER_SIZE + 1.0,
+        );
+        sheet.centred(
+            &t!("documents.service", locale = locale),
+            Style::Regular,
+            HEADER_SIZE,
+        );
+        sheet.gap(4.0);
+        sheet.rule(1.2);
+        sheet.gap(14.0);
+        sheet.centred(&title.to_uppercase(), Style::Bold, TITLE_SIZE);
+        let number_and_date = t!(
+            "documents.number_and_date",
+            locale = locale,
+            number = data.number.to_string(),
+            date = local_day(data.issued_at)
+        );
+        sheet.centred(&number_and_date, Style::Regular, BODY_SIZE);
+        sheet.gap(12.0);
+        Ok(Draft { sheet, data, lang })
+    }
+
+    /// The footer with the moment the document was made, and the PDF.
+    fn finish(mut self, title: &str) -> Result<Vec<u8>, DocumentError> {
+        let locale = self.lang.code();
+        let footer = t!(
+            "documents.footer",
+            locale = locale,
+            at = local_moment(self.data.issued_at)
+        );
+        self.sheet.gap(18.0);
+        self.sheet.rule(0.5);
+        self.sheet.paragraph(&footer, Style::Regular, FOOTER_SIZE);
+        self.sheet
+            .finish(&format!("{title} {}", self.data.number), locale)
+    }
+
     fn text(&self, key: &str) -> String {
         t!(key, locale = self.lang.code()).into_owned()
     }

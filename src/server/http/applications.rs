@@ -13,6 +13,7 @@ use crate::api::applications::{
     PositionChange, SortOrder, SubmissionResult,
 };
 use crate::api::auth::{RoleKind, SignedDocument};
+use crate::api::desk::AuditRead;
 use crate::api::documents::{ActionRequest, AttachmentRef, Document};
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::domain::limits::Text;
@@ -311,6 +312,11 @@ pub async fn submit(
         return Err(ApiError::new(ProblemCode::WrongDocument));
     };
     let principal = changes::principal(&fresh.actor).ok_or(ProblemCode::Forbidden)?;
+    // The desk's submissions name the ЦОН request they were made under.
+    if matches!(fresh.actor, Actor::Operator { .. }) {
+        let number = submission.envelope.service_centre_request.as_deref();
+        changes::check_request_number(&state, number.unwrap_or_default())?;
+    }
     if Iin::parse(&submission.draft.applicant.iin).ok() != Some(principal) {
         return Err(ApiError::new(ProblemCode::SignerMismatch));
     }
@@ -488,6 +494,27 @@ impl Papers {
         })
     }
 
+    /// What a document of `application` made at `issued_at` says.
+    fn data(
+        &self,
+        application: &StoredApplication,
+        group: Option<&str>,
+        issued_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<DocumentData, documents::DocumentError> {
+        DocumentData::resolve(
+            DocumentSources {
+                state: &application.state,
+                child: &self.child,
+                applicant: &self.applicant,
+                position: application.position,
+                attachments: &self.attachments,
+                group,
+                issued_at,
+            },
+            Catalogue::bundled(),
+        )
+    }
+
     /// The documents `kinds` in the applicant's language for what was just recorded, in its
     /// transaction, so they show the committed numbers and dates: their content is fixed here
     /// and the PDF is rendered from it after the commit. `group`: the code of the
@@ -499,18 +526,7 @@ impl Papers {
         group: Option<&str>,
     ) -> Result<Vec<NewDocument>, Box<dyn std::error::Error + Send + Sync>> {
         let application = &recorded.application;
-        let data = DocumentData::resolve(
-            DocumentSources {
-                state: &application.state,
-                child: &self.child,
-                applicant: &self.applicant,
-                position: application.position,
-                attachments: &self.attachments,
-                group,
-                issued_at: application.state.last_change_at,
-            },
-            Catalogue::bundled(),
-        )?;
+        let data = self.data(application, group, application.state.last_change_at)?;
         let content = serde_json::to_string(&data)?;
         Ok(kinds
             .iter()
@@ -521,6 +537,40 @@ impl Papers {
             })
             .collect())
     }
+}
+
+/// «Расписка о приеме документов» of `app` as the operator `counter` hands it over now, in
+/// the applicant's language: the signed application and every scan linked to it.
+pub(crate) async fn receipt_pdf(
+    state: &AppState,
+    app: &StoredApplication,
+    operator: &crate::server::store::Employee,
+) -> ApiResult<Vec<u8>> {
+    let mut papers = Papers::of_application(state, app).await?;
+    papers.attachments = state
+        .store()
+        .attachments_of(app.state.number)
+        .await?
+        .into_iter()
+        .map(|a| a.file_name)
+        .collect();
+    let data = papers
+        .data(app, None, state.now())
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let counter = documents::Counter {
+        operator: operator.name.clone(),
+        centre_name: operator.centre_name.clone(),
+        centre_bin: operator.centre_bin.clone(),
+        request_number: app
+            .service_centre
+            .as_ref()
+            .map(|s| s.request_number.clone()),
+    };
+    let language = papers.language;
+    tokio::task::spawn_blocking(move || documents::render_receipt(&data, &counter, language))
+        .await
+        .map_err(|_| ApiError::new(ProblemCode::Internal))?
+        .map_err(|e| StoreError::Corrupt(e.to_string()).into())
 }
 
 /// What a submission commits besides the application: the three registration documents (seed
@@ -635,7 +685,15 @@ pub async fn child_check(
     Path(child): Path<Iin>,
 ) -> ApiResult<Json<crate::api::profile::Person>> {
     // Staff queue their own children as the citizens they are, as in `submit`.
-    let viewer = match changes::viewer(&session, &headers)? {
+    let viewer = match changes::reader(
+        &state,
+        &session,
+        &headers,
+        AuditRead::ChildCheck,
+        Some(child.to_string()),
+    )
+    .await?
+    {
         Actor::Officer { iin, .. } => Actor::Applicant { iin },
         other => other,
     };
@@ -663,7 +721,7 @@ pub async fn journal(
     headers: HeaderMap,
     Query(query): Query<JournalQuery>,
 ) -> ApiResult<Json<JournalPage>> {
-    let viewer = changes::viewer(&session, &headers)?;
+    let viewer = changes::reader(&state, &session, &headers, AuditRead::Journal, None).await?;
     let scope = match &viewer {
         Actor::Officer { region, .. } => {
             if query.region.as_deref().is_some_and(|r| r != region) {
@@ -779,6 +837,28 @@ pub(crate) async fn visible(
     Ok((app, bound))
 }
 
+/// The applicant's address as they signed it in the application, its parts joined.
+pub(crate) fn address_of(app: &StoredApplication) -> Option<String> {
+    let applicant: wizard::ApplicantDraft = app
+        .details
+        .get("applicant")
+        .cloned()
+        .and_then(|value| serde_json::from_value(value).ok())
+        .unwrap_or_default();
+    let address = [
+        applicant.address.city.as_str(),
+        applicant.address.district.as_str(),
+        applicant.address.street.as_str(),
+        applicant.address.house.as_str(),
+        applicant.address.flat.as_str(),
+    ]
+    .into_iter()
+    .filter(|p| !p.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
+    (!address.is_empty()).then_some(address)
+}
+
 /// The view of an application for `viewer`, with the actions they may take now.
 pub(crate) fn detail_of(
     state: &AppState,
@@ -800,17 +880,6 @@ pub(crate) fn detail_of(
     let detail = |key: &str| app.details.get(key).cloned().unwrap_or_default();
     let applicant: wizard::ApplicantDraft =
         serde_json::from_value(detail("applicant")).unwrap_or_default();
-    let address = [
-        applicant.address.city.as_str(),
-        applicant.address.district.as_str(),
-        applicant.address.street.as_str(),
-        applicant.address.house.as_str(),
-        applicant.address.flat.as_str(),
-    ]
-    .into_iter()
-    .filter(|p| !p.is_empty())
-    .collect::<Vec<_>>()
-    .join(", ");
     let nonempty = |s: String| (!s.is_empty()).then_some(s);
     ApplicationDetail {
         state_key: app.state.status.current_state_key(),
@@ -818,7 +887,7 @@ pub(crate) fn detail_of(
         applicant: ApplicantInfo {
             iin: app.applicant_iin,
             full_name: app.applicant_name.clone(),
-            address: nonempty(address),
+            address: address_of(app),
             email: nonempty(applicant.email),
             phone: nonempty(applicant.phone),
         },
@@ -854,7 +923,14 @@ pub async fn detail(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> ApiResult<Json<ApplicationDetail>> {
-    let viewer = changes::viewer(&session, &headers)?;
+    let viewer = changes::reader(
+        &state,
+        &session,
+        &headers,
+        AuditRead::Application,
+        Some(number.clone()),
+    )
+    .await?;
     let (app, bound) = visible(&state, &viewer, number_of(&number)?).await?;
     Ok(Json(detail_of(&state, &viewer, &app, &bound)))
 }
@@ -870,18 +946,22 @@ pub async fn history(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-    let viewer = changes::viewer(&session, &headers)?;
+    let viewer = changes::reader(
+        &state,
+        &session,
+        &headers,
+        AuditRead::History,
+        Some(number.clone()),
+    )
+    .await?;
     let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
     let entries = state.store().history(app.state.number).await?;
-    // Officers' and operators' acts name the person (docs/domain-rules.md, «History, documents,
-    // notices»): the name they logged in with.
+    // A person's name as they logged in last; an operator's line also names the ЦОН request
+    // their signed document gave.
     let mut names = std::collections::HashMap::new();
-    for entry in &entries {
-        if let (Some(iin), Role::Officer | Role::Operator) = (entry.actor_iin, entry.actor_role)
-            && !names.contains_key(&iin)
-        {
-            let name = state.store().user(&iin).await?.map(|user| user.full_name);
-            names.insert(iin, name);
+    for iin in entries.iter().filter_map(|e| e.actor_iin) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(iin) {
+            slot.insert(state.store().user(&iin).await?.map(|user| user.full_name));
         }
     }
     Ok(Json(
@@ -893,6 +973,9 @@ pub async fn history(
                 actor_name: e
                     .actor_iin
                     .and_then(|iin| names.get(&iin).cloned().flatten()),
+                service_centre_request: (e.actor_role == Role::Operator)
+                    .then(|| e.signed_xml.as_deref().and_then(service_centre_request))
+                    .flatten(),
                 event: e.kind,
                 old_status: e.from,
                 new_status: e.to.unwrap_or(app.state.status),
@@ -903,6 +986,15 @@ pub async fn history(
             })
             .collect(),
     ))
+}
+
+/// The «Номер ЦОН» an operator's signed document names.
+fn service_centre_request(xml: &str) -> Option<String> {
+    Document::parse(xml)
+        .ok()?
+        .envelope()?
+        .service_centre_request
+        .clone()
 }
 
 /// The actor of a history line. The store keeps the IIN and the role; an officer acted within
@@ -930,7 +1022,14 @@ pub async fn documents(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> ApiResult<Json<Vec<DocumentInfo>>> {
-    let viewer = changes::viewer(&session, &headers)?;
+    let viewer = changes::reader(
+        &state,
+        &session,
+        &headers,
+        AuditRead::Documents,
+        Some(number.clone()),
+    )
+    .await?;
     let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
     document_list(&state, app.state.number).await.map(Json)
 }
@@ -947,7 +1046,14 @@ pub async fn download(
     headers: HeaderMap,
     Path((number, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let viewer = changes::viewer(&session, &headers)?;
+    let viewer = changes::reader(
+        &state,
+        &session,
+        &headers,
+        AuditRead::Documents,
+        Some(format!("{number}/{id}")),
+    )
+    .await?;
     let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
     let number = app.state.number;
     let list = document_list(&state, number).await?;
@@ -1001,7 +1107,14 @@ pub async fn position_history(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> ApiResult<Json<Vec<PositionChange>>> {
-    let viewer = changes::viewer(&session, &headers)?;
+    let viewer = changes::reader(
+        &state,
+        &session,
+        &headers,
+        AuditRead::PositionHistory,
+        Some(number.clone()),
+    )
+    .await?;
     let (app, _) = visible(&state, &viewer, number_of(&number)?).await?;
     let changes = state.store().position_history(app.state.number).await?;
     Ok(Json(

@@ -4,7 +4,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::Duration;
 
-use crate::api::auth::{Challenge, LoginResponse, SignedDocument, User};
+use crate::api::auth::{
+    Challenge, LoginResponse, Organisation, SignedDocument, TrustAnchors, User,
+};
 use crate::api::documents::{Document, LoginDocument};
 use crate::api::problem::{Problem, ProblemCode};
 use crate::i18n::Lang;
@@ -16,6 +18,20 @@ use crate::server::problem::{ApiError, ApiResult};
 use crate::server::signed::{self, Purpose};
 use crate::server::store::NonceUse;
 use crate::server::store::Session as StoredSession;
+
+/// The authorities the server trusts, for the client's check of a key before login.
+#[utoipa::path(get, path = "/api/v1/auth/trust-anchors", tag = "auth",
+    responses((status = 200, body = TrustAnchors)))]
+pub async fn trust_anchors(State(state): State<AppState>) -> Json<TrustAnchors> {
+    use base64::Engine;
+    let certificates = state
+        .trust()
+        .authorities()
+        .iter()
+        .map(|c| base64::engine::general_purpose::STANDARD.encode(c.der()))
+        .collect();
+    Json(TrustAnchors { certificates })
+}
 
 /// A one-time nonce and the login document to sign with the AUTH key.
 #[utoipa::path(post, path = "/api/v1/auth/challenge", tag = "auth",
@@ -77,6 +93,10 @@ pub async fn login(
         name: signer.name.clone(),
         patronymic: signer.patronymic.clone(),
         roles: state.config().roles_of(&signer.iin, signer.bin.as_deref()),
+        organisation: signer.bin.clone().map(|bin| Organisation {
+            bin,
+            name: signer.certificate.info().subject.organization.clone(),
+        }),
     };
     let token = random_secret(32);
     let expires_at = now + Duration::minutes(state.config().limits.session_minutes);

@@ -8,12 +8,15 @@ use axum::http::HeaderMap;
 
 use crate::api::applications::{CITIZEN_HEADER, IDEMPOTENCY_HEADER};
 use crate::api::auth::RoleKind;
-use crate::api::problem::ProblemCode;
+use crate::api::desk::AuditRead;
+use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::domain::allocation::OfferStatus;
+use crate::domain::limits::Text;
 use crate::domain::{
     Action, Actor, ApplicationNumber, EventKind, Iin, access, calendar, lifecycle,
 };
 use crate::server::auth::Session;
+use crate::server::desk;
 use crate::server::documents::DocumentKind;
 use crate::server::http::applications::Papers;
 use crate::server::problem::{ApiError, ApiResult};
@@ -85,6 +88,26 @@ pub fn viewer(session: &Session, headers: &HeaderMap) -> ApiResult<Actor> {
     }
 }
 
+/// Who is reading, as [`viewer`] says; an operator serving a citizen needs the citizen's live
+/// consent, and the read goes into the audit log (`what`, of `subject`) before it is answered.
+pub async fn reader(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    what: AuditRead,
+    subject: Option<String>,
+) -> ApiResult<Actor> {
+    let actor = viewer(session, headers)?;
+    if let Actor::Operator {
+        serving: Some(citizen),
+        ..
+    } = &actor
+    {
+        desk::audited_read(state, session, *citizen, what, subject).await?;
+    }
+    Ok(actor)
+}
+
 /// The reader of a replayed change, in the capacity the change was made.
 pub fn actor_for_view(session: &Session, headers: &HeaderMap, acting: Acting) -> ApiResult<Actor> {
     match acting {
@@ -136,6 +159,17 @@ pub async fn check(
     if verified.signer.iin != session.user.iin {
         return Err(ApiError::new(ProblemCode::SignerMismatch));
     }
+    // An operator acts for a citizen only under their live consent (a retry included), and
+    // names the ЦОН request in the configured format when naming one.
+    if let Some(citizen) = envelope.citizen
+        && acting == Acting::Citizen
+        && session.is(RoleKind::Operator)
+    {
+        desk::require_consent(state, session, citizen).await?;
+        if let Some(number) = &envelope.service_centre_request {
+            check_request_number(state, number)?;
+        }
+    }
     let request = RequestKey {
         request_id: envelope.request_id.clone(),
         document_hash: verified.sha256,
@@ -172,6 +206,22 @@ pub async fn check(
         actor,
         request,
     })))
+}
+
+/// A «Номер ЦОН» of the configured format, else `request_number_invalid` naming the format.
+pub fn check_request_number(state: &AppState, number: &str) -> ApiResult<()> {
+    let format = state.config().desk.request_number_format();
+    if Text::RequestNumber.fits(number) && format.accepts(number) {
+        Ok(())
+    } else {
+        Err(Problem::new(ProblemCode::RequestNumberInvalid)
+            .with_param("format", format.template())
+            .with_fields(vec![
+                FieldProblem::new("serviceCentreRequest", "api.problem.request_number_invalid")
+                    .with_param("format", format.template()),
+            ])
+            .into())
+    }
 }
 
 /// An officer's or operator's act is their organisation's: it must be signed with a key of that

@@ -5,7 +5,9 @@ pub mod auth;
 pub mod catalogue;
 pub mod changes;
 pub mod demo;
+pub mod desk;
 pub mod extract;
+pub mod notices;
 pub mod officer;
 pub mod paging;
 pub mod profile;
@@ -87,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/challenge", post(auth::challenge))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/trust-anchors", get(auth::trust_anchors))
         .route(
             "/profile",
             get(profile::get_profile).put(profile::put_contacts),
@@ -141,6 +144,23 @@ pub fn router(state: AppState) -> Router {
             get(officer::kindergartens).post(officer::change_kindergarten),
         )
         .route("/demo/unqueued-children", get(demo::unqueued_children))
+        // --- the ЦОН desk (issue 12) ---
+        .route("/desk/services", post(desk::start))
+        .route("/desk/services/{id}", get(desk::get))
+        .route("/desk/services/{id}/confirm", post(desk::confirm))
+        .route("/desk/services/{id}/end", post(desk::end))
+        .route("/desk/services/{id}/card", get(desk::card))
+        .route("/desk/services/{id}/receipts/{number}", get(desk::receipt))
+        .route("/profile/audit", get(desk::own_audit))
+        .route("/officer/audit", get(desk::region_audit))
+        // issue 14 (notices)
+        .route("/inbox", get(notices::inbox))
+        .route("/inbox/{id}/read", post(notices::mark_read))
+        .route(
+            "/applications/{number}/messages",
+            get(notices::of_application),
+        )
+        .route("/officer/messages/dead", get(notices::dead))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

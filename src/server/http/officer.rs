@@ -1,7 +1,9 @@
 //! Officers, their region only: signed actions on applications (review-benefit,
-//! confirm-out-of-turn, enroll), publishing free places of a kindergarten group (offered at once
-//! by `server::allocation`), the region's free places and the offers made; the region's
-//! kindergartens and groups (read, add, change a capacity, close).
+//! confirm-out-of-turn, enroll), publishing free places of one or many kindergarten groups with
+//! one signed document (offered at once by `server::allocation`), the region's free places and
+//! the offers made; the region's kindergartens and groups (read, add, change a capacity, close).
+
+use std::collections::HashSet;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -9,7 +11,7 @@ use axum::http::HeaderMap;
 use crate::api::applications::ApplicationDetail;
 use crate::api::auth::SignedDocument;
 use crate::api::catalogue::LocalizedName;
-use crate::api::documents::Document;
+use crate::api::documents::{Document, PlacesDocument};
 use crate::api::documents::{KindergartenDocument, KindergartenRequest};
 use crate::api::officer::{
     BenefitReviewInfo, BenefitReviewsPage, BenefitReviewsQuery, DirectionInfo, DirectionsPage,
@@ -37,8 +39,8 @@ use crate::server::kindergartens;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::{
     DirectionFilter, FreePlaces, KindergartenChange, KindergartenEdit, KindergartenRefusal,
-    NewEvent, NewFreePlaces, NewGroup, NewKindergarten, OfferRecord, OfferScope, StoreError,
-    TransitionRecord, no_effects,
+    NewEvent, NewFreePlaces, NewGroup, NewKindergarten, OfferRecord, OfferScope, PlacesOfGroup,
+    StoreError, TransitionRecord, no_effects,
 };
 
 /// An officer's signed action: review-benefit, confirm-out-of-turn, enroll, annul-direction.
@@ -110,35 +112,98 @@ fn offer_info(offer: OfferRecord) -> OfferInfo {
     }
 }
 
-/// The published places `id` of the region and the offers made of them.
-async fn published(state: &AppState, region: &str, id: i64) -> ApiResult<Json<PublishedPlaces>> {
-    let place = state
-        .store()
-        .free_places(region, false)
-        .await?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or(ProblemCode::NotFound)?;
-    let offers = state
-        .store()
-        .offers(&OfferScope::Place(id), MAX_OFFERS)
-        .await?;
+/// The published places `ids` of the region and the offers made of them (at most
+/// [`MAX_OFFERS`], newest first).
+async fn published(
+    state: &AppState,
+    region: &str,
+    ids: &[i64],
+) -> ApiResult<Json<PublishedPlaces>> {
+    let mut places = state.store().free_places(region, false).await?;
+    places.retain(|p| ids.contains(&p.id));
+    if places.len() != ids.len() {
+        return Err(ApiError::new(ProblemCode::NotFound));
+    }
+    places.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+    let mut offers = Vec::new();
+    for id in ids {
+        let room = MAX_OFFERS.saturating_sub(u32::try_from(offers.len()).unwrap_or(MAX_OFFERS));
+        if room == 0 {
+            break;
+        }
+        offers.extend(state.store().offers(&OfferScope::Place(*id), room).await?);
+    }
+    offers.sort_by_key(|offer: &OfferRecord| std::cmp::Reverse(offer.id));
     Ok(Json(PublishedPlaces {
-        free_places: places_info(place),
+        free_places: places.into_iter().map(places_info).collect(),
         offers: offers.into_iter().map(offer_info).collect(),
     }))
 }
 
-/// The places id a first answer recorded.
-fn place_of(answer: &serde_json::Value) -> ApiResult<i64> {
-    answer
-        .get("free_places")
-        .and_then(serde_json::Value::as_i64)
+/// The places ids a first answer recorded: a list, or one id from before many groups.
+fn places_of(answer: &serde_json::Value) -> ApiResult<Vec<i64>> {
+    let recorded = answer.get("free_places");
+    let ids = match recorded {
+        Some(serde_json::Value::Array(ids)) => ids.iter().map(serde_json::Value::as_i64).collect(),
+        Some(one) => one.as_i64().map(|id| vec![id]),
+        None => None,
+    };
+    ids.filter(|ids| !ids.is_empty())
         .ok_or_else(|| ApiError::new(ProblemCode::IdempotencyConflict))
 }
 
-/// Publishes free places of a kindergarten group of the officer's region, with a signed
-/// `<places>` document (SIGN key); the places are offered at once, in allocation order.
+/// The groups of a places document, checked: each a group of a kindergarten of the officer's
+/// region, named once, with from one place to its capacity; no more groups than configured.
+async fn groups_of(
+    state: &AppState,
+    region: &str,
+    document: &PlacesDocument,
+) -> ApiResult<Vec<PlacesOfGroup>> {
+    let max = state.config().limits.places_groups_per_document.get();
+    if document.groups.len() > max as usize {
+        return Err(Problem::new(ProblemCode::TooManyGroups)
+            .with_param("max", max.to_string())
+            .into());
+    }
+    let mut seen = HashSet::new();
+    let mut groups = Vec::with_capacity(document.groups.len());
+    for named in &document.groups {
+        let (kindergarten, group) =
+            split_group_id(&named.group_id).ok_or_else(|| invalid("group"))?;
+        // The store's kindergartens: officers add and close them (the catalogue only seeds them).
+        let kindergarten = match state.store().kindergarten(kindergarten).await {
+            Ok(kindergarten) => kindergarten,
+            Err(StoreError::NotFound) => return Err(invalid("group")),
+            Err(e) => return Err(e.into()),
+        };
+        if kindergarten.region != region {
+            return Err(ApiError::new(ProblemCode::Forbidden));
+        }
+        let group = kindergarten
+            .groups
+            .iter()
+            .find(|g| g.code == group)
+            .ok_or_else(|| invalid("group"))?;
+        if kindergarten.closed_at.is_some() || group.closed_at.is_some() {
+            return Err(ApiError::new(ProblemCode::KindergartenClosed));
+        }
+        if !seen.insert(named.group_id.as_str()) {
+            return Err(invalid("group"));
+        }
+        if named.free_places == 0 || named.free_places > group.capacity {
+            return Err(invalid("freePlaces"));
+        }
+        groups.push(PlacesOfGroup {
+            kindergarten: kindergarten.code.clone(),
+            group: group.code.clone(),
+            places: named.free_places,
+        });
+    }
+    Ok(groups)
+}
+
+/// Publishes free places of one or many kindergarten groups of the officer's region, with one
+/// signed `<places>` document (SIGN key); the places are offered at once, in allocation order.
 #[utoipa::path(post, path = "/api/v1/officer/free-places", tag = "officer",
     request_body = SignedDocument,
     responses((status = 200, body = PublishedPlaces), (status = 400, body = Problem),
@@ -162,53 +227,30 @@ pub async fn publish(
     )
     .await?
     {
-        Checked::Replay(answer) => return published(&state, region, place_of(&answer)?).await,
+        Checked::Replay(answer) => return published(&state, region, &places_of(&answer)?).await,
         Checked::Fresh(fresh) => *fresh,
     };
     let Document::Places(document) = &fresh.verified.document else {
         return Err(ApiError::new(ProblemCode::WrongDocument));
     };
-    let (kindergarten, group) =
-        split_group_id(&document.group_id).ok_or_else(|| invalid("group"))?;
-    // The store's kindergartens: officers add and close them (the catalogue only seeds them).
-    let kindergarten = match state.store().kindergarten(kindergarten).await {
-        Ok(kindergarten) => kindergarten,
-        Err(StoreError::NotFound) => return Err(invalid("group")),
-        Err(e) => return Err(e.into()),
-    };
-    if kindergarten.region != region {
-        return Err(ApiError::new(ProblemCode::Forbidden));
-    }
-    let group = kindergarten
-        .groups
-        .iter()
-        .find(|g| g.code == group)
-        .ok_or_else(|| invalid("group"))?;
-    if kindergarten.closed_at.is_some() || group.closed_at.is_some() {
-        return Err(ApiError::new(ProblemCode::KindergartenClosed));
-    }
-    if document.free_places == 0 || document.free_places > group.capacity {
-        return Err(invalid("freePlaces"));
-    }
     let new = NewFreePlaces {
         region: region.to_owned(),
-        kindergarten: kindergarten.code.clone(),
-        group: group.code.clone(),
-        places: document.free_places,
+        groups: groups_of(&state, region, document).await?,
         officer: session.user.iin,
         now: state.now(),
         signed_xml: Some(body.signed_xml.clone()),
         request: Some(fresh.request.clone()),
     };
-    let place = match state.store().publish_free_places(new).await {
-        Ok(place) => place,
+    let places = match state.store().publish_free_places(new).await {
+        Ok(places) => places,
         Err(StoreError::Replayed(first)) => {
-            return published(&state, region, place_of(&first.answer)?).await;
+            return published(&state, region, &places_of(&first.answer)?).await;
         }
         Err(e) => return Err(e.into()),
     };
     allocation::allocate(&state, region).await?;
-    published(&state, region, place.id).await
+    let ids: Vec<i64> = places.iter().map(|p| p.id).collect();
+    published(&state, region, &ids).await
 }
 
 /// The free places published in the officer's region, oldest first.

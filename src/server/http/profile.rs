@@ -2,16 +2,19 @@
 //! `GET /api/v1/registry/persons/{iin}`.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
 
 use crate::api::auth::RoleKind;
+use crate::api::desk::AuditRead;
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
-use crate::domain::Iin;
 use crate::domain::limits::Text;
 use crate::domain::wizard;
+use crate::domain::{Actor, ContactError, Email, Iin, MobilePhone};
 use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::Session;
+use crate::server::http::changes;
 use crate::server::http::extract::{Json, Path};
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::Contacts as StoredContacts;
@@ -48,8 +51,9 @@ pub async fn get_profile(
     }))
 }
 
-/// Checks the contacts with the wizard's rules: e-mail required, phones Kazakh mobile numbers,
-/// none longer than its limit (a too long one is not checked further).
+/// Checks the contacts with the wizard's rules (`domain::contact`): e-mail required, phones
+/// Kazakhstan mobile numbers, none longer than its limit (a too long one is not checked
+/// further).
 fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     let fields = [
@@ -58,6 +62,8 @@ fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
         ("phone", &contacts.phone, Text::Phone),
         ("extra_phone", &contacts.extra_phone, Text::Phone),
     ];
+    const REQUIRED: &str = "domain.wizard.required";
+    let key = ContactError::message_key;
     let mut given = Vec::with_capacity(fields.len());
     for (name, value, limit) in fields {
         let text = value.as_deref().map(str::trim).filter(|t| !t.is_empty());
@@ -69,17 +75,13 @@ fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
     }
     for (name, text) in given {
         let problem = match (name, text) {
-            ("email", None) => Some("domain.wizard.required"),
-            ("email" | "extra_email", Some(email)) if !wizard::is_email(email) => {
-                Some("domain.wizard.email")
-            }
-            ("phone" | "extra_phone", Some(phone)) if wizard::normalize_phone(phone).is_none() => {
-                Some("domain.wizard.phone")
-            }
+            ("email", None) => Some(REQUIRED),
+            ("email" | "extra_email", Some(email)) => Email::parse(email).err().map(key),
+            ("phone" | "extra_phone", Some(phone)) => MobilePhone::parse(phone).err().map(key),
             _ => None,
         };
-        if let Some(key) = problem {
-            problems.push(FieldProblem::new(name, key));
+        if let Some(problem) = problem {
+            problems.push(FieldProblem::new(name, problem));
         }
     }
     problems
@@ -175,7 +177,8 @@ pub async fn bind(
     Ok(Json(child))
 }
 
-/// Wizard autofill: an applicant reads themselves and their own children, an operator anyone.
+/// Wizard autofill: an applicant reads themselves and their own children, an operator the
+/// citizen served (`Kezek-Citizen`, under their consent) and the citizen's children.
 #[utoipa::path(get, path = "/api/v1/registry/persons/{iin}", tag = "profile",
     params(("iin" = String, Path, description = "The person's IIN")),
     responses((status = 200, body = Person), (status = 400, body = Problem),
@@ -184,12 +187,31 @@ pub async fn bind(
 pub async fn registry_person(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     Path(iin): Path<Iin>,
 ) -> ApiResult<Json<Person>> {
     let me = session.user.iin;
-    let allowed = iin == me
-        || session.is(RoleKind::Operator)
-        || state.registry().is_parent_or_guardian(me, iin).await?;
+    let mut allowed = iin == me || state.registry().is_parent_or_guardian(me, iin).await?;
+    // An operator reads the citizen served (`Kezek-Citizen`) and their children, under the
+    // citizen's consent, and the read is audited.
+    if !allowed && session.is(RoleKind::Operator) {
+        let reader = changes::reader(
+            &state,
+            &session,
+            &headers,
+            AuditRead::RegistryPerson,
+            Some(iin.to_string()),
+        )
+        .await?;
+        if let Actor::Operator {
+            serving: Some(citizen),
+            ..
+        } = reader
+        {
+            allowed =
+                citizen == iin || state.registry().is_parent_or_guardian(citizen, iin).await?;
+        }
+    }
     if !allowed {
         return Err(ApiError::new(ProblemCode::Forbidden));
     }

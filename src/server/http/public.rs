@@ -100,9 +100,12 @@ pub async fn stats(
     if Catalogue::bundled().region(&query.region).is_none() {
         return Err(ApiError::new(ProblemCode::NotFound));
     }
+    // One read of the aggregates the writes keep (docs/design-store.md, «Statistics from
+    // aggregates»): a few rows per region, exact once a write commits.
+    let figures = state.store().region_stats(&query.region).await?;
     let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
     let mut cohorts: BTreeMap<i32, CohortStats> = BTreeMap::new();
-    for size in state.store().queue_sizes(&query.region).await? {
+    for size in figures.queue {
         let cohort = cohorts.entry(size.birth_year).or_insert(CohortStats {
             birth_year: size.birth_year,
             general: 0,
@@ -116,17 +119,9 @@ pub async fn stats(
             BenefitClass::OutOfTurn => cohort.out_of_turn += queued,
         }
     }
-    let open_free_places = state
-        .store()
-        .free_places(&query.region, true)
-        .await?
-        .iter()
-        .map(|p| p.remaining)
-        .sum();
-    let months = state
-        .store()
-        .months(&query.region)
-        .await?
+    let open_free_places = count(figures.open_places);
+    let months = figures
+        .months
         .into_iter()
         .map(|m| MonthStats {
             month: m.month,

@@ -20,6 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::allocation::{Interleave, OfferStatus};
+use crate::domain::desk::ServiceTimes;
 use crate::domain::lifecycle::{EventKind, Transition};
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, Notice,
@@ -254,10 +255,24 @@ impl StoredApplication {
         notices
             .iter()
             .filter_map(|notice| {
-                notify::message(notice, &self.state.number, &self.child_name, &recipient)
+                let detail = notify::detail(notice, &self.state, self.position, recipient.lang);
+                notify::message(
+                    notice,
+                    &self.state.number,
+                    &self.child_name,
+                    detail.as_deref(),
+                    &recipient,
+                )
             })
             .collect()
     }
+}
+
+/// An application's state as of a revision ([`Store::states`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateAt {
+    pub revision: i64,
+    pub state: ApplicationState,
 }
 
 /// A change of an application decided by `domain::lifecycle::apply` on the state read at
@@ -497,18 +512,26 @@ pub struct JournalPage {
     pub total: u64,
 }
 
-/// Free places an officer publishes in a kindergarten group (catalogue codes).
+/// Free places an officer publishes with one signed document, in one group or many
+/// (catalogue codes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFreePlaces {
     pub region: String,
-    pub kindergarten: String,
-    pub group: String,
-    pub places: u32,
+    /// In the document's order.
+    pub groups: Vec<PlacesOfGroup>,
     pub officer: Iin,
     pub now: DateTime<Utc>,
     /// The officer's signed document, verbatim, as evidence.
     pub signed_xml: Option<String>,
     pub request: Option<RequestKey>,
+}
+
+/// How many places one kindergarten group gets in a [`NewFreePlaces`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacesOfGroup {
+    pub kindergarten: String,
+    pub group: String,
+    pub places: u32,
 }
 
 /// Free places an officer published in a kindergarten group.
@@ -730,6 +753,90 @@ pub enum KindergartenRefusal {
     BelowUse,
 }
 
+/// A region's figures ([`Store::region_stats`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionStats {
+    /// Queued children by birth year and class, oldest cohort first (classes with none left
+    /// out).
+    pub queue: Vec<QueueSize>,
+    /// Published places not yet taken by an offer or a direction.
+    pub open_places: u64,
+    /// Places published, directions issued and enrollments per month, oldest first.
+    pub months: Vec<MonthFigures>,
+}
+
+// --- the ЦОН desk (issue 12; docs/design-api.md «The ЦОН desk») ---
+
+/// An operator as the desk records them: the person and the ЦОН their certificate names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employee {
+    pub iin: Iin,
+    pub name: String,
+    pub centre_bin: Option<String>,
+    pub centre_name: Option<String>,
+}
+
+/// A service session as stored: the code only as its hash (SHA-256 of the session id and the
+/// code), the times the rules decide its status from (`domain::desk::ServiceTimes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSession {
+    pub id: String,
+    pub operator: Employee,
+    pub citizen: Iin,
+    pub code_hash: [u8; 32],
+    pub times: ServiceTimes,
+    /// When the consent runs out, once the code is confirmed.
+    pub consent_until: Option<DateTime<Utc>>,
+}
+
+/// A typed code, as the server judged it against the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeAttempt {
+    /// The right code: the consent lasts until then.
+    Right { consent_until: DateTime<Utc> },
+    /// A wrong one: counted; the `limit`-th ends the session.
+    Wrong { limit: u32 },
+}
+
+/// One line of the audit log: an operator's read of a citizen's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    pub at: DateTime<Utc>,
+    pub operator: Employee,
+    pub citizen: Iin,
+    /// `api::desk::AuditRead`'s code.
+    pub what: String,
+    pub subject: Option<String>,
+}
+
+/// Whose audit lines to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    /// Reads of this citizen's data.
+    Citizen(Iin),
+    /// Reads of the data of citizens with an application in the region.
+    Region(String),
+}
+
+/// One message of the outbox, as `kezek outbox list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxLine {
+    pub id: i64,
+    /// `notice` (about an application) or `one_time_code` (the desk's SMS).
+    pub kind: String,
+    pub to_email: Option<String>,
+    pub to_phone: Option<String>,
+    pub language: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+// --- issue 14 (notices): delivery of the outbox ---
+pub mod delivery;
+pub use delivery::{Channel, Delivery, MessagePage, MessageScope, Settle};
+
 /// The durable storage the handlers, the scheduler and the seeding use.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -747,6 +854,11 @@ pub trait Store: Send + Sync {
     fn record_transition(&self, record: TransitionRecord, completion: Completion) -> Pending;
 
     async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication>;
+
+    /// The states of many applications with the revisions they were read at, in any order;
+    /// numbers not found are left out. For a write deciding on many applications at once (the
+    /// allocation), so without their queue numbers.
+    async fn states(&self, numbers: &[ApplicationNumber]) -> StoreResult<Vec<StateAt>>;
 
     /// The open application of a child, if any.
     async fn open_application_of_child(
@@ -873,10 +985,16 @@ pub trait Store: Send + Sync {
     /// The queue sizes of a region by birth year and class.
     async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>>;
 
-    /// Publishes free places of a kindergarten group with the officer's signed document and
-    /// its request id (a retry gets [`StoreError::Replayed`] with `{"free_places": id}`); the
-    /// id is what offers take them by ([`TransitionRecord::place`]).
-    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces>;
+    /// A region's figures at one instant, from aggregates the writes keep (exact once a write
+    /// commits): the public statistics and the officer's report read them.
+    async fn region_stats(&self, region: &str) -> StoreResult<RegionStats>;
+
+    /// Publishes free places of kindergarten groups with the officer's signed document (kept
+    /// once for all its groups) and its request id, in one transaction; one published set per
+    /// group, in the document's order. A retry gets [`StoreError::Replayed`] with
+    /// `{"free_places": [ids]}` (`{"free_places": id}` from before many groups); the ids are
+    /// what offers take places by ([`TransitionRecord::place`]).
+    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<Vec<FreePlaces>>;
 
     /// The region's published places, oldest first; with `only_open`, those not all taken.
     async fn free_places(&self, region: &str, only_open: bool) -> StoreResult<Vec<FreePlaces>>;
@@ -902,6 +1020,86 @@ pub trait Store: Send + Sync {
         settings: &(dyn for<'r> Fn(&'r str) -> RegionSettings + Sync),
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    // --- the ЦОН desk (issue 12) ---
+
+    /// Opens a service session and queues its code's SMS (`sms`, outbox kind `one_time_code`)
+    /// in one transaction.
+    async fn start_service(
+        &self,
+        session: &ServiceSession,
+        sms: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    async fn service_session(&self, id: &str) -> StoreResult<Option<ServiceSession>>;
+
+    /// Records a typed code on an open session not confirmed yet: a right one starts the
+    /// consent, a wrong one is counted (the limit-th ends the session). Answers the session
+    /// as it is afterwards; `None` for an unknown id.
+    async fn code_attempt(
+        &self,
+        id: &str,
+        attempt: CodeAttempt,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>>;
+
+    /// Ends a session («Завершить обслуживание»); ending it again changes nothing.
+    async fn end_service(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The operator's confirmed, open session for the citizen whose consent lasts past `now`.
+    async fn live_consent(
+        &self,
+        operator: &Iin,
+        citizen: &Iin,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>>;
+
+    async fn record_audit(&self, line: &AuditLine) -> StoreResult<()>;
+
+    /// Audit lines, newest first, at most `limit`.
+    async fn audit(&self, scope: &AuditScope, limit: u32) -> StoreResult<Vec<AuditLine>>;
+
+    /// Outbox messages, newest first, at most `limit`; only those to `to_phone` when given.
+    async fn outbox(&self, to_phone: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxLine>>;
+
+    // --- issue 14 (notices): delivery of the outbox (docs/design-notices.md) ---
+
+    /// Takes the lease `name` for `holder` until `until`, or renews it; `false` while another
+    /// holder's lease runs past `now`.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Messages queued, or failed with their next attempt due by `now`, oldest first.
+    async fn due_messages(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>>;
+
+    /// Marks one channel of a message sent, so that a later attempt does not send it again.
+    async fn mark_channel_sent(
+        &self,
+        id: i64,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Records how an attempt at a message ended.
+    async fn settle_delivery(
+        &self,
+        id: i64,
+        settle: &Settle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Messages of `scope`, at most `limit`.
+    async fn messages(&self, scope: &MessageScope, limit: u32) -> StoreResult<MessagePage>;
+
+    /// Marks the user's message read; `false` when it is not theirs (or does not exist).
+    async fn mark_message_read(&self, user: &Iin, id: i64, now: DateTime<Utc>)
+    -> StoreResult<bool>;
 
     /// Closes the database connections, waiting for those in use; the store answers nothing
     /// afterwards.

@@ -476,6 +476,9 @@ impl Screen for ActionDialog {
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
+        if let Some(keys) = self.scans.browser_keys() {
+            return keys;
+        }
         let mut help = self.keymap.help();
         if !self.benefit_dialog() {
             let hidden = [t!("tui.wizard.attach"), t!("tui.wizard.remove")];

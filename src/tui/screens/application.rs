@@ -29,14 +29,16 @@ use crate::domain::scan;
 use crate::domain::wizard::FileKind;
 use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
 use crate::tui::effects::{Call, CallError, Reply, Sent};
-use crate::tui::format::{benefit_name, date, date_time, day_of, deadline, no_value, queue_number};
+use crate::tui::format::{
+    benefit_name, date, date_time, day_of, deadline, document_file_name, no_value, queue_number,
+};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::file_browser::human_size;
-use crate::tui::widgets::{fit, tabs, truncate, wrap};
+use crate::tui::widgets::{self, fit, tabs, wrap};
 
 /// The applicant's actions in the order of the seeds' buttons; the server decides which show.
 const ACTION_ORDER: [ActionKind; 7] = [
@@ -382,14 +384,19 @@ impl ApplicationScreen {
             Command::Act if self.tab == Tab::Documents && !self.on_buttons => {
                 return self.download(ctx);
             }
-            Command::Act => {
+            Command::Act if self.on_buttons => {
                 if let Some(kind) = actions.get(self.action).copied() {
                     return self.open_dialog(kind);
                 }
             }
+            Command::Act => {}
             Command::Do(kind) => return self.open_dialog(kind),
             Command::Download => return self.download(ctx),
-            Command::Reload => return self.load(),
+            Command::Reload => {
+                // A fresh look at the application: the last action's message is history now.
+                self.notice = None;
+                return self.load();
+            }
             Command::Up => {
                 self.on_buttons = false;
                 self.cursor = self.cursor.saturating_sub(1);
@@ -453,7 +460,9 @@ impl ApplicationScreen {
         let Some(document) = self.documents_in_order().get(self.cursor).copied() else {
             return Vec::new();
         };
-        let path: PathBuf = ctx.downloads.join(safe_file_name(document));
+        let name = document_file_name(document.kind, &self.number)
+            .unwrap_or_else(|| safe_file_name(document));
+        let path: PathBuf = ctx.downloads.join(name);
         vec![Effect::Call(Call::Download {
             number: self.number,
             document_id: document.id.clone(),
@@ -461,9 +470,12 @@ impl ApplicationScreen {
         })]
     }
 
-    fn summary(&self, ctx: &Ctx) -> Line<'static> {
+    /// Number · child · status · benefit · birth date, going on to a second line (between
+    /// parts, never inside one) when `width` is too narrow for one.
+    fn summary(&self, ctx: &Ctx, width: u16) -> Vec<Line<'static>> {
         let theme = &ctx.theme;
-        let mut spans = vec![Span::styled(self.number.to_string(), theme.title())];
+        let mut lines = vec![vec![Span::styled(self.number.to_string(), theme.title())]];
+        let mut used = self.number.to_string().width();
         if let Some(detail) = self.detail.ready() {
             let benefit = benefit_of(detail, ctx);
             for part in [
@@ -472,11 +484,18 @@ impl ApplicationScreen {
                 benefit,
                 date(detail.child.birth_date),
             ] {
-                spans.push(Span::styled(" · ", theme.muted()));
-                spans.push(Span::raw(part));
+                let line = lines.last_mut().expect("one line at least");
+                if used + 3 + part.width() > width as usize {
+                    lines.push(vec![Span::raw(part.clone())]);
+                    used = part.width();
+                } else {
+                    line.push(Span::styled(" · ", theme.muted()));
+                    used += 3 + part.width();
+                    line.push(Span::raw(part));
+                }
             }
         }
-        Line::from(spans)
+        lines.into_iter().map(Line::from).collect()
     }
 
     fn view_info(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -515,21 +534,32 @@ impl ApplicationScreen {
             theme.title(),
         ))];
         for entry in entries {
-            lines.push(Line::from(format!(
-                "{} {} {}",
-                fit(&date_time(entry.at), when),
-                fit(&actor(entry), who),
-                fit(&change_text(entry), change)
-            )));
+            // Who and what changed wrap within their columns rather than being cut.
+            let whos = wrap(&actor(entry), who);
+            let changes = wrap(&change_text(entry), change);
+            for row in 0..whos.len().max(changes.len()) {
+                let at = if row == 0 {
+                    date_time(entry.at)
+                } else {
+                    String::new()
+                };
+                lines.push(Line::from(format!(
+                    "{} {} {}",
+                    fit(&at, when),
+                    fit(whos.get(row).map_or("", String::as_str), who),
+                    fit(changes.get(row).map_or("", String::as_str), change)
+                )));
+            }
             if let Some(comment) = entry.comment.as_deref().filter(|c| !c.is_empty()) {
                 let label = t!("application.history.comment");
-                lines.push(Line::from(Span::styled(
-                    fit(
-                        &format!("{:when$}   {label}: {comment}", ""),
-                        area.width as usize,
-                    ),
-                    theme.muted(),
-                )));
+                let indent = when + 3;
+                let text = format!("{label}: {comment}");
+                for part in wrap(&text, (area.width as usize).saturating_sub(indent)) {
+                    lines.push(Line::from(Span::styled(
+                        format!("{:indent$}{part}", ""),
+                        theme.muted(),
+                    )));
+                }
             }
         }
         let scroll = self
@@ -662,12 +692,22 @@ impl ApplicationScreen {
             } else {
                 change.position.general.to_string()
             };
-            lines.push(Line::from(format!(
-                "{} {} {}",
-                fit(&day_of(change.at), when),
-                fit(&numbers, number),
-                truncate(&change.cause.message(ctx.lang), cause)
-            )));
+            // The cause wraps under its column: it is the answer the user came for.
+            for (row, part) in wrap(&change.cause.message(ctx.lang), cause)
+                .into_iter()
+                .enumerate()
+            {
+                let (at, numbers) = if row == 0 {
+                    (day_of(change.at), numbers.clone())
+                } else {
+                    (String::new(), String::new())
+                };
+                lines.push(Line::from(format!(
+                    "{} {} {part}",
+                    fit(&at, when),
+                    fit(&numbers, number)
+                )));
+            }
         }
         let scroll = self
             .cursor
@@ -824,10 +864,12 @@ fn info_lines(
             format!(
                 "{} {}",
                 date_time(state.last_change_at),
+                // One unbreakable piece: a wrap between the date and the time misreads.
                 t!(
                     "application.details.in_queue_since",
                     date = date_time(state.registered_at)
                 )
+                .replace(' ', "\u{a0}")
             ),
         ),
     ];
@@ -996,7 +1038,14 @@ impl Screen for ApplicationScreen {
     fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
         match reply {
             Reply::Application(result) => {
+                let before = self.detail.ready().map(|d| d.state.status);
                 self.detail = Load::from_result(result);
+                let after = self.detail.ready().map(|d| d.state.status);
+                // A message about an earlier status (e.g. «Подтверждено» under a new
+                // «Предложено место») would mislead.
+                if before.is_some() && before != after {
+                    self.notice = None;
+                }
                 self.action = self.action.min(self.actions().len().saturating_sub(1));
                 // Names for the codes of an offer or a direction, asked once.
                 if let Some(detail) = self.detail.ready()
@@ -1047,15 +1096,29 @@ impl Screen for ApplicationScreen {
                 )
             })
             .collect();
+        let summary_lines = self.summary(ctx, area.width);
+        // The message wraps (a saved document's path breaks after a slash), up to three rows.
+        let message_lines: Vec<String> = match (&self.notice, self.notice()) {
+            (Some(Notice::Saved(path)), Some(text)) => {
+                let path = path.display().to_string();
+                let label = text.strip_suffix(path.as_str()).unwrap_or(&text).trim_end();
+                let mut lines = vec![label.to_owned()];
+                lines.extend(widgets::wrap_path(&path, area.width as usize));
+                lines
+            }
+            (_, Some(text)) => wrap(&text, area.width as usize),
+            (_, None) => Vec::new(),
+        };
+        let message_lines: Vec<String> = message_lines.into_iter().take(3).collect();
         let [summary, tab_row, body, buttons_row, message] = Layout::vertical([
-            Constraint::Length(1),
+            Constraint::Length(summary_lines.len().min(2) as u16),
             Constraint::Length(2),
             Constraint::Min(3),
             Constraint::Length(buttons::height(&row, area.width)),
-            Constraint::Length(1),
+            Constraint::Length(message_lines.len().max(1) as u16),
         ])
         .areas(area);
-        frame.render_widget(Paragraph::new(self.summary(ctx)), summary);
+        frame.render_widget(Paragraph::new(summary_lines), summary);
         let titles: Vec<String> = Tab::ALL.iter().map(|t| t.title()).collect();
         let active = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
         tabs::render(frame, tab_row, &titles, active, theme);
@@ -1066,16 +1129,21 @@ impl Screen for ApplicationScreen {
             Tab::Positions => self.view_positions(frame, body, ctx),
         }
         if !row.is_empty() {
-            // On «Общие документы» Enter downloads until an arrow moves to the buttons.
-            let focused = (self.on_buttons || self.tab != Tab::Documents).then_some(self.action);
+            // No button has focus until an arrow moves onto the buttons, so Enter on arrival
+            // never opens an action (on «Общие документы» it downloads).
+            let focused = self.on_buttons.then_some(self.action);
             buttons::render(frame, buttons_row, &row, focused, theme);
         }
-        if let (Some(notice), Some(text)) = (&self.notice, self.notice()) {
+        if let Some(notice) = &self.notice {
             let style: Style = match notice {
                 Notice::Failed(_) => theme.error(),
                 Notice::Saved(_) | Notice::Acted(_) => theme.ok(),
             };
-            frame.render_widget(Paragraph::new(Span::styled(text, style)), message);
+            let lines: Vec<Line> = message_lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, style)))
+                .collect();
+            frame.render_widget(Paragraph::new(lines), message);
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The service description and instructions (seed 003 figure 6), confirmed with «Подать
 //! заявку» before the wizard opens.
 
+use std::cell::Cell;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Wrap};
 use rust_i18n::t;
 
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
@@ -45,7 +47,7 @@ const KEYS: &[Binding<Command>] = &[
             KeyCombo::key(KeyCode::PageDown),
         ],
         help: "tui.keys.scroll",
-        hint: false,
+        hint: true,
     },
     Binding {
         command: Command::ScrollUp,
@@ -68,6 +70,8 @@ const PARAGRAPHS: [&str; 5] = [
 pub struct Description {
     keymap: Keymap<Command>,
     scroll: u16,
+    /// How far the text scrolls at the last frame's size (the view knows the width).
+    max_scroll: Cell<u16>,
 }
 
 impl Default for Description {
@@ -81,6 +85,7 @@ impl Description {
         Description {
             keymap: Keymap::new("description", KEYS),
             scroll: 0,
+            max_scroll: Cell::new(u16::MAX),
         }
     }
 }
@@ -108,11 +113,11 @@ impl Screen for Description {
             ),
             Command::Back => Some(vec![Effect::Pop]),
             Command::ScrollDown => {
-                self.scroll = self.scroll.saturating_add(1);
+                self.scroll = (self.scroll + 1).min(self.max_scroll.get());
                 Some(Vec::new())
             }
             Command::ScrollUp => {
-                self.scroll = self.scroll.saturating_sub(1);
+                self.scroll = self.scroll.min(self.max_scroll.get()).saturating_sub(1);
                 Some(Vec::new())
             }
         }
@@ -130,16 +135,42 @@ impl Screen for Description {
             )),
             Line::raw(""),
         ];
+        let mut texts = vec![t!("tui.service_title").into_owned(), String::new()];
         for key in PARAGRAPHS {
             lines.push(Line::raw(t!(key).into_owned()));
             lines.push(Line::raw(""));
+            texts.push(t!(key).into_owned());
+            texts.push(String::new());
         }
+        // A column for the scroll bar, so that a cut last paragraph shows that it goes on.
+        let [text, bar] =
+            Layout::horizontal([Constraint::Min(1), Constraint::Length(1)]).areas(text);
+        let total: usize = texts
+            .iter()
+            .map(|t| widgets::wrap(t, text.width as usize).len())
+            .sum();
+        let max = total.saturating_sub(text.height as usize) as u16;
+        self.max_scroll.set(max);
+        let scroll = self.scroll.min(max);
         frame.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
-                .scroll((self.scroll, 0)),
+                .scroll((scroll, 0)),
             text,
         );
+        if max > 0 {
+            let mut state = ScrollbarState::new(max as usize + 1)
+                .viewport_content_length(text.height as usize)
+                .position(scroll as usize);
+            frame.render_stateful_widget(
+                Scrollbar::new(ScrollbarOrientation::VerticalRight)
+                    .begin_symbol(Some("▲"))
+                    .end_symbol(Some("▼"))
+                    .style(theme.focused()),
+                bar,
+                &mut state,
+            );
+        }
         buttons::render(
             frame,
             buttons_row,

@@ -108,7 +108,6 @@ impl Screen for FirstLogin {
             Some(Command::Save) => Some(self.save(ctx)),
             Some(Command::Logout) => Some(vec![
                 Effect::SignedOut,
-                Effect::Call(Call::Logout),
                 Effect::Reset(crate::tui::screens::start(ctx)),
             ]),
             None => {

@@ -61,7 +61,7 @@ const KEYS: &[Binding<Command>] = &[
     Binding {
         command: Command::Search,
         name: "search",
-        keys: &[KeyCombo::char('/'), KeyCombo::f(3)],
+        keys: &[KeyCombo::f(3), KeyCombo::char('/')],
         help: "journal.key.search",
         hint: true,
     },
@@ -204,6 +204,17 @@ const COLUMNS: [Column; 9] = [
         title: "journal.column.birth_date",
         width: 10,
     },
+];
+
+/// The columns after the number, the child and the status, in the order they are given room
+/// on a narrow terminal.
+const COLUMN_PRIORITY: [JournalSort; 6] = [
+    JournalSort::QueueNumber,
+    JournalSort::CreatedAt,
+    JournalSort::BirthDate,
+    JournalSort::ChildIin,
+    JournalSort::Benefit,
+    JournalSort::ApplicantName,
 ];
 
 /// A title on at most two lines, broken at the space that makes the wider line narrowest
@@ -510,27 +521,31 @@ impl JournalScreen {
         }
     }
 
-    /// Which columns fit in `width` next to the number, which stays put: a window of the
-    /// others that always holds the sort cursor.
+    /// Which columns fit in `width`, in the seeds' order: the number, the child and the status
+    /// first (what a parent scans for), then the column the sort cursor is on, then the others
+    /// by how much they tell, as long as they fit.
     fn visible_columns(&self, width: u16) -> Vec<usize> {
-        let fits =
-            |columns: &[usize]| columns.iter().map(|&c| COLUMNS[c].width + 1).sum::<u16>() <= width;
-        let mut first = 1;
-        loop {
-            let mut shown = vec![0];
-            for c in first..COLUMNS.len() {
+        let mut wanted: Vec<usize> = Vec::new();
+        let by_sort = |sort: JournalSort| COLUMNS.iter().position(|c| c.sort == sort);
+        let first = [
+            JournalSort::Number,
+            JournalSort::ChildName,
+            JournalSort::Status,
+        ];
+        wanted.extend(first.into_iter().filter_map(by_sort));
+        wanted.push(self.column);
+        wanted.extend(COLUMN_PRIORITY.into_iter().filter_map(by_sort));
+        let mut shown: Vec<usize> = Vec::new();
+        let mut used = 0u16;
+        for c in wanted {
+            let cost = COLUMNS[c].width + 1;
+            if !shown.contains(&c) && used + cost <= width + 1 {
                 shown.push(c);
-                if !fits(&shown) {
-                    shown.pop();
-                    break;
-                }
+                used += cost;
             }
-            let holds_cursor = self.column == 0 || shown.contains(&self.column);
-            if holds_cursor || first + 1 >= COLUMNS.len() {
-                return shown;
-            }
-            first += 1;
         }
+        shown.sort_unstable();
+        shown
     }
 
     fn status_line(&self, ctx: &Ctx) -> Line<'static> {
@@ -772,6 +787,28 @@ mod tests {
             ("Өтініш берушінің".to_owned(), "аты-жөні".to_owned())
         );
         assert_eq!(header_lines("Статус"), ("Статус".to_owned(), String::new()));
+    }
+
+    #[test]
+    fn a_narrow_journal_keeps_the_child_and_the_status() {
+        let journal = JournalScreen::new();
+        let shown = |width| -> Vec<JournalSort> {
+            journal
+                .visible_columns(width)
+                .into_iter()
+                .map(|c| COLUMNS[c].sort)
+                .collect()
+        };
+        let narrow = shown(78);
+        for sort in [
+            JournalSort::Number,
+            JournalSort::ChildName,
+            JournalSort::Status,
+            JournalSort::default(),
+        ] {
+            assert!(narrow.contains(&sort), "{sort:?} missing in {narrow:?}");
+        }
+        assert_eq!(shown(400).len(), COLUMNS.len());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! сертификат» → the key window; after «Подписать» the owner's ИИН and ФИО are filled in and
 //! «Войти» sends the signed login document.
 
+use std::path::PathBuf;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -112,6 +114,9 @@ pub struct Login {
     signed: Option<SignedLogin>,
     sending: bool,
     problem: Option<Problem>,
+    /// The keystore of the signed login: remembered for the next login only once the server
+    /// has accepted it, so a refused (forged) key is never offered again.
+    signed_path: Option<PathBuf>,
 }
 
 impl Login {
@@ -128,6 +133,7 @@ impl Login {
             signed: None,
             sending: false,
             problem: None,
+            signed_path: None,
         }
     }
 
@@ -141,6 +147,14 @@ impl Login {
         self.signed
             .as_ref()
             .map(|s| (s.iin.as_str(), s.full_name.as_str()))
+    }
+
+    /// Drops the signed login and the identity it showed.
+    fn forget_signed(&mut self) {
+        self.signed = None;
+        self.signed_path = None;
+        self.form.field_mut("iin").set_value("");
+        self.form.field_mut("full_name").set_value("");
     }
 
     fn choose_certificate(&mut self, ctx: &Ctx) {
@@ -173,10 +187,10 @@ impl Login {
                 keystore,
                 alias,
                 path,
-            } => vec![
-                Effect::RememberKeystore(Purpose::Auth, path),
-                Effect::Call(Call::SignLogin { keystore, alias }),
-            ],
+            } => {
+                self.signed_path = Some(path);
+                vec![Effect::Call(Call::SignLogin { keystore, alias })]
+            }
         }
     }
 }
@@ -236,9 +250,7 @@ impl Screen for Login {
             },
             Command::Cancel => {
                 if self.signed.is_some() {
-                    self.signed = None;
-                    self.form.field_mut("iin").set_value("");
-                    self.form.field_mut("full_name").set_value("");
+                    self.forget_signed();
                 } else {
                     return Some(vec![Effect::Pop]);
                 }
@@ -292,10 +304,20 @@ impl Screen for Login {
             Reply::LoggedIn(result) => {
                 self.sending = false;
                 match result {
-                    Ok(login) => signed_in(login.user, login.contacts_missing),
+                    Ok(login) => {
+                        let mut effects: Vec<Effect> = self
+                            .signed_path
+                            .take()
+                            .map(|path| Effect::RememberKeystore(Purpose::Auth, path))
+                            .into_iter()
+                            .collect();
+                        effects.extend(signed_in(login.user, login.contacts_missing));
+                        effects
+                    }
                     Err(e) => {
-                        // A nonce is single use: a refused login needs a fresh signature.
-                        self.signed = None;
+                        // A nonce is single use: a refused login needs a fresh signature, and
+                        // the refused certificate's identity leaves the form.
+                        self.forget_signed();
                         self.problem = Some(Problem::Refused(e));
                         Vec::new()
                     }
@@ -347,15 +369,28 @@ impl Screen for Login {
             })
             .collect();
         frame.render_widget(Paragraph::new(radios), storage);
-        let note_text = if self.signed.is_some() {
-            t!("tui.login.signed_note")
-        } else if self.tab == 0 {
-            t!("tui.login.iin_note")
-        } else {
-            t!("tui.login.key_note")
+        let untrusted = self.signed.as_ref().and_then(|s| s.untrusted.as_ref());
+        let (note_text, note_style) = match (&self.signed, untrusted) {
+            // Checked against the server's trust anchors: say so before anything is sent.
+            (_, Some(reason)) => (
+                t!(
+                    "tui.login.untrusted_note",
+                    reason = reason.translated(),
+                    key = self
+                        .keymap
+                        .keys_of(Command::ChooseCertificate)
+                        .unwrap_or_default()
+                ),
+                theme.error(),
+            ),
+            (Some(_), None) => (t!("tui.login.signed_note"), theme.text()),
+            (None, None) if self.tab == 0 => (t!("tui.login.iin_note"), theme.text()),
+            (None, None) => (t!("tui.login.key_note"), theme.text()),
         };
         frame.render_widget(
-            Paragraph::new(note_text.into_owned()).wrap(Wrap { trim: true }),
+            Paragraph::new(note_text.into_owned())
+                .style(note_style)
+                .wrap(Wrap { trim: true }),
             note,
         );
         let problem_line = if self.sending {

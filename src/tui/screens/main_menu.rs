@@ -28,7 +28,6 @@ enum Command {
     Item(usize),
     Profile,
     Logout,
-    Quit,
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -79,13 +78,6 @@ const KEYS: &[Binding<Command>] = &[
         name: "logout",
         keys: &[KeyCombo::f(12)],
         help: "tui.keys.logout",
-        hint: true,
-    },
-    Binding {
-        command: Command::Quit,
-        name: "quit",
-        keys: &[KeyCombo::char('q')],
-        help: "tui.keys.quit",
         hint: true,
     },
 ];
@@ -145,7 +137,6 @@ impl Screen for MainMenu {
             Some(Command::Logout) => {
                 Some(vec![Effect::SignedOut, Effect::Reset(screens::start(ctx))])
             }
-            Some(Command::Quit) => Some(vec![Effect::Quit]),
             None => self.list.handle_key(key).then(Vec::new),
         }
     }
@@ -221,15 +212,13 @@ mod tests {
     use ratatui::crossterm::event::KeyModifiers;
 
     #[test]
-    fn arrows_move_and_cyrillic_q_quits() {
+    fn arrows_move_and_digits_open() {
         let ctx = Ctx::for_tests(Lang::Ru);
         let mut menu = MainMenu::new();
         menu.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), &ctx);
         assert_eq!(menu.selected(), 1);
-        let effects = menu
-            .on_key(KeyEvent::new(KeyCode::Char('й'), KeyModifiers::NONE), &ctx)
-            .unwrap();
-        assert!(matches!(effects.as_slice(), [Effect::Quit]));
+        menu.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE), &ctx);
+        assert_eq!(menu.selected(), 2);
     }
 
     #[test]

@@ -23,7 +23,6 @@ enum Command {
     Choose,
     Back,
     Reload,
-    Quit,
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -46,13 +45,6 @@ const KEYS: &[Binding<Command>] = &[
         name: "reload",
         keys: &[KeyCombo::f(5)],
         help: "tui.keys.reload",
-        hint: true,
-    },
-    Binding {
-        command: Command::Quit,
-        name: "quit",
-        keys: &[KeyCombo::f(10)],
-        help: "tui.keys.quit",
         hint: true,
     },
 ];
@@ -163,12 +155,14 @@ impl RegionScreen {
             Stage::Settlements(r) => {
                 let region = &self.regions[r];
                 let place = &self.places[index];
-                let settlement = &region.districts[place.district].settlements[place.settlement];
+                let district = &region.districts[place.district];
+                let settlement = &district.settlements[place.settlement];
                 let choice = RegionChoice {
                     region_code: region.code.clone(),
-                    region_name: region.name.get(ctx.lang).to_owned(),
+                    region_name: region.name.clone(),
+                    district_name: district.name.clone(),
                     settlement_code: settlement.code.clone(),
-                    settlement_name: settlement.name.get(ctx.lang).to_owned(),
+                    settlement_name: settlement.name.clone(),
                 };
                 vec![
                     Effect::Region(choice),
@@ -189,7 +183,12 @@ impl Screen for RegionScreen {
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
-        self.keymap.help()
+        let mut help = self.keymap.help();
+        // Esc leads back to the regions only from a region's settlements.
+        if self.stage == Stage::Regions {
+            help.retain(|h| h.name != "back");
+        }
+        help
     }
 
     fn init(&mut self, _ctx: &Ctx) -> Vec<Effect> {
@@ -219,7 +218,6 @@ impl Screen for RegionScreen {
                 Stage::Regions => None,
             },
             Some(Command::Reload) => Some(self.load()),
-            Some(Command::Quit) => Some(vec![Effect::Quit]),
             None => self.list.handle_key(key).then(Vec::new),
         }
     }

@@ -19,18 +19,27 @@ use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
 pub struct Signing {
     task: Option<SignTask>,
     window: KeyWindow,
+    /// The keystore signed with: remembered for the next signing once the server accepted.
+    signed_path: Option<std::path::PathBuf>,
 }
 
 impl Signing {
     /// A window that signs and sends `task`; the last SIGN keystore is already in the path.
     pub fn new(task: SignTask, ctx: &Ctx) -> Signing {
+        let mut window = KeyWindow::new(
+            Purpose::Sign,
+            ctx.remembered.sign.clone(),
+            ctx.key_folders.clone(),
+        );
+        if ctx.remembered.sign.is_none()
+            && let Some(auth) = &ctx.remembered.auth
+        {
+            window = window.beside_login_key(auth);
+        }
         Signing {
             task: Some(task),
-            window: KeyWindow::new(
-                Purpose::Sign,
-                ctx.remembered.sign.clone(),
-                ctx.key_folders.clone(),
-            ),
+            window,
+            signed_path: None,
         }
     }
 }
@@ -68,14 +77,14 @@ impl Screen for Signing {
                 alias,
                 path,
             } => match self.task.clone() {
-                Some(task) => vec![
-                    Effect::RememberKeystore(Purpose::Sign, path),
-                    Effect::Call(Call::SignAndSend {
+                Some(task) => {
+                    self.signed_path = Some(path);
+                    vec![Effect::Call(Call::SignAndSend {
                         keystore,
                         alias,
                         task,
-                    }),
-                ],
+                    })]
+                }
                 None => Vec::new(),
             },
         })
@@ -94,7 +103,15 @@ impl Screen for Signing {
             }
             Reply::Sent(Ok(sent)) => {
                 self.task = None;
-                vec![Effect::Return(Reply::Sent(Ok(sent)))]
+                // Like the login key: a keystore is remembered once the server accepted it.
+                let mut effects: Vec<Effect> = self
+                    .signed_path
+                    .take()
+                    .map(|path| Effect::RememberKeystore(Purpose::Sign, path))
+                    .into_iter()
+                    .collect();
+                effects.push(Effect::Return(Reply::Sent(Ok(sent))));
+                effects
             }
             Reply::Sent(Err(e)) if e.stays_in_signing_window() => {
                 self.window.fail(e);

@@ -12,13 +12,14 @@ use rust_i18n::t;
 
 use crate::api::applications::{DocumentKind, SubmissionResult};
 use crate::tui::effects::{Call, CallError, Reply};
+use crate::tui::format::document_file_name;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::{self, Destination, main_menu::MainMenu};
 use crate::tui::widgets::buttons::Button;
 use crate::tui::widgets::dialog::Dialog;
 use crate::tui::widgets::form::{Field, FieldKind};
-use crate::tui::widgets::spinner;
+use crate::tui::widgets::{self, spinner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
@@ -62,11 +63,8 @@ pub struct Success {
 
 impl Success {
     pub fn new(result: SubmissionResult, ctx: &Ctx) -> Success {
-        let file_name = result
-            .documents
-            .iter()
-            .find(|d| d.kind == DocumentKind::RegistrationNotice)
-            .map(|d| d.file_name.clone())
+        // Named in the language of the screen, not the server's English file name.
+        let file_name = document_file_name(DocumentKind::RegistrationNotice, &result.number)
             .unwrap_or_else(|| format!("{}.pdf", result.number));
         let default = ctx.downloads.join(file_name);
         Success {
@@ -111,10 +109,6 @@ impl Screen for Success {
 
     fn key_help(&self) -> Vec<KeyHelp> {
         self.keymap.help()
-    }
-
-    fn is_dialog(&self) -> bool {
-        true
     }
 
     fn busy(&self) -> bool {
@@ -169,7 +163,10 @@ impl Screen for Success {
         }
         lines.push(Line::raw(""));
         lines.push(Line::raw(t!("tui.success.save_to").into_owned()));
-        lines.push(Line::raw(self.path.value().to_owned()));
+        // Broken after a slash, never inside the file name (the application number).
+        for part in widgets::wrap_path(self.path.value(), Dialog::text_width(area)) {
+            lines.push(Line::raw(part));
+        }
         lines.push(match &self.download {
             Download::Idle => Line::raw(""),
             Download::Running => Line::from(Span::styled(

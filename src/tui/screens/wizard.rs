@@ -50,6 +50,7 @@ enum Command {
     OpenExisting,
     NextField,
     PrevField,
+    Toggle,
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -108,6 +109,14 @@ const KEYS: &[Binding<Command>] = &[
         keys: &[KeyCombo::key(KeyCode::BackTab), KeyCombo::key(KeyCode::Up)],
         help: "tui.keys.prev_field",
         hint: false,
+    },
+    Binding {
+        command: Command::Toggle,
+        name: "toggle",
+        keys: &[KeyCombo::char(' ')],
+        help: "tui.wizard.toggle",
+        // Hinted only while a tick box (the «Льготник» flag) has focus.
+        hint: true,
     },
 ];
 
@@ -259,6 +268,8 @@ pub struct Wizard {
     existing: Option<ApplicationNumber>,
     loading: usize,
     problem: Option<CallError>,
+    /// The user has typed, ticked or attached something: quitting asks first.
+    edited: bool,
 }
 
 impl Wizard {
@@ -277,7 +288,11 @@ impl Wizard {
         if let Some(region) = &ctx.region {
             applicant
                 .field_mut("city")
-                .set_value(&region.settlement_name);
+                .set_value(region.settlement_name.get(ctx.lang));
+            // The district chosen on the first screen, so it need not be typed again.
+            applicant
+                .field_mut("district")
+                .set_value(region.district_name.get(ctx.lang));
         }
         applicant.focus_on("email");
         let mut child = build_form(&CHILD_FIELDS);
@@ -305,6 +320,7 @@ impl Wizard {
             existing: None,
             loading: 0,
             problem: None,
+            edited: false,
         }
     }
 
@@ -562,6 +578,7 @@ impl Wizard {
     fn on_browser_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let (chosen, effects) = self.scans.on_browser_key(key);
         if chosen {
+            self.edited = true;
             self.documents_problem = None;
             self.zone = Zone::Documents;
         }
@@ -613,6 +630,9 @@ impl Screen for Wizard {
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
+        if let Some(keys) = self.scans.browser_keys() {
+            return keys;
+        }
         let mut hidden = if self.step == 1 {
             vec![
                 "tui.wizard.submit",
@@ -625,12 +645,31 @@ impl Screen for Wizard {
         if self.step == 1 || self.existing.is_none() {
             hidden.push("tui.wizard.open_existing");
         }
-        let hidden: Vec<String> = hidden.iter().map(|k| t!(*k).into_owned()).collect();
+        // Documents belong to a benefit: no benefit ticked, nothing to attach or remove.
+        if self.step == 2 && !self.beneficiary() {
+            hidden.extend(["tui.wizard.attach", "tui.wizard.remove"]);
+        }
+        let on_flag = self.zone == Zone::Fields
+            && self
+                .form()
+                .focused()
+                .is_some_and(|f| f.kind == FieldKind::Flag);
+        if !on_flag {
+            hidden.push("tui.wizard.toggle");
+        }
         self.keymap
             .help()
             .into_iter()
-            .filter(|h| !hidden.contains(&h.text))
+            .filter(|h| {
+                !KEYS
+                    .iter()
+                    .any(|b| b.name == h.name && hidden.contains(&b.help))
+            })
             .collect()
+    }
+
+    fn unsaved(&self) -> bool {
+        self.edited
     }
 
     fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
@@ -692,7 +731,8 @@ impl Screen for Wizard {
             Some(Command::Attach) | Some(Command::Remove) | Some(Command::OpenExisting) => {
                 Vec::new()
             }
-            None => match self.zone {
+            // Space ticks the focused flag; elsewhere it goes where any other key goes.
+            Some(Command::Toggle) | None => match self.zone {
                 Zone::Fields => {
                     let before = self.child.value("child_iin").to_owned();
                     if key.code == KeyCode::Enter {
@@ -701,6 +741,12 @@ impl Screen for Wizard {
                     }
                     if !self.form_mut().handle_key(key) {
                         return None;
+                    }
+                    if !matches!(
+                        key.code,
+                        KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down
+                    ) {
+                        self.edited = true;
                     }
                     if self.step == 2 && self.child.value("child_iin") != before {
                         self.maybe_look_up_child()
@@ -729,6 +775,7 @@ impl Screen for Wizard {
     fn on_paste(&mut self, text: &str, _ctx: &Ctx) -> Vec<Effect> {
         if self.zone == Zone::Fields && !self.scans.browsing() {
             self.form_mut().paste(text);
+            self.edited = true;
             if self.step == 2 {
                 return self.maybe_look_up_child();
             }
@@ -805,19 +852,26 @@ impl Screen for Wizard {
         ])
         .areas(inner);
         // «Шаг 1 Заполните данные заявителя   Шаг 2 Заполните данные ребенка», current in reverse.
-        let step_span = |n: u8, key: &str| {
-            let text = format!(" {} {n}: {} ", t!("tui.wizard.step"), t!(key));
+        // When both titles do not fit (Kazakh at 80 columns), the other step shows its number
+        // only, so the current one is never cut.
+        let full = |n: u8, key: &str| format!(" {} {n}: {} ", t!("tui.wizard.step"), t!(key));
+        let titles = [full(1, "tui.wizard.step1"), full(2, "tui.wizard.step2")];
+        let fits = titles.iter().map(|t| t.width()).sum::<usize>() + 2 <= steps.width as usize;
+        let step_span = |n: u8| {
+            let title = &titles[usize::from(n - 1)];
             if self.step == n {
-                Span::styled(text, theme.selected())
+                Span::styled(title.clone(), theme.selected())
+            } else if fits {
+                Span::styled(title.clone(), theme.muted())
             } else {
-                Span::styled(text, theme.muted())
+                Span::styled(format!(" {} {n} ", t!("tui.wizard.step")), theme.muted())
             }
         };
         frame.render_widget(
             Paragraph::new(Line::from(vec![
-                step_span(1, "tui.wizard.step1"),
+                step_span(1),
                 Span::raw("  "),
-                step_span(2, "tui.wizard.step2"),
+                step_span(2),
             ])),
             steps,
         );

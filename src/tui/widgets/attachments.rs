@@ -16,6 +16,7 @@ use crate::api::applications::AttachmentUploaded;
 use crate::api::documents::AttachmentRef;
 use crate::domain::wizard::{AttachmentInfo, FileKind as ScanKind};
 use crate::tui::effects::{Call, CallError};
+use crate::tui::keymap::KeyHelp;
 use crate::tui::screen::{Ctx, Effect};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::file_browser::{Browse, FileBrowser, FileKind, human_size};
@@ -62,6 +63,11 @@ impl Attachments {
     /// Whether the file browser is open (it then takes every key).
     pub fn browsing(&self) -> bool {
         self.browser.is_some()
+    }
+
+    /// The open browser's keys, for the hint line of the screen that opened it.
+    pub fn browser_keys(&self) -> Option<Vec<KeyHelp>> {
+        self.browser.as_ref().map(FileBrowser::key_help)
     }
 
     /// Whether an upload is still on its way.

@@ -24,11 +24,21 @@ pub struct Dialog<'a> {
 }
 
 impl Dialog<'_> {
+    /// The columns a message line has inside a dialog over `area`, for text the caller breaks
+    /// itself (a path, broken at its slashes).
+    pub fn text_width(area: Rect) -> usize {
+        Self::width(area).saturating_sub(4).max(1) as usize
+    }
+
+    fn width(area: Rect) -> u16 {
+        area.width.clamp(40, 72).min(area.width)
+    }
+
     /// Clears a centred box big enough for the wrapped lines and the buttons, draws it, and
     /// returns the inner area below the message (for dialogs that add fields).
     pub fn render(self, frame: &mut Frame, area: Rect, theme: &Theme) -> Rect {
-        let width = area.width.clamp(40, 72).min(area.width);
-        let inner_width = width.saturating_sub(4).max(1) as usize;
+        let width = Self::width(area);
+        let inner_width = Self::text_width(area);
         let text_rows: usize = self
             .lines
             .iter()

@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use rust_i18n::t;
 
+use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::list::SelectList;
 use crate::tui::widgets::{centered, truncate};
@@ -54,8 +55,44 @@ pub enum Browse {
     Cancelled,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Choose,
+    Up,
+    Cancel,
+}
+
+/// The browser's keys; letters always go to the search line.
+const KEYS: &[Binding<Command>] = &[
+    Binding {
+        command: Command::Choose,
+        name: "choose",
+        keys: &[KeyCombo::key(KeyCode::Enter)],
+        help: "tui.files.key.choose",
+        hint: true,
+    },
+    Binding {
+        command: Command::Up,
+        name: "up",
+        keys: &[
+            KeyCombo::key(KeyCode::Left),
+            KeyCombo::key(KeyCode::Backspace),
+        ],
+        help: "tui.files.key.up",
+        hint: true,
+    },
+    Binding {
+        command: Command::Cancel,
+        name: "cancel",
+        keys: &[KeyCombo::key(KeyCode::Esc)],
+        help: "tui.files.key.cancel",
+        hint: true,
+    },
+];
+
 #[derive(Debug, Clone)]
 pub struct FileBrowser {
+    keymap: Keymap<Command>,
     kind: FileKind,
     /// The key folders (or the downloads folder), offered on the first page.
     places: Vec<PathBuf>,
@@ -70,6 +107,7 @@ pub struct FileBrowser {
 impl FileBrowser {
     pub fn new(kind: FileKind, places: Vec<PathBuf>) -> FileBrowser {
         let mut browser = FileBrowser {
+            keymap: Keymap::new("file_browser", KEYS),
             kind,
             places,
             dir: None,
@@ -84,6 +122,18 @@ impl FileBrowser {
     /// Opens directly in `dir` (the folder of the last keystore used).
     pub fn at(mut self, dir: &Path) -> FileBrowser {
         self.open_dir(dir.to_path_buf());
+        self
+    }
+
+    /// Highlights the first file `pick` accepts (the SIGN keystore beside the login key).
+    pub fn highlight(mut self, pick: impl Fn(&Path) -> bool) -> FileBrowser {
+        if let Some(i) = self
+            .items
+            .iter()
+            .position(|item| !item.is_dir && pick(&item.path))
+        {
+            self.list.select(i);
+        }
         self
     }
 
@@ -186,9 +236,9 @@ impl FileBrowser {
     /// Enter opens a folder or chooses a file; Backspace (with an empty search) or ← goes up;
     /// Esc cancels; letters search the listing.
     pub fn handle_key(&mut self, key: KeyEvent) -> Browse {
-        match key.code {
-            KeyCode::Esc => return Browse::Cancelled,
-            KeyCode::Enter => {
+        match self.keymap.command(&key, true) {
+            Some(Command::Cancel) => return Browse::Cancelled,
+            Some(Command::Choose) => {
                 if let Some(item) = self.list.selected().map(|i| self.items[i].clone()) {
                     if item.label == "../" && self.dir.as_deref() == Some(Path::new("/")) {
                         self.show_places();
@@ -201,13 +251,23 @@ impl FileBrowser {
                     }
                 }
             }
-            KeyCode::Left => self.up(),
-            KeyCode::Backspace if self.list.filter().is_empty() => self.up(),
-            _ => {
+            // Backspace edits the search first; on an empty search it goes up.
+            Some(Command::Up)
+                if key.code == KeyCode::Backspace && !self.list.filter().is_empty() =>
+            {
+                self.list.handle_key(key);
+            }
+            Some(Command::Up) => self.up(),
+            None => {
                 self.list.handle_key(key);
             }
         }
         Browse::Continue
+    }
+
+    /// The browser's keys for the hint line and the help overlay, while it is open.
+    pub fn key_help(&self) -> Vec<KeyHelp> {
+        self.keymap.help()
     }
 
     /// Draws the browser as a dialog over `area`.

@@ -368,6 +368,21 @@ impl Field {
         focused: bool,
         theme: &Theme,
     ) {
+        self.render_showing(frame, area, label_width, focused, theme, None);
+    }
+
+    /// [`Field::render`], with `unfocused` shown instead of the value while the field has no
+    /// focus (the key window's path shows the file name first). Without focus a field shows the
+    /// beginning of its value, where the cursor is not.
+    pub fn render_showing(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        label_width: u16,
+        focused: bool,
+        theme: &Theme,
+        unfocused: Option<String>,
+    ) {
         let mut label = t!(self.label).into_owned();
         if self.required {
             label.push('*');
@@ -381,9 +396,13 @@ impl Field {
             theme.text()
         };
         let box_width = area.width.saturating_sub(label_width + 1) as usize;
-        let shown = self.shown();
-        let (visible, cursor) = if self.kind == FieldKind::Password || self.kind == FieldKind::Flag
-        {
+        let shown = match unfocused {
+            Some(text) if !focused => text,
+            _ => self.shown(),
+        };
+        let (visible, cursor) = if !focused && self.kind != FieldKind::Password {
+            (shown, 0)
+        } else if self.kind == FieldKind::Password || self.kind == FieldKind::Flag {
             let tail = shown
                 .chars()
                 .rev()

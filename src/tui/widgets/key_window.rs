@@ -35,6 +35,15 @@ pub enum Purpose {
     Sign,
 }
 
+/// What a certificate's key is for, in the user's language («для входа», «для подписи»).
+pub fn usage_label(usage: KeyUsageClass) -> String {
+    match usage {
+        KeyUsageClass::Auth => t!("tui.key.usage_auth").into_owned(),
+        KeyUsageClass::Sign => t!("tui.key.usage_sign").into_owned(),
+        KeyUsageClass::Other => t!("tui.key.usage_other").into_owned(),
+    }
+}
+
 impl Purpose {
     fn usage(self) -> KeyUsageClass {
         match self {
@@ -55,6 +64,14 @@ enum Command {
 }
 
 const KEYS: &[Binding<Command>] = &[
+    // «Подписать» first: the hint line keeps the screen's keys in this order when it is short.
+    Binding {
+        command: Command::Sign,
+        name: "sign",
+        keys: &[KeyCombo::f(10)],
+        help: "tui.key.sign",
+        hint: true,
+    },
     Binding {
         command: Command::Browse,
         name: "browse",
@@ -67,13 +84,6 @@ const KEYS: &[Binding<Command>] = &[
         name: "refresh",
         keys: &[KeyCombo::f(5)],
         help: "tui.key.refresh",
-        hint: true,
-    },
-    Binding {
-        command: Command::Sign,
-        name: "sign",
-        keys: &[KeyCombo::f(10)],
-        help: "tui.key.sign",
         hint: true,
     },
     Binding {
@@ -165,6 +175,17 @@ pub enum KeyWindowEvent {
     Cancel,
 }
 
+/// The keystore path as the field shows it without focus: the file name first, since the
+/// `AUTH_`/`RSA256_` prefix is what tells the keys apart, then its folder.
+fn file_name_first(path: &str) -> Option<String> {
+    let path = std::path::Path::new(path.trim());
+    let name = path.file_name()?.to_string_lossy();
+    Some(match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(folder) => format!("{name}  ({})", folder.display()),
+        None => name.into_owned(),
+    })
+}
+
 /// Kazakhstan's time (UTC+5), as the seeds show times: `30.05.2018 (13:35)`.
 pub fn format_time(at: DateTime<Utc>) -> String {
     let almaty = FixedOffset::east_opt(5 * 3600).expect("valid offset");
@@ -222,6 +243,26 @@ impl KeyWindow {
         window
     }
 
+    /// The first signing window of a session: no SIGN keystore used yet, so the file browser
+    /// opens in the folder of the AUTH keystore the user logged in with, on the keystore beside
+    /// it that is not an `AUTH_` one (NCA issues the pair into one folder).
+    pub fn beside_login_key(mut self, auth: &std::path::Path) -> KeyWindow {
+        let Some(dir) = auth.parent().filter(|d| d.is_dir()) else {
+            return self;
+        };
+        let browser = FileBrowser::new(FileKind::Keystore, self.key_folders.clone())
+            .at(dir)
+            .highlight(|path| {
+                path.file_name().is_some_and(|n| {
+                    !n.to_string_lossy()
+                        .to_ascii_uppercase()
+                        .starts_with("AUTH_")
+                })
+            });
+        self.browser = Some(browser);
+        self
+    }
+
     fn focus_on(&mut self, focus: Focus) {
         self.focus = focus;
         match focus {
@@ -245,7 +286,10 @@ impl KeyWindow {
     }
 
     pub fn key_help(&self) -> Vec<KeyHelp> {
-        self.keymap.help()
+        match &self.browser {
+            Some(browser) => browser.key_help(),
+            None => self.keymap.help(),
+        }
     }
 
     pub fn problem(&self) -> Option<&KeyProblem> {
@@ -280,16 +324,7 @@ impl KeyWindow {
         self.busy = false;
         match result {
             Ok(keystore) => {
-                let labels = keystore
-                    .entries
-                    .iter()
-                    .map(|e| {
-                        let info = e.certificate.info();
-                        let owner = info.subject.common_name.clone().unwrap_or_default();
-                        format!("{owner} — {:?} — {}", info.key_usage, e.alias)
-                    })
-                    .collect();
-                self.keys = SelectList::new(labels);
+                self.keys = SelectList::new(Self::key_labels(&keystore));
                 // Preselect the first key fit for the purpose, as NCALayer does.
                 if let Some(fit) = keystore
                     .entries
@@ -307,9 +342,24 @@ impl KeyWindow {
                 self.keystore = None;
                 self.keys = SelectList::new(Vec::new());
                 self.problem = Some(KeyProblem::Open(e));
+                // A refused password is typed again, not edited.
+                self.form.field_mut("password").clear();
                 self.focus_on(Focus::Password);
             }
         }
+    }
+
+    /// One line per key: owner, what the key is for, alias (re-worded on F2 when drawn).
+    fn key_labels(keystore: &Keystore) -> Vec<String> {
+        keystore
+            .entries
+            .iter()
+            .map(|e| {
+                let info = e.certificate.info();
+                let owner = info.subject.common_name.clone().unwrap_or_default();
+                format!("{owner} — {} — {}", usage_label(info.key_usage), e.alias)
+            })
+            .collect()
     }
 
     /// The checks before signing: a key is chosen, valid now, and of the right usage.
@@ -463,7 +513,9 @@ impl KeyWindow {
 
     /// Draws the window as a dialog over `area`.
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, tick: u64) {
-        let popup = centered(area, area.width.saturating_sub(2).min(96), area.height);
+        // Full width up to 96 columns: a narrower window would draw its corners beside the
+        // border of the screen below («┌┌»).
+        let popup = centered(area, area.width.min(96), area.height);
         frame.render_widget(Clear, popup);
         let (title, section, choose) = match self.purpose {
             Purpose::Auth => (
@@ -478,18 +530,25 @@ impl KeyWindow {
             ),
         };
         let inner = super::popup(frame, popup, theme, &title);
+        // The problem line wraps (up to three rows, taken from the key list) so that advice such
+        // as «Получите новый ключ в НУЦ РК» is never cut.
+        let problem = match (&self.problem, self.busy) {
+            (Some(problem), false) => super::wrap(&problem.message(), inner.width as usize),
+            _ => Vec::new(),
+        };
+        let problem_rows = problem.len().clamp(1, 3) as u16;
         let rows = Layout::vertical([
-            Constraint::Length(1), // section
-            Constraint::Length(1), // storage type
-            Constraint::Length(1), // path
-            Constraint::Length(1), // password
-            Constraint::Length(1), // refresh / browse
-            Constraint::Length(1), // choose a key
-            Constraint::Min(1),    // key list
-            Constraint::Length(1), // key data title
-            Constraint::Length(5), // key data
-            Constraint::Length(1), // problem
-            Constraint::Length(1), // buttons
+            Constraint::Length(1),            // section
+            Constraint::Length(1),            // storage type
+            Constraint::Length(1),            // path
+            Constraint::Length(1),            // password
+            Constraint::Length(1),            // refresh / browse
+            Constraint::Length(1),            // choose a key
+            Constraint::Min(1),               // key list
+            Constraint::Length(1),            // key data title
+            Constraint::Length(5),            // key data
+            Constraint::Length(problem_rows), // problem
+            Constraint::Length(1),            // buttons
         ])
         .split(inner);
         frame.render_widget(
@@ -505,12 +564,13 @@ impl KeyWindow {
             rows[1],
         );
         let label_width = Form::label_width(&self.form.fields);
-        self.form.fields[0].render(
+        self.form.fields[0].render_showing(
             frame,
             rows[2],
             label_width,
             self.focus == Focus::Path,
             theme,
+            file_name_first(self.form.value("path")),
         );
         self.form.fields[1].render(
             frame,
@@ -533,8 +593,27 @@ impl KeyWindow {
             theme,
         );
         frame.render_widget(Paragraph::new(choose.into_owned()), rows[5]);
-        self.keys
-            .render(frame, rows[6], self.focus == Focus::Keys, theme);
+        match &self.keystore {
+            Some(keystore) => {
+                let mut keys = self.keys.clone();
+                keys.set_items(Self::key_labels(keystore));
+                keys.render(frame, rows[6], self.focus == Focus::Keys, theme);
+            }
+            // Before a keystore is open there is nothing to find yet: say how to get the keys.
+            None => frame.render_widget(
+                Paragraph::new(
+                    t!(
+                        "tui.key.list_how",
+                        browse = self.keymap.keys_of(Command::Browse).unwrap_or_default(),
+                        refresh = self.keymap.keys_of(Command::Refresh).unwrap_or_default()
+                    )
+                    .into_owned(),
+                )
+                .style(theme.muted())
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+                rows[6],
+            ),
+        }
         frame.render_widget(
             Paragraph::new(Span::styled(t!("tui.key.data").into_owned(), theme.title())),
             rows[7],
@@ -548,14 +627,16 @@ impl KeyWindow {
                 format!("{} {}", super::spinner::frame(tick), t!("tui.key.working")),
                 theme.warning(),
             ))
-        } else if let Some(problem) = &self.problem {
-            Line::from(Span::styled(
-                truncate(&problem.message(), rows[9].width as usize),
-                theme.error(),
-            ))
         } else {
             Line::raw("")
         };
+        let mut status = vec![status];
+        if !self.busy {
+            status = problem
+                .into_iter()
+                .map(|line| Line::from(Span::styled(line, theme.error())))
+                .collect();
+        }
         frame.render_widget(Paragraph::new(status), rows[9]);
         buttons::render(
             frame,
@@ -600,8 +681,8 @@ impl KeyWindow {
             .unwrap_or_default();
         let algorithm = info
             .map(|i| match i.key_bits {
-                Some(bits) => format!("{} {bits}, {:?}", i.key_algorithm, i.key_usage),
-                None => format!("{}, {:?}", i.key_algorithm, i.key_usage),
+                Some(bits) => format!("{} {bits}, {}", i.key_algorithm, usage_label(i.key_usage)),
+                None => format!("{}, {}", i.key_algorithm, usage_label(i.key_usage)),
             })
             .unwrap_or_default();
         vec![

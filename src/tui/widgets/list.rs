@@ -69,15 +69,34 @@ impl SelectList {
         }
     }
 
+    /// Keeps the items containing the filter, best matches first: those whose name starts with
+    /// it, then those with a word starting with it («Аст» → «город Астана»), then the rest
+    /// («…область» contains «аст» too); ties keep the catalogue's order.
     fn refilter(&mut self) {
         let needle = self.filter.to_lowercase();
-        self.shown = self
+        let mut ranked: Vec<(u8, usize)> = self
             .items
             .iter()
             .enumerate()
-            .filter(|(_, text)| needle.is_empty() || text.to_lowercase().contains(&needle))
-            .map(|(i, _)| i)
+            .filter_map(|(i, text)| {
+                let text = text.to_lowercase();
+                let rank = if text.starts_with(&needle) {
+                    0
+                } else if text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|word| word.starts_with(&needle))
+                {
+                    1
+                } else if text.contains(&needle) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, i))
+            })
             .collect();
+        ranked.sort_by_key(|&(rank, _)| rank);
+        self.shown = ranked.into_iter().map(|(_, i)| i).collect();
         self.selected = self.selected.min(self.shown.len().saturating_sub(1));
     }
 
@@ -135,27 +154,42 @@ impl SelectList {
             return;
         }
         let height = area.height as usize;
-        let offset = (self.selected + 1).saturating_sub(height);
         let width = area.width as usize;
-        let lines: Vec<Line> = self
+        // The highlighted item shows whole, on more rows if it must (a long benefit category);
+        // the others are cut to one row each.
+        let chosen_rows: Vec<String> = self
             .shown
-            .iter()
-            .enumerate()
-            .skip(offset)
-            .take(height)
-            .map(|(pos, &i)| {
-                let chosen = pos == self.selected;
-                let mark = if chosen { "› " } else { "  " };
-                let text = fit(&format!("{mark}{}", self.items[i]), width);
-                if chosen && focused {
-                    Line::from(Span::styled(text, theme.selected()))
-                } else if chosen {
-                    Line::from(Span::styled(text, theme.focused()))
-                } else {
-                    Line::from(text)
-                }
-            })
+            .get(self.selected)
+            .map(|&i| super::wrap(&self.items[i], width.saturating_sub(2)))
+            .unwrap_or_default()
+            .into_iter()
+            .take(height.max(1))
             .collect();
+        let extra = chosen_rows.len().saturating_sub(1);
+        let offset = (self.selected + 1 + extra).saturating_sub(height);
+        let mut lines: Vec<Line> = Vec::new();
+        for (pos, &i) in self.shown.iter().enumerate().skip(offset) {
+            if lines.len() >= height {
+                break;
+            }
+            if pos != self.selected {
+                lines.push(Line::from(fit(&format!("  {}", self.items[i]), width)));
+                continue;
+            }
+            let style = if focused {
+                theme.selected()
+            } else {
+                theme.focused()
+            };
+            for (row, part) in chosen_rows.iter().enumerate() {
+                let mark = if row == 0 { "› " } else { "  " };
+                lines.push(Line::from(Span::styled(
+                    fit(&format!("{mark}{part}"), width),
+                    style,
+                )));
+            }
+        }
+        lines.truncate(height);
         frame.render_widget(Paragraph::new(lines), area);
     }
 }
@@ -189,6 +223,57 @@ mod tests {
             list.handle_key(key(KeyCode::Backspace));
         }
         assert_eq!(list.len(), 3);
+    }
+
+    #[test]
+    fn prefix_matches_come_first() {
+        let mut list = SelectList::new(vec![
+            "Акмолинская область".into(),
+            "Костанайская область".into(),
+            "город Астана".into(),
+            "Астраханка".into(),
+        ])
+        .searchable();
+        for c in "аст".chars() {
+            list.handle_key(key(KeyCode::Char(c)));
+        }
+        let order: Vec<usize> = (0..list.len())
+            .map(|_| {
+                let at = list.selected().expect("an item");
+                list.handle_key(key(KeyCode::Down));
+                at
+            })
+            .collect();
+        assert_eq!(order, vec![3, 2, 0, 1]);
+    }
+
+    #[test]
+    fn the_highlighted_item_shows_whole_the_others_are_cut() {
+        use ratatui::{Terminal, backend::TestBackend};
+        let long = "Дети военнослужащих и сотрудников специальных органов";
+        let mut list = SelectList::new(vec![long.into(), long.into(), "Без льготы".into()]);
+        list.select(1);
+        let mut terminal = Terminal::new(TestBackend::new(24, 6)).unwrap();
+        terminal
+            .draw(|frame| list.render(frame, frame.area(), true, &Theme::MONO))
+            .unwrap();
+        let rows: Vec<String> = terminal
+            .backend()
+            .buffer()
+            .content()
+            .chunks(24)
+            .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+            .collect();
+        assert!(rows[0].ends_with('…'), "{rows:?}");
+        assert!(rows[1].starts_with("› Дети"), "{rows:?}");
+        let whole: String = rows[1..]
+            .iter()
+            .take_while(|r| !r.contains("Без"))
+            .map(|r| r.trim().trim_start_matches('›').trim().to_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(whole, long, "{rows:?}");
+        assert!(rows.iter().any(|r| r.contains("Без льготы")), "{rows:?}");
     }
 
     #[test]

@@ -111,14 +111,31 @@ pub fn truncate(text: &str, width: usize) -> String {
 /// `text` broken at spaces into lines of at most `width` columns; a word longer than a line is
 /// cut where the line ends. Always at least one line.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_pieces(text.split(' ').filter(|w| !w.is_empty()), " ", width)
+}
+
+/// A file path broken into lines of at most `width` columns after its separators, so that a
+/// file name such as `УО.2026.000027.1.pdf` stays whole; only a part longer than a line is cut
+/// where the line ends.
+pub fn wrap_path(path: &str, width: usize) -> Vec<String> {
+    wrap_pieces(path.split_inclusive(std::path::MAIN_SEPARATOR), "", width)
+}
+
+/// `pieces` joined by `joiner` into lines of at most `width` columns, a new line between
+/// pieces; a piece longer than a line is cut where the line ends. Always at least one line.
+fn wrap_pieces<'a>(
+    pieces: impl Iterator<Item = &'a str>,
+    joiner: &str,
+    width: usize,
+) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
+    for piece in pieces {
         let joined = if line.is_empty() {
-            word.to_owned()
+            piece.to_owned()
         } else {
-            format!("{line} {word}")
+            format!("{line}{joiner}{piece}")
         };
         if joined.width() <= width {
             line = joined;
@@ -127,7 +144,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         if !line.is_empty() {
             lines.push(std::mem::take(&mut line));
         }
-        for c in word.chars() {
+        for c in piece.chars() {
             if line.width() + c.width().unwrap_or(0) > width {
                 lines.push(std::mem::take(&mut line));
             }
@@ -151,6 +168,22 @@ pub fn fit(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_break_after_a_slash_not_inside_a_name() {
+        let path = "/home/айгерим/Загрузки/Уведомление-УО.2026.000027.1.pdf";
+        let lines = wrap_path(path, 30);
+        assert_eq!(lines.concat(), path);
+        assert_eq!(lines[0], "/home/айгерим/Загрузки/");
+        // The name is longer than a line: cut only where the line ends.
+        assert_eq!(lines[1], "Уведомление-УО.2026.000027.1.p");
+        assert!(lines.iter().all(|l| l.width() <= 30));
+        assert_eq!(
+            wrap_path("/home/user/Downloads/УО.2026.000027.1.pdf", 24),
+            vec!["/home/user/Downloads/", "УО.2026.000027.1.pdf"]
+        );
+        assert_eq!(wrap_path("/tmp/a.pdf", 72), vec!["/tmp/a.pdf"]);
+    }
 
     #[test]
     fn truncates_by_display_width() {

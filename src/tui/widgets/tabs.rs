@@ -9,18 +9,29 @@ use ratatui::widgets::Paragraph;
 use crate::tui::theme::Theme;
 
 /// Draws the translated `titles`, `active` highlighted; returns nothing because tabs have no
-/// state beyond the index the screen keeps.
+/// state beyond the index the screen keeps. Titles that do not fit the row go on to the next
+/// row of `area` whole, rather than being cut («[ История н»).
 pub fn render(frame: &mut Frame, area: Rect, titles: &[String], active: usize, theme: &Theme) {
-    let mut spans = Vec::new();
+    let mut lines = vec![Vec::new()];
+    let mut used = 0;
     for (i, title) in titles.iter().enumerate() {
-        if i == active {
-            spans.push(Span::styled(format!("[ {title} ]"), theme.selected()));
+        let span = if i == active {
+            Span::styled(format!("[ {title} ]"), theme.selected())
         } else {
-            spans.push(Span::styled(format!("  {title}  "), theme.muted()));
+            Span::styled(format!("  {title}  "), theme.muted())
+        };
+        let width = span.width();
+        if used > 0 && used + width > area.width as usize {
+            lines.push(Vec::new());
+            used = 0;
         }
-        spans.push(Span::raw(" "));
+        used += width + 1;
+        let line = lines.last_mut().expect("one line at least");
+        line.push(span);
+        line.push(Span::raw(" "));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let lines: Vec<Line> = lines.into_iter().map(Line::from).collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// The next tab index after `active`, wrapping (Tab / → on a tab row).

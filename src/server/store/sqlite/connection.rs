@@ -18,9 +18,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 const READERS: u32 = 4;
 
+/// The writer's page cache: 64 MiB (a negative `cache_size` is KiB), grown only as used.
+const WRITER_CACHE: &str = "-65536";
+
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
-    let steps: [(i64, &str, &'static str); 7] = [
+    // A list, not an array of fixed length, so that migrations added side by side merge cleanly.
+    let steps: Vec<(i64, &str, &'static str)> = vec![
         (
             1,
             "schema",
@@ -50,6 +54,37 @@ fn migrator() -> Migrator {
             6,
             "attachment limits",
             include_str!("../../../../migrations/0006_attachment_limits.sql"),
+        ),
+        // --- the ЦОН desk (issue 12) ---
+        (
+            7,
+            "service sessions",
+            include_str!("../../../../migrations/0007_service_sessions.sql"),
+        ),
+        (
+            8,
+            "audit log",
+            include_str!("../../../../migrations/0008_audit_log.sql"),
+        ),
+        (
+            13,
+            "stats aggregates",
+            include_str!("../../../../migrations/0013_stats_aggregates.sql"),
+        ),
+        (
+            14,
+            "places documents",
+            include_str!("../../../../migrations/0014_places_documents.sql"),
+        ),
+        (
+            15,
+            "offers by place",
+            include_str!("../../../../migrations/0015_offers_by_place.sql"),
+        ),
+        (
+            16,
+            "delivery",
+            include_str!("../../../../migrations/0016_delivery.sql"),
         ),
         (
             10,
@@ -106,9 +141,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
+        // The writer touches rows all over the applications table (a season's allocation
+        // offers thousands at random places in it): a page cache of SQLite's default 2 MB made
+        // it read most pages again from the file for every batch.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("cache_size", WRITER_CACHE))
             .await?;
         migrator()
             .run(&writer)

@@ -12,10 +12,14 @@
 //! `reads` (applications and the journal), `idempotency`, `outbox`, `documents`, `attachments`,
 //! `sessions` (nonces and sessions), `people` (users and bindings), `offers` (free places and
 //! offers), `seed` (bulk seeding), `kindergartens` (kindergartens and groups officers manage), `directions` (directions by status).
+//! Also `desk` (the ЦОН desk's service sessions, audit log and the outbox as the CLI lists it)
+//! and `delivery` (the outbox's delivery, the lease, the inbox).
 
 mod attachments;
 mod codec;
 mod connection;
+mod delivery;
+mod desk;
 mod directions;
 mod documents;
 mod history;
@@ -30,6 +34,7 @@ mod reads;
 mod run;
 mod seed;
 mod sessions;
+mod stats;
 mod writer;
 
 use async_trait::async_trait;
@@ -41,14 +46,17 @@ use sqlx::{QueryBuilder, Sqlite};
 use crate::domain::allocation::Interleave;
 use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSettings};
 use crate::i18n::Lang;
+use crate::server::notify::OutboxMessage;
 use crate::server::store::{
-    AttachmentInfo, AttachmentQuota, Candidate, ChainBreak, ChainReport, Completion, Contacts,
-    DirectionFilter, DirectionPage, DocumentBody, DocumentInfo, FreePlaces, HistoryEntry,
-    JournalFilter, JournalPage, KindergartenChange, KindergartenRecord, KindergartenRefusal,
-    MonthFigures, NewApplication, NewFreePlaces, NewKindergarten, NonceUse, OfferRecord,
-    OfferScope, Pending, PositionHistoryEntry, QueueSize, SeedApplication, Session, Store,
-    StoreError, StoreResult, StoredAnswer, StoredApplication, TransitionRecord, User,
+    AttachmentInfo, AttachmentQuota, AuditLine, AuditScope, Candidate, ChainBreak, ChainReport,
+    CodeAttempt, Completion, Contacts, DirectionFilter, DirectionPage, DocumentBody, DocumentInfo,
+    FreePlaces, HistoryEntry, JournalFilter, JournalPage, KindergartenChange, KindergartenRecord,
+    KindergartenRefusal, MonthFigures, NewApplication, NewFreePlaces, NewKindergarten, NonceUse,
+    OfferRecord, OfferScope, OutboxLine, Pending, PositionHistoryEntry, QueueSize, RegionStats,
+    SeedApplication, ServiceSession, Session, StateAt, Store, StoreError, StoreResult,
+    StoredAnswer, StoredApplication, TransitionRecord, User,
 };
+use crate::server::store::{Channel, Delivery, MessagePage, MessageScope, Settle};
 use writer::{Change, Writer};
 
 /// SQLite behind the [`Store`] trait.
@@ -107,6 +115,10 @@ impl Store for SqliteStore {
 
     async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication> {
         reads::application(self, number).await
+    }
+
+    async fn states(&self, numbers: &[ApplicationNumber]) -> StoreResult<Vec<StateAt>> {
+        reads::states(self, numbers).await
     }
 
     async fn open_application_of_child(
@@ -265,10 +277,14 @@ impl Store for SqliteStore {
     }
 
     async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>> {
-        queue::queue_sizes(self, region).await
+        Ok(stats::region_stats(self, region).await?.queue)
     }
 
-    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<FreePlaces> {
+    async fn region_stats(&self, region: &str) -> StoreResult<RegionStats> {
+        stats::region_stats(self, region).await
+    }
+
+    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<Vec<FreePlaces>> {
         offers::publish_free_places(self, new).await
     }
 
@@ -288,8 +304,7 @@ impl Store for SqliteStore {
     }
 
     async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>> {
-        let mut conn = self.readers.acquire().await?;
-        offers::months(&mut conn, region).await
+        Ok(stats::region_stats(self, region).await?.months)
     }
 
     async fn seed_applications(
@@ -336,6 +351,100 @@ impl Store for SqliteStore {
         change: KindergartenChange,
     ) -> StoreResult<Result<KindergartenRecord, KindergartenRefusal>> {
         kindergartens::change(self, change).await
+    }
+
+    async fn start_service(
+        &self,
+        session: &ServiceSession,
+        sms: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        desk::start_service(self, session, sms, now).await
+    }
+
+    async fn service_session(&self, id: &str) -> StoreResult<Option<ServiceSession>> {
+        desk::service_session(self, id).await
+    }
+
+    async fn code_attempt(
+        &self,
+        id: &str,
+        attempt: CodeAttempt,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>> {
+        desk::code_attempt(self, id, attempt, now).await
+    }
+
+    async fn end_service(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        desk::end_service(self, id, now).await
+    }
+
+    async fn live_consent(
+        &self,
+        operator: &Iin,
+        citizen: &Iin,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ServiceSession>> {
+        desk::live_consent(self, operator, citizen, now).await
+    }
+
+    async fn record_audit(&self, line: &AuditLine) -> StoreResult<()> {
+        desk::record_audit(self, line).await
+    }
+
+    async fn audit(&self, scope: &AuditScope, limit: u32) -> StoreResult<Vec<AuditLine>> {
+        desk::audit(self, scope, limit).await
+    }
+
+    async fn outbox(&self, to_phone: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxLine>> {
+        desk::outbox(self, to_phone, limit).await
+    }
+
+    // --- issue 14 (notices): delivery of the outbox ---
+
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        delivery::take_lease(self, name, holder, now, until).await
+    }
+
+    async fn due_messages(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
+        delivery::due_messages(self, now, limit).await
+    }
+
+    async fn mark_channel_sent(
+        &self,
+        id: i64,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        delivery::mark_channel_sent(self, id, channel, now).await
+    }
+
+    async fn settle_delivery(
+        &self,
+        id: i64,
+        settle: &Settle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        delivery::settle_delivery(self, id, settle, now).await
+    }
+
+    async fn messages(&self, scope: &MessageScope, limit: u32) -> StoreResult<MessagePage> {
+        delivery::messages(self, scope, limit).await
+    }
+
+    async fn mark_message_read(
+        &self,
+        user: &Iin,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        delivery::mark_message_read(self, user, id, now).await
     }
 
     async fn close(&self) {

@@ -1,18 +1,17 @@
 //! Offers and free places in SQLite: the place each offer holds, given back when the offer ends
-//! without an enrollment, the one-to-three pattern replayed from past offers, and the monthly
-//! figures of the public statistics.
+//! without an enrollment, and the one-to-three pattern replayed from past offers (the monthly
+//! figures are aggregates, `stats.rs`).
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, SqliteConnection};
 
-use super::SqliteStore;
 use super::codec::{micros, time};
 use super::idempotency::{check_request, remember, stored_answers};
+use super::{ROWS_PER_STATEMENT, SqliteStore};
 use crate::domain::allocation::{Interleave, OfferStatus};
-use crate::domain::calendar::kazakhstan_offset;
 use crate::domain::{ApplicationState, BenefitClass, Cohort, Iin};
 use crate::server::store::queue_tree::class_scope;
 use crate::server::store::{
-    FreePlaces, MonthFigures, NewFreePlaces, OfferRecord, OfferScope, StoreError, StoreResult,
+    FreePlaces, NewFreePlaces, OfferRecord, OfferScope, StoreError, StoreResult,
 };
 
 const HOLDING: &str = "status IN ('awaiting', 'accepted')";
@@ -215,76 +214,65 @@ pub(super) async fn free_places(
         .collect()
 }
 
-/// Places published, directions issued and enrollments per month (Kazakhstan's calendar),
-/// oldest month first.
-pub(super) async fn months(
-    conn: &mut SqliteConnection,
-    region: &str,
-) -> StoreResult<Vec<MonthFigures>> {
-    let offset = i64::from(kazakhstan_offset().local_minus_utc());
-    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-        "WITH facts (us, places, directions, enrollments) AS ( \
-             SELECT published_us, places, 0, 0 FROM free_places WHERE region_code = ?1 \
-             UNION ALL SELECT accepted_us, 0, 1, 0 FROM offers \
-                 WHERE region_code = ?1 AND accepted_us IS NOT NULL \
-             UNION ALL SELECT decided_us, 0, 0, 1 FROM offers \
-                 WHERE region_code = ?1 AND status = 'enrolled') \
-         SELECT strftime('%Y-%m', us / 1000000 + ?2, 'unixepoch') AS month, \
-             SUM(places), SUM(directions), SUM(enrollments) \
-         FROM facts GROUP BY month ORDER BY month",
-    )
-    .bind(region)
-    .bind(offset)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(month, places, directions, enrollments)| MonthFigures {
-            month,
-            free_places: places as u64,
-            directions: directions as u64,
-            enrollments: enrollments as u64,
-        })
-        .collect())
-}
-
 pub(super) async fn publish_free_places(
     store: &SqliteStore,
     new: NewFreePlaces,
-) -> StoreResult<FreePlaces> {
+) -> StoreResult<Vec<FreePlaces>> {
     let mut tx = store.begin().await?;
     if let Some(request) = &new.request {
         let answers = stored_answers(&mut tx, &[request.request_id.as_str()]).await?;
         check_request(&answers, request)?;
     }
     let at_us = micros(new.now);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO free_places (region_code, kindergarten_code, group_code, places, \
-             remaining, published_us, officer_iin, signed_xml) \
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) RETURNING id",
+    let officer = new.officer.to_string();
+    let document: i64 = sqlx::query_scalar(
+        "INSERT INTO places_documents (region_code, officer_iin, published_us, signed_xml) \
+         VALUES (?, ?, ?, ?) RETURNING id",
     )
     .bind(&new.region)
-    .bind(&new.kindergarten)
-    .bind(&new.group)
-    .bind(i64::from(new.places))
+    .bind(&officer)
     .bind(at_us)
-    .bind(new.officer.to_string())
     .bind(&new.signed_xml)
     .fetch_one(&mut *tx)
     .await?;
+    let mut published = Vec::with_capacity(new.groups.len());
+    for chunk in new.groups.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = QueryBuilder::new(
+            "INSERT INTO free_places (region_code, kindergarten_code, group_code, places, \
+                 remaining, published_us, officer_iin, document_id) ",
+        );
+        insert.push_values(chunk, |mut row, group| {
+            row.push_bind(&new.region)
+                .push_bind(&group.kindergarten)
+                .push_bind(&group.group)
+                .push_bind(i64::from(group.places))
+                .push_bind(i64::from(group.places))
+                .push_bind(at_us)
+                .push_bind(&officer)
+                .push_bind(document);
+        });
+        // RETURNING does not promise the order of the VALUES: ids ascend with it.
+        insert.push(" RETURNING id");
+        let mut ids: Vec<i64> = insert.build_query_scalar().fetch_all(&mut *tx).await?;
+        ids.sort_unstable();
+        for (group, id) in chunk.iter().zip(ids) {
+            published.push(FreePlaces {
+                id,
+                region: new.region.clone(),
+                kindergarten: group.kindergarten.clone(),
+                group: group.group.clone(),
+                places: group.places,
+                remaining: group.places,
+                published_at: new.now,
+                officer_iin: new.officer,
+            });
+        }
+    }
     if let Some(request) = &new.request {
-        let answer = serde_json::json!({ "free_places": id }).to_string();
+        let ids: Vec<i64> = published.iter().map(|p| p.id).collect();
+        let answer = serde_json::json!({ "free_places": ids }).to_string();
         remember(&mut tx, &[(request, answer, at_us)]).await?;
     }
     tx.commit().await?;
-    Ok(FreePlaces {
-        id,
-        region: new.region,
-        kindergarten: new.kindergarten,
-        group: new.group,
-        places: new.places,
-        remaining: new.places,
-        published_at: new.now,
-        officer_iin: new.officer,
-    })
+    Ok(published)
 }

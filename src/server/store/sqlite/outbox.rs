@@ -26,23 +26,25 @@ pub(super) async fn notify(
     for &(application, notices, at_us) in changes {
         let applicant = users.get(&application.applicant_iin);
         for message in application.messages(notices, applicant) {
-            messages.push((application.id, message, at_us));
+            messages.push((application, message, at_us));
         }
     }
     insert_rows(
         &mut *conn,
         "INSERT INTO outbox (application_id, to_email, to_phone, language, subject, body, \
-                 created_us) ",
+                 created_us, sms, user_iin) ",
         &messages,
         "",
-        |mut row, (application_id, message, at_us)| {
-            row.push_bind(*application_id)
+        |mut row, (application, message, at_us)| {
+            row.push_bind(application.id)
                 .push_bind(&message.to_email)
                 .push_bind(&message.to_phone)
                 .push_bind(message.lang.code())
                 .push_bind(&message.subject)
                 .push_bind(&message.body)
-                .push_bind(*at_us);
+                .push_bind(*at_us)
+                .push_bind(&message.sms)
+                .push_bind(application.applicant_iin.to_string());
         },
     )
     .await?;

@@ -10,12 +10,11 @@ use sqlx::sqlite::SqliteConnection;
 use sqlx::{QueryBuilder, Row};
 
 use super::codec::{from_code, micros, parse_number, time};
-use super::offers;
 use super::{ROWS_PER_STATEMENT, SqliteStore, insert_rows, only};
 use crate::domain::lifecycle::EventKind;
 use crate::domain::{ApplicationNumber, BenefitClass, Cohort, PositionCause, QueuePosition};
 use crate::server::store::queue_tree::{self, QueueKey, QueueSlot, SCOPE_ALL, class_scope};
-use crate::server::store::{Candidate, PositionHistoryEntry, QueueSize, StoreError, StoreResult};
+use crate::server::store::{Candidate, PositionHistoryEntry, StoreError, StoreResult};
 
 /// A change of one bucket's count in one scope of a cohort's tree.
 #[derive(Debug, Clone, Copy)]
@@ -399,25 +398,4 @@ pub(super) async fn candidates(
         }
     }
     Ok(out)
-}
-
-pub(super) async fn queue_sizes(store: &SqliteStore, region: &str) -> StoreResult<Vec<QueueSize>> {
-    let mut conn = store.readers.acquire().await?;
-    let rows: Vec<(i32, i64, i64)> = sqlx::query_as(
-        "SELECT birth_year, queue_class, COUNT(*) FROM applications \
-         WHERE region_code = ? AND queued = 1 \
-         GROUP BY birth_year, queue_class ORDER BY birth_year, queue_class",
-    )
-    .bind(region)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|(birth_year, scope, queued)| {
-            Ok(QueueSize {
-                birth_year,
-                class: offers::class_of(scope)?,
-                queued: queued as u64,
-            })
-        })
-        .collect()
 }

@@ -11,7 +11,7 @@ use super::{SqliteStore, only};
 use crate::domain::{ApplicationNumber, Iin, QueuePosition};
 use crate::server::store::queue_tree::{QueueKey, QueueSlot, class_scope};
 use crate::server::store::{
-    JournalColumn, JournalFilter, JournalPage, JournalScope, ServiceCentre, StoreError,
+    JournalColumn, JournalFilter, JournalPage, JournalScope, ServiceCentre, StateAt, StoreError,
     StoreResult, StoredApplication,
 };
 
@@ -80,6 +80,54 @@ pub(super) fn decode_application(
         scope: row.get("queue_class"),
     };
     Ok((stored, key, slot))
+}
+
+/// Numbers asked for in one statement by [`states`].
+const NUMBERS_PER_STATEMENT: usize = 500;
+
+pub(super) async fn states(
+    store: &SqliteStore,
+    numbers: &[ApplicationNumber],
+) -> StoreResult<Vec<StateAt>> {
+    let mut conn = store.readers.acquire().await?;
+    let mut found = Vec::with_capacity(numbers.len());
+    for chunk in numbers.chunks(NUMBERS_PER_STATEMENT) {
+        let mut query =
+            QueryBuilder::new("SELECT revision, state FROM applications WHERE number IN (");
+        let mut list = query.separated(", ");
+        for number in chunk {
+            list.push_bind(number.to_string());
+        }
+        query.push(")");
+        let rows: Vec<(i64, String)> = query.build_query_as().fetch_all(&mut *conn).await?;
+        for (revision, state) in rows {
+            found.push(StateAt {
+                revision,
+                state: decode_json(&state)?,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// The rows of many applications, in any order; numbers not found are left out.
+pub(super) async fn application_rows(
+    conn: &mut SqliteConnection,
+    numbers: &[ApplicationNumber],
+) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
+    let mut rows = Vec::with_capacity(numbers.len());
+    for chunk in numbers.chunks(NUMBERS_PER_STATEMENT) {
+        let mut query = QueryBuilder::new(format!(
+            "SELECT number, {APPLICATION_COLUMNS} FROM applications WHERE number IN ("
+        ));
+        let mut list = query.separated(", ");
+        for number in chunk {
+            list.push_bind(number.to_string());
+        }
+        query.push(")");
+        rows.extend(query.build().fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
 }
 
 pub(super) async fn application_row(

@@ -2,7 +2,7 @@
 //! transaction with a few statements for all of them (`writer.rs` commits the batch and retries
 //! a failed run one write at a time).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, DurationRound, TimeDelta, Utc};
 use sqlx::sqlite::SqliteConnection;
@@ -16,7 +16,7 @@ use super::numbers::{cohort_ids, cohort_of, next_sequence};
 use super::offers;
 use super::outbox::notify;
 use super::queue::{QueueMove, move_in_queue, record_queue_changes};
-use super::reads::{application_row, decode_application};
+use super::reads::{application_row, application_rows, decode_application};
 use super::writer::Change;
 use super::{ROWS_PER_STATEMENT, insert_rows, only};
 use crate::domain::allocation::OfferStatus;
@@ -24,10 +24,10 @@ use crate::domain::lifecycle::{EventKind, wake_at};
 use crate::domain::{
     ApplicationNumber, ApplicationState, Cohort, Iin, Notice, QueuePosition, Status,
 };
-use crate::server::store::queue_tree::{QueueKey, QueueSlot, order_key};
+use crate::server::store::queue_tree::{QueueKey, QueueSlot, class_scope, order_key};
 use crate::server::store::{
     Completion, DocumentInfo, NewApplication, NewEvent, Recorded, RequestKey, ServiceCentre,
-    StoreError, StoreResult, StoredApplication,
+    StoreError, StoreResult, StoredApplication, TransitionRecord,
 };
 
 /// The columns of a new application row.
@@ -166,8 +166,14 @@ pub(super) async fn write_run(
             done.extend(register(tx, &run[next..next + stretch], states).await?);
             next += stretch;
         } else {
-            done.push(transit(tx, &run[next]).await?);
-            next += 1;
+            let offers = offer_stretch(&run[next..]);
+            if offers > 1 {
+                done.extend(offer_many(tx, &run[next..next + offers]).await?);
+                next += offers;
+            } else {
+                done.push(transit(tx, &run[next]).await?);
+                next += 1;
+            }
         }
     }
     let changes: Vec<(QueueMove, QueuePosition)> = done
@@ -444,6 +450,173 @@ async fn transit<'a>(tx: &mut SqliteConnection, queued: &'a Queued) -> StoreResu
         notices: transition.notices.clone(),
         queued,
     })
+}
+
+/// How many writes at the head of `run` are offers that can be written together: transitions
+/// taking a place, out of the queue afterwards, settling no earlier offer, linking no scans, each
+/// of another application (the allocation queues thousands of them at once).
+fn offer_stretch(run: &[Queued]) -> usize {
+    let mut numbers = HashSet::new();
+    run.iter()
+        .take_while(|queued| match &queued.change {
+            Change::Transition(record) => {
+                record.place.is_some()
+                    && record.attachments.is_empty()
+                    && OfferStatus::settled_by(&record.transition).is_none()
+                    && !QueueSlot::of(&record.transition.state).queued
+                    && numbers.insert(record.number)
+            }
+            Change::Submit(_) => false,
+        })
+        .count()
+}
+
+/// Records a stretch of offers ([`offer_stretch`]) as [`transit`] records each, in a few
+/// statements for all of them: one read of their rows, one update per place taken from, one
+/// insert of the offer rows, one update of the application rows, one of the queue tree. Any
+/// refusal (a stale revision, no place left) fails the run, which the writer then retries one
+/// write at a time, so each refusal reaches its own caller.
+async fn offer_many<'a>(
+    tx: &mut SqliteConnection,
+    stretch: &'a [Queued],
+) -> StoreResult<Vec<Done<'a>>> {
+    let records: Vec<&TransitionRecord> = stretch
+        .iter()
+        .filter_map(|queued| match &queued.change {
+            Change::Transition(record) => Some(record),
+            Change::Submit(_) => None,
+        })
+        .collect();
+    let numbers: Vec<ApplicationNumber> = records.iter().map(|r| r.number).collect();
+    let mut rows: HashMap<String, sqlx::sqlite::SqliteRow> = application_rows(tx, &numbers)
+        .await?
+        .into_iter()
+        .map(|row| (row.get::<String, _>("number"), row))
+        .collect();
+    let mut read = Vec::with_capacity(records.len());
+    let mut taken: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+    for record in &records {
+        let row = rows
+            .remove(&record.number.to_string())
+            .ok_or(StoreError::NotFound)?;
+        let (stored, key, before) = decode_application(&row)?;
+        if stored.revision != record.revision || record.transition.state.number != record.number {
+            return Err(StoreError::Conflict);
+        }
+        let place = record.place.expect("an offer stretch takes places");
+        *taken
+            .entry((place, record.transition.state.cohort.region.as_str()))
+            .or_default() += 1;
+        read.push((stored, key, before, row.get::<String, _>("region_code")));
+    }
+    for ((place, region), count) in taken {
+        let updated = sqlx::query(
+            "UPDATE free_places SET remaining = remaining - ?1 \
+             WHERE id = ?2 AND region_code = ?3 AND remaining >= ?1",
+        )
+        .bind(count)
+        .bind(place)
+        .bind(region)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NoFreePlace);
+        }
+    }
+    let mut offers = Vec::with_capacity(records.len());
+    for (record, (stored, _, _, _)) in records.iter().zip(&read) {
+        let state = &record.transition.state;
+        let offer = state
+            .offer
+            .as_ref()
+            .ok_or_else(|| StoreError::Corrupt("a place taken without an offer".to_owned()))?;
+        offers.push((stored.id, *record, micros(offer.answer_by)));
+    }
+    insert_rows(
+        &mut *tx,
+        "INSERT INTO offers (application_id, place_id, region_code, birth_year, class, made_us, \
+             answer_by_us, status) ",
+        &offers,
+        "",
+        |mut row, (application_id, record, answer_by_us)| {
+            let state = &record.transition.state;
+            row.push_bind(*application_id)
+                .push_bind(record.place)
+                .push_bind(state.cohort.region.clone())
+                .push_bind(state.cohort.birth_year)
+                .push_bind(class_scope(state.benefit_class()))
+                .push_bind(micros(record.now))
+                .push_bind(*answer_by_us)
+                .push_bind(OfferStatus::Awaiting.code());
+        },
+    )
+    .await?;
+    let mut updates = Vec::with_capacity(records.len());
+    for (record, (stored, _, _, _)) in records.iter().zip(&read) {
+        let state = &record.transition.state;
+        updates.push((stored.id, stored.revision + 1, *record, state_json(state)?));
+    }
+    for chunk in updates.chunks(ROWS_PER_STATEMENT) {
+        let mut update = QueryBuilder::new(
+            "UPDATE applications SET revision = v.column2, status = v.column3, \
+                 queued = v.column4, open = v.column5, queue_class = v.column6, \
+                 benefit_code = v.column7, updated_us = v.column8, \
+                 stop_list_until_us = v.column9, next_due_us = v.column10, state = v.column11 \
+             FROM (",
+        );
+        update.push_values(chunk, |mut row, (id, revision, record, state_json)| {
+            let state = &record.transition.state;
+            let after = QueueSlot::of(state);
+            row.push_bind(*id)
+                .push_bind(*revision)
+                .push_bind(state.status.code())
+                .push_bind(after.queued)
+                .push_bind(!state.status.is_final())
+                .push_bind(after.scope)
+                .push_bind(state.benefit.as_ref().map(|b| b.category.clone()))
+                .push_bind(micros(record.now))
+                .push_bind(state.stop_list_until.map(micros))
+                .push_bind(wake_at(state, &record.settings).map(micros))
+                .push_bind(state_json.clone());
+        });
+        update.push(") AS v WHERE applications.id = v.column1");
+        update.build().execute(&mut *tx).await?;
+    }
+    let steps: Vec<QueueMove> = records
+        .iter()
+        .zip(&read)
+        .map(|(record, (stored, key, before, _))| QueueMove {
+            application_id: stored.id,
+            key: *key,
+            before: *before,
+            after: QueueSlot::of(&record.transition.state),
+            kind: record.transition.event,
+            at_us: micros(record.now),
+        })
+        .collect();
+    // Out of the queue afterwards: their numbers are zeros, nothing is counted.
+    let positions = move_in_queue(tx, &steps, false).await?;
+    Ok(stretch
+        .iter()
+        .zip(records)
+        .zip(read.into_iter().zip(steps.into_iter().zip(positions)))
+        .map(
+            |((queued, record), ((stored, _, _, region), (step, position)))| Done {
+                application: StoredApplication {
+                    revision: stored.revision + 1,
+                    state: record.transition.state.clone(),
+                    position,
+                    ..stored
+                },
+                step,
+                region,
+                from: Some(record.transition.from),
+                to: record.transition.to,
+                notices: record.transition.notices.clone(),
+                queued,
+            },
+        )
+        .collect())
 }
 
 /// A write's completion with what it completes.

@@ -1,0 +1,264 @@
+//! Allocation at scale (docs/domain-rules.md, «Offers and directions»): one region with 50 000
+//! children queued over the birth years its groups take, 10 000 free places published over its
+//! kindergarten groups, and the time until every offer is made (aim: under 2 s). Afterwards
+//! every place is checked to be taken and the queue numbers of a cohort to be exact (1, 2, 3 …
+//! in queue order).
+//!
+//! Each round seeds a fresh database in the target directory (allocation uses the queue up).
+//! Not a criterion bench: one round costs a seeding, so a few rounds are timed and printed.
+//! Run: `cargo bench --bench allocation` (`ALLOCATION_ROUNDS`, `ALLOCATION_QUEUED`,
+//! `ALLOCATION_PLACES` change the defaults 3, 50 000 and 10 000).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDate, Utc};
+use kezek::domain::iin::check_digit;
+use kezek::domain::{
+    ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitClass, BenefitReview,
+    Cohort, Iin, RegionSettings, Status, calendar,
+};
+use kezek::pki::trust::TrustStore;
+use kezek::server::catalogue::{Catalogue, school_year};
+use kezek::server::config::Config;
+use kezek::server::registry::DemoRegistry;
+use kezek::server::store::{
+    self, JournalColumn, JournalFilter, JournalScope, NewFreePlaces, OfferScope, PlacesOfGroup,
+    SeedApplication,
+};
+use kezek::server::{AppState, allocation};
+
+const REGION: &str = "astana";
+
+/// A small deterministic generator (SplitMix64), so every round seeds the same queue.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn setting(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The `index`-th valid IIN of a child born in `year` (eleven-digit prefixes without a check
+/// digit answer `None`).
+fn child_iin(year: i32, index: u64) -> Option<Iin> {
+    let date = NaiveDate::from_ymd_opt(year, 1, 1)? + Duration::days((index % 365) as i64);
+    let rest = index / 365;
+    let text = format!(
+        "{}{}{:04}",
+        date.format("%y%m%d"),
+        5 + rest % 2,
+        (rest / 2) % 10_000
+    );
+    let digits: Vec<u8> = text.bytes().map(|b| b - b'0').collect();
+    let check = check_digit(&digits.try_into().ok()?)?;
+    Iin::parse(&format!("{text}{check}")).ok()
+}
+
+/// One in twenty out of turn, three in twenty first turn, the rest general.
+fn benefit(random: &mut Random) -> Option<Benefit> {
+    let class = match random.next() % 20 {
+        0 => BenefitClass::OutOfTurn,
+        1..=3 => BenefitClass::FirstTurn,
+        _ => return None,
+    };
+    let category = BenefitCategory::catalogue()
+        .iter()
+        .find(|c| c.class == class)?;
+    Some(Benefit {
+        category: category.code.clone(),
+        review: BenefitReview::Confirmed,
+    })
+}
+
+/// The region's queue: `queued` children spread over the birth years of its groups, registered
+/// over the last two years.
+fn queue(queued: u32, years: &[i32]) -> Vec<SeedApplication> {
+    let settings = RegionSettings::default();
+    let placeholder = ApplicationNumber::new(2020, 1, 1).unwrap();
+    let parent = child_iin(1990, 7).unwrap();
+    let now = Utc::now();
+    let mut random = Random(2026);
+    let mut next = vec![0u64; years.len()];
+    let mut applications = Vec::with_capacity(queued as usize);
+    while applications.len() < queued as usize {
+        let which = applications.len() % years.len();
+        next[which] += 1;
+        let Some(child) = child_iin(years[which], next[which]) else {
+            continue;
+        };
+        let registered = now - Duration::minutes((random.next() % (2 * 365 * 24 * 60)) as i64);
+        let cohort = Cohort {
+            region: REGION.into(),
+            birth_year: years[which],
+        };
+        let state = ApplicationState::registered(
+            placeholder,
+            cohort,
+            benefit(&mut random),
+            registered,
+            &settings,
+        );
+        applications.push(SeedApplication {
+            state,
+            child_iin: child,
+            child_name: format!("Бала {}", applications.len()),
+            applicant_iin: parent,
+            applicant_name: "Ата-ана".into(),
+        });
+    }
+    applications
+}
+
+/// One round on a fresh database: seed, publish, allocate (timed), check.
+async fn round(round: u32, queued: u32, places: u32) -> f64 {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let url = dir.path().join("allocation.db").display().to_string();
+    let store = store::open(&url).await.unwrap();
+    let now = Utc::now();
+    let catalogue = Catalogue::bundled();
+    let year = school_year(calendar::local_date(now));
+    let groups: Vec<(String, String)> = catalogue
+        .kindergartens_in(REGION)
+        .flat_map(|kg| kg.groups.iter().map(|g| (kg.code.clone(), g.code())))
+        .collect();
+    let mut years: Vec<i32> = catalogue
+        .age_groups
+        .iter()
+        .flat_map(|age| age.birth_years(year))
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    let seeding = Instant::now();
+    store
+        .seed_applications(
+            "allocation-bench",
+            queue(queued, &years),
+            &|_| RegionSettings::default(),
+            now,
+        )
+        .await
+        .unwrap();
+    let seeded = seeding.elapsed();
+    let officer = child_iin(1980, 11).unwrap();
+    // One publication of every group of the region, as one signed document would make.
+    let count = groups.len() as u32;
+    let shares = groups
+        .iter()
+        .enumerate()
+        .map(|(index, (kindergarten, group))| PlacesOfGroup {
+            kindergarten: kindergarten.clone(),
+            group: group.clone(),
+            places: places / count + u32::from((index as u32) < places % count),
+        })
+        .collect();
+    store
+        .publish_free_places(NewFreePlaces {
+            region: REGION.into(),
+            groups: shares,
+            officer,
+            now,
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap();
+    let mut config = Config::default();
+    config.database = url;
+    let trust = TrustStore::from_files(&[] as &[&str], &[] as &[&str]).unwrap();
+    let registry = DemoRegistry::key_holders().unwrap();
+    let state = AppState::new(config, store.clone(), trust, Arc::new(registry), Vec::new());
+
+    let started = Instant::now();
+    let offered = allocation::allocate(&state, REGION).await.unwrap();
+    let took = started.elapsed();
+
+    let open: u32 = store
+        .free_places(REGION, true)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.remaining)
+        .sum();
+    let offers = store
+        .offers(&OfferScope::Region(REGION.into()), u32::MAX)
+        .await
+        .unwrap();
+    assert_eq!(offers.len(), offered.len(), "every offer made is recorded");
+    assert_eq!(
+        offered.len() as u32 + open,
+        places,
+        "every place is accounted for"
+    );
+    check_numbers(&*store, years[0]).await;
+    println!(
+        "round {round}: {queued} queued (seeded in {:.1} s), {places} places over {} groups: \
+         {} offers in {:.3} s ({:.0} offers/s), {open} places left open",
+        seeded.as_secs_f64(),
+        groups.len(),
+        offered.len(),
+        took.as_secs_f64(),
+        offered.len() as f64 / took.as_secs_f64(),
+    );
+    store.close().await;
+    took.as_secs_f64()
+}
+
+/// The queue numbers of a cohort after the allocation are 1, 2, 3 … in queue order.
+async fn check_numbers(store: &dyn store::Store, birth_year: i32) {
+    let page = store
+        .journal(&JournalFilter {
+            scope: JournalScope::Region(REGION.into()),
+            status: Some(Status::InQueue),
+            benefit: None,
+            birth_year: Some(birth_year),
+            text: None,
+            sort: JournalColumn::RegisteredAt,
+            descending: false,
+            offset: 0,
+            limit: 100_000,
+        })
+        .await
+        .unwrap();
+    assert!(
+        !page.rows.is_empty(),
+        "children stay queued in {birth_year}"
+    );
+    for (ahead, row) in page.rows.iter().enumerate() {
+        assert_eq!(
+            row.position.general as usize,
+            ahead + 1,
+            "{} after the allocation",
+            row.state.number
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter given for other benches is not ours.
+    if std::env::args().skip(1).any(|a| !a.starts_with("--")) {
+        return;
+    }
+    let rounds = setting("ALLOCATION_ROUNDS", 3);
+    let queued = setting("ALLOCATION_QUEUED", 50_000);
+    let places = setting("ALLOCATION_PLACES", 10_000);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut times: Vec<f64> = (1..=rounds)
+        .map(|n| runtime.block_on(round(n, queued, places)))
+        .collect();
+    times.sort_by(f64::total_cmp);
+    if let Some(median) = times.get(times.len() / 2) {
+        println!("allocation of {places} places with {queued} queued: median {median:.3} s");
+    }
+}
