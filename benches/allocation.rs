@@ -174,8 +174,10 @@ async fn round(round: u32, queued: u32, places: u32) -> f64 {
         })
         .await
         .unwrap();
-    let mut config = Config::default();
-    config.database = url;
+    let config = Config {
+        database: url,
+        ..Config::default()
+    };
     let trust = TrustStore::from_files(&[] as &[&str], &[] as &[&str]).unwrap();
     let registry = DemoRegistry::key_holders().unwrap();
     let state = AppState::new(config, store.clone(), trust, Arc::new(registry), Vec::new());

@@ -385,7 +385,7 @@ mod tests {
             for shift in shifts {
                 let excluded = |c: &Candidate| (c.number.sequence + shift) % 7 == 0;
                 let eligible: Vec<Candidate> =
-                    left.iter().filter(|c| !excluded(*c)).cloned().collect();
+                    left.iter().filter(|c| !excluded(c)).cloned().collect();
                 let want = order(&eligible, pattern).first().map(|c| (*c).clone());
                 let got = picker.pick(excluded);
                 prop_assert_eq!(&got, &want);

@@ -145,7 +145,7 @@ async fn plan<'a>(
             });
             let Some(child) = next else { break };
             planned.push(Planned {
-                place: *place,
+                place,
                 number: child.number,
             });
         }

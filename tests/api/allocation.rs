@@ -253,8 +253,10 @@ async fn allocate_generated(
         .iter()
         .map(|app| Candidate::from(&app.state))
         .collect();
-    let mut config = Config::default();
-    config.database = url;
+    let config = Config {
+        database: url,
+        ..Config::default()
+    };
     let state = AppState::new(
         config,
         store.clone(),
