@@ -14,6 +14,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write;
 
+use crate::api::catalogue::LocalizedName;
 use crate::domain::limits::Text;
 use crate::domain::wizard::{Address, ApplicantDraft, ChildDraft, Draft};
 use crate::domain::{ApplicationNumber, Iin};
@@ -167,6 +168,10 @@ pub enum ActionRequest {
     ConfirmOutOfTurn,
     /// Officer or kindergarten: the child is enrolled.
     Enroll,
+    /// Officer: the direction is annulled, with a reason.
+    AnnulDirection {
+        reason: String,
+    },
 }
 
 impl ActionRequest {
@@ -181,8 +186,12 @@ impl ActionRequest {
         "revoke-direction",
     ];
     /// Officer actions, as in `/officer/applications/{number}/actions/{code}`.
-    pub const OFFICER_CODES: [&'static str; 3] =
-        ["review-benefit", "confirm-out-of-turn", "enroll"];
+    pub const OFFICER_CODES: [&'static str; 4] = [
+        "review-benefit",
+        "confirm-out-of-turn",
+        "enroll",
+        "annul-direction",
+    ];
 
     pub fn code(&self) -> &'static str {
         match self {
@@ -196,6 +205,7 @@ impl ActionRequest {
             ActionRequest::ReviewBenefit { .. } => "review-benefit",
             ActionRequest::ConfirmOutOfTurn => "confirm-out-of-turn",
             ActionRequest::Enroll => "enroll",
+            ActionRequest::AnnulDirection { .. } => "annul-direction",
         }
     }
 
@@ -230,6 +240,61 @@ pub struct GroupPlaces {
     pub free_places: u32,
 }
 
+/// Officer: what changes in a kindergarten of their region (docs/domain-rules.md,
+/// «Kindergartens and groups»).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindergartenRequest {
+    /// A new kindergarten in a settlement of the region, named in the three languages.
+    Create {
+        settlement: String,
+        name: LocalizedName,
+        address: LocalizedName,
+    },
+    /// A new group: an age group of the catalogue, the language (`kk`, `ru`), its places.
+    AddGroup {
+        age: String,
+        language: String,
+        capacity: u32,
+    },
+    SetCapacity {
+        group: String,
+        capacity: u32,
+    },
+    /// The kindergarten with all its groups: their open offers are cancelled.
+    Close,
+    CloseGroup {
+        group: String,
+    },
+}
+
+impl KindergartenRequest {
+    pub const CODES: [&'static str; 5] = [
+        "create",
+        "add-group",
+        "set-capacity",
+        "close",
+        "close-group",
+    ];
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            KindergartenRequest::Create { .. } => "create",
+            KindergartenRequest::AddGroup { .. } => "add-group",
+            KindergartenRequest::SetCapacity { .. } => "set-capacity",
+            KindergartenRequest::Close => "close",
+            KindergartenRequest::CloseGroup { .. } => "close-group",
+        }
+    }
+}
+
+/// Officer: a signed change of one kindergarten (its catalogue code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindergartenDocument {
+    pub envelope: Envelope,
+    pub kindergarten: String,
+    pub change: KindergartenRequest,
+}
+
 /// Any signed document, as parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Document {
@@ -237,6 +302,7 @@ pub enum Document {
     Application(Box<Submission>),
     Action(ActionDocument),
     Places(PlacesDocument),
+    Kindergarten(KindergartenDocument),
 }
 
 impl Document {
@@ -246,6 +312,7 @@ impl Document {
             Document::Application(_) => "application",
             Document::Action(_) => "action",
             Document::Places(_) => "places",
+            Document::Kindergarten(_) => "kindergarten",
         }
     }
 
@@ -256,6 +323,7 @@ impl Document {
             Document::Application(s) => Some(&s.envelope),
             Document::Action(a) => Some(&a.envelope),
             Document::Places(p) => Some(&p.envelope),
+            Document::Kindergarten(k) => Some(&k.envelope),
         }
     }
 
@@ -319,7 +387,8 @@ impl Document {
                         }
                     }
                     ActionRequest::Withdraw { reason }
-                    | ActionRequest::RevokeDirection { reason } => w.leaf("reason", reason),
+                    | ActionRequest::RevokeDirection { reason }
+                    | ActionRequest::AnnulDirection { reason } => w.leaf("reason", reason),
                     ActionRequest::AcceptOffer { kindergarten } => {
                         w.leaf("kindergarten", kindergarten)
                     }
@@ -348,6 +417,37 @@ impl Document {
                         w.close("groupPlaces");
                     }
                     w.close("groups");
+                }
+            }
+            Document::Kindergarten(k) => {
+                w.open_root("kindergarten", &[("type", k.change.code())]);
+                w.envelope(&k.envelope);
+                w.leaf("code", &k.kindergarten);
+                match &k.change {
+                    KindergartenRequest::Create {
+                        settlement,
+                        name,
+                        address,
+                    } => {
+                        w.leaf("settlement", settlement);
+                        w.names("name", name);
+                        w.names("address", address);
+                    }
+                    KindergartenRequest::AddGroup {
+                        age,
+                        language,
+                        capacity,
+                    } => {
+                        w.leaf("age", age);
+                        w.leaf("language", language);
+                        w.leaf("capacity", &capacity.to_string());
+                    }
+                    KindergartenRequest::SetCapacity { group, capacity } => {
+                        w.leaf("group", group);
+                        w.leaf("capacity", &capacity.to_string());
+                    }
+                    KindergartenRequest::Close => {}
+                    KindergartenRequest::CloseGroup { group } => w.leaf("group", group),
                 }
             }
         }
@@ -380,8 +480,9 @@ impl Document {
             "application" => Ok(Document::Application(Box::new(parse_submission(root)?))),
             "action" => parse_action(root).map(Document::Action),
             "places" => parse_places(root).map(Document::Places),
+            "kindergarten" => parse_kindergarten(root).map(Document::Kindergarten),
             other => Err(DocumentError::WrongKind {
-                expected: "login, application, action or places",
+                expected: "login, application, action, places or kindergarten",
                 found: other.to_owned(),
             }),
         }
@@ -534,6 +635,9 @@ fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
         },
         "confirm-out-of-turn" => ActionRequest::ConfirmOutOfTurn,
         "enroll" => ActionRequest::Enroll,
+        "annul-direction" => ActionRequest::AnnulDirection {
+            reason: within("reason", root.text("reason")?, Text::Reason)?,
+        },
         other => {
             return Err(DocumentError::Invalid {
                 field: "type",
@@ -552,6 +656,53 @@ fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
         envelope: root.envelope()?,
         number,
         action,
+    })
+}
+
+fn parse_kindergarten(root: Node) -> Result<KindergartenDocument, DocumentError> {
+    let code = root
+        .0
+        .attribute("type")
+        .ok_or(DocumentError::Missing("type"))?;
+    let names = |element: &'static str| -> Result<LocalizedName, DocumentError> {
+        let node = root.child(element)?;
+        let one = |lang: &'static str| within(element, node.text(lang)?, Text::Institution);
+        Ok(LocalizedName {
+            kk: one("kk")?,
+            ru: one("ru")?,
+            en: one("en")?,
+        })
+    };
+    let change = match code {
+        "create" => KindergartenRequest::Create {
+            settlement: within("settlement", root.text("settlement")?, Text::Code)?,
+            name: names("name")?,
+            address: names("address")?,
+        },
+        "add-group" => KindergartenRequest::AddGroup {
+            age: within("age", root.text("age")?, Text::Code)?,
+            language: within("language", root.text("language")?, Text::Code)?,
+            capacity: root.number("capacity")?,
+        },
+        "set-capacity" => KindergartenRequest::SetCapacity {
+            group: within("group", root.text("group")?, Text::Code)?,
+            capacity: root.number("capacity")?,
+        },
+        "close" => KindergartenRequest::Close,
+        "close-group" => KindergartenRequest::CloseGroup {
+            group: within("group", root.text("group")?, Text::Code)?,
+        },
+        other => {
+            return Err(DocumentError::Invalid {
+                field: "type",
+                value: other.to_owned(),
+            });
+        }
+    };
+    Ok(KindergartenDocument {
+        envelope: root.envelope()?,
+        kindergarten: within("code", root.text("code")?, Text::Code)?,
+        change,
     })
 }
 
@@ -658,6 +809,15 @@ impl Writer {
             );
         }
         self.close("benefit");
+    }
+
+    /// `<element><kk>…</kk><ru>…</ru><en>…</en></element>`.
+    fn names(&mut self, element: &str, names: &LocalizedName) {
+        self.open(element);
+        self.leaf("kk", &names.kk);
+        self.leaf("ru", &names.ru);
+        self.leaf("en", &names.en);
+        self.close(element);
     }
 
     fn finish(mut self, root: &str) -> String {
@@ -899,6 +1059,52 @@ mod tests {
                         free_places: 25,
                     },
                 ],
+            }),
+            Document::Kindergarten(KindergartenDocument {
+                envelope: envelope(),
+                kindergarten: "astana-new-1".to_owned(),
+                change: KindergartenRequest::Create {
+                    settlement: "astana-esil".to_owned(),
+                    name: LocalizedName {
+                        kk: "«Құлыншақ» бөбекжай-бақшасы".to_owned(),
+                        ru: "Ясли-сад «Кулыншак» <№1>".to_owned(),
+                        en: "Kulynshak & Co".to_owned(),
+                    },
+                    address: LocalizedName {
+                        kk: "Сығанақ к-сі, 10".to_owned(),
+                        ru: "ул. Сыганак, 10".to_owned(),
+                        en: "10 Syganak St".to_owned(),
+                    },
+                },
+            }),
+            Document::Kindergarten(KindergartenDocument {
+                envelope: envelope(),
+                kindergarten: "astana-new-1".to_owned(),
+                change: KindergartenRequest::AddGroup {
+                    age: "junior".to_owned(),
+                    language: "kk".to_owned(),
+                    capacity: 25,
+                },
+            }),
+            Document::Kindergarten(KindergartenDocument {
+                envelope: envelope(),
+                kindergarten: "astana-new-1".to_owned(),
+                change: KindergartenRequest::SetCapacity {
+                    group: "junior-kk".to_owned(),
+                    capacity: 30,
+                },
+            }),
+            Document::Kindergarten(KindergartenDocument {
+                envelope: envelope(),
+                kindergarten: "astana-new-1".to_owned(),
+                change: KindergartenRequest::Close,
+            }),
+            Document::Kindergarten(KindergartenDocument {
+                envelope: envelope(),
+                kindergarten: "astana-new-1".to_owned(),
+                change: KindergartenRequest::CloseGroup {
+                    group: "junior-kk".to_owned(),
+                },
             }),
         ];
         for document in documents {

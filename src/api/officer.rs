@@ -1,11 +1,13 @@
 //! Officers, their region only: free places of kindergarten groups and the offers the system
 //! made of them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::catalogue::LocalizedName;
 use crate::domain::allocation::OfferStatus;
+use crate::domain::direction::DirectionStatus;
 use crate::domain::{ApplicationNumber, BenefitClass, Iin};
 
 /// The group a `<places>` document names: «<kindergarten code>/<group code>», e.g.
@@ -91,6 +93,181 @@ pub struct OffersQuery {
 }
 
 pub const MAX_OFFERS: u32 = 500;
+
+// --- Issue 13: kindergartens and groups the officer manages ---
+
+/// A group of a kindergarten as the officer manages it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GroupInfo {
+    /// The group's code inside the kindergarten (`junior-kk`).
+    pub code: String,
+    /// «<kindergarten>/<group>», as `<places>` documents name it.
+    pub id: String,
+    /// The catalogue's age-group code (`nursery`, `junior`, …) and its name.
+    pub age_group: String,
+    pub age_name: LocalizedName,
+    /// The birth years the group takes in the current school year, oldest first.
+    pub birth_years: [i32; 2],
+    /// Language of instruction, `kk` or `ru`.
+    pub language: String,
+    pub capacity: u32,
+    /// Children enrolled through the queue.
+    pub enrolled: u32,
+    /// Places held by an offer awaiting an answer or by a direction.
+    pub offered: u32,
+    /// Places published and not yet offered.
+    pub published: u32,
+    /// Capacity not used by enrolled children nor held by offers and directions.
+    pub free: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A kindergarten of the officer's region, with its groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KindergartenInfo {
+    pub code: String,
+    pub region: String,
+    pub settlement: String,
+    pub name: LocalizedName,
+    pub address: LocalizedName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub groups: Vec<GroupInfo>,
+}
+
+/// `GET /api/v1/officer/kindergartens?region=&search=&closed=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KindergartensQuery {
+    /// The officer's own region (the default); another region is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Part of the code, name or address in any language, letter case ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Closed kindergartens too (default: open ones only).
+    #[serde(default)]
+    pub closed: bool,
+}
+
+/// The answer to a signed kindergarten change: the kindergarten as it is now, and the
+/// applications whose offers a closing cancelled (back in the queue with their time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KindergartenChanged {
+    pub kindergarten: KindergartenInfo,
+    #[schema(value_type = Vec<String>)]
+    pub cancelled_offers: Vec<ApplicationNumber>,
+}
+
+/// The most places a group may have.
+pub const MAX_GROUP_CAPACITY: u32 = 100;
+
+// --- Issue 13: directions by status ---
+
+/// A direction of the officer's region, as the list of directions shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DirectionInfo {
+    #[schema(value_type = String)]
+    pub number: ApplicationNumber,
+    pub child_name: String,
+    pub kindergarten: String,
+    pub group: String,
+    /// The child's class when offered: `none`, `first_turn`, `out_of_turn`.
+    #[schema(value_type = String)]
+    pub benefit_class: BenefitClass,
+    pub issued_at: DateTime<Utc>,
+    /// `issued`, `extended`, `enrolled`, `expired`, `revoked`.
+    #[schema(value_type = String)]
+    pub status: DirectionStatus,
+    /// Until when a live direction (issued or extended) is valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was enrolled, expired or revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/officer/directions?kindergarten=&status=&from=&to=&cursor=&page=&per_page=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DirectionsQuery {
+    /// The officer's own region (the default); another region is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// One kindergarten's directions (its code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kindergarten: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>)]
+    #[schema(value_type = Option<String>)]
+    pub status: Option<DirectionStatus>,
+    /// Issued on or after this date (Kazakhstan's calendar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    /// Issued on or before this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<NaiveDate>,
+    /// The offset of the next page, as `next_cursor` gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<u32>,
+}
+
+/// One page of directions, newest first, and the number of all matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DirectionsPage {
+    pub rows: Vec<DirectionInfo>,
+    pub total: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+// --- Issue 13: the benefit review queue ---
+
+/// An application whose benefit documents await the officer's review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BenefitReviewInfo {
+    #[schema(value_type = String)]
+    pub number: ApplicationNumber,
+    pub child_name: String,
+    pub applicant_name: String,
+    pub birth_year: i32,
+    /// The benefit category's code (names in `GET /benefits`) and its class.
+    pub category: String,
+    #[schema(value_type = String)]
+    pub benefit_class: BenefitClass,
+    pub registered_at: DateTime<Utc>,
+    /// The scans attached to the application (download them as its documents).
+    pub scans: Vec<crate::api::applications::DocumentInfo>,
+}
+
+/// `GET /api/v1/officer/benefit-reviews?cursor=&page=&per_page=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BenefitReviewsQuery {
+    /// The officer's own region (the default); another region is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<u32>,
+}
+
+/// One page of the review queue, oldest registration first, and its length.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BenefitReviewsPage {
+    pub rows: Vec<BenefitReviewInfo>,
+    pub total: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
 
 #[cfg(test)]
 mod tests {

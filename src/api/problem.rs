@@ -83,6 +83,13 @@ pub enum ProblemCode {
     RegistryMismatch,
     UnknownKindergarten,
     RegistryUnavailable,
+    // --- the officer's kindergartens and groups (issue 13) ---
+    /// A new kindergarten or group under a code already taken.
+    KindergartenExists,
+    /// The kindergarten or group is closed: nothing more is published or changed in it.
+    KindergartenClosed,
+    /// A group's capacity below the places its enrolled children and offers hold.
+    CapacityBelowUse,
     // --- allocation at scale (issue 13) ---
     /// A `<places>` document names more groups than `limits.places_groups_per_document`.
     TooManyGroups,
@@ -167,6 +174,9 @@ impl ProblemCode {
             ProblemCode::RegistryMismatch => "registry_mismatch",
             ProblemCode::UnknownKindergarten => "unknown_kindergarten",
             ProblemCode::RegistryUnavailable => "registry_unavailable",
+            ProblemCode::KindergartenExists => "kindergarten_exists",
+            ProblemCode::KindergartenClosed => "kindergarten_closed",
+            ProblemCode::CapacityBelowUse => "capacity_below_use",
             ProblemCode::TooManyGroups => "too_many_groups",
             ProblemCode::ConsentRequired => "consent_required",
             ProblemCode::ServiceNotFound => "service_not_found",
@@ -218,6 +228,8 @@ impl ProblemCode {
             InvalidPaging | TextTooLong => 400,
             AttachmentQuota => 422,
             RegistryUnavailable => 503,
+            KindergartenExists | KindergartenClosed => 409,
+            CapacityBelowUse => 422,
             TooManyGroups => 400,
             ConsentRequired => 403,
             ServiceNotFound => 404,

@@ -21,7 +21,9 @@ use crate::api::catalogue::{BenefitCategoryInfo, Kindergarten, KindergartenQuery
 use crate::api::demo::{UnqueuedPage, UnqueuedQuery};
 use crate::api::notices::{DeadQuery, Inbox, InboxQuery, Message};
 use crate::api::officer::{
-    FreePlacesInfo, FreePlacesQuery, OfferInfo, OffersQuery, PublishedPlaces,
+    BenefitReviewsPage, BenefitReviewsQuery, DirectionsPage, DirectionsQuery, FreePlacesInfo,
+    FreePlacesQuery, KindergartenChanged, KindergartenInfo, KindergartensQuery, OfferInfo,
+    OffersQuery, PublishedPlaces,
 };
 use crate::api::problem::Problem;
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
@@ -616,6 +618,43 @@ impl Client {
     /// `GET /api/v1/officer/offers`: the offers made in the officer's region, newest first.
     pub async fn offers(&self, query: &OffersQuery) -> Result<Vec<OfferInfo>, ClientError> {
         self.get_query(&["officer", "offers"], query).await
+    }
+
+    // --- Issue 13: the officer's kindergartens and groups ---
+
+    /// `GET /api/v1/officer/kindergartens`: the region's kindergartens with their groups.
+    pub async fn officer_kindergartens(
+        &self,
+        query: &KindergartensQuery,
+    ) -> Result<Vec<KindergartenInfo>, ClientError> {
+        self.get_query(&["officer", "kindergartens"], query).await
+    }
+
+    /// `GET /api/v1/officer/benefit-reviews`: the region's benefits awaiting review.
+    pub async fn officer_benefit_reviews(
+        &self,
+        query: &BenefitReviewsQuery,
+    ) -> Result<BenefitReviewsPage, ClientError> {
+        self.get_query(&["officer", "benefit-reviews"], query).await
+    }
+
+    /// `GET /api/v1/officer/directions`: the region's directions by status, newest first.
+    pub async fn officer_directions(
+        &self,
+        query: &DirectionsQuery,
+    ) -> Result<DirectionsPage, ClientError> {
+        self.get_query(&["officer", "directions"], query).await
+    }
+
+    /// `POST /api/v1/officer/kindergartens` with a signed `<kindergarten>` document: adds a
+    /// kindergarten or group, changes a capacity, or closes one (its open offers cancelled).
+    pub async fn change_kindergarten(
+        &self,
+        request_id: &str,
+        signed_xml: &str,
+    ) -> Result<KindergartenChanged, ClientError> {
+        self.post_signed(&["officer", "kindergartens"], request_id, signed_xml)
+            .await
     }
 
     // --- issue 14 (notices) ---

@@ -27,10 +27,12 @@ pub enum ActionKind {
     RemindInterest,
     RemoveUnconfirmed,
     EndStopList,
+    CancelOffer,
+    AnnulDirection,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 17] = [
+    pub const ALL: [ActionKind; 19] = [
         ActionKind::ConfirmInterest,
         ActionKind::ChangeBenefit,
         ActionKind::Withdraw,
@@ -48,6 +50,8 @@ impl ActionKind {
         ActionKind::RemindInterest,
         ActionKind::RemoveUnconfirmed,
         ActionKind::EndStopList,
+        ActionKind::CancelOffer,
+        ActionKind::AnnulDirection,
     ];
 
     /// The stable kebab-case code (`confirm-interest`, …), as serialised and in API paths.
@@ -70,6 +74,8 @@ impl ActionKind {
             ActionKind::RemindInterest => "remind-interest",
             ActionKind::RemoveUnconfirmed => "remove-unconfirmed",
             ActionKind::EndStopList => "end-stop-list",
+            ActionKind::CancelOffer => "cancel-offer",
+            ActionKind::AnnulDirection => "annul-direction",
         }
     }
 
@@ -91,7 +97,9 @@ impl ActionKind {
             | ExtendDirection | RevokeDirection => {
                 matches!(role, Role::Applicant | Role::Operator)
             }
-            Enroll | ReviewBenefit | ConfirmOutOfTurn => role == Role::Officer,
+            Enroll | ReviewBenefit | ConfirmOutOfTurn | CancelOffer | AnnulDirection => {
+                role == Role::Officer
+            }
             Offer
             | ExpireOffer
             | ExpireDirection
@@ -150,6 +158,12 @@ pub enum Action {
     RemoveUnconfirmed,
     /// The stop-list after an expired direction is over: offers may come again.
     EndStopList,
+    /// The officer closed the kindergarten or group of the offered place: the offer is
+    /// cancelled, the child back in the queue with its registration time.
+    CancelOffer,
+    /// The officer annuls a direction, with a reason: the place is freed, the child back in
+    /// the queue with its registration time, no stop-list.
+    AnnulDirection { reason: String },
 }
 
 impl Action {
@@ -172,6 +186,8 @@ impl Action {
             Action::RemindInterest { .. } => ActionKind::RemindInterest,
             Action::RemoveUnconfirmed => ActionKind::RemoveUnconfirmed,
             Action::EndStopList => ActionKind::EndStopList,
+            Action::CancelOffer => ActionKind::CancelOffer,
+            Action::AnnulDirection { .. } => ActionKind::AnnulDirection,
         }
     }
 }

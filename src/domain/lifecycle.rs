@@ -41,6 +41,10 @@ pub enum EventKind {
     /// Removed: interest not confirmed in time.
     InterestLapsed,
     StopListEnded,
+    /// The kindergarten or group of the offered place closed: the offer is cancelled.
+    OfferCancelled,
+    /// An officer annulled the direction, with a reason.
+    DirectionAnnulled,
 }
 
 impl EventKind {
@@ -65,6 +69,8 @@ impl EventKind {
             EventKind::InterestReminder => "interest_reminder",
             EventKind::InterestLapsed => "interest_lapsed",
             EventKind::StopListEnded => "stop_list_ended",
+            EventKind::OfferCancelled => "offer_cancelled",
+            EventKind::DirectionAnnulled => "direction_annulled",
         }
     }
 
@@ -156,8 +162,9 @@ fn precondition(
         ConfirmInterest | ChangeBenefit | Offer | RemindInterest | RemoveUnconfirmed
         | EndStopList => &[Status::InQueue],
         Withdraw => &[Status::InQueue, Status::Offered],
-        AcceptOffer | DeclineOffer | ExpireOffer => &[Status::Offered],
+        AcceptOffer | DeclineOffer | ExpireOffer | CancelOffer => &[Status::Offered],
         ExtendDirection
+        | AnnulDirection
         | RevokeDirection
         | ExpireDirection
         | Enroll
@@ -218,7 +225,8 @@ fn precondition(
         RemindInterest => not_due(due_reminder(state, now, settings).is_some()),
         RemoveUnconfirmed => not_due(now >= state.interest_due),
         EndStopList => not_due(state.stop_list_until.is_some_and(|until| now >= until)),
-        ConfirmInterest | ChangeBenefit | Withdraw | RevokeDirection | Enroll => Ok(()),
+        ConfirmInterest | ChangeBenefit | Withdraw | RevokeDirection | Enroll | CancelOffer
+        | AnnulDirection => Ok(()),
     }
 }
 
@@ -536,6 +544,15 @@ pub fn apply(
             next.stop_list_until = None;
             EventKind::StopListEnded
         }
+        Action::CancelOffer => {
+            return_to_queue(&mut next, now, settings);
+            EventKind::OfferCancelled
+        }
+        Action::AnnulDirection { reason } => {
+            required_reason(reason)?;
+            return_to_queue(&mut next, now, settings);
+            EventKind::DirectionAnnulled
+        }
     };
     next.last_change_at = now;
     let notices = if state.status != next.status || event.tells_the_applicant() {
@@ -801,6 +818,51 @@ mod tests {
         assert_eq!(t.notices[0].deadline, Some(end_of(2027, 1, 21)));
         let again = run(&t.state, extend(latest, "ещё"), &applicant(), issued_at);
         assert_eq!(again.unwrap_err(), RuleError::AlreadyExtended);
+    }
+
+    #[test]
+    fn an_officer_cancels_an_offer_and_annuls_a_direction_without_a_stop_list() {
+        let state = fresh(None);
+        let later = monday() + Duration::days(100);
+        let offered = offered(&state, later);
+        let refused = run(&offered, Action::CancelOffer, &applicant(), later).unwrap_err();
+        assert!(
+            matches!(refused, RuleError::WrongRole { .. }),
+            "{refused:?}"
+        );
+        let t = run(&offered, Action::CancelOffer, &officer(), later).unwrap();
+        assert_eq!(
+            (t.from, t.to, t.event),
+            (Status::Offered, Status::InQueue, EventKind::OfferCancelled)
+        );
+        assert_eq!(t.state.registered_at, state.registered_at);
+        assert_eq!(t.notices.len(), 1);
+
+        let directed = directed(&state, later);
+        let annul = |reason: &str| Action::AnnulDirection {
+            reason: reason.into(),
+        };
+        let no_reason = run(&directed, annul("  "), &officer(), later).unwrap_err();
+        assert_eq!(no_reason, RuleError::ReasonRequired);
+        let t = run(
+            &directed,
+            annul("документы не подтвердились"),
+            &officer(),
+            later,
+        )
+        .unwrap();
+        assert_eq!(
+            (t.from, t.to, t.event),
+            (
+                Status::DirectionIssued,
+                Status::InQueue,
+                EventKind::DirectionAnnulled
+            )
+        );
+        assert_eq!(t.state.stop_list_until, None);
+        assert_eq!(t.state.direction, None);
+        let again = run(&t.state, annul("ещё"), &officer(), later).unwrap_err();
+        assert!(matches!(again, RuleError::WrongStatus { .. }), "{again:?}");
     }
 
     #[test]
@@ -1174,6 +1236,8 @@ mod tests {
                 reason: Some("r".into())
             }),
             Just(Action::ConfirmOutOfTurn),
+            Just(Action::CancelOffer),
+            Just(Action::AnnulDirection { reason: "r".into() }),
         ];
         (action, 0u8..4)
     }

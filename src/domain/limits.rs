@@ -29,6 +29,8 @@ pub enum Text {
     Code,
     /// A search in the journal.
     Search,
+    /// A kindergarten's name or address, in one language (officers type them).
+    Institution,
 }
 
 impl Text {
@@ -46,6 +48,7 @@ impl Text {
             Text::RequestId => 100,
             Text::Code => 64,
             Text::Search => 100,
+            Text::Institution => 300,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod binding;
 pub mod calendar;
 pub mod contact;
 pub mod desk;
+pub mod direction;
 pub mod error;
 pub mod iin;
 pub mod lifecycle;

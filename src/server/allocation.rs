@@ -32,7 +32,7 @@ use crate::domain::{Action, ApplicationNumber, Cohort, calendar};
 use crate::server::catalogue::{AgeGroup, Catalogue, school_year};
 use crate::server::problem::ApiResult;
 use crate::server::store::{FreePlaces, OfferScope, StoreError, no_effects};
-use crate::server::{AppState, scheduler};
+use crate::server::{AppState, kindergartens, scheduler};
 
 /// Plans made one after another while offers keep being refused (other changes got in first).
 const ATTEMPTS: usize = 5;
@@ -68,13 +68,10 @@ pub async fn allocate_everywhere(state: &AppState) -> ApiResult<usize> {
     Ok(offered)
 }
 
-/// The age group a published place is for.
+/// The age group a published place is for, by its group's code (kindergartens officers added
+/// are not in the bundled catalogue).
 fn age_group_of(place: &FreePlaces) -> Option<&'static AgeGroup> {
-    let catalogue = Catalogue::bundled();
-    let group = catalogue
-        .kindergarten(&place.kindergarten)?
-        .group(&place.group)?;
-    catalogue.age_group(&group.age)
+    kindergartens::age_of_group(&place.group)
 }
 
 /// One offer to make: a place of `place` to the application `number`.

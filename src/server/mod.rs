@@ -17,6 +17,7 @@ pub mod demo;
 pub mod desk;
 pub mod documents;
 pub mod http;
+pub mod kindergartens;
 pub mod kinship;
 pub mod limits;
 pub mod listener;
@@ -211,6 +212,9 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
         .soft_fail_stale_crls(config.trust.soft_fail_stale_crl);
     let channels = delivery::Channels::from_config(&config.notifications)?;
     let store = store::open(&config.database)
+        .await
+        .map_err(|e| ServerError::Store(e.translated()))?;
+    kindergartens::seed(&*store, Utc::now())
         .await
         .map_err(|e| ServerError::Store(e.translated()))?;
     let (registry, demo_children) = match config.demo {

@@ -50,6 +50,10 @@ impl Modify for BearerAuth {
         http::officer::publish,
         http::officer::free_places,
         http::officer::offers,
+        http::officer::kindergartens,
+        http::officer::change_kindergarten,
+        http::officer::directions,
+        http::officer::benefit_reviews,
         http::demo::unqueued_children,
         // --- the ЦОН desk (issue 12) ---
         http::desk::start,

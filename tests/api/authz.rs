@@ -78,6 +78,10 @@ enum Endpoint {
     FreePlaces,
     Offers,
     DemoUnqueued,
+    OfficerKindergartens,
+    ChangeKindergarten,
+    OfficerDirections,
+    BenefitReviews,
     // --- the ЦОН desk (issue 12) ---
     DeskStart,
     DeskService,
@@ -138,7 +142,8 @@ fn expected(endpoint: Endpoint) -> [Outcome; 7] {
         OfficerAct => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, LOGIN,
         ],
-        PublishPlaces | FreePlaces | Offers => [
+        PublishPlaces | FreePlaces | Offers | OfficerKindergartens | ChangeKindergarten
+        | OfficerDirections | BenefitReviews => [
             FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, LOGIN,
         ],
         // A demo server's registry children, for the operator's desk only.
@@ -353,6 +358,37 @@ impl Matrix {
                 };
                 outcome(client.unqueued_children(&query).await)
             }
+            OfficerKindergartens => {
+                let query = kezek::api::officer::KindergartensQuery {
+                    region: Some(subject.region.to_owned()),
+                    ..Default::default()
+                };
+                outcome(client.officer_kindergartens(&query).await)
+            }
+            BenefitReviews => {
+                let query = kezek::api::officer::BenefitReviewsQuery {
+                    region: Some(subject.region.to_owned()),
+                    ..Default::default()
+                };
+                outcome(client.officer_benefit_reviews(&query).await)
+            }
+            OfficerDirections => {
+                let query = kezek::api::officer::DirectionsQuery {
+                    region: Some(subject.region.to_owned()),
+                    ..Default::default()
+                };
+                outcome(client.officer_directions(&query).await)
+            }
+            ChangeKindergarten => {
+                let change = kezek::api::documents::KindergartenRequest::SetCapacity {
+                    group: subject.group.clone(),
+                    capacity: 30,
+                };
+                outcome(
+                    w.change_kindergarten(client, caller.iin, &subject.kindergarten, change)
+                        .await,
+                )
+            }
             DeskStart => outcome(client.start_service(Iin::parse(AIGERIM).unwrap()).await),
             DeskService => outcome(client.service(&self.service).await),
             DeskCard => outcome(client.citizen_card(&self.service).await),
@@ -464,6 +500,10 @@ async fn every_endpoint_allows_exactly_whom_it_should() {
         FreePlaces,
         Offers,
         DemoUnqueued,
+        OfficerKindergartens,
+        ChangeKindergarten,
+        OfficerDirections,
+        BenefitReviews,
         DeskStart,
         DeskService,
         DeskCard,

@@ -454,6 +454,38 @@ pub fn xml_of(submission: &Submission) -> String {
     Document::Application(Box::new(submission.clone())).to_xml()
 }
 
+// --- Issue 13: the officer's kindergartens ---
+
+/// A `<kindergarten>` change of `kindergarten`, signed with `key`.
+pub async fn change_kindergarten_signed(
+    client: &Client,
+    key: &Keystore,
+    kindergarten: &str,
+    change: kezek::api::documents::KindergartenRequest,
+) -> Result<kezek::api::officer::KindergartenChanged, ClientError> {
+    let document = kezek::api::documents::KindergartenDocument {
+        envelope: Envelope::now(),
+        kindergarten: kindergarten.to_owned(),
+        change,
+    };
+    let id = document.envelope.request_id.clone();
+    let xml = sign(key, &Document::Kindergarten(document).to_xml());
+    client.change_kindergarten(&id, &xml).await
+}
+
+impl World {
+    /// A `<kindergarten>` change signed with `signer`'s SIGN key.
+    pub async fn change_kindergarten(
+        &self,
+        client: &Client,
+        signer: &str,
+        kindergarten: &str,
+        change: kezek::api::documents::KindergartenRequest,
+    ) -> Result<kezek::api::officer::KindergartenChanged, ClientError> {
+        let key = self.keystore(signer, "SIGN", "valid");
+        change_kindergarten_signed(client, &key, kindergarten, change).await
+    }
+}
 // --- the ЦОН desk (issue 12) ---
 
 /// A «Номер ЦОН» of the default format (`ЦОН-##########`).

@@ -1639,6 +1639,356 @@ async fn the_outbox_is_delivered_retried_settled_read_and_leased(db: TestDb) {
     assert_eq!(inbox.messages[1].read_at, Some(at(11)));
 }
 
+/// Issue 13: kindergartens seeded once (an officer's edits survive a new seeding), changed by
+/// officers with their evidence and request id, refused when a code is taken, a group closed or
+/// a capacity below use; closing zeroes the group's published places for good.
+async fn kindergartens_are_seeded_changed_and_closed(db: TestDb) {
+    use kezek::server::store::{
+        KindergartenChange, KindergartenEdit, KindergartenRefusal, Names, NewFreePlaces, NewGroup,
+        NewKindergarten, OfferScope,
+    };
+    let store = db.open().await;
+    let officer = valid_iin("8001014000");
+    let names = |text: &str| Names {
+        kk: format!("{text} kk"),
+        ru: format!("{text} ru"),
+        en: format!("{text} en"),
+    };
+    let group = |age: &str, capacity| NewGroup {
+        age: age.to_owned(),
+        language: "kk".to_owned(),
+        capacity,
+    };
+    let seed = vec![NewKindergarten {
+        code: "kg-1".to_owned(),
+        region: "almaty".to_owned(),
+        settlement: "almaty-bostandyk".to_owned(),
+        name: names("Балапан"),
+        address: names("Абая 1"),
+        groups: vec![group("middle", 20), group("junior", 25)],
+    }];
+    store.seed_kindergartens(&seed, at(0)).await.unwrap();
+    let change = |edit, minutes, request: Option<&str>| KindergartenChange {
+        region: "almaty".to_owned(),
+        kindergarten: "kg-1".to_owned(),
+        edit,
+        officer,
+        now: at(minutes),
+        signed_xml: Some("<kindergarten/>".to_owned()),
+        request: request.map(|id| RequestKey {
+            request_id: id.to_owned(),
+            document_hash: [7; 32],
+        }),
+    };
+    let capacity = |group: &str, capacity| KindergartenEdit::SetCapacity {
+        group: group.to_owned(),
+        capacity,
+    };
+    let changed = store
+        .change_kindergarten(change(capacity("middle-kk", 30), 1, Some("r-1")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(changed.groups.len(), 2);
+    let middle = changed
+        .groups
+        .iter()
+        .find(|g| g.code == "middle-kk")
+        .unwrap();
+    assert_eq!(
+        (middle.capacity, middle.enrolled, middle.offered),
+        (30, 0, 0)
+    );
+    // The same request id again is the first answer, and nothing is done twice.
+    let again = store
+        .change_kindergarten(change(capacity("middle-kk", 30), 2, Some("r-1")))
+        .await;
+    assert!(matches!(again, Err(StoreError::Replayed(_))), "{again:?}");
+    // A new seeding keeps the officer's capacity.
+    store.seed_kindergartens(&seed, at(3)).await.unwrap();
+    let read = store.kindergarten("kg-1").await.unwrap();
+    assert_eq!(read, changed);
+    assert_eq!(store.kindergartens("almaty").await.unwrap(), vec![read]);
+    assert!(store.kindergartens("astana").await.unwrap().is_empty());
+    // Taken codes, another region, unknown groups are refused.
+    let taken = store
+        .change_kindergarten(change(
+            KindergartenEdit::AddGroup(group("middle", 5)),
+            4,
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(taken, Err(KindergartenRefusal::Exists));
+    let recreate = KindergartenEdit::Create(seed[0].clone());
+    let taken = store
+        .change_kindergarten(change(recreate, 4, None))
+        .await
+        .unwrap();
+    assert_eq!(taken, Err(KindergartenRefusal::Exists));
+    let mut elsewhere = change(capacity("middle-kk", 10), 4, None);
+    elsewhere.region = "astana".to_owned();
+    let elsewhere = store.change_kindergarten(elsewhere).await;
+    assert!(
+        matches!(elsewhere, Err(StoreError::NotFound)),
+        "{elsewhere:?}"
+    );
+    let unknown = store
+        .change_kindergarten(change(capacity("senior-ru", 10), 4, None))
+        .await;
+    assert!(matches!(unknown, Err(StoreError::NotFound)), "{unknown:?}");
+
+    // An offer holds a place of the group: the capacity cannot go below it.
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 2,
+            }],
+            officer,
+            now: at(5),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap();
+    let first = store
+        .submit(new_application(1, at(6), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    let mut offer = record(&first, EventKind::OfferMade, at(10), |s| {
+        s.status = Status::Offered;
+        s.offer = Some(kezek::domain::Offer {
+            kindergartens: vec!["kg-1".to_owned()],
+            made_at: at(10),
+            answer_by: at(100),
+        });
+    });
+    offer.place = Some(place[0].id);
+    store.record_transition(offer, no_effects()).await.unwrap();
+    let read = store.kindergarten("kg-1").await.unwrap();
+    let middle = read.groups.iter().find(|g| g.code == "middle-kk").unwrap();
+    assert_eq!((middle.offered, middle.published), (1, 1));
+    let below = store
+        .change_kindergarten(change(capacity("middle-kk", 0), 11, None))
+        .await
+        .unwrap();
+    assert_eq!(below, Err(KindergartenRefusal::BelowUse));
+    let scope = OfferScope::Kindergarten {
+        code: "kg-1".to_owned(),
+        group: Some("middle-kk".to_owned()),
+    };
+    assert_eq!(store.offers(&scope, 10).await.unwrap().len(), 1);
+    let other_group = OfferScope::Kindergarten {
+        code: "kg-1".to_owned(),
+        group: Some("junior-kk".to_owned()),
+    };
+    assert!(store.offers(&other_group, 10).await.unwrap().is_empty());
+
+    // Closing the group zeroes its places; a place given back later stays taken.
+    let close = KindergartenEdit::CloseGroup {
+        group: "middle-kk".to_owned(),
+    };
+    let closed = store
+        .change_kindergarten(change(close.clone(), 12, None))
+        .await
+        .unwrap()
+        .unwrap();
+    let middle = closed
+        .groups
+        .iter()
+        .find(|g| g.code == "middle-kk")
+        .unwrap();
+    assert_eq!(middle.closed_at, Some(at(12)));
+    assert!(store.free_places("almaty", true).await.unwrap().is_empty());
+    let offered = store.application(first.state.number).await.unwrap();
+    let cancel = record(&offered, EventKind::OfferCancelled, at(13), |s| {
+        s.status = Status::InQueue;
+        s.offer = None;
+    });
+    store.record_transition(cancel, no_effects()).await.unwrap();
+    assert!(store.free_places("almaty", true).await.unwrap().is_empty());
+    let again = store
+        .change_kindergarten(change(close, 14, None))
+        .await
+        .unwrap();
+    assert_eq!(again, Err(KindergartenRefusal::Closed));
+    let closed = store
+        .change_kindergarten(change(KindergartenEdit::Close, 15, None))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.closed_at, Some(at(15)));
+    assert!(closed.groups.iter().all(|g| g.closed_at.is_some()));
+    let after = store
+        .change_kindergarten(change(capacity("junior-kk", 10), 16, None))
+        .await
+        .unwrap();
+    assert_eq!(after, Err(KindergartenRefusal::Closed));
+}
+
+/// Issue 13: directions by status, derived from the offers and the events that ended or
+/// extended them; filtered by kindergarten, status and date of issue, newest first, paged.
+async fn directions_are_listed_by_status(db: TestDb) {
+    use kezek::domain::direction::DirectionStatus;
+    use kezek::server::store::{DirectionFilter, NewFreePlaces};
+    let store = db.open().await;
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 3,
+            }],
+            officer: valid_iin("8001014000"),
+            now: at(0),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap();
+    let mut numbers = Vec::new();
+    for serial in 1..=3 {
+        let stored = store
+            .submit(
+                new_application(serial, at(serial.into()), None),
+                no_effects(),
+            )
+            .await
+            .unwrap()
+            .application;
+        let minutes = 10 * i64::from(serial);
+        let mut offer = record(&stored, EventKind::OfferMade, at(minutes), |s| {
+            s.status = Status::Offered;
+            s.offer = Some(kezek::domain::Offer {
+                kindergartens: vec!["kg-1".to_owned()],
+                made_at: at(minutes),
+                answer_by: at(1000),
+            });
+        });
+        offer.place = Some(place[0].id);
+        let offered = store.record_transition(offer, no_effects()).await.unwrap();
+        let accept = record(
+            &offered.application,
+            EventKind::DirectionIssued,
+            at(minutes + 1),
+            |s| {
+                s.status = Status::DirectionIssued;
+                s.offer = None;
+                s.direction = Some(kezek::domain::Direction {
+                    kindergarten: "kg-1".to_owned(),
+                    issued_at: at(minutes + 1),
+                    expires_at: at(2000),
+                    extension: None,
+                    in_person_by: None,
+                });
+            },
+        );
+        store.record_transition(accept, no_effects()).await.unwrap();
+        numbers.push(stored.state.number);
+    }
+    // The first expires, the second is extended, the third stays issued.
+    let first = store.application(numbers[0]).await.unwrap();
+    let expire = record(&first, EventKind::DirectionExpired, at(100), |s| {
+        s.status = Status::InQueue;
+        s.direction = None;
+    });
+    store.record_transition(expire, no_effects()).await.unwrap();
+    let second = store.application(numbers[1]).await.unwrap();
+    let extend = record(&second, EventKind::DirectionExtended, at(101), |s| {
+        s.direction.as_mut().unwrap().expires_at = at(3000);
+    });
+    store.record_transition(extend, no_effects()).await.unwrap();
+
+    let filter = |status: Option<DirectionStatus>| DirectionFilter {
+        region: "almaty".to_owned(),
+        kindergarten: None,
+        status,
+        issued_from: None,
+        issued_before: None,
+        offset: 0,
+        limit: 10,
+    };
+    let all = store.directions(&filter(None)).await.unwrap();
+    assert_eq!(all.total, 3);
+    let listed: Vec<_> = all.rows.iter().map(|d| (d.number, d.status)).collect();
+    assert_eq!(
+        listed,
+        vec![
+            (numbers[2], DirectionStatus::Issued),
+            (numbers[1], DirectionStatus::Extended),
+            (numbers[0], DirectionStatus::Expired),
+        ]
+    );
+    assert_eq!(all.rows[1].expires_at, Some(at(3000)));
+    assert_eq!(all.rows[2].expires_at, None);
+    assert_eq!(all.rows[2].ended_at, Some(at(100)));
+    assert_eq!(all.rows[0].issued_at, at(31));
+    let expired = store
+        .directions(&filter(Some(DirectionStatus::Expired)))
+        .await
+        .unwrap();
+    assert_eq!((expired.total, expired.rows[0].number), (1, numbers[0]));
+    let mut window = filter(None);
+    window.issued_from = Some(at(15));
+    window.issued_before = Some(at(25));
+    let window = store.directions(&window).await.unwrap();
+    assert_eq!((window.total, window.rows[0].number), (1, numbers[1]));
+    let mut page = filter(None);
+    page.offset = 2;
+    page.limit = 1;
+    let page = store.directions(&page).await.unwrap();
+    assert_eq!((page.total, page.rows.len()), (3, 1));
+    assert_eq!(page.rows[0].number, numbers[0]);
+    let mut elsewhere = filter(None);
+    elsewhere.kindergarten = Some("kg-2".to_owned());
+    assert_eq!(store.directions(&elsewhere).await.unwrap().total, 0);
+    elsewhere.kindergarten = None;
+    elsewhere.region = "astana".to_owned();
+    assert_eq!(store.directions(&elsewhere).await.unwrap().total, 0);
+}
+
+/// Issue 13: the review queue lists the region's open applications whose benefit awaits review,
+/// in queue order; confirmed benefits and none are not in it.
+async fn pending_benefits_are_the_review_queue(db: TestDb) {
+    let store = db.open().await;
+    let category = BenefitCategory::catalogue()
+        .iter()
+        .find(|c| c.class == BenefitClass::FirstTurn)
+        .unwrap();
+    let benefits = [
+        None,
+        Some(Benefit::claimed(category)),
+        confirmed(BenefitClass::FirstTurn),
+        Some(Benefit::claimed(category)),
+    ];
+    let mut numbers = Vec::new();
+    for (serial, benefit) in (1..).zip(benefits) {
+        let stored = store
+            .submit(
+                new_application(serial, at(serial.into()), benefit),
+                no_effects(),
+            )
+            .await
+            .unwrap();
+        numbers.push(stored.application.state.number);
+    }
+    let page = store.pending_benefits("almaty", 0, 10).await.unwrap();
+    assert_eq!(page.total, 2);
+    let listed: Vec<_> = page.rows.iter().map(|a| a.state.number).collect();
+    assert_eq!(listed, vec![numbers[1], numbers[3]]);
+    let second = store.pending_benefits("almaty", 1, 1).await.unwrap();
+    assert_eq!((second.total, second.rows[0].state.number), (2, numbers[3]));
+    assert_eq!(
+        store.pending_benefits("astana", 0, 10).await.unwrap().total,
+        0
+    );
+}
+
 conformance! {
     backends: [sqlite => Backend::Sqlite],
     async: [
@@ -1664,6 +2014,9 @@ conformance! {
         service_sessions_consent_once_and_the_audit_log_keeps_every_read,
         // issue 14 (notices)
         the_outbox_is_delivered_retried_settled_read_and_leased,
+        kindergartens_are_seeded_changed_and_closed,
+        directions_are_listed_by_status,
+        pending_benefits_are_the_review_queue,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

@@ -95,7 +95,7 @@ const KAZAKH_ONLY: &str = "әғқңөұүһіӘҒҚҢӨҰҮҺІ";
 
 /// Russian strings that rightly equal their Kazakh counterparts: names (of the program, a
 /// product) and words both languages share.
-const SAME_IN_BOTH: [&str; 14] = [
+const SAME_IN_BOTH: &[&str] = &[
     "cli.clap.command",
     "tui.app_name",
     "tui.login.storage_kaztoken",
@@ -110,6 +110,8 @@ const SAME_IN_BOTH: [&str; 14] = [
     "tui.key.algorithm",
     "pki.inspect.algorithm",
     "pki.inspect.algorithm_bits",
+    "pki.token.pin_prompt",
+    "pki.token.store.kaztoken",
 ];
 
 /// The Russian strings that look Kazakh: a Kazakh-only letter, or the very text of the Kazakh

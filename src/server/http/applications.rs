@@ -182,7 +182,7 @@ fn fields_refused(code: ProblemCode, errors: &[wizard::FieldError]) -> ApiError 
 }
 
 /// A text over its limit, refused as `text_too_long` naming the field.
-fn too_long(field: &str, limit: Text) -> ApiError {
+pub(crate) fn too_long(field: &str, limit: Text) -> ApiError {
     Problem::new(ProblemCode::TextTooLong)
         .with_fields(vec![
             FieldProblem::new(field, Text::MESSAGE).with_param("max", limit.max_chars()),
@@ -638,7 +638,7 @@ async fn document_list(
 
 /// «Общие документы» of `number` as the API lists them: the generated documents, then the
 /// scans.
-fn listing(
+pub(crate) fn listing(
     number: ApplicationNumber,
     documents: &[StoredDocumentInfo],
     attachments: &[store::AttachmentInfo],
@@ -1222,12 +1222,16 @@ pub(crate) async fn signed_action(
         },
         ActionRequest::ConfirmOutOfTurn => Action::ConfirmOutOfTurn,
         ActionRequest::Enroll => Action::Enroll,
+        ActionRequest::AnnulDirection { reason } => Action::AnnulDirection {
+            reason: reason.clone(),
+        },
     };
     let comment = match &document.action {
         ActionRequest::Withdraw { reason }
         | ActionRequest::RevokeDirection { reason }
         | ActionRequest::ExtendDirection { reason, .. }
-        | ActionRequest::ReviewBenefit { reason, .. } => reason.clone(),
+        | ActionRequest::ReviewBenefit { reason, .. }
+        | ActionRequest::AnnulDirection { reason } => reason.clone(),
         _ => String::new(),
     };
     let recorded =

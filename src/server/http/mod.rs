@@ -137,6 +137,12 @@ pub fn router(state: AppState) -> Router {
             get(officer::free_places).post(officer::publish),
         )
         .route("/officer/offers", get(officer::offers))
+        .route("/officer/directions", get(officer::directions))
+        .route("/officer/benefit-reviews", get(officer::benefit_reviews))
+        .route(
+            "/officer/kindergartens",
+            get(officer::kindergartens).post(officer::change_kindergarten),
+        )
         .route("/demo/unqueued-children", get(demo::unqueued_children))
         // --- the ЦОН desk (issue 12) ---
         .route("/desk/services", post(desk::start))

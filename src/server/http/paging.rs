@@ -47,8 +47,17 @@ impl Page {
     /// `next_cursor` gives it) or by 1-based `page`, `per_page` rows from 1 to
     /// [`MAX_PAGE_SIZE`].
     pub fn of_journal(query: &JournalQuery) -> Result<Page, ApiError> {
-        let size = size(query.per_page, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, "per_page")?;
-        let offset = match (&query.cursor, query.page) {
+        Page::of(query.cursor.as_deref(), query.page, query.per_page)
+    }
+
+    /// A page of any list paged like the journal.
+    pub fn of(
+        cursor: Option<&str>,
+        page: Option<u32>,
+        per_page: Option<u32>,
+    ) -> Result<Page, ApiError> {
+        let size = size(per_page, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, "per_page")?;
+        let offset = match (cursor, page) {
             (Some(cursor), _) => Some(cursor)
                 .filter(|c| !c.is_empty() && c.len() <= 10 && c.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|c| c.parse::<u64>().ok())

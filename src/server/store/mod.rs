@@ -573,6 +573,11 @@ pub enum OfferScope {
     /// The offers of one published set of places.
     Place(i64),
     Application(ApplicationNumber),
+    /// The offers of a kindergarten's places, or of one of its groups.
+    Kindergarten {
+        code: String,
+        group: Option<String>,
+    },
 }
 
 /// One month of a region's statistics (Kazakhstan's calendar).
@@ -592,6 +597,160 @@ pub struct QueueSize {
     pub birth_year: i32,
     pub class: BenefitClass,
     pub queued: u64,
+}
+
+// --- Issue 13, officers: kindergartens and groups (docs/domain-rules.md, «Kindergartens and
+// groups») ---
+
+/// A name or address in the three languages, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Names {
+    pub kk: String,
+    pub ru: String,
+    pub en: String,
+}
+
+/// A kindergarten to add (from the bundled catalogue at start, or by an officer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKindergarten {
+    pub code: String,
+    pub region: String,
+    pub settlement: String,
+    pub name: Names,
+    pub address: Names,
+    pub groups: Vec<NewGroup>,
+}
+
+/// A group to add: its code is «<age>-<language>».
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGroup {
+    pub age: String,
+    /// `kk` or `ru`.
+    pub language: String,
+    pub capacity: u32,
+}
+
+impl NewGroup {
+    pub fn code(&self) -> String {
+        format!("{}-{}", self.age, self.language)
+    }
+}
+
+/// A group as stored, with how its places are used: by enrolled children, and by offers and
+/// directions that hold one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub code: String,
+    pub age: String,
+    pub language: String,
+    pub capacity: u32,
+    pub enrolled: u32,
+    pub offered: u32,
+    /// Places published and not yet taken by an offer.
+    pub published: u32,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// A kindergarten as stored, with its groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindergartenRecord {
+    pub code: String,
+    pub region: String,
+    pub settlement: String,
+    pub name: Names,
+    pub address: Names,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub groups: Vec<GroupRecord>,
+}
+
+/// What an officer changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindergartenEdit {
+    Create(NewKindergarten),
+    AddGroup(NewGroup),
+    SetCapacity {
+        group: String,
+        capacity: u32,
+    },
+    /// The kindergarten with all its groups.
+    Close,
+    CloseGroup {
+        group: String,
+    },
+}
+
+impl KindergartenEdit {
+    /// The stable code of the change, as its history keeps it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KindergartenEdit::Create(_) => "create",
+            KindergartenEdit::AddGroup(_) => "add-group",
+            KindergartenEdit::SetCapacity { .. } => "set-capacity",
+            KindergartenEdit::Close => "close",
+            KindergartenEdit::CloseGroup { .. } => "close-group",
+        }
+    }
+}
+
+/// An officer's signed change of a kindergarten of their region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindergartenChange {
+    pub region: String,
+    pub kindergarten: String,
+    pub edit: KindergartenEdit,
+    pub officer: Iin,
+    pub now: DateTime<Utc>,
+    pub signed_xml: Option<String>,
+    pub request: Option<RequestKey>,
+}
+
+/// Which directions of a region to list, newest first (docs/domain-rules.md, «Directions by
+/// status»).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionFilter {
+    pub region: String,
+    pub kindergarten: Option<String>,
+    pub status: Option<crate::domain::direction::DirectionStatus>,
+    /// Issued at or after.
+    pub issued_from: Option<DateTime<Utc>>,
+    /// Issued before.
+    pub issued_before: Option<DateTime<Utc>>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// A direction: an offer accepted, with its status now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionRecord {
+    pub number: ApplicationNumber,
+    pub child_name: String,
+    pub kindergarten: String,
+    pub group: String,
+    pub class: BenefitClass,
+    pub issued_at: DateTime<Utc>,
+    pub status: crate::domain::direction::DirectionStatus,
+    /// Until when a live direction is valid.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was enrolled, expired or revoked.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One page of directions and the number of all matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectionPage {
+    pub rows: Vec<DirectionRecord>,
+    pub total: u64,
+}
+
+/// Why a kindergarten change is refused; nothing of it is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindergartenRefusal {
+    /// The code of a new kindergarten or group is taken.
+    Exists,
+    /// The kindergarten or group is closed.
+    Closed,
+    /// A capacity below the places enrolled children and offers hold.
+    BelowUse,
 }
 
 /// A region's figures ([`Store::region_stats`]).
@@ -945,4 +1104,40 @@ pub trait Store: Send + Sync {
     /// Closes the database connections, waiting for those in use; the store answers nothing
     /// afterwards.
     async fn close(&self);
+    // --- Issue 13, officers: kindergartens and groups, directions ---
+
+    /// The region's open applications whose benefit documents await review, in queue order,
+    /// `limit` from `offset`, and how many there are.
+    async fn pending_benefits(
+        &self,
+        region: &str,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<JournalPage>;
+
+    /// The region's directions by the filter, newest first, and how many match.
+    async fn directions(&self, filter: &DirectionFilter) -> StoreResult<DirectionPage>;
+
+    /// Adds the kindergartens and groups not stored yet (the bundled catalogue at start); a
+    /// row already stored is kept as it is, with an officer's changes.
+    async fn seed_kindergartens(
+        &self,
+        kindergartens: &[NewKindergarten],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The region's kindergartens by code, closed ones included, with their groups.
+    async fn kindergartens(&self, region: &str) -> StoreResult<Vec<KindergartenRecord>>;
+
+    /// One kindergarten with its groups ([`StoreError::NotFound`] when unknown).
+    async fn kindergarten(&self, code: &str) -> StoreResult<KindergartenRecord>;
+
+    /// Makes an officer's change with its evidence and request id (a retry gets
+    /// [`StoreError::Replayed`]), or refuses it. Closing zeroes the group's published places
+    /// that are left, so no new offer is made of them; the open offers are the caller's to
+    /// cancel (each a transition of its application).
+    async fn change_kindergarten(
+        &self,
+        change: KindergartenChange,
+    ) -> StoreResult<Result<KindergartenRecord, KindergartenRefusal>>;
 }

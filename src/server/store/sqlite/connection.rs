@@ -86,6 +86,11 @@ fn migrator() -> Migrator {
             "delivery",
             include_str!("../../../../migrations/0016_delivery.sql"),
         ),
+        (
+            10,
+            "kindergartens",
+            include_str!("../../../../migrations/0010_kindergartens.sql"),
+        ),
     ];
     Migrator::with_migrations(
         steps

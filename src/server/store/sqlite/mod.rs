@@ -11,17 +11,20 @@
 //! position history), `history` (the hash-chained events), `run` and `writer` (the write runs),
 //! `reads` (applications and the journal), `idempotency`, `outbox`, `documents`, `attachments`,
 //! `sessions` (nonces and sessions), `people` (users and bindings), `offers` (free places and
-//! offers), `seed` (bulk seeding), `desk` (the ЦОН desk's service sessions, audit log and the
-//! outbox as the CLI lists it), `delivery` (the outbox's delivery, the lease, the inbox).
+//! offers), `seed` (bulk seeding), `kindergartens` (kindergartens and groups officers manage), `directions` (directions by status).
+//! Also `desk` (the ЦОН desk's service sessions, audit log and the outbox as the CLI lists it)
+//! and `delivery` (the outbox's delivery, the lease, the inbox).
 
 mod attachments;
 mod codec;
 mod connection;
 mod delivery;
 mod desk;
+mod directions;
 mod documents;
 mod history;
 mod idempotency;
+mod kindergartens;
 mod numbers;
 mod offers;
 mod outbox;
@@ -46,11 +49,12 @@ use crate::i18n::Lang;
 use crate::server::notify::OutboxMessage;
 use crate::server::store::{
     AttachmentInfo, AttachmentQuota, AuditLine, AuditScope, Candidate, ChainBreak, ChainReport,
-    CodeAttempt, Completion, Contacts, DocumentBody, DocumentInfo, FreePlaces, HistoryEntry,
-    JournalFilter, JournalPage, MonthFigures, NewApplication, NewFreePlaces, NonceUse, OfferRecord,
-    OfferScope, OutboxLine, Pending, PositionHistoryEntry, QueueSize, RegionStats, SeedApplication,
-    ServiceSession, Session, StateAt, Store, StoreError, StoreResult, StoredAnswer,
-    StoredApplication, TransitionRecord, User,
+    CodeAttempt, Completion, Contacts, DirectionFilter, DirectionPage, DocumentBody, DocumentInfo,
+    FreePlaces, HistoryEntry, JournalFilter, JournalPage, KindergartenChange, KindergartenRecord,
+    KindergartenRefusal, MonthFigures, NewApplication, NewFreePlaces, NewKindergarten, NonceUse,
+    OfferRecord, OfferScope, OutboxLine, Pending, PositionHistoryEntry, QueueSize, RegionStats,
+    SeedApplication, ServiceSession, Session, StateAt, Store, StoreError, StoreResult,
+    StoredAnswer, StoredApplication, TransitionRecord, User,
 };
 use crate::server::store::{Channel, Delivery, MessagePage, MessageScope, Settle};
 use writer::{Change, Writer};
@@ -311,6 +315,42 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         seed::seed_applications(self, name, applications, settings, now).await
+    }
+
+    async fn pending_benefits(
+        &self,
+        region: &str,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<JournalPage> {
+        reads::pending_benefits(self, region, offset, limit).await
+    }
+
+    async fn directions(&self, filter: &DirectionFilter) -> StoreResult<DirectionPage> {
+        directions::list(self, filter).await
+    }
+
+    async fn seed_kindergartens(
+        &self,
+        kindergartens: &[NewKindergarten],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        kindergartens::seed(self, kindergartens, now).await
+    }
+
+    async fn kindergartens(&self, region: &str) -> StoreResult<Vec<KindergartenRecord>> {
+        kindergartens::of_region(self, region).await
+    }
+
+    async fn kindergarten(&self, code: &str) -> StoreResult<KindergartenRecord> {
+        kindergartens::one(self, code).await
+    }
+
+    async fn change_kindergarten(
+        &self,
+        change: KindergartenChange,
+    ) -> StoreResult<Result<KindergartenRecord, KindergartenRefusal>> {
+        kindergartens::change(self, change).await
     }
 
     async fn start_service(

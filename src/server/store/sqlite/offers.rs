@@ -84,10 +84,13 @@ pub(super) async fn settle(
     .execute(&mut *conn)
     .await?;
     if status.frees_place() {
-        sqlx::query("UPDATE free_places SET remaining = MIN(places, remaining + 1) WHERE id = ?")
-            .bind(place)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "UPDATE free_places SET remaining = MIN(places, remaining + 1) \
+             WHERE id = ? AND closed_us IS NULL",
+        )
+        .bind(place)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -115,6 +118,12 @@ pub(super) async fn list(
             "{select} WHERE a.number = ? ORDER BY o.id DESC LIMIT ?"
         )))
         .bind(number.to_string()),
+        OfferScope::Kindergarten { code, group } => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE p.kindergarten_code = ?1 AND (?2 IS NULL OR p.group_code = ?2) \
+             ORDER BY o.id DESC LIMIT ?3"
+        )))
+        .bind(code.clone())
+        .bind(group.clone()),
     };
     let rows = query.bind(i64::from(limit)).fetch_all(&mut *conn).await?;
     rows.iter()

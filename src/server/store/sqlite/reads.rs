@@ -303,3 +303,36 @@ pub(super) async fn journal(
         total: total as u64,
     })
 }
+
+/// Issue 13: the region's open applications whose benefit documents await an officer's review,
+/// in queue order, and how many there are.
+pub(super) async fn pending_benefits(
+    store: &SqliteStore,
+    region: &str,
+    offset: u64,
+    limit: u32,
+) -> StoreResult<JournalPage> {
+    let mut conn = store.readers.acquire().await?;
+    let condition = "region_code = ? AND open = 1 \
+         AND json_extract(state, '$.benefit.review.status') = 'pending'";
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM applications WHERE {condition}"
+    )))
+    .bind(region)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM applications WHERE {condition} \
+         ORDER BY registered_us, order_key LIMIT ? OFFSET ?"
+    )))
+    .bind(region)
+    .bind(i64::from(limit))
+    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+    .fetch_all(&mut *conn)
+    .await?;
+    let rows = load_applications(&mut conn, rows).await?;
+    Ok(JournalPage {
+        rows,
+        total: total as u64,
+    })
+}
