@@ -210,7 +210,7 @@ pub async fn run(config: Config) -> Result<ServerHandle, ServerError> {
     let trust = TrustStore::from_files(&config.trust.roots, &config.trust.crls)
         .map_err(|e| ServerError::Trust(e.to_string()))?
         .soft_fail_stale_crls(config.trust.soft_fail_stale_crl);
-    let channels = delivery::Channels::from_config(&config.notifications)?;
+    let channels = delivery::Channels::from_config(&config.notifications, config.demo.is_some())?;
     let store = store::open(&config.database)
         .await
         .map_err(|e| ServerError::Store(e.translated()))?;

@@ -85,15 +85,19 @@ pub struct Channels {
 }
 
 impl Channels {
-    /// The channels the configuration names: SMTP or the log, the HTTP provider or the log.
-    pub fn from_config(config: &NotificationConfig) -> Result<Channels, DeliveryConfigError> {
+    /// The channels the configuration names: SMTP or the log, the HTTP provider or the log (with
+    /// the SMS text only on a `demo` server).
+    pub fn from_config(
+        config: &NotificationConfig,
+        demo: bool,
+    ) -> Result<Channels, DeliveryConfigError> {
         let mailer: Arc<dyn Mailer> = match &config.smtp {
             Some(url) => Arc::new(smtp::SmtpMailer::new(url, config)?),
             None => Arc::new(smtp::LogMailer),
         };
         let sms: Arc<dyn SmsProvider> = match &config.sms_url {
             Some(url) => Arc::new(sms::HttpSms::new(url, config)?),
-            None => Arc::new(sms::LogSms),
+            None => Arc::new(sms::LogSms { demo }),
         };
         Ok(Channels { mailer, sms })
     }

@@ -100,13 +100,20 @@ impl SmsProvider for HttpSms {
     }
 }
 
-/// The demo's provider: the SMS goes to the log (key and text; the number stays out).
-pub struct LogSms;
+/// No provider configured: the SMS goes to the log (the number stays out). Its text may hold a
+/// desk's one-time code, a secret, so only a demo server writes it; any other logs the key alone.
+pub struct LogSms {
+    pub demo: bool,
+}
 
 #[async_trait]
 impl SmsProvider for LogSms {
     async fn send(&self, sms: &Sms) -> Result<(), SendError> {
-        tracing::info!(key = %sms.key, text = %sms.text, "SMS (log only)");
+        if self.demo {
+            tracing::info!(key = %sms.key, text = %sms.text, "SMS (log only)");
+        } else {
+            tracing::warn!(key = %sms.key, "SMS not sent: no SMS provider is configured (sms_url)");
+        }
         Ok(())
     }
 }
