@@ -10,7 +10,32 @@ use kezek::server::config::demo_keystores;
 
 use crate::common::*;
 
-pub(crate) fn start(db: &str, config: &str) -> (Child, String) {
+/// A `kezek serve` process that is killed when dropped, so that a failing test leaves no server
+/// behind.
+pub(crate) struct Server(Child);
+
+impl std::ops::Deref for Server {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Already dead (the test killed it) or not: both are fine here.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) fn start(db: &str, config: &str) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kezek"))
         .args([
             "serve",
@@ -35,7 +60,7 @@ pub(crate) fn start(db: &str, config: &str) -> (Child, String) {
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_owned();
-    (child, url)
+    (Server(child), url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
