@@ -123,24 +123,21 @@ pub async fn start(
         consent_until: None,
     };
     let locale = lang.code();
+    // The code goes by SMS only, and its text is the whole message.
+    let text = t!(
+        "api.desk.sms",
+        locale = locale,
+        code = code.expose(),
+        minutes = rules.code_minutes
+    )
+    .into_owned();
     let sms = OutboxMessage {
         to_email: None,
         to_phone: Some(phone.clone()),
         lang,
         subject: t!("api.desk.sms_subject", locale = locale).into_owned(),
-        body: t!(
-            "api.desk.sms",
-            locale = locale,
-            code = code.expose(),
-            minutes = rules.code_minutes
-        )
-        .into_owned(),
-        sms: String::new(),
-    };
-    // The code goes by SMS only, and its text is the whole message.
-    let sms = OutboxMessage {
-        sms: sms.body.clone(),
-        ..sms
+        body: text.clone(),
+        sms: text,
     };
     state.store().start_service(&service, &sms, now).await?;
     // The delivery worker sends the SMS (a demo server's log-only provider writes it to the log).

@@ -3,7 +3,7 @@
 //! one signed document (offered at once by `server::allocation`), the region's free places and
 //! the offers made; the region's kindergartens and groups (read, add, change a capacity, close).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -38,9 +38,9 @@ use crate::server::http::paging::Page;
 use crate::server::kindergartens;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::{
-    DirectionFilter, FreePlaces, KindergartenChange, KindergartenEdit, KindergartenRefusal,
-    NewEvent, NewFreePlaces, NewGroup, NewKindergarten, OfferRecord, OfferScope, PlacesOfGroup,
-    StoreError, TransitionRecord, no_effects,
+    DirectionFilter, FreePlaces, KindergartenChange, KindergartenEdit, KindergartenRecord,
+    KindergartenRefusal, NewEvent, NewFreePlaces, NewGroup, NewKindergarten, OfferRecord,
+    OfferScope, PlacesOfGroup, StoreError, TransitionRecord, no_effects,
 };
 
 /// An officer's signed action: review-benefit, confirm-out-of-turn, enroll, annul-direction.
@@ -166,16 +166,22 @@ async fn groups_of(
             .into());
     }
     let mut seen = HashSet::new();
+    // A document names many groups of few kindergartens: each is read once.
+    let mut read: HashMap<&str, KindergartenRecord> = HashMap::new();
     let mut groups = Vec::with_capacity(document.groups.len());
     for named in &document.groups {
-        let (kindergarten, group) =
-            split_group_id(&named.group_id).ok_or_else(|| invalid("group"))?;
-        // The store's kindergartens: officers add and close them (the catalogue only seeds them).
-        let kindergarten = match state.store().kindergarten(kindergarten).await {
-            Ok(kindergarten) => kindergarten,
-            Err(StoreError::NotFound) => return Err(invalid("group")),
-            Err(e) => return Err(e.into()),
-        };
+        let (code, group) = split_group_id(&named.group_id).ok_or_else(|| invalid("group"))?;
+        if !read.contains_key(code) {
+            // The store's kindergartens: officers add and close them (the catalogue only seeds
+            // them).
+            let kindergarten = match state.store().kindergarten(code).await {
+                Ok(kindergarten) => kindergarten,
+                Err(StoreError::NotFound) => return Err(invalid("group")),
+                Err(e) => return Err(e.into()),
+            };
+            read.insert(code, kindergarten);
+        }
+        let kindergarten = &read[code];
         if kindergarten.region != region {
             return Err(ApiError::new(ProblemCode::Forbidden));
         }

@@ -7,6 +7,7 @@ use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
 use super::codec::{hash32, micros, parse_iin, time};
+use super::outbox;
 use crate::domain::Iin;
 use crate::domain::desk::ServiceTimes;
 use crate::server::notify::OutboxMessage;
@@ -66,20 +67,7 @@ pub(super) async fn start_service(
     .bind(micros(session.times.code_sent_at))
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO outbox (kind, to_email, to_phone, language, subject, body, sms, created_us) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(ONE_TIME_CODE)
-    .bind(&sms.to_email)
-    .bind(&sms.to_phone)
-    .bind(sms.lang.code())
-    .bind(&sms.subject)
-    .bind(&sms.body)
-    .bind(&sms.sms)
-    .bind(micros(now))
-    .execute(&mut *tx)
-    .await?;
+    outbox::enqueue(&mut tx, ONE_TIME_CODE, sms, micros(now)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use sqlx::sqlite::SqliteConnection;
 use super::insert_rows;
 use super::people::users_of;
 use crate::domain::{Iin, Notice};
+use crate::server::notify::OutboxMessage;
 use crate::server::store::{StoreResult, StoredApplication};
 
 /// Writes what the notices tell each application's applicant to the outbox, in the
@@ -47,6 +48,31 @@ pub(super) async fn notify(
                 .push_bind(application.applicant_iin.to_string());
         },
     )
+    .await?;
+    Ok(())
+}
+
+/// Writes one message about no application (of `kind`, such as the desk's one-time code), in
+/// the caller's transaction.
+pub(super) async fn enqueue(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    message: &OutboxMessage,
+    at_us: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox (kind, to_email, to_phone, language, subject, body, sms, created_us) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(kind)
+    .bind(&message.to_email)
+    .bind(&message.to_phone)
+    .bind(message.lang.code())
+    .bind(&message.subject)
+    .bind(&message.body)
+    .bind(&message.sms)
+    .bind(at_us)
+    .execute(conn)
     .await?;
     Ok(())
 }
