@@ -9,60 +9,15 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use kezek::domain::iin::check_digit;
-use kezek::domain::{
-    ApplicationNumber, ApplicationState, Benefit, BenefitCategory, BenefitClass, BenefitReview,
-    Cohort, Iin, RegionSettings, Status,
-};
+use kezek::domain::{ApplicationNumber, ApplicationState, Cohort, RegionSettings, Status};
 use kezek::server::store::{self, NewApplication, NewEvent, SeedApplication, Store, no_effects};
+
+mod common;
+
+use common::{Random, benefit, child_iin};
 
 const APPLICATIONS: u64 = 1_000_000;
 const CHUNK: u64 = 100_000;
-
-/// A small deterministic generator (SplitMix64), so every run seeds the same queue.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-/// The `index`-th valid IIN of a child born in 2023 (day, sex digit and serial walk through
-/// their ranges; eleven-digit prefixes without a check digit are skipped by the caller).
-fn child_iin(index: u64) -> Option<Iin> {
-    let day = index % 365;
-    let rest = index / 365;
-    let date = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap() + Duration::days(day as i64);
-    let text = format!(
-        "{}{}{:04}",
-        date.format("%y%m%d"),
-        5 + rest % 2,
-        (rest / 2) % 10_000
-    );
-    let digits: Vec<u8> = text.bytes().map(|b| b - b'0').collect();
-    let check = check_digit(&digits.try_into().ok()?)?;
-    Iin::parse(&format!("{text}{check}")).ok()
-}
-
-fn benefit(random: &mut Random) -> Option<Benefit> {
-    let class = match random.next() % 20 {
-        0 => BenefitClass::OutOfTurn,
-        1..=3 => BenefitClass::FirstTurn,
-        _ => return None,
-    };
-    let category = BenefitCategory::catalogue()
-        .iter()
-        .find(|c| c.class == class)?;
-    Some(Benefit {
-        category: category.code.clone(),
-        review: BenefitReview::Confirmed,
-    })
-}
 
 fn cohort() -> Cohort {
     Cohort {
@@ -77,7 +32,7 @@ async fn seeded(path: &std::path::Path) -> Arc<dyn Store> {
     let settings = RegionSettings::default();
     let start = Utc.with_ymd_and_hms(2023, 3, 1, 0, 0, 0).unwrap();
     let span_minutes = 3 * 365 * 24 * 60;
-    let parent = child_iin(7).unwrap();
+    let parent = child_iin(2023, 7).unwrap();
     let placeholder = ApplicationNumber::new(2023, 1, 1).unwrap();
     let mut random = Random(2026);
     let mut index = 0;
@@ -85,7 +40,7 @@ async fn seeded(path: &std::path::Path) -> Arc<dyn Store> {
         let mut applications = Vec::with_capacity(CHUNK as usize);
         while applications.len() < CHUNK as usize {
             index += 1;
-            let Some(child) = child_iin(index) else {
+            let Some(child) = child_iin(2023, index) else {
                 continue;
             };
             let registered = start + Duration::minutes((random.next() % span_minutes) as i64);
@@ -165,12 +120,12 @@ fn queue_position(c: &mut Criterion) {
     // Earlier runs' submissions stay queued in the reused database: start past their children.
     // Each took fewer than two indexes (about one prefix in eleven has no valid IIN).
     let mut serial = 9_000_000 + 2 * (stored as u64).saturating_sub(APPLICATIONS);
-    let parent = child_iin(7).unwrap();
+    let parent = child_iin(2023, 7).unwrap();
     group.bench_function("submit_durable", |b| {
         b.iter(|| {
             let child = loop {
                 serial += 1;
-                if let Some(iin) = child_iin(serial) {
+                if let Some(iin) = child_iin(2023, serial) {
                     break iin;
                 }
             };
