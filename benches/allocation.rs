@@ -12,23 +12,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{Duration, Utc};
-use kezek::domain::{
-    ApplicationNumber, ApplicationState, Cohort, RegionSettings, Status, calendar,
-};
+use chrono::Utc;
+use kezek::domain::{RegionSettings, Status};
 use kezek::pki::trust::TrustStore;
-use kezek::server::catalogue::{Catalogue, school_year};
 use kezek::server::config::Config;
 use kezek::server::registry::DemoRegistry;
-use kezek::server::store::{
-    self, JournalColumn, JournalFilter, JournalScope, NewFreePlaces, OfferScope, PlacesOfGroup,
-    SeedApplication,
-};
+use kezek::server::store::{self, JournalColumn, JournalFilter, JournalScope, OfferScope};
 use kezek::server::{AppState, allocation};
 
 mod common;
+#[path = "common/seed.rs"]
+mod seed;
 
-use common::{Random, benefit, child_iin};
+use common::child_iin;
 
 const REGION: &str = "astana";
 
@@ -39,69 +35,18 @@ fn setting(name: &str, default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// The region's queue: `queued` children spread over the birth years of its groups, registered
-/// over the last two years.
-fn queue(queued: u32, years: &[i32]) -> Vec<SeedApplication> {
-    let settings = RegionSettings::default();
-    let placeholder = ApplicationNumber::new(2020, 1, 1).unwrap();
-    let parent = child_iin(1990, 7).unwrap();
-    let now = Utc::now();
-    let mut random = Random(2026);
-    let mut next = vec![0u64; years.len()];
-    let mut applications = Vec::with_capacity(queued as usize);
-    while applications.len() < queued as usize {
-        let which = applications.len() % years.len();
-        next[which] += 1;
-        let Some(child) = child_iin(years[which], next[which]) else {
-            continue;
-        };
-        let registered = now - Duration::minutes((random.next() % (2 * 365 * 24 * 60)) as i64);
-        let cohort = Cohort {
-            region: REGION.into(),
-            birth_year: years[which],
-        };
-        let state = ApplicationState::registered(
-            placeholder,
-            cohort,
-            benefit(&mut random),
-            registered,
-            &settings,
-        );
-        applications.push(SeedApplication {
-            state,
-            child_iin: child,
-            child_name: format!("Бала {}", applications.len()),
-            applicant_iin: parent,
-            applicant_name: "Ата-ана".into(),
-        });
-    }
-    applications
-}
-
 /// One round on a fresh database: seed, publish, allocate (timed), check.
 async fn round(round: u32, queued: u32, places: u32) -> f64 {
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let url = dir.path().join("allocation.db").display().to_string();
     let store = store::open(&url).await.unwrap();
     let now = Utc::now();
-    let catalogue = Catalogue::bundled();
-    let year = school_year(calendar::local_date(now));
-    let groups: Vec<(String, String)> = catalogue
-        .kindergartens_in(REGION)
-        .flat_map(|kg| kg.groups.iter().map(|g| (kg.code.clone(), g.code())))
-        .collect();
-    let mut years: Vec<i32> = catalogue
-        .age_groups
-        .iter()
-        .flat_map(|age| age.birth_years(year))
-        .collect();
-    years.sort_unstable();
-    years.dedup();
+    let (groups, years) = seed::groups_and_years(REGION, now);
     let seeding = Instant::now();
     store
         .seed_applications(
             "allocation-bench",
-            queue(queued, &years),
+            seed::queue(REGION, queued, &years),
             &|_| RegionSettings::default(),
             now,
         )
@@ -110,25 +55,8 @@ async fn round(round: u32, queued: u32, places: u32) -> f64 {
     let seeded = seeding.elapsed();
     let officer = child_iin(1980, 11).unwrap();
     // One publication of every group of the region, as one signed document would make.
-    let count = groups.len() as u32;
-    let shares = groups
-        .iter()
-        .enumerate()
-        .map(|(index, (kindergarten, group))| PlacesOfGroup {
-            kindergarten: kindergarten.clone(),
-            group: group.clone(),
-            places: places / count + u32::from((index as u32) < places % count),
-        })
-        .collect();
     store
-        .publish_free_places(NewFreePlaces {
-            region: REGION.into(),
-            groups: shares,
-            officer,
-            now,
-            signed_xml: None,
-            request: None,
-        })
+        .publish_free_places(seed::places(REGION, &groups, places, officer, now))
         .await
         .unwrap();
     let config = Config {
@@ -183,6 +111,7 @@ async fn check_numbers(store: &dyn store::Store, birth_year: i32) {
             benefit: None,
             birth_year: Some(birth_year),
             text: None,
+            kindergarten: None,
             sort: JournalColumn::RegisteredAt,
             descending: false,
             offset: 0,

@@ -138,6 +138,10 @@ pub struct JournalQuery {
     /// Rows per page, from 1 to [`MAX_PAGE_SIZE`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_page: Option<u32>,
+    /// Officers: applications that named this kindergarten (catalogue code) among their
+    /// desired ones or were offered a place in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kindergarten: Option<String>,
 }
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;

@@ -159,10 +159,13 @@ pub enum ActionRequest {
     RevokeDirection {
         reason: String,
     },
-    /// Officer: accept (`reason` optional) or reject (`reason` required) a benefit.
+    /// Officer: accept (`reason` optional) or reject a benefit: with a reason of the list
+    /// (`reason_code`, `domain::rejection`; `reason` then adds the officer's own words), or,
+    /// as before the list, with `reason` alone.
     ReviewBenefit {
         accept: bool,
         reason: String,
+        reason_code: Option<String>,
     },
     /// Officer: an out-of-turn benefit confirmed in person.
     ConfirmOutOfTurn,
@@ -396,9 +399,17 @@ impl Document {
                         w.leaf("until", &until.to_string());
                         w.leaf("reason", reason);
                     }
-                    ActionRequest::ReviewBenefit { accept, reason } => {
+                    ActionRequest::ReviewBenefit {
+                        accept,
+                        reason,
+                        reason_code,
+                    } => {
                         w.leaf("decision", if *accept { "accept" } else { "reject" });
                         w.leaf("reason", reason);
+                        // Only when chosen: documents from before the list sign the same.
+                        if let Some(code) = reason_code {
+                            w.leaf("reasonCode", code);
+                        }
                     }
                 }
             }
@@ -632,6 +643,12 @@ fn parse_action(root: Node) -> Result<ActionDocument, DocumentError> {
                 }
             },
             reason: within("reason", root.text_or_empty("reason"), Text::Reason)?,
+            reason_code: Some(within(
+                "reasonCode",
+                root.text_or_empty("reasonCode"),
+                Text::Reason,
+            )?)
+            .filter(|code| !code.is_empty()),
         },
         "confirm-out-of-turn" => ActionRequest::ConfirmOutOfTurn,
         "enroll" => ActionRequest::Enroll,
@@ -1038,6 +1055,7 @@ mod tests {
                 action: ActionRequest::ReviewBenefit {
                     accept: false,
                     reason: "нечитаемо".to_owned(),
+                    reason_code: Some("unreadable".to_owned()),
                 },
             }),
             Document::Places(PlacesDocument {

@@ -12,6 +12,7 @@ pub mod officer;
 pub mod problem;
 pub mod profile;
 pub mod public;
+pub mod report;
 
 /// Every endpoint lives under this prefix.
 pub const PREFIX: &str = "/api/v1";

@@ -28,6 +28,7 @@ use crate::api::officer::{
 use crate::api::problem::Problem;
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats, PublicStatsQuery};
+use crate::api::report::{RegionReport, RejectionReasonInfo, ReportFormat, ReportQuery};
 use crate::domain::{ApplicationNumber, Iin};
 
 #[derive(Debug, thiserror::Error)]
@@ -684,5 +685,40 @@ impl Client {
     pub async fn dead_messages(&self, query: &DeadQuery) -> Result<Vec<Message>, ClientError> {
         self.get_query(&["officer", "messages", "dead"], query)
             .await
+    }
+
+    // --- issue 13 (the region report) ---
+
+    /// `GET /api/v1/officer/report?from=&to=`: the region report as JSON.
+    pub async fn region_report(&self, query: &ReportQuery) -> Result<RegionReport, ClientError> {
+        let query = ReportQuery {
+            format: Some(ReportFormat::Json),
+            ..query.clone()
+        };
+        self.get_query(&["officer", "report"], &query).await
+    }
+
+    /// `GET /api/v1/officer/report?format=csv|xlsx`: the report as a file to save, headings
+    /// in `query.lang`.
+    pub async fn region_report_file(
+        &self,
+        query: &ReportQuery,
+        format: ReportFormat,
+    ) -> Result<Vec<u8>, ClientError> {
+        let query = ReportQuery {
+            format: Some(format),
+            ..query.clone()
+        };
+        let response = Self::send(
+            self.request(Method::GET, &["officer", "report"])
+                .query(&query),
+        )
+        .await?;
+        Ok(response.bytes().await?.to_vec())
+    }
+
+    /// `GET /api/v1/officer/rejection-reasons`: the reasons a benefit document is rejected with.
+    pub async fn rejection_reasons(&self) -> Result<Vec<RejectionReasonInfo>, ClientError> {
+        self.get(&["officer", "rejection-reasons"]).await
     }
 }

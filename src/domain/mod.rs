@@ -16,6 +16,8 @@ pub mod limits;
 pub mod number;
 pub mod queue;
 pub mod registry_match;
+pub mod rejection;
+pub mod report;
 pub mod scan;
 pub mod settings;
 pub mod state;

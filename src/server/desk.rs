@@ -108,6 +108,7 @@ pub async fn mobile_on_record(state: &AppState, citizen: Iin) -> ApiResult<Optio
             benefit: None,
             birth_year: None,
             text: None,
+            kindergarten: None,
             sort: crate::server::store::JournalColumn::RegisteredAt,
             descending: true,
             offset: 0,

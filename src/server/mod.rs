@@ -27,6 +27,7 @@ pub mod problem;
 pub mod proxies;
 pub mod registry;
 pub mod renderer;
+pub mod report;
 pub mod scheduler;
 pub mod signed;
 pub mod store;

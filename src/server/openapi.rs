@@ -69,6 +69,9 @@ impl Modify for BearerAuth {
         http::notices::mark_read,
         http::notices::of_application,
         http::notices::dead,
+        // issue 13 (the region report)
+        http::report::report,
+        http::report::rejection_reasons,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -22,6 +22,7 @@ use crate::api::documents::{ActionDocument, Document, Submission};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
+use crate::api::report::{RegionReport, ReportFormat, ReportQuery};
 use crate::client::{Client, ClientError};
 use crate::domain::{ApplicationNumber, Iin};
 use crate::pki::keystore::{Keystore, KeystoreError};
@@ -135,6 +136,13 @@ pub enum Call {
         document_id: String,
         path: PathBuf,
     },
+    /// Issue 13: the officer's region report, and its export into `path`.
+    RegionReport(ReportQuery),
+    ExportReport {
+        query: ReportQuery,
+        format: ReportFormat,
+        path: PathBuf,
+    },
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
@@ -177,6 +185,7 @@ pub enum Reply {
     Bound(Result<BoundChild, CallError>),
     PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
     PublicStats(Result<PublicStats, CallError>),
+    RegionReport(Result<RegionReport, CallError>),
 }
 
 impl Reply {
@@ -204,6 +213,7 @@ impl Reply {
             Reply::Bound(r) => r.as_ref().err(),
             Reply::PublicQueue(r) => r.as_ref().err(),
             Reply::PublicStats(r) => r.as_ref().err(),
+            Reply::RegionReport(r) => r.as_ref().err(),
             Reply::Keystore(_) | Reply::LoggedOut | Reply::Resumed(_) | Reply::Kept => {
                 return None;
             }
@@ -510,6 +520,17 @@ impl Runner {
                 document_id,
                 path,
             } => Reply::Saved(self.download(&number, &document_id, path).await),
+            Call::RegionReport(query) => Reply::RegionReport(
+                self.client()
+                    .region_report(&query)
+                    .await
+                    .map_err(Into::into),
+            ),
+            Call::ExportReport {
+                query,
+                format,
+                path,
+            } => Reply::Saved(self.export_report(&query, format, path).await),
         }
     }
 
@@ -627,32 +648,48 @@ impl Runner {
         path: PathBuf,
     ) -> Result<PathBuf, CallError> {
         let download = self.client().download_document(number, document_id).await?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|source| CallError::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-        }
-        match tokio::fs::write(&path, &download.bytes).await {
-            Ok(()) => Ok(path),
-            Err(source) => {
-                // Some file systems (FAT on a USB stick, old SMB shares) refuse Cyrillic names:
-                // the same name in Latin letters is tried before giving up.
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                let latin = name
-                    .as_deref()
-                    .map(crate::tui::format::latin_file_name)
-                    .filter(|latin| Some(latin.as_str()) != name.as_deref());
-                if let Some(latin) = latin {
-                    let fallback = path.with_file_name(latin);
-                    if tokio::fs::write(&fallback, &download.bytes).await.is_ok() {
-                        return Ok(fallback);
-                    }
+        save(path, &download.bytes).await
+    }
+
+    /// Issue 13: the region report as CSV or XLSX, saved into `path`.
+    async fn export_report(
+        &self,
+        query: &ReportQuery,
+        format: ReportFormat,
+        path: PathBuf,
+    ) -> Result<PathBuf, CallError> {
+        let bytes = self.client().region_report_file(query, format).await?;
+        save(path, &bytes).await
+    }
+}
+
+/// Writes `bytes` into `path`, making its folder; answers where they went.
+async fn save(path: PathBuf, bytes: &[u8]) -> Result<PathBuf, CallError> {
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|source| CallError::Write {
+                path: path.clone(),
+                source,
+            })?;
+    }
+    match tokio::fs::write(&path, bytes).await {
+        Ok(()) => Ok(path),
+        Err(source) => {
+            // Some file systems (FAT on a USB stick, old SMB shares) refuse Cyrillic names:
+            // the same name in Latin letters is tried before giving up.
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let latin = name
+                .as_deref()
+                .map(crate::tui::format::latin_file_name)
+                .filter(|latin| Some(latin.as_str()) != name.as_deref());
+            if let Some(latin) = latin {
+                let fallback = path.with_file_name(latin);
+                if tokio::fs::write(&fallback, bytes).await.is_ok() {
+                    return Ok(fallback);
                 }
-                Err(CallError::Write { path, source })
             }
+            Err(CallError::Write { path, source })
         }
     }
 }

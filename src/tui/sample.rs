@@ -542,6 +542,63 @@ pub fn bound_children() -> Vec<BoundChild> {
     ]
 }
 
+/// Issue 13: a year of Astana's report as the server answers it, for the report screen.
+pub fn region_report() -> crate::api::report::RegionReport {
+    use crate::api::report::{RegionReport, ReportRow};
+    let months: Vec<ReportRow> = (0..12)
+        .zip([
+            (40, 31, 6, 3, 29, 12, 402.5, 611),
+            (22, 18, 3, 1, 18, 20, 397.1, 604),
+            (35, 27, 5, 3, 27, 15, 415.0, 630),
+            (60, 44, 9, 7, 44, 30, 388.4, 597),
+            (52, 41, 8, 3, 40, 38, 391.9, 588),
+            (310, 251, 38, 21, 250, 170, 365.2, 552),
+            (120, 96, 15, 9, 95, 140, 371.6, 560),
+            (980, 812, 102, 66, 810, 620, 342.8, 529),
+            (1430, 1197, 141, 92, 1190, 1050, 336.0, 518),
+            (640, 530, 68, 42, 528, 610, 350.3, 533),
+            (210, 170, 25, 15, 168, 230, 361.7, 547),
+            (95, 74, 12, 9, 73, 81, 377.2, 566),
+        ])
+        .map(
+            |(i, (made, accepted, declined, expired, directions, enrolled, avg, p90))| {
+                let (year, month) = if i == 0 { (2025, 12) } else { (2026, i) };
+                ReportRow {
+                    period: format!("{year}-{month:02}"),
+                    offers_made: made,
+                    offers_accepted: accepted,
+                    offers_declined: declined,
+                    offers_expired: expired,
+                    directions,
+                    enrollments: enrolled,
+                    wait_average_days: Some(avg),
+                    wait_p90_days: Some(p90),
+                }
+            },
+        )
+        .collect();
+    let sum = |f: fn(&ReportRow) -> u64| months.iter().map(f).sum::<u64>();
+    let total = ReportRow {
+        period: "2025-12..2026-11".to_owned(),
+        offers_made: sum(|r| r.offers_made),
+        offers_accepted: sum(|r| r.offers_accepted),
+        offers_declined: sum(|r| r.offers_declined),
+        offers_expired: sum(|r| r.offers_expired),
+        directions: sum(|r| r.directions),
+        enrollments: sum(|r| r.enrollments),
+        wait_average_days: Some(349.6),
+        wait_p90_days: Some(541),
+    };
+    RegionReport {
+        region: "astana".to_owned(),
+        from: "2025-12".to_owned(),
+        to: "2026-11".to_owned(),
+        queue: public_stats().cohorts,
+        months,
+        total,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

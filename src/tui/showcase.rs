@@ -16,6 +16,7 @@ use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::screens::journal::JournalScreen;
 use crate::tui::screens::profile::{self, ProfileScreen};
 use crate::tui::screens::queue_search::QueueSearch;
+use crate::tui::screens::report::ReportScreen;
 use crate::tui::screens::statistics::Statistics;
 
 /// One picture: a name for files and snapshots, and how to get there.
@@ -173,6 +174,14 @@ pub fn scenes() -> Vec<Scene> {
             name: "statistics",
             build: |ctx| {
                 let screen = Statistics::with_data(sample::regions(), sample::public_stats());
+                app(ctx, Box::new(screen), &[])
+            },
+        },
+        // issue 13 (the region report)
+        Scene {
+            name: "region_report",
+            build: |ctx| {
+                let screen = ReportScreen::with_data(sample::region_report());
                 app(ctx, Box::new(screen), &[])
             },
         },

@@ -328,6 +328,7 @@ impl Matrix {
                 let review = ActionRequest::ReviewBenefit {
                     accept: true,
                     reason: String::new(),
+                    reason_code: None,
                 };
                 outcome(w.act(client, caller.iin, number, review).await)
             }

@@ -43,6 +43,7 @@ async fn officers_review_benefits_from_the_queue_and_parents_read_the_reason() {
     let reject = ActionRequest::ReviewBenefit {
         accept: false,
         reason: reason.to_owned(),
+        reason_code: None,
     };
     w.act(&officer, OFFICER, number, reject).await.unwrap();
     let queue = officer

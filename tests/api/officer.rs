@@ -70,6 +70,7 @@ async fn places_are_offered_in_allocation_order_and_passed_on() {
             let review = ActionRequest::ReviewBenefit {
                 accept: true,
                 reason: String::new(),
+                reason_code: None,
             };
             w.act(&officer, OFFICER, number, review).await.unwrap();
         }

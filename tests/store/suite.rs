@@ -1026,6 +1026,7 @@ async fn demo_seeding_runs_once_and_spreads_over_regions_and_statuses(db: TestDb
             benefit: None,
             birth_year: Some(stored[0].state.cohort.birth_year),
             text: None,
+            kindergarten: None,
             sort: kezek::server::store::JournalColumn::RegisteredAt,
             descending: false,
             offset: 0,
@@ -1989,6 +1990,219 @@ async fn pending_benefits_are_the_review_queue(db: TestDb) {
     );
 }
 
+async fn the_region_report_counts_offers_answers_and_waits_per_month(db: TestDb) {
+    use kezek::domain::report::{Month, MonthRange, WaitHistogram};
+    use kezek::server::store::{NewFreePlaces, RegionReport, ReportMonth};
+    let store = db.open().await;
+    let month = |text: &str| text.parse::<Month>().unwrap();
+    let range = MonthRange::new(month("2026-02"), month("2026-04")).unwrap();
+    let empty = store.region_report("almaty", range).await.unwrap();
+    assert_eq!(
+        empty,
+        RegionReport {
+            queue: Vec::new(),
+            months: range.months().map(ReportMonth::empty).collect(),
+        }
+    );
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-1".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 3,
+            }],
+            officer: valid_iin("8001014000"),
+            now: at(0),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    let mut apps = Vec::new();
+    for serial in 1..=5 {
+        let new = new_application(serial, at(serial.into()), None);
+        apps.push(store.submit(new, no_effects()).await.unwrap().application);
+    }
+    let day = 24 * 60;
+    let offer = |stored: &kezek::server::store::StoredApplication, minutes| {
+        let mut change = record(stored, EventKind::OfferMade, at(minutes), |s| {
+            s.status = Status::Offered;
+            s.offer = Some(kezek::domain::Offer {
+                kindergartens: vec!["kg-1".to_owned()],
+                made_at: at(minutes),
+                answer_by: at(minutes + 10 * day),
+            });
+        });
+        change.place = Some(place.id);
+        change
+    };
+    let write = |change| {
+        let store = store.clone();
+        async move {
+            store
+                .record_transition(change, no_effects())
+                .await
+                .unwrap()
+                .application
+        }
+    };
+    // March: four offers, one declined (its place goes to the fourth child), one accepted
+    // after three days (2 whole days since registration at minute 4).
+    let first = write(offer(&apps[0], 10)).await;
+    let second = write(offer(&apps[1], 10)).await;
+    let third = write(offer(&apps[2], 10)).await;
+    write(record(&second, EventKind::OfferDeclined, at(20), |s| {
+        s.status = Status::InQueue;
+        s.offer = None;
+    }))
+    .await;
+    let fourth = write(offer(&apps[3], 30)).await;
+    write(record(
+        &fourth,
+        EventKind::DirectionIssued,
+        at(3 * day),
+        |s| {
+            s.status = Status::DirectionIssued;
+        },
+    ))
+    .await;
+    // April: the third expires, the first is accepted after 40 days (39 whole days waited)
+    // and enrolled.
+    write(record(&third, EventKind::OfferExpired, at(35 * day), |s| {
+        s.status = Status::InQueue;
+        s.offer = None;
+    }))
+    .await;
+    let accepted = write(record(
+        &first,
+        EventKind::DirectionIssued,
+        at(40 * day),
+        |s| {
+            s.status = Status::DirectionIssued;
+        },
+    ))
+    .await;
+    write(record(&accepted, EventKind::Enrolled, at(41 * day), |s| {
+        s.status = Status::Enrolled;
+    }))
+    .await;
+
+    let report = store.region_report("almaty", range).await.unwrap();
+    let waits = |days: u32, minutes: u64| {
+        let mut waits = WaitHistogram::default();
+        waits.add(days, 1, minutes * 60);
+        waits
+    };
+    let [feb, mar, apr] = [month("2026-02"), month("2026-03"), month("2026-04")];
+    assert_eq!(
+        report.months,
+        vec![
+            ReportMonth::empty(feb),
+            ReportMonth {
+                offers_made: 4,
+                offers_declined: 1,
+                directions: 1,
+                waits: waits(2, 3 * 1440 - 4),
+                ..ReportMonth::empty(mar)
+            },
+            ReportMonth {
+                offers_expired: 1,
+                directions: 1,
+                enrollments: 1,
+                waits: waits(39, 40 * 1440 - 1),
+                ..ReportMonth::empty(apr)
+            },
+        ]
+    );
+    // The second and third are back in the queue, with the fifth.
+    assert_eq!(report.queue.iter().map(|q| q.queued).sum::<u64>(), 3);
+    // A range that leaves March out does not count it; another region has nothing.
+    let april = MonthRange::new(apr, apr).unwrap();
+    let only = store.region_report("almaty", april).await.unwrap();
+    assert_eq!(only.months, vec![report.months[2].clone()]);
+    let astana = store.region_report("astana", range).await.unwrap();
+    assert_eq!(astana.months, empty.months);
+    assert!(astana.queue.is_empty());
+}
+
+async fn the_journal_filters_by_kindergarten_desired_or_offered(db: TestDb) {
+    use kezek::server::store::{JournalColumn, JournalFilter, JournalScope, NewFreePlaces};
+    let store = db.open().await;
+    let mut wants_kg1 = new_application(1, at(1), None);
+    wants_kg1.details = serde_json::json!({"kindergartens": ["kg-1", "kg-9"]});
+    let wants_kg1 = store
+        .submit(wants_kg1, no_effects())
+        .await
+        .unwrap()
+        .application;
+    let offered = store
+        .submit(new_application(2, at(2), None), no_effects())
+        .await
+        .unwrap()
+        .application;
+    let place = store
+        .publish_free_places(NewFreePlaces {
+            region: "almaty".to_owned(),
+            groups: vec![PlacesOfGroup {
+                kindergarten: "kg-2".to_owned(),
+                group: "middle-kk".to_owned(),
+                places: 1,
+            }],
+            officer: valid_iin("8001014000"),
+            now: at(3),
+            signed_xml: None,
+            request: None,
+        })
+        .await
+        .unwrap()
+        .remove(0);
+    let mut offer = record(&offered, EventKind::OfferMade, at(10), |s| {
+        s.status = Status::Offered;
+        s.offer = Some(kezek::domain::Offer {
+            kindergartens: vec!["kg-2".to_owned()],
+            made_at: at(10),
+            answer_by: at(100),
+        });
+    });
+    offer.place = Some(place.id);
+    store.record_transition(offer, no_effects()).await.unwrap();
+    let numbers = |region: &'static str, kindergarten: &'static str| {
+        let store = store.clone();
+        async move {
+            let page = store
+                .journal(&JournalFilter {
+                    scope: JournalScope::Region(region.to_owned()),
+                    status: None,
+                    benefit: None,
+                    birth_year: None,
+                    text: None,
+                    kindergarten: Some(kindergarten.to_owned()),
+                    sort: JournalColumn::RegisteredAt,
+                    descending: false,
+                    offset: 0,
+                    limit: 10,
+                })
+                .await
+                .unwrap();
+            assert_eq!(page.total as usize, page.rows.len());
+            page.rows.iter().map(|a| a.state.number).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        numbers("almaty", "kg-1").await,
+        vec![wants_kg1.state.number]
+    );
+    assert_eq!(
+        numbers("almaty", "kg-9").await,
+        vec![wants_kg1.state.number]
+    );
+    assert_eq!(numbers("almaty", "kg-2").await, vec![offered.state.number]);
+    assert!(numbers("almaty", "kg-3").await.is_empty());
+    assert!(numbers("astana", "kg-1").await.is_empty());
+}
+
 conformance! {
     backends: [sqlite => Backend::Sqlite],
     async: [
@@ -2017,6 +2231,9 @@ conformance! {
         kindergartens_are_seeded_changed_and_closed,
         directions_are_listed_by_status,
         pending_benefits_are_the_review_queue,
+        // issue 13 (the region report)
+        the_region_report_counts_offers_answers_and_waits_per_month,
+        the_journal_filters_by_kindergarten_desired_or_offered,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

@@ -17,6 +17,7 @@ use crate::api::desk::AuditRead;
 use crate::api::documents::{ActionRequest, AttachmentRef, Document};
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::domain::limits::Text;
+use crate::domain::rejection::{RejectionError, RejectionReason};
 use crate::domain::scan;
 use crate::domain::wizard::{self, FileKind};
 use crate::domain::{
@@ -746,12 +747,20 @@ pub async fn journal(
     {
         return Err(too_long("text", Text::Search));
     }
+    if query
+        .kindergarten
+        .as_deref()
+        .is_some_and(|code| !Text::Search.fits(code))
+    {
+        return Err(too_long("kindergarten", Text::Search));
+    }
     let filter = JournalFilter {
         scope,
         status: query.status,
         benefit: query.benefit,
         birth_year: query.birth_year,
         text: query.text.clone().filter(|t| !t.trim().is_empty()),
+        kindergarten: query.kindergarten.clone(),
         sort: match query.sort.unwrap_or_default() {
             JournalSort::Number => JournalColumn::Number,
             JournalSort::ChildName => JournalColumn::ChildName,
@@ -1156,6 +1165,44 @@ pub async fn act(
     .await
 }
 
+/// The reason a benefit review records: a rejection with a reason of the list
+/// (`domain::rejection`) records its name in the applicant's language and the officer's words;
+/// otherwise the words as they were signed. Empty for other actions.
+async fn review_reason(
+    state: &AppState,
+    number: ApplicationNumber,
+    action: &ActionRequest,
+) -> ApiResult<String> {
+    let ActionRequest::ReviewBenefit {
+        accept,
+        reason,
+        reason_code,
+    } = action
+    else {
+        return Ok(String::new());
+    };
+    let Some(code) = reason_code.as_deref().filter(|_| !accept) else {
+        return Ok(reason.clone());
+    };
+    let refused = |key: &str| -> ApiError {
+        Problem::new(ProblemCode::InvalidInput)
+            .with_fields(vec![FieldProblem::new("reasonCode", key)])
+            .into()
+    };
+    if RejectionReason::find(code).is_none() {
+        return Err(refused("report.problem.unknown_reason"));
+    }
+    let applicant = state.store().application(number).await?.applicant_iin;
+    let language = match state.store().user(&applicant).await? {
+        Some(user) => user.contacts.language,
+        None => Lang::Ru,
+    };
+    RejectionReason::explain(code, reason, language).map_err(|e| match e {
+        RejectionError::UnknownReason => refused("report.problem.unknown_reason"),
+        RejectionError::CommentRequired => refused("report.problem.comment_required"),
+    })
+}
+
 /// The common path of every signed action: the number and action of the path (an action of
 /// the other side is not found), checks, rules, one recorded transition.
 pub(crate) async fn signed_action(
@@ -1189,6 +1236,7 @@ pub(crate) async fn signed_action(
     if document.number != number || document.action.code() != code {
         return Err(ApiError::new(ProblemCode::WrongDocument));
     }
+    let recorded_reason = review_reason(state, number, &document.action).await?;
     // A benefit change's scans are its evidence: linked to the application with the change,
     // so the officer reviewing the benefit sees them in «Общие документы».
     let mut evidence = Vec::new();
@@ -1216,9 +1264,9 @@ pub(crate) async fn signed_action(
             reason: reason.clone(),
         },
         ActionRequest::RevokeDirection { .. } => Action::RevokeDirection,
-        ActionRequest::ReviewBenefit { accept, reason } => Action::ReviewBenefit {
+        ActionRequest::ReviewBenefit { accept, .. } => Action::ReviewBenefit {
             accept: *accept,
-            reason: (!reason.is_empty()).then(|| reason.clone()),
+            reason: (!recorded_reason.is_empty()).then(|| recorded_reason.clone()),
         },
         ActionRequest::ConfirmOutOfTurn => Action::ConfirmOutOfTurn,
         ActionRequest::Enroll => Action::Enroll,
@@ -1230,8 +1278,8 @@ pub(crate) async fn signed_action(
         ActionRequest::Withdraw { reason }
         | ActionRequest::RevokeDirection { reason }
         | ActionRequest::ExtendDirection { reason, .. }
-        | ActionRequest::ReviewBenefit { reason, .. }
         | ActionRequest::AnnulDirection { reason } => reason.clone(),
+        ActionRequest::ReviewBenefit { .. } => recorded_reason,
         _ => String::new(),
     };
     let recorded =

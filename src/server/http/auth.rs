@@ -143,7 +143,7 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> ApiResul
 
 /// The first language of `Accept-Language` that Kezek speaks; Russian, as the seeds, otherwise.
 /// Only a new user's notification language comes from it; the profile changes it later.
-fn preferred_language(headers: &HeaderMap) -> Lang {
+pub(crate) fn preferred_language(headers: &HeaderMap) -> Lang {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

@@ -12,6 +12,7 @@ pub mod officer;
 pub mod paging;
 pub mod profile;
 pub mod public;
+pub mod report;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -161,6 +162,9 @@ pub fn router(state: AppState) -> Router {
             get(notices::of_application),
         )
         .route("/officer/messages/dead", get(notices::dead))
+        // issue 13 (the region report)
+        .route("/officer/report", get(report::report))
+        .route("/officer/rejection-reasons", get(report::rejection_reasons))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed);
     Router::new()

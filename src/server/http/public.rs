@@ -14,7 +14,7 @@ use crate::server::catalogue::Catalogue;
 use crate::server::http::ClientAddress;
 use crate::server::http::extract::{Json, Query};
 use crate::server::problem::{ApiError, ApiResult};
-use crate::server::store::{StoreError, StoredApplication};
+use crate::server::store::{QueueSize, StoreError, StoredApplication};
 
 /// «Серикова Аружан Нурлановна» → «С. А*** Н.»: enough for a parent to recognise, too little
 /// to identify a stranger's child.
@@ -104,21 +104,7 @@ pub async fn stats(
     // aggregates»): a few rows per region, exact once a write commits.
     let figures = state.store().region_stats(&query.region).await?;
     let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-    let mut cohorts: BTreeMap<i32, CohortStats> = BTreeMap::new();
-    for size in figures.queue {
-        let cohort = cohorts.entry(size.birth_year).or_insert(CohortStats {
-            birth_year: size.birth_year,
-            general: 0,
-            first_turn: 0,
-            out_of_turn: 0,
-        });
-        let queued = count(size.queued);
-        match size.class {
-            BenefitClass::None => cohort.general += queued,
-            BenefitClass::FirstTurn => cohort.first_turn += queued,
-            BenefitClass::OutOfTurn => cohort.out_of_turn += queued,
-        }
-    }
+    let cohorts = cohorts(figures.queue);
     let open_free_places = count(figures.open_places);
     let months = figures
         .months
@@ -132,10 +118,32 @@ pub async fn stats(
         .collect();
     Ok(Json(PublicStats {
         region: query.region,
-        cohorts: cohorts.into_values().collect(),
+        cohorts,
         open_free_places,
         months,
     }))
+}
+
+/// Queue sizes by birth year with the three classes side by side, oldest cohort first (the
+/// public statistics and the officer's report).
+pub(crate) fn cohorts(queue: Vec<QueueSize>) -> Vec<CohortStats> {
+    let count = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut cohorts: BTreeMap<i32, CohortStats> = BTreeMap::new();
+    for size in queue {
+        let cohort = cohorts.entry(size.birth_year).or_insert(CohortStats {
+            birth_year: size.birth_year,
+            general: 0,
+            first_turn: 0,
+            out_of_turn: 0,
+        });
+        let queued = count(size.queued);
+        match size.class {
+            BenefitClass::None => cohort.general += queued,
+            BenefitClass::FirstTurn => cohort.first_turn += queued,
+            BenefitClass::OutOfTurn => cohort.out_of_turn += queued,
+        }
+    }
+    cohorts.into_values().collect()
 }
 
 #[cfg(test)]

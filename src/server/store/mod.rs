@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::allocation::{Interleave, OfferStatus};
 use crate::domain::desk::ServiceTimes;
 use crate::domain::lifecycle::{EventKind, Transition};
+use crate::domain::report::{Month, MonthRange, WaitHistogram};
 use crate::domain::{
     Actor, ApplicationNumber, ApplicationState, Benefit, BenefitClass, Cohort, Iin, Notice,
     PositionCause, QueuePosition, RegionSettings, Status,
@@ -499,6 +500,9 @@ pub struct JournalFilter {
     pub birth_year: Option<i32>,
     /// Matches numbers, IINs and names.
     pub text: Option<String>,
+    /// Applications that named the kindergarten (catalogue code) among their desired ones, or
+    /// were offered a place in it (issue 13).
+    pub kindergarten: Option<String>,
     pub sort: JournalColumn,
     pub descending: bool,
     pub offset: u64,
@@ -1140,4 +1144,51 @@ pub trait Store: Send + Sync {
         &self,
         change: KindergartenChange,
     ) -> StoreResult<Result<KindergartenRecord, KindergartenRefusal>>;
+
+    // --- Issue 13, the region report (docs/design-store.md, «The region report») ---
+
+    /// The region's report for every month of `range`, oldest first, from the aggregates the
+    /// writes keep (no scan of applications or offers): the queue now, and per month the
+    /// offers made, declined and expired, the directions issued with their waits from
+    /// registration, and the enrollments. A month without any has zeros.
+    async fn region_report(&self, region: &str, range: MonthRange) -> StoreResult<RegionReport>;
+}
+
+/// A region's report ([`Store::region_report`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionReport {
+    /// Queued children by birth year and class, as in [`RegionStats::queue`].
+    pub queue: Vec<QueueSize>,
+    /// One per month of the range asked, oldest first.
+    pub months: Vec<ReportMonth>,
+}
+
+/// One month of a [`RegionReport`] (Kazakhstan's calendar). Offers accepted are the
+/// directions issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportMonth {
+    pub month: Month,
+    pub offers_made: u64,
+    pub offers_declined: u64,
+    /// Not answered in time.
+    pub offers_expired: u64,
+    pub directions: u64,
+    pub enrollments: u64,
+    /// The directions issued that month by the whole days waited since registration.
+    pub waits: WaitHistogram,
+}
+
+impl ReportMonth {
+    /// A month with nothing in it.
+    pub fn empty(month: Month) -> ReportMonth {
+        ReportMonth {
+            month,
+            offers_made: 0,
+            offers_declined: 0,
+            offers_expired: 0,
+            directions: 0,
+            enrollments: 0,
+            waits: WaitHistogram::default(),
+        }
+    }
 }

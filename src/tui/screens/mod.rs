@@ -11,6 +11,7 @@ pub mod main_menu;
 pub mod profile;
 pub mod queue_search;
 pub mod region;
+pub mod report;
 pub mod signing;
 pub mod statistics;
 pub mod success;

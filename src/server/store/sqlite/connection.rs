@@ -91,6 +91,16 @@ fn migrator() -> Migrator {
             "kindergartens",
             include_str!("../../../../migrations/0010_kindergartens.sql"),
         ),
+        (
+            23,
+            "report aggregates",
+            include_str!("../../../../migrations/0023_report_aggregates.sql"),
+        ),
+        (
+            24,
+            "journal kindergartens",
+            include_str!("../../../../migrations/0024_journal_kindergartens.sql"),
+        ),
     ];
     Migrator::with_migrations(
         steps

@@ -31,6 +31,7 @@ mod outbox;
 mod people;
 mod queue;
 mod reads;
+mod report;
 mod run;
 mod seed;
 mod sessions;
@@ -44,9 +45,11 @@ use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::domain::allocation::Interleave;
+use crate::domain::report::MonthRange;
 use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSettings};
 use crate::i18n::Lang;
 use crate::server::notify::OutboxMessage;
+use crate::server::store::RegionReport;
 use crate::server::store::{
     AttachmentInfo, AttachmentQuota, AuditLine, AuditScope, Candidate, ChainBreak, ChainReport,
     CodeAttempt, Completion, Contacts, DirectionFilter, DirectionPage, DocumentBody, DocumentInfo,
@@ -450,5 +453,9 @@ impl Store for SqliteStore {
     async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
+    }
+
+    async fn region_report(&self, region: &str, range: MonthRange) -> StoreResult<RegionReport> {
+        report::region_report(self, region, range).await
     }
 }

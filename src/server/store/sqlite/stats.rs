@@ -9,16 +9,26 @@ use super::SqliteStore;
 use super::offers::class_of;
 use crate::server::store::{MonthFigures, QueueSize, RegionStats, StoreError, StoreResult};
 
+/// The region's (`?1`) queue sizes as one JSON array, read by [`queue_of`].
+macro_rules! queue_json {
+    () => {
+        "(SELECT json_group_array(json_array(birth_year, class, queued)) FROM \
+             (SELECT birth_year, class, queued FROM stats_queue \
+              WHERE region_code = ?1 AND queued > 0 ORDER BY birth_year, class))"
+    };
+}
+pub(super) use queue_json;
+
 /// The three aggregates of a region as JSON arrays, so that one statement reads them all.
-const REGION_STATS: &str = "SELECT \
-     (SELECT json_group_array(json_array(birth_year, class, queued)) FROM \
-         (SELECT birth_year, class, queued FROM stats_queue \
-          WHERE region_code = ?1 AND queued > 0 ORDER BY birth_year, class)), \
-     (SELECT COALESCE(SUM(open_places), 0) FROM stats_places WHERE region_code = ?1), \
+const REGION_STATS: &str = concat!(
+    "SELECT ",
+    queue_json!(),
+    ", (SELECT COALESCE(SUM(open_places), 0) FROM stats_places WHERE region_code = ?1), \
      (SELECT json_group_array(json_array(month, free_places, directions, enrollments)) FROM \
          (SELECT month, free_places, directions, enrollments FROM stats_months \
           WHERE region_code = ?1 \
-            AND (free_places > 0 OR directions > 0 OR enrollments > 0) ORDER BY month))";
+            AND (free_places > 0 OR directions > 0 OR enrollments > 0) ORDER BY month))"
+);
 
 pub(super) async fn region_stats(store: &SqliteStore, region: &str) -> StoreResult<RegionStats> {
     let mut conn = store.readers.acquire().await?;
@@ -26,20 +36,9 @@ pub(super) async fn region_stats(store: &SqliteStore, region: &str) -> StoreResu
         .bind(region)
         .fetch_one(&mut *conn)
         .await?;
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("region statistics: {e}"));
-    let queue: Vec<(i32, i64, i64)> = serde_json::from_str(&queue).map_err(corrupt)?;
     let months: Vec<Month> = serde_json::from_str(&months).map_err(corrupt)?;
     Ok(RegionStats {
-        queue: queue
-            .into_iter()
-            .map(|(birth_year, scope, queued)| {
-                Ok(QueueSize {
-                    birth_year,
-                    class: class_of(scope)?,
-                    queued: count(queued),
-                })
-            })
-            .collect::<StoreResult<_>>()?,
+        queue: queue_of(&queue)?,
         open_places: count(open_places),
         months: months
             .into_iter()
@@ -55,10 +54,29 @@ pub(super) async fn region_stats(store: &SqliteStore, region: &str) -> StoreResu
     })
 }
 
+pub(super) fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("region statistics: {e}"))
+}
+
+/// The queue sizes of [`queue_json`]'s array.
+pub(super) fn queue_of(json: &str) -> StoreResult<Vec<QueueSize>> {
+    let queue: Vec<(i32, i64, i64)> = serde_json::from_str(json).map_err(corrupt)?;
+    queue
+        .into_iter()
+        .map(|(birth_year, scope, queued)| {
+            Ok(QueueSize {
+                birth_year,
+                class: class_of(scope)?,
+                queued: count(queued),
+            })
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct Month(String, i64, i64, i64);
 
-fn count(n: i64) -> u64 {
+pub(super) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
