@@ -292,7 +292,11 @@ mod tests {
         assert!(text.starts_with('\u{feff}'));
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
         // Headings holding a comma are quoted.
-        assert!(lines[0].starts_with("Месяц,Предложено мест,"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("Месяц,Предложено мест,"),
+            "{}",
+            lines[0]
+        );
         assert!(lines[0].ends_with(",\"Среднее ожидание, дней\",\"Ожидание 90%, дней\""));
         assert_eq!(lines[1], "2026-01,5,3,1,1,3,2,400.3,612.0");
         assert!(lines[2].starts_with("Итого,5,"), "{}", lines[2]);

@@ -6,7 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use kezek::api::report::ReportFormat;
 use kezek::i18n::Lang;
-use kezek::tui::effects::{Call, Reply};
+use kezek::tui::protocol::{Call, Reply};
 use kezek::tui::sample;
 use kezek::tui::screen::{Ctx, Effect, Screen};
 use kezek::tui::screens::report::ReportScreen;

@@ -16,9 +16,9 @@ use rust_i18n::t;
 
 use crate::api::report::{RegionReport, ReportFormat, ReportQuery, ReportRow};
 use crate::domain::report::{MAX_MONTHS, Month, MonthRange};
-use crate::tui::effects::{Call, CallError, Reply};
 use crate::tui::format::no_value;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::theme::Theme;
 use crate::tui::widgets;
