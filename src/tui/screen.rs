@@ -183,6 +183,8 @@ pub struct Ctx {
     pub notice: Option<&'static str>,
     /// Frame counter for the spinner, advanced while a request is in flight.
     pub tick: u64,
+    /// The PKCS#11 modules of the device stores (config `[pkcs11]`, environment overrides).
+    pub pkcs11: crate::pki::pkcs11::ModulePaths,
 }
 
 impl Ctx {
@@ -209,6 +211,7 @@ impl Ctx {
             remembered: Remembered::default(),
             notice: None,
             tick: 0,
+            pkcs11: crate::pki::pkcs11::ModulePaths::default(),
         }
     }
 }
