@@ -25,9 +25,12 @@ use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
 use crate::client::{Client, ClientError};
 use crate::domain::{ApplicationNumber, Iin};
 use crate::pki::keystore::{Keystore, KeystoreError};
+use crate::pki::pkcs11::{SlotListing, TokenError};
+use crate::pki::signer::SignerError;
 use crate::pki::xmldsig::{self, XmlDsigError};
 use crate::tui::keyring::{KeyringError, OsKeyring};
 use crate::tui::screen::Remembered;
+use crate::tui::signing_key::{ChosenKey, Modules, OpenedToken};
 
 /// A password on its way to a keystore: zeroized when dropped, never printed by `Debug`.
 pub struct Secret(Zeroizing<String>);
@@ -96,8 +99,7 @@ pub enum Call {
     },
     /// Fetch a login challenge and sign it with the AUTH key.
     SignLogin {
-        keystore: Arc<Keystore>,
-        alias: String,
+        key: ChosenKey,
     },
     /// Send the signed login; on success the session token is kept for every later call.
     Login {
@@ -112,8 +114,7 @@ pub enum Call {
     UploadAttachment(PathBuf),
     /// Build the document of `task`, sign it with the SIGN key and send it.
     SignAndSend {
-        keystore: Arc<Keystore>,
-        alias: String,
+        key: ChosenKey,
         task: SignTask,
     },
     /// One page of «Журнал заявлений».
@@ -134,6 +135,16 @@ pub enum Call {
         number: ApplicationNumber,
         document_id: String,
         path: PathBuf,
+    },
+    /// The slots of a device store's PKCS#11 module (loaded on a blocking thread).
+    TokenSlots {
+        module: PathBuf,
+    },
+    /// Log in to the token in `slot` with the PIN and list its keys.
+    OpenToken {
+        module: PathBuf,
+        slot: u64,
+        pin: Secret,
     },
 }
 
@@ -177,6 +188,8 @@ pub enum Reply {
     Bound(Result<BoundChild, CallError>),
     PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
     PublicStats(Result<PublicStats, CallError>),
+    TokenSlots(Result<Vec<SlotListing>, CallError>),
+    Token(Result<Arc<OpenedToken>, CallError>),
 }
 
 impl Reply {
@@ -204,7 +217,12 @@ impl Reply {
             Reply::Bound(r) => r.as_ref().err(),
             Reply::PublicQueue(r) => r.as_ref().err(),
             Reply::PublicStats(r) => r.as_ref().err(),
-            Reply::Keystore(_) | Reply::LoggedOut | Reply::Resumed(_) | Reply::Kept => {
+            Reply::Keystore(_)
+            | Reply::LoggedOut
+            | Reply::Resumed(_)
+            | Reply::Kept
+            | Reply::TokenSlots(_)
+            | Reply::Token(_) => {
                 return None;
             }
         };
@@ -226,8 +244,6 @@ pub enum CallError {
     Keystore(#[from] KeystoreError),
     #[error(transparent)]
     Sign(#[from] XmlDsigError),
-    #[error("no key {0} in the keystore")]
-    NoKey(String),
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -238,6 +254,8 @@ pub enum CallError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Token(#[from] TokenError),
 }
 
 impl CallError {
@@ -274,7 +292,6 @@ impl CallError {
             CallError::Client(e) => e.translated(),
             CallError::Keystore(e) => e.translated(),
             CallError::Sign(e) => e.translated(),
-            CallError::NoKey(alias) => t!("tui.error.no_key", alias = alias).into_owned(),
             CallError::Read { path, source } => t!(
                 "tui.error.read_file",
                 path = path.display(),
@@ -287,6 +304,18 @@ impl CallError {
                 reason = source
             )
             .into_owned(),
+            CallError::Token(e) => e.translated(),
+        }
+    }
+
+    /// The device's state when the error is one (a wrong PIN, a removed token, …), whether it
+    /// came from the token itself or from signing with it.
+    pub fn token_error(&self) -> Option<&TokenError> {
+        match self {
+            CallError::Token(e) | CallError::Sign(XmlDsigError::Signer(SignerError::Token(e))) => {
+                Some(e)
+            }
+            _ => None,
         }
     }
 }
@@ -302,6 +331,8 @@ pub struct Runner {
     /// Whether session tokens go to the keyring: not for the embedded backend, whose sessions
     /// are throw-away (each run may use a fresh data folder, and would leave an entry behind).
     keep_sessions: bool,
+    /// The PKCS#11 modules of the device stores, loaded once each.
+    modules: Arc<Modules>,
 }
 
 impl Runner {
@@ -311,6 +342,7 @@ impl Runner {
             keyring: None,
             kept_token: Arc::default(),
             keep_sessions: true,
+            modules: Arc::default(),
         }
     }
 
@@ -418,9 +450,7 @@ impl Runner {
                 .expect("keystore task does not panic")
                 .map_err(Into::into),
             ),
-            Call::SignLogin { keystore, alias } => {
-                Reply::LoginSigned(self.sign_login(keystore, &alias).await)
-            }
+            Call::SignLogin { key } => Reply::LoginSigned(self.sign_login(key).await),
             Call::Login { signed_xml } => {
                 let mut client = self.client();
                 let result = client.login(&signed_xml).await;
@@ -461,11 +491,7 @@ impl Runner {
                 let result = self.upload(&path).await;
                 Reply::Uploaded { path, result }
             }
-            Call::SignAndSend {
-                keystore,
-                alias,
-                task,
-            } => Reply::Sent(self.sign_and_send(keystore, &alias, task).await),
+            Call::SignAndSend { key, task } => Reply::Sent(self.sign_and_send(key, task).await),
             Call::Journal(query) => {
                 let result = self.client().journal(&query).await.map_err(Into::into);
                 Reply::Journal {
@@ -510,14 +536,31 @@ impl Runner {
                 document_id,
                 path,
             } => Reply::Saved(self.download(&number, &document_id, path).await),
+            Call::TokenSlots { module } => {
+                let modules = Arc::clone(&self.modules);
+                Reply::TokenSlots(
+                    tokio::task::spawn_blocking(move || modules.slots(&module))
+                        .await
+                        .expect("token task does not panic")
+                        .map_err(Into::into),
+                )
+            }
+            Call::OpenToken { module, slot, pin } => {
+                let modules = Arc::clone(&self.modules);
+                Reply::Token(
+                    tokio::task::spawn_blocking(move || {
+                        // The PIN is zeroized when `pin` drops at the end of this closure.
+                        modules.open(&module, slot, &pin.0).map(Arc::new)
+                    })
+                    .await
+                    .expect("token task does not panic")
+                    .map_err(Into::into),
+                )
+            }
         }
     }
 
-    async fn sign_login(
-        &self,
-        keystore: Arc<Keystore>,
-        alias: &str,
-    ) -> Result<SignedLogin, CallError> {
+    async fn sign_login(&self, key: ChosenKey) -> Result<SignedLogin, CallError> {
         let client = self.client();
         let (challenge, anchors) = tokio::join!(client.challenge(), client.trust_anchors());
         let challenge = challenge?;
@@ -526,19 +569,16 @@ impl Runner {
                 |e| tracing::info!(error = %e, "trust anchors not fetched; no local check"),
             )
             .ok();
-        let alias = alias.to_owned();
         tokio::task::spawn_blocking(move || {
-            let entry = keystore
-                .entries
-                .iter()
-                .find(|e| e.alias == alias)
-                .ok_or_else(|| CallError::NoKey(alias.clone()))?;
-            let signed_xml = xmldsig::sign(&challenge.xml, &entry.key, &entry.certificate)?;
-            let subject = &entry.certificate.info().subject;
+            let (signed_xml, certificate) = key.with_signer(|signer| {
+                let signed = xmldsig::sign_with(&challenge.xml, signer)?;
+                Ok((signed, signer.certificate().clone()))
+            })?;
+            let subject = &certificate.info().subject;
             // The same chain check the server makes (revocation aside: the lists stay there).
             let untrusted = anchors.and_then(|anchors| {
                 crate::pki::trust::TrustStore::new(anchors)
-                    .check(&entry.certificate, chrono::Utc::now())
+                    .check(&certificate, chrono::Utc::now())
                     .err()
             });
             Ok(SignedLogin {
@@ -566,12 +606,7 @@ impl Runner {
         Ok(self.client().upload_attachment(&name, bytes).await?)
     }
 
-    async fn sign_and_send(
-        &self,
-        keystore: Arc<Keystore>,
-        alias: &str,
-        task: SignTask,
-    ) -> Result<Sent, CallError> {
+    async fn sign_and_send(&self, key: ChosenKey, task: SignTask) -> Result<Sent, CallError> {
         // The signing time is now, not when the wizard was opened; the request id stays, so a
         // retry after a lost answer never makes two applications.
         let document = match &task {
@@ -591,14 +626,8 @@ impl Runner {
             .map(|e| e.request_id.clone())
             .unwrap_or_default();
         let xml = document.to_xml();
-        let alias = alias.to_owned();
         let signed_xml = tokio::task::spawn_blocking(move || {
-            let entry = keystore
-                .entries
-                .iter()
-                .find(|e| e.alias == alias)
-                .ok_or_else(|| CallError::NoKey(alias.clone()))?;
-            Ok::<_, CallError>(xmldsig::sign(&xml, &entry.key, &entry.certificate)?)
+            key.with_signer(|signer| Ok(xmldsig::sign_with(&xml, signer)?))
         })
         .await
         .expect("signing task does not panic")?;

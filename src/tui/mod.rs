@@ -40,6 +40,7 @@ pub mod sample;
 pub mod screen;
 pub mod screens;
 pub mod showcase;
+pub mod signing_key;
 pub mod svg;
 pub mod terminal;
 pub mod theme;

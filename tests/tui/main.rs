@@ -10,3 +10,6 @@ mod basics;
 mod e2e;
 mod i18n_keys;
 mod screens;
+#[path = "../common/softhsm.rs"]
+mod softhsm;
+mod tokens;

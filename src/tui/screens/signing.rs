@@ -69,21 +69,11 @@ impl Screen for Signing {
         Some(match self.window.handle_key(key, ctx.now) {
             KeyWindowEvent::Nothing => Vec::new(),
             KeyWindowEvent::Cancel => vec![Effect::Pop],
-            KeyWindowEvent::Open { path, password } => {
-                vec![Effect::Call(Call::OpenKeystore { path, password })]
-            }
-            KeyWindowEvent::Sign {
-                keystore,
-                alias,
-                path,
-            } => match self.task.clone() {
+            KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+            KeyWindowEvent::Sign { key, path } => match self.task.clone() {
                 Some(task) => {
-                    self.signed_path = Some(path);
-                    vec![Effect::Call(Call::SignAndSend {
-                        keystore,
-                        alias,
-                        task,
-                    })]
+                    self.signed_path = path;
+                    vec![Effect::Call(Call::SignAndSend { key, task })]
                 }
                 None => Vec::new(),
             },
@@ -96,11 +86,11 @@ impl Screen for Signing {
     }
 
     fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+        // The key window's own loads (keystore, slots, token) stay in it.
+        let Some(reply) = self.window.on_reply(reply) else {
+            return Vec::new();
+        };
         match reply {
-            Reply::Keystore(result) => {
-                self.window.on_opened(result);
-                Vec::new()
-            }
             Reply::Sent(Ok(sent)) => {
                 self.task = None;
                 // Like the login key: a keystore is remembered once the server accepted it.
