@@ -152,6 +152,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
             notice: keyring.is_none().then_some("tui.notice.no_keyring"),
             tick: 0,
             pkcs11: config.pkcs11_modules(|name| std::env::var(name).ok()),
+            key_store: crate::tui::widgets::key_window::Store::Computer,
         };
         let server_ca: Vec<std::path::PathBuf> = options
             .server_ca

@@ -13,7 +13,7 @@ use crate::i18n::Lang;
 use crate::tui::effects::{Call, Reply};
 use crate::tui::keymap::KeyHelp;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::key_window::Purpose;
+use crate::tui::widgets::key_window::{Purpose, Store};
 
 /// A full-screen page or a dialog on top of one. State → view is pure: `view` only reads;
 /// `on_key` and `on_reply` change the state and return what the app should do next.
@@ -103,6 +103,8 @@ pub enum Effect {
     RememberKeystore(Purpose, PathBuf),
     /// The settlement the user chose, shown in the status bar and used for region-scoped calls.
     Region(RegionChoice),
+    /// The storage type of the key just accepted: the next key windows start on it.
+    KeyStoreUsed(Store),
 }
 
 impl std::fmt::Debug for Effect {
@@ -121,6 +123,7 @@ impl std::fmt::Debug for Effect {
             Effect::RememberKeystore(p, path) => {
                 write!(f, "RememberKeystore({p:?}, {})", path.display())
             }
+            Effect::KeyStoreUsed(store) => write!(f, "KeyStoreUsed({store:?})"),
         }
     }
 }
@@ -185,6 +188,8 @@ pub struct Ctx {
     pub tick: u64,
     /// The PKCS#11 modules of the device stores (config `[pkcs11]`, environment overrides).
     pub pkcs11: crate::pki::pkcs11::ModulePaths,
+    /// The storage type of the last key the server accepted this run.
+    pub key_store: Store,
 }
 
 impl Ctx {
@@ -212,6 +217,7 @@ impl Ctx {
             notice: None,
             tick: 0,
             pkcs11: crate::pki::pkcs11::ModulePaths::default(),
+            key_store: Store::Computer,
         }
     }
 }

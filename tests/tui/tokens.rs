@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use kezek::api::documents::{ActionDocument, ActionRequest, Envelope};
 use kezek::client::Client;
 use kezek::i18n::Lang;
-use kezek::pki::pkcs11::{PinTries, TokenError};
+use kezek::pki::pkcs11::{DeviceStore, PinTries, TokenError};
 use kezek::pki::xmldsig;
 use kezek::tui::app::App;
 use kezek::tui::effects::{Call, CallError, Reply, Runner, Secret, SignTask};
@@ -19,6 +19,7 @@ use kezek::tui::screen::{Ctx, Effect, Screen};
 use kezek::tui::screens::login::Login;
 use kezek::tui::screens::signing::Signing;
 use kezek::tui::signing_key::{ChosenKey, OpenedToken};
+use kezek::tui::widgets::key_window::Store;
 use kezek::tui::{sample, showcase};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -324,4 +325,59 @@ async fn the_runner_lists_logs_in_and_signs_on_a_softhsm_token() {
         verified.certificate.info().subject.iin.as_deref(),
         Some("900514440216")
     );
+}
+
+#[test]
+fn after_a_token_login_the_signing_windows_start_on_the_token() {
+    let _guard = locale(Lang::Ru);
+    let mut ctx = ctx(Lang::Ru);
+    let mut login = kaztoken_login(&ctx);
+    type_text(&mut login, &ctx, USER_PIN);
+    press(&mut login, &ctx, KeyCode::F(5));
+    login.on_reply(
+        Reply::Token(Ok(Arc::new(OpenedToken::closed(sample::token_keys())))),
+        &ctx,
+    );
+    press(&mut login, &ctx, KeyCode::F(10));
+    let effects = login.on_reply(Reply::LoggedIn(Ok(logged_in())), &ctx);
+    let store = effects.iter().find_map(|e| match e {
+        Effect::KeyStoreUsed(store) => Some(*store),
+        _ => None,
+    });
+    assert_eq!(
+        store,
+        Some(Store::Device(DeviceStore::Kaztoken)),
+        "{effects:?}"
+    );
+    ctx.key_store = Store::Device(DeviceStore::Kaztoken);
+    let task = SignTask::Act(ActionDocument {
+        envelope: Envelope::now(),
+        number: sample::application_with_direction().number,
+        action: ActionRequest::ConfirmInterest,
+    });
+    let mut signing = Signing::new(task, &ctx);
+    let effects = signing.init(&ctx);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Call(Call::TokenSlots { module })] if module == &PathBuf::from(KAZTOKEN_MODULE)),
+        "{effects:?}"
+    );
+    // And a logout's login screen offers the token first.
+    let login = Login::new(&ctx);
+    let screen = draw(Box::new(login), &ctx, 80, 24);
+    assert!(screen.contains("(•) Казтокен"), "{screen}");
+}
+
+fn logged_in() -> kezek::api::auth::LoginResponse {
+    serde_json::from_value(serde_json::json!({
+        "token": "session",
+        "expires_at": "2026-12-31T00:00:00Z",
+        "user": {
+            "iin": "900514440216",
+            "full_name": "СЕРИКОВА АЙГЕРИМ",
+            "surname": "СЕРИКОВА",
+            "name": "АЙГЕРИМ"
+        },
+        "contacts_missing": false
+    }))
+    .unwrap()
 }

@@ -123,14 +123,20 @@ pub struct Login {
     /// The keystore of the signed login: remembered for the next login only once the server
     /// has accepted it, so a refused (forged) key is never offered again.
     signed_path: Option<PathBuf>,
+    /// The storage type of the signed login, for the signing windows after it.
+    signed_store: Option<Store>,
 }
 
 impl Login {
-    pub fn new(_ctx: &Ctx) -> Login {
+    pub fn new(ctx: &Ctx) -> Login {
         Login {
             keymap: Keymap::new("login", KEYS),
             tab: 1,
-            storage: 0,
+            // The storage type the last key came from this session (after a logout).
+            storage: STORAGES
+                .iter()
+                .position(|(_, store)| *store == ctx.key_store)
+                .unwrap_or(0),
             form: Form::new(vec![
                 Field::new("iin", "tui.form.iin", FieldKind::Text).read_only(),
                 Field::new("full_name", "tui.login.full_name", FieldKind::Text).read_only(),
@@ -140,6 +146,7 @@ impl Login {
             sending: false,
             problem: None,
             signed_path: None,
+            signed_store: None,
         }
     }
 
@@ -166,12 +173,17 @@ impl Login {
     /// Opens the key window on the storage type chosen below the identity.
     fn choose_certificate(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.problem = None;
-        let (window, event) = KeyWindow::new(
+        let mut window = KeyWindow::new(
             Purpose::Auth,
             ctx.remembered.auth.clone(),
             ctx.key_folders.clone(),
         )
-        .on_store(STORAGES[self.storage].1, ctx.pkcs11.clone());
+        .with_modules(ctx.pkcs11.clone());
+        let store = STORAGES[self.storage].1;
+        let event = match store {
+            Store::Computer => KeyWindowEvent::Nothing,
+            Store::Device(_) => window.use_store(store),
+        };
         self.key_window = Some(window);
         self.window_effects(event)
     }
@@ -187,6 +199,7 @@ impl Login {
             KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
             KeyWindowEvent::Sign { key, path } => {
                 self.signed_path = path;
+                self.signed_store = self.key_window.as_ref().map(KeyWindow::store);
                 vec![Effect::Call(Call::SignLogin { key })]
             }
         }
@@ -276,7 +289,7 @@ impl Screen for Login {
         Vec::new()
     }
 
-    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+    fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Vec<Effect> {
         // The key window's own loads (keystore, slots, token) stay in it.
         let reply = match &mut self.key_window {
             Some(window) => match window.on_reply(reply) {
@@ -319,6 +332,12 @@ impl Screen for Login {
                             .map(|path| Effect::RememberKeystore(Purpose::Auth, path))
                             .into_iter()
                             .collect();
+                        effects.extend(
+                            self.signed_store
+                                .take()
+                                .filter(|store| *store != ctx.key_store)
+                                .map(Effect::KeyStoreUsed),
+                        );
                         effects.extend(signed_in(login.user, login.contacts_missing));
                         effects
                     }

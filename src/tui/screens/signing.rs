@@ -14,13 +14,15 @@ use ratatui::layout::Rect;
 use crate::tui::effects::{Call, Reply, SignTask};
 use crate::tui::keymap::KeyHelp;
 use crate::tui::screen::{Ctx, Effect, Screen};
-use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
+use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose, Store};
 
 pub struct Signing {
     task: Option<SignTask>,
     window: KeyWindow,
     /// The keystore signed with: remembered for the next signing once the server accepted.
     signed_path: Option<std::path::PathBuf>,
+    /// The storage type signed with, likewise.
+    signed_store: Option<Store>,
 }
 
 impl Signing {
@@ -30,8 +32,10 @@ impl Signing {
             Purpose::Sign,
             ctx.remembered.sign.clone(),
             ctx.key_folders.clone(),
-        );
-        if ctx.remembered.sign.is_none()
+        )
+        .with_modules(ctx.pkcs11.clone());
+        if ctx.key_store == Store::Computer
+            && ctx.remembered.sign.is_none()
             && let Some(auth) = &ctx.remembered.auth
         {
             window = window.beside_login_key(auth);
@@ -40,6 +44,7 @@ impl Signing {
             task: Some(task),
             window,
             signed_path: None,
+            signed_store: None,
         }
     }
 }
@@ -65,6 +70,17 @@ impl Screen for Signing {
         self.window.busy()
     }
 
+    /// A key from a device at login: the window starts on that device and lists its slots.
+    fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        match ctx.key_store {
+            Store::Computer => Vec::new(),
+            store @ Store::Device(_) => match self.window.use_store(store) {
+                KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+                _ => Vec::new(),
+            },
+        }
+    }
+
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
         Some(match self.window.handle_key(key, ctx.now) {
             KeyWindowEvent::Nothing => Vec::new(),
@@ -73,6 +89,7 @@ impl Screen for Signing {
             KeyWindowEvent::Sign { key, path } => match self.task.clone() {
                 Some(task) => {
                     self.signed_path = path;
+                    self.signed_store = Some(self.window.store());
                     vec![Effect::Call(Call::SignAndSend { key, task })]
                 }
                 None => Vec::new(),
@@ -85,7 +102,7 @@ impl Screen for Signing {
         Vec::new()
     }
 
-    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+    fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Vec<Effect> {
         // The key window's own loads (keystore, slots, token) stay in it.
         let Some(reply) = self.window.on_reply(reply) else {
             return Vec::new();
@@ -100,6 +117,12 @@ impl Screen for Signing {
                     .map(|path| Effect::RememberKeystore(Purpose::Sign, path))
                     .into_iter()
                     .collect();
+                effects.extend(
+                    self.signed_store
+                        .take()
+                        .filter(|store| *store != ctx.key_store)
+                        .map(Effect::KeyStoreUsed),
+                );
                 effects.push(Effect::Return(Reply::Sent(Ok(sent))));
                 effects
             }

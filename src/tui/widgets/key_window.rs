@@ -333,17 +333,15 @@ impl KeyWindow {
         self
     }
 
-    /// The window on `store`, with the device stores' modules; the returned event lists the
-    /// store's slots (hand it to the host as for a key press).
-    pub fn on_store(mut self, store: Store, modules: ModulePaths) -> (KeyWindow, KeyWindowEvent) {
+    /// The PKCS#11 modules of the device stores (the config's `[pkcs11]`).
+    pub fn with_modules(mut self, modules: ModulePaths) -> KeyWindow {
         self.modules = modules;
-        let event = self.switch_store(store);
-        (self, event)
+        self
     }
 
-    /// Goes to `store`: a device store lists its slots at once; what was open is dropped (a
-    /// token's session closes).
-    fn switch_store(&mut self, store: Store) -> KeyWindowEvent {
+    /// Goes to `store`: a device store lists its slots at once (hand the event to the host as
+    /// for a key press); what was open is dropped (a token's session closes).
+    pub fn use_store(&mut self, store: Store) -> KeyWindowEvent {
         self.store = store;
         self.keystore = None;
         self.device = Device::default();
@@ -744,7 +742,7 @@ impl KeyWindow {
             Some(Command::Refresh) => self.refresh(),
             Some(Command::Sign) => self.sign(now),
             Some(Command::Cancel) => KeyWindowEvent::Cancel,
-            Some(Command::SwitchStore) => self.switch_store(self.store.next()),
+            Some(Command::SwitchStore) => self.use_store(self.store.next()),
             Some(Command::NextField) => {
                 self.focus_on(match self.focus {
                     Focus::Path => Focus::Password,
