@@ -303,7 +303,7 @@ fn token_signing(ctx: &Ctx, error: TokenError) -> App {
     let ctx = &with_modules(ctx);
     let task = SignTask::Act(ActionDocument {
         envelope: Envelope::now(),
-        number: sample::application_with_direction().number,
+        number: sample::application_with_direction().state.number,
         action: ActionRequest::ConfirmInterest,
     });
     let mut signing = Signing::new(task, ctx);

@@ -164,7 +164,7 @@ fn kaztoken_again(ctx: &Ctx, state: &TokenError) -> Login {
 fn signing_on_kaztoken(ctx: &Ctx) -> Signing {
     let task = SignTask::Act(ActionDocument {
         envelope: Envelope::now(),
-        number: sample::application_with_direction().number,
+        number: sample::application_with_direction().state.number,
         action: ActionRequest::ConfirmInterest,
     });
     let mut signing = Signing::new(task, ctx);
@@ -352,7 +352,7 @@ fn after_a_token_login_the_signing_windows_start_on_the_token() {
     ctx.key_store = Store::Device(DeviceStore::Kaztoken);
     let task = SignTask::Act(ActionDocument {
         envelope: Envelope::now(),
-        number: sample::application_with_direction().number,
+        number: sample::application_with_direction().state.number,
         action: ActionRequest::ConfirmInterest,
     });
     let mut signing = Signing::new(task, &ctx);
