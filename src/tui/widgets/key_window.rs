@@ -998,7 +998,11 @@ impl KeyWindow {
         );
         let value = match &self.device.slots {
             None if self.busy => t!("tui.key.device_searching").into_owned(),
-            None => String::new(),
+            None => t!(
+                "tui.key.device_insert",
+                refresh = self.keymap.keys_of(Command::Refresh).unwrap_or_default()
+            )
+            .into_owned(),
             Some(slots) if slots.is_empty() => t!("tui.key.device_none").into_owned(),
             Some(slots) => {
                 let slot = &slots[self.device.slot.min(slots.len() - 1)];
