@@ -1006,8 +1006,10 @@ impl KeyWindow {
             Some(slots) if slots.is_empty() => t!("tui.key.device_none").into_owned(),
             Some(slots) => {
                 let slot = &slots[self.device.slot.min(slots.len() - 1)];
+                // The token's label first: it is what the person recognises, and the
+                // reader's description may be long.
                 let text = t!(
-                    "pki.token.slot_token",
+                    "tui.key.token_in_slot",
                     id = slot.id,
                     description = slot.description,
                     label = slot.token.as_deref().unwrap_or_default()
