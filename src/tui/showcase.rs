@@ -10,8 +10,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::api::applications::ApplicationDetail;
 use crate::api::documents::{ActionDocument, ActionRequest, Envelope};
 use crate::pki::pkcs11::{PinTries, SlotListing, TokenError};
-use crate::tui::app::{Action, App};
-use crate::tui::effects::{CallError, Reply, SignTask};
+use crate::tui::app::{App, Message};
+use crate::tui::protocol::{CallError, Reply, SignTask};
 use crate::tui::sample;
 use crate::tui::screen::{Ctx, Screen};
 use crate::tui::screens::application::ApplicationScreen;
@@ -37,7 +37,7 @@ fn key(code: KeyCode) -> KeyEvent {
 fn app(ctx: &Ctx, screen: Box<dyn Screen>, keys: &[KeyEvent]) -> App {
     let mut app = App::new(ctx.clone(), screen);
     for key in keys {
-        app.update(Action::Key(*key));
+        app.update(Message::Key(*key));
     }
     app
 }

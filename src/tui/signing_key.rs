@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::pki::keystore::Keystore;
 use crate::pki::pkcs11::{Module, SlotListing, TokenError, TokenSession};
 use crate::pki::signer::{KeyAccessError, KeyListing, KeyStore, Signer};
-use crate::tui::effects::CallError;
+use crate::tui::protocol::CallError;
 
 /// The PKCS#11 modules loaded so far in this run, by path.
 #[derive(Default)]

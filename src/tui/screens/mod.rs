@@ -30,6 +30,8 @@ pub enum Destination {
     Statistics,
     /// «Редактирование контактных данных» (the user's name at the top right).
     Profile,
+    /// «Обслуживание гражданина»: the ЦОН operator's desk.
+    Desk,
 }
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
@@ -42,6 +44,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
+        Destination::Desk => None,
     }
 }
 

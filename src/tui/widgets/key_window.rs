@@ -28,8 +28,9 @@ use unicode_width::UnicodeWidthStr;
 use crate::pki::certificate::{Certificate, CertificateInfo, KeyUsageClass};
 use crate::pki::keystore::Keystore;
 use crate::pki::pkcs11::{DeviceStore, ModulePaths, SlotListing, TokenError};
-use crate::tui::effects::{Call, CallError, Reply, Secret};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply};
+use crate::tui::session::{Purpose, Secret};
 use crate::tui::signing_key::{ChosenKey, OpenedToken};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
@@ -38,28 +39,12 @@ use crate::tui::widgets::form::{Field, FieldKind, Form};
 use crate::tui::widgets::list::SelectList;
 use crate::tui::widgets::{centered, truncate};
 
-/// What the key is for: logging in (AUTH key) or signing a document (SIGN key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    Auth,
-    Sign,
-}
-
 /// What a certificate's key is for, in the user's language («для входа», «для подписи»).
 pub fn usage_label(usage: KeyUsageClass) -> String {
     match usage {
         KeyUsageClass::Auth => t!("tui.key.usage_auth").into_owned(),
         KeyUsageClass::Sign => t!("tui.key.usage_sign").into_owned(),
         KeyUsageClass::Other => t!("tui.key.usage_other").into_owned(),
-    }
-}
-
-impl Purpose {
-    fn usage(self) -> KeyUsageClass {
-        match self {
-            Purpose::Auth => KeyUsageClass::Auth,
-            Purpose::Sign => KeyUsageClass::Sign,
-        }
     }
 }
 
