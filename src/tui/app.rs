@@ -403,6 +403,7 @@ impl App {
                     });
                 }
                 Effect::Region(region) => self.ctx.region = Some(region),
+                Effect::KeyStoreUsed(store) => self.ctx.key_store = store,
                 Effect::RememberKeystore(purpose, path) => {
                     self.ctx.remembered.remember(purpose, path);
                     self.in_flight += 1;

@@ -13,7 +13,12 @@
 //! server_ca = ["~/nca/root_rsa.pem"]     # roots trusted for the server, beside the OS store
 //! [keys.wizard]                          # rebinds: screen id, binding name, keys
 //! next = ["F10", "ctrl-n"]
+//! [pkcs11]                               # the PKCS#11 module of each device store (README)
+//! id_card = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+//! kaztoken = "/usr/lib/libkztokenp11.so"
 //! ```
+//!
+//! `KEZEK_PKCS11_ID_CARD` and `KEZEK_PKCS11_KAZTOKEN` override the `[pkcs11]` paths.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +28,7 @@ use rust_i18n::t;
 use serde::Deserialize;
 
 use crate::i18n::Lang;
+use crate::pki::pkcs11::ModulePaths;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -40,6 +46,8 @@ pub struct Config {
     /// operating system's store: the national root CA that state services use is not in it.
     pub server_ca: Vec<PathBuf>,
     pub keys: HashMap<String, HashMap<String, Vec<String>>>,
+    /// The PKCS#11 module of «Удостоверение личности» and of «Казтокен».
+    pub pkcs11: ModulePaths,
 }
 
 impl Default for Config {
@@ -54,6 +62,7 @@ impl Default for Config {
             demo_applications: 5_000,
             server_ca: Vec::new(),
             keys: HashMap::new(),
+            pkcs11: ModulePaths::default(),
         }
     }
 }
@@ -156,6 +165,23 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The device stores' modules: the `[pkcs11]` table with `~` expanded, where the
+    /// environment (`KEZEK_PKCS11_ID_CARD`, `KEZEK_PKCS11_KAZTOKEN`, read through `env`)
+    /// overrides it; an empty variable leaves the store without a module.
+    pub fn pkcs11_modules(&self, env: impl Fn(&str) -> Option<String>) -> ModulePaths {
+        let pick = |configured: &Option<PathBuf>, variable: &str| match env(variable) {
+            Some(value) if value.trim().is_empty() => None,
+            Some(value) => Some(expand_home(Path::new(value.trim()))),
+            None => configured.as_deref().map(expand_home),
+        };
+        ModulePaths {
+            id_card: pick(&self.pkcs11.id_card, "KEZEK_PKCS11_ID_CARD"),
+            kaztoken: pick(&self.pkcs11.kaztoken, "KEZEK_PKCS11_KAZTOKEN"),
+        }
+    }
+}
+
 /// `~/x` → `$HOME/x`; anything else unchanged.
 pub fn expand_home(path: &Path) -> PathBuf {
     match (path.strip_prefix("~"), directories::BaseDirs::new()) {
@@ -211,6 +237,44 @@ mod tests {
         assert_eq!(
             Config::load(&dir.path().join("none.toml")).unwrap(),
             Config::default()
+        );
+    }
+
+    #[test]
+    fn reads_the_pkcs11_modules_and_their_environment_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[pkcs11]\nid_card = \"/opt/card/p11.so\"\nkaztoken = \"/usr/lib/libkztokenp11.so\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        let none = |_: &str| None;
+        let modules = config.pkcs11_modules(none);
+        assert_eq!(modules.id_card, Some(PathBuf::from("/opt/card/p11.so")));
+        assert_eq!(
+            modules.kaztoken,
+            Some(PathBuf::from("/usr/lib/libkztokenp11.so"))
+        );
+        let env = |name: &str| match name {
+            "KEZEK_PKCS11_KAZTOKEN" => Some("/usr/lib/softhsm/libsofthsm2.so".to_owned()),
+            "KEZEK_PKCS11_ID_CARD" => Some(String::new()),
+            _ => None,
+        };
+        let modules = config.pkcs11_modules(env);
+        assert_eq!(
+            modules.id_card, None,
+            "an empty variable turns the store off"
+        );
+        assert_eq!(
+            modules.kaztoken,
+            Some(PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"))
+        );
+        std::fs::write(&path, "[pkcs11]\nkaz_token = \"/x.so\"\n").unwrap();
+        assert!(
+            matches!(Config::load(&path), Err(ConfigError::Parse { .. })),
+            "a misspelt store is refused, not ignored"
         );
     }
 

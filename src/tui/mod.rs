@@ -49,6 +49,7 @@ pub mod screen;
 pub mod screens;
 pub mod session;
 pub mod showcase;
+pub mod signing_key;
 pub mod svg;
 pub mod terminal;
 pub mod theme;
@@ -195,6 +196,8 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
         remembered,
         notice: keyring.is_none().then_some("tui.notice.no_keyring"),
         tick: 0,
+        pkcs11: config.pkcs11_modules(|name| std::env::var(name).ok()),
+        key_store: crate::tui::widgets::key_window::Store::Computer,
     };
     let client = Client::with_server_ca(&ctx.server, &server_ca).map_err(TuiError::Client)?;
     let runner = match keyring {

@@ -26,8 +26,11 @@ use crate::api::report::{RegionReport, ReportFormat, ReportQuery};
 use crate::client::ClientError;
 use crate::domain::{ApplicationNumber, Iin};
 use crate::pki::keystore::{Keystore, KeystoreError};
+use crate::pki::pkcs11::{SlotListing, TokenError};
+use crate::pki::signer::SignerError;
 use crate::pki::xmldsig::XmlDsigError;
 use crate::tui::session::{Remembered, Secret};
+use crate::tui::signing_key::{ChosenKey, OpenedToken};
 
 /// What the signing window signs and sends.
 #[derive(Debug, Clone)]
@@ -77,8 +80,7 @@ pub enum Call {
     },
     /// Fetch a login challenge and sign it with the AUTH key.
     SignLogin {
-        keystore: Arc<Keystore>,
-        alias: String,
+        key: ChosenKey,
     },
     /// Send the signed login; on success the session token is kept for every later call.
     Login {
@@ -93,8 +95,7 @@ pub enum Call {
     UploadAttachment(PathBuf),
     /// Build the document of `task`, sign it with the SIGN key and send it.
     SignAndSend {
-        keystore: Arc<Keystore>,
-        alias: String,
+        key: ChosenKey,
         task: SignTask,
     },
     /// One page of «Журнал заявлений».
@@ -122,6 +123,16 @@ pub enum Call {
         query: ReportQuery,
         format: ReportFormat,
         path: PathBuf,
+    },
+    /// The slots of a device store's PKCS#11 module (loaded on a blocking thread).
+    TokenSlots {
+        module: PathBuf,
+    },
+    /// Log in to the token in `slot` with the PIN and list its keys.
+    OpenToken {
+        module: PathBuf,
+        slot: u64,
+        pin: Secret,
     },
 }
 
@@ -166,6 +177,8 @@ pub enum Reply {
     PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
     PublicStats(Result<PublicStats, CallError>),
     RegionReport(Result<RegionReport, CallError>),
+    TokenSlots(Result<Vec<SlotListing>, CallError>),
+    Token(Result<Arc<OpenedToken>, CallError>),
 }
 
 impl Reply {
@@ -194,7 +207,12 @@ impl Reply {
             Reply::PublicQueue(r) => r.as_ref().err(),
             Reply::PublicStats(r) => r.as_ref().err(),
             Reply::RegionReport(r) => r.as_ref().err(),
-            Reply::Keystore(_) | Reply::LoggedOut | Reply::Resumed(_) | Reply::Kept => {
+            Reply::Keystore(_)
+            | Reply::LoggedOut
+            | Reply::Resumed(_)
+            | Reply::Kept
+            | Reply::TokenSlots(_)
+            | Reply::Token(_) => {
                 return None;
             }
         };
@@ -216,8 +234,6 @@ pub enum CallError {
     Keystore(#[from] KeystoreError),
     #[error(transparent)]
     Sign(#[from] XmlDsigError),
-    #[error("no key {0} in the keystore")]
-    NoKey(String),
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -228,6 +244,8 @@ pub enum CallError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Token(#[from] TokenError),
 }
 
 impl CallError {
@@ -264,7 +282,6 @@ impl CallError {
             CallError::Client(e) => e.translated(),
             CallError::Keystore(e) => e.translated(),
             CallError::Sign(e) => e.translated(),
-            CallError::NoKey(alias) => t!("tui.error.no_key", alias = alias).into_owned(),
             CallError::Read { path, source } => t!(
                 "tui.error.read_file",
                 path = path.display(),
@@ -277,6 +294,18 @@ impl CallError {
                 reason = source
             )
             .into_owned(),
+            CallError::Token(e) => e.translated(),
+        }
+    }
+
+    /// The device's state when the error is one (a wrong PIN, a removed token, …), whether it
+    /// came from the token itself or from signing with it.
+    pub fn token_error(&self) -> Option<&TokenError> {
+        match self {
+            CallError::Token(e) | CallError::Sign(XmlDsigError::Signer(SignerError::Token(e))) => {
+                Some(e)
+            }
+            _ => None,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::pki::keystore::Keystore;
 use crate::pki::xmldsig;
 use crate::tui::keyring::{KeyringError, OsKeyring};
 use crate::tui::protocol::{Call, CallError, Reply, Sent, SignTask, SignedLogin};
+use crate::tui::signing_key::{ChosenKey, Modules};
 
 /// Carries out [`Call`]s; cheap to clone into each task.
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct Runner {
     /// Whether session tokens go to the keyring: not for the embedded backend, whose sessions
     /// are throw-away (each run may use a fresh data folder, and would leave an entry behind).
     keep_sessions: bool,
+    /// The PKCS#11 modules of the device stores, loaded once each.
+    modules: Arc<Modules>,
 }
 
 impl Runner {
@@ -36,6 +39,7 @@ impl Runner {
             keyring: None,
             kept_token: Arc::default(),
             keep_sessions: true,
+            modules: Arc::default(),
         }
     }
 
@@ -143,9 +147,7 @@ impl Runner {
                 .expect("keystore task does not panic")
                 .map_err(Into::into),
             ),
-            Call::SignLogin { keystore, alias } => {
-                Reply::LoginSigned(self.sign_login(keystore, &alias).await)
-            }
+            Call::SignLogin { key } => Reply::LoginSigned(self.sign_login(key).await),
             Call::Login { signed_xml } => {
                 let mut client = self.client();
                 let result = client.login(&signed_xml).await;
@@ -186,11 +188,7 @@ impl Runner {
                 let result = self.upload(&path).await;
                 Reply::Uploaded { path, result }
             }
-            Call::SignAndSend {
-                keystore,
-                alias,
-                task,
-            } => Reply::Sent(self.sign_and_send(keystore, &alias, task).await),
+            Call::SignAndSend { key, task } => Reply::Sent(self.sign_and_send(key, task).await),
             Call::Journal(query) => {
                 let result = self.client().journal(&query).await.map_err(Into::into);
                 Reply::Journal {
@@ -246,14 +244,31 @@ impl Runner {
                 format,
                 path,
             } => Reply::Saved(self.export_report(&query, format, path).await),
+            Call::TokenSlots { module } => {
+                let modules = Arc::clone(&self.modules);
+                Reply::TokenSlots(
+                    tokio::task::spawn_blocking(move || modules.slots(&module))
+                        .await
+                        .expect("token task does not panic")
+                        .map_err(Into::into),
+                )
+            }
+            Call::OpenToken { module, slot, pin } => {
+                let modules = Arc::clone(&self.modules);
+                Reply::Token(
+                    tokio::task::spawn_blocking(move || {
+                        // The PIN is zeroized when `pin` drops at the end of this closure.
+                        modules.open(&module, slot, pin.zeroizing()).map(Arc::new)
+                    })
+                    .await
+                    .expect("token task does not panic")
+                    .map_err(Into::into),
+                )
+            }
         }
     }
 
-    async fn sign_login(
-        &self,
-        keystore: Arc<Keystore>,
-        alias: &str,
-    ) -> Result<SignedLogin, CallError> {
+    async fn sign_login(&self, key: ChosenKey) -> Result<SignedLogin, CallError> {
         let client = self.client();
         let (challenge, anchors) = tokio::join!(client.challenge(), client.trust_anchors());
         let challenge = challenge?;
@@ -262,19 +277,16 @@ impl Runner {
                 |e| tracing::info!(error = %e, "trust anchors not fetched; no local check"),
             )
             .ok();
-        let alias = alias.to_owned();
         tokio::task::spawn_blocking(move || {
-            let entry = keystore
-                .entries
-                .iter()
-                .find(|e| e.alias == alias)
-                .ok_or_else(|| CallError::NoKey(alias.clone()))?;
-            let signed_xml = xmldsig::sign(&challenge.xml, &entry.key, &entry.certificate)?;
-            let subject = &entry.certificate.info().subject;
+            let (signed_xml, certificate) = key.with_signer(|signer| {
+                let signed = xmldsig::sign_with(&challenge.xml, signer)?;
+                Ok((signed, signer.certificate().clone()))
+            })?;
+            let subject = &certificate.info().subject;
             // The same chain check the server makes (revocation aside: the lists stay there).
             let untrusted = anchors.and_then(|anchors| {
                 crate::pki::trust::TrustStore::new(anchors)
-                    .check(&entry.certificate, chrono::Utc::now())
+                    .check(&certificate, chrono::Utc::now())
                     .err()
             });
             Ok(SignedLogin {
@@ -302,12 +314,7 @@ impl Runner {
         Ok(self.client().upload_attachment(&name, bytes).await?)
     }
 
-    async fn sign_and_send(
-        &self,
-        keystore: Arc<Keystore>,
-        alias: &str,
-        task: SignTask,
-    ) -> Result<Sent, CallError> {
+    async fn sign_and_send(&self, key: ChosenKey, task: SignTask) -> Result<Sent, CallError> {
         // The signing time is now, not when the wizard was opened; the request id stays, so a
         // retry after a lost answer never makes two applications.
         let document = match &task {
@@ -327,14 +334,8 @@ impl Runner {
             .map(|e| e.request_id.clone())
             .unwrap_or_default();
         let xml = document.to_xml();
-        let alias = alias.to_owned();
         let signed_xml = tokio::task::spawn_blocking(move || {
-            let entry = keystore
-                .entries
-                .iter()
-                .find(|e| e.alias == alias)
-                .ok_or_else(|| CallError::NoKey(alias.clone()))?;
-            Ok::<_, CallError>(xmldsig::sign(&xml, &entry.key, &entry.certificate)?)
+            key.with_signer(|signer| Ok(xmldsig::sign_with(&xml, signer)?))
         })
         .await
         .expect("signing task does not panic")?;

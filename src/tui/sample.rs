@@ -599,6 +599,37 @@ pub fn region_report() -> crate::api::report::RegionReport {
     }
 }
 
+/// A Kaztoken in its reader, as a PKCS#11 module lists it.
+pub fn token_slots() -> Vec<crate::pki::pkcs11::SlotListing> {
+    vec![crate::pki::pkcs11::SlotListing {
+        id: 1,
+        description: "Kaztoken USB".to_owned(),
+        token: Some("SERIKOVA A.N.".to_owned()),
+    }]
+}
+
+/// The demo parent's AUTH and SIGN keys as a token lists them (label, CKA_ID, certificate),
+/// their certificates read from the demo keystores.
+pub fn token_keys() -> Vec<crate::pki::signer::KeyListing> {
+    let folder = crate::server::config::demo_keystores();
+    let index = crate::client::demo::load_index(&folder).expect("the demo keystores' index");
+    [("AUTH", "auth", "41"), ("SIGN", "sign", "51")]
+        .into_iter()
+        .map(|(usage, name, id)| {
+            let demo = crate::client::demo::find(&index, "900514440216", usage, "valid")
+                .expect("the demo parent's keystore");
+            let keystore = crate::pki::keystore::Keystore::open_file(&demo.path(), &demo.password)
+                .expect("the demo keystore opens");
+            crate::pki::signer::KeyListing {
+                name: name.to_owned(),
+                id_hex: Some(id.to_owned()),
+                certificate: keystore.entries[0].certificate.clone(),
+                chain: Vec::new(),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use crate::tui::keymap::KeyHelp;
 use crate::tui::protocol::{Call, Reply};
 use crate::tui::session::{Purpose, Remembered, Session};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::key_window::Store;
 
 /// A full-screen page or a dialog on top of one. State → view is pure: `view` only reads;
 /// `on_key` and `on_reply` change the state and return what the app should do next.
@@ -103,6 +104,8 @@ pub enum Effect {
     RememberKeystore(Purpose, PathBuf),
     /// The settlement the user chose, shown in the status bar and used for region-scoped calls.
     Region(RegionChoice),
+    /// The storage type of the key just accepted: the next key windows start on it.
+    KeyStoreUsed(Store),
 }
 
 impl std::fmt::Debug for Effect {
@@ -121,6 +124,7 @@ impl std::fmt::Debug for Effect {
             Effect::RememberKeystore(p, path) => {
                 write!(f, "RememberKeystore({p:?}, {})", path.display())
             }
+            Effect::KeyStoreUsed(store) => write!(f, "KeyStoreUsed({store:?})"),
         }
     }
 }
@@ -169,6 +173,10 @@ pub struct Ctx {
     pub notice: Option<&'static str>,
     /// Frame counter for the spinner, advanced while a request is in flight.
     pub tick: u64,
+    /// The PKCS#11 modules of the device stores (config `[pkcs11]`, environment overrides).
+    pub pkcs11: crate::pki::pkcs11::ModulePaths,
+    /// The storage type of the last key the server accepted this run.
+    pub key_store: Store,
 }
 
 impl Ctx {
@@ -195,6 +203,8 @@ impl Ctx {
             remembered: Remembered::default(),
             notice: None,
             tick: 0,
+            pkcs11: crate::pki::pkcs11::ModulePaths::default(),
+            key_store: Store::Computer,
         }
     }
 }

@@ -84,6 +84,11 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// The secret as the PKCS#11 login takes it (a device's PIN).
+    pub fn zeroizing(&self) -> &Zeroizing<String> {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Secret {

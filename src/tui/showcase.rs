@@ -8,16 +8,21 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::api::applications::ApplicationDetail;
+use crate::api::documents::{ActionDocument, ActionRequest, Envelope};
+use crate::pki::pkcs11::{PinTries, SlotListing, TokenError};
 use crate::tui::app::{App, Message};
-use crate::tui::protocol::Reply;
+use crate::tui::protocol::{CallError, Reply, SignTask};
 use crate::tui::sample;
 use crate::tui::screen::{Ctx, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::screens::journal::JournalScreen;
+use crate::tui::screens::login::Login;
 use crate::tui::screens::profile::{self, ProfileScreen};
 use crate::tui::screens::queue_search::QueueSearch;
 use crate::tui::screens::report::ReportScreen;
+use crate::tui::screens::signing::Signing;
 use crate::tui::screens::statistics::Statistics;
+use crate::tui::signing_key::OpenedToken;
 
 /// One picture: a name for files and snapshots, and how to get there.
 pub struct Scene {
@@ -185,7 +190,142 @@ pub fn scenes() -> Vec<Scene> {
                 app(ctx, Box::new(screen), &[])
             },
         },
+        // Issue 16: the key window on a Kaztoken or an ID card, and the device's states.
+        Scene {
+            name: "token_pin",
+            build: |ctx| token_login(ctx, None),
+        },
+        Scene {
+            name: "token_keys",
+            build: |ctx| token_login(ctx, Some(Reply::Token(opened_token()))),
+        },
+        Scene {
+            name: "token_wrong_pin_few",
+            build: |ctx| {
+                token_login(
+                    ctx,
+                    Some(token_refused(TokenError::WrongPin(PinTries::Few))),
+                )
+            },
+        },
+        Scene {
+            name: "token_wrong_pin_last",
+            build: |ctx| {
+                token_login(
+                    ctx,
+                    Some(token_refused(TokenError::WrongPin(PinTries::Last))),
+                )
+            },
+        },
+        Scene {
+            name: "token_pin_locked",
+            build: |ctx| token_login(ctx, Some(token_refused(TokenError::PinLocked))),
+        },
+        Scene {
+            name: "token_no_token",
+            build: |ctx| {
+                let mut login = Login::new(ctx);
+                let ctx = &with_modules(ctx);
+                login_keys(
+                    &mut login,
+                    ctx,
+                    &[KeyCode::Down, KeyCode::Down, KeyCode::F(4)],
+                );
+                let empty = sample::token_slots()
+                    .into_iter()
+                    .map(|slot| SlotListing {
+                        token: None,
+                        ..slot
+                    })
+                    .collect();
+                login.on_reply(Reply::TokenSlots(Ok(empty)), ctx);
+                app(ctx, Box::new(login), &[])
+            },
+        },
+        Scene {
+            name: "token_not_configured",
+            build: |ctx| {
+                // No `[pkcs11]` module for the ID card.
+                let mut login = Login::new(ctx);
+                login_keys(&mut login, ctx, &[KeyCode::Down, KeyCode::F(4)]);
+                app(ctx, Box::new(login), &[])
+            },
+        },
+        Scene {
+            name: "token_removed",
+            build: |ctx| token_signing(ctx, TokenError::Removed),
+        },
+        Scene {
+            name: "token_wrong_usage",
+            build: |ctx| token_signing(ctx, TokenError::WrongUsage("sign".to_owned())),
+        },
     ]
+}
+
+/// The context with a Kaztoken module configured (a vendor's path; nothing is loaded).
+fn with_modules(ctx: &Ctx) -> Ctx {
+    let mut ctx = ctx.clone();
+    ctx.pkcs11.kaztoken = Some("/usr/lib/libkztokenp11.so".into());
+    ctx
+}
+
+fn login_keys(login: &mut Login, ctx: &Ctx, codes: &[KeyCode]) {
+    for code in codes {
+        login.on_key(key(*code), ctx);
+    }
+}
+
+fn opened_token() -> Result<std::sync::Arc<OpenedToken>, CallError> {
+    Ok(std::sync::Arc::new(OpenedToken::closed(
+        sample::token_keys(),
+    )))
+}
+
+fn token_refused(error: TokenError) -> Reply {
+    Reply::Token(Err(CallError::Token(error)))
+}
+
+/// The login's key window on «Казтокен»: the slots listed, the PIN typed (masked), then
+/// F5 and the token's `answer`, if any.
+fn token_login(ctx: &Ctx, answer: Option<Reply>) -> App {
+    let ctx = &with_modules(ctx);
+    let mut login = Login::new(ctx);
+    login_keys(
+        &mut login,
+        ctx,
+        &[KeyCode::Down, KeyCode::Down, KeyCode::F(4)],
+    );
+    login.on_reply(Reply::TokenSlots(Ok(sample::token_slots())), ctx);
+    for key in typed("123456") {
+        login.on_key(key, ctx);
+    }
+    if let Some(answer) = answer {
+        login.on_key(key(KeyCode::F(5)), ctx);
+        login.on_reply(answer, ctx);
+    }
+    app(ctx, Box::new(login), &[])
+}
+
+/// A signing window on «Казтокен» (F3 twice) with the token's keys, after a signature the
+/// device refused with `error`.
+fn token_signing(ctx: &Ctx, error: TokenError) -> App {
+    let ctx = &with_modules(ctx);
+    let task = SignTask::Act(ActionDocument {
+        envelope: Envelope::now(),
+        number: sample::application_with_direction().state.number,
+        action: ActionRequest::ConfirmInterest,
+    });
+    let mut signing = Signing::new(task, ctx);
+    signing.on_key(key(KeyCode::F(3)), ctx);
+    signing.on_key(key(KeyCode::F(3)), ctx);
+    signing.on_reply(Reply::TokenSlots(Ok(sample::token_slots())), ctx);
+    for key in typed("123456") {
+        signing.on_key(key, ctx);
+    }
+    signing.on_key(key(KeyCode::F(5)), ctx);
+    signing.on_reply(Reply::Token(opened_token()), ctx);
+    signing.on_reply(Reply::Sent(Err(CallError::Token(error))), ctx);
+    app(ctx, Box::new(signing), &[])
 }
 
 /// The whole frame of `app` (status bar, screens, hint line) at `width` × `height`.

@@ -10,6 +10,7 @@
 
 use crate::common;
 use crate::messages;
+use crate::softhsm;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,6 +81,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(name: &str, home: &Path, lang: &str) -> Tmux {
+        Tmux::start_with(name, home, lang, &[])
+    }
+
+    /// [`Tmux::start`] with more environment variables for the client.
+    fn start_with(name: &str, home: &Path, lang: &str, extra: &[(&str, PathBuf)]) -> Tmux {
         // Other test runs on the same machine share tmux's server: the process id keeps this
         // run's sessions apart from theirs.
         let name = &format!("{name}-{}", std::process::id());
@@ -95,7 +101,7 @@ impl Tmux {
         ];
         let mut command = Command::new("tmux");
         command.args(["new-session", "-d", "-s", name, "-x", "80", "-y", "24"]);
-        for (key, value) in &env {
+        for (key, value) in env.iter().chain(extra) {
             command.args(["-e", &format!("{key}={}", value.display())]);
         }
         command.args([
@@ -465,4 +471,88 @@ fn the_whole_journey_in_kazakh() {
 #[test]
 fn the_whole_journey_in_russian() {
     journey("ru");
+}
+
+/// Issue 16 in the real client: a parent logs in with «Казтокен» (SoftHSM2 configured as that
+/// store's module, holding Айгерим's demo keys), types the PIN, and submits an application
+/// signed on the token. Skips loudly without tmux or SoftHSM2, fails under CI=true.
+#[test]
+fn a_parent_logs_in_with_a_kaztoken_and_submits_an_application() {
+    if !tmux_available() {
+        return;
+    }
+    let Some(module) = softhsm::module() else {
+        return;
+    };
+    let w = Words::load("ru");
+    let home = tempfile::tempdir().unwrap();
+    let hsm = softhsm::SoftHsm::new(module.clone());
+    hsm.init_token("kezek-e2e");
+    let keys = kezek::client::demo::load_index(&kezek::server::config::demo_keystores()).unwrap();
+    for (usage, label, id) in [("AUTH", "AUTH key", "41"), ("SIGN", "SIGN key", "51")] {
+        let demo = kezek::client::demo::find(&keys, common::AIGERIM, usage, "valid").unwrap();
+        let entry = softhsm::demo_entry(&demo.path(), &demo.password);
+        hsm.import("kezek-e2e", &entry, label, id);
+    }
+    std::fs::create_dir_all(home.path().join("config/kezek")).unwrap();
+    std::fs::write(
+        home.path().join("config/kezek/config.toml"),
+        format!(
+            "demo_applications = 0\n[pkcs11]\nkaztoken = \"{}\"\n",
+            module.display()
+        ),
+    )
+    .unwrap();
+    let t = Tmux::start_with(
+        "kezek-e2e-token",
+        home.path(),
+        "ru",
+        &[("SOFTHSM2_CONF", hsm.conf())],
+    );
+    choose_astana(&t, &w);
+
+    // «Казтокен» below the identity, «Выбрать сертификат»: the token's slot, the PIN, the keys.
+    t.wait_for(&w.get("tui.login.title"));
+    t.keys(&["Down", "Down", "F4"]);
+    t.wait_for(&w.get("tui.key.title_auth"));
+    t.wait_for("kezek-e2e");
+    t.type_text(softhsm::USER_PIN);
+    // Masked: the PIN itself is never on the screen.
+    let screen = t.wait_for("••••••");
+    assert!(!screen.contains(softhsm::USER_PIN), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("{} {}", w.get("tui.form.iin"), common::AIGERIM));
+    t.wait_for("AUTH key");
+    t.keys(&["F10"]);
+    t.wait_for(&w.get("tui.login.signed_note"));
+    t.keys(&["F10"]);
+    let screen = t.wait_for_any(&[&w.get("tui.first_login.title"), &w.get("tui.menu.journal")]);
+    if screen.contains(&w.get("tui.first_login.title")) {
+        t.type_text("aigerim@example.kz");
+        t.keys(&["Tab"]);
+        t.type_text("+77012345678");
+        t.keys(&["F10"]);
+    }
+    t.wait_for(&w.get("tui.menu.journal"));
+
+    // The wizard, then the signing window: on «Казтокен» as the login was, the PIN again, the
+    // SIGN key preselected, «Подписать».
+    t.keys(&["1"]);
+    t.wait_for(&w.get("tui.description.apply"));
+    t.keys(&["F10"]);
+    t.wait_for(&w.get("tui.wizard.step1"));
+    t.wait_for("aigerim@example.kz");
+    t.keys(&["F10"]);
+    t.wait_for(&w.get("tui.wizard.child_section").to_uppercase());
+    t.type_text("220315612150");
+    t.wait_for("15.03.2022");
+    t.keys(&["F10"]);
+    t.wait_for(&w.get("tui.key.title_sign"));
+    t.wait_for("kezek-e2e");
+    t.type_text(softhsm::USER_PIN);
+    t.keys(&["Enter"]);
+    t.wait_for("SIGN key");
+    t.keys(&["F10"]);
+    let screen = t.wait_for(&w.get("tui.success.queued").to_uppercase());
+    assert!(screen.contains("УО."), "{screen}");
 }

@@ -11,3 +11,6 @@ mod e2e;
 mod i18n_keys;
 mod report;
 mod screens;
+#[path = "../common/softhsm.rs"]
+mod softhsm;
+mod tokens;

@@ -13,6 +13,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::auth::User;
+use crate::pki::pkcs11::DeviceStore;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::protocol::{Call, CallError, Reply, SignedLogin};
 use crate::tui::screen::{Ctx, Effect, Screen};
@@ -20,7 +21,7 @@ use crate::tui::screens::{first_login::FirstLogin, main_menu::MainMenu};
 use crate::tui::session::{Purpose, Session};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::form::{Field, FieldKind, Form};
-use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent};
+use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Store};
 use crate::tui::widgets::{self, spinner, tabs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,17 +92,22 @@ const KEYS: &[Binding<Command>] = &[
 
 const TABS: [&str; 2] = ["tui.login.tab_iin", "tui.login.tab_key"];
 
-/// The seeds' three storage types; only the computer (a PKCS#12 file) works for now.
-const STORAGES: [&str; 3] = [
-    "tui.login.storage_computer",
-    "tui.login.storage_id_card",
-    "tui.login.storage_kaztoken",
+/// The seeds' three storage types: a PKCS#12 file, the ID card's chip, a Kaztoken.
+const STORAGES: [(&str, Store); 3] = [
+    ("tui.login.storage_computer", Store::Computer),
+    (
+        "tui.login.storage_id_card",
+        Store::Device(DeviceStore::IdCard),
+    ),
+    (
+        "tui.login.storage_kaztoken",
+        Store::Device(DeviceStore::Kaztoken),
+    ),
 ];
 
 /// What went wrong, shown under the form; translated when drawn.
 #[derive(Debug)]
 enum Problem {
-    TokenUnsupported,
     NotSigned,
     Refused(CallError),
 }
@@ -118,14 +124,20 @@ pub struct Login {
     /// The keystore of the signed login: remembered for the next login only once the server
     /// has accepted it, so a refused (forged) key is never offered again.
     signed_path: Option<PathBuf>,
+    /// The storage type of the signed login, for the signing windows after it.
+    signed_store: Option<Store>,
 }
 
 impl Login {
-    pub fn new(_ctx: &Ctx) -> Login {
+    pub fn new(ctx: &Ctx) -> Login {
         Login {
             keymap: Keymap::new("login", KEYS),
             tab: 1,
-            storage: 0,
+            // The storage type the last key came from this session (after a logout).
+            storage: STORAGES
+                .iter()
+                .position(|(_, store)| *store == ctx.key_store)
+                .unwrap_or(0),
             form: Form::new(vec![
                 Field::new("iin", "tui.form.iin", FieldKind::Text).read_only(),
                 Field::new("full_name", "tui.login.full_name", FieldKind::Text).read_only(),
@@ -135,6 +147,7 @@ impl Login {
             sending: false,
             problem: None,
             signed_path: None,
+            signed_store: None,
         }
     }
 
@@ -158,41 +171,47 @@ impl Login {
         self.form.field_mut("full_name").set_value("");
     }
 
-    fn choose_certificate(&mut self, ctx: &Ctx) {
-        if self.storage != 0 {
-            self.problem = Some(Problem::TokenUnsupported);
-            return;
-        }
+    /// Opens the key window on the storage type chosen below the identity.
+    fn choose_certificate(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.problem = None;
-        self.key_window = Some(KeyWindow::new(
+        let mut window = KeyWindow::new(
             Purpose::Auth,
             ctx.remembered.auth.clone(),
             ctx.key_folders.clone(),
-        ));
+        )
+        .with_modules(ctx.pkcs11.clone());
+        let store = STORAGES[self.storage].1;
+        let event = match store {
+            Store::Computer => KeyWindowEvent::Nothing,
+            Store::Device(_) => window.use_store(store),
+        };
+        self.key_window = Some(window);
+        self.window_effects(event)
+    }
+
+    /// What the key window's event asks of the app.
+    fn window_effects(&mut self, event: KeyWindowEvent) -> Vec<Effect> {
+        match event {
+            KeyWindowEvent::Nothing => Vec::new(),
+            KeyWindowEvent::Cancel => {
+                self.key_window = None;
+                Vec::new()
+            }
+            KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+            KeyWindowEvent::Sign { key, path } => {
+                self.signed_path = path;
+                self.signed_store = self.key_window.as_ref().map(KeyWindow::store);
+                vec![Effect::Call(Call::SignLogin { key })]
+            }
+        }
     }
 
     fn on_key_window(&mut self, key: KeyEvent, ctx: &Ctx) -> Vec<Effect> {
         let Some(window) = &mut self.key_window else {
             return Vec::new();
         };
-        match window.handle_key(key, ctx.now) {
-            KeyWindowEvent::Nothing => Vec::new(),
-            KeyWindowEvent::Cancel => {
-                self.key_window = None;
-                Vec::new()
-            }
-            KeyWindowEvent::Open { path, password } => {
-                vec![Effect::Call(Call::OpenKeystore { path, password })]
-            }
-            KeyWindowEvent::Sign {
-                keystore,
-                alias,
-                path,
-            } => {
-                self.signed_path = Some(path);
-                vec![Effect::Call(Call::SignLogin { keystore, alias })]
-            }
-        }
+        let event = window.handle_key(key, ctx.now);
+        self.window_effects(event)
     }
 }
 
@@ -236,7 +255,7 @@ impl Screen for Login {
             return Some(Vec::new());
         }
         match self.keymap.command(&key, false)? {
-            Command::ChooseCertificate => self.choose_certificate(ctx),
+            Command::ChooseCertificate => return Some(self.choose_certificate(ctx)),
             Command::Enter => match &self.signed {
                 Some(signed) => {
                     self.sending = true;
@@ -246,7 +265,7 @@ impl Screen for Login {
                     })]);
                 }
                 // Enter before signing opens the key window: the one way forward.
-                None if key.code == KeyCode::Enter => self.choose_certificate(ctx),
+                None if key.code == KeyCode::Enter => return Some(self.choose_certificate(ctx)),
                 None => self.problem = Some(Problem::NotSigned),
             },
             Command::Cancel => {
@@ -271,14 +290,16 @@ impl Screen for Login {
         Vec::new()
     }
 
-    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+    fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Vec<Effect> {
+        // The key window's own loads (keystore, slots, token) stay in it.
+        let reply = match &mut self.key_window {
+            Some(window) => match window.on_reply(reply) {
+                Some(reply) => reply,
+                None => return Vec::new(),
+            },
+            None => reply,
+        };
         match reply {
-            Reply::Keystore(result) => {
-                if let Some(window) = &mut self.key_window {
-                    window.on_opened(result);
-                }
-                Vec::new()
-            }
             Reply::LoginSigned(result) => {
                 match result {
                     Ok(signed) => {
@@ -312,6 +333,12 @@ impl Screen for Login {
                             .map(|path| Effect::RememberKeystore(Purpose::Auth, path))
                             .into_iter()
                             .collect();
+                        effects.extend(
+                            self.signed_store
+                                .take()
+                                .filter(|store| *store != ctx.key_store)
+                                .map(Effect::KeyStoreUsed),
+                        );
                         effects.extend(signed_in(login.user, login.contacts_missing));
                         effects
                     }
@@ -359,7 +386,7 @@ impl Screen for Login {
         let radios: Vec<Line> = STORAGES
             .iter()
             .enumerate()
-            .map(|(i, key)| {
+            .map(|(i, (key, _))| {
                 let mark = if i == self.storage { "(•)" } else { "( )" };
                 let text = format!("{mark} {}", t!(*key));
                 if i == self.storage {
@@ -401,10 +428,6 @@ impl Screen for Login {
             ))
         } else {
             match &self.problem {
-                Some(Problem::TokenUnsupported) => Line::from(Span::styled(
-                    t!("tui.login.token_unsupported").into_owned(),
-                    theme.warning(),
-                )),
                 Some(Problem::NotSigned) => Line::from(Span::styled(
                     t!("tui.login.not_signed").into_owned(),
                     theme.error(),

@@ -15,13 +15,15 @@ use crate::tui::keymap::KeyHelp;
 use crate::tui::protocol::{Call, Reply, SignTask};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::session::Purpose;
-use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent};
+use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Store};
 
 pub struct Signing {
     task: Option<SignTask>,
     window: KeyWindow,
     /// The keystore signed with: remembered for the next signing once the server accepted.
     signed_path: Option<std::path::PathBuf>,
+    /// The storage type signed with, likewise.
+    signed_store: Option<Store>,
 }
 
 impl Signing {
@@ -31,8 +33,10 @@ impl Signing {
             Purpose::Sign,
             ctx.remembered.sign.clone(),
             ctx.key_folders.clone(),
-        );
-        if ctx.remembered.sign.is_none()
+        )
+        .with_modules(ctx.pkcs11.clone());
+        if ctx.key_store == Store::Computer
+            && ctx.remembered.sign.is_none()
             && let Some(auth) = &ctx.remembered.auth
         {
             window = window.beside_login_key(auth);
@@ -41,6 +45,7 @@ impl Signing {
             task: Some(task),
             window,
             signed_path: None,
+            signed_store: None,
         }
     }
 }
@@ -66,25 +71,27 @@ impl Screen for Signing {
         self.window.busy()
     }
 
+    /// A key from a device at login: the window starts on that device and lists its slots.
+    fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        match ctx.key_store {
+            Store::Computer => Vec::new(),
+            store @ Store::Device(_) => match self.window.use_store(store) {
+                KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+                _ => Vec::new(),
+            },
+        }
+    }
+
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
         Some(match self.window.handle_key(key, ctx.now) {
             KeyWindowEvent::Nothing => Vec::new(),
             KeyWindowEvent::Cancel => vec![Effect::Pop],
-            KeyWindowEvent::Open { path, password } => {
-                vec![Effect::Call(Call::OpenKeystore { path, password })]
-            }
-            KeyWindowEvent::Sign {
-                keystore,
-                alias,
-                path,
-            } => match self.task.clone() {
+            KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+            KeyWindowEvent::Sign { key, path } => match self.task.clone() {
                 Some(task) => {
-                    self.signed_path = Some(path);
-                    vec![Effect::Call(Call::SignAndSend {
-                        keystore,
-                        alias,
-                        task,
-                    })]
+                    self.signed_path = path;
+                    self.signed_store = Some(self.window.store());
+                    vec![Effect::Call(Call::SignAndSend { key, task })]
                 }
                 None => Vec::new(),
             },
@@ -96,12 +103,12 @@ impl Screen for Signing {
         Vec::new()
     }
 
-    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+    fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Vec<Effect> {
+        // The key window's own loads (keystore, slots, token) stay in it.
+        let Some(reply) = self.window.on_reply(reply) else {
+            return Vec::new();
+        };
         match reply {
-            Reply::Keystore(result) => {
-                self.window.on_opened(result);
-                Vec::new()
-            }
             Reply::Sent(Ok(sent)) => {
                 self.task = None;
                 // Like the login key: a keystore is remembered once the server accepted it.
@@ -111,6 +118,12 @@ impl Screen for Signing {
                     .map(|path| Effect::RememberKeystore(Purpose::Sign, path))
                     .into_iter()
                     .collect();
+                effects.extend(
+                    self.signed_store
+                        .take()
+                        .filter(|store| *store != ctx.key_store)
+                        .map(Effect::KeyStoreUsed),
+                );
                 effects.push(Effect::Return(Reply::Sent(Ok(sent))));
                 effects
             }
