@@ -19,6 +19,7 @@ use crate::api::auth::LoginResponse;
 use crate::api::catalogue::{BenefitCategoryInfo, Region};
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::api::documents::{ActionDocument, Document, Submission};
+use crate::api::notices::{Inbox, InboxQuery, Message};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
@@ -135,6 +136,13 @@ pub enum Call {
         document_id: String,
         path: PathBuf,
     },
+    /// «Уведомления»: the user's messages, newest first, and the unread count (also the app's
+    /// own request for the status bar).
+    Inbox(InboxQuery),
+    /// An opened message is read.
+    MarkRead(i64),
+    /// An application's messages and how their delivery went, for its history.
+    Messages(ApplicationNumber),
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
@@ -177,6 +185,12 @@ pub enum Reply {
     Bound(Result<BoundChild, CallError>),
     PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
     PublicStats(Result<PublicStats, CallError>),
+    Inbox(Result<Inbox, CallError>),
+    MarkedRead {
+        id: i64,
+        result: Result<(), CallError>,
+    },
+    Messages(Result<Vec<Message>, CallError>),
 }
 
 impl Reply {
@@ -204,6 +218,9 @@ impl Reply {
             Reply::Bound(r) => r.as_ref().err(),
             Reply::PublicQueue(r) => r.as_ref().err(),
             Reply::PublicStats(r) => r.as_ref().err(),
+            Reply::Inbox(r) => r.as_ref().err(),
+            Reply::MarkedRead { result, .. } => result.as_ref().err(),
+            Reply::Messages(r) => r.as_ref().err(),
             Reply::Keystore(_) | Reply::LoggedOut | Reply::Resumed(_) | Reply::Kept => {
                 return None;
             }
@@ -510,6 +527,19 @@ impl Runner {
                 document_id,
                 path,
             } => Reply::Saved(self.download(&number, &document_id, path).await),
+            Call::Inbox(query) => {
+                Reply::Inbox(self.client().inbox(&query).await.map_err(Into::into))
+            }
+            Call::MarkRead(id) => Reply::MarkedRead {
+                id,
+                result: self.client().mark_read(id).await.map_err(Into::into),
+            },
+            Call::Messages(number) => Reply::Messages(
+                self.client()
+                    .application_messages(&number)
+                    .await
+                    .map_err(Into::into),
+            ),
         }
     }
 

@@ -150,6 +150,7 @@ pub fn run(options: Options) -> Result<(), TuiError> {
             remembered,
             notice: keyring.is_none().then_some("tui.notice.no_keyring"),
             tick: 0,
+            unread: None,
         };
         let server_ca: Vec<std::path::PathBuf> = options
             .server_ca

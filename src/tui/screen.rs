@@ -183,6 +183,9 @@ pub struct Ctx {
     pub notice: Option<&'static str>,
     /// Frame counter for the spinner, advanced while a request is in flight.
     pub tick: u64,
+    /// The logged-in user's unread messages («Уведомления»), as last counted by the server;
+    /// `None` before the first count and without a session.
+    pub unread: Option<u64>,
 }
 
 impl Ctx {
@@ -209,6 +212,7 @@ impl Ctx {
             remembered: Remembered::default(),
             notice: None,
             tick: 0,
+            unread: None,
         }
     }
 }

@@ -11,8 +11,9 @@ use crate::api::applications::ApplicationDetail;
 use crate::tui::app::{Action, App};
 use crate::tui::effects::Reply;
 use crate::tui::sample;
-use crate::tui::screen::{Ctx, Screen};
+use crate::tui::screen::{Ctx, Screen, Session};
 use crate::tui::screens::application::ApplicationScreen;
+use crate::tui::screens::inbox::InboxScreen;
 use crate::tui::screens::journal::JournalScreen;
 use crate::tui::screens::profile::{self, ProfileScreen};
 use crate::tui::screens::queue_search::QueueSearch;
@@ -58,7 +59,15 @@ fn application_of(detail: ApplicationDetail) -> Box<dyn Screen> {
             sample::documents(),
             sample::positions(),
         )
-        .with_kindergartens(sample::kindergartens()),
+        .with_kindergartens(sample::kindergartens())
+        // The messages are in the applicant's language, whatever the screen's.
+        .with_messages(
+            sample::inbox(crate::i18n::Lang::Ru)
+                .messages
+                .into_iter()
+                .rev()
+                .collect(),
+        ),
     )
 }
 
@@ -71,7 +80,7 @@ fn extension_keys() -> Vec<KeyEvent> {
     keys
 }
 
-/// The screens of the journal, application, dialogs, profile, search and statistics.
+/// The screens of the journal, application, dialogs, profile, search, statistics and inbox.
 pub fn scenes() -> Vec<Scene> {
     vec![
         Scene {
@@ -176,7 +185,28 @@ pub fn scenes() -> Vec<Scene> {
                 app(ctx, Box::new(screen), &[])
             },
         },
+        Scene {
+            name: "inbox",
+            build: |ctx| inbox(ctx, &[key(KeyCode::Down)]),
+        },
+        Scene {
+            name: "inbox_message",
+            build: |ctx| inbox(ctx, &[key(KeyCode::Enter)]),
+        },
     ]
+}
+
+/// «Уведомления» of the parent of seed 002, logged in, two messages unread on the status bar.
+fn inbox(ctx: &Ctx, keys: &[KeyEvent]) -> App {
+    let applicant = sample::application_with_direction().applicant;
+    let mut ctx = ctx.clone();
+    ctx.session = Some(Session {
+        full_name: applicant.full_name,
+        iin: applicant.iin.to_string(),
+    });
+    let inbox = sample::inbox(ctx.lang);
+    ctx.unread = Some(inbox.unread);
+    app(&ctx, Box::new(InboxScreen::with_inbox(inbox)), keys)
 }
 
 /// The whole frame of `app` (status bar, screens, hint line) at `width` × `height`.

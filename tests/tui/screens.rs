@@ -213,12 +213,16 @@ fn application() -> ApplicationScreen {
 }
 
 #[test]
-fn application_loads_its_four_parts_each_time_it_comes_back_on_top() {
+fn application_loads_its_five_parts_each_time_it_comes_back_on_top() {
     let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
     let ctx = ctx(Lang::Ru);
     let mut screen = ApplicationScreen::new(sample::application_with_direction().state.number);
     let effects = screen.init(&ctx);
-    assert_eq!(calls(&effects).len(), 4);
+    assert_eq!(
+        calls(&effects).len(),
+        5,
+        "detail, history, documents, positions, messages"
+    );
     assert!(screen.busy());
     screen.on_reply(
         Reply::Application(Ok(Box::new(sample::application_with_direction()))),

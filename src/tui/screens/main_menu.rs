@@ -14,12 +14,13 @@ use crate::tui::screens::{self, Destination};
 use crate::tui::widgets::list::SelectList;
 use crate::tui::widgets::{self, buttons};
 
-/// The four items in the seeds' order.
-const ITEMS: [(Destination, &str); 4] = [
+/// The four items in the seeds' order, then «Уведомления» (issue 14).
+const ITEMS: [(Destination, &str); 5] = [
     (Destination::Apply, "tui.menu.apply"),
     (Destination::Journal, "tui.menu.journal"),
     (Destination::QueueSearch, "tui.menu.search"),
     (Destination::Statistics, "tui.menu.statistics"),
+    (Destination::Inbox, "tui.menu.inbox"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,13 @@ const KEYS: &[Binding<Command>] = &[
         name: "statistics",
         keys: &[KeyCombo::char('4')],
         help: "tui.menu.statistics",
+        hint: false,
+    },
+    Binding {
+        command: Command::Item(4),
+        name: "inbox",
+        keys: &[KeyCombo::char('5')],
+        help: "tui.menu.inbox",
         hint: false,
     },
     Binding {
@@ -180,6 +188,11 @@ impl Screen for MainMenu {
             .enumerate()
             .map(|(i, (destination, key))| {
                 let mut label = format!("{}. {}", i + 1, t!(*key));
+                if *destination == Destination::Inbox
+                    && let Some(unread) = ctx.unread.filter(|n| *n > 0)
+                {
+                    label.push_str(&format!(" ({unread})"));
+                }
                 if !screens::available(*destination) {
                     label.push_str(&format!(" — {}", t!("tui.menu.not_available")));
                 }

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod application;
 pub mod description;
 pub mod first_login;
+pub mod inbox;
 pub mod journal;
 pub mod login;
 pub mod main_menu;
@@ -30,6 +31,8 @@ pub enum Destination {
     Statistics,
     /// «Редактирование контактных данных» (the user's name at the top right).
     Profile,
+    /// «Уведомления»: the user's messages.
+    Inbox,
 }
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
@@ -42,6 +45,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
+        Destination::Inbox => Some(Box::new(inbox::InboxScreen::new())),
     }
 }
 
