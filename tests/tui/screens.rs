@@ -702,12 +702,12 @@ fn after_an_action_the_application_reloads_and_a_refusal_changes_nothing() {
         screen.actions(),
         vec![ActionKind::RevokeDirection, ActionKind::ExtendDirection]
     );
-    // Success: the new state at once, the four parts asked again, the journal told.
+    // Success: the new state at once, the five parts asked again, the journal told.
     screen.on_key(key(KeyCode::F(10)), &ctx);
     let mut extended = sample::application_with_direction();
     extended.allowed_actions = vec![ActionKind::RevokeDirection];
     let effects = screen.on_reply(acted(extended), &ctx);
-    assert_eq!(calls(&effects).len(), 4, "{effects:?}");
+    assert_eq!(calls(&effects).len(), 5, "{effects:?}");
     assert!(effects.iter().any(|e| matches!(e, Effect::DataChanged)));
     assert_eq!(screen.actions(), vec![ActionKind::RevokeDirection]);
     assert_eq!(
