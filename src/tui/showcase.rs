@@ -8,16 +8,17 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::api::applications::ApplicationDetail;
-use crate::tui::app::{Action, App};
-use crate::tui::effects::Reply;
+use crate::tui::app::{App, Message};
+use crate::tui::protocol::Reply;
 use crate::tui::sample;
-use crate::tui::screen::{Ctx, Screen, Session};
+use crate::tui::screen::{Ctx, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::screens::inbox::InboxScreen;
 use crate::tui::screens::journal::JournalScreen;
 use crate::tui::screens::profile::{self, ProfileScreen};
 use crate::tui::screens::queue_search::QueueSearch;
 use crate::tui::screens::statistics::Statistics;
+use crate::tui::session::Session;
 
 /// One picture: a name for files and snapshots, and how to get there.
 pub struct Scene {
@@ -33,7 +34,7 @@ fn key(code: KeyCode) -> KeyEvent {
 fn app(ctx: &Ctx, screen: Box<dyn Screen>, keys: &[KeyEvent]) -> App {
     let mut app = App::new(ctx.clone(), screen);
     for key in keys {
-        app.update(Action::Key(*key));
+        app.update(Message::Key(*key));
     }
     app
 }
@@ -203,6 +204,7 @@ fn inbox(ctx: &Ctx, keys: &[KeyEvent]) -> App {
     ctx.session = Some(Session {
         full_name: applicant.full_name,
         iin: applicant.iin.to_string(),
+        ..Session::default()
     });
     let inbox = sample::inbox(ctx.lang);
     ctx.unread = Some(inbox.unread);

@@ -8,12 +8,13 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kezek::api::notices::Inbox;
 use kezek::client::ClientError;
 use kezek::i18n::Lang;
-use kezek::tui::app::{Action, App};
-use kezek::tui::effects::{Call, CallError, Reply, Sent};
+use kezek::tui::app::{App, Message};
+use kezek::tui::protocol::{Call, CallError, Reply, Sent};
 use kezek::tui::sample;
-use kezek::tui::screen::{Ctx, Effect, Screen, Session};
+use kezek::tui::screen::{Ctx, Effect, Screen};
 use kezek::tui::screens::inbox::InboxScreen;
 use kezek::tui::screens::main_menu::MainMenu;
+use kezek::tui::session::Session;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -24,6 +25,7 @@ fn logged_in() -> Ctx {
     ctx.session = Some(Session {
         full_name: "Абенова Гүлнар Серікқызы".to_owned(),
         iin: "930818450219".to_owned(),
+        ..Session::default()
     });
     ctx
 }
@@ -126,13 +128,13 @@ fn draw(app: &App) -> String {
 #[test]
 fn the_status_bar_counts_unread_messages_without_turning_the_spinner() {
     let mut app = App::new(logged_in(), Box::new(MainMenu::new()));
-    let jobs = app.update(Action::CountUnread);
+    let jobs = app.update(Message::CountUnread);
     let [job] = jobs.as_slice() else {
         panic!("one count request, got {jobs:?}");
     };
     assert!(matches!(job.call, Call::Inbox(_)), "{job:?}");
     assert!(!app.busy(), "nobody waits for the count");
-    app.update(Action::Reply {
+    app.update(Message::Reply {
         screen: job.screen,
         reply: Box::new(Reply::Inbox(Ok(inbox()))),
     });
@@ -143,7 +145,7 @@ fn the_status_bar_counts_unread_messages_without_turning_the_spinner() {
     assert!(screen.contains("(2)"), "the menu item counts too: {screen}");
 
     // A signed document may have written a message: the count is asked for again.
-    let jobs = app.update(Action::Reply {
+    let jobs = app.update(Message::Reply {
         screen: job.screen,
         reply: Box::new(Reply::Sent(Ok(Sent::Acted(Box::new(
             sample::application_in_queue(),
@@ -156,7 +158,7 @@ fn the_status_bar_counts_unread_messages_without_turning_the_spinner() {
 
     // Nobody logged in: no count, and none asked for.
     let mut guest = App::new(Ctx::for_tests(Lang::Ru), Box::new(MainMenu::new()));
-    assert!(guest.update(Action::CountUnread).is_empty());
+    assert!(guest.update(Message::CountUnread).is_empty());
     assert_eq!(guest.ctx.unread, None);
 }
 

@@ -14,9 +14,9 @@ use ratatui::widgets::Paragraph;
 use rust_i18n::t;
 
 use crate::api::notices::{Inbox, InboxQuery, Message};
-use crate::tui::effects::{Call, CallError, Reply};
 use crate::tui::format::date_time;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::widgets::{self, fit, wrap};

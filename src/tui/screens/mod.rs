@@ -33,6 +33,8 @@ pub enum Destination {
     Profile,
     /// «Уведомления»: the user's messages.
     Inbox,
+    /// «Обслуживание гражданина»: the ЦОН operator's desk.
+    Desk,
 }
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
@@ -46,6 +48,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
         Destination::Inbox => Some(Box::new(inbox::InboxScreen::new())),
+        Destination::Desk => None,
     }
 }
 
