@@ -379,8 +379,8 @@ fn journey(lang: &str) {
     t.wait_for(&format!("{} 1", w.get("tui.status.unread")));
     t.keys(&["5"]);
     t.wait_for(&w.get("inbox.column.subject"));
-    t.wait_for(&number);
     t.keys(&["Enter"]);
+    t.wait_for(&number);
     t.wait_for(&w.get("notify.greeting"));
     t.wait_for(&w.get("domain.event.registered"));
     t.keys(&["Enter"]);
