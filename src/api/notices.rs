@@ -20,14 +20,18 @@ pub enum DeliveryState {
     Failed,
     /// It failed as many times as the configuration allows; an officer sees it.
     Dead,
+    /// Never sent: written before delivery existed and too old to send when an upgraded
+    /// database started delivering (docs/design-notices.md, «Upgrading»).
+    Skipped,
 }
 
 impl DeliveryState {
-    pub const ALL: [DeliveryState; 4] = [
+    pub const ALL: [DeliveryState; 5] = [
         DeliveryState::Queued,
         DeliveryState::Sent,
         DeliveryState::Failed,
         DeliveryState::Dead,
+        DeliveryState::Skipped,
     ];
 
     /// The stable code, as stored and sent.
@@ -37,6 +41,7 @@ impl DeliveryState {
             DeliveryState::Sent => "sent",
             DeliveryState::Failed => "failed",
             DeliveryState::Dead => "dead",
+            DeliveryState::Skipped => "skipped",
         }
     }
 
@@ -51,6 +56,7 @@ impl DeliveryState {
             DeliveryState::Sent => "api.delivery.sent",
             DeliveryState::Failed => "api.delivery.failed",
             DeliveryState::Dead => "api.delivery.dead",
+            DeliveryState::Skipped => "api.delivery.skipped",
         }
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::auth::User;
-use crate::domain::Iin;
+use crate::domain::{ContactPreference, Iin};
 use crate::i18n::Lang;
 
 /// «Редактирование контактных данных».
@@ -22,6 +22,11 @@ pub struct Contacts {
     /// The language of notifications.
     #[schema(value_type = String)]
     pub language: Lang,
+    /// How notices go: `email`, `sms` or `both` (the default; issue 14). SMS alone needs a
+    /// phone, else `invalid_input` on this field.
+    #[serde(default)]
+    #[schema(value_type = String)]
+    pub notify_by: ContactPreference,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -79,6 +79,7 @@ async fn log_in(server: &str, operator: &Operator) -> Result<Client, Failure> {
             extra_email: None,
             extra_phone: None,
             language: Lang::Ru,
+            notify_by: Default::default(),
         };
         client.update_contacts(&contacts).await.map_err(fail)?;
     }

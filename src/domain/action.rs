@@ -29,10 +29,11 @@ pub enum ActionKind {
     EndStopList,
     CancelOffer,
     AnnulDirection,
+    RemindDirection,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 19] = [
+    pub const ALL: [ActionKind; 20] = [
         ActionKind::ConfirmInterest,
         ActionKind::ChangeBenefit,
         ActionKind::Withdraw,
@@ -52,6 +53,7 @@ impl ActionKind {
         ActionKind::EndStopList,
         ActionKind::CancelOffer,
         ActionKind::AnnulDirection,
+        ActionKind::RemindDirection,
     ];
 
     /// The stable kebab-case code (`confirm-interest`, …), as serialised and in API paths.
@@ -76,6 +78,7 @@ impl ActionKind {
             ActionKind::EndStopList => "end-stop-list",
             ActionKind::CancelOffer => "cancel-offer",
             ActionKind::AnnulDirection => "annul-direction",
+            ActionKind::RemindDirection => "remind-direction",
         }
     }
 
@@ -106,7 +109,8 @@ impl ActionKind {
             | CancelUnconfirmedOutOfTurn
             | RemindInterest
             | RemoveUnconfirmed
-            | EndStopList => role == Role::System,
+            | EndStopList
+            | RemindDirection => role == Role::System,
         }
     }
 }
@@ -164,6 +168,8 @@ pub enum Action {
     /// The officer annuls a direction, with a reason: the place is freed, the child back in
     /// the queue with its registration time, no stop-list.
     AnnulDirection { reason: String },
+    /// The direction expires in two working days: the applicant is reminded, once.
+    RemindDirection,
 }
 
 impl Action {
@@ -188,6 +194,7 @@ impl Action {
             Action::EndStopList => ActionKind::EndStopList,
             Action::CancelOffer => ActionKind::CancelOffer,
             Action::AnnulDirection { .. } => ActionKind::AnnulDirection,
+            Action::RemindDirection => ActionKind::RemindDirection,
         }
     }
 }

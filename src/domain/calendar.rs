@@ -138,6 +138,23 @@ impl Calendar {
         day
     }
 
+    /// The `n`-th working day before `date` (`date` itself does not count); `date` when `n` is
+    /// 0.
+    pub fn sub_working_days(&self, date: NaiveDate, n: u32) -> NaiveDate {
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            day = day.checked_sub_days(Days::new(1)).unwrap_or(NaiveDate::MIN);
+            if day == NaiveDate::MIN {
+                return day;
+            }
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
     /// The deadline `n` working days after `now`: the end of the `n`-th working day after
     /// today in Kazakhstan. An offer made on Friday evening with 3 days is answered by the end
     /// of Wednesday, so the weekend never eats the applicant's time.

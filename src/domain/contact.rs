@@ -221,3 +221,159 @@ mod tests {
         }
     }
 }
+
+// --- issue 14: the channels a user wants their notices by ---
+
+/// How a user wants their notices: by e-mail, by SMS, or both (the default). The inbox has
+/// every message whatever the choice (docs/domain-rules.md, «Contacts»).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactPreference {
+    Email,
+    Sms,
+    #[default]
+    Both,
+}
+
+/// Why a contact preference cannot be kept with the given contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PreferenceError {
+    #[error("SMS chosen without a mobile number")]
+    SmsWithoutPhone,
+    #[error("e-mail chosen without an address")]
+    EmailWithoutAddress,
+}
+
+impl PreferenceError {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            PreferenceError::SmsWithoutPhone => "domain.contact.sms_without_phone",
+            PreferenceError::EmailWithoutAddress => "domain.contact.email_without_address",
+        }
+    }
+}
+
+impl ContactPreference {
+    pub const ALL: [ContactPreference; 3] = [
+        ContactPreference::Email,
+        ContactPreference::Sms,
+        ContactPreference::Both,
+    ];
+
+    /// The stable code, as stored and sent.
+    pub fn code(self) -> &'static str {
+        match self {
+            ContactPreference::Email => "email",
+            ContactPreference::Sms => "sms",
+            ContactPreference::Both => "both",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ContactPreference> {
+        ContactPreference::ALL
+            .into_iter()
+            .find(|p| p.code() == code)
+    }
+
+    /// The preference of two checkboxes («by e-mail», «by SMS»); `None` when neither is ticked.
+    pub fn of(email: bool, sms: bool) -> Option<ContactPreference> {
+        match (email, sms) {
+            (true, true) => Some(ContactPreference::Both),
+            (true, false) => Some(ContactPreference::Email),
+            (false, true) => Some(ContactPreference::Sms),
+            (false, false) => None,
+        }
+    }
+
+    pub fn by_email(self) -> bool {
+        self != ContactPreference::Sms
+    }
+
+    pub fn by_sms(self) -> bool {
+        self != ContactPreference::Email
+    }
+
+    /// Whether the chosen channels have somewhere to go: SMS needs a mobile number, e-mail an
+    /// address.
+    pub fn check(self, email: bool, phone: bool) -> Result<(), PreferenceError> {
+        if self.by_sms() && !phone && !self.by_email() {
+            return Err(PreferenceError::SmsWithoutPhone);
+        }
+        if self.by_email() && !email && !self.by_sms() {
+            return Err(PreferenceError::EmailWithoutAddress);
+        }
+        Ok(())
+    }
+
+    /// The e-mail and phone a message goes to under this preference. A channel the user did not
+    /// choose is left out, unless it is the only one there is: a notice never goes nowhere
+    /// because of a preference (a parent who misses an offer loses the place).
+    pub fn apply(
+        self,
+        email: Option<String>,
+        phone: Option<String>,
+    ) -> (Option<String>, Option<String>) {
+        match self {
+            ContactPreference::Both => (email, phone),
+            ContactPreference::Email if email.is_some() => (email, None),
+            ContactPreference::Sms if phone.is_some() => (None, phone),
+            _ => (email, phone),
+        }
+    }
+}
+
+#[cfg(test)]
+mod preference_tests {
+    use super::*;
+
+    #[test]
+    fn a_preference_leaves_out_the_channel_not_chosen_unless_it_is_the_only_one() {
+        let email = || Some("a@example.kz".to_owned());
+        let phone = || Some("+77011234567".to_owned());
+        assert_eq!(
+            ContactPreference::Email.apply(email(), phone()),
+            (email(), None)
+        );
+        assert_eq!(
+            ContactPreference::Sms.apply(email(), phone()),
+            (None, phone())
+        );
+        assert_eq!(
+            ContactPreference::Both.apply(email(), phone()),
+            (email(), phone())
+        );
+        // Nowhere else to send it: the other channel still carries it.
+        assert_eq!(ContactPreference::Sms.apply(email(), None), (email(), None));
+        assert_eq!(
+            ContactPreference::Email.apply(None, phone()),
+            (None, phone())
+        );
+    }
+
+    #[test]
+    fn sms_alone_needs_a_phone_and_codes_round_trip() {
+        assert_eq!(
+            ContactPreference::Sms.check(true, false),
+            Err(PreferenceError::SmsWithoutPhone)
+        );
+        assert_eq!(
+            ContactPreference::Email.check(false, true),
+            Err(PreferenceError::EmailWithoutAddress)
+        );
+        assert_eq!(ContactPreference::Sms.check(false, true), Ok(()));
+        assert_eq!(ContactPreference::Both.check(true, false), Ok(()));
+        for preference in ContactPreference::ALL {
+            assert_eq!(
+                ContactPreference::parse(preference.code()),
+                Some(preference)
+            );
+        }
+        assert_eq!(ContactPreference::of(false, false), None);
+        assert_eq!(
+            ContactPreference::of(true, true),
+            Some(ContactPreference::Both)
+        );
+    }
+}

@@ -45,6 +45,8 @@ pub enum EventKind {
     OfferCancelled,
     /// An officer annulled the direction, with a reason.
     DirectionAnnulled,
+    /// The direction expires in two working days (a reminder; no status change).
+    DirectionExpiring,
 }
 
 impl EventKind {
@@ -71,6 +73,7 @@ impl EventKind {
             EventKind::StopListEnded => "stop_list_ended",
             EventKind::OfferCancelled => "offer_cancelled",
             EventKind::DirectionAnnulled => "direction_annulled",
+            EventKind::DirectionExpiring => "direction_expiring",
         }
     }
 
@@ -169,7 +172,8 @@ fn precondition(
         | ExpireDirection
         | Enroll
         | ConfirmOutOfTurn
-        | CancelUnconfirmedOutOfTurn => &[Status::DirectionIssued],
+        | CancelUnconfirmedOutOfTurn
+        | RemindDirection => &[Status::DirectionIssued],
         ReviewBenefit => &[Status::InQueue, Status::Offered, Status::DirectionIssued],
     };
     if !statuses.contains(&state.status) {
@@ -207,6 +211,10 @@ fn precondition(
             before(direction.expires_at)
         }
         ExpireDirection => not_due(now >= direction_of(state).expires_at),
+        RemindDirection => {
+            let direction = direction_of(state);
+            not_due(direction.remind_at.is_some_and(|at| now >= at) && now < direction.expires_at)
+        }
         ConfirmOutOfTurn => match direction_of(state).in_person_by {
             Some(by) => before(by),
             None => Err(RuleError::NoInPersonConfirmation),
@@ -296,6 +304,9 @@ pub fn due(state: &ApplicationState, now: DateTime<Utc>, settings: &RegionSettin
         Status::DirectionIssued if ready(ActionKind::ExpireDirection) => {
             actions.push(Action::ExpireDirection)
         }
+        Status::DirectionIssued if ready(ActionKind::RemindDirection) => {
+            actions.push(Action::RemindDirection)
+        }
         Status::InQueue => {
             if ready(ActionKind::EndStopList) {
                 actions.push(Action::EndStopList);
@@ -327,9 +338,10 @@ pub fn wake_at(state: &ApplicationState, settings: &RegionSettings) -> Option<Da
         (state.status == Status::InQueue).then_some(next_reminder.unwrap_or(state.interest_due));
     let offer = state.offer.as_ref().map(|offer| offer.answer_by);
     let direction = state.direction.as_ref().map(|direction| {
-        direction
-            .in_person_by
-            .map_or(direction.expires_at, |by| by.min(direction.expires_at))
+        [direction.in_person_by, direction.remind_at]
+            .into_iter()
+            .flatten()
+            .fold(direction.expires_at, DateTime::min)
     });
     let stop_list = state.stop_list_until;
     [interest, offer, direction, stop_list]
@@ -364,6 +376,29 @@ fn return_to_queue(state: &mut ApplicationState, now: DateTime<Utc>, settings: &
         state.interest_due = earliest;
         state.interest_reminders_sent = 0;
     }
+}
+
+/// How many working days before a direction's last day its applicant is reminded.
+pub const DIRECTION_REMINDER_WORKING_DAYS: u32 = 2;
+
+/// When the reminder of a direction expiring at `expires_at` falls due: 9:00 in Kazakhstan on
+/// the working day [`DIRECTION_REMINDER_WORKING_DAYS`] before its last day (not at midnight:
+/// an SMS must not wake the family). `None` when that moment is not after `now` (issued or
+/// extended too late for a reminder: the message of the issue or the extension names the
+/// deadline already).
+fn direction_reminder(
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let last = super::calendar::last_local_day(expires_at);
+    let day = calendar.sub_working_days(last, DIRECTION_REMINDER_WORKING_DAYS);
+    let at = kazakhstan_offset()
+        .from_local_datetime(&day.and_hms_opt(9, 0, 0)?)
+        .single()?
+        .with_timezone(&Utc);
+    (at > now).then_some(at)
 }
 
 fn required_reason(reason: &str) -> Result<String, RuleError> {
@@ -430,14 +465,16 @@ pub fn apply(
                 return Err(RuleError::KindergartenNotOffered);
             }
             let out_of_turn = state.benefit_class() == BenefitClass::OutOfTurn;
+            let expires_at = calendar.deadline(now, settings.direction_valid_working_days);
             let direction = Direction {
                 kindergarten: kindergarten.clone(),
                 issued_at: now,
-                expires_at: calendar.deadline(now, settings.direction_valid_working_days),
+                expires_at,
                 extension: None,
                 in_person_by: out_of_turn.then(|| {
                     calendar.deadline(now, settings.out_of_turn_confirmation_working_days)
                 }),
+                remind_at: direction_reminder(calendar, now, expires_at),
             };
             deadline = Some(direction.expires_at);
             next.direction = Some(direction);
@@ -465,6 +502,7 @@ pub fn apply(
                 reason,
             });
             direction.expires_at = new_expiry;
+            direction.remind_at = direction_reminder(calendar, now, new_expiry);
             deadline = Some(new_expiry);
             confirm_interest(&mut next, now, settings);
             EventKind::DirectionExtended
@@ -540,6 +578,12 @@ pub fn apply(
             });
             EventKind::InterestLapsed
         }
+        Action::RemindDirection => {
+            let direction = next.direction.as_mut().expect("checked above");
+            direction.remind_at = None;
+            deadline = Some(direction.expires_at);
+            EventKind::DirectionExpiring
+        }
         Action::EndStopList => {
             next.stop_list_until = None;
             EventKind::StopListEnded
@@ -579,6 +623,7 @@ impl EventKind {
         matches!(
             self,
             EventKind::InterestReminder
+                | EventKind::DirectionExpiring
                 | EventKind::DirectionExtended
                 | EventKind::BenefitConfirmed
                 | EventKind::BenefitRejected
@@ -885,9 +930,71 @@ mod tests {
     }
 
     #[test]
+    fn a_direction_about_to_expire_is_reminded_once_two_working_days_before() {
+        let settings = RegionSettings::default();
+        // Issued on Monday 7 December: valid to the end of Monday 14 December.
+        let state = directed(&fresh(None), monday());
+        let direction = state.direction.clone().unwrap();
+        assert_eq!(direction.expires_at, end_of(2026, 12, 14));
+        // Two working days before its last day, at 9:00 in Astana: Thursday 10 December.
+        let remind_at = Utc.with_ymd_and_hms(2026, 12, 10, 4, 0, 0).unwrap();
+        assert_eq!(direction.remind_at, Some(remind_at));
+        assert_eq!(wake_at(&state, &settings), Some(remind_at));
+        assert!(due(&state, remind_at - Duration::seconds(1), &settings).is_empty());
+        assert_eq!(
+            due(&state, remind_at, &settings),
+            vec![Action::RemindDirection]
+        );
+        let t = run(&state, Action::RemindDirection, &Actor::System, remind_at).unwrap();
+        assert_eq!(
+            (t.from, t.to),
+            (Status::DirectionIssued, Status::DirectionIssued)
+        );
+        assert_eq!(t.event, EventKind::DirectionExpiring);
+        assert_eq!(t.notices.len(), 1);
+        assert_eq!(t.notices[0].event, EventKind::DirectionExpiring);
+        assert_eq!(t.notices[0].deadline, Some(direction.expires_at));
+        // Once only: nothing more until the expiry itself.
+        let later = remind_at + Duration::hours(30);
+        assert!(due(&t.state, later, &settings).is_empty());
+        assert_eq!(
+            run(&t.state, Action::RemindDirection, &Actor::System, later).unwrap_err(),
+            RuleError::NotDue(ActionKind::RemindDirection)
+        );
+        assert_eq!(wake_at(&t.state, &settings), Some(direction.expires_at));
+        // Nobody else may send it.
+        assert!(run(&state, Action::RemindDirection, &applicant(), remind_at).is_err());
+    }
+
+    #[test]
+    fn an_extension_sets_a_new_reminder_unless_it_is_too_late_for_one() {
+        let state = directed(&fresh(None), monday());
+        let extend = |until: NaiveDate, now| {
+            let action = Action::ExtendDirection {
+                until,
+                reason: "Болезнь ребенка".into(),
+            };
+            ok(&state, action, &applicant(), now)
+        };
+        // To Monday 28 December: reminded Thursday 24 December at 9:00.
+        let extended = extend(NaiveDate::from_ymd_opt(2026, 12, 28).unwrap(), monday());
+        assert_eq!(
+            extended.direction.unwrap().remind_at,
+            Some(Utc.with_ymd_and_hms(2026, 12, 24, 4, 0, 0).unwrap())
+        );
+        // Extended on its last day to the next one: the extension's own message says it all.
+        let late = end_of(2026, 12, 14) - Duration::hours(2);
+        let extended = extend(NaiveDate::from_ymd_opt(2026, 12, 15).unwrap(), late);
+        assert_eq!(extended.direction.unwrap().remind_at, None);
+    }
+
+    #[test]
     fn an_unused_direction_is_annulled_with_a_ten_day_stop_list() {
         let settings = RegionSettings::default();
         let state = directed(&fresh(None), monday());
+        // Reminded two working days before, as the scheduler does.
+        let remind_at = state.direction.as_ref().unwrap().remind_at.unwrap();
+        let state = ok(&state, Action::RemindDirection, &Actor::System, remind_at);
         let expiry = state.direction.as_ref().unwrap().expires_at;
         assert!(due(&state, expiry - Duration::seconds(1), &settings).is_empty());
         assert_eq!(

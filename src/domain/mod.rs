@@ -30,7 +30,7 @@ mod test_support;
 pub use action::{Action, ActionKind, Actor, Role};
 pub use benefit::{Benefit, BenefitCategory, BenefitClass, BenefitReview};
 pub use calendar::Calendar;
-pub use contact::{ContactError, Email, MobilePhone};
+pub use contact::{ContactError, ContactPreference, Email, MobilePhone, PreferenceError};
 pub use error::RuleError;
 pub use iin::{Iin, IinError};
 pub use lifecycle::{EventKind, Notice, Transition};

@@ -39,6 +39,11 @@ pub struct Direction {
     /// For an out-of-turn benefit, the deadline of its confirmation in person; `None` when no
     /// such confirmation is needed or it has been given.
     pub in_person_by: Option<DateTime<Utc>>,
+    /// When the applicant is told the direction is about to expire (issue 14: 9:00 in
+    /// Kazakhstan, two working days before its last day); `None` once told, or when the
+    /// direction was issued or extended too late for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_at: Option<DateTime<Utc>>,
 }
 
 impl Direction {

@@ -450,7 +450,7 @@ impl Config {
 /// `[notifications]`: the delivery worker's channels and retries. Without `smtp` nothing goes by
 /// e-mail (messages with only an e-mail stay queued); without `sms_url` SMS go to the log only,
 /// as the demo wants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotificationConfig {
     /// `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS), `smtps://host`
@@ -482,6 +482,45 @@ pub struct NotificationConfig {
     pub lease_seconds: NonZeroU64,
     /// How long one send may take before it counts as failed.
     pub send_timeout_seconds: NonZeroU64,
+}
+
+/// Without the secrets: the SMTP and provider addresses as `scheme://host:port` (no user,
+/// password, path or query, where a key may hide), the token as `***`. A configuration is
+/// logged and printed in errors; its secrets never are.
+impl std::fmt::Debug for NotificationConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::server::delivery::smtp::redacted;
+        let NotificationConfig {
+            smtp,
+            from,
+            reply_to,
+            sms_url,
+            sms_token,
+            sms_body,
+            max_attempts,
+            retry_base_seconds,
+            retry_max_seconds,
+            poll_ms,
+            batch,
+            lease_seconds,
+            send_timeout_seconds,
+        } = self;
+        f.debug_struct("NotificationConfig")
+            .field("smtp", &smtp.as_deref().map(redacted))
+            .field("from", from)
+            .field("reply_to", reply_to)
+            .field("sms_url", &sms_url.as_deref().map(redacted))
+            .field("sms_token", &sms_token.as_ref().map(|_| "***"))
+            .field("sms_body", sms_body)
+            .field("max_attempts", max_attempts)
+            .field("retry_base_seconds", retry_base_seconds)
+            .field("retry_max_seconds", retry_max_seconds)
+            .field("poll_ms", poll_ms)
+            .field("batch", batch)
+            .field("lease_seconds", lease_seconds)
+            .field("send_timeout_seconds", send_timeout_seconds)
+            .finish()
+    }
 }
 
 impl Default for NotificationConfig {
@@ -631,5 +670,27 @@ mod tests {
             let config: Config = toml::from_str(&text).unwrap();
             assert!(matches!(config.check(), Err(ConfigError::Role)), "{role}");
         }
+    }
+
+    #[test]
+    fn debug_of_a_config_hides_the_smtp_password_and_the_sms_token() {
+        let config: Config = toml::from_str(
+            "[notifications]\n\
+             smtp = \"smtp://mailer:hunter2-secret@mail.example.kz:587?tls=required\"\n\
+             sms_url = \"https://sms.example.kz/send?apikey=query-secret\"\n\
+             sms_token = \"token-secret\"",
+        )
+        .unwrap();
+        let printed = format!("{config:?} {config:#?}");
+        for secret in ["hunter2-secret", "query-secret", "token-secret", "mailer"] {
+            assert!(!printed.contains(secret), "{secret} printed: {printed}");
+        }
+        // What helps to find a wrong setting stays.
+        assert!(printed.contains("smtp://mail.example.kz:587"), "{printed}");
+        assert!(printed.contains("https://sms.example.kz"), "{printed}");
+        assert!(printed.contains("sms_token: Some(\"***\")"), "{printed}");
+        // Unset, the token says so.
+        let printed = format!("{:?}", NotificationConfig::default());
+        assert!(printed.contains("sms_token: None"), "{printed}");
     }
 }

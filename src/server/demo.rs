@@ -166,6 +166,7 @@ pub fn demo_applications<'a>(
                             .deadline(now, settings.direction_valid_working_days),
                         extension: None,
                         in_person_by: None,
+                        remind_at: None,
                     });
                     state.last_change_at = now;
                 }

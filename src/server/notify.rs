@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::kazakhstan_offset;
 use crate::domain::{
-    ApplicationNumber, ApplicationState, EventKind, Notice, QueuePosition, Status,
+    ApplicationNumber, ApplicationState, BenefitCategory, BenefitReview, EventKind, Notice,
+    QueuePosition, Status,
 };
 use crate::i18n::Lang;
 use crate::server::catalogue::Catalogue;
@@ -80,9 +81,36 @@ pub fn detail(
                 kindergarten = name(&direction.kindergarten)
             )
         }
+        // The officer's decision on the benefit, with the reason of a refusal.
+        EventKind::BenefitRejected => {
+            let reason = match &state.benefit.as_ref()?.review {
+                BenefitReview::Rejected { reason } => reason,
+                _ => return None,
+            };
+            t!(
+                "notify.detail.benefit_rejected",
+                locale = locale,
+                reason = reason.trim()
+            )
+        }
+        EventKind::BenefitConfirmed => {
+            let benefit = state.benefit.as_ref()?;
+            let category = BenefitCategory::find(&benefit.category)
+                .map_or_else(|| benefit.category.clone(), |c| c.name(lang).to_owned());
+            t!(
+                "notify.detail.benefit_confirmed",
+                locale = locale,
+                category = category
+            )
+        }
         _ if notice.status == Status::Removed => {
             let removal = state.removal.as_ref()?;
             let reason = t!(removal.reason.message_key(), locale = locale);
+            // The applicant's own words when they withdrew, as the history keeps them.
+            let reason = match removal.comment.as_deref().map(str::trim) {
+                Some(comment) if !comment.is_empty() => format!("{reason} ({comment})"),
+                _ => reason.into_owned(),
+            };
             t!("notify.detail.removal", locale = locale, reason = reason)
         }
         _ => return None,
@@ -188,7 +216,7 @@ mod tests {
     use super::*;
 
     /// Every event the lifecycle can report; a new one must get its hint here and in the files.
-    const EVENTS: [EventKind; 19] = [
+    const EVENTS: [EventKind; 20] = [
         EventKind::Registered,
         EventKind::InterestConfirmed,
         EventKind::BenefitChanged,
@@ -208,6 +236,7 @@ mod tests {
         EventKind::InterestReminder,
         EventKind::InterestLapsed,
         EventKind::StopListEnded,
+        EventKind::DirectionExpiring,
     ];
 
     fn number() -> ApplicationNumber {
@@ -314,6 +343,18 @@ mod tests {
             ru.sms,
             "УО.2026.000027.1: Предложено место, срок 03.12.2026. См. письмо."
         );
+        // A direction about to expire names its last day and fits one segment too.
+        let expiring = Notice {
+            event: EventKind::DirectionExpiring,
+            status: Status::DirectionIssued,
+            deadline: Some(Utc.with_ymd_and_hms(2026, 12, 16, 19, 0, 0).unwrap()),
+        };
+        for lang in Lang::ALL {
+            let sms = sms_text(&expiring, &number(), lang, true);
+            let segment = if lang == Lang::En { 160 } else { SMS_SEGMENT };
+            assert!(sms.chars().count() <= segment, "{lang}: {sms}");
+            assert!(sms.contains("16.12.2026"), "{sms}");
+        }
         // The common events fit one segment in Kazakh and Russian.
         for event in [
             EventKind::Registered,
@@ -358,5 +399,86 @@ mod tests {
         let sms_only = message(&notice, &number(), "Ребенок", None, &nobody).unwrap();
         assert_eq!(sms_only.to_email, None);
         assert!(sms_only.body.contains("Поздравляем"));
+    }
+
+    fn state(benefit: Option<crate::domain::Benefit>) -> ApplicationState {
+        ApplicationState::registered(
+            number(),
+            crate::domain::Cohort {
+                region: "astana".into(),
+                birth_year: 2023,
+            },
+            benefit,
+            Utc.with_ymd_and_hms(2026, 3, 2, 5, 0, 0).unwrap(),
+            &crate::domain::RegionSettings::default(),
+        )
+    }
+
+    fn body(notice: &Notice, state: &ApplicationState, lang: Lang) -> String {
+        let detail = detail(notice, state, QueuePosition::default(), lang);
+        message(
+            notice,
+            &number(),
+            "Серикова Аружан",
+            detail.as_deref(),
+            &recipient(lang),
+        )
+        .unwrap()
+        .body
+    }
+
+    #[test]
+    fn a_benefit_decision_names_the_benefit_or_the_officers_reason() {
+        let rejected = state(Some(crate::domain::Benefit {
+            category: "large_families".into(),
+            review: BenefitReview::Rejected {
+                reason: "Справка о составе семьи просрочена".into(),
+            },
+        }));
+        let notice = Notice {
+            event: EventKind::BenefitRejected,
+            status: Status::InQueue,
+            deadline: None,
+        };
+        for lang in Lang::ALL {
+            let body = body(&notice, &rejected, lang);
+            assert!(
+                body.contains("Справка о составе семьи просрочена"),
+                "{lang}: {body}"
+            );
+        }
+        assert!(body(&notice, &rejected, Lang::Ru).contains("Причина отказа:"));
+        let mut confirmed = rejected.clone();
+        confirmed.benefit.as_mut().unwrap().review = BenefitReview::Confirmed;
+        let notice = Notice {
+            event: EventKind::BenefitConfirmed,
+            ..notice
+        };
+        let category = BenefitCategory::find("large_families").unwrap();
+        for lang in Lang::ALL {
+            let body = body(&notice, &confirmed, lang);
+            assert!(body.contains(category.name(lang)), "{lang}: {body}");
+        }
+    }
+
+    #[test]
+    fn a_removal_says_why_in_the_applicants_words() {
+        let mut removed = state(None);
+        removed.status = Status::Removed;
+        removed.removal = Some(crate::domain::Removal {
+            reason: crate::domain::RemovalReason::Withdrawn,
+            comment: Some("Переезд в Шымкент".into()),
+        });
+        let notice = Notice {
+            event: EventKind::Withdrawn,
+            status: Status::Removed,
+            deadline: None,
+        };
+        for lang in Lang::ALL {
+            let body = body(&notice, &removed, lang);
+            assert!(body.contains("Переезд в Шымкент"), "{lang}: {body}");
+        }
+        let ru = body(&notice, &removed, Lang::Ru);
+        assert!(ru.contains("Причина:"), "{ru}");
     }
 }

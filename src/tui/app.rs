@@ -50,12 +50,23 @@ pub enum Message {
     Tick,
     /// SIGTERM, SIGINT or SIGHUP.
     Quit,
+    /// The timer of [`UNREAD_EVERY`]: count the unread messages again.
+    CountUnread,
 }
 
 /// Identifies one screen instance on the stack, so a late reply never reaches a screen that
 /// replaced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScreenKey(u64);
+
+/// The app's own requests (the status bar's count of unread messages): their replies go to no
+/// screen, and they do not turn the spinner, as nobody waits for them.
+const APP: ScreenKey = ScreenKey(u64::MAX);
+
+/// How often the status bar's count of unread messages is asked for besides after sign-in and
+/// after each signed document: a message the scheduler writes (a reminder, an expiry) shows
+/// within this time.
+pub const UNREAD_EVERY: Duration = Duration::from_secs(60);
 
 /// A request to run, on behalf of a screen.
 #[derive(Debug)]
@@ -206,7 +217,10 @@ impl App {
             Message::Resize(width, height) => self.size = (width, height),
             Message::Reply { screen, reply } => {
                 let reply = *reply;
-                self.in_flight = self.in_flight.saturating_sub(1);
+                if screen != APP {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                }
+                self.count_after(&reply, &mut jobs);
                 if let Some(reached) = reply.reached_server() {
                     self.ctx.connection = if reached {
                         Connection::Online
@@ -214,7 +228,9 @@ impl App {
                         Connection::Offline
                     };
                 }
-                if let Some(pos) = self.stack.iter().position(|(k, _)| *k == screen) {
+                if screen == APP {
+                    // The count is taken above; nothing else waits for it.
+                } else if let Some(pos) = self.stack.iter().position(|(k, _)| *k == screen) {
                     let effects = self.stack[pos].1.on_reply(reply, &self.ctx);
                     self.apply(screen, effects, &mut jobs);
                 } else {
@@ -228,9 +244,34 @@ impl App {
                 self.ctx.tick = self.ctx.tick.wrapping_add(1);
             }
             Message::Quit => self.quit = true,
+            Message::CountUnread => self.count_unread(&mut jobs),
         }
         self.dirty = true;
         jobs
+    }
+
+    /// Asks the server for the unread count, when someone is logged in.
+    fn count_unread(&self, jobs: &mut Vec<Job>) {
+        if self.ctx.session.is_some() {
+            jobs.push(Job {
+                screen: APP,
+                call: Call::Inbox(crate::api::notices::InboxQuery { limit: Some(1) }),
+            });
+        }
+    }
+
+    /// The status bar's count from any inbox answer; a new count after what can write or read
+    /// a message (a signed application or action, a message marked read).
+    fn count_after(&mut self, reply: &Reply, jobs: &mut Vec<Job>) {
+        match reply {
+            Reply::Inbox(Ok(inbox)) if self.ctx.session.is_some() => {
+                self.ctx.unread = Some(inbox.unread);
+            }
+            Reply::Sent(Ok(_)) | Reply::MarkedRead { result: Ok(()), .. } => {
+                self.count_unread(jobs);
+            }
+            _ => {}
+        }
     }
 
     /// The terminal's size at start; later sizes come with [`Message::Resize`].
@@ -392,10 +433,14 @@ impl App {
                         call,
                     });
                 }
-                Effect::SignedIn(session) => self.ctx.session = Some(session),
+                Effect::SignedIn(session) => {
+                    self.ctx.session = Some(session);
+                    self.count_unread(jobs);
+                }
                 Effect::SignedOut => {
                     // Every way out ends the session on the server and in the OS keyring.
                     self.ctx.session = None;
+                    self.ctx.unread = None;
                     self.in_flight += 1;
                     jobs.push(Job {
                         screen: origin,
@@ -549,6 +594,14 @@ impl App {
             format!(" {} ", t!("tui.app_name")),
             theme.status_bar(),
         )];
+        if let Some(unread) = self.ctx.unread.filter(|n| *n > 0) {
+            left.push(Span::styled(
+                format!("│ {} ", t!("tui.status.unread", count = unread)),
+                theme
+                    .status_bar()
+                    .add_modifier(ratatui::style::Modifier::BOLD),
+            ));
+        }
         if let Some(region) = &self.ctx.region {
             // Settlement, district and region in the current language, as much as fits
             // beside the user and the connection; the settlement always.
@@ -558,8 +611,8 @@ impl App {
                 region.district_name.get(lang),
                 region.region_name.get(lang),
             ];
-            let room =
-                (area.width as usize).saturating_sub(left[0].content.width() + right.width());
+            let used: usize = left.iter().map(|s| s.content.width()).sum();
+            let room = (area.width as usize).saturating_sub(used + right.width());
             let place = (1..=names.len())
                 .rev()
                 .map(|n| names[..n].join(", "))
@@ -690,6 +743,23 @@ fn spawn_signal_task(tx: UnboundedSender<Message>) -> io::Result<()> {
     Ok(())
 }
 
+/// Asks for the unread count every [`UNREAD_EVERY`] (the first time after one period: sign-in
+/// asks at once). The request itself runs as any other job, so a slow server never holds up
+/// the loop.
+fn spawn_unread_timer(tx: UnboundedSender<Message>) {
+    tokio::spawn(async move {
+        let mut timer =
+            tokio::time::interval_at(tokio::time::Instant::now() + UNREAD_EVERY, UNREAD_EVERY);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            timer.tick().await;
+            if tx.send(Message::CountUnread).is_err() {
+                break;
+            }
+        }
+    });
+}
+
 /// One frame, inside a synchronized update.
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App) -> io::Result<()> {
     queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
@@ -765,6 +835,7 @@ pub async fn run_loop(
     let (tx, mut rx) = unbounded_channel();
     spawn_input_thread(tx.clone());
     spawn_signal_task(tx.clone())?;
+    spawn_unread_timer(tx.clone());
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_draw: Option<Instant> = None;

@@ -198,6 +198,7 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
         tick: 0,
         pkcs11: config.pkcs11_modules(|name| std::env::var(name).ok()),
         key_store: crate::tui::widgets::key_window::Store::Computer,
+        unread: None,
     };
     let client = Client::with_server_ca(&ctx.server, &server_ca).map_err(TuiError::Client)?;
     let runner = match keyring {

@@ -19,6 +19,7 @@ use crate::api::auth::LoginResponse;
 use crate::api::catalogue::{BenefitCategoryInfo, Region};
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::api::documents::{ActionDocument, Submission};
+use crate::api::notices::{Inbox, InboxQuery, Message};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
@@ -134,6 +135,13 @@ pub enum Call {
         slot: u64,
         pin: Secret,
     },
+    /// «Уведомления»: the user's messages, newest first, and the unread count (also the app's
+    /// own request for the status bar).
+    Inbox(InboxQuery),
+    /// An opened message is read.
+    MarkRead(i64),
+    /// An application's messages and how their delivery went, for its history.
+    Messages(ApplicationNumber),
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
@@ -179,6 +187,12 @@ pub enum Reply {
     RegionReport(Result<RegionReport, CallError>),
     TokenSlots(Result<Vec<SlotListing>, CallError>),
     Token(Result<Arc<OpenedToken>, CallError>),
+    Inbox(Result<Inbox, CallError>),
+    MarkedRead {
+        id: i64,
+        result: Result<(), CallError>,
+    },
+    Messages(Result<Vec<Message>, CallError>),
 }
 
 impl Reply {
@@ -207,6 +221,9 @@ impl Reply {
             Reply::PublicQueue(r) => r.as_ref().err(),
             Reply::PublicStats(r) => r.as_ref().err(),
             Reply::RegionReport(r) => r.as_ref().err(),
+            Reply::Inbox(r) => r.as_ref().err(),
+            Reply::MarkedRead { result, .. } => result.as_ref().err(),
+            Reply::Messages(r) => r.as_ref().err(),
             Reply::Keystore(_)
             | Reply::LoggedOut
             | Reply::Resumed(_)

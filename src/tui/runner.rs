@@ -265,6 +265,19 @@ impl Runner {
                     .map_err(Into::into),
                 )
             }
+            Call::Inbox(query) => {
+                Reply::Inbox(self.client().inbox(&query).await.map_err(Into::into))
+            }
+            Call::MarkRead(id) => Reply::MarkedRead {
+                id,
+                result: self.client().mark_read(id).await.map_err(Into::into),
+            },
+            Call::Messages(number) => Reply::Messages(
+                self.client()
+                    .application_messages(&number)
+                    .await
+                    .map_err(Into::into),
+            ),
         }
     }
 

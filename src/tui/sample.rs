@@ -166,6 +166,7 @@ pub fn application_with_direction() -> ApplicationDetail {
                 expires_at: at(2026, 12, 1, 18, 0),
                 extension: None,
                 in_person_by: None,
+                remind_at: None,
             }),
             removal: None,
         },
@@ -645,5 +646,109 @@ mod tests {
             mother.birth_date(),
             NaiveDate::from_ymd_opt(1993, 8, 18).unwrap()
         );
+    }
+}
+
+/// «Уведомления» of the parent of seed 002 in `lang`: the messages of the application's
+/// registration, offer and direction, newest first, the newest two unread, one still being
+/// retried.
+pub fn inbox(lang: crate::i18n::Lang) -> crate::api::notices::Inbox {
+    use crate::api::notices::{DeliveryState, Inbox, Message};
+    use crate::domain::Notice;
+    use rust_i18n::t;
+
+    let locale = lang.code();
+    let detail = application_with_direction();
+    let number = detail.state.number;
+    let child = detail.child.full_name.clone();
+    let message = |id: i64,
+                   event: EventKind,
+                   status: Status,
+                   deadline: Option<DateTime<Utc>>,
+                   created_at: DateTime<Utc>,
+                   state: DeliveryState,
+                   read: bool| {
+        let notice = Notice {
+            event,
+            status,
+            deadline,
+        };
+        let event_name = t!(event.message_key(), locale = locale);
+        let body = [
+            t!(
+                "notify.greeting",
+                locale = locale,
+                number = number.to_string(),
+                child = child.as_str()
+            )
+            .into_owned(),
+            notice.text(lang, &number),
+            t!(format!("notify.hint.{}", event.code()), locale = locale).into_owned(),
+            t!("notify.signature", locale = locale).into_owned(),
+        ]
+        .join("\n\n");
+        Message {
+            id,
+            number: Some(number),
+            language: lang,
+            subject: t!(
+                "notify.subject",
+                locale = locale,
+                event = event_name,
+                number = number.to_string()
+            )
+            .into_owned(),
+            body,
+            state,
+            attempts: u32::from(state == DeliveryState::Failed),
+            last_error: None,
+            to_email: None,
+            to_phone: None,
+            created_at,
+            sent_at: (state == DeliveryState::Sent).then_some(created_at),
+            read_at: read.then_some(created_at),
+        }
+    };
+    let messages = vec![
+        message(
+            4,
+            EventKind::DirectionExtended,
+            Status::DirectionIssued,
+            Some(at(2026, 12, 16, 18, 59)),
+            at(2026, 11, 24, 11, 22),
+            DeliveryState::Failed,
+            false,
+        ),
+        message(
+            3,
+            EventKind::DirectionIssued,
+            Status::DirectionIssued,
+            Some(at(2026, 11, 26, 18, 59)),
+            at(2026, 11, 20, 16, 5),
+            DeliveryState::Sent,
+            false,
+        ),
+        message(
+            2,
+            EventKind::OfferMade,
+            Status::Offered,
+            Some(at(2026, 11, 19, 18, 59)),
+            at(2026, 11, 16, 9, 0),
+            DeliveryState::Sent,
+            true,
+        ),
+        message(
+            1,
+            EventKind::Registered,
+            Status::InQueue,
+            Some(detail.state.interest_due),
+            at(2026, 3, 8, 10, 58),
+            DeliveryState::Sent,
+            true,
+        ),
+    ];
+    Inbox {
+        unread: 2,
+        messages,
     }
 }

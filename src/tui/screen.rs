@@ -177,6 +177,9 @@ pub struct Ctx {
     pub pkcs11: crate::pki::pkcs11::ModulePaths,
     /// The storage type of the last key the server accepted this run.
     pub key_store: Store,
+    /// The logged-in user's unread messages («Уведомления»), as last counted by the server;
+    /// `None` before the first count and without a session.
+    pub unread: Option<u64>,
 }
 
 impl Ctx {
@@ -205,6 +208,7 @@ impl Ctx {
             tick: 0,
             pkcs11: crate::pki::pkcs11::ModulePaths::default(),
             key_store: Store::Computer,
+            unread: None,
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::tui::protocol::{CallError, Reply, SignTask};
 use crate::tui::sample;
 use crate::tui::screen::{Ctx, Screen};
 use crate::tui::screens::application::ApplicationScreen;
+use crate::tui::screens::inbox::InboxScreen;
 use crate::tui::screens::journal::JournalScreen;
 use crate::tui::screens::login::Login;
 use crate::tui::screens::profile::{self, ProfileScreen};
@@ -23,6 +24,7 @@ use crate::tui::screens::report::ReportScreen;
 use crate::tui::screens::signing::Signing;
 use crate::tui::screens::statistics::Statistics;
 use crate::tui::signing_key::OpenedToken;
+use crate::tui::session::Session;
 
 /// One picture: a name for files and snapshots, and how to get there.
 pub struct Scene {
@@ -64,7 +66,15 @@ fn application_of(detail: ApplicationDetail) -> Box<dyn Screen> {
             sample::documents(),
             sample::positions(),
         )
-        .with_kindergartens(sample::kindergartens()),
+        .with_kindergartens(sample::kindergartens())
+        // The messages are in the applicant's language, whatever the screen's.
+        .with_messages(
+            sample::inbox(crate::i18n::Lang::Ru)
+                .messages
+                .into_iter()
+                .rev()
+                .collect(),
+        ),
     )
 }
 
@@ -77,7 +87,7 @@ fn extension_keys() -> Vec<KeyEvent> {
     keys
 }
 
-/// The screens of the journal, application, dialogs, profile, search and statistics.
+/// The screens of the journal, application, dialogs, profile, search, statistics and inbox.
 pub fn scenes() -> Vec<Scene> {
     vec![
         Scene {
@@ -259,6 +269,14 @@ pub fn scenes() -> Vec<Scene> {
             name: "token_wrong_usage",
             build: |ctx| token_signing(ctx, TokenError::WrongUsage("sign".to_owned())),
         },
+        Scene {
+            name: "inbox",
+            build: |ctx| inbox(ctx, &[key(KeyCode::Down)]),
+        },
+        Scene {
+            name: "inbox_message",
+            build: |ctx| inbox(ctx, &[key(KeyCode::Enter)]),
+        },
     ]
 }
 
@@ -326,6 +344,20 @@ fn token_signing(ctx: &Ctx, error: TokenError) -> App {
     signing.on_reply(Reply::Token(opened_token()), ctx);
     signing.on_reply(Reply::Sent(Err(CallError::Token(error))), ctx);
     app(ctx, Box::new(signing), &[])
+}
+
+/// «Уведомления» of the parent of seed 002, logged in, two messages unread on the status bar.
+fn inbox(ctx: &Ctx, keys: &[KeyEvent]) -> App {
+    let applicant = sample::application_with_direction().applicant;
+    let mut ctx = ctx.clone();
+    ctx.session = Some(Session {
+        full_name: applicant.full_name,
+        iin: applicant.iin.to_string(),
+        ..Session::default()
+    });
+    let inbox = sample::inbox(ctx.lang);
+    ctx.unread = Some(inbox.unread);
+    app(&ctx, Box::new(InboxScreen::with_inbox(inbox)), keys)
 }
 
 /// The whole frame of `app` (status bar, screens, hint line) at `width` × `height`.

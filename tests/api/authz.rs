@@ -258,6 +258,7 @@ impl Matrix {
                     extra_email: None,
                     extra_phone: None,
                     language: Lang::Ru,
+                    notify_by: Default::default(),
                 };
                 outcome(client.update_contacts(&contacts).await)
             }

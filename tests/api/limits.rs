@@ -303,6 +303,7 @@ async fn every_text_a_citizen_signs_or_saves_has_its_limit() {
         extra_email: None,
         extra_phone: Some(" ".repeat(30) + "87012345678"),
         language: Lang::Kk,
+        notify_by: Default::default(),
     };
     let (field, max) = too_long(aigerim.update_contacts(&contacts).await);
     assert_eq!((field.as_str(), max.as_str()), ("email", "254"));

@@ -27,6 +27,7 @@ fn contacts(email: &str, phone: &str) -> Contacts {
         extra_email: None,
         extra_phone: None,
         language: Lang::Kk,
+        notify_by: Default::default(),
     }
 }
 
@@ -668,4 +669,86 @@ async fn post_problem(w: &World, token: &str, id: &str) -> (u16, serde_json::Val
         .unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or_default())
+}
+
+// --- the contact preference (issue 14) ---
+
+#[tokio::test]
+async fn the_contact_preference_is_checked_kept_and_honoured_by_the_next_message() {
+    use kezek::domain::ContactPreference;
+    let w = world().await;
+    let aigerim = w.login(AIGERIM).await;
+    assert_eq!(
+        aigerim.profile().await.unwrap().contacts.notify_by,
+        ContactPreference::Both,
+        "everyone has both until they choose"
+    );
+    // SMS alone needs a phone; nothing stored changes on a refusal.
+    let before = aigerim.profile().await.unwrap();
+    let mut sms_only = contacts("aigerim@example.kz", "+7 701 234 56 78");
+    sms_only.phone = None;
+    sms_only.notify_by = ContactPreference::Sms;
+    assert_eq!(
+        refused(aigerim.update_contacts(&sms_only).await),
+        vec![(
+            "notify_by".to_owned(),
+            "domain.contact.sms_without_phone".to_owned()
+        )]
+    );
+    assert_eq!(aigerim.profile().await.unwrap(), before);
+    let mut sms = contacts("aigerim@example.kz", "+7 701 234 56 78");
+    sms.notify_by = ContactPreference::Sms;
+    let saved = aigerim.update_contacts(&sms).await.unwrap();
+    assert_eq!(saved.contacts.notify_by, ContactPreference::Sms);
+    assert_eq!(
+        aigerim.profile().await.unwrap().contacts.notify_by,
+        ContactPreference::Sms
+    );
+    // The registration's message goes by SMS only: no e-mail address on it.
+    let number = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
+    let rows = w.outbox().await;
+    let (_, email, phone, _, _) = rows.last().expect("the registration's message");
+    assert_eq!(email, &None);
+    assert_eq!(phone.as_deref(), Some("+77012345678"));
+    // Back to e-mail only: the next message has no phone.
+    let mut by_email = sms.clone();
+    by_email.notify_by = ContactPreference::Email;
+    aigerim.update_contacts(&by_email).await.unwrap();
+    let before = rows.len();
+    let withdraw = ActionRequest::Withdraw {
+        reason: "Переезд в Шымкент".to_owned(),
+    };
+    w.act(&aigerim, AIGERIM, number, withdraw).await.unwrap();
+    let rows = w.outbox().await;
+    assert_eq!(rows.len(), before + 1, "the withdrawal's message");
+    let (_, email, phone, subject, body) = rows.last().unwrap();
+    assert!(subject.contains(&number.to_string()), "{subject}");
+    // The removal says why, in the applicant's own words.
+    assert!(body.contains("Переезд в Шымкент"), "{body}");
+    assert_eq!(email.as_deref(), Some("aigerim@example.kz"));
+    assert_eq!(phone, &None);
+}
+
+#[tokio::test]
+async fn a_preference_that_is_not_one_of_the_three_is_refused() {
+    let w = world().await;
+    let aigerim = w.login(AIGERIM).await;
+    let token = aigerim.token().expect("logged in").to_owned();
+    let answer = reqwest::Client::new()
+        .put(format!("{}/api/v1/profile", w.url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "email": "aigerim@example.kz",
+            "phone": "+77012345678",
+            "language": "kk",
+            "notify_by": "fax",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_client_error(), "{}", answer.status());
+    assert_eq!(
+        aigerim.profile().await.unwrap().contacts.notify_by,
+        kezek::domain::ContactPreference::Both
+    );
 }

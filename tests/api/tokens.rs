@@ -61,6 +61,7 @@ async fn a_parent_logs_in_and_submits_with_token_keys() {
                 extra_email: None,
                 extra_phone: None,
                 language: Lang::Ru,
+                notify_by: Default::default(),
             })
             .await
             .unwrap();

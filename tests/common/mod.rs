@@ -159,6 +159,7 @@ impl World {
                     extra_email: None,
                     extra_phone: None,
                     language: Lang::Ru,
+                    notify_by: Default::default(),
                 })
                 .await?;
         }
@@ -528,6 +529,7 @@ impl World {
             extra_email: None,
             extra_phone: None,
             language: Lang::Ru,
+            notify_by: Default::default(),
         };
         store
             .update_contacts(&citizen, &contacts, now)

@@ -63,6 +63,7 @@ fn aruzhan(with_direction: bool, attachments: &[String]) -> DocumentData {
                 reason: "Ребенок болеет, справка №118".into(),
             }),
             in_person_by: None,
+            remind_at: None,
         });
     }
     let sources = DocumentSources {

@@ -5,3 +5,4 @@ mod documents;
 mod open;
 mod registry;
 mod suite;
+mod upgrade;

@@ -1886,6 +1886,7 @@ async fn directions_are_listed_by_status(db: TestDb) {
                     expires_at: at(2000),
                     extension: None,
                     in_person_by: None,
+                    remind_at: None,
                 });
             },
         );

@@ -3,7 +3,8 @@
 //! first-login contacts, the wizard with a benefit and an attachment, signing, the queue number,
 //! the registration PDF, the journal and the application's tabs, an offer accepted and the
 //! direction extended (the officer's side through the API), binding the child to the second
-//! parent, and the public search. Once in Kazakh, once in Russian.
+//! parent, and the public search; the registration's notice counted on the status bar and read
+//! in «Уведомления». Once in Kazakh, once in Russian.
 //!
 //! Every wait polls the screen until the text shows up (generous limit, never a timing
 //! assertion). Without tmux the test says so loudly and skips, except under `CI=true`.
@@ -377,6 +378,32 @@ fn journey(lang: &str) {
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
     t.keys(&["Enter"]);
     t.keys(&["Escape"]);
+
+    // 7b. The registration's notice (issue 14): counted on the status bar, then read in
+    // «Уведомления» in the user's language, and from there its application.
+    t.wait_for(&w.get("tui.menu.journal"));
+    t.wait_for(&format!("{} 1", w.get("tui.status.unread")));
+    t.keys(&["5"]);
+    t.wait_for(&w.get("inbox.column.subject"));
+    t.keys(&["Enter"]);
+    t.wait_for(&number);
+    t.wait_for(&w.get("notify.greeting"));
+    t.wait_for(&w.get("domain.event.registered"));
+    t.keys(&["Enter"]);
+    t.wait_for(&w.get("application.tab.info"));
+    // Back to the message, the list, the main page: read, so no count on the status bar.
+    t.keys(&["Escape", "Escape", "Escape"]);
+    t.wait_for(&w.get("tui.menu.journal"));
+    let start = Instant::now();
+    loop {
+        let screen = t.screen();
+        let status = screen.lines().next().unwrap_or_default();
+        if !status.contains(&w.get("tui.status.unread")) {
+            break;
+        }
+        assert!(start.elapsed() < PATIENCE, "still counted:\n{screen}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     // 8-9. The journal, the application and its four tabs.
     t.wait_for(&w.get("tui.menu.journal"));

@@ -10,6 +10,7 @@ mod basics;
 mod e2e;
 mod i18n_keys;
 mod report;
+mod inbox;
 mod screens;
 #[path = "../common/softhsm.rs"]
 mod softhsm;

@@ -213,12 +213,16 @@ fn application() -> ApplicationScreen {
 }
 
 #[test]
-fn application_loads_its_four_parts_each_time_it_comes_back_on_top() {
+fn application_loads_its_five_parts_each_time_it_comes_back_on_top() {
     let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
     let ctx = ctx(Lang::Ru);
     let mut screen = ApplicationScreen::new(sample::application_with_direction().state.number);
     let effects = screen.init(&ctx);
-    assert_eq!(calls(&effects).len(), 4);
+    assert_eq!(
+        calls(&effects).len(),
+        5,
+        "detail, history, documents, positions, messages"
+    );
     assert!(screen.busy());
     screen.on_reply(
         Reply::Application(Ok(Box::new(sample::application_with_direction()))),
@@ -698,12 +702,12 @@ fn after_an_action_the_application_reloads_and_a_refusal_changes_nothing() {
         screen.actions(),
         vec![ActionKind::RevokeDirection, ActionKind::ExtendDirection]
     );
-    // Success: the new state at once, the four parts asked again, the journal told.
+    // Success: the new state at once, the five parts asked again, the journal told.
     screen.on_key(key(KeyCode::F(10)), &ctx);
     let mut extended = sample::application_with_direction();
     extended.allowed_actions = vec![ActionKind::RevokeDirection];
     let effects = screen.on_reply(acted(extended), &ctx);
-    assert_eq!(calls(&effects).len(), 4, "{effects:?}");
+    assert_eq!(calls(&effects).len(), 5, "{effects:?}");
     assert!(effects.iter().any(|e| matches!(e, Effect::DataChanged)));
     assert_eq!(screen.actions(), vec![ActionKind::RevokeDirection]);
     assert_eq!(

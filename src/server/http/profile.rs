@@ -10,7 +10,7 @@ use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::api::profile::{BindingRequest, BoundChild, Contacts, Person, Profile};
 use crate::domain::limits::Text;
 use crate::domain::wizard;
-use crate::domain::{Actor, ContactError, Email, Iin, MobilePhone};
+use crate::domain::{Actor, ContactError, ContactPreference, Email, Iin, MobilePhone};
 use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::Session;
@@ -26,6 +26,7 @@ fn contacts_of(stored: Option<StoredContacts>) -> Contacts {
         extra_email: None,
         extra_phone: None,
         language: Lang::Ru,
+        notify_by: ContactPreference::default(),
     });
     Contacts {
         email: stored.email,
@@ -33,6 +34,7 @@ fn contacts_of(stored: Option<StoredContacts>) -> Contacts {
         extra_email: stored.extra_email,
         extra_phone: stored.extra_phone,
         language: stored.language,
+        notify_by: stored.notify_by,
     }
 }
 
@@ -84,6 +86,13 @@ fn check_contacts(contacts: &Contacts) -> Vec<FieldProblem> {
             problems.push(FieldProblem::new(name, problem));
         }
     }
+    let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
+    if let Err(error) = contacts
+        .notify_by
+        .check(given(&contacts.email), given(&contacts.phone))
+    {
+        problems.push(FieldProblem::new("notify_by", error.message_key()));
+    }
     problems
 }
 
@@ -113,6 +122,7 @@ pub async fn put_contacts(
         extra_email: blank(contacts.extra_email),
         extra_phone: phone(contacts.extra_phone),
         language: contacts.language,
+        notify_by: contacts.notify_by,
     };
     let user = state
         .store()

@@ -242,11 +242,17 @@ impl StoredApplication {
                 .map(str::to_owned)
         };
         let recipient = match applicant {
-            Some(user) => Recipient {
-                email: user.contacts.email.clone().or_else(|| signed("email")),
-                phone: user.contacts.phone.clone().or_else(|| signed("phone")),
-                lang: user.contacts.language,
-            },
+            Some(user) => {
+                let (email, phone) = user.contacts.notify_by.apply(
+                    user.contacts.email.clone().or_else(|| signed("email")),
+                    user.contacts.phone.clone().or_else(|| signed("phone")),
+                );
+                Recipient {
+                    email,
+                    phone,
+                    lang: user.contacts.language,
+                }
+            }
             None => Recipient {
                 email: signed("email"),
                 phone: signed("phone"),
@@ -458,6 +464,8 @@ pub struct Contacts {
     pub extra_email: Option<String>,
     pub extra_phone: Option<String>,
     pub language: Lang,
+    /// The channels notices go by (issue 14).
+    pub notify_by: crate::domain::ContactPreference,
 }
 
 /// Someone who logged in.

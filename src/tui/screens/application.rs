@@ -25,6 +25,7 @@ use crate::api::applications::{
     ApplicationDetail, DocumentInfo, DocumentKind, HistoryEntry, PositionChange,
 };
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
+use crate::api::notices::{DeliveryState, Message};
 use crate::domain::scan;
 use crate::domain::wizard::FileKind;
 use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
@@ -244,6 +245,8 @@ pub struct ApplicationScreen {
     history: Load<Vec<HistoryEntry>>,
     documents: Load<Vec<DocumentInfo>>,
     positions: Load<Vec<PositionChange>>,
+    /// The messages sent about it and how their delivery went (issue 14), under its history.
+    messages: Load<Vec<Message>>,
     /// The focused action button, an index into [`Self::actions`].
     action: usize,
     /// Whether ←/→ put the keyboard on the buttons (Enter presses one there, not «Скачать»).
@@ -267,6 +270,7 @@ impl ApplicationScreen {
             history: Load::Loading,
             documents: Load::Loading,
             positions: Load::Loading,
+            messages: Load::Loading,
             action: 0,
             on_buttons: false,
             pending: None,
@@ -288,7 +292,14 @@ impl ApplicationScreen {
         screen.history = Load::Ready(history);
         screen.documents = Load::Ready(documents);
         screen.positions = Load::Ready(positions);
+        screen.messages = Load::Ready(Vec::new());
         screen
+    }
+
+    /// The messages about the application, for screens filled without a server.
+    pub fn with_messages(mut self, messages: Vec<Message>) -> ApplicationScreen {
+        self.messages = Load::Ready(messages);
+        self
     }
 
     pub fn number(&self) -> ApplicationNumber {
@@ -323,13 +334,14 @@ impl ApplicationScreen {
         self.cursor = 0;
     }
 
-    /// The four requests that fill the screen.
+    /// The requests that fill the screen.
     fn load(&self) -> Vec<Effect> {
         [
             Call::Application(self.number),
             Call::History(self.number),
             Call::Documents(self.number),
             Call::Positions(self.number),
+            Call::Messages(self.number),
         ]
         .into_iter()
         .map(Effect::Call)
@@ -562,10 +574,60 @@ impl ApplicationScreen {
                 }
             }
         }
+        lines.extend(self.message_lines(ctx, area.width as usize));
         let scroll = self
             .cursor
             .min(lines.len().saturating_sub(area.height as usize));
         frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), area);
+    }
+
+    /// Under the history: each message sent about the application, when it was written, its
+    /// subject and where its delivery is (queued, sent, failed, undelivered).
+    fn message_lines(&self, ctx: &Ctx, width: usize) -> Vec<Line<'static>> {
+        let theme = &ctx.theme;
+        let messages = match &self.messages {
+            Load::Ready(messages) if messages.is_empty() => return Vec::new(),
+            Load::Ready(messages) => messages,
+            Load::Loading => return Vec::new(),
+            Load::Failed(error) => {
+                return vec![
+                    Line::from(""),
+                    Line::from(Span::styled(error.clone(), theme.error())),
+                ];
+            }
+        };
+        let when = 19;
+        let state = 14.min(width / 4);
+        let subject = width.saturating_sub(when + state + 2);
+        let mut lines = vec![
+            Line::from(""),
+            Line::from(Span::styled(
+                format!(
+                    "{} {} {}",
+                    fit(&t!("application.messages.when"), when),
+                    fit(&t!("application.messages.subject"), subject),
+                    fit(&t!("application.messages.state"), state)
+                ),
+                theme.title(),
+            )),
+        ];
+        for message in messages {
+            let style = match message.state {
+                DeliveryState::Dead => theme.error(),
+                DeliveryState::Failed => theme.warning(),
+                _ => theme.text(),
+            };
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "{} {} {}",
+                    fit(&date_time(message.created_at), when),
+                    fit(&message.subject, subject),
+                    fit(&t!(message.state.message_key()), state)
+                ),
+                style,
+            )));
+        }
+        lines
     }
 
     fn view_documents(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
@@ -1066,6 +1128,7 @@ impl Screen for ApplicationScreen {
             Reply::History(result) => self.history = Load::from_result(result),
             Reply::Documents(result) => self.documents = Load::from_result(result),
             Reply::Positions(result) => self.positions = Load::from_result(result),
+            Reply::Messages(result) => self.messages = Load::from_result(result),
             Reply::Saved(result) => {
                 self.notice = Some(match result {
                     Ok(path) => Notice::Saved(path),
@@ -1082,6 +1145,7 @@ impl Screen for ApplicationScreen {
             || matches!(self.history, Load::Loading)
             || matches!(self.documents, Load::Loading)
             || matches!(self.positions, Load::Loading)
+            || matches!(self.messages, Load::Loading)
     }
 
     fn view(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {

@@ -78,6 +78,7 @@ impl FirstLogin {
             extra_email: None,
             extra_phone: None,
             language: ctx.lang,
+            notify_by: Default::default(),
         };
         vec![Effect::Call(Call::SaveContacts(contacts))]
     }

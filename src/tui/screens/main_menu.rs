@@ -20,12 +20,14 @@ use crate::tui::widgets::{self, buttons};
 /// One item of the main page: where it leads and its i18n key.
 pub type MenuItem = (Destination, &'static str);
 
-/// Every user is an applicant (a parent or legal representative): the seeds' four items.
+/// Every user is an applicant (a parent or legal representative): the seeds' four items, then
+/// «Уведомления» (issue 14; every user has an inbox).
 const APPLICANT_ITEMS: &[MenuItem] = &[
     (Destination::Apply, "tui.menu.apply"),
     (Destination::Journal, "tui.menu.journal"),
     (Destination::QueueSearch, "tui.menu.search"),
     (Destination::Statistics, "tui.menu.statistics"),
+    (Destination::Inbox, "tui.menu.inbox"),
 ];
 
 /// A ЦОН operator serves citizens at the counter first.
@@ -238,6 +240,11 @@ impl Screen for MainMenu {
             .enumerate()
             .map(|(i, (destination, key))| {
                 let mut label = format!("{}. {}", i + 1, t!(*key));
+                if *destination == Destination::Inbox
+                    && let Some(unread) = ctx.unread.filter(|n| *n > 0)
+                {
+                    label.push_str(&format!(" ({unread})"));
+                }
                 if !screens::available(*destination) {
                     label.push_str(&format!(" — {}", t!("tui.menu.not_available")));
                 }
@@ -319,7 +326,9 @@ mod tests {
             digit("2").as_deref(),
             Some("Постановка ребенка в очередь в Детские дошкольные организации")
         );
-        assert_eq!(digit("6"), None, "five items, five digits");
+        // The desk, the seeds' four and «Уведомления»: six items, six digits.
+        assert_eq!(digit("6").as_deref(), Some("Уведомления"));
+        assert_eq!(digit("7"), None, "six items, six digits");
         menu.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE), &ctx);
         assert_eq!(menu.selected(), 2);
     }

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod application;
 pub mod description;
 pub mod first_login;
+pub mod inbox;
 pub mod journal;
 pub mod login;
 pub mod main_menu;
@@ -31,6 +32,8 @@ pub enum Destination {
     Statistics,
     /// «Редактирование контактных данных» (the user's name at the top right).
     Profile,
+    /// «Уведомления»: the user's messages.
+    Inbox,
     /// «Обслуживание гражданина»: the ЦОН operator's desk.
     Desk,
     /// «Отчёт по региону»: the officer's region report (issue 13).
@@ -47,6 +50,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
+        Destination::Inbox => Some(Box::new(inbox::InboxScreen::new())),
         Destination::Desk => None,
         Destination::RegionReport => Some(Box::new(report::ReportScreen::new(ctx))),
     }

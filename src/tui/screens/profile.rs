@@ -11,14 +11,14 @@ use ratatui::widgets::Paragraph;
 use rust_i18n::t;
 
 use crate::api::profile::{BoundChild, Contacts, Profile};
-use crate::domain::Iin;
+use crate::domain::{ContactPreference, Iin};
 use crate::tui::format::date;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::protocol::{Call, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::dialog::Dialog;
-use crate::tui::widgets::form::{Field, FieldKind, Form};
+use crate::tui::widgets::form::{Field, FieldKind, Form, Message};
 use crate::tui::widgets::{self, fit, tabs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,9 @@ impl ProfileScreen {
                 Field::new("phone", "profile.phone", FieldKind::Phone).required(),
                 Field::new("extra_email", "profile.extra_email", FieldKind::Email),
                 Field::new("extra_phone", "profile.extra_phone", FieldKind::Phone),
+                // Issue 14: the channels notices go by (both unless the server says otherwise).
+                Field::new("notify_email", "profile.notify_email", FieldKind::Flag).with_value("1"),
+                Field::new("notify_sms", "profile.notify_sms", FieldKind::Flag).with_value("1"),
             ]),
             language: None,
             child: Form::new(vec![
@@ -131,6 +134,41 @@ impl ProfileScreen {
                 .set_value(value.as_deref().unwrap_or(""));
         }
         self.language = Some(contacts.language);
+        let flag = |on: bool| if on { "1" } else { "" };
+        self.contacts
+            .field_mut("notify_email")
+            .set_value(flag(contacts.notify_by.by_email()));
+        self.contacts
+            .field_mut("notify_sms")
+            .set_value(flag(contacts.notify_by.by_sms()));
+    }
+
+    /// The channels ticked, checked against the contacts typed: at least one, and SMS alone
+    /// only with a phone. A refusal marks its box.
+    fn preference(&mut self) -> Option<ContactPreference> {
+        let ticked = |id| self.contacts.field(id).is_checked();
+        let Some(preference) = ContactPreference::of(ticked("notify_email"), ticked("notify_sms"))
+        else {
+            self.contacts
+                .field_mut("notify_email")
+                .set_error(Message::new("profile.notify_none"));
+            self.contacts.focus_on("notify_email");
+            return None;
+        };
+        let given = |id| !self.contacts.value(id).trim().is_empty();
+        if let Err(error) = preference.check(given("email"), given("phone")) {
+            let field = if preference.by_sms() {
+                "notify_sms"
+            } else {
+                "notify_email"
+            };
+            self.contacts
+                .field_mut(field)
+                .set_error(Message::new(error.message_key()));
+            self.contacts.focus_on(field);
+            return None;
+        }
+        Some(preference)
     }
 
     fn call(&mut self, call: Call) -> Effect {
@@ -142,9 +180,19 @@ impl ProfileScreen {
         self.error = None;
         match self.tab {
             Tab::Contacts => {
+                for id in ["notify_email", "notify_sms"] {
+                    // A box's refusal is about the boxes as they were; they are checked anew.
+                    let checked = self.contacts.field(id).is_checked();
+                    self.contacts
+                        .field_mut(id)
+                        .set_value(if checked { "1" } else { "" });
+                }
                 if !self.contacts.validate() {
                     return Vec::new();
                 }
+                let Some(notify_by) = self.preference() else {
+                    return Vec::new();
+                };
                 let value = |id| {
                     let text = self.contacts.value(id).trim();
                     (!text.is_empty()).then(|| text.to_owned())
@@ -155,6 +203,7 @@ impl ProfileScreen {
                     extra_email: value("extra_email"),
                     extra_phone: value("extra_phone"),
                     language: self.language.unwrap_or(ctx.lang),
+                    notify_by,
                 };
                 vec![self.call(Call::SaveContacts(contacts))]
             }

@@ -101,6 +101,17 @@ fn migrator() -> Migrator {
             "journal kindergartens",
             include_str!("../../../../migrations/0024_journal_kindergartens.sql"),
         ),
+        // --- notices (issue 14) ---
+        (
+            26,
+            "outbox before delivery",
+            include_str!("../../../../migrations/0026_outbox_before_delivery.sql"),
+        ),
+        (
+            27,
+            "contact preference",
+            include_str!("../../../../migrations/0027_contact_preference.sql"),
+        ),
     ];
     Migrator::with_migrations(
         steps
@@ -172,6 +183,25 @@ impl SqliteStore {
             readers,
             changes,
         })
+    }
+
+    /// Creates a database at `url` with the schema as it was at migration `version`, as an
+    /// older release left it: upgrade tests fill it the old way, then [`SqliteStore::open`]
+    /// brings it up to date.
+    pub async fn create_at_version(url: &str, version: i64) -> StoreResult<()> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{url}"))?
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        migrator()
+            .run_to(version, &pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        pool.close().await;
+        Ok(())
     }
 
     /// A write transaction holding the database's write lock from its first statement.
