@@ -19,6 +19,8 @@ use crate::api::auth::LoginResponse;
 use crate::api::catalogue::{BenefitCategoryInfo, Region};
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::api::documents::{ActionDocument, Document, Submission};
+use crate::api::documents::{KindergartenDocument, PlacesDocument};
+use crate::api::officer::{KindergartenChanged, PublishedPlaces};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
@@ -28,6 +30,7 @@ use crate::pki::keystore::{Keystore, KeystoreError};
 use crate::pki::xmldsig::{self, XmlDsigError};
 use crate::tui::keyring::{KeyringError, OsKeyring};
 use crate::tui::screen::Remembered;
+use crate::tui::screens::officer::{self, calls::OfficerCall, calls::OfficerReply};
 
 /// A password on its way to a keystore: zeroized when dropped, never printed by `Debug`.
 pub struct Secret(Zeroizing<String>);
@@ -55,7 +58,12 @@ pub enum SignTask {
     Submit(Box<Submission>),
     /// An action on an application («Продлить направление», «Снять с очереди», …); its
     /// envelope is made when the dialog is confirmed, so every retry repeats the request id.
+    /// An officer's action (`ActionRequest::is_officer_action`) goes to the officer's path.
     Act(ActionDocument),
+    /// Officer: free places published in groups (issue 13).
+    Places(PlacesDocument),
+    /// Officer: a kindergarten or group added, a capacity changed, one closed (issue 13).
+    Kindergarten(KindergartenDocument),
 }
 
 /// The server's answer to a signed document.
@@ -63,6 +71,9 @@ pub enum SignTask {
 pub enum Sent {
     Submitted(SubmissionResult),
     Acted(Box<ApplicationDetail>),
+    /// The places published and the offers made of them at once.
+    Published(Box<PublishedPlaces>),
+    KindergartenChanged(Box<KindergartenChanged>),
 }
 
 /// A login document signed with the AUTH key, and whose it is.
@@ -135,6 +146,8 @@ pub enum Call {
         document_id: String,
         path: PathBuf,
     },
+    /// The officer screens' requests (issue 13).
+    Officer(OfficerCall),
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
@@ -177,6 +190,7 @@ pub enum Reply {
     Bound(Result<BoundChild, CallError>),
     PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
     PublicStats(Result<PublicStats, CallError>),
+    Officer(OfficerReply),
 }
 
 impl Reply {
@@ -207,6 +221,8 @@ impl Reply {
             Reply::Keystore(_) | Reply::LoggedOut | Reply::Resumed(_) | Reply::Kept => {
                 return None;
             }
+            Reply::Officer(r) if r.is_local() => return None,
+            Reply::Officer(r) => r.error(),
         };
         match error {
             None => Some(true),
@@ -236,6 +252,12 @@ pub enum CallError {
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A program could not be started (the desktop's viewer).
+    #[error("cannot start {program}: {source}")]
+    Launch {
+        program: String,
         source: std::io::Error,
     },
 }
@@ -287,6 +309,9 @@ impl CallError {
                 reason = source
             )
             .into_owned(),
+            CallError::Launch { program, source } => {
+                t!("officer.error.launch", program = program, reason = source).into_owned()
+            }
         }
     }
 }
@@ -510,6 +535,7 @@ impl Runner {
                 document_id,
                 path,
             } => Reply::Saved(self.download(&number, &document_id, path).await),
+            Call::Officer(call) => Reply::Officer(officer::calls::run(call, self.client()).await),
         }
     }
 
@@ -585,6 +611,16 @@ impl Runner {
                 action.envelope.signed_at = chrono::Utc::now();
                 Document::Action(action)
             }
+            SignTask::Places(places) => {
+                let mut places = places.clone();
+                places.envelope.signed_at = chrono::Utc::now();
+                Document::Places(places)
+            }
+            SignTask::Kindergarten(change) => {
+                let mut change = change.clone();
+                change.envelope.signed_at = chrono::Utc::now();
+                Document::Kindergarten(change)
+            }
         };
         let request_id = document
             .envelope()
@@ -607,6 +643,18 @@ impl Runner {
             SignTask::Submit(_) => Ok(Sent::Submitted(
                 client.submit_application(&request_id, &signed_xml).await?,
             )),
+            SignTask::Act(action) if action.action.is_officer_action() => {
+                Ok(Sent::Acted(Box::new(
+                    client
+                        .officer_act(
+                            &action.number,
+                            action.action.code(),
+                            &request_id,
+                            &signed_xml,
+                        )
+                        .await?,
+                )))
+            }
             SignTask::Act(action) => Ok(Sent::Acted(Box::new(
                 client
                     .act(
@@ -616,6 +664,12 @@ impl Runner {
                         &signed_xml,
                     )
                     .await?,
+            ))),
+            SignTask::Places(_) => Ok(Sent::Published(Box::new(
+                client.publish_free_places(&request_id, &signed_xml).await?,
+            ))),
+            SignTask::Kindergarten(_) => Ok(Sent::KindergartenChanged(Box::new(
+                client.change_kindergarten(&request_id, &signed_xml).await?,
             ))),
         }
     }

@@ -9,4 +9,5 @@ mod messages;
 mod basics;
 mod e2e;
 mod i18n_keys;
+mod officer;
 mod screens;

@@ -8,6 +8,7 @@ pub mod first_login;
 pub mod journal;
 pub mod login;
 pub mod main_menu;
+pub mod officer;
 pub mod profile;
 pub mod queue_search;
 pub mod region;
@@ -30,6 +31,11 @@ pub enum Destination {
     Statistics,
     /// «Редактирование контактных данных» (the user's name at the top right).
     Profile,
+    /// The officer's workspace (issue 13).
+    OfficerKindergartens,
+    OfficerOffers,
+    OfficerReviews,
+    OfficerJournal,
 }
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
@@ -42,6 +48,12 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
+        Destination::OfficerKindergartens => {
+            Some(Box::new(officer::kindergartens::KindergartensScreen::new()))
+        }
+        Destination::OfficerOffers => Some(Box::new(officer::offers::OffersScreen::new())),
+        Destination::OfficerReviews => Some(Box::new(officer::reviews::ReviewsScreen::new())),
+        Destination::OfficerJournal => Some(Box::new(journal::JournalScreen::new().of_officer())),
     }
 }
 
