@@ -355,3 +355,60 @@ fn the_officers_journal_filters_by_birth_year() {
     assert_eq!(query.birth_year, Some(2025));
     assert_eq!(journal.title(), "Журнал заявлений региона");
 }
+
+#[test]
+fn an_officers_main_menu_leads_to_the_workspace() {
+    use kezek::api::auth::{RoleGrant, RoleKind, User};
+    use kezek::api::profile::{Contacts, Profile};
+    use kezek::tui::screen::Session;
+    use kezek::tui::screens::main_menu::MainMenu;
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut ctx = ctx();
+    ctx.session = Some(Session {
+        full_name: "ҚАСЫМОВ ЕРЖАН".to_owned(),
+        iin: "830930352646".to_owned(),
+    });
+    let profile = |roles| Profile {
+        user: User {
+            iin: "830930352646".parse().expect("a valid IIN"),
+            full_name: "ҚАСЫМОВ ЕРЖАН".to_owned(),
+            surname: "ҚАСЫМОВ".to_owned(),
+            name: "ЕРЖАН".to_owned(),
+            patronymic: None,
+            roles,
+            organisation: None,
+        },
+        contacts: Contacts {
+            email: None,
+            phone: None,
+            extra_email: None,
+            extra_phone: None,
+            language: Lang::Ru,
+        },
+    };
+    // A parent: the four items, and «5» leads nowhere.
+    let mut menu = MainMenu::new();
+    assert!(matches!(
+        menu.init(&ctx).as_slice(),
+        [Effect::Call(Call::Profile)]
+    ));
+    menu.on_reply(Reply::Profile(Ok(profile(Vec::new()))), &ctx);
+    assert!(
+        menu.on_key(key(KeyCode::Char('5')), &ctx)
+            .expect("the menu's key")
+            .is_empty()
+    );
+    // An officer of Astana: «5» opens «Детские сады».
+    let mut menu = MainMenu::new();
+    menu.on_reply(
+        Reply::Profile(Ok(profile(vec![RoleGrant {
+            role: RoleKind::Officer,
+            region: Some("astana".to_owned()),
+        }]))),
+        &ctx,
+    );
+    let opened = pushed(menu.on_key(key(KeyCode::Char('5')), &ctx));
+    assert_eq!(opened.id(), "officer_kindergartens");
+    let opened = pushed(menu.on_key(key(KeyCode::Char('8')), &ctx));
+    assert_eq!(opened.title(), "Журнал заявлений региона");
+}

@@ -8,6 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
+use crate::api::auth::RoleKind;
+use crate::tui::effects::{Call, Reply};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::{self, Destination};
@@ -20,6 +22,17 @@ const ITEMS: [(Destination, &str); 4] = [
     (Destination::Journal, "tui.menu.journal"),
     (Destination::QueueSearch, "tui.menu.search"),
     (Destination::Statistics, "tui.menu.statistics"),
+];
+
+/// The officer's workspace (issue 13), after the four items for an officer of a region.
+const OFFICER_ITEMS: [(Destination, &str); 4] = [
+    (
+        Destination::OfficerKindergartens,
+        "officer.menu.kindergartens",
+    ),
+    (Destination::OfficerOffers, "officer.menu.offers"),
+    (Destination::OfficerReviews, "officer.menu.reviews"),
+    (Destination::OfficerJournal, "officer.menu.journal"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +80,34 @@ const KEYS: &[Binding<Command>] = &[
         hint: false,
     },
     Binding {
+        command: Command::Item(4),
+        name: "officer_kindergartens",
+        keys: &[KeyCombo::char('5')],
+        help: "officer.menu.kindergartens",
+        hint: false,
+    },
+    Binding {
+        command: Command::Item(5),
+        name: "officer_offers",
+        keys: &[KeyCombo::char('6')],
+        help: "officer.menu.offers",
+        hint: false,
+    },
+    Binding {
+        command: Command::Item(6),
+        name: "officer_reviews",
+        keys: &[KeyCombo::char('7')],
+        help: "officer.menu.reviews",
+        hint: false,
+    },
+    Binding {
+        command: Command::Item(7),
+        name: "officer_journal",
+        keys: &[KeyCombo::char('8')],
+        help: "officer.menu.journal",
+        hint: false,
+    },
+    Binding {
         command: Command::Profile,
         name: "profile",
         keys: &[KeyCombo::f(3), KeyCombo::char('p')],
@@ -85,6 +126,7 @@ const KEYS: &[Binding<Command>] = &[
 pub struct MainMenu {
     keymap: Keymap<Command>,
     list: SelectList,
+    items: Vec<(Destination, &'static str)>,
 }
 
 impl Default for MainMenu {
@@ -98,7 +140,16 @@ impl MainMenu {
         MainMenu {
             keymap: Keymap::new("main_menu", KEYS),
             list: SelectList::new(vec![String::new(); ITEMS.len()]),
+            items: ITEMS.to_vec(),
         }
+    }
+
+    /// The menu of an officer: the officer's workspace after the four items.
+    pub fn for_officer() -> MainMenu {
+        let mut menu = MainMenu::new();
+        menu.items.extend(OFFICER_ITEMS);
+        menu.list = SelectList::new(vec![String::new(); menu.items.len()]);
+        menu
     }
 
     pub fn selected(&self) -> usize {
@@ -122,17 +173,46 @@ impl Screen for MainMenu {
         t!("tui.menu.title").into_owned()
     }
 
+    /// The officer's items' keys only in an officer's menu.
     fn key_help(&self) -> Vec<KeyHelp> {
-        self.keymap.help()
+        let officer = self.items.len() > ITEMS.len();
+        self.keymap
+            .help()
+            .into_iter()
+            .filter(|h| officer || !h.name.starts_with("officer_"))
+            .collect()
+    }
+
+    /// Who is logged in decides the items: the profile says whether they are an officer.
+    fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        match ctx.session {
+            Some(_) if self.items.len() == ITEMS.len() => vec![Effect::Call(Call::Profile)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+        if let Reply::Profile(Ok(profile)) = reply
+            && profile.user.has_role(RoleKind::Officer, None)
+            && self.items.len() == ITEMS.len()
+        {
+            let selected = self.selected();
+            *self = MainMenu::for_officer();
+            self.list.select(selected);
+        }
+        Vec::new()
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
         match self.keymap.command(&key, false) {
-            Some(Command::Open) => Some(self.open(ITEMS[self.selected()].0, ctx)),
-            Some(Command::Item(i)) => {
-                self.list.select(i);
-                Some(self.open(ITEMS[i].0, ctx))
-            }
+            Some(Command::Open) => Some(self.open(self.items[self.selected()].0, ctx)),
+            Some(Command::Item(i)) => match self.items.get(i) {
+                Some(&(destination, _)) => {
+                    self.list.select(i);
+                    Some(self.open(destination, ctx))
+                }
+                None => Some(Vec::new()),
+            },
             Some(Command::Profile) => Some(self.open(Destination::Profile, ctx)),
             Some(Command::Logout) => {
                 Some(vec![Effect::SignedOut, Effect::Reset(screens::start(ctx))])
@@ -148,7 +228,7 @@ impl Screen for MainMenu {
             Constraint::Length(1),
             Constraint::Length(3),
             Constraint::Length(1),
-            Constraint::Length(ITEMS.len() as u16),
+            Constraint::Length(self.items.len() as u16),
             Constraint::Min(0),
             Constraint::Length(1),
         ])
@@ -175,7 +255,8 @@ impl Screen for MainMenu {
             .wrap(Wrap { trim: true }),
             title,
         );
-        let labels: Vec<String> = ITEMS
+        let labels: Vec<String> = self
+            .items
             .iter()
             .enumerate()
             .map(|(i, (destination, key))| {

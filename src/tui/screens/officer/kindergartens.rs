@@ -293,11 +293,24 @@ impl KindergartensScreen {
         match self.lines[i] {
             Entry::Kindergarten(k) => {
                 let kg = &kgs[k];
-                let mut name = format!("{} ({})", kg.name.get(ctx.lang), kg.code);
+                let mut name = kg.name.get(ctx.lang).to_owned();
                 if kg.closed_at.is_some() {
                     name.push_str(&format!(" — {}", t!("officer.kindergartens.closed")));
                 }
-                vec![name]
+                // The kindergarten's line sums its open groups' places.
+                let sum = |f: fn(&crate::api::officer::GroupInfo) -> u32| {
+                    let open = kg.groups.iter().filter(|g| g.closed_at.is_none());
+                    open.map(f).sum::<u32>().to_string()
+                };
+                vec![
+                    name,
+                    String::new(),
+                    String::new(),
+                    sum(|g| g.capacity),
+                    sum(|g| g.enrolled),
+                    sum(|g| g.offered),
+                    sum(|g| g.free),
+                ]
             }
             Entry::Group(k, g) => {
                 let group = &kgs[k].groups[g];
@@ -455,11 +468,11 @@ impl Screen for KindergartensScreen {
         let columns = [
             Column {
                 title: t!("officer.kindergartens.column.group").into_owned(),
-                width: list.width.saturating_sub(44).max(16),
+                width: list.width.saturating_sub(46).max(16),
             },
             Column {
                 title: t!("officer.kindergartens.column.years").into_owned(),
-                width: 9,
+                width: 10,
             },
             Column {
                 title: t!("officer.kindergartens.column.language").into_owned(),
@@ -471,7 +484,7 @@ impl Screen for KindergartensScreen {
             },
             Column {
                 title: t!("officer.kindergartens.column.enrolled").into_owned(),
-                width: 6,
+                width: 7,
             },
             Column {
                 title: t!("officer.kindergartens.column.offered").into_owned(),

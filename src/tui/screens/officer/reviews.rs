@@ -239,21 +239,28 @@ impl ReviewsScreen {
                 ]
             })
             .collect();
+        let width = inner.width as usize;
+        let line = |text: String| Line::from(truncate(&text, width));
         let info = vec![
             Line::from(vec![
                 Span::styled(format!("{}  ", row.number), theme.title()),
-                Span::raw(format!(
-                    "{} ({})  {}: {}",
-                    row.child_name,
-                    row.birth_year,
-                    t!("officer.reviews.applicant"),
-                    row.applicant_name
+                Span::raw(truncate(
+                    &format!("{} ({})", row.child_name, row.birth_year),
+                    width.saturating_sub(20),
                 )),
             ]),
-            Line::from(format!(
-                "{}: {}  {}: {}",
+            line(format!(
+                "{}: {}",
+                t!("officer.reviews.applicant"),
+                row.applicant_name
+            )),
+            line(format!(
+                "{}: {}",
                 t!("officer.reviews.category"),
                 benefit_name(row.benefit_class, Some(&row.category), ctx.lang),
+            )),
+            line(format!(
+                "{}: {}",
                 t!("officer.reviews.registered"),
                 day_of(row.registered_at)
             )),
@@ -267,8 +274,8 @@ impl ReviewsScreen {
             },
         ];
         let [info_area, picture] =
-            Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(inner);
-        frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: true }), info_area);
+            Layout::vertical([Constraint::Length(5), Constraint::Min(0)]).areas(inner);
+        frame.render_widget(Paragraph::new(info), info_area);
         let Some(scan) = row.scans.get(self.scan) else {
             return;
         };
