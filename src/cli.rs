@@ -11,6 +11,7 @@ use rust_i18n::t;
 
 use crate::i18n::Lang;
 
+mod client;
 mod keystore;
 mod loadgen;
 mod log;
@@ -480,12 +481,10 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Screenshots(args)) => screenshots::run(args),
         Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
         Some(Command::Outbox(OutboxCommand::List(args))) => outbox::list(args),
-        None => crate::tui::run(crate::tui::Options {
+        None => client::run(crate::tui::Options {
             server: cli.server,
             lang: cli.lang,
             server_ca: cli.server_ca,
-        })
-        .map(|()| Exit::Success)
-        .map_err(|e| Failure::bad_input(e.message())),
+        }),
     }
 }

@@ -7,7 +7,8 @@ use rust_i18n::t;
 
 use super::{Exit, Failure, Outcome, ScreenshotsArgs};
 use crate::i18n::Lang;
-use crate::tui::screen::{Connection, Ctx, RegionChoice, Session};
+use crate::tui::screen::{Connection, Ctx, RegionChoice};
+use crate::tui::session::Session;
 use crate::tui::showcase;
 use crate::tui::theme::Theme;
 use crate::tui::{sample, svg};
@@ -43,6 +44,7 @@ fn demo_context(lang: Lang) -> Ctx {
         session: Some(Session {
             full_name: applicant.full_name,
             iin: applicant.iin.to_string(),
+            ..Session::default()
         }),
         region: Some(RegionChoice {
             region_code: region.code.clone(),

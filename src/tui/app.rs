@@ -1,7 +1,7 @@
 //! The application: a stack of screens, the shared context, the global keys, the chrome around
 //! every screen (status bar, hint line, `?` overlay), and the event loop.
 //!
-//! [`App::update`] is pure: it takes an [`Action`] and returns the [`Job`]s to run, so tests
+//! [`App::update`] is pure: it takes a [`Message`] (an input event: a key, a reply, a tick; named so it never clashes with `domain::Action` or the action dialogs) and returns the [`Job`]s to run, so tests
 //! drive it without a terminal or a runtime. [`run_loop`] feeds it keys, signals and replies,
 //! runs the jobs in tokio tasks, and draws only when something changed, at most ~60 times a
 //! second, each frame inside a synchronized update so SSH users never see half a frame.
@@ -24,11 +24,11 @@ use rust_i18n::t;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use unicode_width::UnicodeWidthStr;
 
-use crate::tui::effects::{Call, Reply, Runner};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, Reply};
+use crate::tui::runner::Runner;
 use crate::tui::screen::{Connection, Ctx, Effect, Screen};
 use crate::tui::widgets;
-use crate::tui::widgets::key_window::Purpose;
 
 /// The smallest terminal the client draws into; below it a message says so.
 pub const MIN_WIDTH: u16 = 80;
@@ -36,7 +36,7 @@ pub const MIN_HEIGHT: u16 = 24;
 
 /// Everything that can happen to the app.
 #[derive(Debug)]
-pub enum Action {
+pub enum Message {
     Key(KeyEvent),
     Paste(String),
     Mouse(MouseEvent),
@@ -61,7 +61,7 @@ pub struct ScreenKey(u64);
 #[derive(Debug)]
 pub struct Job {
     pub screen: ScreenKey,
-    pub call: crate::tui::effects::Call,
+    pub call: Call,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,22 +189,22 @@ impl App {
         self.confirm_quit
     }
 
-    /// Applies one action; returns the requests to start.
-    pub fn update(&mut self, action: Action) -> Vec<Job> {
+    /// Applies one message; returns the requests to start.
+    pub fn update(&mut self, message: Message) -> Vec<Job> {
         let mut jobs = Vec::new();
-        match action {
-            Action::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, &mut jobs),
-            Action::Key(_) => return jobs,
-            Action::Mouse(mouse) => self.on_mouse(mouse, &mut jobs),
-            Action::Paste(text) => {
+        match message {
+            Message::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, &mut jobs),
+            Message::Key(_) => return jobs,
+            Message::Mouse(mouse) => self.on_mouse(mouse, &mut jobs),
+            Message::Paste(text) => {
                 if let Some((origin, screen)) = self.stack.last_mut() {
                     let origin = *origin;
                     let effects = screen.on_paste(&text, &self.ctx);
                     self.apply(origin, effects, &mut jobs);
                 }
             }
-            Action::Resize(width, height) => self.size = (width, height),
-            Action::Reply { screen, reply } => {
+            Message::Resize(width, height) => self.size = (width, height),
+            Message::Reply { screen, reply } => {
                 let reply = *reply;
                 self.in_flight = self.in_flight.saturating_sub(1);
                 if let Some(reached) = reply.reached_server() {
@@ -221,19 +221,19 @@ impl App {
                     tracing::debug!("reply for a closed screen dropped");
                 }
             }
-            Action::Tick => {
+            Message::Tick => {
                 if !self.busy() {
                     return jobs;
                 }
                 self.ctx.tick = self.ctx.tick.wrapping_add(1);
             }
-            Action::Quit => self.quit = true,
+            Message::Quit => self.quit = true,
         }
         self.dirty = true;
         jobs
     }
 
-    /// The terminal's size at start; later sizes come with [`Action::Resize`].
+    /// The terminal's size at start; later sizes come with [`Message::Resize`].
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
     }
@@ -404,10 +404,7 @@ impl App {
                 }
                 Effect::Region(region) => self.ctx.region = Some(region),
                 Effect::RememberKeystore(purpose, path) => {
-                    match purpose {
-                        Purpose::Auth => self.ctx.remembered.auth = Some(path),
-                        Purpose::Sign => self.ctx.remembered.sign = Some(path),
-                    }
+                    self.ctx.remembered.remember(purpose, path);
                     self.in_flight += 1;
                     jobs.push(Job {
                         screen: origin,
@@ -658,17 +655,17 @@ impl App {
 }
 
 /// Reads terminal events on a thread of its own (crossterm's reader blocks) and forwards them.
-fn spawn_input_thread(tx: UnboundedSender<Action>) {
+fn spawn_input_thread(tx: UnboundedSender<Message>) {
     std::thread::spawn(move || {
         while let Ok(event) = event::read() {
-            let action = match event {
-                Event::Key(key) => Action::Key(key),
-                Event::Paste(text) => Action::Paste(text),
-                Event::Mouse(mouse) => Action::Mouse(mouse),
-                Event::Resize(width, height) => Action::Resize(width, height),
+            let message = match event {
+                Event::Key(key) => Message::Key(key),
+                Event::Paste(text) => Message::Paste(text),
+                Event::Mouse(mouse) => Message::Mouse(mouse),
+                Event::Resize(width, height) => Message::Resize(width, height),
                 Event::FocusGained | Event::FocusLost => continue,
             };
-            if tx.send(action).is_err() {
+            if tx.send(message).is_err() {
                 break;
             }
         }
@@ -676,7 +673,7 @@ fn spawn_input_thread(tx: UnboundedSender<Action>) {
 }
 
 /// SIGTERM, SIGINT and SIGHUP end the loop normally, so the terminal guard restores the screen.
-fn spawn_signal_task(tx: UnboundedSender<Action>) -> io::Result<()> {
+fn spawn_signal_task(tx: UnboundedSender<Message>) -> io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -687,7 +684,7 @@ fn spawn_signal_task(tx: UnboundedSender<Action>) -> io::Result<()> {
             _ = int.recv() => {}
             _ = hup.recv() => {}
         }
-        let _ = tx.send(Action::Quit);
+        let _ = tx.send(Message::Quit);
     });
     Ok(())
 }
@@ -700,14 +697,14 @@ fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App) -> io::Res
     Ok(())
 }
 
-/// Starts each job in a tokio task that reports back as an [`Action::Reply`].
-fn spawn_jobs(jobs: Vec<Job>, runner: &Runner, tx: &UnboundedSender<Action>) {
+/// Starts each job in a tokio task that reports back as an [`Message::Reply`].
+fn spawn_jobs(jobs: Vec<Job>, runner: &Runner, tx: &UnboundedSender<Message>) {
     for job in jobs {
         let tx = tx.clone();
         let runner = runner.clone();
         tokio::spawn(async move {
             let reply = runner.run(job.call).await;
-            let _ = tx.send(Action::Reply {
+            let _ = tx.send(Message::Reply {
                 screen: job.screen,
                 reply: Box::new(reply),
             });
@@ -788,20 +785,20 @@ pub async fn run_loop(
             last_draw = Some(Instant::now());
             continue;
         }
-        let action = tokio::select! {
-            action = rx.recv() => action,
-            _ = ticker.tick(), if app.busy() => Some(Action::Tick),
+        let message = tokio::select! {
+            message = rx.recv() => message,
+            _ = ticker.tick(), if app.busy() => Some(Message::Tick),
             () = tokio::time::sleep(wait), if app.dirty() => continue,
         };
-        let Some(action) = action else { break };
+        let Some(message) = message else { break };
         // Batch everything already queued (a paste, a burst of keys) into one frame.
-        let mut pending = vec![action];
+        let mut pending = vec![message];
         while let Ok(more) = rx.try_recv() {
             pending.push(more);
         }
-        for action in pending {
+        for message in pending {
             app.ctx.now = chrono::Utc::now();
-            let jobs = app.update(action);
+            let jobs = app.update(message);
             spawn_jobs(jobs, &runner, &tx);
         }
         if app.should_quit() {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use crate::tui::screen::Remembered;
+use crate::tui::session::Remembered;
 
 /// The service name every entry is filed under.
 const SERVICE: &str = "kezek";

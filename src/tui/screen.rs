@@ -10,10 +10,10 @@ use ratatui::layout::Rect;
 
 use crate::api::catalogue::LocalizedName;
 use crate::i18n::Lang;
-use crate::tui::effects::{Call, Reply};
 use crate::tui::keymap::KeyHelp;
+use crate::tui::protocol::{Call, Reply};
+use crate::tui::session::{Purpose, Remembered, Session};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::key_window::Purpose;
 
 /// A full-screen page or a dialog on top of one. State → view is pure: `view` only reads;
 /// `on_key` and `on_reply` change the state and return what the app should do next.
@@ -125,13 +125,6 @@ impl std::fmt::Debug for Effect {
     }
 }
 
-/// The logged-in person as the status bar and the wizard's autofill need them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub full_name: String,
-    pub iin: String,
-}
-
 /// The region and settlement chosen on the first screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionChoice {
@@ -152,13 +145,6 @@ pub enum Connection {
     Online,
     /// The last request could not reach the server.
     Offline,
-}
-
-/// The keystores last used this session, per purpose.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Remembered {
-    pub auth: Option<PathBuf>,
-    pub sign: Option<PathBuf>,
 }
 
 /// What every screen may read: language, theme, who is logged in, where, and the folders.

@@ -8,8 +8,8 @@ use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::api::applications::ApplicationDetail;
-use crate::tui::app::{Action, App};
-use crate::tui::effects::Reply;
+use crate::tui::app::{App, Message};
+use crate::tui::protocol::Reply;
 use crate::tui::sample;
 use crate::tui::screen::{Ctx, Screen};
 use crate::tui::screens::application::ApplicationScreen;
@@ -32,7 +32,7 @@ fn key(code: KeyCode) -> KeyEvent {
 fn app(ctx: &Ctx, screen: Box<dyn Screen>, keys: &[KeyEvent]) -> App {
     let mut app = App::new(ctx.clone(), screen);
     for key in keys {
-        app.update(Action::Key(*key));
+        app.update(Message::Key(*key));
     }
     app
 }

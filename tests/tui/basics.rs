@@ -5,9 +5,10 @@
 use std::sync::{Mutex, MutexGuard};
 
 use kezek::i18n::Lang;
-use kezek::tui::app::{Action, App};
-use kezek::tui::screen::{Ctx, Screen, Session};
+use kezek::tui::app::{App, Message};
+use kezek::tui::screen::{Ctx, Screen};
 use kezek::tui::screens::{description::Description, main_menu::MainMenu};
+use kezek::tui::session::Session;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -28,6 +29,7 @@ fn ctx(lang: Lang) -> Ctx {
     ctx.session = Some(Session {
         full_name: "ТЕСТОВ ТЕСТ ТЕСТОВИЧ".to_owned(),
         iin: "123456789011".to_owned(),
+        ..Session::default()
     });
     ctx
 }
@@ -53,8 +55,8 @@ fn app_with(lang: Lang, screen: Box<dyn Screen>) -> App {
     App::new(ctx(lang), screen)
 }
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+fn key(code: KeyCode) -> Message {
+    Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
 #[test]
@@ -127,7 +129,7 @@ fn esc_goes_back_and_ctrl_c_quits_on_any_layout() {
         "Esc never leaves the last screen"
     );
     assert!(!app.should_quit());
-    app.update(Action::Key(KeyEvent::new(
+    app.update(Message::Key(KeyEvent::new(
         KeyCode::Char('с'),
         KeyModifiers::CONTROL,
     )));
@@ -168,7 +170,7 @@ fn help_and_back_always_show_in_the_hint_line() {
 #[test]
 fn one_quit_key_asks_first_when_the_wizard_holds_input() {
     let _guard = locale(Lang::Ru);
-    let ctrl_q = || Action::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL));
+    let ctrl_q = || Message::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL));
     let mut app = app_with(Lang::Ru, Box::new(MainMenu::new()));
     app.update(key(KeyCode::Char('q')));
     assert!(!app.should_quit(), "a plain q is no longer a quit key");
@@ -198,7 +200,7 @@ fn draws_only_after_a_change() {
     let mut app = app_with(Lang::Ru, Box::new(MainMenu::new()));
     assert!(app.dirty());
     app.drawn();
-    app.update(Action::Tick);
+    app.update(Message::Tick);
     assert!(!app.dirty(), "an idle spinner tick does not redraw");
     app.update(key(KeyCode::Down));
     assert!(app.dirty());
@@ -214,7 +216,7 @@ use kezek::api::catalogue::{District, LocalizedName, Region, Settlement};
 use kezek::client::ClientError;
 use kezek::domain::{ApplicationNumber, QueuePosition};
 use kezek::pki::keystore::Keystore;
-use kezek::tui::effects::{Call, CallError, Reply, SignedLogin};
+use kezek::tui::protocol::{Call, CallError, Reply, SignedLogin};
 use kezek::tui::screen::{Effect, RegionChoice};
 use kezek::tui::screens::{
     first_login::FirstLogin, login::Login, region::RegionScreen, success::Success, wizard::Wizard,
@@ -751,9 +753,9 @@ fn success_snapshots() {
 #[test]
 fn signing_window_returns_the_answer_to_the_screen_below() {
     use kezek::api::documents::{ActionDocument, ActionRequest, Envelope};
-    use kezek::tui::effects::{Sent, SignTask};
+    use kezek::tui::protocol::{Sent, SignTask};
     use kezek::tui::screens::signing::Signing;
-    use kezek::tui::widgets::key_window::Purpose;
+    use kezek::tui::session::Purpose;
     let _guard = locale(Lang::Ru);
     let mut ctx = ctx(Lang::Ru);
     ctx.region = Some(region_choice());
@@ -789,7 +791,7 @@ fn signing_window_returns_the_answer_to_the_screen_below() {
 #[test]
 fn the_first_signing_window_opens_beside_the_login_key_on_its_sign_key() {
     use kezek::api::documents::{ActionDocument, ActionRequest, Envelope};
-    use kezek::tui::effects::SignTask;
+    use kezek::tui::protocol::SignTask;
     use kezek::tui::screens::signing::Signing;
     let _guard = locale(Lang::Ru);
     let mut ctx = ctx(Lang::Ru);

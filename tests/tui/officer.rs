@@ -9,7 +9,7 @@ use kezek::api::documents::{ActionRequest, KindergartenRequest};
 use kezek::api::officer::{KindergartenChanged, PublishedPlaces};
 use kezek::domain::direction::DirectionStatus;
 use kezek::i18n::Lang;
-use kezek::tui::effects::{Call, Reply, Sent, SignTask};
+use kezek::tui::protocol::{Call, Reply, Sent, SignTask};
 use kezek::tui::sample;
 use kezek::tui::screen::{Ctx, Effect, Screen};
 use kezek::tui::screens::journal::JournalScreen;
@@ -358,57 +358,39 @@ fn the_officers_journal_filters_by_birth_year() {
 
 #[test]
 fn an_officers_main_menu_leads_to_the_workspace() {
-    use kezek::api::auth::{RoleGrant, RoleKind, User};
-    use kezek::api::profile::{Contacts, Profile};
-    use kezek::tui::screen::Session;
-    use kezek::tui::screens::main_menu::MainMenu;
+    use kezek::api::auth::{RoleGrant, RoleKind};
+    use kezek::tui::screens::main_menu::menu_items;
+    use kezek::tui::session::Session;
     let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
-    let mut ctx = ctx();
-    ctx.session = Some(Session {
+    let session = |roles| Session {
         full_name: "ҚАСЫМОВ ЕРЖАН".to_owned(),
         iin: "830930352646".to_owned(),
-    });
-    let profile = |roles| Profile {
-        user: User {
-            iin: "830930352646".parse().expect("a valid IIN"),
-            full_name: "ҚАСЫМОВ ЕРЖАН".to_owned(),
-            surname: "ҚАСЫМОВ".to_owned(),
-            name: "ЕРЖАН".to_owned(),
-            patronymic: None,
-            roles,
-            organisation: None,
-        },
-        contacts: Contacts {
-            email: None,
-            phone: None,
-            extra_email: None,
-            extra_phone: None,
-            language: Lang::Ru,
-        },
+        roles,
+        organisation: None,
     };
-    // A parent: the four items, and «5» leads nowhere.
-    let mut menu = MainMenu::new();
-    assert!(matches!(
-        menu.init(&ctx).as_slice(),
-        [Effect::Call(Call::Profile)]
-    ));
-    menu.on_reply(Reply::Profile(Ok(profile(Vec::new()))), &ctx);
-    assert!(
-        menu.on_key(key(KeyCode::Char('5')), &ctx)
-            .expect("the menu's key")
-            .is_empty()
+    let parent = menu_items(Some(&session(Vec::new())));
+    assert_eq!(parent.len(), 4);
+    let officer = menu_items(Some(&session(vec![RoleGrant {
+        role: RoleKind::Officer,
+        region: Some("astana".to_owned()),
+    }])));
+    let keys: Vec<&str> = officer.iter().map(|(_, key)| *key).collect();
+    assert_eq!(
+        keys[..4],
+        [
+            "officer.menu.kindergartens",
+            "officer.menu.offers",
+            "officer.menu.reviews",
+            "officer.menu.journal"
+        ]
     );
-    // An officer of Astana: «5» opens «Детские сады».
-    let mut menu = MainMenu::new();
-    menu.on_reply(
-        Reply::Profile(Ok(profile(vec![RoleGrant {
-            role: RoleKind::Officer,
-            region: Some("astana".to_owned()),
-        }]))),
-        &ctx,
-    );
-    let opened = pushed(menu.on_key(key(KeyCode::Char('5')), &ctx));
-    assert_eq!(opened.id(), "officer_kindergartens");
-    let opened = pushed(menu.on_key(key(KeyCode::Char('8')), &ctx));
-    assert_eq!(opened.title(), "Журнал заявлений региона");
+    let ctx = ctx();
+    for (destination, id) in officer.iter().take(3).map(|(d, _)| *d).zip([
+        "officer_kindergartens",
+        "officer_offers",
+        "officer_reviews",
+    ]) {
+        let screen = kezek::tui::screens::open(destination, &ctx).expect("built");
+        assert_eq!(screen.id(), id);
+    }
 }

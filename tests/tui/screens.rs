@@ -17,8 +17,8 @@ use kezek::client::ClientError;
 use kezek::domain::limits::Text;
 use kezek::domain::{ActionKind, Status};
 use kezek::i18n::Lang;
-use kezek::tui::app::{Action, App};
-use kezek::tui::effects::{Call, CallError, Reply, Sent};
+use kezek::tui::app::{App, Message};
+use kezek::tui::protocol::{Call, CallError, Reply, Sent};
 use kezek::tui::screen::{Ctx, Effect, Screen};
 use kezek::tui::screens::actions::ActionDialog;
 use kezek::tui::screens::application::{ApplicationScreen, Tab};
@@ -718,16 +718,16 @@ fn the_journal_below_asks_for_fresh_rows_after_an_action() {
     let ctx = ctx(Lang::Ru);
     let journal = JournalScreen::with_page(sample::journal_page(100_000, 100));
     let mut app = App::new(ctx, Box::new(journal));
-    let jobs = app.update(Action::Key(key(KeyCode::Enter)));
+    let jobs = app.update(Message::Key(key(KeyCode::Enter)));
     assert_eq!(app.stack_ids(), ["journal", "application"]);
     let screen = jobs[0].screen;
-    app.update(Action::Reply {
+    app.update(Message::Reply {
         screen,
         reply: Box::new(Reply::Application(Ok(Box::new(
             sample::application_with_direction(),
         )))),
     });
-    let jobs = app.update(Action::Reply {
+    let jobs = app.update(Message::Reply {
         screen,
         reply: Box::new(acted(sample::application_with_direction())),
     });

@@ -28,11 +28,11 @@ use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::domain::scan;
 use crate::domain::wizard::FileKind;
 use crate::domain::{ActionKind, ApplicationNumber, BenefitClass, Role};
-use crate::tui::effects::{Call, CallError, Reply, Sent};
 use crate::tui::format::{
     benefit_name, date, date_time, day_of, deadline, document_file_name, no_value, queue_number,
 };
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply, Sent};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::actions::ActionDialog;
 use crate::tui::theme::Theme;

@@ -9,8 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::profile::Contacts;
-use crate::tui::effects::{Call, CallError, Reply};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::main_menu::MainMenu;
 use crate::tui::widgets::buttons::{self, Button};

@@ -19,9 +19,9 @@ use crate::api::applications::{JournalPage, JournalQuery, JournalRow, JournalSor
 use crate::domain::limits::Text;
 use crate::domain::{BenefitClass, Status};
 use crate::i18n::Lang;
-use crate::tui::effects::{Call, Reply};
 use crate::tui::format::{benefit_name, date, day_of, queue_number};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::widgets::form::{Field, FieldKind};

@@ -13,13 +13,14 @@ use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::auth::User;
-use crate::tui::effects::{Call, CallError, Reply, SignedLogin};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
-use crate::tui::screen::{Ctx, Effect, Screen, Session};
+use crate::tui::protocol::{Call, CallError, Reply, SignedLogin};
+use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::{first_login::FirstLogin, main_menu::MainMenu};
+use crate::tui::session::{Purpose, Session};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::form::{Field, FieldKind, Form};
-use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
+use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent};
 use crate::tui::widgets::{self, spinner, tabs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -442,10 +443,7 @@ impl Screen for Login {
 
 /// Into the service: the first login asks for the contacts first, as the seeds say.
 fn signed_in(user: User, contacts_missing: bool) -> Vec<Effect> {
-    let session = Session {
-        full_name: user.full_name.clone(),
-        iin: user.iin.to_string(),
-    };
+    let session = Session::of(&user);
     let next: Box<dyn Screen> = if contacts_missing {
         Box::new(FirstLogin::new(user.full_name))
     } else {

@@ -1,5 +1,6 @@
-//! The main page (seed 000 figure 4): the service title, its four items, the user's name at the
-//! top right (opens the profile), the language switch (F2) and «Выйти».
+//! The main page (seed 000 figure 4): the service title, the items the user's roles give
+//! ([`menu_items`]), the user's name at the top right (opens the profile), the language switch
+//! (F2) and «Выйти».
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -9,23 +10,29 @@ use ratatui::widgets::{Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::auth::RoleKind;
-use crate::tui::effects::{Call, Reply};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::{self, Destination};
+use crate::tui::session::Session;
 use crate::tui::widgets::list::SelectList;
 use crate::tui::widgets::{self, buttons};
 
-/// The four items in the seeds' order.
-const ITEMS: [(Destination, &str); 4] = [
+/// One item of the main page: where it leads and its i18n key.
+pub type MenuItem = (Destination, &'static str);
+
+/// Every user is an applicant (a parent or legal representative): the seeds' four items.
+const APPLICANT_ITEMS: &[MenuItem] = &[
     (Destination::Apply, "tui.menu.apply"),
     (Destination::Journal, "tui.menu.journal"),
     (Destination::QueueSearch, "tui.menu.search"),
     (Destination::Statistics, "tui.menu.statistics"),
 ];
 
-/// The officer's workspace (issue 13), after the four items for an officer of a region.
-const OFFICER_ITEMS: [(Destination, &str); 4] = [
+/// A ЦОН operator serves citizens at the counter first.
+const OPERATOR_ITEMS: &[MenuItem] = &[(Destination::Desk, "desk.menu_item")];
+
+/// The education officer's workspace (issue 13).
+const OFFICER_ITEMS: &[MenuItem] = &[
     (
         Destination::OfficerKindergartens,
         "officer.menu.kindergartens",
@@ -35,12 +42,49 @@ const OFFICER_ITEMS: [(Destination, &str); 4] = [
     (Destination::OfficerJournal, "officer.menu.journal"),
 ];
 
+/// The items a role adds, in the order the roles' lists come on the page.
+fn role_items(role: RoleKind) -> &'static [MenuItem] {
+    match role {
+        RoleKind::Operator => OPERATOR_ITEMS,
+        RoleKind::Officer => OFFICER_ITEMS,
+        RoleKind::Admin => &[],
+    }
+}
+
+/// The main page's items for `session`: each granted role's list (operator first), then the
+/// applicant's, which everyone has. A new role's screens: a list here and an arm in
+/// [`role_items`].
+pub fn menu_items(session: Option<&Session>) -> Vec<MenuItem> {
+    const ROLE_ORDER: [RoleKind; 3] = [RoleKind::Operator, RoleKind::Officer, RoleKind::Admin];
+    let mut items: Vec<MenuItem> = ROLE_ORDER
+        .into_iter()
+        .filter(|role| session.is_some_and(|s| s.has_role(*role)))
+        .flat_map(|role| role_items(role).iter().copied())
+        .collect();
+    items.extend_from_slice(APPLICANT_ITEMS);
+    items
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Command {
     Open,
+    /// The item at this position (digit keys 1–9).
     Item(usize),
     Profile,
     Logout,
+}
+
+/// The digit key of the item at `$index`; its help line is the item's own label.
+macro_rules! item_key {
+    ($index:literal, $name:literal, $digit:literal) => {
+        Binding {
+            command: Command::Item($index),
+            name: $name,
+            keys: &[KeyCombo::char($digit)],
+            help: "tui.keys.open",
+            hint: false,
+        }
+    };
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -51,62 +95,15 @@ const KEYS: &[Binding<Command>] = &[
         help: "tui.keys.open",
         hint: true,
     },
-    Binding {
-        command: Command::Item(0),
-        name: "apply",
-        keys: &[KeyCombo::char('1')],
-        help: "tui.menu.apply",
-        hint: false,
-    },
-    Binding {
-        command: Command::Item(1),
-        name: "journal",
-        keys: &[KeyCombo::char('2')],
-        help: "tui.menu.journal",
-        hint: false,
-    },
-    Binding {
-        command: Command::Item(2),
-        name: "search",
-        keys: &[KeyCombo::char('3')],
-        help: "tui.menu.search",
-        hint: false,
-    },
-    Binding {
-        command: Command::Item(3),
-        name: "statistics",
-        keys: &[KeyCombo::char('4')],
-        help: "tui.menu.statistics",
-        hint: false,
-    },
-    Binding {
-        command: Command::Item(4),
-        name: "officer_kindergartens",
-        keys: &[KeyCombo::char('5')],
-        help: "officer.menu.kindergartens",
-        hint: false,
-    },
-    Binding {
-        command: Command::Item(5),
-        name: "officer_offers",
-        keys: &[KeyCombo::char('6')],
-        help: "officer.menu.offers",
-        hint: false,
-    },
-    Binding {
-        command: Command::Item(6),
-        name: "officer_reviews",
-        keys: &[KeyCombo::char('7')],
-        help: "officer.menu.reviews",
-        hint: false,
-    },
-    Binding {
-        command: Command::Item(7),
-        name: "officer_journal",
-        keys: &[KeyCombo::char('8')],
-        help: "officer.menu.journal",
-        hint: false,
-    },
+    item_key!(0, "item1", '1'),
+    item_key!(1, "item2", '2'),
+    item_key!(2, "item3", '3'),
+    item_key!(3, "item4", '4'),
+    item_key!(4, "item5", '5'),
+    item_key!(5, "item6", '6'),
+    item_key!(6, "item7", '7'),
+    item_key!(7, "item8", '8'),
+    item_key!(8, "item9", '9'),
     Binding {
         command: Command::Profile,
         name: "profile",
@@ -125,8 +122,9 @@ const KEYS: &[Binding<Command>] = &[
 
 pub struct MainMenu {
     keymap: Keymap<Command>,
+    /// The session's items ([`menu_items`]), set when the page enters the stack.
+    items: Vec<MenuItem>,
     list: SelectList,
-    items: Vec<(Destination, &'static str)>,
 }
 
 impl Default for MainMenu {
@@ -137,19 +135,15 @@ impl Default for MainMenu {
 
 impl MainMenu {
     pub fn new() -> MainMenu {
-        MainMenu {
-            keymap: Keymap::new("main_menu", KEYS),
-            list: SelectList::new(vec![String::new(); ITEMS.len()]),
-            items: ITEMS.to_vec(),
-        }
+        MainMenu::with_items(menu_items(None))
     }
 
-    /// The menu of an officer: the officer's workspace after the four items.
-    pub fn for_officer() -> MainMenu {
-        let mut menu = MainMenu::new();
-        menu.items.extend(OFFICER_ITEMS);
-        menu.list = SelectList::new(vec![String::new(); menu.items.len()]);
-        menu
+    fn with_items(items: Vec<MenuItem>) -> MainMenu {
+        MainMenu {
+            keymap: Keymap::new("main_menu", KEYS),
+            list: SelectList::new(vec![String::new(); items.len()]),
+            items,
+        }
     }
 
     pub fn selected(&self) -> usize {
@@ -173,46 +167,37 @@ impl Screen for MainMenu {
         t!("tui.menu.title").into_owned()
     }
 
-    /// The officer's items' keys only in an officer's menu.
     fn key_help(&self) -> Vec<KeyHelp> {
-        let officer = self.items.len() > ITEMS.len();
+        // A digit's line is its item's label; digits beyond the session's items are left out.
         self.keymap
             .help()
             .into_iter()
-            .filter(|h| officer || !h.name.starts_with("officer_"))
+            .filter_map(|mut help| {
+                let command = KEYS.iter().find(|b| b.name == help.name)?.command;
+                match command {
+                    Command::Item(i) => self.items.get(i).map(|(_, label)| {
+                        help.text = t!(*label).into_owned();
+                        help
+                    }),
+                    _ => Some(help),
+                }
+            })
             .collect()
     }
 
-    /// Who is logged in decides the items: the profile says whether they are an officer.
     fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
-        match ctx.session {
-            Some(_) if self.items.len() == ITEMS.len() => vec![Effect::Call(Call::Profile)],
-            _ => Vec::new(),
-        }
-    }
-
-    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
-        if let Reply::Profile(Ok(profile)) = reply
-            && profile.user.has_role(RoleKind::Officer, None)
-            && self.items.len() == ITEMS.len()
-        {
-            let selected = self.selected();
-            *self = MainMenu::for_officer();
-            self.list.select(selected);
-        }
+        *self = MainMenu::with_items(menu_items(ctx.session.as_ref()));
         Vec::new()
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
         match self.keymap.command(&key, false) {
             Some(Command::Open) => Some(self.open(self.items[self.selected()].0, ctx)),
-            Some(Command::Item(i)) => match self.items.get(i) {
-                Some(&(destination, _)) => {
-                    self.list.select(i);
-                    Some(self.open(destination, ctx))
-                }
-                None => Some(Vec::new()),
-            },
+            Some(Command::Item(i)) if i < self.items.len() => {
+                self.list.select(i);
+                Some(self.open(self.items[i].0, ctx))
+            }
+            Some(Command::Item(_)) => Some(Vec::new()),
             Some(Command::Profile) => Some(self.open(Destination::Profile, ctx)),
             Some(Command::Logout) => {
                 Some(vec![Effect::SignedOut, Effect::Reset(screens::start(ctx))])
@@ -298,6 +283,51 @@ mod tests {
         let mut menu = MainMenu::new();
         menu.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE), &ctx);
         assert_eq!(menu.selected(), 1);
+        menu.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE), &ctx);
+        assert_eq!(menu.selected(), 2);
+    }
+
+    fn operator() -> Session {
+        Session {
+            full_name: "АХМЕТОВА ГҮЛНАРА".to_owned(),
+            iin: "850211417430".to_owned(),
+            roles: vec![crate::api::auth::RoleGrant {
+                role: RoleKind::Operator,
+                region: None,
+            }],
+            organisation: None,
+        }
+    }
+
+    #[test]
+    fn items_come_from_the_roles_operator_first() {
+        let parent = menu_items(None);
+        assert_eq!(parent.first().map(|i| i.0), Some(Destination::Apply));
+        assert!(!parent.iter().any(|i| i.0 == Destination::Desk));
+        let operator = menu_items(Some(&operator()));
+        assert_eq!(operator[0].0, Destination::Desk);
+        assert_eq!(
+            &operator[1..],
+            &parent[..],
+            "an operator is an applicant too"
+        );
+    }
+
+    #[test]
+    fn digits_follow_the_sessions_items_and_their_help_names_them() {
+        crate::i18n::Lang::Ru.activate();
+        let mut ctx = Ctx::for_tests(Lang::Ru);
+        ctx.session = Some(operator());
+        let mut menu = MainMenu::new();
+        menu.init(&ctx);
+        let help = menu.key_help();
+        let digit = |d: &str| help.iter().find(|h| h.keys == d).map(|h| h.text.clone());
+        assert_eq!(digit("1").as_deref(), Some("Обслуживание гражданина"));
+        assert_eq!(
+            digit("2").as_deref(),
+            Some("Постановка ребенка в очередь в Детские дошкольные организации")
+        );
+        assert_eq!(digit("6"), None, "five items, five digits");
         menu.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE), &ctx);
         assert_eq!(menu.selected(), 2);
     }

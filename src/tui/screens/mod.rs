@@ -36,6 +36,8 @@ pub enum Destination {
     OfficerOffers,
     OfficerReviews,
     OfficerJournal,
+    /// «Обслуживание гражданина»: the ЦОН operator's desk.
+    Desk,
 }
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
@@ -54,6 +56,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::OfficerOffers => Some(Box::new(officer::offers::OffersScreen::new())),
         Destination::OfficerReviews => Some(Box::new(officer::reviews::ReviewsScreen::new())),
         Destination::OfficerJournal => Some(Box::new(journal::JournalScreen::new().of_officer())),
+        Destination::Desk => None,
     }
 }
 

@@ -12,9 +12,9 @@ use rust_i18n::t;
 
 use crate::api::profile::{BoundChild, Contacts, Profile};
 use crate::domain::Iin;
-use crate::tui::effects::{Call, Reply};
 use crate::tui::format::date;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::dialog::Dialog;

@@ -13,9 +13,9 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery};
 use crate::domain::{ApplicationNumber, Iin};
-use crate::tui::effects::{Call, Reply};
 use crate::tui::format::{date_time, queue_number};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::form::{Field, FieldKind};

@@ -11,8 +11,8 @@ use rust_i18n::t;
 
 use crate::api::catalogue::Region;
 use crate::i18n::Lang;
-use crate::tui::effects::{Call, CallError, Reply};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply};
 use crate::tui::screen::{Ctx, Effect, RegionChoice, Screen};
 use crate::tui::screens::login::Login;
 use crate::tui::widgets::list::SelectList;

@@ -11,10 +11,11 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
-use crate::tui::effects::{Call, Reply, SignTask};
 use crate::tui::keymap::KeyHelp;
+use crate::tui::protocol::{Call, Reply, SignTask};
 use crate::tui::screen::{Ctx, Effect, Screen};
-use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent, Purpose};
+use crate::tui::session::Purpose;
+use crate::tui::widgets::key_window::{KeyWindow, KeyWindowEvent};
 
 pub struct Signing {
     task: Option<SignTask>,

@@ -11,9 +11,9 @@ use ratatui::text::{Line, Span};
 use rust_i18n::t;
 
 use crate::api::applications::{DocumentKind, SubmissionResult};
-use crate::tui::effects::{Call, CallError, Reply};
 use crate::tui::format::document_file_name;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::{self, Destination, main_menu::MainMenu};
 use crate::tui::widgets::buttons::Button;

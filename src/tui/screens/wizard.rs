@@ -28,8 +28,8 @@ use crate::domain::wizard::{
     self, Address, ApplicantDraft, ChildDraft, Draft, Field as DraftField,
 };
 use crate::domain::{ApplicationNumber, Iin, RegionSettings};
-use crate::tui::effects::{Call, CallError, Reply, Sent, SignTask};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply, Sent, SignTask};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::screens::signing::Signing;

@@ -19,8 +19,9 @@ use rust_i18n::t;
 
 use crate::pki::certificate::{CertificateInfo, KeyUsageClass};
 use crate::pki::keystore::Keystore;
-use crate::tui::effects::{CallError, Secret};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::CallError;
+use crate::tui::session::{Purpose, Secret};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::file_browser::{Browse, FileBrowser, FileKind};
@@ -28,28 +29,12 @@ use crate::tui::widgets::form::{Field, FieldKind, Form};
 use crate::tui::widgets::list::SelectList;
 use crate::tui::widgets::{centered, truncate};
 
-/// What the key is for: logging in (AUTH key) or signing a document (SIGN key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    Auth,
-    Sign,
-}
-
 /// What a certificate's key is for, in the user's language («для входа», «для подписи»).
 pub fn usage_label(usage: KeyUsageClass) -> String {
     match usage {
         KeyUsageClass::Auth => t!("tui.key.usage_auth").into_owned(),
         KeyUsageClass::Sign => t!("tui.key.usage_sign").into_owned(),
         KeyUsageClass::Other => t!("tui.key.usage_other").into_owned(),
-    }
-}
-
-impl Purpose {
-    fn usage(self) -> KeyUsageClass {
-        match self {
-            Purpose::Auth => KeyUsageClass::Auth,
-            Purpose::Sign => KeyUsageClass::Sign,
-        }
     }
 }
 
@@ -161,7 +146,7 @@ impl KeyProblem {
 #[derive(Debug)]
 pub enum KeyWindowEvent {
     Nothing,
-    /// Open the keystore (a [`crate::tui::effects::Call::OpenKeystore`]).
+    /// Open the keystore (a [`crate::tui::protocol::Call::OpenKeystore`]).
     Open {
         path: PathBuf,
         password: Secret,

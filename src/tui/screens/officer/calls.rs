@@ -11,7 +11,7 @@ use crate::api::officer::{
 };
 use crate::client::Client;
 use crate::domain::ApplicationNumber;
-use crate::tui::effects::CallError;
+use crate::tui::protocol::CallError;
 use crate::tui::screens::officer::scan::Picture;
 
 /// A request of an officer screen.

@@ -19,8 +19,8 @@ use crate::api::documents::{
 use crate::api::officer::{MAX_GROUP_CAPACITY, group_id};
 use crate::domain::ApplicationNumber;
 use crate::domain::limits::Text;
-use crate::tui::effects::{Reply, SignTask};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Reply, SignTask};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::signing::Signing;
 use crate::tui::widgets::buttons::{self, Button};

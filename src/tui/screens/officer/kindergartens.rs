@@ -13,9 +13,9 @@ use rust_i18n::t;
 
 use crate::api::officer::{KindergartenInfo, KindergartensQuery, OfferInfo};
 use crate::domain::limits::Text;
-use crate::tui::effects::{Call, CallError, Reply, Sent};
 use crate::tui::format::deadline;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply, Sent};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::officer::calls::{OfficerCall, OfficerReply};
 use crate::tui::screens::officer::dialog::{Change, ChangeDialog, GroupKind};

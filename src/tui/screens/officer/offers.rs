@@ -17,9 +17,9 @@ use crate::api::officer::{
 };
 use crate::domain::allocation::OfferStatus;
 use crate::domain::direction::DirectionStatus;
-use crate::tui::effects::{Call, CallError, Reply, Sent};
 use crate::tui::format::{date, day_of, deadline, local, no_value};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply, Sent};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::screens::officer::calls::{OfficerCall, OfficerReply};

@@ -15,9 +15,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use rust_i18n::t;
 
 use crate::api::officer::{BenefitReviewInfo, BenefitReviewsPage, BenefitReviewsQuery};
-use crate::tui::effects::{Call, CallError, Reply, Sent};
 use crate::tui::format::{benefit_name, day_of};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
+use crate::tui::protocol::{Call, CallError, Reply, Sent};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::officer::calls::{OfficerCall, OfficerReply, ScanView};
 use crate::tui::screens::officer::dialog::{Change, ChangeDialog};
