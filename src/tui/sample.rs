@@ -542,24 +542,6 @@ pub fn bound_children() -> Vec<BoundChild> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_iins_are_valid_and_carry_the_birth_date() {
-        for index in [0, 1, 17, 99_999] {
-            let row = journal_row(index);
-            assert_eq!(row.child_iin.birth_date(), row.child_birth_date);
-        }
-        let mother = application_with_direction().applicant.iin;
-        assert_eq!(
-            mother.birth_date(),
-            NaiveDate::from_ymd_opt(1993, 8, 18).unwrap()
-        );
-    }
-}
-
 // --- issue 13: the officer's workspace ---
 
 /// The region's kindergartens as the officer's list shows them: groups with their places, one
@@ -789,4 +771,22 @@ pub fn officer_scan() -> crate::tui::screens::officer::scan::Picture {
     }
     crate::tui::screens::officer::scan::Picture::from_rgb(width, height, rgb)
         .expect("the sizes agree")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_iins_are_valid_and_carry_the_birth_date() {
+        for index in [0, 1, 17, 99_999] {
+            let row = journal_row(index);
+            assert_eq!(row.child_iin.birth_date(), row.child_birth_date);
+        }
+        let mother = application_with_direction().applicant.iin;
+        assert_eq!(
+            mother.birth_date(),
+            NaiveDate::from_ymd_opt(1993, 8, 18).unwrap()
+        );
+    }
 }
