@@ -20,6 +20,8 @@ use crate::api::catalogue::{BenefitCategoryInfo, Region};
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
 use crate::api::documents::{ActionDocument, Submission};
 use crate::api::notices::{Inbox, InboxQuery, Message};
+use crate::api::documents::{KindergartenDocument, PlacesDocument};
+use crate::api::officer::{KindergartenChanged, PublishedPlaces};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
 use crate::api::public::{PublicQueueEntry, PublicQueueQuery, PublicStats};
@@ -30,6 +32,7 @@ use crate::pki::keystore::{Keystore, KeystoreError};
 use crate::pki::pkcs11::{SlotListing, TokenError};
 use crate::pki::signer::SignerError;
 use crate::pki::xmldsig::XmlDsigError;
+use crate::tui::screens::officer::calls::{OfficerCall, OfficerReply};
 use crate::tui::session::{Remembered, Secret};
 use crate::tui::signing_key::{ChosenKey, OpenedToken};
 
@@ -40,7 +43,12 @@ pub enum SignTask {
     Submit(Box<Submission>),
     /// An action on an application («Продлить направление», «Снять с очереди», …); its
     /// envelope is made when the dialog is confirmed, so every retry repeats the request id.
+    /// An officer's action (`ActionRequest::is_officer_action`) goes to the officer's path.
     Act(ActionDocument),
+    /// Officer: free places published in groups (issue 13).
+    Places(PlacesDocument),
+    /// Officer: a kindergarten or group added, a capacity changed, one closed (issue 13).
+    Kindergarten(KindergartenDocument),
 }
 
 /// The server's answer to a signed document.
@@ -48,6 +56,9 @@ pub enum SignTask {
 pub enum Sent {
     Submitted(SubmissionResult),
     Acted(Box<ApplicationDetail>),
+    /// The places published and the offers made of them at once.
+    Published(Box<PublishedPlaces>),
+    KindergartenChanged(Box<KindergartenChanged>),
 }
 
 /// A login document signed with the AUTH key, and whose it is.
@@ -142,6 +153,8 @@ pub enum Call {
     MarkRead(i64),
     /// An application's messages and how their delivery went, for its history.
     Messages(ApplicationNumber),
+    /// The officer screens' requests (issue 13).
+    Officer(OfficerCall),
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
@@ -193,6 +206,7 @@ pub enum Reply {
         result: Result<(), CallError>,
     },
     Messages(Result<Vec<Message>, CallError>),
+    Officer(OfficerReply),
 }
 
 impl Reply {
@@ -232,6 +246,8 @@ impl Reply {
             | Reply::Token(_) => {
                 return None;
             }
+            Reply::Officer(r) if r.is_local() => return None,
+            Reply::Officer(r) => r.error(),
         };
         match error {
             None => Some(true),
@@ -263,6 +279,12 @@ pub enum CallError {
     },
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// A program could not be started (the desktop's viewer).
+    #[error("cannot start {program}: {source}")]
+    Launch {
+        program: String,
+        source: std::io::Error,
+    },
 }
 
 impl CallError {
@@ -312,6 +334,9 @@ impl CallError {
             )
             .into_owned(),
             CallError::Token(e) => e.translated(),
+            CallError::Launch { program, source } => {
+                t!("officer.error.launch", program = program, reason = source).into_owned()
+            }
         }
     }
 

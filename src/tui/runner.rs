@@ -16,6 +16,7 @@ use crate::pki::xmldsig;
 use crate::tui::keyring::{KeyringError, OsKeyring};
 use crate::tui::protocol::{Call, CallError, Reply, Sent, SignTask, SignedLogin};
 use crate::tui::signing_key::{ChosenKey, Modules};
+use crate::tui::screens::officer;
 
 /// Carries out [`Call`]s; cheap to clone into each task.
 #[derive(Clone)]
@@ -278,6 +279,7 @@ impl Runner {
                     .await
                     .map_err(Into::into),
             ),
+            Call::Officer(call) => Reply::Officer(officer::calls::run(call, self.client()).await),
         }
     }
 
@@ -341,6 +343,16 @@ impl Runner {
                 action.envelope.signed_at = chrono::Utc::now();
                 Document::Action(action)
             }
+            SignTask::Places(places) => {
+                let mut places = places.clone();
+                places.envelope.signed_at = chrono::Utc::now();
+                Document::Places(places)
+            }
+            SignTask::Kindergarten(change) => {
+                let mut change = change.clone();
+                change.envelope.signed_at = chrono::Utc::now();
+                Document::Kindergarten(change)
+            }
         };
         let request_id = document
             .envelope()
@@ -357,6 +369,18 @@ impl Runner {
             SignTask::Submit(_) => Ok(Sent::Submitted(
                 client.submit_application(&request_id, &signed_xml).await?,
             )),
+            SignTask::Act(action) if action.action.is_officer_action() => {
+                Ok(Sent::Acted(Box::new(
+                    client
+                        .officer_act(
+                            &action.number,
+                            action.action.code(),
+                            &request_id,
+                            &signed_xml,
+                        )
+                        .await?,
+                )))
+            }
             SignTask::Act(action) => Ok(Sent::Acted(Box::new(
                 client
                     .act(
@@ -366,6 +390,12 @@ impl Runner {
                         &signed_xml,
                     )
                     .await?,
+            ))),
+            SignTask::Places(_) => Ok(Sent::Published(Box::new(
+                client.publish_free_places(&request_id, &signed_xml).await?,
+            ))),
+            SignTask::Kindergarten(_) => Ok(Sent::KindergartenChanged(Box::new(
+                client.change_kindergarten(&request_id, &signed_xml).await?,
             ))),
         }
     }

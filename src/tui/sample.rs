@@ -631,6 +631,237 @@ pub fn token_keys() -> Vec<crate::pki::signer::KeyListing> {
         .collect()
 }
 
+// --- issue 13: the officer's workspace ---
+
+/// The region's kindergartens as the officer's list shows them: groups with their places, one
+/// group closed.
+pub fn officer_kindergartens() -> Vec<crate::api::officer::KindergartenInfo> {
+    use crate::api::officer::{GroupInfo, KindergartenInfo, group_id};
+    let group = |kg: &str,
+                 age: &str,
+                 names: [&str; 3],
+                 years: [i32; 2],
+                 language: &str,
+                 places: [u32; 4]| {
+        GroupInfo {
+            code: format!("{age}-{language}"),
+            id: group_id(kg, &format!("{age}-{language}")),
+            age_group: age.to_owned(),
+            age_name: name(names[0], names[1], names[2]),
+            birth_years: years,
+            language: language.to_owned(),
+            capacity: places[0],
+            enrolled: places[1],
+            offered: places[2],
+            published: 0,
+            free: places[3],
+            closed_at: None,
+        }
+    };
+    let nursery = ["Бөбекжай тобы", "Ясельная группа", "Nursery"];
+    let junior = ["Кіші топ", "Младшая группа", "Junior"];
+    let middle = ["Ортаңғы топ", "Средняя группа", "Middle"];
+    let senior = ["Ересек топ", "Старшая группа", "Senior"];
+    let mut closed = group(
+        "almaty-aigolek-7",
+        "senior",
+        senior,
+        [2021, 2022],
+        "ru",
+        [30, 0, 0, 0],
+    );
+    closed.closed_at = Some(at(2026, 11, 2, 9, 0));
+    kindergartens()
+        .into_iter()
+        .zip([
+            vec![
+                group(
+                    "almaty-balapan-1",
+                    "nursery",
+                    nursery,
+                    [2024, 2025],
+                    "kk",
+                    [20, 17, 1, 2],
+                ),
+                group(
+                    "almaty-balapan-1",
+                    "junior",
+                    junior,
+                    [2023, 2024],
+                    "kk",
+                    [25, 20, 2, 3],
+                ),
+                group(
+                    "almaty-balapan-1",
+                    "middle",
+                    middle,
+                    [2022, 2023],
+                    "ru",
+                    [25, 25, 0, 0],
+                ),
+            ],
+            vec![
+                group(
+                    "almaty-aigolek-7",
+                    "junior",
+                    junior,
+                    [2023, 2024],
+                    "ru",
+                    [25, 18, 4, 3],
+                ),
+                closed,
+            ],
+        ])
+        .map(|(kg, groups)| KindergartenInfo {
+            code: kg.code,
+            region: kg.region,
+            settlement: kg.settlement,
+            name: kg.name,
+            address: kg.address,
+            closed_at: None,
+            groups,
+        })
+        .collect()
+}
+
+/// Offers the system made in the region: two awaiting an answer, one accepted.
+pub fn officer_offers() -> Vec<crate::api::officer::OfferInfo> {
+    use crate::api::officer::OfferInfo;
+    use crate::domain::allocation::OfferStatus;
+    let offer = |seq: u32, group: &str, class, status| OfferInfo {
+        number: ApplicationNumber::new(2026, seq, 1).expect("a six-digit sequence"),
+        free_places: 1,
+        kindergarten: "almaty-balapan-1".to_owned(),
+        group: group.to_owned(),
+        benefit_class: class,
+        made_at: at(2026, 11, 30, 4, 0),
+        answer_by: at(2026, 12, 3, 18, 59),
+        status,
+        decided_at: None,
+    };
+    vec![
+        offer(
+            41,
+            "junior-kk",
+            BenefitClass::OutOfTurn,
+            OfferStatus::Awaiting,
+        ),
+        offer(
+            57,
+            "junior-kk",
+            BenefitClass::FirstTurn,
+            OfferStatus::Awaiting,
+        ),
+        offer(63, "nursery-kk", BenefitClass::None, OfferStatus::Awaiting),
+        offer(12, "nursery-kk", BenefitClass::None, OfferStatus::Accepted),
+    ]
+}
+
+/// The region's directions, newest first, one of each status.
+pub fn officer_directions() -> crate::api::officer::DirectionsPage {
+    use crate::api::officer::{DirectionInfo, DirectionsPage};
+    use crate::domain::direction::DirectionStatus;
+    let direction = |seq: u32, child: &str, status: DirectionStatus, day: u32| DirectionInfo {
+        number: ApplicationNumber::new(2026, seq, 1).expect("a six-digit sequence"),
+        child_name: child.to_owned(),
+        kindergarten: "almaty-balapan-1".to_owned(),
+        group: "junior-kk".to_owned(),
+        benefit_class: BenefitClass::None,
+        issued_at: at(2026, 11, day, 5, 0),
+        status,
+        expires_at: status
+            .is_live()
+            .then(|| at(2026, 11, day, 5, 0) + chrono::Duration::days(30)),
+        ended_at: (!status.is_live()).then(|| at(2026, 11, day + 5, 5, 0)),
+    };
+    let rows = vec![
+        direction(27, "Сейтқали Айсұлу Ержанқызы", DirectionStatus::Issued, 20),
+        direction(31, "Иванов Тимур Петрович", DirectionStatus::Extended, 12),
+        direction(12, "Абенов Әлихан Серікұлы", DirectionStatus::Enrolled, 10),
+        direction(8, "Ким Мирас Олегович", DirectionStatus::Expired, 3),
+        direction(5, "Нұрланов Ерасыл Дәуренұлы", DirectionStatus::Revoked, 2),
+    ];
+    DirectionsPage {
+        total: rows.len() as u64,
+        rows,
+        next_cursor: None,
+    }
+}
+
+/// The benefit review queue: two applications with their scans.
+pub fn officer_reviews() -> crate::api::officer::BenefitReviewsPage {
+    use crate::api::officer::{BenefitReviewInfo, BenefitReviewsPage};
+    let scan = |id: &str, file: &str, content_type: &str| DocumentInfo {
+        id: id.to_owned(),
+        kind: DocumentKind::Attachment,
+        file_name: file.to_owned(),
+        content_type: content_type.to_owned(),
+        size: Some(182_044),
+        created_at: at(2026, 11, 28, 6, 12),
+    };
+    let review =
+        |seq: u32, child: &str, parent: &str, category: &str, class, scans| BenefitReviewInfo {
+            number: ApplicationNumber::new(2026, seq, 1).expect("a six-digit sequence"),
+            child_name: child.to_owned(),
+            applicant_name: parent.to_owned(),
+            birth_year: 2022,
+            category: category.to_owned(),
+            benefit_class: class,
+            registered_at: at(2026, 11, 28, 6, 10),
+            scans,
+        };
+    let rows = vec![
+        review(
+            44,
+            "Жақсыбеков Нұрсұлтан Болатұлы",
+            PARENTS[3],
+            "military",
+            BenefitClass::OutOfTurn,
+            vec![
+                scan("s1", "справка_в_ч.png", "image/png"),
+                scan("s2", "удостоверение.pdf", "application/pdf"),
+            ],
+        ),
+        review(
+            52,
+            "Оспанов Аружан Асқарқызы",
+            PARENTS[4],
+            "special_educational_needs",
+            BenefitClass::FirstTurn,
+            vec![scan("s3", "заключение_пмпк.jpg", "image/jpeg")],
+        ),
+    ];
+    BenefitReviewsPage {
+        total: rows.len() as u64,
+        rows,
+        next_cursor: None,
+    }
+}
+
+/// A scanned certificate: a white sheet with a blue stamp, a heading and lines of text.
+pub fn officer_scan() -> crate::tui::screens::officer::scan::Picture {
+    let (width, height) = (120u32, 160u32);
+    let mut rgb = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let (dx, dy) = (x as i32 - 88, y as i32 - 128);
+            let stamp = (dx * dx + dy * dy) < 14 * 14 && (dx * dx + dy * dy) > 10 * 10;
+            let heading = (14..20).contains(&y) && (30..90).contains(&x);
+            let text = y > 30 && y < 110 && y % 8 < 2 && (12..108).contains(&x) && (x + y) % 23 > 2;
+            let pixel = if stamp {
+                [40, 70, 190]
+            } else if heading || text {
+                [30, 30, 30]
+            } else {
+                [245, 243, 236]
+            };
+            rgb.extend_from_slice(&pixel);
+        }
+    }
+    crate::tui::screens::officer::scan::Picture::from_rgb(width, height, rgb)
+        .expect("the sizes agree")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,6 +278,96 @@ pub fn scenes() -> Vec<Scene> {
             build: |ctx| inbox(ctx, &[key(KeyCode::Enter)]),
         },
     ]
+    .into_iter()
+    .chain(officer_scenes())
+    .collect()
+}
+
+/// The officer's workspace (issue 13).
+fn officer_scenes() -> Vec<Scene> {
+    use crate::tui::screens::officer::calls::ScanView;
+    use crate::tui::screens::officer::kindergartens::KindergartensScreen;
+    use crate::tui::screens::officer::offers::OffersScreen;
+    use crate::tui::screens::officer::reviews::ReviewsScreen;
+    fn kindergartens() -> Box<dyn Screen> {
+        Box::new(KindergartensScreen::with(
+            sample::officer_kindergartens(),
+            sample::officer_offers()[..3].to_vec(),
+        ))
+    }
+    fn offers() -> Box<dyn Screen> {
+        Box::new(OffersScreen::with(
+            sample::officer_offers(),
+            sample::officer_directions(),
+            false,
+        ))
+    }
+    fn reviews() -> Box<dyn Screen> {
+        Box::new(ReviewsScreen::with(
+            sample::officer_reviews(),
+            vec![("s1".to_owned(), ScanView::Picture(sample::officer_scan()))],
+        ))
+    }
+    vec![
+        Scene {
+            name: "officer_kindergartens",
+            build: |ctx| {
+                app(
+                    ctx,
+                    kindergartens(),
+                    &[key(KeyCode::Down), key(KeyCode::Down)],
+                )
+            },
+        },
+        Scene {
+            name: "officer_publish",
+            build: |ctx| {
+                app(
+                    ctx,
+                    kindergartens(),
+                    &[key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::F(5))],
+                )
+            },
+        },
+        Scene {
+            name: "officer_add_group",
+            build: |ctx| app(ctx, kindergartens(), &[key(KeyCode::F(6))]),
+        },
+        Scene {
+            name: "officer_offers",
+            build: |ctx| app(ctx, offers(), &[]),
+        },
+        Scene {
+            name: "officer_directions",
+            build: |ctx| app(ctx, offers(), &[key(KeyCode::Tab)]),
+        },
+        Scene {
+            name: "officer_annul",
+            build: |ctx| {
+                let mut keys = vec![key(KeyCode::Tab), key(KeyCode::Down), key(KeyCode::F(8))];
+                keys.extend(typed("Заявитель отказался письменно"));
+                app(ctx, offers(), &keys)
+            },
+        },
+        Scene {
+            name: "officer_reviews",
+            build: |ctx| app(ctx, reviews(), &[]),
+        },
+        Scene {
+            name: "officer_reject",
+            build: |ctx| {
+                let keys = [key(KeyCode::F(8)), key(KeyCode::Tab), key(KeyCode::Down)];
+                app(ctx, reviews(), &keys)
+            },
+        },
+        Scene {
+            name: "officer_journal",
+            build: |ctx| {
+                let screen = JournalScreen::with_page(sample::journal_page(100_000, 100));
+                app(ctx, Box::new(screen.of_officer()), &[key(KeyCode::Down)])
+            },
+        },
+    ]
 }
 
 /// The context with a Kaztoken module configured (a vendor's path; nothing is loaded).

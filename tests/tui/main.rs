@@ -11,6 +11,7 @@ mod e2e;
 mod i18n_keys;
 mod report;
 mod inbox;
+mod officer;
 mod screens;
 #[path = "../common/softhsm.rs"]
 mod softhsm;

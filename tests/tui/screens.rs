@@ -914,6 +914,7 @@ fn no_screen_shows_a_missing_translation() {
                 "stats.",
                 "domain.",
                 "tui.",
+                "officer.",
             ] {
                 assert!(
                     !text.contains(section),

@@ -456,7 +456,7 @@ impl ApplicationScreen {
                 effects.push(Effect::DataChanged);
                 effects
             }
-            Ok(Sent::Submitted(_)) => Vec::new(),
+            Ok(_) => Vec::new(),
             Err(error) => {
                 self.notice = Some(Notice::Failed(error));
                 Vec::new()

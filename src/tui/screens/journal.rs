@@ -48,6 +48,7 @@ enum Command {
     Status,
     Benefit,
     Reload,
+    BirthYear,
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -105,6 +106,13 @@ const KEYS: &[Binding<Command>] = &[
         name: "reload",
         keys: &[KeyCombo::ctrl('r')],
         help: "journal.key.reload",
+        hint: false,
+    },
+    Binding {
+        command: Command::BirthYear,
+        name: "birth_year",
+        keys: &[KeyCombo::char('y'), KeyCombo::f(7)],
+        help: "officer.journal.key.birth_year",
         hint: false,
     },
     Binding {
@@ -252,6 +260,7 @@ fn cell(row: &JournalRow, sort: JournalSort, lang: Lang) -> String {
 struct Filters {
     status: Option<Status>,
     benefit: Option<BenefitClass>,
+    birth_year: Option<i32>,
     text: String,
     sort: JournalSort,
     order: SortOrder,
@@ -263,6 +272,7 @@ impl Filters {
         JournalQuery {
             status: self.status,
             benefit: self.benefit,
+            birth_year: self.birth_year,
             text: (!self.text.trim().is_empty()).then(|| self.text.trim().to_owned()),
             sort: Some(self.sort),
             order: Some(self.order),
@@ -307,7 +317,14 @@ pub struct JournalScreen {
     /// by what the user sees.
     top: Cell<u64>,
     viewport: Cell<u16>,
+    /// The officer's journal: the whole region's applications (the server scopes it by role).
+    officer: bool,
+    /// This year in Kazakhstan, from the context when opened: the birth years the filter offers.
+    this_year: i32,
 }
+
+/// How many birth years back the filter offers: the children a queue holds.
+const BIRTH_YEARS: i32 = 7;
 
 impl Default for JournalScreen {
     fn default() -> Self {
@@ -332,7 +349,16 @@ impl JournalScreen {
             error: None,
             top: Cell::new(0),
             viewport: Cell::new(20),
+            officer: false,
+            this_year: 0,
         }
+    }
+
+    /// The journal as the officer's journal of their region (the server scopes the rows by
+    /// role): titled so.
+    pub fn of_officer(mut self) -> JournalScreen {
+        self.officer = true;
+        self
     }
 
     /// A journal already holding `page` as its first page, for snapshots and benchmarks that
@@ -493,6 +519,13 @@ impl JournalScreen {
                 self.refilter()
             }
             Command::Reload => self.reload(),
+            Command::BirthYear => {
+                let years: Vec<i32> = (self.this_year - BIRTH_YEARS..self.this_year)
+                    .rev()
+                    .collect();
+                self.filters.birth_year = cycle(self.filters.birth_year, &years);
+                self.refilter()
+            }
         }
     }
 
@@ -586,6 +619,13 @@ impl JournalScreen {
                 theme.muted(),
             ),
         ];
+        if let Some(year) = self.filters.birth_year {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(
+                t!("officer.journal.birth_year", year = year).into_owned(),
+                theme.focused(),
+            ));
+        }
         if !self.filters.text.is_empty() {
             spans.push(Span::raw("  "));
             spans.push(Span::styled(
@@ -615,7 +655,11 @@ impl Screen for JournalScreen {
     }
 
     fn title(&self) -> String {
-        t!("journal.title").into_owned()
+        if self.officer {
+            t!("officer.menu.journal").into_owned()
+        } else {
+            t!("journal.title").into_owned()
+        }
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
@@ -623,7 +667,8 @@ impl Screen for JournalScreen {
     }
 
     /// Opened: the first rows are asked for.
-    fn init(&mut self, _ctx: &Ctx) -> Vec<Effect> {
+    fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
+        self.this_year = chrono::Datelike::year(&ctx.today());
         self.reload()
     }
 

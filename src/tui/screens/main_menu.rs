@@ -33,8 +33,17 @@ const APPLICANT_ITEMS: &[MenuItem] = &[
 /// A ЦОН operator serves citizens at the counter first.
 const OPERATOR_ITEMS: &[MenuItem] = &[(Destination::Desk, "desk.menu_item")];
 
-/// The education department's officer (issue 13).
-const OFFICER_ITEMS: &[MenuItem] = &[(Destination::RegionReport, "report.menu_item")];
+/// The education officer's workspace (issue 13).
+const OFFICER_ITEMS: &[MenuItem] = &[
+    (
+        Destination::OfficerKindergartens,
+        "officer.menu.kindergartens",
+    ),
+    (Destination::OfficerOffers, "officer.menu.offers"),
+    (Destination::OfficerReviews, "officer.menu.reviews"),
+    (Destination::RegionReport, "report.menu_item"),
+    (Destination::OfficerJournal, "officer.menu.journal"),
+];
 
 /// The items a role adds, in the order the roles' lists come on the page.
 fn role_items(role: RoleKind) -> &'static [MenuItem] {

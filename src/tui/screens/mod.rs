@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod journal;
 pub mod login;
 pub mod main_menu;
+pub mod officer;
 pub mod profile;
 pub mod queue_search;
 pub mod region;
@@ -34,6 +35,11 @@ pub enum Destination {
     Profile,
     /// «Уведомления»: the user's messages.
     Inbox,
+    /// The officer's workspace (issue 13).
+    OfficerKindergartens,
+    OfficerOffers,
+    OfficerReviews,
+    OfficerJournal,
     /// «Обслуживание гражданина»: the ЦОН operator's desk.
     Desk,
     /// «Отчёт по региону»: the officer's region report (issue 13).
@@ -51,6 +57,12 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
         Destination::Inbox => Some(Box::new(inbox::InboxScreen::new())),
+        Destination::OfficerKindergartens => {
+            Some(Box::new(officer::kindergartens::KindergartensScreen::new()))
+        }
+        Destination::OfficerOffers => Some(Box::new(officer::offers::OffersScreen::new())),
+        Destination::OfficerReviews => Some(Box::new(officer::reviews::ReviewsScreen::new())),
+        Destination::OfficerJournal => Some(Box::new(journal::JournalScreen::new().of_officer())),
         Destination::Desk => None,
         Destination::RegionReport => Some(Box::new(report::ReportScreen::new(ctx))),
     }

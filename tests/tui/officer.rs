@@ -1,0 +1,396 @@
+//! The officer's workspace (issue 13): each screen driven key by key without a terminal, the
+//! documents its dialogs sign, and the requests it makes.
+
+use std::sync::Mutex;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use kezek::api::documents::{ActionRequest, KindergartenRequest};
+use kezek::api::officer::{KindergartenChanged, PublishedPlaces};
+use kezek::domain::direction::DirectionStatus;
+use kezek::i18n::Lang;
+use kezek::tui::protocol::{Call, Reply, Sent, SignTask};
+use kezek::tui::sample;
+use kezek::tui::screen::{Ctx, Effect, Screen};
+use kezek::tui::screens::journal::JournalScreen;
+use kezek::tui::screens::officer::calls::{OfficerCall, OfficerReply, ScanView};
+use kezek::tui::screens::officer::dialog::{Change, ChangeDialog};
+use kezek::tui::screens::officer::kindergartens::KindergartensScreen;
+use kezek::tui::screens::officer::offers::OffersScreen;
+use kezek::tui::screens::officer::reviews::ReviewsScreen;
+
+/// `t!()` reads one process-wide language: these tests take turns with the other screens'.
+static LANGUAGE: Mutex<()> = Mutex::new(());
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ctx() -> Ctx {
+    Lang::Ru.activate();
+    Ctx::for_tests(Lang::Ru)
+}
+
+fn officer_calls(effects: &[Effect]) -> Vec<&OfficerCall> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(Call::Officer(call)) => Some(call),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The dialog a key opened, from the effects.
+fn pushed(effects: Option<Vec<Effect>>) -> Box<dyn Screen> {
+    let effects = effects.expect("the key is the screen's");
+    effects
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Push(screen) => Some(screen),
+            _ => None,
+        })
+        .expect("a dialog is opened")
+}
+
+fn typed(screen: &mut dyn Screen, text: &str, ctx: &Ctx) {
+    for c in text.chars() {
+        screen.on_key(key(KeyCode::Char(c)), ctx);
+    }
+}
+
+/// Whether Enter in `dialog` opens the signing window.
+fn opens_signing(dialog: &mut dyn Screen, ctx: &Ctx) -> bool {
+    let effects = dialog.on_key(key(KeyCode::Enter), ctx).unwrap_or_default();
+    matches!(effects.as_slice(), [Effect::Push(s)] if s.id() == "signing")
+}
+
+fn dialog(change: Change) -> ChangeDialog {
+    ChangeDialog::new(change, "subject".to_owned())
+}
+
+#[test]
+fn publishing_places_signs_a_places_document_of_the_group() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut screen = KindergartensScreen::new();
+    let asked = screen.init(&ctx);
+    assert!(matches!(
+        officer_calls(&asked)[..],
+        [OfficerCall::Kindergartens(_)]
+    ));
+    screen.on_reply(
+        Reply::Officer(OfficerReply::Kindergartens(Ok(
+            sample::officer_kindergartens(),
+        ))),
+        &ctx,
+    );
+    // On the kindergarten line there is no group to publish in.
+    assert!(
+        screen
+            .on_key(key(KeyCode::F(5)), &ctx)
+            .expect("the screen's key")
+            .is_empty()
+    );
+    screen.on_key(key(KeyCode::Down), &ctx);
+    screen.on_key(key(KeyCode::Down), &ctx);
+    let mut publish = pushed(screen.on_key(key(KeyCode::F(5)), &ctx));
+    assert_eq!(publish.id(), "officer_dialog");
+    // The junior group has 3 free places: offered as the number to publish.
+    for _ in 0..2 {
+        publish.on_key(key(KeyCode::Backspace), &ctx);
+    }
+    typed(publish.as_mut(), "2", &ctx);
+    assert!(opens_signing(publish.as_mut(), &ctx));
+}
+
+#[test]
+fn the_dialogs_build_the_documents_the_server_takes() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let places = dialog(Change::Publish {
+        kindergarten: "almaty-balapan-1".to_owned(),
+        group: "junior-kk".to_owned(),
+        free: 3,
+    });
+    let Ok(SignTask::Places(document)) = places.task() else {
+        panic!("a places document");
+    };
+    assert_eq!(document.groups.len(), 1);
+    assert_eq!(document.groups[0].group_id, "almaty-balapan-1/junior-kk");
+    assert_eq!(document.groups[0].free_places, 3);
+
+    let mut capacity = dialog(Change::Capacity {
+        kindergarten: "almaty-balapan-1".to_owned(),
+        group: "junior-kk".to_owned(),
+        capacity: 25,
+    });
+    for _ in 0..2 {
+        capacity.on_key(key(KeyCode::Backspace), &ctx);
+    }
+    typed(&mut capacity, "500", &ctx);
+    assert!(capacity.task().is_err(), "more than a group may have");
+    for _ in 0..3 {
+        capacity.on_key(key(KeyCode::Backspace), &ctx);
+    }
+    typed(&mut capacity, "28", &ctx);
+    let Ok(SignTask::Kindergarten(document)) = capacity.task() else {
+        panic!("a kindergarten document");
+    };
+    assert_eq!(
+        document.change,
+        KindergartenRequest::SetCapacity {
+            group: "junior-kk".to_owned(),
+            capacity: 28
+        }
+    );
+
+    let close = dialog(Change::CloseGroup {
+        kindergarten: "almaty-aigolek-7".to_owned(),
+        group: "junior-ru".to_owned(),
+    });
+    let Ok(SignTask::Kindergarten(document)) = close.task() else {
+        panic!("a kindergarten document");
+    };
+    assert_eq!(document.kindergarten, "almaty-aigolek-7");
+    assert_eq!(document.change.code(), "close-group");
+
+    let mut new = dialog(Change::NewKindergarten {
+        settlement: "almaty".to_owned(),
+    });
+    typed(&mut new, "Детский сад", &ctx);
+    assert!(
+        new.task().is_err(),
+        "a code is Latin letters, digits, dashes"
+    );
+}
+
+#[test]
+fn a_rejection_says_why_from_the_list_and_the_officers_words() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let number = sample::officer_reviews().rows[0].number;
+    let mut reject = dialog(Change::Review {
+        number,
+        accept: false,
+    });
+    // The focus starts in the explanation; the list's first reason is chosen.
+    typed(&mut reject, "Печать не видна", &ctx);
+    let Ok(SignTask::Act(document)) = reject.task() else {
+        panic!("an action");
+    };
+    assert!(document.action.is_officer_action());
+    let ActionRequest::ReviewBenefit { accept, reason } = document.action else {
+        panic!("a review");
+    };
+    assert!(!accept);
+    assert!(reason.ends_with("Печать не видна"), "{reason}");
+    // The list's first reason is chosen from the start, then the text follows it.
+    assert!(reason.starts_with("Документ нечитаем"), "{reason}");
+}
+
+#[test]
+fn only_a_live_direction_is_enrolled_or_annulled() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut screen =
+        OffersScreen::with(sample::officer_offers(), sample::officer_directions(), true);
+    let rows = sample::officer_directions().rows;
+    // Issued (row 0): «Зачислен» opens its dialog.
+    let mut enroll = pushed(screen.on_key(key(KeyCode::F(5)), &ctx));
+    assert!(opens_signing(enroll.as_mut(), &ctx));
+    // Enrolled (row 2): nothing to do.
+    screen.on_key(key(KeyCode::Down), &ctx);
+    screen.on_key(key(KeyCode::Down), &ctx);
+    assert_eq!(rows[2].status, DirectionStatus::Enrolled);
+    assert!(
+        screen
+            .on_key(key(KeyCode::F(8)), &ctx)
+            .expect("the screen's key")
+            .is_empty()
+    );
+    // A signed act reloads both lists and tells the others.
+    let after = screen.on_reply(
+        Reply::Sent(Ok(Sent::Acted(Box::new(
+            sample::application_with_direction(),
+        )))),
+        &ctx,
+    );
+    assert_eq!(officer_calls(&after).len(), 2);
+    assert!(after.iter().any(|e| matches!(e, Effect::DataChanged)));
+}
+
+#[test]
+fn the_status_filter_asks_the_server_and_drops_a_stale_page() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut screen = OffersScreen::new();
+    let first = screen.init(&ctx);
+    let Some(OfficerCall::Directions(old)) = officer_calls(&first)
+        .into_iter()
+        .find(|c| matches!(c, OfficerCall::Directions(_)))
+        .cloned()
+    else {
+        panic!("directions asked");
+    };
+    let effects = screen
+        .on_key(key(KeyCode::F(6)), &ctx)
+        .expect("the screen's key");
+    let Some(OfficerCall::Directions(new)) = officer_calls(&effects)
+        .into_iter()
+        .find(|c| matches!(c, OfficerCall::Directions(_)))
+        .cloned()
+    else {
+        panic!("directions asked again");
+    };
+    assert_eq!(new.status, Some(DirectionStatus::Issued));
+    // The answer to the old filter comes late: not shown.
+    screen.on_reply(
+        Reply::Officer(OfficerReply::Directions {
+            query: Box::new(old),
+            result: Ok(sample::officer_directions()),
+        }),
+        &ctx,
+    );
+    assert!(screen.busy(), "still waiting for the issued ones");
+}
+
+#[test]
+fn a_review_fetches_the_scan_shown_and_opens_a_saved_one_with_the_viewer() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut screen = ReviewsScreen::new();
+    screen.init(&ctx);
+    let effects = screen.on_reply(
+        Reply::Officer(OfficerReply::Reviews(Ok(sample::officer_reviews()))),
+        &ctx,
+    );
+    assert!(matches!(
+        officer_calls(&effects)[..],
+        [OfficerCall::Scan { document_id, .. }] if document_id == "s1"
+    ));
+    screen.on_reply(
+        Reply::Officer(OfficerReply::Scan {
+            document_id: "s1".to_owned(),
+            result: Ok(ScanView::Picture(sample::officer_scan())),
+        }),
+        &ctx,
+    );
+    // The next scan is asked for once; the first stays here.
+    let next = screen
+        .on_key(key(KeyCode::Right), &ctx)
+        .expect("the screen's key");
+    assert!(matches!(
+        officer_calls(&next)[..],
+        [OfficerCall::Scan { document_id, .. }] if document_id == "s2"
+    ));
+    let back = screen
+        .on_key(key(KeyCode::Left), &ctx)
+        .expect("the screen's key");
+    assert!(officer_calls(&back).is_empty());
+    // «Открыть»: saved first, then handed to the viewer.
+    let save = screen
+        .on_key(key(KeyCode::F(7)), &ctx)
+        .expect("the screen's key");
+    let [Effect::Call(Call::Download { path, .. })] = save.as_slice() else {
+        panic!("a download, got {save:?}");
+    };
+    assert!(path.starts_with(&ctx.downloads));
+    let open = screen.on_reply(Reply::Saved(Ok(path.clone())), &ctx);
+    assert!(matches!(
+        officer_calls(&open)[..],
+        [OfficerCall::OpenFile(p)] if p == path
+    ));
+}
+
+#[test]
+fn a_publication_shows_the_offers_made_and_reloads() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut screen = KindergartensScreen::with(sample::officer_kindergartens(), Vec::new());
+    let offers = sample::officer_offers();
+    let effects = screen.on_reply(
+        Reply::Sent(Ok(Sent::Published(Box::new(PublishedPlaces {
+            free_places: Vec::new(),
+            offers: offers.clone(),
+        })))),
+        &ctx,
+    );
+    assert!(matches!(
+        officer_calls(&effects)[..],
+        [OfficerCall::Kindergartens(_)]
+    ));
+    let text = kezek::tui::showcase::text(&kezek::tui::showcase::draw(
+        &kezek::tui::app::App::new(ctx.clone(), Box::new(screen)),
+        120,
+        40,
+    ));
+    assert!(text.contains(&offers[0].number.to_string()), "{text}");
+    let mut screen = KindergartensScreen::with(sample::officer_kindergartens(), Vec::new());
+    let changed = screen.on_reply(
+        Reply::Sent(Ok(Sent::KindergartenChanged(Box::new(
+            KindergartenChanged {
+                kindergarten: sample::officer_kindergartens().remove(0),
+                cancelled_offers: vec![offers[0].number],
+            },
+        )))),
+        &ctx,
+    );
+    assert!(changed.iter().any(|e| matches!(e, Effect::DataChanged)));
+}
+
+#[test]
+fn the_officers_journal_filters_by_birth_year() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut journal = JournalScreen::new().of_officer();
+    journal.init(&ctx);
+    let effects = journal
+        .on_key(key(KeyCode::Char('y')), &ctx)
+        .expect("the journal's key");
+    let [Effect::Call(Call::Journal(query))] = effects.as_slice() else {
+        panic!("one page asked, got {effects:?}");
+    };
+    // Today is 30.11.2026 in the tests: last year's children first.
+    assert_eq!(query.birth_year, Some(2025));
+    assert_eq!(journal.title(), "Журнал заявлений региона");
+}
+
+#[test]
+fn an_officers_main_menu_leads_to_the_workspace() {
+    use kezek::api::auth::{RoleGrant, RoleKind};
+    use kezek::tui::screens::main_menu::menu_items;
+    use kezek::tui::session::Session;
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let session = |roles| Session {
+        full_name: "ҚАСЫМОВ ЕРЖАН".to_owned(),
+        iin: "830930352646".to_owned(),
+        roles,
+        organisation: None,
+    };
+    let parent = menu_items(Some(&session(Vec::new())));
+    assert_eq!(parent.len(), 4);
+    let officer = menu_items(Some(&session(vec![RoleGrant {
+        role: RoleKind::Officer,
+        region: Some("astana".to_owned()),
+    }])));
+    let keys: Vec<&str> = officer.iter().map(|(_, key)| *key).collect();
+    assert_eq!(
+        keys[..4],
+        [
+            "officer.menu.kindergartens",
+            "officer.menu.offers",
+            "officer.menu.reviews",
+            "officer.menu.journal"
+        ]
+    );
+    let ctx = ctx();
+    for (destination, id) in officer.iter().take(3).map(|(d, _)| *d).zip([
+        "officer_kindergartens",
+        "officer_offers",
+        "officer_reviews",
+    ]) {
+        let screen = kezek::tui::screens::open(destination, &ctx).expect("built");
+        assert_eq!(screen.id(), id);
+    }
+}
