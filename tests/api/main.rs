@@ -28,5 +28,6 @@ mod notices;
 mod officer;
 mod rate_limits;
 mod server_ca;
+mod servers;
 mod tokens;
 mod trust;
