@@ -323,7 +323,7 @@ pub(super) async fn pending_benefits(
     .await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {APPLICATION_COLUMNS} FROM applications WHERE {condition} \
-         ORDER BY registered_us, order_key LIMIT $1 OFFSET $2"
+         ORDER BY registered_us, order_key LIMIT $2 OFFSET $3"
     )))
     .bind(region)
     .bind(i64::from(limit))
