@@ -176,7 +176,7 @@ pub(super) async fn messages(
                 "{MESSAGE_COLUMNS} WHERE o.user_iin = $1 ORDER BY o.id DESC LIMIT $2"
             )))
             .bind(iin.to_string())
-            .bind(i64::from(limit))
+            .bind(limit)
             .fetch_all(&mut *conn)
             .await?
         }
@@ -185,7 +185,7 @@ pub(super) async fn messages(
                 "{MESSAGE_COLUMNS} WHERE o.application_id = $1 ORDER BY o.id LIMIT $2"
             )))
             .bind(id)
-            .bind(i64::from(limit))
+            .bind(limit)
             .fetch_all(&mut *conn)
             .await?
         }
@@ -195,7 +195,7 @@ pub(super) async fn messages(
                  ORDER BY o.id DESC LIMIT $2"
             )))
             .bind(region)
-            .bind(i64::from(limit))
+            .bind(limit)
             .fetch_all(&mut *conn)
             .await?
         }
