@@ -1,8 +1,10 @@
 //! The exact queue number of any application at 1 000 000 applications (aim: under 1 ms),
-//! against SQLite, all in one cohort (the worst case: one region, one birth year).
+//! against SQLite, or PostgreSQL when `KEZEK_BENCH_POSTGRES_URL` names a database, all in one
+//! cohort (the worst case: one region, one birth year).
 //!
-//! The database is seeded once into the target directory (about a minute in release) and reused
-//! by later runs. Run: `cargo bench --bench queue_position -- --quick`.
+//! The database is seeded once (SQLite: into the target directory, about a minute in release)
+//! and reused by later runs. Run: `cargo bench --bench queue_position -- --quick`;
+//! `KEZEK_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/kezek_bench cargo bench …`.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -27,8 +29,8 @@ fn cohort() -> Cohort {
 }
 
 /// Seeds the million once; returns the store.
-async fn seeded(path: &std::path::Path) -> Arc<dyn Store> {
-    let store = store::open(path.to_str().unwrap()).await.unwrap();
+async fn seeded(url: &str) -> Arc<dyn Store> {
+    let store = store::open(url).await.unwrap();
     let settings = RegionSettings::default();
     let start = Utc.with_ymd_and_hms(2023, 3, 1, 0, 0, 0).unwrap();
     let span_minutes = 3 * 365 * 24 * 60;
@@ -79,34 +81,36 @@ async fn seeded(path: &std::path::Path) -> Arc<dyn Store> {
 
 fn queue_position(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("queue_position_1m.db");
-    let started = std::time::Instant::now();
-    let store = runtime.block_on(seeded(&path));
-    eprintln!(
-        "seeded or reopened {} in {:?}",
-        path.display(),
-        started.elapsed()
-    );
-    let (numbers, stored): (Vec<ApplicationNumber>, i64) = runtime.block_on(async {
-        let url = format!("sqlite://{}", path.display());
-        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
-            .await
-            .unwrap();
-        let rows: Vec<String> =
-            sqlx::query_scalar("SELECT number FROM applications WHERE queued = 1")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
-        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        let numbers = rows
-            .iter()
-            .map(|n| ApplicationNumber::parse(n).unwrap())
-            .collect();
-        (numbers, stored)
+    let postgres = std::env::var("KEZEK_BENCH_POSTGRES_URL").ok();
+    let url = postgres.clone().unwrap_or_else(|| {
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("queue_position_1m.db");
+        format!("sqlite://{}", path.display())
     });
+    let started = std::time::Instant::now();
+    let store = runtime.block_on(seeded(&url));
+    eprintln!("seeded or reopened {url} in {:?}", started.elapsed());
+    let (rows, stored): (Vec<String>, i64) = runtime.block_on(async {
+        use sqlx::Connection;
+        let (queued, count) = (
+            "SELECT number FROM applications WHERE queued",
+            "SELECT COUNT(*) FROM applications",
+        );
+        if postgres.is_some() {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let rows = sqlx::query_scalar(queued).fetch_all(&mut conn).await;
+            let stored = sqlx::query_scalar(count).fetch_one(&mut conn).await;
+            (rows.unwrap(), stored.unwrap())
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let rows = sqlx::query_scalar(queued).fetch_all(&mut conn).await;
+            let stored = sqlx::query_scalar(count).fetch_one(&mut conn).await;
+            (rows.unwrap(), stored.unwrap())
+        }
+    });
+    let numbers: Vec<ApplicationNumber> = rows
+        .iter()
+        .map(|n| ApplicationNumber::parse(n).unwrap())
+        .collect();
     eprintln!("{} applications queued in one cohort", numbers.len());
     let mut random = Random(7);
     let mut group = c.benchmark_group("queue_number_at_1m");

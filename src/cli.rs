@@ -15,6 +15,7 @@ mod client;
 mod keystore;
 mod loadgen;
 mod log;
+mod migrate;
 mod outbox;
 mod password;
 mod screenshots;
@@ -57,6 +58,8 @@ pub enum Command {
     /// The outbox of notifications and one-time codes.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Move a city's data from SQLite into an empty PostgreSQL database.
+    Migrate(MigrateArgs),
 }
 
 // --- the ЦОН desk (issue 12) ---
@@ -85,6 +88,16 @@ pub struct ScreenshotsArgs {
     /// The folder to write the pictures into.
     #[arg(long, value_name = "DIR", default_value = "screenshots")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// From: the SQLite database (sqlite://path or a path).
+    #[arg(long, value_name = "URL")]
+    pub from: String,
+    /// To: an empty PostgreSQL database (postgres://…).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -481,6 +494,7 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Screenshots(args)) => screenshots::run(args),
         Some(Command::Log(LogCommand::Verify(args))) => log::verify(args),
         Some(Command::Outbox(OutboxCommand::List(args))) => outbox::list(args),
+        Some(Command::Migrate(args)) => migrate::migrate(args),
         None => client::run(crate::tui::Options {
             server: cli.server,
             lang: cli.lang,

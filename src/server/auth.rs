@@ -114,7 +114,7 @@ impl FromRequestParts<AppState> for Session {
         } = serde_json::from_value(stored.payload).map_err(|_| ProblemCode::LoginRequired)?;
         recheck(state, &hash, certificate.as_deref()).await?;
         let read = matches!(parts.method, Method::GET | Method::HEAD);
-        state.0.limits.person(user.iin, read)?;
+        state.0.limits.person(state.store(), user.iin, read).await?;
         // Roles are read from the configuration on every request, so a change of the
         // configuration applies to sessions already open.
         user.roles = state.config().roles_of(&user.iin, bin.as_deref());

@@ -3,9 +3,10 @@
 //! minute, kept as a generic cell rate (GCRA): a burst of N is allowed, then one every 60/N
 //! seconds, and a refusal says exactly when the next request will pass (`Retry-After`).
 //!
-//! The counters live in this process's memory: each server of a deployment limits its own
-//! share. [`RateLimits`] is the one door to them, so that moving them into the database
-//! (issue 15) changes this file only.
+//! The counters live in the database when the store is shared by several servers (PostgreSQL,
+//! `Store::take_rate`: one conditional upsert per request, so the servers of a deployment share
+//! one allowance per key); a store of one server (SQLite) leaves them in this process's memory.
+//! [`RateLimits`] is the one door to them.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -13,10 +14,13 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
+
 use crate::api::problem::{Problem, ProblemCode};
 use crate::domain::Iin;
 use crate::server::config::Limits;
 use crate::server::problem::{ApiError, ApiResult};
+use crate::server::store::Store;
 
 /// How many keys a limiter holds before it forgets those whose allowance is whole again.
 const PURGE_ABOVE: usize = 10_000;
@@ -44,6 +48,21 @@ impl<K: Hash + Eq> RateLimiter<K> {
         }
     }
 
+    /// Counts one request of `key` in the store when it keeps the counters, else in memory;
+    /// refused, how long until one would pass.
+    async fn take(&self, store: &dyn Store, key: K) -> ApiResult<Result<(), Duration>>
+    where
+        K: std::fmt::Display,
+    {
+        let Some(interval) = self.interval else {
+            return Ok(Ok(()));
+        };
+        let shared = store
+            .take_rate(&key.to_string(), interval, self.tolerance, Utc::now())
+            .await?;
+        Ok(shared.unwrap_or_else(|| self.check(key, Instant::now())))
+    }
+
     /// Counts one request of `key` at `now`; refused, how long until one would pass.
     pub fn check(&self, key: K, now: Instant) -> Result<(), Duration> {
         let Some(interval) = self.interval else {
@@ -67,10 +86,10 @@ impl<K: Hash + Eq> RateLimiter<K> {
 /// The limits of one server.
 #[derive(Debug)]
 pub struct RateLimits {
-    login: RateLimiter<IpAddr>,
-    public: RateLimiter<IpAddr>,
-    person_reads: RateLimiter<Iin>,
-    person_writes: RateLimiter<Iin>,
+    login: RateLimiter<Keyed<IpAddr>>,
+    public: RateLimiter<Keyed<IpAddr>>,
+    person_reads: RateLimiter<Keyed<Iin>>,
+    person_writes: RateLimiter<Keyed<Iin>>,
 }
 
 impl RateLimits {
@@ -84,23 +103,35 @@ impl RateLimits {
     }
 
     /// One login attempt (challenge or login) from `client`.
-    pub fn login(&self, client: IpAddr) -> ApiResult<()> {
-        refused_after(self.login.check(address_key(client), Instant::now()))
+    pub async fn login(&self, store: &dyn Store, client: IpAddr) -> ApiResult<()> {
+        let key = Keyed("login", address_key(client));
+        refused_after(self.login.take(store, key).await?)
     }
 
     /// One public search or statistics request from `client`.
-    pub fn public(&self, client: IpAddr) -> ApiResult<()> {
-        refused_after(self.public.check(address_key(client), Instant::now()))
+    pub async fn public(&self, store: &dyn Store, client: IpAddr) -> ApiResult<()> {
+        let key = Keyed("public", address_key(client));
+        refused_after(self.public.take(store, key).await?)
     }
 
     /// One request of the logged-in `person`: a read (GET, HEAD) or anything else.
-    pub fn person(&self, person: Iin, read: bool) -> ApiResult<()> {
-        let limiter = if read {
-            &self.person_reads
+    pub async fn person(&self, store: &dyn Store, person: Iin, read: bool) -> ApiResult<()> {
+        let (limiter, kind) = if read {
+            (&self.person_reads, "read")
         } else {
-            &self.person_writes
+            (&self.person_writes, "write")
         };
-        refused_after(limiter.check(person, Instant::now()))
+        refused_after(limiter.take(store, Keyed(kind, person)).await?)
+    }
+}
+
+/// A counter's key: which limit, and whose requests; `login/192.0.2.1` in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Keyed<T>(&'static str, T);
+
+impl<T: std::fmt::Display> std::fmt::Display for Keyed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.0, self.1)
     }
 }
 
@@ -165,19 +196,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_refusal_is_rate_limited_with_whole_seconds_to_wait() {
+    #[tokio::test]
+    async fn a_refusal_is_rate_limited_with_whole_seconds_to_wait() {
         let limits = RateLimits::new(&Limits {
             login_attempts_per_minute: 1,
             ..Limits::default()
         });
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::server::store::open(dir.path().join("k.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let store = store.as_ref();
         let client: IpAddr = [192, 0, 2, 1].into();
-        limits.login(client).unwrap();
-        let refusal = limits.login(client).unwrap_err();
+        limits.login(store, client).await.unwrap();
+        let refusal = limits.login(store, client).await.unwrap_err();
         assert_eq!(refusal.code(), ProblemCode::RateLimited);
         let seconds: u64 = refusal.0.params[RETRY_AFTER].parse().unwrap();
         assert!((59..=60).contains(&seconds), "{seconds}");
-        limits.login([192, 0, 2, 2].into()).unwrap();
+        limits.login(store, [192, 0, 2, 2].into()).await.unwrap();
     }
 
     #[test]

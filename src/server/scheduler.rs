@@ -2,8 +2,10 @@
 //! (`domain::lifecycle::due` decides what: offer windows closing, directions expiring,
 //! interest reminders and removals, stop-lists ending) get those actions applied by the system.
 //! Every server of a
-//! deployment may run it: each transition is recorded on the revision it read, so two
-//! schedulers never apply the same change twice.
+//! deployment runs the loop, but only the holder of the store's `scheduler` lease works in a
+//! tick (renewed every tick; another server takes over once a dead holder's lease runs out).
+//! Even so each transition is recorded on the revision it read, so two schedulers could never
+//! apply the same change twice.
 
 use std::time::Duration;
 
@@ -21,14 +23,32 @@ use crate::server::{AppState, allocation};
 const TICK: Duration = Duration::from_secs(5);
 /// Applications handled per tick, so one tick never holds the writer for long.
 const BATCH: u32 = 256;
+/// The scheduler's lease in the store: one server at a time runs the due transitions and the
+/// allocation.
+pub const LEASE: &str = "scheduler";
+/// How long a tick's lease lasts: three ticks, so a live holder keeps it and a dead one's is
+/// taken over within this time.
+pub const LEASE_TIME: Duration = Duration::from_secs(15);
 
 /// Runs until `stop` turns true.
 pub async fn run(state: AppState, stop: watch::Receiver<bool>) {
-    every(TICK, stop, || tick(&state)).await;
+    // The process id says which server holds the lease (`SELECT holder FROM leases`).
+    let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());
+    every(TICK, stop, || tick(&state, &holder)).await;
 }
 
-async fn tick(state: &AppState) {
-    if let Err(e) = run_due(state, state.now()).await {
+async fn tick(state: &AppState, holder: &str) {
+    let now = state.now();
+    let until = now + chrono::Duration::from_std(LEASE_TIME).expect("a short lease");
+    match state.store().take_lease(LEASE, holder, now, until).await {
+        Ok(true) => tracing::debug!(holder, "scheduler: this server holds the lease"),
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "scheduler: the lease could not be taken");
+            return;
+        }
+    }
+    if let Err(e) = run_due(state, now).await {
         tracing::warn!(error = %e.0, "scheduler: due transitions failed");
     }
     // Places given back by expired offers and directions, and places no child could take

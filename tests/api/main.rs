@@ -29,5 +29,6 @@ mod officer;
 mod rate_limits;
 mod report;
 mod server_ca;
+mod servers;
 mod tokens;
 mod trust;

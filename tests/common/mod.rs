@@ -2,6 +2,8 @@
 //! keystores-example/ (found through its index.json), shared by the API test files.
 #![allow(dead_code)] // each test file uses its own part of the set-up
 
+pub mod postgres;
+
 use std::path::PathBuf;
 
 use kezek::api::applications::{ApplicationDetail, SubmissionResult};
@@ -36,6 +38,28 @@ pub struct World {
     index: Vec<DemoKeystore>,
     /// The server this world started and its database folder, kept alive with it.
     own: Option<(ServerHandle, tempfile::TempDir)>,
+    /// The server's PostgreSQL schema, when the tests run on PostgreSQL ([`test_database`]).
+    schema: Option<postgres::PgSchema>,
+}
+
+/// The environment variable that runs the API tests' servers on PostgreSQL: `postgres`
+/// (with `KEZEK_TEST_POSTGRES_URL`); SQLite otherwise.
+pub const BACKEND_VARIABLE: &str = "KEZEK_TEST_BACKEND";
+
+/// The database a test's server uses: a SQLite file in `folder`, or, when
+/// [`BACKEND_VARIABLE`] is `postgres`, a schema of its own on the PostgreSQL test server.
+pub async fn test_database(folder: &std::path::Path) -> (String, Option<postgres::PgSchema>) {
+    let sqlite = || folder.join("kezek.db").display().to_string();
+    if std::env::var(BACKEND_VARIABLE).as_deref() != Ok("postgres") {
+        return (sqlite(), None);
+    }
+    match postgres::postgres_url() {
+        Some(server) => {
+            let schema = postgres::PgSchema::create(&server).await;
+            (schema.url(), Some(schema))
+        }
+        None => (sqlite(), None),
+    }
 }
 
 pub const AIGERIM: &str = "900514440216";
@@ -70,13 +94,15 @@ pub async fn world_with(configure: impl FnOnce(&mut Config)) -> World {
     let mut config = Config::demo(&folder, 0);
     config.demo = None;
     config.listen = "127.0.0.1:0".parse().unwrap();
-    config.database = db.path().join("kezek.db").display().to_string();
+    let (database, schema) = test_database(db.path()).await;
+    config.database = database;
     configure(&mut config);
     let server = run(config).await.expect("server starts");
     World {
         url: server.url(),
         index: demo_index(),
         own: Some((server, db)),
+        schema,
     }
 }
 
@@ -92,6 +118,7 @@ impl World {
             url: url.to_owned(),
             index: demo_index(),
             own: None,
+            schema: None,
         }
     }
 
@@ -166,29 +193,35 @@ impl World {
         Ok(client)
     }
 
-    /// The server's database file, opened beside the server.
-    async fn database(&self) -> sqlx::SqliteConnection {
-        let (_, db) = self
-            .own
-            .as_ref()
-            .expect("only a world with its own server has its database at hand");
-        let url = format!("sqlite://{}", db.path().join("kezek.db").display());
-        <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
-            .await
-            .unwrap()
-    }
-
-    /// How many rows each table holds, read straight from the server's database file.
-    pub async fn rows(&self, tables: &[&str]) -> Vec<i64> {
-        let mut conn = self.database().await;
-        let mut counts = Vec::with_capacity(tables.len());
-        for table in tables {
-            let sql = format!("SELECT COUNT(*) FROM {table}");
-            counts.push(
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                    .fetch_one(&mut conn)
+    /// The server's database, opened beside the server.
+    async fn database(&self) -> Database {
+        let url = self.database_path();
+        match &self.schema {
+            Some(_) => Database::Postgres(
+                <sqlx::PgConnection as sqlx::Connection>::connect(&url)
                     .await
                     .unwrap(),
+            ),
+            None => Database::Sqlite(
+                <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{url}"))
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+
+    /// How many rows each table holds, read straight from the server's database.
+    pub async fn rows(&self, tables: &[&str]) -> Vec<i64> {
+        let mut db = self.database().await;
+        let mut counts = Vec::with_capacity(tables.len());
+        for table in tables {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+            counts.push(
+                match &mut db {
+                    Database::Sqlite(conn) => sqlx::query_scalar(sql).fetch_one(conn).await,
+                    Database::Postgres(conn) => sqlx::query_scalar(sql).fetch_one(conn).await,
+                }
+                .unwrap(),
             );
         }
         counts
@@ -196,10 +229,12 @@ impl World {
 
     /// The outbox in the order written: (language, e-mail, phone, subject, body).
     pub async fn outbox(&self) -> Vec<OutboxRow> {
-        sqlx::query_as("SELECT language, to_email, to_phone, subject, body FROM outbox ORDER BY id")
-            .fetch_all(&mut self.database().await)
-            .await
-            .unwrap()
+        let sql = "SELECT language, to_email, to_phone, subject, body FROM outbox ORDER BY id";
+        match &mut self.database().await {
+            Database::Sqlite(conn) => sqlx::query_as(sql).fetch_all(conn).await,
+            Database::Postgres(conn) => sqlx::query_as(sql).fetch_all(conn).await,
+        }
+        .unwrap()
     }
 
     pub async fn login(&self, iin: &str) -> Client {
@@ -537,22 +572,32 @@ impl World {
             .unwrap();
     }
 
-    /// The server's database file, for the command line tools.
+    /// The server's database (a SQLite file's path or a PostgreSQL address), for the command
+    /// line tools.
     pub fn database_path(&self) -> String {
+        if let Some(schema) = &self.schema {
+            return schema.url();
+        }
         let (_, db) = self.own.as_ref().expect("a world with its own server");
         db.path().join("kezek.db").display().to_string()
     }
 
     /// The code of the newest one-time-code SMS of the outbox.
     pub async fn last_code(&self) -> String {
-        let body: String = sqlx::query_scalar(
-            "SELECT body FROM outbox WHERE kind = 'one_time_code' ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_one(&mut self.database().await)
-        .await
+        let sql = "SELECT body FROM outbox WHERE kind = 'one_time_code' ORDER BY id DESC LIMIT 1";
+        let body: String = match &mut self.database().await {
+            Database::Sqlite(conn) => sqlx::query_scalar(sql).fetch_one(conn).await,
+            Database::Postgres(conn) => sqlx::query_scalar(sql).fetch_one(conn).await,
+        }
         .unwrap();
         code_in(&body)
     }
+}
+
+/// A connection to a test server's database, of its kind.
+enum Database {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
 }
 
 /// The six-digit code in an SMS's text.

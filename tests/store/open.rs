@@ -1,5 +1,6 @@
-//! Opening a store: the database address picks the implementation; and what only the SQLite
-//! implementation has, its durability settings. Everything the trait promises is in the
+//! Opening a store: the database address picks the implementation (PostgreSQL when
+//! `KEZEK_TEST_POSTGRES_URL` is set); and what only the SQLite implementation has, its
+//! durability settings. Everything the trait promises is in the
 //! conformance suite (`suite.rs`).
 
 use kezek::server::store::{self, SqliteStore};
@@ -17,14 +18,20 @@ async fn durability_settings_are_wal_full_and_foreign_keys() {
 }
 
 #[tokio::test]
-async fn the_address_picks_the_store_and_postgres_is_not_built_yet() {
+async fn the_address_picks_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).display().to_string();
-    for url in [
+    let mut urls = vec![
         format!("sqlite://{}", path("a.db")),
         format!("sqlite:{}", path("b.db")),
         path("c.db"),
-    ] {
+    ];
+    let schema = match crate::backends::postgres_url() {
+        Some(server) => Some(crate::backends::PgSchema::create(&server).await),
+        None => None,
+    };
+    urls.extend(schema.as_ref().map(|schema| schema.url()));
+    for url in urls {
         let store = store::open(&url).await.unwrap();
         store
             .submit(
@@ -37,8 +44,12 @@ async fn the_address_picks_the_store_and_postgres_is_not_built_yet() {
     }
     let refused =
         |url: &'static str| async move { store::open(url).await.err().map(|e| e.message_key()) };
-    for url in ["postgres://127.0.0.1/test", "postgresql://127.0.0.1/test"] {
-        assert_eq!(refused(url).await, Some("store.error.not_built"), "{url}");
+    // Nothing listens on port 1: the address is PostgreSQL's, the server is not there.
+    for url in [
+        "postgres://127.0.0.1:1/test",
+        "postgresql://127.0.0.1:1/test",
+    ] {
+        assert_eq!(refused(url).await, Some("store.error.database"), "{url}");
     }
     assert_eq!(
         refused("mysql://127.0.0.1/test").await,
@@ -53,14 +64,14 @@ async fn the_address_picks_the_store_and_postgres_is_not_built_yet() {
                 "--listen",
                 "127.0.0.1:0",
                 "--db",
-                "postgres://127.0.0.1/test",
+                "mysql://127.0.0.1/test",
             ],
-            "пока не умеет хранить данные в PostgreSQL",
+            "Неизвестный вид базы данных «mysql»",
         ),
         (
             "kk",
-            vec!["log", "verify", "--db", "postgresql://127.0.0.1/test"],
-            "әлі PostgreSQL дерекқорында сақтай алмайды",
+            vec!["log", "verify", "--db", "postgresql://127.0.0.1:1/test"],
+            "Дерекқор қатесі",
         ),
         (
             "en",

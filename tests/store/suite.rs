@@ -595,7 +595,9 @@ fn class_of(code: u8) -> BenefitClass {
 }
 
 async fn run_steps(backend: Backend, steps: Vec<Step>) -> Result<(), TestCaseError> {
-    let db = backend.fresh().await;
+    let Some(db) = backend.fresh().await else {
+        return Ok(());
+    };
     let store = db.open().await;
     let mut numbers: Vec<ApplicationNumber> = Vec::new();
     let mut clock = at(30_000);
@@ -2204,8 +2206,59 @@ async fn the_journal_filters_by_kindergarten_desired_or_offered(db: TestDb) {
     assert!(numbers("astana", "kg-1").await.is_empty());
 }
 
+/// Rate-limit counters (issue 15): a store shared by several servers keeps them, one allowance
+/// per key whichever server counts; SQLite leaves them to the server's memory.
+async fn rate_counters_are_shared_by_the_servers_of_a_database(db: TestDb) {
+    let store = db.open().await;
+    let other_server = db.open().await;
+    let (interval, tolerance) = (
+        std::time::Duration::from_secs(20),
+        std::time::Duration::from_secs(40),
+    );
+    let take = |store: &std::sync::Arc<dyn Store>, key: &'static str, seconds: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .take_rate(key, interval, tolerance, at(0) + Duration::seconds(seconds))
+                .await
+                .unwrap()
+        }
+    };
+    let Some(first) = take(&store, "login/192.0.2.1", 0).await else {
+        assert_eq!(
+            db.backend,
+            Backend::Sqlite,
+            "only SQLite leaves them to the server"
+        );
+        return;
+    };
+    first.unwrap();
+    // Three a minute: a burst of three, on either server, then one per 20 s.
+    take(&other_server, "login/192.0.2.1", 0)
+        .await
+        .unwrap()
+        .unwrap();
+    take(&store, "login/192.0.2.1", 0).await.unwrap().unwrap();
+    assert_eq!(
+        take(&other_server, "login/192.0.2.1", 0).await.unwrap(),
+        Err(std::time::Duration::from_secs(20))
+    );
+    assert_eq!(
+        take(&store, "login/192.0.2.1", 5).await.unwrap(),
+        Err(std::time::Duration::from_secs(15))
+    );
+    take(&other_server, "login/192.0.2.1", 20)
+        .await
+        .unwrap()
+        .unwrap();
+    // Another key has its own allowance.
+    take(&store, "login/192.0.2.2", 20).await.unwrap().unwrap();
+    store.close().await;
+    other_server.close().await;
+}
+
 conformance! {
-    backends: [sqlite => Backend::Sqlite],
+    backends: [sqlite => Backend::Sqlite, postgres => Backend::Postgres],
     async: [
         numbers_follow_the_year_sequence_and_survive_reopening,
         a_child_has_one_open_application,
@@ -2235,6 +2288,8 @@ conformance! {
         // issue 13 (the region report)
         the_region_report_counts_offers_answers_and_waits_per_month,
         the_journal_filters_by_kindergarten_desired_or_offered,
+        // issue 15 (PostgreSQL)
+        rate_counters_are_shared_by_the_servers_of_a_database,
     ],
     sync: [queue_numbers_match_the_reference_function],
 }

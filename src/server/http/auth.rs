@@ -40,7 +40,7 @@ pub async fn challenge(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
 ) -> ApiResult<Json<Challenge>> {
-    state.0.limits.login(address)?;
+    state.0.limits.login(state.store(), address).await?;
     let now = state.now();
     let nonce = random_secret(24);
     let expires_at = now + Duration::seconds(state.config().limits.nonce_seconds);
@@ -68,7 +68,7 @@ pub async fn login(
     headers: HeaderMap,
     Json(body): Json<SignedDocument>,
 ) -> ApiResult<Json<LoginResponse>> {
-    state.0.limits.login(address)?;
+    state.0.limits.login(state.store(), address).await?;
     let now = state.now();
     let verified = signed::verify_blocking(&state, body.signed_xml, Purpose::Login).await?;
     let Document::Login(login) = &verified.document else {

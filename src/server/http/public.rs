@@ -64,7 +64,7 @@ pub async fn queue(
     Query(query): Query<PublicQueueQuery>,
 ) -> ApiResult<Json<Vec<PublicQueueEntry>>> {
     // Numbers are sequential and IINs structured: without a limit, anyone could walk the queue.
-    state.0.limits.public(client)?;
+    state.0.limits.public(state.store(), client).await?;
     let applications = match (query.number.as_deref(), query.child_iin.as_deref()) {
         (Some(number), None) => {
             let number: ApplicationNumber = number
@@ -96,7 +96,7 @@ pub async fn stats(
     ClientAddress(client): ClientAddress,
     Query(query): Query<PublicStatsQuery>,
 ) -> ApiResult<Json<PublicStats>> {
-    state.0.limits.public(client)?;
+    state.0.limits.public(state.store(), client).await?;
     if Catalogue::bundled().region(&query.region).is_none() {
         return Err(ApiError::new(ProblemCode::NotFound));
     }

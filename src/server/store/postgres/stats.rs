@@ -1,0 +1,82 @@
+//! The region's figures from the aggregates the triggers of the schema keep in every
+//! write's own transaction: queue sizes by birth year and class, open places, and places,
+//! directions and enrollments per month. A read is a few rows per region, in one statement (one
+//! snapshot, one round trip).
+
+use serde::Deserialize;
+
+use super::PostgresStore;
+use super::offers::class_of;
+use crate::server::store::{MonthFigures, QueueSize, RegionStats, StoreError, StoreResult};
+
+/// The three aggregates of a region as JSON arrays, so that one statement reads them all.
+const REGION_STATS: &str = "SELECT \
+     (SELECT COALESCE(json_agg(json_build_array(birth_year, class, queued) \
+             ORDER BY birth_year, class), '[]')::TEXT \
+         FROM stats_queue WHERE region_code = $1 AND queued > 0), \
+     (SELECT COALESCE(SUM(open_places), 0)::BIGINT FROM stats_places WHERE region_code = $1), \
+     (SELECT COALESCE(json_agg(json_build_array(month, free_places, directions, enrollments) \
+             ORDER BY month), '[]')::TEXT \
+         FROM stats_months WHERE region_code = $1 \
+            AND (free_places > 0 OR directions > 0 OR enrollments > 0))";
+
+pub(super) async fn region_stats(store: &PostgresStore, region: &str) -> StoreResult<RegionStats> {
+    let mut conn = store.pool.acquire().await?;
+    let (queue, open_places, months): (String, i64, String) = sqlx::query_as(REGION_STATS)
+        .bind(region)
+        .fetch_one(&mut *conn)
+        .await?;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("region statistics: {e}"));
+    let queue: Vec<(i32, i64, i64)> = serde_json::from_str(&queue).map_err(corrupt)?;
+    let months: Vec<Month> = serde_json::from_str(&months).map_err(corrupt)?;
+    Ok(RegionStats {
+        queue: queue
+            .into_iter()
+            .map(|(birth_year, scope, queued)| {
+                Ok(QueueSize {
+                    birth_year,
+                    class: class_of(scope)?,
+                    queued: count(queued),
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        open_places: count(open_places),
+        months: months
+            .into_iter()
+            .map(
+                |Month(month, free_places, directions, enrollments)| MonthFigures {
+                    month,
+                    free_places: count(free_places),
+                    directions: count(directions),
+                    enrollments: count(enrollments),
+                },
+            )
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct Month(String, i64, i64, i64);
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::calendar::kazakhstan_offset;
+
+    #[test]
+    fn the_triggers_count_months_in_kazakhstans_offset() {
+        // migrations/postgres/0001_schema.sql writes the offset as 18 000 s, once.
+        assert_eq!(kazakhstan_offset().local_minus_utc(), 18_000);
+        let migration = include_str!("../../../../migrations/postgres/0001_schema.sql");
+        assert_eq!(migration.matches("to_timestamp(").count(), 1);
+        assert_eq!(
+            migration
+                .matches("to_timestamp(us / 1000000 + 18000)")
+                .count(),
+            1
+        );
+    }
+}
