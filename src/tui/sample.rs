@@ -862,23 +862,6 @@ pub fn officer_scan() -> crate::tui::screens::officer::scan::Picture {
         .expect("the sizes agree")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_iins_are_valid_and_carry_the_birth_date() {
-        for index in [0, 1, 17, 99_999] {
-            let row = journal_row(index);
-            assert_eq!(row.child_iin.birth_date(), row.child_birth_date);
-        }
-        let mother = application_with_direction().applicant.iin;
-        assert_eq!(
-            mother.birth_date(),
-            NaiveDate::from_ymd_opt(1993, 8, 18).unwrap()
-        );
-    }
-}
 
 /// «Уведомления» of the parent of seed 002 in `lang`: the messages of the application's
 /// registration, offer and direction, newest first, the newest two unread, one still being
@@ -981,5 +964,23 @@ pub fn inbox(lang: crate::i18n::Lang) -> crate::api::notices::Inbox {
     Inbox {
         unread: 2,
         messages,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_iins_are_valid_and_carry_the_birth_date() {
+        for index in [0, 1, 17, 99_999] {
+            let row = journal_row(index);
+            assert_eq!(row.child_iin.birth_date(), row.child_birth_date);
+        }
+        let mother = application_with_direction().applicant.iin;
+        assert_eq!(
+            mother.birth_date(),
+            NaiveDate::from_ymd_opt(1993, 8, 18).unwrap()
+        );
     }
 }

@@ -359,16 +359,17 @@ impl Screen for InboxScreen {
                 self.messages = Load::Ready(inbox.messages);
             }
             Reply::Inbox(Err(error)) => self.messages = Load::Failed(error),
-            Reply::MarkedRead { id, result } => {
-                if let Err(error) = result {
-                    // Unread again, as the server still has it.
-                    if let Load::Ready(messages) = &mut self.messages
-                        && let Some(message) = messages.iter_mut().find(|m| m.id == id)
-                    {
-                        message.read_at = None;
-                    }
-                    self.mark_failed = Some(error);
+            Reply::MarkedRead {
+                id,
+                result: Err(error),
+            } => {
+                // Unread again, as the server still has it.
+                if let Load::Ready(messages) = &mut self.messages
+                    && let Some(message) = messages.iter_mut().find(|m| m.id == id)
+                {
+                    message.read_at = None;
                 }
+                self.mark_failed = Some(error);
             }
             _ => {}
         }
