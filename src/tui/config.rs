@@ -13,6 +13,8 @@
 //! server_ca = ["~/nca/root_rsa.pem"]     # roots trusted for the server, beside the OS store
 //! [keys.wizard]                          # rebinds: screen id, binding name, keys
 //! next = ["F10", "ctrl-n"]
+//! [desk]                                 # the ЦОН desk (issue 12)
+//! printer_command = "lp"                 # receipts go to its standard input as a PDF
 //! ```
 
 use std::collections::HashMap;
@@ -40,6 +42,23 @@ pub struct Config {
     /// operating system's store: the national root CA that state services use is not in it.
     pub server_ca: Vec<PathBuf>,
     pub keys: HashMap<String, HashMap<String, Vec<String>>>,
+    pub desk: DeskConfig,
+}
+
+/// The ЦОН desk's settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeskConfig {
+    /// The command a receipt is printed with (split at spaces; the PDF on its standard input).
+    pub printer_command: String,
+}
+
+impl Default for DeskConfig {
+    fn default() -> DeskConfig {
+        DeskConfig {
+            printer_command: "lp".to_owned(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -54,6 +73,7 @@ impl Default for Config {
             demo_applications: 5_000,
             server_ca: Vec::new(),
             keys: HashMap::new(),
+            desk: DeskConfig::default(),
         }
     }
 }

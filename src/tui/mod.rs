@@ -195,6 +195,7 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
         remembered,
         notice: keyring.is_none().then_some("tui.notice.no_keyring"),
         tick: 0,
+        serving: None,
     };
     let client = Client::with_server_ca(&ctx.server, &server_ca).map_err(TuiError::Client)?;
     let runner = match keyring {
@@ -206,6 +207,7 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
     } else {
         runner.without_kept_sessions()
     };
+    let runner = runner.with_printer(config.desk.printer_command.clone());
     let first = screens::start(&ctx);
     let app = App::new(ctx, first);
     let mut guard = TerminalGuard::enter(config.mouse)?;

@@ -18,6 +18,7 @@ use crate::api::applications::{
 use crate::api::auth::LoginResponse;
 use crate::api::catalogue::{BenefitCategoryInfo, Region};
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
+use crate::api::desk::{AuditEntry, CitizenCard, Service};
 use crate::api::documents::{ActionDocument, Submission};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
@@ -115,6 +116,33 @@ pub enum Call {
         document_id: String,
         path: PathBuf,
     },
+    // --- the ЦОН desk (issue 12) ---
+    /// Serve the citizen of this IIN: the server sends them a one-time code.
+    StartService(Iin),
+    /// The code the citizen read out; once confirmed, every read is for the citizen.
+    ConfirmCode {
+        id: String,
+        code: Secret,
+    },
+    CitizenCard(String),
+    /// «Завершить обслуживание»: reads are the operator's own again.
+    EndService(String),
+    /// «Расписка о приеме документов» of `number`, saved or sent to the printer command.
+    Receipt {
+        id: String,
+        number: ApplicationNumber,
+        output: ReceiptOutput,
+    },
+    /// «Кто просматривал мои данные».
+    OwnAudit,
+}
+
+/// Where a receipt goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptOutput {
+    Save(PathBuf),
+    /// To the printer command of the config (`[desk] printer_command`, `lp` by default).
+    Print,
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
@@ -157,6 +185,13 @@ pub enum Reply {
     Bound(Result<BoundChild, CallError>),
     PublicQueue(Result<Vec<PublicQueueEntry>, CallError>),
     PublicStats(Result<PublicStats, CallError>),
+    ServiceStarted(Result<Service, CallError>),
+    CodeConfirmed(Result<Service, CallError>),
+    CitizenCard(Result<Box<CitizenCard>, CallError>),
+    ServiceEnded(Result<(), CallError>),
+    /// Where the receipt was saved, or `None` when it went to the printer.
+    ReceiptDone(Result<Option<PathBuf>, CallError>),
+    Audit(Result<Vec<AuditEntry>, CallError>),
 }
 
 impl Reply {
@@ -184,6 +219,11 @@ impl Reply {
             Reply::Bound(r) => r.as_ref().err(),
             Reply::PublicQueue(r) => r.as_ref().err(),
             Reply::PublicStats(r) => r.as_ref().err(),
+            Reply::ServiceStarted(r) | Reply::CodeConfirmed(r) => r.as_ref().err(),
+            Reply::CitizenCard(r) => r.as_ref().err(),
+            Reply::ServiceEnded(r) => r.as_ref().err(),
+            Reply::ReceiptDone(r) => r.as_ref().err(),
+            Reply::Audit(r) => r.as_ref().err(),
             Reply::Keystore(_) | Reply::LoggedOut | Reply::Resumed(_) | Reply::Kept => {
                 return None;
             }
@@ -218,6 +258,8 @@ pub enum CallError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("printer command {command}: {reason}")]
+    Print { command: String, reason: String },
 }
 
 impl CallError {
@@ -267,6 +309,9 @@ impl CallError {
                 reason = source
             )
             .into_owned(),
+            CallError::Print { command, reason } => {
+                t!("desk.error.print", command = command, reason = reason).into_owned()
+            }
         }
     }
 }

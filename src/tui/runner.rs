@@ -13,7 +13,7 @@ use crate::domain::ApplicationNumber;
 use crate::pki::keystore::Keystore;
 use crate::pki::xmldsig;
 use crate::tui::keyring::{KeyringError, OsKeyring};
-use crate::tui::protocol::{Call, CallError, Reply, Sent, SignTask, SignedLogin};
+use crate::tui::protocol::{Call, CallError, ReceiptOutput, Reply, Sent, SignTask, SignedLogin};
 
 /// Carries out [`Call`]s; cheap to clone into each task.
 #[derive(Clone)]
@@ -26,6 +26,8 @@ pub struct Runner {
     /// Whether session tokens go to the keyring: not for the embedded backend, whose sessions
     /// are throw-away (each run may use a fresh data folder, and would leave an entry behind).
     keep_sessions: bool,
+    /// The command receipts are printed with; the PDF goes to its standard input.
+    printer: Arc<str>,
 }
 
 impl Runner {
@@ -35,7 +37,24 @@ impl Runner {
             keyring: None,
             kept_token: Arc::default(),
             keep_sessions: true,
+            printer: Arc::from("lp"),
         }
+    }
+
+    /// Prints receipts with `command` (split at spaces; the PDF on its standard input).
+    pub fn with_printer(self, command: String) -> Runner {
+        Runner {
+            printer: Arc::from(command),
+            ..self
+        }
+    }
+
+    /// The citizen an operator serves: the shared client's reads carry them.
+    fn set_citizen(&self, citizen: Option<crate::domain::Iin>) {
+        self.client
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_citizen(citizen);
     }
 
     /// Stops keeping session tokens in the keyring (the embedded backend's sessions).
@@ -164,6 +183,7 @@ impl Runner {
                     tracing::info!(error = %e, "logout request failed; the token is dropped anyway");
                 }
                 self.set_token(None);
+                self.set_citizen(None);
                 self.with_keyring_blocking(OsKeyring::forget_session_token)
                     .await;
                 Reply::LoggedOut
@@ -234,6 +254,53 @@ impl Runner {
                 document_id,
                 path,
             } => Reply::Saved(self.download(&number, &document_id, path).await),
+            Call::StartService(iin) => {
+                Reply::ServiceStarted(self.client().start_service(iin).await.map_err(Into::into))
+            }
+            Call::ConfirmCode { id, code } => {
+                let mut client = self.client();
+                let result = client.confirm_code(&id, code.expose()).await;
+                if let Ok(service) = &result {
+                    self.set_citizen(Some(service.citizen_iin));
+                }
+                Reply::CodeConfirmed(result.map_err(Into::into))
+            }
+            Call::CitizenCard(id) => Reply::CitizenCard(
+                self.client()
+                    .citizen_card(&id)
+                    .await
+                    .map(Box::new)
+                    .map_err(Into::into),
+            ),
+            Call::EndService(id) => {
+                self.set_citizen(None);
+                let mut client = self.client();
+                Reply::ServiceEnded(client.end_service(&id).await.map_err(Into::into))
+            }
+            Call::Receipt { id, number, output } => {
+                Reply::ReceiptDone(self.receipt(&id, &number, output).await)
+            }
+            Call::OwnAudit => Reply::Audit(self.client().own_audit().await.map_err(Into::into)),
+        }
+    }
+
+    /// The receipt, saved into a file (`Some(path)`) or printed (`None`).
+    async fn receipt(
+        &self,
+        id: &str,
+        number: &ApplicationNumber,
+        output: ReceiptOutput,
+    ) -> Result<Option<PathBuf>, CallError> {
+        let download = self.client().receipt(id, number).await?;
+        match output {
+            ReceiptOutput::Save(path) => write_file(path, &download.bytes).await.map(Some),
+            ReceiptOutput::Print => {
+                let command = self.printer.clone();
+                tokio::task::spawn_blocking(move || print(&command, &download.bytes))
+                    .await
+                    .expect("printing task does not panic")
+                    .map(|()| None)
+            }
         }
     }
 
@@ -351,32 +418,111 @@ impl Runner {
         path: PathBuf,
     ) -> Result<PathBuf, CallError> {
         let download = self.client().download_document(number, document_id).await?;
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|source| CallError::Write {
-                    path: path.clone(),
-                    source,
-                })?;
-        }
-        match tokio::fs::write(&path, &download.bytes).await {
-            Ok(()) => Ok(path),
-            Err(source) => {
-                // Some file systems (FAT on a USB stick, old SMB shares) refuse Cyrillic names:
-                // the same name in Latin letters is tried before giving up.
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                let latin = name
-                    .as_deref()
-                    .map(crate::tui::format::latin_file_name)
-                    .filter(|latin| Some(latin.as_str()) != name.as_deref());
-                if let Some(latin) = latin {
-                    let fallback = path.with_file_name(latin);
-                    if tokio::fs::write(&fallback, &download.bytes).await.is_ok() {
-                        return Ok(fallback);
-                    }
+        write_file(path, &download.bytes).await
+    }
+}
+
+/// Sends `pdf` to the standard input of the printer `command` (split at spaces) and waits for
+/// it; a failure to start or a non-zero exit is an error with what the command said.
+fn print(command: &str, pdf: &[u8]) -> Result<(), CallError> {
+    use std::io::Write;
+    let failed = |reason: String| CallError::Print {
+        command: command.to_owned(),
+        reason,
+    };
+    let mut words = command.split_whitespace();
+    let program = words.next().ok_or_else(|| failed("empty".to_owned()))?;
+    let mut child = std::process::Command::new(program)
+        .args(words)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(pdf).map_err(|e| failed(e.to_string()))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| failed(e.to_string()))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        let said = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        Err(failed(if said.is_empty() {
+            output.status.to_string()
+        } else {
+            said
+        }))
+    }
+}
+
+/// Writes `bytes` into `path`, its folder made if missing.
+async fn write_file(path: PathBuf, bytes: &[u8]) -> Result<PathBuf, CallError> {
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|source| CallError::Write {
+                path: path.clone(),
+                source,
+            })?;
+    }
+    match tokio::fs::write(&path, bytes).await {
+        Ok(()) => Ok(path),
+        Err(source) => {
+            // Some file systems (FAT on a USB stick, old SMB shares) refuse Cyrillic names:
+            // the same name in Latin letters is tried before giving up.
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let latin = name
+                .as_deref()
+                .map(crate::tui::format::latin_file_name)
+                .filter(|latin| Some(latin.as_str()) != name.as_deref());
+            if let Some(latin) = latin {
+                let fallback = path.with_file_name(latin);
+                if tokio::fs::write(&fallback, bytes).await.is_ok() {
+                    return Ok(fallback);
                 }
-                Err(CallError::Write { path, source })
             }
+            Err(CallError::Write { path, source })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake printer: a script that records what it is sent into the file it is given.
+    fn fake_printer(folder: &std::path::Path) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let script = folder.join("fake-lp");
+        std::fs::write(&script, "#!/bin/sh\ncat > \"$1\"\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        script
+    }
+
+    #[test]
+    fn a_receipt_goes_to_the_printer_commands_input() {
+        let folder = tempfile::tempdir().unwrap();
+        let printed = folder.path().join("printed.pdf");
+        let command = format!(
+            "{} {}",
+            fake_printer(folder.path()).display(),
+            printed.display()
+        );
+        print(&command, b"%PDF-1.7 receipt").unwrap();
+        assert_eq!(std::fs::read(&printed).unwrap(), b"%PDF-1.7 receipt");
+    }
+
+    #[test]
+    fn a_printer_that_fails_or_is_missing_says_so() {
+        let failed = print("false", b"%PDF-").unwrap_err();
+        assert!(matches!(failed, CallError::Print { .. }), "{failed:?}");
+        let missing = print("/nonexistent/lp -d desk", b"%PDF-").unwrap_err();
+        assert!(
+            matches!(&missing, CallError::Print { command, .. } if command.starts_with("/nonexistent")),
+            "{missing:?}"
+        );
+        assert!(print("  ", b"%PDF-").is_err());
     }
 }

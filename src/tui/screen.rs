@@ -12,7 +12,7 @@ use crate::api::catalogue::LocalizedName;
 use crate::i18n::Lang;
 use crate::tui::keymap::KeyHelp;
 use crate::tui::protocol::{Call, Reply};
-use crate::tui::session::{Purpose, Remembered, Session};
+use crate::tui::session::{Purpose, Remembered, Serving, Session};
 use crate::tui::theme::Theme;
 
 /// A full-screen page or a dialog on top of one. State → view is pure: `view` only reads;
@@ -103,6 +103,9 @@ pub enum Effect {
     RememberKeystore(Purpose, PathBuf),
     /// The settlement the user chose, shown in the status bar and used for region-scoped calls.
     Region(RegionChoice),
+    /// The ЦОН desk: the citizen the operator now serves, or `None` after «Завершить
+    /// обслуживание» (nothing of the citizen stays in the context).
+    Serve(Option<Serving>),
 }
 
 impl std::fmt::Debug for Effect {
@@ -121,6 +124,7 @@ impl std::fmt::Debug for Effect {
             Effect::RememberKeystore(p, path) => {
                 write!(f, "RememberKeystore({p:?}, {})", path.display())
             }
+            Effect::Serve(serving) => write!(f, "Serve({})", serving.is_some()),
         }
     }
 }
@@ -169,6 +173,8 @@ pub struct Ctx {
     pub notice: Option<&'static str>,
     /// Frame counter for the spinner, advanced while a request is in flight.
     pub tick: u64,
+    /// The citizen an operator serves at the ЦОН desk, if any.
+    pub serving: Option<Serving>,
 }
 
 impl Ctx {
@@ -195,6 +201,16 @@ impl Ctx {
             remembered: Remembered::default(),
             notice: None,
             tick: 0,
+            serving: None,
         }
+    }
+
+    /// A new document envelope: at the ЦОН desk it names the citizen served.
+    pub fn envelope(&self) -> crate::api::documents::Envelope {
+        let mut envelope = crate::api::documents::Envelope::now();
+        if let Some(serving) = &self.serving {
+            envelope.citizen = Some(serving.citizen);
+        }
+        envelope
     }
 }

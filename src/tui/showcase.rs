@@ -17,6 +17,7 @@ use crate::tui::screens::journal::JournalScreen;
 use crate::tui::screens::profile::{self, ProfileScreen};
 use crate::tui::screens::queue_search::QueueSearch;
 use crate::tui::screens::statistics::Statistics;
+use crate::tui::screens::{audit::AuditScreen, desk::Desk, main_menu::MainMenu};
 
 /// One picture: a name for files and snapshots, and how to get there.
 pub struct Scene {
@@ -176,7 +177,53 @@ pub fn scenes() -> Vec<Scene> {
                 app(ctx, Box::new(screen), &[])
             },
         },
+        // --- the ЦОН desk (issue 12) ---
+        Scene {
+            name: "main_menu_operator",
+            build: |ctx| {
+                let mut app = App::new(operator(ctx), Box::new(MainMenu::new()));
+                app.start();
+                app
+            },
+        },
+        Scene {
+            name: "desk_iin",
+            build: |ctx| {
+                let mut desk = Desk::new();
+                desk.iin_field().set_value("930818450212");
+                app(&operator(ctx), Box::new(desk), &[])
+            },
+        },
+        Scene {
+            name: "desk_code",
+            build: |ctx| {
+                let desk = Desk::awaiting_code(sample::desk_service());
+                app(&operator(ctx), Box::new(desk), &typed("418207"))
+            },
+        },
+        Scene {
+            name: "desk_card",
+            build: |ctx| {
+                let desk = Desk::with_card(sample::desk_service(), sample::citizen_card());
+                app(&operator(ctx), Box::new(desk), &[key(KeyCode::Down)])
+            },
+        },
+        Scene {
+            name: "audit",
+            build: |ctx| {
+                let screen = AuditScreen::with_entries(sample::audit_entries());
+                app(ctx, Box::new(screen), &[])
+            },
+        },
     ]
+}
+
+/// The context of the ЦОН operator at the counter.
+fn operator(ctx: &Ctx) -> Ctx {
+    Ctx {
+        session: Some(sample::operator_session()),
+        ..ctx.clone()
+    }
 }
 
 /// The whole frame of `app` (status bar, screens, hint line) at `width` × `height`.

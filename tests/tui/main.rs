@@ -7,6 +7,7 @@ mod common;
 mod messages;
 
 mod basics;
+mod desk;
 mod e2e;
 mod i18n_keys;
 mod screens;

@@ -15,6 +15,9 @@ pub mod signing;
 pub mod statistics;
 pub mod success;
 pub mod wizard;
+// --- the ЦОН desk (issue 12) ---
+pub mod audit;
+pub mod desk;
 
 use crate::tui::screen::{Ctx, Screen};
 
@@ -44,7 +47,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::QueueSearch => Some(Box::new(queue_search::QueueSearch::new())),
         Destination::Statistics => Some(Box::new(statistics::Statistics::new(ctx))),
         Destination::Profile => Some(Box::new(profile::ProfileScreen::new())),
-        Destination::Desk => None,
+        Destination::Desk => Some(Box::new(desk::Desk::new())),
     }
 }
 
