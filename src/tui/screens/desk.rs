@@ -275,13 +275,12 @@ impl Desk {
 
     fn confirm(&mut self) -> Vec<Effect> {
         self.problem = None;
-        let Some(service) = self.service() else {
+        let Some(id) = self.service().map(|s| s.id.clone()) else {
             return Vec::new();
         };
         if !self.code.validate() {
             return Vec::new();
         }
-        let id = service.id.clone();
         let code = Secret::new(self.code.value(CODE).trim());
         self.code.field_mut(CODE).clear();
         vec![self.call(Call::ConfirmCode { id, code })]
