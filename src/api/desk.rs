@@ -43,6 +43,10 @@ pub struct Service {
     /// client to show marked «DEMO». Never otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demo_code: Option<String>,
+    /// «Номер ЦОН»'s format from the server's configuration (`#` a digit, `*` a letter or
+    /// digit, anything else itself), so the client checks it before signing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_number_format: Option<String>,
 }
 
 /// `POST /api/v1/desk/services/{id}/confirm`: the code the citizen reads out.

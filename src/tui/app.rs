@@ -437,10 +437,12 @@ impl App {
                     self.ctx.session = Some(session);
                     self.count_unread(jobs);
                 }
+                Effect::Serve(serving) => self.ctx.serving = serving,
                 Effect::SignedOut => {
                     // Every way out ends the session on the server and in the OS keyring.
                     self.ctx.session = None;
                     self.ctx.unread = None;
+                    self.ctx.serving = None;
                     self.in_flight += 1;
                     jobs.push(Job {
                         screen: origin,
@@ -578,7 +580,15 @@ impl App {
     fn view_status(&self, frame: &mut Frame, area: Rect) {
         let theme = &self.ctx.theme;
         let user = match &self.ctx.session {
-            Some(session) => session.full_name.clone(),
+            // An operator's ЦОН (the certificate's organisation) beside their name.
+            Some(session) => match &session.organisation {
+                Some(organisation) => format!(
+                    "{} · {}",
+                    session.full_name,
+                    organisation.name.as_deref().unwrap_or(&organisation.bin)
+                ),
+                None => session.full_name.clone(),
+            },
             None => t!("tui.status.guest").into_owned(),
         };
         let connection = match self.ctx.connection {

@@ -16,6 +16,8 @@
 //! [pkcs11]                               # the PKCS#11 module of each device store (README)
 //! id_card = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 //! kaztoken = "/usr/lib/libkztokenp11.so"
+//! [desk]                                 # the ЦОН desk (issue 12)
+//! printer_command = "lp"                 # receipts go to its standard input as a PDF
 //! ```
 //!
 //! `KEZEK_PKCS11_ID_CARD` and `KEZEK_PKCS11_KAZTOKEN` override the `[pkcs11]` paths.
@@ -48,6 +50,24 @@ pub struct Config {
     pub keys: HashMap<String, HashMap<String, Vec<String>>>,
     /// The PKCS#11 module of «Удостоверение личности» and of «Казтокен».
     pub pkcs11: ModulePaths,
+    /// The ЦОН desk's settings.
+    pub desk: DeskConfig,
+}
+
+/// The ЦОН desk's settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeskConfig {
+    /// The command a receipt is printed with (split at spaces; the PDF on its standard input).
+    pub printer_command: String,
+}
+
+impl Default for DeskConfig {
+    fn default() -> DeskConfig {
+        DeskConfig {
+            printer_command: "lp".to_owned(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -63,6 +83,7 @@ impl Default for Config {
             server_ca: Vec::new(),
             keys: HashMap::new(),
             pkcs11: ModulePaths::default(),
+            desk: DeskConfig::default(),
         }
     }
 }

@@ -199,6 +199,7 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
         pkcs11: config.pkcs11_modules(|name| std::env::var(name).ok()),
         key_store: crate::tui::widgets::key_window::Store::Computer,
         unread: None,
+        serving: None,
     };
     let client = Client::with_server_ca(&ctx.server, &server_ca).map_err(TuiError::Client)?;
     let runner = match keyring {
@@ -210,6 +211,7 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
     } else {
         runner.without_kept_sessions()
     };
+    let runner = runner.with_printer(config.desk.printer_command.clone());
     let first = screens::start(&ctx);
     let app = App::new(ctx, first);
     let mut guard = TerminalGuard::enter(config.mouse)?;

@@ -18,9 +18,10 @@ use crate::api::applications::{
 use crate::api::auth::LoginResponse;
 use crate::api::catalogue::{BenefitCategoryInfo, Region};
 use crate::api::catalogue::{Kindergarten, KindergartenQuery};
+use crate::api::desk::{AuditEntry, CitizenCard, Service};
 use crate::api::documents::{ActionDocument, Submission};
-use crate::api::notices::{Inbox, InboxQuery, Message};
 use crate::api::documents::{KindergartenDocument, PlacesDocument};
+use crate::api::notices::{Inbox, InboxQuery, Message};
 use crate::api::officer::{KindergartenChanged, PublishedPlaces};
 use crate::api::problem::ProblemCode;
 use crate::api::profile::{BoundChild, Contacts, Person, Profile};
@@ -155,6 +156,33 @@ pub enum Call {
     Messages(ApplicationNumber),
     /// The officer screens' requests (issue 13).
     Officer(OfficerCall),
+    // --- the ЦОН desk (issue 12) ---
+    /// Serve the citizen of this IIN: the server sends them a one-time code.
+    StartService(Iin),
+    /// The code the citizen read out; once confirmed, every read is for the citizen.
+    ConfirmCode {
+        id: String,
+        code: Secret,
+    },
+    CitizenCard(String),
+    /// «Завершить обслуживание»: reads are the operator's own again.
+    EndService(String),
+    /// «Расписка о приеме документов» of `number`, saved or sent to the printer command.
+    Receipt {
+        id: String,
+        number: ApplicationNumber,
+        output: ReceiptOutput,
+    },
+    /// «Кто просматривал мои данные».
+    OwnAudit,
+}
+
+/// Where a receipt goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiptOutput {
+    Save(PathBuf),
+    /// To the printer command of the config (`[desk] printer_command`, `lp` by default).
+    Print,
 }
 
 /// The answer to a [`Call`], delivered to the screen that made it.
@@ -207,6 +235,13 @@ pub enum Reply {
     },
     Messages(Result<Vec<Message>, CallError>),
     Officer(OfficerReply),
+    ServiceStarted(Result<Service, CallError>),
+    CodeConfirmed(Result<Service, CallError>),
+    CitizenCard(Result<Box<CitizenCard>, CallError>),
+    ServiceEnded(Result<(), CallError>),
+    /// Where the receipt was saved, or `None` when it went to the printer.
+    ReceiptDone(Result<Option<PathBuf>, CallError>),
+    Audit(Result<Vec<AuditEntry>, CallError>),
 }
 
 impl Reply {
@@ -238,6 +273,11 @@ impl Reply {
             Reply::Inbox(r) => r.as_ref().err(),
             Reply::MarkedRead { result, .. } => result.as_ref().err(),
             Reply::Messages(r) => r.as_ref().err(),
+            Reply::ServiceStarted(r) | Reply::CodeConfirmed(r) => r.as_ref().err(),
+            Reply::CitizenCard(r) => r.as_ref().err(),
+            Reply::ServiceEnded(r) => r.as_ref().err(),
+            Reply::ReceiptDone(r) => r.as_ref().err(),
+            Reply::Audit(r) => r.as_ref().err(),
             Reply::Keystore(_)
             | Reply::LoggedOut
             | Reply::Resumed(_)
@@ -285,6 +325,8 @@ pub enum CallError {
         program: String,
         source: std::io::Error,
     },
+    #[error("printer command {command}: {reason}")]
+    Print { command: String, reason: String },
 }
 
 impl CallError {
@@ -336,6 +378,9 @@ impl CallError {
             CallError::Token(e) => e.translated(),
             CallError::Launch { program, source } => {
                 t!("officer.error.launch", program = program, reason = source).into_owned()
+            }
+            CallError::Print { command, reason } => {
+                t!("desk.error.print", command = command, reason = reason).into_owned()
             }
         }
     }

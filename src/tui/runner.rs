@@ -14,9 +14,9 @@ use crate::domain::ApplicationNumber;
 use crate::pki::keystore::Keystore;
 use crate::pki::xmldsig;
 use crate::tui::keyring::{KeyringError, OsKeyring};
-use crate::tui::protocol::{Call, CallError, Reply, Sent, SignTask, SignedLogin};
-use crate::tui::signing_key::{ChosenKey, Modules};
+use crate::tui::protocol::{Call, CallError, ReceiptOutput, Reply, Sent, SignTask, SignedLogin};
 use crate::tui::screens::officer;
+use crate::tui::signing_key::{ChosenKey, Modules};
 
 /// Carries out [`Call`]s; cheap to clone into each task.
 #[derive(Clone)]
@@ -31,6 +31,8 @@ pub struct Runner {
     keep_sessions: bool,
     /// The PKCS#11 modules of the device stores, loaded once each.
     modules: Arc<Modules>,
+    /// The command receipts are printed with; the PDF goes to its standard input.
+    printer: Arc<str>,
 }
 
 impl Runner {
@@ -41,7 +43,24 @@ impl Runner {
             kept_token: Arc::default(),
             keep_sessions: true,
             modules: Arc::default(),
+            printer: Arc::from("lp"),
         }
+    }
+
+    /// Prints receipts with `command` (split at spaces; the PDF on its standard input).
+    pub fn with_printer(self, command: String) -> Runner {
+        Runner {
+            printer: Arc::from(command),
+            ..self
+        }
+    }
+
+    /// The citizen an operator serves: the shared client's reads carry them.
+    fn set_citizen(&self, citizen: Option<crate::domain::Iin>) {
+        self.client
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_citizen(citizen);
     }
 
     /// Stops keeping session tokens in the keyring (the embedded backend's sessions).
@@ -168,6 +187,7 @@ impl Runner {
                     tracing::info!(error = %e, "logout request failed; the token is dropped anyway");
                 }
                 self.set_token(None);
+                self.set_citizen(None);
                 self.with_keyring_blocking(OsKeyring::forget_session_token)
                     .await;
                 Reply::LoggedOut
@@ -280,6 +300,53 @@ impl Runner {
                     .map_err(Into::into),
             ),
             Call::Officer(call) => Reply::Officer(officer::calls::run(call, self.client()).await),
+            Call::StartService(iin) => {
+                Reply::ServiceStarted(self.client().start_service(iin).await.map_err(Into::into))
+            }
+            Call::ConfirmCode { id, code } => {
+                let mut client = self.client();
+                let result = client.confirm_code(&id, code.expose()).await;
+                if let Ok(service) = &result {
+                    self.set_citizen(Some(service.citizen_iin));
+                }
+                Reply::CodeConfirmed(result.map_err(Into::into))
+            }
+            Call::CitizenCard(id) => Reply::CitizenCard(
+                self.client()
+                    .citizen_card(&id)
+                    .await
+                    .map(Box::new)
+                    .map_err(Into::into),
+            ),
+            Call::EndService(id) => {
+                self.set_citizen(None);
+                let mut client = self.client();
+                Reply::ServiceEnded(client.end_service(&id).await.map_err(Into::into))
+            }
+            Call::Receipt { id, number, output } => {
+                Reply::ReceiptDone(self.receipt(&id, &number, output).await)
+            }
+            Call::OwnAudit => Reply::Audit(self.client().own_audit().await.map_err(Into::into)),
+        }
+    }
+
+    /// The receipt, saved into a file (`Some(path)`) or printed (`None`).
+    async fn receipt(
+        &self,
+        id: &str,
+        number: &ApplicationNumber,
+        output: ReceiptOutput,
+    ) -> Result<Option<PathBuf>, CallError> {
+        let download = self.client().receipt(id, number).await?;
+        match output {
+            ReceiptOutput::Save(path) => save(path, &download.bytes).await.map(Some),
+            ReceiptOutput::Print => {
+                let command = self.printer.clone();
+                tokio::task::spawn_blocking(move || print(&command, &download.bytes))
+                    .await
+                    .expect("printing task does not panic")
+                    .map(|()| None)
+            }
         }
     }
 
@@ -422,6 +489,41 @@ impl Runner {
     }
 }
 
+/// Sends `pdf` to the standard input of the printer `command` (split at spaces) and waits for
+/// it; a failure to start or a non-zero exit is an error with what the command said.
+fn print(command: &str, pdf: &[u8]) -> Result<(), CallError> {
+    use std::io::Write;
+    let failed = |reason: String| CallError::Print {
+        command: command.to_owned(),
+        reason,
+    };
+    let mut words = command.split_whitespace();
+    let program = words.next().ok_or_else(|| failed("empty".to_owned()))?;
+    let mut child = std::process::Command::new(program)
+        .args(words)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(pdf).map_err(|e| failed(e.to_string()))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| failed(e.to_string()))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        let said = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        Err(failed(if said.is_empty() {
+            output.status.to_string()
+        } else {
+            said
+        }))
+    }
+}
+
 /// Writes `bytes` into `path`, making its folder; answers where they went.
 async fn save(path: PathBuf, bytes: &[u8]) -> Result<PathBuf, CallError> {
     if let Some(parent) = path.parent() {
@@ -450,5 +552,44 @@ async fn save(path: PathBuf, bytes: &[u8]) -> Result<PathBuf, CallError> {
             }
             Err(CallError::Write { path, source })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fake printer: a script that records what it is sent into the file it is given.
+    fn fake_printer(folder: &std::path::Path) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let script = folder.join("fake-lp");
+        std::fs::write(&script, "#!/bin/sh\ncat > \"$1\"\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        script
+    }
+
+    #[test]
+    fn a_receipt_goes_to_the_printer_commands_input() {
+        let folder = tempfile::tempdir().unwrap();
+        let printed = folder.path().join("printed.pdf");
+        let command = format!(
+            "{} {}",
+            fake_printer(folder.path()).display(),
+            printed.display()
+        );
+        print(&command, b"%PDF-1.7 receipt").unwrap();
+        assert_eq!(std::fs::read(&printed).unwrap(), b"%PDF-1.7 receipt");
+    }
+
+    #[test]
+    fn a_printer_that_fails_or_is_missing_says_so() {
+        let failed = print("false", b"%PDF-").unwrap_err();
+        assert!(matches!(failed, CallError::Print { .. }), "{failed:?}");
+        let missing = print("/nonexistent/lp -d desk", b"%PDF-").unwrap_err();
+        assert!(
+            matches!(&missing, CallError::Print { command, .. } if command.starts_with("/nonexistent")),
+            "{missing:?}"
+        );
+        assert!(print("  ", b"%PDF-").is_err());
     }
 }

@@ -862,7 +862,6 @@ pub fn officer_scan() -> crate::tui::screens::officer::scan::Picture {
         .expect("the sizes agree")
 }
 
-
 /// «Уведомления» of the parent of seed 002 in `lang`: the messages of the application's
 /// registration, offer and direction, newest first, the newest two unread, one still being
 /// retried.
@@ -965,6 +964,104 @@ pub fn inbox(lang: crate::i18n::Lang) -> crate::api::notices::Inbox {
         unread: 2,
         messages,
     }
+}
+
+// --- the ЦОН desk (issue 12) ---
+
+/// The ЦОН operator at the counter: her name and centre for the status bar.
+pub fn operator_session() -> crate::tui::session::Session {
+    crate::tui::session::Session {
+        full_name: "АХМЕТОВА ГҮЛНАРА".to_owned(),
+        iin: "850211417430".to_owned(),
+        roles: vec![crate::api::auth::RoleGrant {
+            role: crate::api::auth::RoleKind::Operator,
+            region: Some("astana".to_owned()),
+        }],
+        organisation: Some(crate::api::auth::Organisation {
+            bin: "160440090000".to_owned(),
+            name: Some("ЦОН Есиль".to_owned()),
+        }),
+    }
+}
+
+/// A service session of the demo server, the code sent and answered marked DEMO.
+pub fn desk_service() -> crate::api::desk::Service {
+    let applicant = application_with_direction().applicant;
+    crate::api::desk::Service {
+        id: "7f3a9c".to_owned(),
+        citizen_iin: applicant.iin,
+        state: crate::api::desk::ServiceState::AwaitingCode,
+        phone: Some("+7 *** *** ** 33".to_owned()),
+        code_expires_at: at(2026, 11, 30, 4, 5),
+        consent_until: None,
+        demo_code: Some("418207".to_owned()),
+        request_number_format: Some("ЦОН-##########".to_owned()),
+    }
+}
+
+/// The citizen's card: the mother of the seeds' application, her two children.
+pub fn citizen_card() -> crate::api::desk::CitizenCard {
+    use crate::api::desk::{CardApplication, CardChild, CitizenCard};
+    let detail = application_with_direction();
+    let sister = &bound_children()[1];
+    CitizenCard {
+        iin: detail.applicant.iin,
+        surname: "Абенова".to_owned(),
+        name: "Гүлнар".to_owned(),
+        patronymic: Some("Серікқызы".to_owned()),
+        birth_date: detail.applicant.iin.birth_date(),
+        address: Some("Астана, Есильский район, ул. Сыганак, д. 18, кв. 42".to_owned()),
+        children: vec![
+            CardChild {
+                iin: detail.child.iin,
+                full_name: detail.child.full_name.clone(),
+                birth_date: detail.child.birth_date,
+                applications: vec![CardApplication {
+                    number: detail.state.number,
+                    status: detail.state.status,
+                    queue_number: 0,
+                    registered_at: detail.state.registered_at,
+                }],
+            },
+            CardChild {
+                iin: sister.iin,
+                full_name: sister.full_name.clone(),
+                birth_date: sister.birth_date,
+                applications: Vec::new(),
+            },
+        ],
+    }
+}
+
+/// «Кто просматривал мои данные»: one visit at the counter.
+pub fn audit_entries() -> Vec<crate::api::desk::AuditEntry> {
+    use crate::api::desk::{AuditEntry, AuditRead};
+    let detail = application_with_direction();
+    [
+        (
+            AuditRead::Receipt,
+            Some(detail.state.number.to_string()),
+            19,
+        ),
+        (
+            AuditRead::ChildCheck,
+            Some(detail.child.iin.to_string()),
+            14,
+        ),
+        (AuditRead::Card, None, 12),
+    ]
+    .into_iter()
+    .map(|(what, subject, minute)| AuditEntry {
+        at: at(2026, 11, 30, 5, minute),
+        operator_iin: Iin::parse("850211417430").expect("valid"),
+        operator_name: "АХМЕТОВА ГҮЛНАРА".to_owned(),
+        centre_name: Some("ЦОН Есиль".to_owned()),
+        centre_bin: Some("160440090000".to_owned()),
+        citizen_iin: detail.applicant.iin,
+        what,
+        subject,
+    })
+    .collect()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::api::catalogue::LocalizedName;
 use crate::i18n::Lang;
 use crate::tui::keymap::KeyHelp;
 use crate::tui::protocol::{Call, Reply};
-use crate::tui::session::{Purpose, Remembered, Session};
+use crate::tui::session::{Purpose, Remembered, Serving, Session};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::key_window::Store;
 
@@ -106,6 +106,9 @@ pub enum Effect {
     Region(RegionChoice),
     /// The storage type of the key just accepted: the next key windows start on it.
     KeyStoreUsed(Store),
+    /// The ЦОН desk: the citizen the operator now serves, or `None` after «Завершить
+    /// обслуживание» (nothing of the citizen stays in the context).
+    Serve(Option<Serving>),
 }
 
 impl std::fmt::Debug for Effect {
@@ -125,6 +128,7 @@ impl std::fmt::Debug for Effect {
                 write!(f, "RememberKeystore({p:?}, {})", path.display())
             }
             Effect::KeyStoreUsed(store) => write!(f, "KeyStoreUsed({store:?})"),
+            Effect::Serve(serving) => write!(f, "Serve({})", serving.is_some()),
         }
     }
 }
@@ -180,6 +184,8 @@ pub struct Ctx {
     /// The logged-in user's unread messages («Уведомления»), as last counted by the server;
     /// `None` before the first count and without a session.
     pub unread: Option<u64>,
+    /// The citizen an operator serves at the ЦОН desk, if any.
+    pub serving: Option<Serving>,
 }
 
 impl Ctx {
@@ -209,6 +215,16 @@ impl Ctx {
             pkcs11: crate::pki::pkcs11::ModulePaths::default(),
             key_store: Store::Computer,
             unread: None,
+            serving: None,
         }
+    }
+
+    /// A new document envelope: at the ЦОН desk it names the citizen served.
+    pub fn envelope(&self) -> crate::api::documents::Envelope {
+        let mut envelope = crate::api::documents::Envelope::now();
+        if let Some(serving) = &self.serving {
+            envelope.citizen = Some(serving.citizen);
+        }
+        envelope
     }
 }

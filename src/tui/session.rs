@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use crate::api::auth::{Organisation, RoleGrant, RoleKind, User};
+use crate::domain::Iin;
 use crate::pki::certificate::KeyUsageClass;
 
 /// The logged-in person as the status bar, the main menu and the wizard's autofill need them.
@@ -37,6 +38,16 @@ impl Session {
     pub fn has_role(&self, role: RoleKind) -> bool {
         self.roles.iter().any(|grant| grant.role == role)
     }
+}
+
+/// The citizen a ЦОН operator serves at the desk, while the citizen's consent lasts (issue 12):
+/// the wizard files for them, documents name them, the runner's reads carry them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Serving {
+    pub service_id: String,
+    pub citizen: Iin,
+    /// «Номер ЦОН»'s format as the server has it (`#` a digit, `*` a letter or digit).
+    pub request_number_format: Option<String>,
 }
 
 /// What a key is for: logging in (AUTH key) or signing a document (SIGN key).

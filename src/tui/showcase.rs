@@ -23,8 +23,9 @@ use crate::tui::screens::queue_search::QueueSearch;
 use crate::tui::screens::report::ReportScreen;
 use crate::tui::screens::signing::Signing;
 use crate::tui::screens::statistics::Statistics;
-use crate::tui::signing_key::OpenedToken;
+use crate::tui::screens::{audit::AuditScreen, desk::Desk, main_menu::MainMenu};
 use crate::tui::session::Session;
+use crate::tui::signing_key::OpenedToken;
 
 /// One picture: a name for files and snapshots, and how to get there.
 pub struct Scene {
@@ -277,6 +278,44 @@ pub fn scenes() -> Vec<Scene> {
             name: "inbox_message",
             build: |ctx| inbox(ctx, &[key(KeyCode::Enter)]),
         },
+        // --- the ЦОН desk (issue 12) ---
+        Scene {
+            name: "main_menu_operator",
+            build: |ctx| {
+                let mut app = App::new(operator(ctx), Box::new(MainMenu::new()));
+                app.start();
+                app
+            },
+        },
+        Scene {
+            name: "desk_iin",
+            build: |ctx| {
+                let mut desk = Desk::new();
+                desk.iin_field().set_value("930818450212");
+                app(&operator(ctx), Box::new(desk), &[])
+            },
+        },
+        Scene {
+            name: "desk_code",
+            build: |ctx| {
+                let desk = Desk::awaiting_code(sample::desk_service());
+                app(&operator(ctx), Box::new(desk), &typed("418207"))
+            },
+        },
+        Scene {
+            name: "desk_card",
+            build: |ctx| {
+                let desk = Desk::with_card(sample::desk_service(), sample::citizen_card());
+                app(&operator(ctx), Box::new(desk), &[key(KeyCode::Down)])
+            },
+        },
+        Scene {
+            name: "audit",
+            build: |ctx| {
+                let screen = AuditScreen::with_entries(sample::audit_entries());
+                app(ctx, Box::new(screen), &[])
+            },
+        },
     ]
     .into_iter()
     .chain(officer_scenes())
@@ -448,6 +487,14 @@ fn inbox(ctx: &Ctx, keys: &[KeyEvent]) -> App {
     let inbox = sample::inbox(ctx.lang);
     ctx.unread = Some(inbox.unread);
     app(&ctx, Box::new(InboxScreen::with_inbox(inbox)), keys)
+}
+
+/// The context of the ЦОН operator at the counter.
+fn operator(ctx: &Ctx) -> Ctx {
+    Ctx {
+        session: Some(sample::operator_session()),
+        ..ctx.clone()
+    }
 }
 
 /// The whole frame of `app` (status bar, screens, hint line) at `width` × `height`.

@@ -7,11 +7,12 @@ mod common;
 mod messages;
 
 mod basics;
+mod desk;
 mod e2e;
 mod i18n_keys;
-mod report;
 mod inbox;
 mod officer;
+mod report;
 mod screens;
 #[path = "../common/softhsm.rs"]
 mod softhsm;

@@ -51,6 +51,7 @@ fn view(
         code_expires_at: service.times.code_sent_at + Duration::minutes(rules.code_minutes),
         consent_until,
         demo_code,
+        request_number_format: Some(state.config().desk.request_number_format.clone()),
     })
 }
 

@@ -14,7 +14,7 @@ use rust_i18n::t;
 
 use crate::api::applications::ApplicationDetail;
 use crate::api::catalogue::Kindergarten;
-use crate::api::documents::{ActionDocument, ActionRequest, BenefitClaim, Envelope};
+use crate::api::documents::{ActionDocument, ActionRequest, BenefitClaim};
 use crate::domain::limits::Text;
 use crate::domain::{ActionKind, ApplicationNumber, BenefitCategory, Direction, RegionSettings};
 use crate::tui::format::{date, date_time, deadline, no_value};
@@ -332,7 +332,8 @@ impl ActionDialog {
         match self.request() {
             Ok(action) => {
                 let document = ActionDocument {
-                    envelope: Envelope::now(),
+                    // At the ЦОН desk the document names the citizen served.
+                    envelope: ctx.envelope(),
                     number: self.number,
                     action,
                 };

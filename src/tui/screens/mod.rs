@@ -18,6 +18,9 @@ pub mod signing;
 pub mod statistics;
 pub mod success;
 pub mod wizard;
+// --- the ЦОН desk (issue 12) ---
+pub mod audit;
+pub mod desk;
 
 use crate::tui::screen::{Ctx, Screen};
 
@@ -63,7 +66,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::OfficerOffers => Some(Box::new(officer::offers::OffersScreen::new())),
         Destination::OfficerReviews => Some(Box::new(officer::reviews::ReviewsScreen::new())),
         Destination::OfficerJournal => Some(Box::new(journal::JournalScreen::new().of_officer())),
-        Destination::Desk => None,
+        Destination::Desk => Some(Box::new(desk::Desk::new())),
         Destination::RegionReport => Some(Box::new(report::ReportScreen::new(ctx))),
     }
 }

@@ -31,6 +31,8 @@ pub enum Tab {
 enum Command {
     SwitchTab,
     Submit,
+    /// «Кто просматривал мои данные» (issue 12).
+    Audit,
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -46,6 +48,13 @@ const KEYS: &[Binding<Command>] = &[
         name: "tab",
         keys: &[KeyCombo::f(6), KeyCombo::ctrl('t')],
         help: "profile.key.tab",
+        hint: true,
+    },
+    Binding {
+        command: Command::Audit,
+        name: "audit",
+        keys: &[KeyCombo::f(7)],
+        help: "audit.title",
         hint: true,
     },
 ];
@@ -303,6 +312,9 @@ impl Screen for ProfileScreen {
                 self.show_tab(next);
                 Some(Vec::new())
             }
+            Some(Command::Audit) => Some(vec![Effect::Push(Box::new(
+                crate::tui::screens::audit::AuditScreen::new(),
+            ))]),
             None => self.form_mut().handle_key(key).then(Vec::new),
         }
     }

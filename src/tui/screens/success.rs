@@ -117,6 +117,10 @@ impl Screen for Success {
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
         match self.keymap.command(&key, true) {
+            // At the ЦОН desk: back to the citizen's card, which shows the new application.
+            Some(Command::Ok) if ctx.serving.is_some() => {
+                Some(vec![Effect::Pop, Effect::DataChanged])
+            }
             Some(Command::Ok) => {
                 let mut effects: Vec<Effect> = vec![Effect::Reset(Box::new(MainMenu::new()))];
                 if let Some(journal) = screens::open(Destination::Journal, ctx) {

@@ -20,7 +20,7 @@ use rust_i18n::t;
 use unicode_width::UnicodeWidthStr;
 
 use crate::api::catalogue::BenefitCategoryInfo;
-use crate::api::documents::{Envelope, Submission};
+use crate::api::documents::Submission;
 use crate::api::problem::ProblemCode;
 use crate::api::profile::Person;
 use crate::client::ClientError;
@@ -173,6 +173,9 @@ const APPLICANT_FIELDS: [(&str, &str, FieldKind, bool); 14] = [
     ),
 ];
 
+/// «Номер ЦОН»: on step 2 when an operator files for the citizen served at the desk.
+const REQUEST_NUMBER: &str = "request_number";
+
 /// Step 2 fields (figure 8).
 const CHILD_FIELDS: [(&str, &str, FieldKind, bool); 6] = [
     ("child_iin", "tui.wizard.child_iin", FieldKind::Iin, true),
@@ -275,11 +278,17 @@ pub struct Wizard {
 impl Wizard {
     pub fn new(ctx: &Ctx) -> Wizard {
         let mut applicant = build_form(&APPLICANT_FIELDS);
-        if let Some(session) = &ctx.session {
+        // At the ЦОН desk the applicant is the citizen served, not the operator.
+        let applicant_iin = match (&ctx.serving, &ctx.session) {
+            (Some(serving), _) => Some(serving.citizen.to_string()),
+            (None, Some(session)) => Some(session.iin.clone()),
+            (None, None) => None,
+        };
+        if let Some(applicant_iin) = applicant_iin {
             let iin = applicant.field_mut("applicant_iin");
-            iin.set_value(&session.iin);
+            iin.set_value(&applicant_iin);
             iin.read_only = true;
-            if let Ok(parsed) = Iin::parse(&session.iin) {
+            if let Ok(parsed) = Iin::parse(&applicant_iin) {
                 let birth = applicant.field_mut("applicant_birth_date");
                 birth.set_value(&parsed.birth_date().format("%d.%m.%Y").to_string());
                 birth.read_only = true;
@@ -296,6 +305,15 @@ impl Wizard {
         }
         applicant.focus_on("email");
         let mut child = build_form(&CHILD_FIELDS);
+        if ctx.serving.is_some() {
+            // «Номер ЦОН» first on step 2, where the operator signs.
+            child.fields.insert(
+                0,
+                Field::new(REQUEST_NUMBER, "desk.request_number", FieldKind::Text)
+                    .required()
+                    .limited(crate::domain::limits::Text::RequestNumber),
+            );
+        }
         // Typing stops where the server's limits are (`domain::limits`).
         for (field, step, id) in DRAFT_FIELDS {
             let form = if step == 1 {
@@ -324,8 +342,41 @@ impl Wizard {
         }
     }
 
+    /// The wizard for the citizen served at the ЦОН desk, `child` already typed in step 2.
+    pub fn for_child(ctx: &Ctx, child: Option<Iin>) -> Wizard {
+        let mut wizard = Wizard::new(ctx);
+        if let Some(child) = child {
+            wizard
+                .child
+                .field_mut("child_iin")
+                .set_value(&child.to_string());
+        }
+        wizard
+    }
+
     pub fn step(&self) -> u8 {
         self.step
+    }
+
+    /// At the desk: «Номер ЦОН» in the format the server has, else the field says which.
+    fn check_request_number(&mut self, ctx: &Ctx) -> bool {
+        let Some(serving) = &ctx.serving else {
+            return true;
+        };
+        let Some(format) = &serving.request_number_format else {
+            return true;
+        };
+        let format = crate::domain::desk::RequestNumberFormat::new(format.clone());
+        let field = self.child.field_mut(REQUEST_NUMBER);
+        if field.value().trim().is_empty() || format.accepts(field.value()) {
+            return true;
+        }
+        field.set_error(
+            Message::new("api.problem.request_number_invalid").with("format", format.template()),
+        );
+        self.zone = Zone::Fields;
+        self.child.focus_on(REQUEST_NUMBER);
+        false
     }
 
     pub fn applicant_mut(&mut self) -> &mut Form {
@@ -490,14 +541,19 @@ impl Wizard {
             self.step = 1;
             return Vec::new();
         }
-        if !self.check_step(2, ctx) {
+        if !self.check_step(2, ctx) || !self.check_request_number(ctx) {
             return Vec::new();
         }
         let (Some(region), true) = (&ctx.region, true) else {
             return Vec::new();
         };
+        let mut envelope = ctx.envelope();
+        if ctx.serving.is_some() {
+            envelope.service_centre_request =
+                Some(self.child.value(REQUEST_NUMBER).trim().to_owned());
+        }
         let submission = Submission {
-            envelope: Envelope::now(),
+            envelope,
             region: region.region_code.clone(),
             settlement: region.settlement_code.clone(),
             draft: self.draft(),
@@ -673,13 +729,22 @@ impl Screen for Wizard {
     }
 
     fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
-        let mut effects = vec![Effect::Call(Call::Benefits), Effect::Call(Call::Profile)];
-        if let Some(session) = &ctx.session
-            && let Ok(iin) = Iin::parse(&session.iin)
-        {
-            effects.push(Effect::Call(Call::RegistryPerson(iin)));
+        let mut effects = vec![Effect::Call(Call::Benefits)];
+        match &ctx.serving {
+            // The citizen's registry entry; the profile would be the operator's.
+            Some(serving) => effects.push(Effect::Call(Call::RegistryPerson(serving.citizen))),
+            None => {
+                effects.push(Effect::Call(Call::Profile));
+                if let Some(session) = &ctx.session
+                    && let Ok(iin) = Iin::parse(&session.iin)
+                {
+                    effects.push(Effect::Call(Call::RegistryPerson(iin)));
+                }
+            }
         }
         self.loading = effects.len();
+        // A child typed in already (from the desk's card) is checked at once.
+        effects.extend(self.maybe_look_up_child());
         effects
     }
 
@@ -698,7 +763,11 @@ impl Screen for Wizard {
                 if self.check_step(1, ctx) {
                     self.step = 2;
                     self.zone = Zone::Fields;
-                    self.child.focus_on("child_iin");
+                    self.child.focus_on(if ctx.serving.is_some() {
+                        REQUEST_NUMBER
+                    } else {
+                        "child_iin"
+                    });
                 }
                 Vec::new()
             }
@@ -997,7 +1066,7 @@ impl Wizard {
     /// Figure 8: the child block, then «Информация о льготах» when «Льготник» is ticked.
     fn view_child(&self, frame: &mut Frame, area: Rect, ctx: &Ctx) {
         let theme = &ctx.theme;
-        let sections: [(&str, &[&str]); 1] = [(
+        let child: (&str, &[&str]) = (
             "tui.wizard.child_section",
             &[
                 "child_iin",
@@ -1007,7 +1076,13 @@ impl Wizard {
                 "child_surname",
                 "child_patronymic",
             ],
-        )];
+        );
+        let desk: (&str, &[&str]) = ("desk.request_section", &[REQUEST_NUMBER]);
+        let sections = if ctx.serving.is_some() {
+            vec![desk, child]
+        } else {
+            vec![child]
+        };
         let y = self.view_sections(frame, area, &self.child, &sections, theme);
         if !self.beneficiary() {
             return;
