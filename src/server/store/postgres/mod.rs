@@ -456,6 +456,18 @@ impl Store for PostgresStore {
             .map(Some)
     }
 
+    async fn region_report(
+        &self,
+        _region: &str,
+        _range: crate::domain::report::MonthRange,
+    ) -> StoreResult<super::RegionReport> {
+        // Until the report's aggregates exist on PostgreSQL (issue 15), say so rather than
+        // answer zeros.
+        Err(StoreError::Database(
+            "the region report is not kept on PostgreSQL yet".to_owned(),
+        ))
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }

@@ -38,6 +38,7 @@ pub(super) async fn users_of(
                 extra_phone: row.get("extra_phone"),
                 language: Lang::parse(language)
                     .ok_or_else(|| StoreError::Corrupt(format!("language {language}")))?,
+                notify_by: Default::default(),
             };
             let full_name = row.get("full_name");
             users.insert(
