@@ -619,7 +619,7 @@ pub fn token_keys() -> Vec<crate::pki::signer::KeyListing> {
         .map(|(usage, name, id)| {
             let demo = crate::client::demo::find(&index, "900514440216", usage, "valid")
                 .expect("the demo parent's keystore");
-            let keystore = crate::pki::keystore::Keystore::open_file(&demo.path(), &demo.password)
+            let keystore = crate::pki::keystore::Keystore::open_file(demo.path(), &demo.password)
                 .expect("the demo keystore opens");
             crate::pki::signer::KeyListing {
                 name: name.to_owned(),

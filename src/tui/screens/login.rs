@@ -197,7 +197,7 @@ impl Login {
                 self.key_window = None;
                 Vec::new()
             }
-            KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+            KeyWindowEvent::Load(call) => vec![Effect::Call(*call)],
             KeyWindowEvent::Sign { key, path } => {
                 self.signed_path = path;
                 self.signed_store = self.key_window.as_ref().map(KeyWindow::store);

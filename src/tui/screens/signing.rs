@@ -76,7 +76,7 @@ impl Screen for Signing {
         match ctx.key_store {
             Store::Computer => Vec::new(),
             store @ Store::Device(_) => match self.window.use_store(store) {
-                KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+                KeyWindowEvent::Load(call) => vec![Effect::Call(*call)],
                 _ => Vec::new(),
             },
         }
@@ -86,7 +86,7 @@ impl Screen for Signing {
         Some(match self.window.handle_key(key, ctx.now) {
             KeyWindowEvent::Nothing => Vec::new(),
             KeyWindowEvent::Cancel => vec![Effect::Pop],
-            KeyWindowEvent::Load(call) => vec![Effect::Call(call)],
+            KeyWindowEvent::Load(call) => vec![Effect::Call(*call)],
             KeyWindowEvent::Sign { key, path } => match self.task.clone() {
                 Some(task) => {
                     self.signed_path = path;

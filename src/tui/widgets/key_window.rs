@@ -197,7 +197,7 @@ pub enum KeyWindowEvent {
     Nothing,
     /// Load what the window shows: open the keystore, list a module's slots, log in to a token;
     /// the reply goes to [`KeyWindow::on_reply`].
-    Load(Call),
+    Load(Box<Call>),
     /// The user signs with this key; the checks passed. `path`: the keystore file it came
     /// from, to remember once the server accepted it (none for a device).
     Sign {
@@ -356,9 +356,9 @@ impl KeyWindow {
             Ok(module) => {
                 self.busy = true;
                 self.problem = None;
-                KeyWindowEvent::Load(Call::TokenSlots {
+                KeyWindowEvent::Load(Box::new(Call::TokenSlots {
                     module: module.to_path_buf(),
-                })
+                }))
             }
             Err(e) => {
                 self.problem = Some(KeyProblem::Open(CallError::Token(e)));
@@ -617,10 +617,10 @@ impl KeyWindow {
         }
         self.busy = true;
         self.problem = None;
-        KeyWindowEvent::Load(Call::OpenKeystore {
+        KeyWindowEvent::Load(Box::new(Call::OpenKeystore {
             path: PathBuf::from(path),
             password: Secret::new(self.form.value("password")),
-        })
+        }))
     }
 
     /// F5 on a device: lists the slots when none are (a token inserted since), else logs in to
@@ -647,7 +647,7 @@ impl KeyWindow {
         // The typed PIN leaves the field for the call: the field no longer holds it.
         let pin = Secret::new(self.form.value("pin"));
         self.form.field_mut("pin").clear();
-        KeyWindowEvent::Load(Call::OpenToken { module, slot, pin })
+        KeyWindowEvent::Load(Box::new(Call::OpenToken { module, slot, pin }))
     }
 
     fn sign(&mut self, now: DateTime<Utc>) -> KeyWindowEvent {
