@@ -291,7 +291,8 @@ pub fn scenes() -> Vec<Scene> {
             name: "desk_iin",
             build: |ctx| {
                 let mut desk = Desk::new();
-                desk.iin_field().set_value("930818450212");
+                desk.iin_field()
+                    .set_value(&sample::citizen_card().iin.to_string());
                 app(&operator(ctx), Box::new(desk), &[])
             },
         },

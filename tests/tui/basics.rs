@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// `t!()` reads one process-wide locale, so tests that draw take turns.
-static LOCALE: Mutex<()> = Mutex::new(());
+pub static LOCALE: Mutex<()> = Mutex::new(());
 
 pub fn locale(lang: Lang) -> MutexGuard<'static, ()> {
     let guard = LOCALE.lock().unwrap_or_else(|e| e.into_inner());

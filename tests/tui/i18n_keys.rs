@@ -97,6 +97,7 @@ const KAZAKH_ONLY: &str = "әғқңөұүһіӘҒҚҢӨҰҮҺІ";
 /// product) and words both languages share.
 const SAME_IN_BOTH: &[&str] = &[
     "cli.clap.command",
+    "audit.column.who",
     "tui.app_name",
     "tui.login.storage_kaztoken",
     "tui.success.ok",

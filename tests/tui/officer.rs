@@ -1,7 +1,6 @@
 //! The officer's workspace (issue 13): each screen driven key by key without a terminal, the
 //! documents its dialogs sign, and the requests it makes.
 
-use std::sync::Mutex;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -19,8 +18,8 @@ use kezek::tui::screens::officer::kindergartens::KindergartensScreen;
 use kezek::tui::screens::officer::offers::OffersScreen;
 use kezek::tui::screens::officer::reviews::ReviewsScreen;
 
-/// `t!()` reads one process-wide language: these tests take turns with the other screens'.
-static LANGUAGE: Mutex<()> = Mutex::new(());
+/// One lock for every test that switches `t!()`'s process-wide locale.
+use crate::basics::LOCALE as LANGUAGE;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
@@ -369,18 +368,20 @@ fn an_officers_main_menu_leads_to_the_workspace() {
         organisation: None,
     };
     let parent = menu_items(Some(&session(Vec::new())));
-    assert_eq!(parent.len(), 4);
+    // The seeds' four and «Уведомления».
+    assert_eq!(parent.len(), 5);
     let officer = menu_items(Some(&session(vec![RoleGrant {
         role: RoleKind::Officer,
         region: Some("astana".to_owned()),
     }])));
     let keys: Vec<&str> = officer.iter().map(|(_, key)| *key).collect();
     assert_eq!(
-        keys[..4],
+        keys[..5],
         [
             "officer.menu.kindergartens",
             "officer.menu.offers",
             "officer.menu.reviews",
+            "report.menu_item",
             "officer.menu.journal"
         ]
     );

@@ -2,7 +2,6 @@
 //! their update logic driven key by key without a terminal, and snapshots of each in Kazakh,
 //! Russian and English at 80x24 and 120x40, drawn by the real app with its chrome.
 
-use std::sync::Mutex;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -28,8 +27,8 @@ use kezek::tui::screens::queue_search::QueueSearch;
 use kezek::tui::screens::statistics::Statistics;
 use kezek::tui::{sample, showcase};
 
-/// `t!()` reads one process-wide language: tests that draw or read messages take turns.
-static LANGUAGE: Mutex<()> = Mutex::new(());
+/// One lock for every test that switches `t!()`'s process-wide locale.
+use crate::basics::LOCALE as LANGUAGE;
 
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
