@@ -15,8 +15,8 @@ use crate::pki::keystore::Keystore;
 use crate::pki::xmldsig;
 use crate::tui::keyring::{KeyringError, OsKeyring};
 use crate::tui::protocol::{Call, CallError, Reply, Sent, SignTask, SignedLogin};
-use crate::tui::signing_key::{ChosenKey, Modules};
 use crate::tui::screens::officer;
+use crate::tui::signing_key::{ChosenKey, Modules};
 
 /// Carries out [`Call`]s; cheap to clone into each task.
 #[derive(Clone)]

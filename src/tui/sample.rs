@@ -862,7 +862,6 @@ pub fn officer_scan() -> crate::tui::screens::officer::scan::Picture {
         .expect("the sizes agree")
 }
 
-
 /// «Уведомления» of the parent of seed 002 in `lang`: the messages of the application's
 /// registration, offer and direction, newest first, the newest two unread, one still being
 /// retried.

@@ -23,8 +23,8 @@ use crate::tui::screens::queue_search::QueueSearch;
 use crate::tui::screens::report::ReportScreen;
 use crate::tui::screens::signing::Signing;
 use crate::tui::screens::statistics::Statistics;
-use crate::tui::signing_key::OpenedToken;
 use crate::tui::session::Session;
+use crate::tui::signing_key::OpenedToken;
 
 /// One picture: a name for files and snapshots, and how to get there.
 pub struct Scene {

@@ -69,6 +69,7 @@ async fn a_city_moves_to_postgres_with_its_chain_and_numbers() {
             benefit: None,
             birth_year: None,
             text: None,
+            kindergarten: None,
             sort: store::JournalColumn::Number,
             descending: false,
             offset: 0,

@@ -9,9 +9,9 @@ mod messages;
 mod basics;
 mod e2e;
 mod i18n_keys;
-mod report;
 mod inbox;
 mod officer;
+mod report;
 mod screens;
 #[path = "../common/softhsm.rs"]
 mod softhsm;

@@ -180,7 +180,7 @@ fn a_rejection_says_why_from_the_list_and_the_officers_words() {
         panic!("an action");
     };
     assert!(document.action.is_officer_action());
-    let ActionRequest::ReviewBenefit { accept, reason } = document.action else {
+    let ActionRequest::ReviewBenefit { accept, reason, .. } = document.action else {
         panic!("a review");
     };
     assert!(!accept);

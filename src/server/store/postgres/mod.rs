@@ -29,6 +29,7 @@ mod outbox;
 mod people;
 mod queue;
 mod reads;
+mod report;
 mod run;
 mod seed;
 mod sessions;
@@ -42,9 +43,11 @@ use sqlx::{PgConnection, PgPool};
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::domain::allocation::Interleave;
+use crate::domain::report::MonthRange;
 use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSettings};
 use crate::i18n::Lang;
 use crate::server::notify::OutboxMessage;
+use crate::server::store::RegionReport;
 use crate::server::store::{
     AttachmentInfo, AttachmentQuota, AuditLine, AuditScope, Candidate, ChainBreak, ChainReport,
     CodeAttempt, Completion, Contacts, DirectionFilter, DirectionPage, DocumentBody, DocumentInfo,
@@ -454,6 +457,10 @@ impl Store for PostgresStore {
         sessions::take_rate(self, key, interval, tolerance, now)
             .await
             .map(Some)
+    }
+
+    async fn region_report(&self, region: &str, range: MonthRange) -> StoreResult<RegionReport> {
+        report::region_report(self, region, range).await
     }
 
     async fn close(&self) {

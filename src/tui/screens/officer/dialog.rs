@@ -360,6 +360,7 @@ impl ChangeDialog {
                 ActionRequest::ReviewBenefit {
                     accept: true,
                     reason: String::new(),
+                    reason_code: None,
                 },
             ),
             Change::Review {
@@ -370,6 +371,7 @@ impl ChangeDialog {
                 ActionRequest::ReviewBenefit {
                     accept: false,
                     reason: self.reject_reason()?,
+                    reason_code: None,
                 },
             ),
         })
