@@ -1285,8 +1285,14 @@ async fn nonces_are_single_use_and_sessions_expire(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(user.contacts.email, None);
+    assert_eq!(
+        user.contacts.notify_by,
+        kezek::domain::ContactPreference::Both,
+        "notices go both ways until the user chooses"
+    );
     let mut contacts = user.contacts.clone();
     contacts.email = Some("nurlan@example.kz".into());
+    contacts.notify_by = kezek::domain::ContactPreference::Sms;
     store
         .update_contacts(&parent_iin(), &contacts, at(1))
         .await

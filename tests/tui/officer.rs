@@ -1,7 +1,6 @@
 //! The officer's workspace (issue 13): each screen driven key by key without a terminal, the
 //! documents its dialogs sign, and the requests it makes.
 
-
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use kezek::api::documents::{ActionRequest, KindergartenRequest};

@@ -2,7 +2,6 @@
 //! their update logic driven key by key without a terminal, and snapshots of each in Kazakh,
 //! Russian and English at 80x24 and 120x40, drawn by the real app with its chrome.
 
-
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -10,6 +10,7 @@
 pub mod chain;
 pub mod postgres;
 pub mod queue_tree;
+mod report;
 pub mod sqlite;
 
 use std::future::Future;

@@ -30,11 +30,18 @@ const NO_SUCH_DATABASE: &str = "3D000";
 /// The schema, embedded in the binary and applied at open.
 fn migrator() -> Migrator {
     // A list, so that migrations added side by side merge cleanly.
-    let steps: Vec<(i64, &str, &'static str)> = vec![(
-        1,
-        "schema",
-        include_str!("../../../../migrations/postgres/0001_schema.sql"),
-    )];
+    let steps: Vec<(i64, &str, &'static str)> = vec![
+        (
+            1,
+            "schema",
+            include_str!("../../../../migrations/postgres/0001_schema.sql"),
+        ),
+        (
+            2,
+            "report and notices",
+            include_str!("../../../../migrations/postgres/0002_report_and_notices.sql"),
+        ),
+    ];
     Migrator::with_migrations(
         steps
             .into_iter()

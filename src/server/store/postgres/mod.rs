@@ -29,6 +29,7 @@ mod outbox;
 mod people;
 mod queue;
 mod reads;
+mod report;
 mod run;
 mod seed;
 mod sessions;
@@ -42,9 +43,11 @@ use sqlx::{PgConnection, PgPool};
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::domain::allocation::Interleave;
+use crate::domain::report::MonthRange;
 use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSettings};
 use crate::i18n::Lang;
 use crate::server::notify::OutboxMessage;
+use crate::server::store::RegionReport;
 use crate::server::store::{
     AttachmentInfo, AttachmentQuota, AuditLine, AuditScope, Candidate, ChainBreak, ChainReport,
     CodeAttempt, Completion, Contacts, DirectionFilter, DirectionPage, DocumentBody, DocumentInfo,
@@ -456,16 +459,8 @@ impl Store for PostgresStore {
             .map(Some)
     }
 
-    async fn region_report(
-        &self,
-        _region: &str,
-        _range: crate::domain::report::MonthRange,
-    ) -> StoreResult<super::RegionReport> {
-        // Until the report's aggregates exist on PostgreSQL (issue 15), say so rather than
-        // answer zeros.
-        Err(StoreError::Database(
-            "the region report is not kept on PostgreSQL yet".to_owned(),
-        ))
+    async fn region_report(&self, region: &str, range: MonthRange) -> StoreResult<RegionReport> {
+        report::region_report(self, region, range).await
     }
 
     async fn close(&self) {

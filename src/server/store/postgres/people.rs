@@ -8,7 +8,7 @@ use sqlx::{QueryBuilder, Row};
 
 use super::codec::{micros, parse_iin};
 use super::{PostgresStore, ROWS_PER_STATEMENT};
-use crate::domain::Iin;
+use crate::domain::{ContactPreference, Iin};
 use crate::i18n::Lang;
 use crate::server::store::{Contacts, StoreError, StoreResult, User};
 
@@ -20,7 +20,8 @@ pub(super) async fn users_of(
     let mut users = HashMap::with_capacity(iins.len());
     for chunk in iins.chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::new(
-            "SELECT iin, full_name, email, phone, extra_email, extra_phone, language FROM users \
+            "SELECT iin, full_name, email, phone, extra_email, extra_phone, language, notify_by \
+             FROM users \
              WHERE iin IN (",
         );
         let mut list = query.separated(", ");
@@ -38,7 +39,11 @@ pub(super) async fn users_of(
                 extra_phone: row.get("extra_phone"),
                 language: Lang::parse(language)
                     .ok_or_else(|| StoreError::Corrupt(format!("language {language}")))?,
-                notify_by: Default::default(),
+                notify_by: {
+                    let code: &str = row.get("notify_by");
+                    ContactPreference::parse(code)
+                        .ok_or_else(|| StoreError::Corrupt(format!("notify_by {code}")))?
+                },
             };
             let full_name = row.get("full_name");
             users.insert(
@@ -95,7 +100,7 @@ pub(super) async fn update_contacts(
     let mut tx = store.pool.begin().await?;
     let updated = sqlx::query(
         "UPDATE users SET email = $1, phone = $2, extra_email = $3, extra_phone = $4, \
-             language = $5, updated_us = $6 WHERE iin = $7",
+             language = $5, updated_us = $6, notify_by = $7 WHERE iin = $8",
     )
     .bind(&contacts.email)
     .bind(&contacts.phone)
@@ -103,6 +108,7 @@ pub(super) async fn update_contacts(
     .bind(&contacts.extra_phone)
     .bind(contacts.language.code())
     .bind(micros(now))
+    .bind(contacts.notify_by.code())
     .bind(iin.to_string())
     .execute(&mut *tx)
     .await?;

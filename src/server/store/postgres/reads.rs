@@ -169,6 +169,15 @@ fn journal_query(select: &str, filter: &JournalFilter) -> QueryBuilder<sqlx::Pos
     if let Some(year) = filter.birth_year {
         query.push(" AND birth_year = ").push_bind(year);
     }
+    if let Some(code) = &filter.kindergarten {
+        query
+            .push(
+                " AND id IN (SELECT application_id FROM application_kindergartens \
+                 WHERE kindergarten_code = ",
+            )
+            .push_bind(code.clone())
+            .push(")");
+    }
     if let Some(text) = filter
         .text
         .as_deref()

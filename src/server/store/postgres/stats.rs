@@ -9,16 +9,26 @@ use super::PostgresStore;
 use super::offers::class_of;
 use crate::server::store::{MonthFigures, QueueSize, RegionStats, StoreError, StoreResult};
 
-/// The three aggregates of a region as JSON arrays, so that one statement reads them all.
-const REGION_STATS: &str = "SELECT \
-     (SELECT COALESCE(json_agg(json_build_array(birth_year, class, queued) \
+/// The region's (`$1`) queue sizes as one JSON array, read by [`queue_of`].
+macro_rules! queue_json {
+    () => {
+        "(SELECT COALESCE(json_agg(json_build_array(birth_year, class, queued) \
              ORDER BY birth_year, class), '[]')::TEXT \
-         FROM stats_queue WHERE region_code = $1 AND queued > 0), \
-     (SELECT COALESCE(SUM(open_places), 0)::BIGINT FROM stats_places WHERE region_code = $1), \
+         FROM stats_queue WHERE region_code = $1 AND queued > 0)"
+    };
+}
+pub(super) use queue_json;
+
+/// The three aggregates of a region as JSON arrays, so that one statement reads them all.
+const REGION_STATS: &str = concat!(
+    "SELECT ",
+    queue_json!(),
+    ", (SELECT COALESCE(SUM(open_places), 0)::BIGINT FROM stats_places WHERE region_code = $1), \
      (SELECT COALESCE(json_agg(json_build_array(month, free_places, directions, enrollments) \
              ORDER BY month), '[]')::TEXT \
          FROM stats_months WHERE region_code = $1 \
-            AND (free_places > 0 OR directions > 0 OR enrollments > 0))";
+            AND (free_places > 0 OR directions > 0 OR enrollments > 0))"
+);
 
 pub(super) async fn region_stats(store: &PostgresStore, region: &str) -> StoreResult<RegionStats> {
     let mut conn = store.pool.acquire().await?;
@@ -26,20 +36,9 @@ pub(super) async fn region_stats(store: &PostgresStore, region: &str) -> StoreRe
         .bind(region)
         .fetch_one(&mut *conn)
         .await?;
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("region statistics: {e}"));
-    let queue: Vec<(i32, i64, i64)> = serde_json::from_str(&queue).map_err(corrupt)?;
     let months: Vec<Month> = serde_json::from_str(&months).map_err(corrupt)?;
     Ok(RegionStats {
-        queue: queue
-            .into_iter()
-            .map(|(birth_year, scope, queued)| {
-                Ok(QueueSize {
-                    birth_year,
-                    class: class_of(scope)?,
-                    queued: count(queued),
-                })
-            })
-            .collect::<StoreResult<_>>()?,
+        queue: queue_of(&queue)?,
         open_places: count(open_places),
         months: months
             .into_iter()
@@ -53,6 +52,25 @@ pub(super) async fn region_stats(store: &PostgresStore, region: &str) -> StoreRe
             )
             .collect(),
     })
+}
+
+fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("region statistics: {e}"))
+}
+
+/// The queue sizes of [`queue_json`]'s array.
+pub(super) fn queue_of(json: &str) -> StoreResult<Vec<QueueSize>> {
+    let queue: Vec<(i32, i64, i64)> = serde_json::from_str(json).map_err(corrupt)?;
+    queue
+        .into_iter()
+        .map(|(birth_year, scope, queued)| {
+            Ok(QueueSize {
+                birth_year,
+                class: class_of(scope)?,
+                queued: count(queued),
+            })
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

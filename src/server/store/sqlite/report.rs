@@ -3,12 +3,11 @@
 //! whole days, and the enrollments. One statement (one snapshot): its rows are bounded by the
 //! months asked and the distinct day counts waited, never by the applications.
 
-use std::collections::BTreeMap;
-
 use super::SqliteStore;
-use super::stats::{corrupt, count, queue_json, queue_of};
-use crate::domain::report::{Month, MonthRange};
-use crate::server::store::{RegionReport, ReportMonth, StoreError, StoreResult};
+use super::stats::{queue_json, queue_of};
+use crate::domain::report::MonthRange;
+use crate::server::store::report::assemble;
+use crate::server::store::{RegionReport, StoreResult};
 
 const REGION_REPORT: &str = concat!(
     "SELECT ",
@@ -35,44 +34,5 @@ pub(super) async fn region_report(
             .fetch_one(&mut *conn)
             .await?;
     drop(conn);
-    let mut months: BTreeMap<Month, ReportMonth> =
-        range.months().map(|m| (m, ReportMonth::empty(m))).collect();
-    let directions: Vec<(String, i64, i64)> = serde_json::from_str(&directions).map_err(corrupt)?;
-    for (month, issued, enrolled) in directions {
-        let row = month_row(&mut months, &month)?;
-        row.directions = count(issued);
-        row.enrollments = count(enrolled);
-    }
-    let offers: Vec<(String, i64, i64, i64)> = serde_json::from_str(&offers).map_err(corrupt)?;
-    for (month, made, declined, expired) in offers {
-        let row = month_row(&mut months, &month)?;
-        row.offers_made = count(made);
-        row.offers_declined = count(declined);
-        row.offers_expired = count(expired);
-    }
-    let waits: Vec<(String, i64, i64, i64)> = serde_json::from_str(&waits).map_err(corrupt)?;
-    for (month, days, issued, seconds) in waits {
-        let days = u32::try_from(days)
-            .map_err(|_| StoreError::Corrupt(format!("report wait of {days} days")))?;
-        month_row(&mut months, &month)?
-            .waits
-            .add(days, count(issued), count(seconds));
-    }
-    Ok(RegionReport {
-        queue: queue_of(&queue)?,
-        months: months.into_values().collect(),
-    })
-}
-
-/// The row of the month `text` names, which the statement only answers inside the range.
-fn month_row<'a>(
-    months: &'a mut BTreeMap<Month, ReportMonth>,
-    text: &str,
-) -> StoreResult<&'a mut ReportMonth> {
-    let month: Month = text
-        .parse()
-        .map_err(|_| StoreError::Corrupt(format!("report month {text:?}")))?;
-    months
-        .get_mut(&month)
-        .ok_or_else(|| StoreError::Corrupt(format!("report month {text:?} out of range")))
+    assemble(range, queue_of(&queue)?, &directions, &offers, &waits)
 }
