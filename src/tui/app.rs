@@ -596,10 +596,11 @@ impl App {
             Connection::Online => t!("tui.status.online"),
             Connection::Offline => t!("tui.status.offline"),
         };
-        let right = format!(
-            " {user} │ {connection} │ {} ",
-            self.ctx.lang.code().to_uppercase()
-        );
+        // The link's state and the language always show; a long name (an operator's ЦОН) gives
+        // way first.
+        let tail = format!(" │ {connection} │ {} ", self.ctx.lang.code().to_uppercase());
+        let user = format!(" {user}");
+        let right = format!("{user}{tail}");
         let mut left = vec![Span::styled(
             format!(" {} ", t!("tui.app_name")),
             theme.status_bar(),
@@ -638,7 +639,8 @@ impl App {
         }
         let used: usize = left.iter().map(|s| s.content.width()).sum();
         let room = (area.width as usize).saturating_sub(used);
-        let right = widgets::truncate(&right, room);
+        let user = widgets::truncate(&user, room.saturating_sub(tail.width()));
+        let right = widgets::truncate(&format!("{user}{tail}"), room);
         let pad = room.saturating_sub(right.width());
         left.push(Span::styled(" ".repeat(pad), theme.status_bar()));
         left.push(Span::styled(right, theme.status_bar()));

@@ -205,3 +205,20 @@ fn the_wizard_at_the_desk_files_for_the_citizen_with_a_checked_centre_number() {
     ctx.serving = None;
     assert_eq!(ctx.envelope().citizen, None);
 }
+
+#[test]
+fn a_long_centre_name_gives_way_to_the_link_and_the_language_at_80_columns() {
+    let (_guard, mut ctx) = operator(Lang::Ru);
+    if let Some(organisation) = ctx.session.as_mut().and_then(|s| s.organisation.as_mut()) {
+        organisation.name = Some(
+            "НАО «Государственная корпорация «Правительство для граждан» по городу Астана"
+                .to_owned(),
+        );
+    }
+    let app = kezek::tui::app::App::new(ctx, Box::new(Desk::new()));
+    let text = kezek::tui::showcase::text(&kezek::tui::showcase::draw(&app, 80, 24));
+    let status = text.lines().next().expect("a status bar");
+    assert!(status.trim_end().ends_with("│ RU"), "{status}");
+    assert!(status.contains("АХМЕТОВА ГҮЛНАРА · НАО"), "{status}");
+    assert!(status.contains('…'), "{status}");
+}
