@@ -11,7 +11,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{BarChart, Cell, Paragraph, Row, Table};
 use rust_i18n::t;
 
 use crate::api::report::{RegionReport, ReportFormat, ReportQuery, ReportRow};
@@ -335,38 +335,27 @@ fn row_cells(row: &ReportRow, label: String) -> [String; 9] {
 }
 
 /// The offers made and the directions issued of each month as a pair of bars.
-fn chart<'a>(report: &'a RegionReport, theme: &Theme, width: u16) -> BarChart<'a> {
-    let made: (String, Style) = (
-        t!("report.column.offers_made").into_owned(),
-        theme.focused(),
-    );
-    let issued: (String, Style) = (t!("report.column.directions").into_owned(), theme.ok());
-    let groups = report.months.len().max(1) as u16;
-    // Two bars and a gap per month, within the block's borders.
-    let bar_width = (width.saturating_sub(2 + groups) / (groups * 2)).clamp(1, 5);
-    let mut chart = BarChart::default()
-        .block(
-            Block::bordered()
-                .title(t!("report.chart").into_owned())
-                .title_bottom(Line::from(vec![
-                    Span::styled(format!("■ {} ", made.0), made.1),
-                    Span::styled(format!("■ {}", issued.0), issued.1),
-                ]))
-                .border_style(theme.border()),
-        )
-        .bar_width(bar_width)
-        .bar_gap(0)
-        .group_gap(1);
-    for month in &report.months {
+fn chart(report: &RegionReport, theme: &Theme, width: u16) -> BarChart<'static> {
+    let series = [
+        (
+            t!("report.column.offers_made").into_owned(),
+            theme.focused(),
+        ),
+        (t!("report.column.directions").into_owned(), theme.ok()),
+    ];
+    let months = report.months.iter().map(|month| {
         // «MM»: the period above says the years.
         let label = month.period.get(5..).unwrap_or(&month.period).to_owned();
-        let bar = |value: u64, style: Style| Bar::default().value(value).style(style);
-        chart = chart.data(BarGroup::default().label(Line::from(label)).bars(&[
-            bar(month.offers_made, made.1),
-            bar(month.directions, issued.1),
-        ]));
-    }
-    chart
+        (label, vec![month.offers_made, month.directions])
+    });
+    widgets::chart::grouped(
+        t!("report.chart").into_owned(),
+        &series,
+        months,
+        width,
+        5,
+        theme,
+    )
 }
 
 impl Screen for ReportScreen {

@@ -5,8 +5,8 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph};
+use ratatui::text::Span;
+use ratatui::widgets::{BarChart, Paragraph};
 use rust_i18n::t;
 
 use crate::api::catalogue::Region;
@@ -141,37 +141,23 @@ fn classes(theme: &Theme) -> [(String, Style); 3] {
 }
 
 /// The queue of each birth year as a group of three bars: out of turn, first turn, general.
-fn cohort_chart<'a>(stats: &'a PublicStats, theme: &Theme, width: u16) -> BarChart<'a> {
-    let [out, first, general] = classes(theme);
-    let groups = stats.cohorts.len().max(1) as u16;
-    // Three bars and a gap per group, within the block's borders.
-    let bar_width = (width.saturating_sub(2 + groups) / (groups * 3)).clamp(1, 6);
-    let mut chart = BarChart::default()
-        .block(
-            Block::bordered()
-                .title(t!("stats.by_birth_year").into_owned())
-                .title_bottom(Line::from(vec![
-                    Span::styled(format!("■ {} ", out.0), out.1),
-                    Span::styled(format!("■ {} ", first.0), first.1),
-                    Span::styled(format!("■ {}", general.0), general.1),
-                ]))
-                .border_style(theme.border()),
+fn cohort_chart(stats: &PublicStats, theme: &Theme, width: u16) -> BarChart<'static> {
+    let cohorts = stats.cohorts.iter().map(|cohort| {
+        (
+            cohort.birth_year.to_string(),
+            [cohort.out_of_turn, cohort.first_turn, cohort.general]
+                .map(u64::from)
+                .to_vec(),
         )
-        .bar_width(bar_width)
-        .bar_gap(0)
-        .group_gap(1);
-    for cohort in &stats.cohorts {
-        let bar = |value: u32, style: Style| Bar::default().value(u64::from(value)).style(style);
-        let group = BarGroup::default()
-            .label(Line::from(cohort.birth_year.to_string()))
-            .bars(&[
-                bar(cohort.out_of_turn, out.1),
-                bar(cohort.first_turn, first.1),
-                bar(cohort.general, general.1),
-            ]);
-        chart = chart.data(group);
-    }
-    chart
+    });
+    widgets::chart::grouped(
+        t!("stats.by_birth_year").into_owned(),
+        &classes(theme),
+        cohorts,
+        width,
+        6,
+        theme,
+    )
 }
 
 impl Screen for Statistics {

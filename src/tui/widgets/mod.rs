@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod buttons;
+pub mod chart;
 pub mod dialog;
 pub mod file_browser;
 pub mod form;
