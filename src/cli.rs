@@ -155,6 +155,15 @@ pub struct LoadgenArgs {
     /// clients register before the clock starts) rather than new applications.
     #[arg(long, value_name = "PERCENT", default_value_t = 10)]
     pub actions: u8,
+    /// Another server of the same deployment (one database); repeatable. The clients are
+    /// spread over `--server` and these in turn, sharing one session.
+    #[arg(long = "also", value_name = "URL")]
+    pub also: Vec<String>,
+    /// How many applications to sign, and citizens to serve, before the clock starts (default
+    /// 2 000 for each second of --duration); a client that runs out stops early, and the report
+    /// says so.
+    #[arg(long, value_name = "N")]
+    pub prepare: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -97,6 +97,12 @@ pub struct CitizenCard {
     /// The address of the citizen's latest application (the registry keeps none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The citizen's e-mail and mobile on record (their profile's, else the ones they signed
+    /// in their latest application), for the wizard to prefill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
     pub children: Vec<CardChild>,
 }
 
@@ -122,10 +128,14 @@ pub enum AuditRead {
     ChildCheck,
     /// The receipt «Расписка о приеме документов».
     Receipt,
+    /// The children bound to the citizen («Привязка»).
+    Bindings,
+    /// A child bound to the citizen at the desk (the registry's kinship read first).
+    Binding,
 }
 
 impl AuditRead {
-    pub const ALL: [AuditRead; 9] = [
+    pub const ALL: [AuditRead; 11] = [
         AuditRead::Card,
         AuditRead::Journal,
         AuditRead::Application,
@@ -135,6 +145,8 @@ impl AuditRead {
         AuditRead::RegistryPerson,
         AuditRead::ChildCheck,
         AuditRead::Receipt,
+        AuditRead::Bindings,
+        AuditRead::Binding,
     ];
 
     /// The stable code stored and sent.
@@ -149,6 +161,8 @@ impl AuditRead {
             AuditRead::RegistryPerson => "registry_person",
             AuditRead::ChildCheck => "child_check",
             AuditRead::Receipt => "receipt",
+            AuditRead::Bindings => "bindings",
+            AuditRead::Binding => "binding",
         }
     }
 

@@ -186,6 +186,10 @@ pub struct DirectionInfo {
     /// When it was enrolled, expired or revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,
+    /// A live direction of an out-of-turn child: the benefit must be confirmed in person by
+    /// then (`confirm-out-of-turn`), or the direction is cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_person_by: Option<DateTime<Utc>>,
 }
 
 /// `GET /api/v1/officer/directions?kindergarten=&status=&from=&to=&cursor=&page=&per_page=`.

@@ -112,6 +112,10 @@ pub enum ProblemCode {
     /// An operator's document has no «Номер ЦОН», or one not of the configured format
     /// (`params.format`).
     RequestNumberInvalid,
+    // --- documents rendered on demand (issue 15; docs/design-docs.md) ---
+    /// A generated document's rendering is not the one first issued (its content, template or
+    /// font changed): it is not given out, never silently different.
+    DocumentChanged,
 }
 
 impl ProblemCode {
@@ -186,6 +190,7 @@ impl ProblemCode {
             ProblemCode::CodeAttemptsExhausted => "code_attempts_exhausted",
             ProblemCode::NoMobileOnRecord => "no_mobile_on_record",
             ProblemCode::RequestNumberInvalid => "request_number_invalid",
+            ProblemCode::DocumentChanged => "document_changed",
         }
     }
 
@@ -236,6 +241,7 @@ impl ProblemCode {
             ServiceEnded => 409,
             CodeWrong | CodeExpired | CodeAttemptsExhausted | NoMobileOnRecord => 422,
             RequestNumberInvalid => 400,
+            DocumentChanged => 500,
         }
     }
 

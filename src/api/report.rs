@@ -100,3 +100,17 @@ pub struct RejectionReasonInfo {
     /// The officer must add their own words with this reason.
     pub comment: bool,
 }
+
+impl From<&crate::domain::rejection::RejectionReason> for RejectionReasonInfo {
+    fn from(reason: &crate::domain::rejection::RejectionReason) -> Self {
+        RejectionReasonInfo {
+            code: reason.code.clone(),
+            name: LocalizedName {
+                kk: reason.kk.clone(),
+                ru: reason.ru.clone(),
+                en: reason.en.clone(),
+            },
+            comment: reason.comment,
+        }
+    }
+}

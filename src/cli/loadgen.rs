@@ -4,6 +4,8 @@
 //! through the public API for a while; prints signed writes per second, latency percentiles and
 //! errors. The children come from the server (`GET /demo/unqueued-children`, a demo server's
 //! only), and documents are signed before the clock starts, so the figure is the server's.
+//! With `--also URL` (repeatable) the clients are spread over several servers of one deployment
+//! on one database, in turn, sharing one session (`scripts/measure-scale.sh`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -86,6 +88,14 @@ async fn log_in(server: &str, operator: &Operator) -> Result<Client, Failure> {
     Ok(client)
 }
 
+/// `session` on another server of the same deployment: sessions are rows of the one database,
+/// so any server accepts the token.
+fn on_server(session: &Client, server: &str) -> Result<Client, Failure> {
+    let mut client = Client::new(server).map_err(|e| Failure::check_failed(e.translated()))?;
+    client.set_token(session.token().map(str::to_owned));
+    Ok(client)
+}
+
 /// Up to `wanted` children nobody has queued yet, with their parents, as the server lists them.
 async fn unqueued(client: &Client, wanted: usize) -> Result<Vec<UnqueuedChild>, Failure> {
     let mut found = Vec::with_capacity(wanted);
@@ -123,6 +133,8 @@ struct Tally {
     applications: u64,
     actions: u64,
     errors: BTreeMap<String, u64>,
+    /// The client sent all it had before the time was up.
+    ran_dry: bool,
 }
 
 /// One signed write a client sends: a new application, or the withdrawal of one registered
@@ -296,13 +308,22 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
     let actions_percent = usize::from(args.actions.min(100));
     // Enough documents for 2 000 writes per second, so no client runs dry while the server
     // has children to queue.
-    let wanted = (2_000 * args.duration as usize).max(20 * clients);
+    // `--prepare` makes fewer when preparing them costs more than the run (a slow server).
+    let wanted = args
+        .prepare
+        .unwrap_or(2_000 * args.duration as usize)
+        .max(20 * clients);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| Failure::bad_input(e.to_string()))?;
     runtime.block_on(async move {
         // One session for every client: the server allows a client address only a few logins
         // a minute, and sessions are not what is measured.
         let session = log_in(&server, &operator).await?;
         let families = unqueued(&session, wanted).await?;
+        // With `--also`, the clients take the servers in turn: client i talks to server i mod n.
+        let mut sessions = vec![session];
+        for other in &args.also {
+            sessions.push(on_server(&sessions[0], other)?);
+        }
         eprintln!(
             "{}",
             t!("cli.loadgen.signing", count = families.len().to_string())
@@ -322,7 +343,8 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
         // The clients register what they will withdraw side by side, still before the clock.
         let mut preparing = Vec::with_capacity(clients);
         for task in signing {
-            let (client, operator) = (session.clone(), Arc::clone(&operator));
+            let client = sessions[preparing.len() % sessions.len()].clone();
+            let operator = Arc::clone(&operator);
             preparing.push(tokio::spawn(async move {
                 let applications = task
                     .await
@@ -364,6 +386,7 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
                             (_, Err(e)) => *tally.errors.entry(e.to_string()).or_default() += 1,
                         }
                     }
+                    tally.ran_dry = start.elapsed() < duration;
                     tally
                 })
             })
@@ -374,6 +397,7 @@ pub fn loadgen(server: Option<String>, args: LoadgenArgs) -> Outcome {
             total.latencies.extend(tally.latencies);
             total.applications += tally.applications;
             total.actions += tally.actions;
+            total.ran_dry |= tally.ran_dry;
             for (code, n) in tally.errors {
                 *total.errors.entry(code).or_default() += n;
             }
@@ -419,6 +443,9 @@ fn report(total: &mut Tally, elapsed: f64, clients: usize) {
             "{}",
             t!("cli.loadgen.error", code = code, count = n.to_string())
         );
+    }
+    if total.ran_dry {
+        println!("{}", t!("cli.loadgen.ran_dry"));
     }
     if total.errors.contains_key(ProblemCode::RateLimited.as_str()) {
         println!("{}", t!("cli.loadgen.rate_limited"));

@@ -5,6 +5,7 @@ use reqwest::Method;
 
 use super::{Client, ClientError, Download};
 use crate::api::desk::{AuditEntry, CitizenCard, ConfirmCode, Service, StartService};
+use crate::api::profile::{BindingRequest, BoundChild};
 use crate::domain::{ApplicationNumber, Iin};
 
 impl Client {
@@ -76,6 +77,26 @@ impl Client {
             content_type,
             bytes,
         })
+    }
+
+    /// `GET /api/v1/desk/services/{id}/bindings`: the children bound to the citizen served.
+    pub async fn citizen_bindings(&self, id: &str) -> Result<Vec<BoundChild>, ClientError> {
+        self.get(&["desk", "services", id, "bindings"]).await
+    }
+
+    /// `POST /api/v1/desk/services/{id}/bindings`: binds a child to the citizen served, when
+    /// the registry names the citizen the child's parent or guardian.
+    pub async fn bind_citizen_child(
+        &self,
+        id: &str,
+        child_iin: Iin,
+    ) -> Result<BoundChild, ClientError> {
+        let body = BindingRequest { child_iin };
+        Self::json(
+            self.request(Method::POST, &["desk", "services", id, "bindings"])
+                .json(&body),
+        )
+        .await
     }
 
     /// `GET /api/v1/profile/audit`: «Кто просматривал мои данные».

@@ -79,6 +79,8 @@ pub enum ConfigError {
          operator's or officer's role names no organisation BIN"
     )]
     Role,
+    #[error("only a demo server's clock may run ahead (clock_ahead_days needs demo)")]
+    ClockAhead,
 }
 
 impl ConfigError {
@@ -91,6 +93,7 @@ impl ConfigError {
                 rust_i18n::t!("server.config.parse", path = path, reason = reason).into_owned()
             }
             ConfigError::Role => rust_i18n::t!("server.config.role").into_owned(),
+            ConfigError::ClockAhead => rust_i18n::t!("server.config.clock_ahead").into_owned(),
         }
     }
 }
@@ -283,6 +286,15 @@ pub struct Config {
     // --- issue 14 (notices): delivery of the outbox ---
     /// `[notifications]`: where e-mail and SMS go, retries.
     pub notifications: NotificationConfig,
+    // --- issue 15: time-driven work across processes ---
+    /// A demo server's clock runs this many days ahead of real time (deadlines, the scheduler,
+    /// the leases, the time a signature may carry), so offers and directions can be seen to
+    /// lapse; the three-server test restarts its servers with it. Refused without `demo`.
+    /// Default 0.
+    pub clock_ahead_days: u32,
+    // --- issue 15: documents rendered on demand ---
+    /// `[documents]`: the cache of rendered documents.
+    pub documents: DocumentsConfig,
 }
 
 // --- the ЦОН desk (issue 12; docs/domain-rules.md «The ЦОН desk») ---
@@ -340,6 +352,8 @@ impl Default for Config {
             demo: None,
             desk: DeskConfig::default(),
             notifications: NotificationConfig::default(),
+            clock_ahead_days: 0,
+            documents: DocumentsConfig::default(),
         }
     }
 }
@@ -389,7 +403,13 @@ impl Config {
                 || (r.role == RoleKind::Officer && r.region.is_none())
                 || (matches!(r.role, RoleKind::Operator | RoleKind::Officer) && r.bin.is_none())
         });
-        if bad { Err(ConfigError::Role) } else { Ok(()) }
+        if bad {
+            return Err(ConfigError::Role);
+        }
+        if self.clock_ahead_days > 0 && self.demo.is_none() {
+            return Err(ConfigError::ClockAhead);
+        }
+        Ok(())
     }
 
     /// The demo set-up: trust the demo CA of `keystores` (a `keystores-example` folder), the demo
@@ -673,6 +693,20 @@ mod tests {
     }
 
     #[test]
+    fn only_a_demo_servers_clock_may_run_ahead() {
+        let ahead: Config = toml::from_str("clock_ahead_days = 30").unwrap();
+        assert!(matches!(ahead.check(), Err(ConfigError::ClockAhead)));
+        let demo: Config = toml::from_str("demo = 0\nclock_ahead_days = 30").unwrap();
+        demo.check().unwrap();
+        assert_eq!(demo.clock_ahead_days, 30);
+        assert_eq!(Config::default().clock_ahead_days, 0);
+        let ahead =
+            crate::server::Clock::days_ahead(demo.clock_ahead_days).now() - chrono::Utc::now();
+        assert!(ahead >= chrono::Duration::days(30) - chrono::Duration::minutes(1));
+        assert!(ahead <= chrono::Duration::days(30) + chrono::Duration::minutes(1));
+    }
+
+    #[test]
     fn debug_of_a_config_hides_the_smtp_password_and_the_sms_token() {
         let config: Config = toml::from_str(
             "[notifications]\n\
@@ -692,5 +726,24 @@ mod tests {
         // Unset, the token says so.
         let printed = format!("{:?}", NotificationConfig::default());
         assert!(printed.contains("sms_token: None"), "{printed}");
+    }
+}
+
+// --- issue 15: documents rendered on demand (docs/design-docs.md «Generated documents») ---
+
+/// `[documents]`: generated documents are rendered again at each download unless the last ones
+/// downloaded are still in this server's cache, which holds at most `cache_bytes` of PDFs
+/// (0: no cache). The default, 64 MiB, holds about a thousand documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentsConfig {
+    pub cache_bytes: u64,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        DocumentsConfig {
+            cache_bytes: 64 * 1024 * 1024,
+        }
     }
 }

@@ -88,17 +88,27 @@ pub async fn audited_read(
     Ok(())
 }
 
-/// The citizen's mobile number on record: their profile's, else the one they signed in their
-/// latest application; on a demo server, a made-up number for a person who has neither, so that
-/// the demo's key holders can be served before they ever log in.
-pub async fn mobile_on_record(state: &AppState, citizen: Iin) -> ApiResult<Option<String>> {
-    if let Some(phone) = state
+/// A citizen's contacts on record, each the profile's, else the one they signed in their
+/// latest application that has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OnRecord {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// What [`OnRecord`] says of `citizen`; nothing made up.
+pub async fn contacts_on_record(state: &AppState, citizen: Iin) -> ApiResult<OnRecord> {
+    let profile = state
         .store()
         .user(&citizen)
         .await?
-        .and_then(|user| user.contacts.phone)
-    {
-        return Ok(Some(phone));
+        .map(|user| user.contacts);
+    let mut record = OnRecord {
+        email: profile.as_ref().and_then(|c| c.email.clone()),
+        phone: profile.and_then(|c| c.phone),
+    };
+    if record.email.is_some() && record.phone.is_some() {
+        return Ok(record);
     }
     let latest = state
         .store()
@@ -115,17 +125,35 @@ pub async fn mobile_on_record(state: &AppState, citizen: Iin) -> ApiResult<Optio
             limit: 20,
         })
         .await?;
-    let signed = latest
+    let signed: Vec<&serde_json::Value> = latest
         .rows
         .iter()
         .filter(|app| app.applicant_iin == citizen)
-        .find_map(|app| {
-            app.details["applicant"]["phone"]
+        .map(|app| &app.details["applicant"])
+        .collect();
+    if record.phone.is_none() {
+        record.phone = signed
+            .iter()
+            .find_map(|a| a["phone"].as_str().and_then(wizard::normalize_phone));
+    }
+    if record.email.is_none() {
+        record.email = signed.iter().find_map(|a| {
+            a["email"]
                 .as_str()
-                .and_then(wizard::normalize_phone)
+                .map(str::trim)
+                .filter(|e| wizard::is_email(e))
+                .map(str::to_owned)
         });
-    if signed.is_some() {
-        return Ok(signed);
+    }
+    Ok(record)
+}
+
+/// The citizen's mobile number on record ([`contacts_on_record`]); on a demo server, a made-up
+/// number for a person who has none, so that the demo's key holders can be served before they
+/// ever log in.
+pub async fn mobile_on_record(state: &AppState, citizen: Iin) -> ApiResult<Option<String>> {
+    if let Some(phone) = contacts_on_record(state, citizen).await?.phone {
+        return Ok(Some(phone));
     }
     Ok(state
         .config()

@@ -27,6 +27,7 @@ pub mod problem;
 pub mod proxies;
 pub mod registry;
 pub mod renderer;
+pub mod renderer_cache;
 pub mod report;
 pub mod scheduler;
 pub mod signed;
@@ -88,6 +89,13 @@ impl Clock {
         Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
+    /// A clock `days` ahead of real time (a demo's `clock_ahead_days`).
+    pub fn days_ahead(days: u32) -> Clock {
+        let clock = Clock::default();
+        clock.advance(chrono::Duration::days(i64::from(days)));
+        clock
+    }
+
     pub fn advance(&self, by: chrono::Duration) {
         self.offset_ms
             .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
@@ -113,6 +121,8 @@ pub struct Shared {
     /// submission that read the clock earlier but committed later would move the position
     /// already answered to another.
     pub registration: tokio::sync::Mutex<()>,
+    /// The generated documents this server rendered last (issue 15).
+    pub documents: renderer_cache::DocumentCache,
 }
 
 /// Cheap to clone: one `Arc`.
@@ -129,6 +139,9 @@ impl AppState {
     ) -> AppState {
         let limits = limits::RateLimits::new(&config.limits);
         let signatures = signed::Checks::new(&config);
+        // A demo server's clock may run ahead (`clock_ahead_days`); zero otherwise.
+        let clock = Clock::days_ahead(config.clock_ahead_days);
+        let documents = renderer_cache::DocumentCache::new(config.documents.cache_bytes);
         AppState(Arc::new(Shared {
             config,
             store,
@@ -137,13 +150,19 @@ impl AppState {
             limits,
             signatures,
             demo_children,
-            clock: Clock::default(),
+            clock,
             registration: tokio::sync::Mutex::new(()),
+            documents,
         }))
     }
 
     pub fn store(&self) -> &dyn Store {
         &*self.0.store
+    }
+
+    /// The cache of generated documents rendered on demand.
+    pub fn documents(&self) -> &renderer_cache::DocumentCache {
+        &self.0.documents
     }
 
     pub fn registry(&self) -> &dyn PopulationRegistry {

@@ -62,6 +62,8 @@ impl Modify for BearerAuth {
         http::desk::end,
         http::desk::card,
         http::desk::receipt,
+        http::desk::citizen_bindings,
+        http::desk::bind_citizen_child,
         http::desk::own_audit,
         http::desk::region_audit,
         // issue 14 (notices)

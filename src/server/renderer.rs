@@ -1,19 +1,32 @@
-//! Renders, in the background, the generated documents whose PDF is not made yet, soon after
-//! their event: the store keeps a document's content at the event and the PDF is rendered
-//! outside the writer's transaction (`docs/design-docs.md`). The renderer takes at most about a
-//! tenth of one core (it rests nine times as long as it worked), so under a burst of
-//! registrations it falls behind and catches up afterwards; a download meanwhile renders on
-//! demand. Both keep the first bytes, and rendering is deterministic, so they are the same.
+//! Generated documents are rendered on demand (docs/design-docs.md «Generated documents»): the
+//! store keeps a document's content and template version at its event, and of its first
+//! rendering only the SHA-256 and the length, never the PDF.
+//!
+//! - In the background, soon after their event, [`run`] renders each new document once and
+//!   keeps its fingerprint. It takes at most about a tenth of one core (it rests nine times as
+//!   long as it worked), so under a burst of registrations it falls behind and catches up
+//!   afterwards. A document a release before issue 15 kept the bytes of is rendered again: the
+//!   bytes are dropped only when the rendering equals them, byte for byte; otherwise they stay.
+//! - A download ([`document_bytes`]) renders the document again, or takes it from this server's
+//!   [`DocumentCache`], and gives it out only when it matches the first rendering's
+//!   fingerprint: a document never reads differently, and one that would is refused loudly
+//!   (`document_changed`). A download before the background renderer came by keeps its own
+//!   rendering's fingerprint, as the first.
 
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::api::problem::ProblemCode;
 use crate::server::AppState;
 use crate::server::documents;
 use crate::server::documents::DocumentError;
-use crate::server::store::{DocumentInfo, StoreError};
+use crate::server::problem::ApiError;
+use crate::server::store::{
+    DocumentBody, Fingerprint, Fingerprinted, StoreError, UnrenderedDocument,
+};
 
 /// Documents rendered between two rests.
 const BATCH: u32 = 16;
@@ -48,9 +61,9 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Renders the next batch of documents after `after` and keeps their bytes; the last one
-/// looked at and how long it took, or `None` when none was left. A document that cannot be
-/// rendered is logged and passed over until the next round.
+/// Fingerprints the next batch of documents after `after`; the last one looked at and how long
+/// it took, or `None` when none was left. A document that cannot be rendered is logged and
+/// passed over until the next round.
 pub async fn render_some(
     state: &AppState,
     after: Option<(DateTime<Utc>, String)>,
@@ -58,42 +71,156 @@ pub async fn render_some(
     let pending = state.store().unrendered_documents(after, BATCH).await?;
     let Some(last) = pending
         .last()
-        .map(|(info, _)| (info.created_at, info.id.clone()))
+        .map(|document| (document.info.created_at, document.info.id.clone()))
     else {
         return Ok(None);
     };
     let started = Instant::now();
-    let (_, failed) = render_and_keep(state, pending).await?;
-    for (id, e) in failed {
+    for (id, e) in fingerprint(state, pending).await? {
         tracing::warn!(document = %id, error = %e, "renderer: cannot render");
     }
     Ok(Some((last, started.elapsed())))
 }
 
-/// Rendered documents (id and PDF) and those that could not be rendered (id and why).
-pub type Rendering = (Vec<(String, Vec<u8>)>, Vec<(String, DocumentError)>);
-
-/// Renders documents from the content stored at their event on a blocking thread (a PDF takes
-/// about a millisecond) and keeps the bytes in one transaction, and so one fsync.
-pub async fn render_and_keep(
+/// Renders documents from their content on a blocking thread (a PDF takes about a
+/// millisecond) and keeps what was found in one transaction, and so one fsync; the documents
+/// that could not be rendered (id and why).
+pub async fn fingerprint(
     state: &AppState,
-    pending: Vec<(DocumentInfo, String)>,
-) -> Result<Rendering, StoreError> {
-    let (made, failed) = tokio::task::spawn_blocking(move || {
-        let mut made = Vec::with_capacity(pending.len());
+    pending: Vec<UnrenderedDocument>,
+) -> Result<Vec<(String, DocumentError)>, StoreError> {
+    let (found, failed) = tokio::task::spawn_blocking(move || {
+        let mut found = Vec::with_capacity(pending.len());
         let mut failed = Vec::new();
-        for (info, content) in pending {
-            match documents::render_stored(&info.kind, &content, info.language) {
-                Ok(bytes) => made.push((info.id, bytes)),
-                Err(e) => failed.push((info.id, e)),
-            }
+        for document in pending {
+            let id = document.info.id;
+            let rendered = documents::render_stored(
+                &document.info.kind,
+                &document.content,
+                document.info.language,
+            );
+            let found_one = match (rendered, document.kept) {
+                (Ok(bytes), None) => Fingerprinted::Rendered(Fingerprint::of(&bytes)),
+                (Ok(bytes), Some(kept)) if bytes == kept => {
+                    Fingerprinted::Rendered(Fingerprint::of(&bytes))
+                }
+                // Kept bytes the content does not give back (or no longer renders at all):
+                // the bytes are the document.
+                (rendered, Some(_)) => {
+                    tracing::info!(document = %id, error = ?rendered.err(),
+                        "renderer: the kept bytes differ from the content's rendering; they stay");
+                    Fingerprinted::KeepBytes
+                }
+                (Err(e), None) => {
+                    failed.push((id, e));
+                    continue;
+                }
+            };
+            found.push((id, found_one));
         }
-        (made, failed)
+        (found, failed)
     })
     .await
     .map_err(|e| StoreError::Database(e.to_string()))?;
-    if !made.is_empty() {
-        state.store().keep_rendered(&made).await?;
+    if !found.is_empty() {
+        state.store().keep_fingerprints(&found).await?;
     }
-    Ok((made, failed))
+    Ok(failed)
+}
+
+/// Why a document was not given out.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Never rendered before, and it cannot be.
+    #[error("document {id} cannot be rendered: {error}")]
+    Unrenderable { id: String, error: DocumentError },
+    /// Rendered before, and now it renders differently or not at all.
+    #[error("document {id} no longer renders as first issued: {why}")]
+    Changed { id: String, why: String },
+}
+
+impl From<DownloadError> for ApiError {
+    fn from(error: DownloadError) -> ApiError {
+        match error {
+            DownloadError::Store(e) => e.into(),
+            DownloadError::Unrenderable { .. } => {
+                tracing::error!(error = %error, "document download");
+                ApiError::new(ProblemCode::Internal)
+            }
+            DownloadError::Changed { .. } => {
+                tracing::error!(error = %error, "document download: refused, it would differ");
+                ApiError::new(ProblemCode::DocumentChanged)
+            }
+        }
+    }
+}
+
+/// The PDF of generated document `id`: the bytes kept of it, or its content rendered again (or
+/// taken from the cache) and checked against the first rendering's fingerprint.
+pub async fn document_bytes(state: &AppState, id: &str) -> Result<Bytes, DownloadError> {
+    let (info, body) = state.store().document(id).await?;
+    let (content, first) = match body {
+        DocumentBody::Rendered(bytes) => return Ok(Bytes::from(bytes)),
+        DocumentBody::Content { content, first } => (content, first),
+    };
+    let cache = state.documents();
+    if let Some(bytes) = cache.get(id) {
+        return Ok(bytes);
+    }
+    let kind = info.kind.clone();
+    let rendered = tokio::task::spawn_blocking(move || {
+        documents::render_stored(&kind, &content, info.language)
+    })
+    .await
+    .map_err(|e| StoreError::Database(e.to_string()))?;
+    let changed = |why: String| DownloadError::Changed {
+        id: id.to_owned(),
+        why,
+    };
+    let bytes = match (rendered, first) {
+        (Ok(bytes), Some(first)) => {
+            let now = Fingerprint::of(&bytes);
+            if now != first {
+                return Err(changed(format!(
+                    "{} bytes with SHA-256 {}, first {} bytes with {}",
+                    now.size,
+                    hex::encode(now.sha256),
+                    first.size,
+                    hex::encode(first.sha256)
+                )));
+            }
+            bytes
+        }
+        (Err(e), Some(_)) => return Err(changed(e.to_string())),
+        (Err(error), None) => {
+            return Err(DownloadError::Unrenderable {
+                id: id.to_owned(),
+                error,
+            });
+        }
+        (Ok(bytes), None) => {
+            // The first rendering: its fingerprint is kept, unless another server's or the
+            // background renderer's came first, which this one must then equal.
+            let now = Fingerprint::of(&bytes);
+            let found = [(id.to_owned(), Fingerprinted::Rendered(now))];
+            state.store().keep_fingerprints(&found).await?;
+            match state.store().document(id).await?.1 {
+                DocumentBody::Content {
+                    first: Some(first), ..
+                } if first == now => bytes,
+                other => {
+                    let kept = match other {
+                        DocumentBody::Content { first, .. } => format!("{first:?}"),
+                        DocumentBody::Rendered(_) => "bytes".to_owned(),
+                    };
+                    return Err(changed(format!("the first rendering kept is {kept}")));
+                }
+            }
+        }
+    };
+    let bytes = Bytes::from(bytes);
+    cache.put(id, bytes.clone());
+    Ok(bytes)
 }

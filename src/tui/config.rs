@@ -8,6 +8,7 @@
 //! key_folders = ["~/ЭЦП"]                # offered first by «Выбрать сертификат»
 //! colours = true                         # NO_COLOR wins over this
 //! mouse = false                          # capture breaks copy-paste, so off by default
+//! images = true                          # scans with the terminal's graphics (kitty, iTerm2, sixel)
 //! downloads = "~/Downloads"
 //! demo_applications = 5000               # what the embedded backend seeds on its first run
 //! server_ca = ["~/nca/root_rsa.pem"]     # roots trusted for the server, beside the OS store
@@ -40,6 +41,9 @@ pub struct Config {
     pub key_folders: Vec<PathBuf>,
     pub colours: bool,
     pub mouse: bool,
+    /// Ask the terminal for a graphics protocol at start and draw scans with it; half-blocks
+    /// otherwise (`tui::graphics`).
+    pub images: bool,
     pub downloads: Option<PathBuf>,
     /// Synthetic applications the embedded backend seeds on its first run: enough for a lively
     /// journal, few enough that the first start takes seconds.
@@ -78,6 +82,7 @@ impl Default for Config {
             key_folders: Vec::new(),
             colours: true,
             mouse: false,
+            images: true,
             downloads: None,
             demo_applications: 5_000,
             server_ca: Vec::new(),

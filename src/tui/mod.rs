@@ -40,6 +40,7 @@
 pub mod app;
 pub mod config;
 pub mod format;
+pub mod graphics;
 pub mod keymap;
 pub mod keyring;
 pub mod protocol;
@@ -200,6 +201,7 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
         key_store: crate::tui::widgets::key_window::Store::Computer,
         unread: None,
         serving: None,
+        picker: None,
     };
     let client = Client::with_server_ca(&ctx.server, &server_ca).map_err(TuiError::Client)?;
     let runner = match keyring {
@@ -212,9 +214,12 @@ pub async fn run(setup: Setup, backend: Backend) -> Result<(), TuiError> {
         runner.without_kept_sessions()
     };
     let runner = runner.with_printer(config.desk.printer_command.clone());
+    let mut guard = TerminalGuard::enter(config.mouse)?;
+    // Asked once, before the loop reads keys: the answer must not arrive as key presses.
+    let mut ctx = ctx;
+    ctx.picker = graphics::detect(config.images);
     let first = screens::start(&ctx);
     let app = App::new(ctx, first);
-    let mut guard = TerminalGuard::enter(config.mouse)?;
     app::run_loop(guard.terminal(), app, runner, started).await?;
     Ok(())
 }

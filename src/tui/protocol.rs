@@ -173,6 +173,13 @@ pub enum Call {
         number: ApplicationNumber,
         output: ReceiptOutput,
     },
+    /// «Привязка» for the citizen served (the service's id): their bound children, and a new
+    /// one confirmed by the registry; answered as `Bindings` and `Bound`.
+    CitizenBindings(String),
+    BindForCitizen {
+        id: String,
+        child: Iin,
+    },
     /// «Кто просматривал мои данные».
     OwnAudit,
 }

@@ -326,6 +326,18 @@ impl Runner {
             Call::Receipt { id, number, output } => {
                 Reply::ReceiptDone(self.receipt(&id, &number, output).await)
             }
+            Call::CitizenBindings(id) => Reply::Bindings(
+                self.client()
+                    .citizen_bindings(&id)
+                    .await
+                    .map_err(Into::into),
+            ),
+            Call::BindForCitizen { id, child } => Reply::Bound(
+                self.client()
+                    .bind_citizen_child(&id, child)
+                    .await
+                    .map_err(Into::into),
+            ),
             Call::OwnAudit => Reply::Audit(self.client().own_audit().await.map_err(Into::into)),
         }
     }

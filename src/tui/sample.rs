@@ -773,9 +773,17 @@ pub fn officer_directions() -> crate::api::officer::DirectionsPage {
             .is_live()
             .then(|| at(2026, 11, day, 5, 0) + chrono::Duration::days(30)),
         ended_at: (!status.is_live()).then(|| at(2026, 11, day + 5, 5, 0)),
+        in_person_by: None,
+    };
+    // The newest is an out-of-turn child's, whose benefit awaits confirmation in person.
+    let out_of_turn = DirectionInfo {
+        benefit_class: BenefitClass::OutOfTurn,
+        in_person_by: NaiveDate::from_ymd_opt(2026, 11, 27)
+            .map(crate::domain::calendar::end_of_local_day),
+        ..direction(27, "Сейтқали Айсұлу Ержанқызы", DirectionStatus::Issued, 20)
     };
     let rows = vec![
-        direction(27, "Сейтқали Айсұлу Ержанқызы", DirectionStatus::Issued, 20),
+        out_of_turn,
         direction(31, "Иванов Тимур Петрович", DirectionStatus::Extended, 12),
         direction(12, "Абенов Әлихан Серікұлы", DirectionStatus::Enrolled, 10),
         direction(8, "Ким Мирас Олегович", DirectionStatus::Expired, 3),
@@ -836,6 +844,14 @@ pub fn officer_reviews() -> crate::api::officer::BenefitReviewsPage {
         rows,
         next_cursor: None,
     }
+}
+
+/// The reasons a benefit document is rejected with, as the server lists them.
+pub fn rejection_reasons() -> Vec<crate::api::report::RejectionReasonInfo> {
+    crate::domain::rejection::RejectionReason::catalogue()
+        .iter()
+        .map(Into::into)
+        .collect()
 }
 
 /// A scanned certificate: a white sheet with a blue stamp, a heading and lines of text.
@@ -1011,6 +1027,8 @@ pub fn citizen_card() -> crate::api::desk::CitizenCard {
         patronymic: Some("Серікқызы".to_owned()),
         birth_date: detail.applicant.iin.birth_date(),
         address: Some("Астана, Есильский район, ул. Сыганак, д. 18, кв. 42".to_owned()),
+        email: Some("gulnar.abenova@example.kz".to_owned()),
+        phone: Some("+77015554433".to_owned()),
         children: vec![
             CardChild {
                 iin: detail.child.iin,

@@ -186,6 +186,9 @@ pub struct Ctx {
     pub unread: Option<u64>,
     /// The citizen an operator serves at the ЦОН desk, if any.
     pub serving: Option<Serving>,
+    /// The terminal's graphics protocol for scans, when it has one (`tui::graphics`); `None`
+    /// draws them in half-block characters, as tests and snapshots always do.
+    pub picker: Option<ratatui_image::picker::Picker>,
 }
 
 impl Ctx {
@@ -216,6 +219,7 @@ impl Ctx {
             key_store: Store::Computer,
             unread: None,
             serving: None,
+            picker: None,
         }
     }
 

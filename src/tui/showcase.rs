@@ -311,6 +311,15 @@ pub fn scenes() -> Vec<Scene> {
             },
         },
         Scene {
+            name: "desk_binding",
+            build: |ctx| {
+                let service = sample::desk_service();
+                let mut screen = ProfileScreen::for_citizen(service.id, service.citizen_iin);
+                screen.on_reply(Reply::Bindings(Ok(sample::bound_children())), ctx);
+                app(&operator(ctx), Box::new(screen), &[])
+            },
+        },
+        Scene {
             name: "audit",
             build: |ctx| {
                 let screen = AuditScreen::with_entries(sample::audit_entries());
@@ -343,10 +352,13 @@ fn officer_scenes() -> Vec<Scene> {
         ))
     }
     fn reviews() -> Box<dyn Screen> {
-        Box::new(ReviewsScreen::with(
-            sample::officer_reviews(),
-            vec![("s1".to_owned(), ScanView::Picture(sample::officer_scan()))],
-        ))
+        Box::new(
+            ReviewsScreen::with(
+                sample::officer_reviews(),
+                vec![("s1".to_owned(), ScanView::Picture(sample::officer_scan()))],
+            )
+            .with_reasons(sample::rejection_reasons()),
+        )
     }
     vec![
         Scene {
@@ -390,13 +402,18 @@ fn officer_scenes() -> Vec<Scene> {
             },
         },
         Scene {
+            name: "officer_confirm_out_of_turn",
+            build: |ctx| app(ctx, offers(), &[key(KeyCode::Tab), key(KeyCode::F(4))]),
+        },
+        Scene {
             name: "officer_reviews",
             build: |ctx| app(ctx, reviews(), &[]),
         },
         Scene {
             name: "officer_reject",
             build: |ctx| {
-                let keys = [key(KeyCode::F(8)), key(KeyCode::Tab), key(KeyCode::Down)];
+                let mut keys = vec![key(KeyCode::F(8)), key(KeyCode::Down), key(KeyCode::Tab)];
+                keys.extend(typed("до 2025 года"));
                 app(ctx, reviews(), &keys)
             },
         },

@@ -299,13 +299,21 @@ async fn the_card_shows_the_registry_person_and_the_childrens_applications() {
     assert_eq!(aruzhan.applications[0].number, number);
     // Her husband, not bound, sees the child but not his wife's application.
     let service = w.serve(&mut operator, iin(NURLAN)).await;
-    let card = operator.citizen_card(&service.id).await.unwrap();
-    let aruzhan = card
-        .children
-        .iter()
-        .find(|c| c.iin == iin(ARUZHAN))
-        .unwrap();
-    assert!(aruzhan.applications.is_empty());
+    assert!(on_card(&operator, &service.id, ARUZHAN).await.is_empty());
+}
+
+/// The applications the citizen's card lists for `child`.
+async fn on_card(
+    operator: &kezek::client::Client,
+    service: &str,
+    child: &str,
+) -> Vec<kezek::api::desk::CardApplication> {
+    let card = operator.citizen_card(service).await.unwrap();
+    card.children
+        .into_iter()
+        .find(|c| c.iin == iin(child))
+        .expect("the registry's child of the citizen")
+        .applications
 }
 
 #[tokio::test]
@@ -419,15 +427,7 @@ async fn hostile_and_bad_input_is_refused_with_its_own_code() {
         w.rows(&["service_sessions", "outbox", "audit_log"]).await,
         before
     );
-    let http = reqwest::Client::new();
-    let token = operator.token().unwrap().to_owned();
-    let post = |path: &str, body: &'static str| {
-        http.post(format!("{}/api/v1/desk/{path}", w.url()))
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(body)
-    };
-    for (path, body, status, problem) in [
+    let cases = [
         (
             "services",
             r#"{"citizen_iin":"900514440217"}"#,
@@ -460,22 +460,9 @@ async fn hostile_and_bad_input_is_refused_with_its_own_code() {
             "service_not_found",
         ),
         ("services/nope/end", "", 404, "service_not_found"),
-    ] {
-        let response = post(path, body).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), status, "{path} {body}");
-        let answer: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(answer["code"], problem, "{path} {body}");
-    }
-    let huge = format!(r#"{{"code":"{}"}}"#, "1".repeat(2 * 1024 * 1024));
-    let response = http
-        .post(format!("{}/api/v1/desk/services/x/confirm", w.url()))
-        .bearer_auth(&token)
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 413);
+    ];
+    refused_posts(&w, &operator, &cases).await;
+    too_large(&w, &operator, "services/x/confirm", "code").await;
     assert_eq!(
         w.rows(&["service_sessions", "outbox", "audit_log"]).await,
         before
@@ -576,6 +563,7 @@ async fn the_desk_is_in_the_openapi_document() {
         "/api/v1/desk/services/{id}/end",
         "/api/v1/desk/services/{id}/card",
         "/api/v1/desk/services/{id}/receipts/{number}",
+        "/api/v1/desk/services/{id}/bindings",
         "/api/v1/profile/audit",
         "/api/v1/officer/audit",
     ] {
@@ -612,4 +600,271 @@ async fn outbox_list_shows_the_code_sms_to_a_phone() {
     let (status, _, error) = run(&["--to", "not a phone"]);
     assert_eq!(status, Some(2));
     assert!(error.contains("not a phone"), "{error}");
+}
+
+#[tokio::test]
+async fn the_card_carries_the_contacts_on_record_and_nothing_made_up() {
+    let w = demo_world().await;
+    let mut operator = w.login(OPERATOR).await;
+    // Нурлан never logged in: the demo server made up a mobile for his code; the card has none.
+    let service = w.serve(&mut operator, iin(NURLAN)).await;
+    let card = operator.citizen_card(&service.id).await.unwrap();
+    assert_eq!((card.email.as_deref(), card.phone.as_deref()), (None, None));
+    // The contacts he signs at the desk are on record from then on.
+    let mut submission = for_citizen(application(NURLAN, ARUZHAN), iin(NURLAN));
+    submission.draft.applicant.email = "nurlan@example.kz".to_owned();
+    submission.draft.applicant.phone = "+7 701 222 33 44".to_owned();
+    w.submit(&operator, &submission).await;
+    let card = operator.citizen_card(&service.id).await.unwrap();
+    assert_eq!(card.email.as_deref(), Some("nurlan@example.kz"));
+    assert_eq!(card.phone.as_deref(), Some("+77012223344"));
+    // Once he gives his profile's contacts, those are the ones on record.
+    w.login(NURLAN).await;
+    let card = operator.citizen_card(&service.id).await.unwrap();
+    assert_eq!(card.email.as_deref(), Some("demo@example.kz"));
+    assert_eq!(card.phone.as_deref(), Some("+77012345678"));
+    // Reading them is reading the card: audited as such.
+    let seen = w.login(NURLAN).await.own_audit().await.unwrap();
+    assert!(seen.iter().all(|e| e.what == AuditRead::Card
+        || e.what == AuditRead::ChildCheck
+        || e.what == AuditRead::RegistryPerson));
+    assert!(seen.iter().filter(|e| e.what == AuditRead::Card).count() >= 3);
+}
+
+/// The rows a binding or its audit would add.
+const BINDING_TABLES: [&str; 2] = ["bindings", "audit_log"];
+
+#[tokio::test]
+async fn the_operator_binds_a_child_for_the_citizen_by_the_parents_own_rule() {
+    let w = world().await;
+    let aigerim = w.login(AIGERIM).await;
+    let hers = w.submit(&aigerim, &application(AIGERIM, ARUZHAN)).await;
+    let nurlan = w.login(NURLAN).await;
+    let mut operator = w.login(OPERATOR).await;
+    let service = w.serve(&mut operator, iin(NURLAN)).await;
+    assert!(
+        operator
+            .citizen_bindings(&service.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Not his child, nobody's child, the citizen himself: refused, and nothing bound.
+    let bound_before = w.rows(&["bindings"]).await;
+    for stranger in [ALIKHAN.to_owned(), child_iin(7), NURLAN.to_owned()] {
+        assert_eq!(
+            code(
+                operator
+                    .bind_citizen_child(&service.id, iin(&stranger))
+                    .await
+            ),
+            ProblemCode::KinshipNotConfirmed,
+            "{stranger}"
+        );
+    }
+    assert_eq!(w.rows(&["bindings"]).await, bound_before);
+    // His daughter: bound to his IIN, as if he had bound her in his own profile.
+    let bound = operator
+        .bind_citizen_child(&service.id, iin(ARUZHAN))
+        .await
+        .unwrap();
+    assert_eq!(bound.iin, iin(ARUZHAN));
+    assert_eq!(bound.birth_date, iin(ARUZHAN).birth_date());
+    assert!(bound.full_name.contains("Аружан"), "{}", bound.full_name);
+    let listed = operator.citizen_bindings(&service.id).await.unwrap();
+    assert_eq!(listed, vec![bound.clone()]);
+    assert_eq!(nurlan.bindings().await.unwrap(), vec![bound.clone()]);
+    // Binding again changes nothing.
+    operator
+        .bind_citizen_child(&service.id, iin(ARUZHAN))
+        .await
+        .unwrap();
+    assert_eq!(nurlan.bindings().await.unwrap().len(), 1);
+    // Bound, he sees his wife's application, and so does the operator serving him.
+    nurlan.application(&hers).await.unwrap();
+    assert_eq!(on_card(&operator, &service.id, ARUZHAN).await.len(), 1);
+    // The operator's own bindings are not the citizen's.
+    operator.set_citizen(None);
+    assert!(operator.bindings().await.unwrap().is_empty());
+    // Every read and every binding is in his audit log, with the child named.
+    let seen = nurlan.own_audit().await.unwrap();
+    let bindings: Vec<(AuditRead, Option<String>)> = seen
+        .iter()
+        .rev()
+        .filter(|e| matches!(e.what, AuditRead::Bindings | AuditRead::Binding))
+        .map(|e| (e.what, e.subject.clone()))
+        .collect();
+    assert_eq!(
+        bindings,
+        [
+            (AuditRead::Bindings, None),
+            (AuditRead::Binding, Some(ALIKHAN.to_owned())),
+            (AuditRead::Binding, Some(child_iin(7))),
+            (AuditRead::Binding, Some(NURLAN.to_owned())),
+            (AuditRead::Binding, Some(ARUZHAN.to_owned())),
+            (AuditRead::Bindings, None),
+            (AuditRead::Binding, Some(ARUZHAN.to_owned())),
+        ]
+    );
+    for entry in &seen {
+        assert_eq!(entry.operator_iin, iin(OPERATOR));
+        assert_eq!(entry.centre_bin.as_deref(), Some("160440090000"));
+        assert!(
+            !entry.what.translated().contains("api.desk"),
+            "{:?}",
+            entry.what
+        );
+    }
+    // Nothing of it in his wife's log.
+    assert!(aigerim.own_audit().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn binding_for_a_citizen_needs_the_operators_own_live_consent() {
+    let w = two_operators().await;
+    let nurlan = w.login(NURLAN).await;
+    let mut operator = w.login(OPERATOR).await;
+    let before = w.rows(&BINDING_TABLES).await;
+    let started = operator.start_service(iin(NURLAN)).await.unwrap();
+    let id = started.id.clone();
+    // The code is not typed yet.
+    assert_eq!(
+        code(operator.citizen_bindings(&id).await),
+        ProblemCode::ConsentRequired
+    );
+    assert_eq!(
+        code(operator.bind_citizen_child(&id, iin(ARUZHAN)).await),
+        ProblemCode::ConsentRequired
+    );
+    let sent = w.last_code().await;
+    operator.confirm_code(&id, &sent).await.unwrap();
+    // Another operator (another ЦОН's key), the citizen himself, nobody logged in.
+    let mut second = w.login(OFFICER).await;
+    second.set_citizen(Some(iin(NURLAN)));
+    for (client, expected) in [
+        (&second, ProblemCode::ServiceNotFound),
+        (&nurlan, ProblemCode::Forbidden),
+        (&w.client(), ProblemCode::LoginRequired),
+    ] {
+        assert_eq!(code(client.citizen_bindings(&id).await), expected);
+        assert_eq!(
+            code(client.bind_citizen_child(&id, iin(ARUZHAN)).await),
+            expected
+        );
+    }
+    // An unknown session is not found either.
+    assert_eq!(
+        code(operator.citizen_bindings("nope").await),
+        ProblemCode::ServiceNotFound
+    );
+    assert_eq!(
+        w.rows(&BINDING_TABLES).await,
+        before,
+        "nothing bound or read"
+    );
+    // After «Завершить обслуживание», and after the consent's 30 minutes.
+    operator.end_service(&id).await.unwrap();
+    assert_eq!(
+        code(operator.bind_citizen_child(&id, iin(ARUZHAN)).await),
+        ProblemCode::ServiceEnded
+    );
+    let again = w.serve(&mut operator, iin(NURLAN)).await;
+    w.state().0.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(
+        code(operator.bind_citizen_child(&again.id, iin(ARUZHAN)).await),
+        ProblemCode::ServiceEnded
+    );
+    assert_eq!(
+        w.rows(&["bindings"]).await[0],
+        before[0],
+        "nothing bound without consent"
+    );
+    assert!(nurlan.bindings().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn hostile_input_to_a_citizens_binding_is_refused_with_its_own_code() {
+    let w = world().await;
+    w.login(NURLAN).await;
+    let mut operator = w.login(OPERATOR).await;
+    let service = w.serve(&mut operator, iin(NURLAN)).await;
+    let before = w.rows(&BINDING_TABLES).await;
+    let bindings = format!("services/{}/bindings", service.id);
+    let injected = format!("services/{}%27%20OR%201=1--/bindings", service.id);
+    let long = format!("services/{}/bindings", "x".repeat(4000));
+    let aruzhan = r#"{"child_iin":"220315612150"}"#;
+    let cases = [
+        (
+            bindings.as_str(),
+            r#"{"child_iin":"220315612151"}"#,
+            400,
+            "invalid_iin",
+        ),
+        (
+            bindings.as_str(),
+            r#"{"child_iin":"<script>alert(1)</script>"}"#,
+            400,
+            "invalid_iin",
+        ),
+        (
+            bindings.as_str(),
+            r#"{"child":"220315612150"}"#,
+            400,
+            "invalid_input",
+        ),
+        (bindings.as_str(), "{", 400, "malformed_json"),
+        (
+            "services/..%2F..%2Fprofile/bindings",
+            aruzhan,
+            404,
+            "service_not_found",
+        ),
+        (injected.as_str(), aruzhan, 404, "service_not_found"),
+        (long.as_str(), aruzhan, 404, "service_not_found"),
+    ];
+    refused_posts(&w, &operator, &cases).await;
+    too_large(&w, &operator, &bindings, "child_iin").await;
+    assert_eq!(
+        w.rows(&BINDING_TABLES).await,
+        before,
+        "a refusal stored something"
+    );
+}
+
+/// Posts each `(path under /desk, body)` with the operator's token, raw, and checks the status
+/// and problem code of the refusal.
+async fn refused_posts(
+    w: &World,
+    operator: &kezek::client::Client,
+    cases: &[(&str, &str, u16, &str)],
+) {
+    let http = reqwest::Client::new();
+    let token = operator.token().unwrap().to_owned();
+    for &(path, body, status, problem) in cases {
+        let response = http
+            .post(format!("{}/api/v1/desk/{path}", w.url()))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path} {body}");
+        let answer: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(answer["code"], problem, "{path} {body}");
+    }
+}
+
+/// A body of 2 MiB in `field` is refused before it is read (413).
+async fn too_large(w: &World, operator: &kezek::client::Client, path: &str, field: &str) {
+    let huge = format!(r#"{{"{field}":"{}"}}"#, "1".repeat(2 * 1024 * 1024));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/desk/{path}", w.url()))
+        .bearer_auth(operator.token().unwrap())
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413, "{path}");
 }

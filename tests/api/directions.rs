@@ -200,3 +200,99 @@ async fn officers_list_annul_and_enroll_directions_by_status() {
         );
     }
 }
+
+/// An out-of-turn benefit is confirmed in person after the direction (docs/domain-rules.md,
+/// «Benefits»): the officer's signed `confirm-out-of-turn` on a direction whose `in_person_by`
+/// is set. A parent's token, an officer facing another region's application (the demo keys
+/// hold one officer: Дәурен's application is filed in Almaty; it is hidden), an application
+/// without a direction, a direction already confirmed and a document naming another application
+/// are refused.
+#[tokio::test]
+async fn an_out_of_turn_benefit_is_confirmed_in_person_after_the_direction() {
+    let w = world().await;
+    let officer = w.login(OFFICER).await;
+    let aigerim = w.login(AIGERIM).await;
+    let dauren = w.login(DAUREN).await;
+    let mut aruzhan = application(AIGERIM, ARUZHAN);
+    claim_benefit(&aigerim, &mut aruzhan, "military").await;
+    let number = w.submit(&aigerim, &aruzhan).await;
+    let mut alikhan = application(DAUREN, ALIKHAN);
+    alikhan.region = "almaty".to_owned();
+    alikhan.settlement = kezek::server::catalogue::Catalogue::bundled()
+        .region("almaty")
+        .unwrap()
+        .districts[0]
+        .settlements[0]
+        .code
+        .clone();
+    claim_benefit(&dauren, &mut alikhan, "military").await;
+    let elsewhere = w.submit(&dauren, &alikhan).await;
+    let review = ActionRequest::ReviewBenefit {
+        accept: true,
+        reason: String::new(),
+        reason_code: None,
+    };
+    w.act(&officer, OFFICER, number, review).await.unwrap();
+    let confirm = || ActionRequest::ConfirmOutOfTurn;
+
+    // No direction yet: nothing to confirm.
+    let refused = w.act(&officer, OFFICER, number, confirm()).await;
+    assert_eq!(code(refused), ProblemCode::ActionNotAllowed);
+
+    w.publish(&officer, OFFICER, ASTANA_KINDERGARTEN, &group_for_2022(), 1)
+        .await
+        .unwrap();
+    let accept = ActionRequest::AcceptOffer {
+        kindergarten: ASTANA_KINDERGARTEN.to_owned(),
+    };
+    w.act(&aigerim, AIGERIM, number, accept).await.unwrap();
+    let listed = officer
+        .officer_directions(&DirectionsQuery::default())
+        .await
+        .unwrap();
+    let by = listed.rows[0]
+        .in_person_by
+        .expect("an out-of-turn direction says by when to confirm in person");
+    assert!(by > listed.rows[0].issued_at);
+
+    // The parent's token, another region's application, another application's document.
+    let refused = w.act(&aigerim, AIGERIM, number, confirm()).await;
+    assert_eq!(code(refused), ProblemCode::Forbidden);
+    // Another region's application is hidden, as in the authorization matrix.
+    let refused = w.act(&officer, OFFICER, elsewhere, confirm()).await;
+    assert_eq!(code(refused), ProblemCode::ApplicationNotFound);
+    let document = kezek::api::documents::ActionDocument {
+        envelope: kezek::api::documents::Envelope::now(),
+        number: elsewhere,
+        action: confirm(),
+    };
+    let id = document.envelope.request_id.clone();
+    let xml = sign(
+        &w.keystore(OFFICER, "SIGN", "valid"),
+        &kezek::api::documents::Document::Action(document).to_xml(),
+    );
+    let mismatched = officer
+        .officer_act(&number, "confirm-out-of-turn", &id, &xml)
+        .await;
+    assert_eq!(code(mismatched), ProblemCode::WrongDocument);
+
+    // Confirmed: the deadline is gone, the direction stays, the officer's act is in the history.
+    let detail = w.act(&officer, OFFICER, number, confirm()).await.unwrap();
+    assert_eq!(detail.state.status, Status::DirectionIssued);
+    assert_eq!(detail.state.direction.unwrap().in_person_by, None);
+    let history = aigerim.history(&number).await.unwrap();
+    let confirmed = history
+        .iter()
+        .find(|h| h.event == EventKind::OutOfTurnConfirmed)
+        .expect("the confirmation is in the history");
+    assert!(confirmed.actor_name.is_some(), "{confirmed:?}");
+    assert!(confirmed.signed_document_sha256.is_some());
+    let listed = officer
+        .officer_directions(&DirectionsQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(listed.rows[0].in_person_by, None);
+    // Once is enough: the direction has no deadline left to confirm.
+    let refused = w.act(&officer, OFFICER, number, confirm()).await;
+    assert_eq!(code(refused), ProblemCode::RuleViolation);
+}

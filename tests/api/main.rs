@@ -27,6 +27,7 @@ mod limits;
 mod notices;
 mod officer;
 mod rate_limits;
+mod rendered_documents;
 mod report;
 mod server_ca;
 mod servers;

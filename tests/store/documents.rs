@@ -30,7 +30,7 @@ fn person(registry: &DemoRegistry, iin: &str) -> Person {
 
 /// Aruzhan's application in Astana, with a first-turn benefit awaiting review and, when asked,
 /// an issued and extended direction to «Балапан».
-fn aruzhan(with_direction: bool, attachments: &[String]) -> DocumentData {
+pub(crate) fn aruzhan(with_direction: bool, attachments: &[String]) -> DocumentData {
     let registry = DemoRegistry::key_holders().unwrap();
     let child = person(&registry, "220315612150");
     let applicant = Applicant {
@@ -92,7 +92,7 @@ fn alikhan() -> DocumentData {
     data
 }
 
-fn pdftotext_available() -> bool {
+pub(crate) fn pdftotext_available() -> bool {
     let found = Command::new("pdftotext").arg("-v").output().is_ok();
     if !found {
         assert!(
@@ -105,7 +105,7 @@ fn pdftotext_available() -> bool {
 }
 
 /// Writes the PDF where a person can open it (`target/tmp/documents/`) and returns its text.
-fn text_of(pdf: &[u8], name: &str) -> String {
+pub(crate) fn text_of(pdf: &[u8], name: &str) -> String {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("documents");
     std::fs::create_dir_all(&dir).unwrap();
     let path: PathBuf = dir.join(format!("{name}.pdf"));
@@ -125,7 +125,7 @@ fn text_of(pdf: &[u8], name: &str) -> String {
 }
 
 /// pdftotext breaks lines where the layout does; names are checked on one line each.
-fn squeeze(text: &str) -> String {
+pub(crate) fn squeeze(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -168,6 +168,67 @@ fn stored_content_renders_the_same_pdf_every_time() {
         );
     }
 }
+
+/// Template 1 (issue 15): documents are rendered again at every download and must equal their
+/// first rendering, so version 1's output never changes. When this fails, something a
+/// document prints changed (wording under `documents.` in i18n/, a catalogue or benefit name, the
+/// layout, the fonts, pdf-writer or subsetter): leave version 1 rendering as it did, and make the
+/// change a new `documents::TEMPLATE` (docs/design-docs.md «Generated documents»).
+#[test]
+fn template_1_renders_as_it_always_did() {
+    use kezek::server::documents::{TEMPLATE, render_stored, stored_content};
+    use sha2::{Digest, Sha256};
+    assert_eq!(
+        TEMPLATE, 1,
+        "a new template: pin its renderings beside these"
+    );
+    let data = aruzhan(true, &["Справка о многодетности.pdf".into()]);
+    let content = stored_content(&data).unwrap();
+    assert!(
+        content.starts_with(r#"{"template":1,"data":{"#),
+        "{content}"
+    );
+    // Before issue 15 the content was the bare data: template 1 as well.
+    let bare = serde_json::to_string(&data).unwrap();
+    let mut digests = Vec::new();
+    for kind in DocumentKind::ALL {
+        for lang in Lang::ALL {
+            let pdf = render_stored(kind.code(), &content, lang).unwrap();
+            assert_eq!(render_stored(kind.code(), &bare, lang).unwrap(), pdf);
+            assert_eq!(render(kind, &data, lang).unwrap(), pdf);
+            let digest = hex::encode(&Sha256::digest(&pdf)[..8]);
+            digests.push(format!(
+                "{} {} {} {digest}",
+                kind.code(),
+                lang.code(),
+                pdf.len()
+            ));
+        }
+    }
+    let pinned = TEMPLATE_1.trim().lines().map(str::trim).collect::<Vec<_>>();
+    assert_eq!(digests, pinned, "\nnow:\n{}", digests.join("\n"));
+    assert!(matches!(
+        render_stored("direction", r#"{"template":7,"data":{}}"#, Lang::Ru),
+        Err(DocumentError::UnknownTemplate(7))
+    ));
+}
+
+/// Kind, language, length and the first 8 bytes of the SHA-256 of template 1's renderings of
+/// [`template_1_renders_as_it_always_did`]'s document.
+const TEMPLATE_1: &str = "
+    registration-notice kk 67826 e802d6b099e265b2
+    registration-notice ru 67434 7ab3d783dff6b5e2
+    registration-notice en 64655 3c7cd86d05bce9ad
+    documents-receipt kk 57234 ed7e3c5b45498756
+    documents-receipt ru 56193 0ca9370941b105c6
+    documents-receipt en 56655 9243c9b521034b0b
+    register-entry kk 58172 5bf92270de661891
+    register-entry ru 58155 14cb9ae97900d556
+    register-entry en 57322 5fdaccb11f1ff2bc
+    direction kk 65182 d2416fd20467f1e1
+    direction ru 65113 82d113a0690a1436
+    direction en 64862 cf3da77b87420347
+";
 
 #[test]
 fn names_and_labels_are_extractable_in_russian() {

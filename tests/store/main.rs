@@ -8,5 +8,6 @@ mod documents;
 mod migrate;
 mod open;
 mod registry;
+mod rendering;
 mod suite;
 mod upgrade;

@@ -16,8 +16,8 @@ use kezek::domain::{
     Transition,
 };
 use kezek::server::store::{
-    AttachmentQuota, ChainBreak, DocumentBody, Effects, NewApplication, NewEvent, NonceUse,
-    PlacesOfGroup, RequestKey, Store, StoreError, TransitionRecord, no_effects,
+    AttachmentQuota, ChainBreak, DocumentBody, Effects, Fingerprint, Fingerprinted, NewApplication,
+    NewEvent, NonceUse, PlacesOfGroup, RequestKey, Store, StoreError, TransitionRecord, no_effects,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -839,13 +839,15 @@ async fn documents_and_attachments_are_stored_with_the_event(db: TestDb) {
     let number = recorded.application.state.number;
     let documents = store.documents_of(number).await.unwrap();
     assert_eq!(documents.len(), 1);
-    // The content is kept at the event; the bytes once rendered, and only the first ones.
+    // The content is kept at the event; of its rendering only the first fingerprint.
     assert_eq!(documents[0].size, None);
     let id = &documents[0].id;
     let pending = store.unrendered_documents(None, 10).await.unwrap();
     assert_eq!(pending.len(), 1);
-    assert_eq!(&pending[0].0.id, id);
-    let after = Some((pending[0].0.created_at, id.clone()));
+    assert_eq!(&pending[0].info.id, id);
+    assert_eq!(pending[0].content, format!("data of {number}"));
+    assert_eq!(pending[0].kept, None);
+    let after = Some((pending[0].info.created_at, id.clone()));
     assert!(
         store
             .unrendered_documents(after, 10)
@@ -855,18 +857,30 @@ async fn documents_and_attachments_are_stored_with_the_event(db: TestDb) {
     );
     let (info, body) = store.document(id).await.unwrap();
     assert_eq!(info.kind, "registration_notice");
-    assert_eq!(body, DocumentBody::Content(format!("data of {number}")));
-    store
-        .keep_rendered(&[(id.clone(), b"%PDF first".to_vec())])
-        .await
-        .unwrap();
-    store
-        .keep_rendered(&[(id.clone(), b"%PDF second".to_vec())])
-        .await
-        .unwrap();
+    assert_eq!(
+        body,
+        DocumentBody::Content {
+            content: format!("data of {number}"),
+            first: None
+        }
+    );
+    let first = Fingerprint::of(b"%PDF first");
+    for rendered in [first, Fingerprint::of(b"%PDF second")] {
+        store
+            .keep_fingerprints(&[(id.clone(), Fingerprinted::Rendered(rendered))])
+            .await
+            .unwrap();
+    }
     let (info, body) = store.document(id).await.unwrap();
-    assert_eq!(body, DocumentBody::Rendered(b"%PDF first".to_vec()));
+    assert_eq!(
+        body,
+        DocumentBody::Content {
+            content: format!("data of {number}"),
+            first: Some(first)
+        }
+    );
     assert_eq!(info.size, Some(10));
+    assert_eq!(store.documents_of(number).await.unwrap()[0].size, Some(10));
     assert!(
         store
             .unrendered_documents(None, 10)
@@ -874,6 +888,12 @@ async fn documents_and_attachments_are_stored_with_the_event(db: TestDb) {
             .unwrap()
             .is_empty()
     );
+    // Bytes to keep when there are none: nothing happens.
+    store
+        .keep_fingerprints(&[(id.clone(), Fingerprinted::KeepBytes)])
+        .await
+        .unwrap();
+    assert_eq!(store.document(id).await.unwrap().1, body);
     let attachments = store.attachments_of(number).await.unwrap();
     assert_eq!(attachments, vec![attachment.clone()]);
     assert_eq!(attachments[0].file_name, "справка.pdf");

@@ -222,3 +222,87 @@ fn a_long_centre_name_gives_way_to_the_link_and_the_language_at_80_columns() {
     assert!(status.contains("АХМЕТОВА ГҮЛНАРА · НАО"), "{status}");
     assert!(status.contains('…'), "{status}");
 }
+
+/// The screen `effects` push, drawn at 80x24 in the operator's context.
+fn pushed_text(effects: Vec<Effect>, ctx: &Ctx) -> (String, String) {
+    let mut effects = effects.into_iter();
+    let screen = match (effects.next(), effects.next()) {
+        (Some(Effect::Push(screen)), None) => screen,
+        other => panic!("one screen pushed, got {other:?}"),
+    };
+    let id = screen.id().to_owned();
+    let app = kezek::tui::app::App::new(ctx.clone(), screen);
+    let text = kezek::tui::showcase::text(&kezek::tui::showcase::draw(&app, 80, 24));
+    (id, text)
+}
+
+#[test]
+fn the_wizard_from_the_card_has_the_citizens_contacts_on_record() {
+    let (_guard, mut ctx) = operator(Lang::Ru);
+    ctx.serving = Some(serving("ЦОН-##########"));
+    let card = sample::citizen_card();
+    let (email, phone) = (card.email.clone().unwrap(), card.phone.clone().unwrap());
+    let mut desk = Desk::with_card(sample::desk_service(), card.clone());
+    let effects = desk.on_key(key(KeyCode::F(4)), &ctx).unwrap();
+    let (id, text) = pushed_text(effects, &ctx);
+    assert_eq!(id, "wizard");
+    assert!(text.contains(&email), "{text}");
+    assert!(text.contains(&phone), "{text}");
+    // Nothing on record: the fields are empty for the operator to type.
+    let mut bare = card;
+    bare.email = None;
+    bare.phone = None;
+    let mut desk = Desk::with_card(sample::desk_service(), bare);
+    let effects = desk.on_key(key(KeyCode::F(4)), &ctx).unwrap();
+    let (_, text) = pushed_text(effects, &ctx);
+    assert!(!text.contains(&email), "{text}");
+    assert!(!text.contains(&phone), "{text}");
+    // A draft built from the prefilled form carries them.
+    let wizard = Wizard::for_child(&ctx, None).with_contacts(Some(&email), Some(" "));
+    let draft = wizard.draft();
+    assert_eq!(draft.applicant.email, email);
+    assert_eq!(draft.applicant.phone, "", "a blank phone is no phone");
+}
+
+#[test]
+fn binding_from_the_card_binds_to_the_citizen_through_the_service() {
+    use kezek::tui::screens::profile::{ProfileScreen, Tab};
+    let (_guard, ctx) = operator(Lang::Kk);
+    let service = sample::desk_service();
+    let card = sample::citizen_card();
+    let mut desk = Desk::with_card(service.clone(), card.clone());
+    // F8 on the card: «Привязка» for the citizen, titled with their IIN.
+    let effects = desk.on_key(key(KeyCode::F(8)), &ctx).unwrap();
+    let (id, text) = pushed_text(effects, &ctx);
+    assert_eq!(id, "profile");
+    assert!(text.contains(&card.iin.to_string()), "{text}");
+    let mut screen = ProfileScreen::for_citizen(service.id.clone(), service.citizen_iin);
+    assert_eq!(screen.tab(), Tab::Binding);
+    match &screen.init(&ctx)[..] {
+        [Effect::Call(Call::CitizenBindings(asked))] => assert_eq!(asked, &service.id),
+        other => panic!("the citizen's bindings only, got {other:?}"),
+    }
+    // The contacts tab and the operator's own audit are not there.
+    for other in [KeyCode::F(6), KeyCode::F(7)] {
+        let effects = screen.on_key(key(other), &ctx).unwrap_or_default();
+        assert!(effects.is_empty(), "{other:?}: {effects:?}");
+        assert_eq!(screen.tab(), Tab::Binding);
+    }
+    let child = card.children[1].iin;
+    typed(&mut screen, &ctx, &child.to_string());
+    match &screen.on_key(key(KeyCode::Enter), &ctx).unwrap()[..] {
+        [Effect::Call(Call::BindForCitizen { id, child: bound })] => {
+            assert_eq!(id, &service.id);
+            assert_eq!(*bound, child);
+        }
+        other => panic!("a binding for the citizen, got {other:?}"),
+    }
+    // The parent's own screen still binds to the user.
+    let mut own = ProfileScreen::new();
+    own.show_tab(Tab::Binding);
+    typed(&mut own, &ctx, &child.to_string());
+    assert!(matches!(
+        &own.on_key(key(KeyCode::Enter), &ctx).unwrap()[..],
+        [Effect::Call(Call::BindChild(iin))] if *iin == child
+    ));
+}

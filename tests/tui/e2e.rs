@@ -25,9 +25,9 @@ use kezek::domain::{ApplicationNumber, RegionSettings};
 
 /// How long one step may take before the test gives up and prints the screen: the first start
 /// builds the database and seeds the demo data on a debug build on a shared machine.
-const PATIENCE: Duration = Duration::from_secs(120);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(120);
 
-fn tmux_available() -> bool {
+pub(crate) fn tmux_available() -> bool {
     let found = Command::new("tmux").arg("-V").output().is_ok();
     if !found {
         assert!(
@@ -43,21 +43,21 @@ fn tmux_available() -> bool {
 
 /// The messages of one language, flattened to dotted keys, so the test looks for the very
 /// wording the screens show.
-struct Words(BTreeMap<String, String>);
+pub(crate) struct Words(BTreeMap<String, String>);
 
 impl Words {
-    fn load(lang: &str) -> Words {
+    pub(crate) fn load(lang: &str) -> Words {
         Words(messages::messages(lang))
     }
 
-    fn message(&self, key: &str) -> &str {
+    pub(crate) fn message(&self, key: &str) -> &str {
         self.0
             .get(key)
             .unwrap_or_else(|| panic!("no message {key}"))
     }
 
     /// The message, cut before its first placeholder and to what fits a narrow line.
-    fn get(&self, key: &str) -> String {
+    pub(crate) fn get(&self, key: &str) -> String {
         let text = self.message(key).split("%{").next().unwrap_or_default();
         Words::narrow(text)
     }
@@ -75,13 +75,15 @@ impl Words {
     }
 }
 
-/// One tmux session running the client.
-struct Tmux {
+/// One tmux session running the client. It counts the named keys it sends (typed text is not
+/// counted), so a scenario can measure how many keystrokes a flow takes besides the values.
+pub(crate) struct Tmux {
     name: String,
+    sent: std::cell::RefCell<Vec<String>>,
 }
 
 impl Tmux {
-    fn start(name: &str, home: &Path, lang: &str) -> Tmux {
+    pub(crate) fn start(name: &str, home: &Path, lang: &str) -> Tmux {
         Tmux::start_with(name, home, lang, &[])
     }
 
@@ -118,10 +120,11 @@ impl Tmux {
         assert!(status.success(), "tmux new-session failed");
         Tmux {
             name: name.to_owned(),
+            sent: std::cell::RefCell::new(Vec::new()),
         }
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
@@ -129,9 +132,10 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Named keys (`Enter`, `F10`, `Tab`, `Down`, …).
-    fn keys(&self, keys: &[&str]) {
+    /// Named keys (`Enter`, `F10`, `Tab`, `Down`, …), each counted.
+    pub(crate) fn keys(&self, keys: &[&str]) {
         for key in keys {
+            self.sent.borrow_mut().push((*key).to_owned());
             let status = Command::new("tmux")
                 .args(["send-keys", "-t", &self.name, key])
                 .status()
@@ -142,8 +146,13 @@ impl Tmux {
         }
     }
 
-    /// Literal text, as typed.
-    fn type_text(&self, text: &str) {
+    /// The named keys sent since the last call, in order; the count starts again.
+    pub(crate) fn take_keys(&self) -> Vec<String> {
+        std::mem::take(&mut *self.sent.borrow_mut())
+    }
+
+    /// Literal text, as typed (a value, not counted as keystrokes).
+    pub(crate) fn type_text(&self, text: &str) {
         let status = Command::new("tmux")
             .args(["send-keys", "-t", &self.name, "-l", text])
             .status()
@@ -153,11 +162,11 @@ impl Tmux {
     }
 
     /// Waits until `text` is on the screen; on time-out fails with the screen.
-    fn wait_for(&self, text: &str) -> String {
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         self.wait_for_any(&[text])
     }
 
-    fn wait_for_any(&self, texts: &[&str]) -> String {
+    pub(crate) fn wait_for_any(&self, texts: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
@@ -191,7 +200,7 @@ fn sign_in_key_window(t: &Tmux, w: &Words, key: &DemoKeystore, title: &str) {
 }
 
 /// The key window once it remembers the keystore: the password is all it asks.
-fn sign_with_password(t: &Tmux, w: &Words, key: &DemoKeystore) {
+pub(crate) fn sign_with_password(t: &Tmux, w: &Words, key: &DemoKeystore) {
     t.type_text(&key.password);
     t.keys(&["F5"]);
     // The chosen key's data: the owner's IIN from the certificate.
@@ -199,8 +208,29 @@ fn sign_with_password(t: &Tmux, w: &Words, key: &DemoKeystore) {
     t.keys(&["F10"]);
 }
 
+/// The first signing window, which opens in the folder of the login key on the SIGN key beside
+/// it: that key, its password, signed; answers the application number of the success dialog.
+pub(crate) fn sign_first_application(t: &Tmux, w: &Words, sign_key: &DemoKeystore) -> String {
+    t.wait_for(&w.get("tui.key.title_sign"));
+    let sign_file = sign_key
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    t.wait_for(&sign_file);
+    t.keys(&["Enter"]);
+    sign_with_password(t, w, sign_key);
+    let screen = t.wait_for(&w.get("tui.success.queued").to_uppercase());
+    screen
+        .split_whitespace()
+        .find(|word| word.starts_with("УО."))
+        .expect("the application number on the success dialog")
+        .to_owned()
+}
+
 /// «Выбор населенного пункта»: search the region, take its first settlement.
-fn choose_astana(t: &Tmux, w: &Words) {
+pub(crate) fn choose_astana(t: &Tmux, w: &Words) {
     t.wait_for(&w.get("tui.region.title"));
     t.wait_for("Астана");
     t.type_text("Астана");
@@ -210,7 +240,7 @@ fn choose_astana(t: &Tmux, w: &Words) {
 }
 
 /// From the settlement list or the login window to the main page, as `iin`, giving the contacts on a first login.
-fn log_in(t: &Tmux, w: &Words, world: &World, iin: &str, email: &str) {
+pub(crate) fn log_in(t: &Tmux, w: &Words, world: &World, iin: &str, email: &str) {
     // After a logout the client starts over from the settlement list.
     let screen = t.wait_for_any(&[&w.get("tui.login.title"), &w.get("tui.region.title")]);
     if !screen.contains(&w.get("tui.login.title")) {
@@ -237,12 +267,12 @@ fn log_in(t: &Tmux, w: &Words, world: &World, iin: &str, email: &str) {
 }
 
 /// The client's log in `home`.
-fn log_file(home: &Path) -> PathBuf {
+pub(crate) fn log_file(home: &Path) -> PathBuf {
     home.join("state/kezek/kezek.log")
 }
 
 /// The embedded backend's address, from the client's log.
-fn embedded_url(home: &Path) -> String {
+pub(crate) fn embedded_url(home: &Path) -> String {
     let log = log_file(home);
     let start = Instant::now();
     loop {
@@ -350,23 +380,7 @@ fn journey(lang: &str) {
     // 7. Signing with the SIGN key, the queue number, the registration PDF.
     t.keys(&["F10"]);
     let sign_key = world.entry(common::AIGERIM, "SIGN", "valid");
-    // The first signing window opens in the folder of the login key, on the SIGN key beside it.
-    t.wait_for(&w.get("tui.key.title_sign"));
-    let sign_file = sign_key
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    t.wait_for(&sign_file);
-    t.keys(&["Enter"]);
-    sign_with_password(&t, &w, sign_key);
-    let screen = t.wait_for(&w.get("tui.success.queued").to_uppercase());
-    let number = screen
-        .split_whitespace()
-        .find(|word| word.starts_with("УО."))
-        .expect("the application number on the success dialog")
-        .to_owned();
+    let number = sign_first_application(&t, &w, sign_key);
     t.keys(&["F5"]);
     t.wait_for(&w.get("tui.success.saved"));
     let pdf = std::fs::read_dir(&downloads)

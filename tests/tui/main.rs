@@ -9,6 +9,8 @@ mod messages;
 mod basics;
 mod desk;
 mod e2e;
+mod e2e_desk;
+mod e2e_officer;
 mod i18n_keys;
 mod inbox;
 mod officer;

@@ -1,8 +1,11 @@
 //! The officer's workspace (issue 13): each screen driven key by key without a terminal, the
 //! documents its dialogs sign, and the requests it makes.
 
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use kezek::api::applications::JournalQuery;
 use kezek::api::documents::{ActionRequest, KindergartenRequest};
 use kezek::api::officer::{KindergartenChanged, PublishedPlaces};
 use kezek::domain::direction::DirectionStatus;
@@ -163,28 +166,116 @@ fn the_dialogs_build_the_documents_the_server_takes() {
     );
 }
 
+/// The review's document for a rejection dialog as it stands.
+fn review_of(dialog: &ChangeDialog) -> Result<(Option<String>, String), String> {
+    let SignTask::Act(document) = dialog.task()? else {
+        panic!("an action");
+    };
+    assert!(document.action.is_officer_action());
+    let ActionRequest::ReviewBenefit {
+        accept,
+        reason,
+        reason_code,
+    } = document.action
+    else {
+        panic!("a review");
+    };
+    assert!(!accept);
+    Ok((reason_code, reason))
+}
+
 #[test]
-fn a_rejection_says_why_from_the_list_and_the_officers_words() {
+fn a_rejection_sends_the_servers_reason_code_and_the_officers_words() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let number = sample::officer_reviews().rows[0].number;
+    let reasons = sample::rejection_reasons();
+    let mut reject = dialog(Change::Review {
+        number,
+        accept: false,
+        reasons: reasons.clone(),
+    });
+    // The focus starts on the list, on its first reason: that alone is enough.
+    assert_eq!(
+        review_of(&reject),
+        Ok((Some(reasons[0].code.clone()), String::new()))
+    );
+    // The second reason, then the officer's words in the field below.
+    reject.on_key(key(KeyCode::Down), &ctx);
+    reject.on_key(key(KeyCode::Tab), &ctx);
+    typed(&mut reject, "до 2025 года", &ctx);
+    assert_eq!(
+        review_of(&reject),
+        Ok((Some(reasons[1].code.clone()), "до 2025 года".to_owned()))
+    );
+    // «Другая причина» needs the officer's words.
+    let other = reasons
+        .iter()
+        .position(|r| r.comment)
+        .expect("a reason with words");
+    let mut bare = dialog(Change::Review {
+        number,
+        accept: false,
+        reasons: reasons.clone(),
+    });
+    for _ in 0..other {
+        bare.on_key(key(KeyCode::Down), &ctx);
+    }
+    assert!(review_of(&bare).is_err());
+    assert!(!opens_signing(&mut bare, &ctx));
+    bare.on_key(key(KeyCode::Tab), &ctx);
+    typed(&mut bare, "печать не видна", &ctx);
+    assert_eq!(
+        review_of(&bare),
+        Ok((
+            Some(reasons[other].code.clone()),
+            "печать не видна".to_owned()
+        ))
+    );
+    assert!(opens_signing(&mut bare, &ctx));
+}
+
+#[test]
+fn without_the_servers_list_a_rejection_is_the_officers_words() {
     let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
     let ctx = ctx();
     let number = sample::officer_reviews().rows[0].number;
     let mut reject = dialog(Change::Review {
         number,
         accept: false,
+        reasons: Vec::new(),
     });
-    // The focus starts in the explanation; the list's first reason is chosen.
+    assert!(review_of(&reject).is_err(), "words are required");
     typed(&mut reject, "Печать не видна", &ctx);
-    let Ok(SignTask::Act(document)) = reject.task() else {
-        panic!("an action");
-    };
-    assert!(document.action.is_officer_action());
-    let ActionRequest::ReviewBenefit { accept, reason, .. } = document.action else {
-        panic!("a review");
-    };
-    assert!(!accept);
-    assert!(reason.ends_with("Печать не видна"), "{reason}");
-    // The list's first reason is chosen from the start, then the text follows it.
-    assert!(reason.starts_with("Документ нечитаем"), "{reason}");
+    assert_eq!(review_of(&reject), Ok((None, "Печать не видна".to_owned())));
+}
+
+#[test]
+fn the_review_screen_reads_the_reasons_once_and_hands_them_to_the_rejection() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut screen = ReviewsScreen::new();
+    let asked = screen.init(&ctx);
+    assert!(
+        officer_calls(&asked).contains(&&OfficerCall::RejectionReasons),
+        "{asked:?}"
+    );
+    screen.on_reply(
+        Reply::Officer(OfficerReply::Reviews(Ok(sample::officer_reviews()))),
+        &ctx,
+    );
+    screen.on_reply(
+        Reply::Officer(OfficerReply::RejectionReasons(Ok(
+            sample::rejection_reasons(),
+        ))),
+        &ctx,
+    );
+    // Opened again (the data changed): the reviews again, the reasons not.
+    let again = screen.on_data_changed(&ctx);
+    assert!(!officer_calls(&again).contains(&&OfficerCall::RejectionReasons));
+    let mut reject = pushed(screen.on_key(key(KeyCode::F(8)), &ctx));
+    // The first reason is chosen: the dialog signs at once.
+    assert!(opens_signing(reject.as_mut(), &ctx));
 }
 
 #[test]
@@ -352,6 +443,121 @@ fn the_officers_journal_filters_by_birth_year() {
     // Today is 30.11.2026 in the tests: last year's children first.
     assert_eq!(query.birth_year, Some(2025));
     assert_eq!(journal.title(), "Журнал заявлений региона");
+}
+
+/// The screen drawn at 80x24, as text.
+fn drawn(screen: &dyn Screen, ctx: &Ctx) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| screen.view(frame, frame.area(), ctx))
+        .unwrap();
+    kezek::tui::showcase::text(terminal.backend().buffer())
+}
+
+fn journal_queries(effects: &[Effect]) -> Vec<&JournalQuery> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Call(Call::Journal(query)) => Some(query),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_officers_journal_filters_by_kindergarten() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut journal = JournalScreen::new().of_officer();
+    let opened = journal.init(&ctx);
+    // The region's kindergartens are asked once, beside the first page.
+    assert!(matches!(
+        officer_calls(&opened)[..],
+        [OfficerCall::Kindergartens(_)]
+    ));
+    assert_eq!(journal_queries(&opened).len(), 1);
+    let kindergartens = sample::officer_kindergartens();
+    journal.on_reply(
+        Reply::Officer(OfficerReply::Kindergartens(Ok(kindergartens.clone()))),
+        &ctx,
+    );
+    // F8 steps through them, each asked of the server from the top; after the last, all.
+    for kindergarten in &kindergartens {
+        let effects = journal
+            .on_key(key(KeyCode::F(8)), &ctx)
+            .expect("the journal's key");
+        let queries = journal_queries(&effects);
+        assert_eq!(queries.len(), 1, "{effects:?}");
+        assert_eq!(
+            queries[0].kindergarten.as_deref(),
+            Some(kindergarten.code.as_str())
+        );
+        assert_eq!(queries[0].page, Some(1));
+        // The filter line names it in the user's language.
+        let screen = drawn(&journal, &ctx);
+        let name: String = kindergarten.name.get(Lang::Ru).chars().take(10).collect();
+        assert!(screen.contains(&name), "{screen}");
+    }
+    let effects = journal.on_key(key(KeyCode::Char('g')), &ctx).unwrap();
+    assert_eq!(journal_queries(&effects)[0].kindergarten, None);
+    // A page asked before the filter changed is not shown under it.
+    let stale = journal_queries(&opened)[0].clone();
+    journal.on_reply(
+        Reply::Journal {
+            query: Box::new(JournalQuery {
+                kindergarten: Some(kindergartens[0].code.clone()),
+                ..stale
+            }),
+            result: Ok(sample::journal_page(3, 3)),
+        },
+        &ctx,
+    );
+    assert_eq!(journal.total(), None);
+}
+
+#[test]
+fn a_citizens_journal_has_no_kindergarten_filter() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut journal = JournalScreen::new();
+    let opened = journal.init(&ctx);
+    assert!(officer_calls(&opened).is_empty());
+    let effects = journal.on_key(key(KeyCode::F(8)), &ctx).unwrap();
+    assert!(effects.is_empty(), "{effects:?}");
+}
+
+#[test]
+fn an_out_of_turn_direction_is_confirmed_in_person_once_and_only_it() {
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let directions = sample::officer_directions();
+    assert!(directions.rows[0].in_person_by.is_some());
+    let mut screen = OffersScreen::with(sample::officer_offers(), directions.clone(), true);
+    // The deadline is on the status line while the direction is selected.
+    let shown = drawn(&screen, &ctx);
+    assert!(shown.contains("подтвердить лично"), "{shown}");
+    let mut confirm = pushed(screen.on_key(key(KeyCode::F(4)), &ctx));
+    assert_eq!(confirm.title(), "Подтверждение внеочередной льготы");
+    assert!(opens_signing(confirm.as_mut(), &ctx));
+    let dialog = ChangeDialog::new(
+        Change::ConfirmOutOfTurn {
+            number: directions.rows[0].number,
+        },
+        "subject".to_owned(),
+    );
+    let Ok(SignTask::Act(document)) = dialog.task() else {
+        panic!("an action");
+    };
+    assert_eq!(document.action, ActionRequest::ConfirmOutOfTurn);
+    assert_eq!(document.number, directions.rows[0].number);
+    // A live direction without the deadline (row 1) has nothing to confirm.
+    screen.on_key(key(KeyCode::Down), &ctx);
+    assert!(directions.rows[1].status.is_live() && directions.rows[1].in_person_by.is_none());
+    let nothing = screen
+        .on_key(key(KeyCode::Char('c')), &ctx)
+        .expect("the screen's key");
+    assert!(nothing.is_empty());
+    assert!(!drawn(&screen, &ctx).contains("подтвердить лично"));
 }
 
 #[test]

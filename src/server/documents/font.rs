@@ -99,6 +99,24 @@ impl Source {
     }
 }
 
+/// Refuses to render when the shipped fonts are not those a template was made with (the
+/// SHA-256 of each TrueType file, regular then bold, in hex): the glyphs, metrics and subsets
+/// would differ, and so would the document.
+pub(super) fn check(expected: [&str; 2]) -> Result<(), DocumentError> {
+    static SHIPPED: OnceLock<[String; 2]> = OnceLock::new();
+    let shipped = SHIPPED
+        .get_or_init(|| [REGULAR.data, BOLD.data].map(|data| hex::encode(Sha256::digest(data))));
+    for (shipped, expected) in shipped.iter().zip(expected) {
+        if shipped != expected {
+            return Err(DocumentError::FontChanged {
+                expected: expected.to_owned(),
+                shipped: shipped.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// One font face in use by one document: measures text, turns it into the glyph codes of the
 /// subset (remapped as glyphs are first used), and remembers which character each glyph shows.
 pub(super) struct Face {

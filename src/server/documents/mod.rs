@@ -3,8 +3,9 @@
 //! copied out exactly.
 //!
 //! [`render`] is a pure function of the document kind, the [`DocumentData`] and the language.
-//! The store keeps the data at the event and the bytes rendered from it soon after (by
-//! `server::renderer`, or a download that comes first), so a document never changes afterwards.
+//! The store keeps the data at the event with the template version ([`TEMPLATE`]), and of the
+//! first rendering only its SHA-256 and length; a download renders the document again and
+//! `server::renderer` checks it against them, so a document never changes afterwards.
 
 mod font;
 mod sheet;
@@ -101,6 +102,10 @@ pub enum DocumentError {
     UnknownCode(String),
     #[error("the stored content cannot be read: {0}")]
     Content(String),
+    #[error("no template {0}: the document was made by a later version")]
+    UnknownTemplate(u32),
+    #[error("the template's font has SHA-256 {expected}, the shipped one {shipped}")]
+    FontChanged { expected: String, shipped: String },
 }
 
 impl DocumentError {
@@ -111,6 +116,10 @@ impl DocumentError {
             DocumentError::NoDirection => t!("documents.error.no_direction"),
             DocumentError::UnknownCode(code) => t!("documents.error.unknown_code", code = code),
             DocumentError::Content(reason) => t!("documents.error.content", reason = reason),
+            DocumentError::UnknownTemplate(template) => {
+                t!("documents.error.unknown_template", template = template)
+            }
+            DocumentError::FontChanged { .. } => t!("documents.error.font_changed"),
         }
         .into_owned()
     }
@@ -243,14 +252,66 @@ pub fn local_moment(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// Renders a stored document: its kind's code and the [`DocumentData`] the store kept as JSON
-/// at its event.
+// --- issue 15: templates versioned, documents rendered on demand (docs/design-docs.md) ---
+
+/// The template documents are made with now: the layout, the wording (`documents.*` and the
+/// names the documents print, in `i18n/`), the fonts and the PDF libraries. A document keeps the
+/// version it was made with and is always rendered by it, so that it reads the same forever.
+/// Whatever changes a rendering of [`render`] makes a new version: keep the old one's code,
+/// wording and fonts beside it and dispatch on the version in [`render_stored`] (the test
+/// `tests/store/documents.rs::template_1_renders_as_it_always_did` pins version 1's output).
+pub const TEMPLATE: u32 = 1;
+
+/// The fonts (regular, bold) of template 1, by SHA-256 of the TrueType files.
+const TEMPLATE_1_FONTS: [&str; 2] = [
+    "abdc775b21b1bc470d50c97e790d276f2054b7504e56e5bd3e64f48d68582322",
+    "0d977336a6d5fba34eab8e3199eb218327161b5143749f802982c2bc34df0c96",
+];
+
+/// What the store keeps of a document: the template version and what it says.
+#[derive(Serialize)]
+struct Stored<'a> {
+    template: u32,
+    data: &'a DocumentData,
+}
+
+/// The content the store keeps of a document made now from `data` (the store does not read it).
+pub fn stored_content(data: &DocumentData) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&Stored {
+        template: TEMPLATE,
+        data,
+    })
+}
+
+/// Renders a stored document with the template it was made with: its kind's code and the
+/// content the store kept at its event ([`stored_content`]; before issue 15 the bare
+/// [`DocumentData`], which is template 1).
 pub fn render_stored(kind: &str, content: &str, lang: Lang) -> Result<Vec<u8>, DocumentError> {
     let kind =
         DocumentKind::from_code(kind).ok_or_else(|| DocumentError::UnknownCode(kind.to_owned()))?;
-    let data: DocumentData =
-        serde_json::from_str(content).map_err(|e| DocumentError::Content(e.to_string()))?;
-    render(kind, &data, lang)
+    let unreadable = |e: serde_json::Error| DocumentError::Content(e.to_string());
+    let mut value: serde_json::Value = serde_json::from_str(content).map_err(unreadable)?;
+    let (template, data) = match value.get("template") {
+        None => (1, value),
+        Some(template) => {
+            let template = template
+                .as_u64()
+                .and_then(|t| u32::try_from(t).ok())
+                .ok_or_else(|| DocumentError::Content(format!("template {template}")))?;
+            (template, value["data"].take())
+        }
+    };
+    match template {
+        1 => {
+            font::check(TEMPLATE_1_FONTS)?;
+            render(
+                kind,
+                &serde_json::from_value(data).map_err(unreadable)?,
+                lang,
+            )
+        }
+        other => Err(DocumentError::UnknownTemplate(other)),
+    }
 }
 
 /// Renders one document as PDF bytes in `lang`.

@@ -37,9 +37,9 @@ use crate::server::problem::{ApiError, ApiResult};
 use crate::server::registry::Person;
 use crate::server::renderer;
 use crate::server::store::{
-    self, AttachmentQuota, Completion, DocumentBody, DocumentInfo as StoredDocumentInfo, Effects,
-    JournalColumn, JournalFilter, JournalScope, NewApplication, NewDocument, NewEvent, Recorded,
-    ServiceCentre, StoreError, StoredApplication,
+    self, AttachmentQuota, Completion, DocumentInfo as StoredDocumentInfo, Effects, JournalColumn,
+    JournalFilter, JournalScope, NewApplication, NewDocument, NewEvent, Recorded, ServiceCentre,
+    StoreError, StoredApplication,
 };
 
 /// Uploads one scan (multipart part `file`): a PDF, JPEG or PNG by its structure, at most
@@ -528,7 +528,7 @@ impl Papers {
     ) -> Result<Vec<NewDocument>, Box<dyn std::error::Error + Send + Sync>> {
         let application = &recorded.application;
         let data = self.data(application, group, application.state.last_change_at)?;
-        let content = serde_json::to_string(&data)?;
+        let content = documents::stored_content(&data)?;
         Ok(kinds
             .iter()
             .map(|kind| NewDocument {
@@ -1071,38 +1071,13 @@ pub async fn download(
         .find(|d| d.id == id)
         .ok_or(ProblemCode::NotFound)?;
     let bytes = if info.kind == DocumentKind::Attachment {
-        state.store().attachment(&id).await?.1
+        state.store().attachment(&id).await?.1.into()
     } else {
-        match state.store().document(&id).await? {
-            (_, DocumentBody::Rendered(bytes)) => bytes,
-            (stored, DocumentBody::Content(content)) => {
-                render_stored(&state, stored, content).await?
-            }
-        }
+        renderer::document_bytes(&state, &id).await?
     };
     let content_type = HeaderValue::from_str(&info.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
-}
-
-/// Renders a generated document not rendered yet from the content stored at its event, and
-/// keeps the bytes for the next download.
-async fn render_stored(
-    state: &AppState,
-    stored: StoredDocumentInfo,
-    content: String,
-) -> ApiResult<Vec<u8>> {
-    let id = stored.id.clone();
-    match renderer::render_and_keep(state, vec![(stored, content)]).await? {
-        (mut made, _) if !made.is_empty() => Ok(made.remove(0).1),
-        (_, failed) => {
-            let reason = failed
-                .into_iter()
-                .map(|(_, e)| e.to_string())
-                .collect::<String>();
-            Err(StoreError::Corrupt(format!("document {id}: {reason}")).into())
-        }
-    }
 }
 
 /// Every change of the two queue numbers with its cause.

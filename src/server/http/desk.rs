@@ -1,7 +1,8 @@
 //! The ЦОН desk (docs/design-api.md, «The ЦОН desk»): `POST /desk/services` (the code goes to
 //! the citizen's mobile through the outbox), `GET /desk/services/{id}`, `POST …/confirm`,
-//! `POST …/end`, the citizen's card, the receipt; «Кто просматривал мои данные» for the citizen
-//! (`GET /profile/audit`) and for officers (`GET /officer/audit`).
+//! `POST …/end`, the citizen's card, the receipt, «Привязка» for the citizen; «Кто
+//! просматривал мои данные» for the citizen (`GET /profile/audit`) and for officers
+//! (`GET /officer/audit`).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -16,14 +17,18 @@ use crate::api::desk::{
     ServiceState, StartService,
 };
 use crate::api::problem::{Problem, ProblemCode};
+use crate::api::profile::{BindingRequest, BoundChild};
 use crate::domain::desk::{OneTimeCode, ServiceStatus, ServiceTimes, masked_phone};
 use crate::domain::{Actor, access};
 use crate::i18n::Lang;
 use crate::server::AppState;
 use crate::server::auth::{Session, random_secret};
-use crate::server::desk::{self, audited_read, code_hash, employee, mobile_on_record};
+use crate::server::desk::{
+    self, audited_read, code_hash, contacts_on_record, employee, mobile_on_record,
+};
 use crate::server::http::applications::{address_of, number_of, receipt_pdf, visible};
 use crate::server::http::extract::{Json, Path};
+use crate::server::http::profile::{bind_for, bindings_of};
 use crate::server::notify::OutboxMessage;
 use crate::server::problem::{ApiError, ApiResult};
 use crate::server::store::{AuditLine, AuditScope, CodeAttempt, ServiceSession};
@@ -296,6 +301,7 @@ pub async fn card(
             applications,
         });
     }
+    let contacts = contacts_on_record(&state, citizen).await?;
     Ok(Json(CitizenCard {
         iin: citizen,
         surname: person.surname,
@@ -303,8 +309,55 @@ pub async fn card(
         patronymic: person.patronymic,
         birth_date: citizen.birth_date(),
         address,
+        email: contacts.email,
+        phone: contacts.phone,
         children,
     }))
+}
+
+/// «Привязка» for the citizen served: the children bound to them (audited).
+#[utoipa::path(get, path = "/api/v1/desk/services/{id}/bindings", tag = "desk",
+    params(("id" = String, Path,)),
+    responses((status = 200, body = Vec<BoundChild>), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 503, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn citizen_bindings(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<BoundChild>>> {
+    let service = consented(&state, &session, &id).await?;
+    audited_read(&state, &session, service.citizen, AuditRead::Bindings, None).await?;
+    Ok(Json(bindings_of(&state, service.citizen).await?))
+}
+
+/// «Привязка» for the citizen served: binds a child to the citizen's IIN by the parent's own
+/// rule (the registry must name the citizen the child's parent or guardian); the registry
+/// read and the binding are audited, refused or not.
+#[utoipa::path(post, path = "/api/v1/desk/services/{id}/bindings", tag = "desk",
+    params(("id" = String, Path,)), request_body = BindingRequest,
+    responses((status = 200, body = BoundChild), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem), (status = 503, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn bind_citizen_child(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Json(request): Json<BindingRequest>,
+) -> ApiResult<Json<BoundChild>> {
+    let service = consented(&state, &session, &id).await?;
+    let child = request.child_iin;
+    audited_read(
+        &state,
+        &session,
+        service.citizen,
+        AuditRead::Binding,
+        Some(child.to_string()),
+    )
+    .await?;
+    Ok(Json(bind_for(&state, service.citizen, child).await?))
 }
 
 /// «Расписка о приеме документов» of an application of the citizen served, as a PDF.

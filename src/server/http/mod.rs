@@ -152,6 +152,10 @@ pub fn router(state: AppState) -> Router {
         .route("/desk/services/{id}/end", post(desk::end))
         .route("/desk/services/{id}/card", get(desk::card))
         .route("/desk/services/{id}/receipts/{number}", get(desk::receipt))
+        .route(
+            "/desk/services/{id}/bindings",
+            get(desk::citizen_bindings).post(desk::bind_citizen_child),
+        )
         .route("/profile/audit", get(desk::own_audit))
         .route("/officer/audit", get(desk::region_audit))
         // issue 14 (notices)

@@ -655,6 +655,7 @@ pub async fn directions(
                 status: d.status,
                 expires_at: d.expires_at,
                 ended_at: d.ended_at,
+                in_person_by: d.in_person_by,
             })
             .collect(),
         total: found.total,

@@ -155,11 +155,17 @@ pub async fn bindings(
     State(state): State<AppState>,
     session: Session,
 ) -> ApiResult<Json<Vec<BoundChild>>> {
+    Ok(Json(bindings_of(&state, session.user.iin).await?))
+}
+
+/// The children bound to `person`: the user in their profile, or the citizen an operator
+/// serves at the desk (`server/http/desk.rs`, under the citizen's consent).
+pub async fn bindings_of(state: &AppState, person: Iin) -> ApiResult<Vec<BoundChild>> {
     let mut children = Vec::new();
-    for child in state.store().bound_children(&session.user.iin).await? {
-        children.push(bound_child(&state, &child).await?);
+    for child in state.store().bound_children(&person).await? {
+        children.push(bound_child(state, &child).await?);
     }
-    Ok(Json(children))
+    Ok(children)
 }
 
 /// Binds a child's applications to the user when the registry confirms kinship.
@@ -172,19 +178,27 @@ pub async fn bind(
     session: Session,
     Json(request): Json<BindingRequest>,
 ) -> ApiResult<Json<BoundChild>> {
+    Ok(Json(
+        bind_for(&state, session.user.iin, request.child_iin).await?,
+    ))
+}
+
+/// Binds `child` to `person` (the user, or the citizen an operator serves at the desk) when
+/// the registry names `person` the child's parent or guardian; otherwise nothing changes.
+pub async fn bind_for(state: &AppState, person: Iin, child: Iin) -> ApiResult<BoundChild> {
     let related = state
         .registry()
-        .is_parent_or_guardian(session.user.iin, request.child_iin)
+        .is_parent_or_guardian(person, child)
         .await?;
     if !related {
         return Err(ApiError::new(ProblemCode::KinshipNotConfirmed));
     }
-    let child = bound_child(&state, &request.child_iin).await?;
+    let bound = bound_child(state, &child).await?;
     state
         .store()
-        .bind_child(&session.user.iin, &request.child_iin, state.now())
+        .bind_child(&person, &child, state.now())
         .await?;
-    Ok(Json(child))
+    Ok(bound)
 }
 
 /// Wizard autofill: an applicant reads themselves and their own children, an operator the

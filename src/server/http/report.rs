@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::auth::RoleKind;
-use crate::api::catalogue::LocalizedName;
 use crate::api::problem::{FieldProblem, Problem, ProblemCode};
 use crate::api::report::{
     CSV_CONTENT_TYPE, RegionReport, RejectionReasonInfo, ReportFormat, ReportQuery,
@@ -169,15 +168,7 @@ pub async fn rejection_reasons(session: Session) -> ApiResult<Json<Vec<Rejection
     Ok(Json(
         RejectionReason::catalogue()
             .iter()
-            .map(|r| RejectionReasonInfo {
-                code: r.code.clone(),
-                name: LocalizedName {
-                    kk: r.kk.clone(),
-                    ru: r.ru.clone(),
-                    en: r.en.clone(),
-                },
-                comment: r.comment,
-            })
+            .map(RejectionReasonInfo::from)
             .collect(),
     ))
 }

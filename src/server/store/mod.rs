@@ -11,6 +11,7 @@ pub mod chain;
 pub mod postgres;
 pub mod queue_tree;
 mod report;
+pub(crate) mod sql;
 pub mod sqlite;
 
 use std::future::Future;
@@ -315,7 +316,7 @@ pub struct Recorded {
 }
 
 /// A generated document to store with the event: what it says, fixed now; its bytes are
-/// rendered from that after the commit ([`Store::keep_rendered`]).
+/// rendered from that on demand ([`Store::keep_fingerprints`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDocument {
     /// The stable code of the document's kind (the API's `DocumentKind`).
@@ -383,11 +384,70 @@ pub struct DocumentInfo {
     pub created_at: DateTime<Utc>,
 }
 
-/// A stored generated document: its bytes once rendered, else the content to render them from.
+/// What is kept of a document's first rendering: enough to recognise it again, not its bytes
+/// (docs/design-docs.md «Generated documents»).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub sha256: [u8; 32],
+    pub size: u64,
+}
+
+impl Fingerprint {
+    /// From the stored columns `rendered_sha256` and `size`; `None` until rendered.
+    pub fn from_columns(
+        sha256: Option<Vec<u8>>,
+        size: Option<i64>,
+    ) -> StoreResult<Option<Fingerprint>> {
+        match (sha256, size) {
+            (Some(sha256), Some(size)) => Ok(Some(Fingerprint {
+                sha256: sha256
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("a document's SHA-256".into()))?,
+                size: size as u64,
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    pub fn of(bytes: &[u8]) -> Fingerprint {
+        use sha2::{Digest, Sha256};
+        Fingerprint {
+            sha256: Sha256::digest(bytes).into(),
+            size: bytes.len() as u64,
+        }
+    }
+}
+
+/// A stored generated document: its kept bytes, or the content to render them from with the
+/// fingerprint of its first rendering once it was rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DocumentBody {
+    /// Made before contents were kept, or its content no longer renders to these bytes, or not
+    /// compared with its content yet (kept by a release before issue 15).
     Rendered(Vec<u8>),
-    Content(String),
+    Content {
+        content: String,
+        first: Option<Fingerprint>,
+    },
+}
+
+/// A document the background renderer has still to fingerprint: its content, and the bytes a
+/// release before issue 15 kept of it, which a rendering must equal for them to be dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnrenderedDocument {
+    pub info: DocumentInfo,
+    pub content: String,
+    pub kept: Option<Vec<u8>>,
+}
+
+/// What rendering a document from its content found ([`Store::keep_fingerprints`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fingerprinted {
+    /// The first rendering, or one equal to the bytes kept: its fingerprint is kept and the
+    /// bytes, if any, dropped (the store drops them only when their SHA-256 is this one).
+    Rendered(Fingerprint),
+    /// The rendering differs from the bytes kept: they stay, and are the document.
+    KeepBytes,
 }
 
 /// An uploaded scan.
@@ -746,6 +806,9 @@ pub struct DirectionRecord {
     pub expires_at: Option<DateTime<Utc>>,
     /// When it was enrolled, expired or revoked.
     pub ended_at: Option<DateTime<Utc>>,
+    /// A live direction of an out-of-turn child: the end of the day by which the benefit
+    /// must be confirmed in person (`ConfirmOutOfTurn`); `None` once confirmed.
+    pub in_person_by: Option<DateTime<Utc>>,
 }
 
 /// One page of directions and the number of all matches.
@@ -933,18 +996,17 @@ pub trait Store: Send + Sync {
 
     async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, DocumentBody)>;
 
-    /// Documents not rendered yet, oldest first, after `after` (their creation time and id),
-    /// with the content to render them from.
+    /// Documents not fingerprinted yet, oldest first, after `after` (their creation time and
+    /// id), with the content to render them from and the bytes kept of them, if any.
     async fn unrendered_documents(
         &self,
         after: Option<(DateTime<Utc>, String)>,
         limit: u32,
-    ) -> StoreResult<Vec<(DocumentInfo, String)>>;
+    ) -> StoreResult<Vec<UnrenderedDocument>>;
 
-    /// Keeps the bytes rendered from documents' content (by id), in one transaction; a
-    /// document rendered before keeps its first bytes (rendering is deterministic, so they are
-    /// the same).
-    async fn keep_rendered(&self, rendered: &[(String, Vec<u8>)]) -> StoreResult<()>;
+    /// Keeps what rendering documents (by id) found, in one transaction; a document
+    /// fingerprinted before keeps its first fingerprint.
+    async fn keep_fingerprints(&self, found: &[(String, Fingerprinted)]) -> StoreResult<()>;
 
     /// Walks every region's hash chain; the first bad event when it is broken.
     async fn verify_history(&self) -> StoreResult<Result<ChainReport, ChainBreak>>;

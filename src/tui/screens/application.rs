@@ -562,10 +562,20 @@ impl ApplicationScreen {
                     fit(changes.get(row).map_or("", String::as_str), change)
                 )));
             }
-            if let Some(comment) = entry.comment.as_deref().filter(|c| !c.is_empty()) {
-                let label = t!("application.history.comment");
+            // A comment, and for an operator's act at the ЦОН desk «Номер ЦОН», under it.
+            let notes = [
+                ("application.history.comment", entry.comment.as_deref()),
+                (
+                    "desk.request_number",
+                    entry.service_centre_request.as_deref(),
+                ),
+            ];
+            for (label, value) in notes {
+                let Some(value) = value.filter(|v| !v.is_empty()) else {
+                    continue;
+                };
                 let indent = when + 3;
-                let text = format!("{label}: {comment}");
+                let text = format!("{}: {value}", t!(label));
                 for part in wrap(&text, (area.width as usize).saturating_sub(indent)) {
                     lines.push(Line::from(Span::styled(
                         format!("{:indent$}{part}", ""),

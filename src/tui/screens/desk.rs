@@ -4,8 +4,9 @@
 //! Then the citizen's card: name, birth date, address, children with their applications and
 //! statuses. From the card: a new application for the selected child (the wizard for this
 //! citizen, «Номер ЦОН» required), the citizen's journal, an application and its actions, the
-//! receipt «Расписка о приеме документов» saved or printed, and «Завершить обслуживание»,
-//! after which nothing of the citizen is left on the screen or in memory.
+//! receipt «Расписка о приеме документов» saved or printed, «Привязка» for the citizen (F8,
+//! the parent's own binding screen), and «Завершить обслуживание», after which nothing of
+//! the citizen is left on the screen or in memory.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -25,6 +26,7 @@ use crate::tui::protocol::{Call, CallError, ReceiptOutput, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
 use crate::tui::screens::journal::JournalScreen;
+use crate::tui::screens::profile::ProfileScreen;
 use crate::tui::screens::wizard::Wizard;
 use crate::tui::session::{Secret, Serving};
 use crate::tui::widgets::buttons::{self, Button};
@@ -42,6 +44,8 @@ enum Command {
     Journal,
     SaveReceipt,
     PrintReceipt,
+    /// «Привязка» for the citizen.
+    Binding,
     End,
     Up,
     Down,
@@ -81,6 +85,13 @@ const KEYS: &[Binding<Command>] = &[
         name: "print_receipt",
         keys: &[KeyCombo::f(6)],
         help: "desk.key.print_receipt",
+        hint: true,
+    },
+    Binding {
+        command: Command::Binding,
+        name: "binding",
+        keys: &[KeyCombo::f(8)],
+        help: "desk.key.binding",
         hint: true,
     },
     Binding {
@@ -335,8 +346,20 @@ impl Desk {
             },
             Command::Apply => {
                 let child = self.selected_child();
-                vec![Effect::Push(Box::new(Wizard::for_child(ctx, child)))]
+                // The citizen's contacts on record, so they need not be typed again.
+                let card = self.card();
+                let email = card.and_then(|c| c.email.as_deref());
+                let phone = card.and_then(|c| c.phone.as_deref());
+                let wizard = Wizard::for_child(ctx, child).with_contacts(email, phone);
+                vec![Effect::Push(Box::new(wizard))]
             }
+            Command::Binding => match self.service() {
+                Some(service) => vec![Effect::Push(Box::new(ProfileScreen::for_citizen(
+                    service.id.clone(),
+                    service.citizen_iin,
+                )))],
+                None => Vec::new(),
+            },
             Command::Journal => vec![Effect::Push(Box::new(JournalScreen::new()))],
             Command::SaveReceipt => {
                 let Some(number) = self.selected_application() else {
@@ -372,8 +395,11 @@ fn wipe_card(card: &mut CitizenCard) {
     if let Some(patronymic) = &mut card.patronymic {
         patronymic.zeroize();
     }
-    if let Some(address) = &mut card.address {
-        address.zeroize();
+    for text in [&mut card.address, &mut card.email, &mut card.phone]
+        .into_iter()
+        .flatten()
+    {
+        text.zeroize();
     }
     for child in &mut card.children {
         child.full_name.zeroize();
@@ -415,6 +441,7 @@ impl Screen for Desk {
                 "journal",
                 "save_receipt",
                 "print_receipt",
+                "binding",
                 "end",
                 "up",
                 "down",

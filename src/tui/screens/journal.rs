@@ -1,6 +1,6 @@
 //! «Журнал заявлений»: the applications the user may see, with the seeds' nine columns, sorted by
-//! any column, filtered by status and benefit, searched by number, name or IIN, and paged by the
-//! server. Only the pages around the selection are kept and only the visible rows are built, so
+//! any column, filtered by status and benefit (the officer's also by birth year and
+//! kindergarten), searched by number, name or IIN, and paged by the server. Only the pages around the selection are kept and only the visible rows are built, so
 //! a journal of 100 000 applications scrolls as fast as one of ten.
 
 use std::cell::Cell;
@@ -16,6 +16,8 @@ use rust_i18n::t;
 use unicode_width::UnicodeWidthStr;
 
 use crate::api::applications::{JournalPage, JournalQuery, JournalRow, JournalSort, SortOrder};
+use crate::api::catalogue::LocalizedName;
+use crate::api::officer::{KindergartenInfo, KindergartensQuery};
 use crate::domain::limits::Text;
 use crate::domain::{BenefitClass, Status};
 use crate::i18n::Lang;
@@ -24,6 +26,7 @@ use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::protocol::{Call, Reply};
 use crate::tui::screen::{Ctx, Effect, Screen};
 use crate::tui::screens::application::ApplicationScreen;
+use crate::tui::screens::officer::calls::{OfficerCall, OfficerReply};
 use crate::tui::widgets::form::{Field, FieldKind};
 use crate::tui::widgets::{self, fit, truncate};
 
@@ -49,6 +52,7 @@ enum Command {
     Benefit,
     Reload,
     BirthYear,
+    Kindergarten,
 }
 
 const KEYS: &[Binding<Command>] = &[
@@ -113,6 +117,13 @@ const KEYS: &[Binding<Command>] = &[
         name: "birth_year",
         keys: &[KeyCombo::char('y'), KeyCombo::f(7)],
         help: "officer.journal.key.birth_year",
+        hint: false,
+    },
+    Binding {
+        command: Command::Kindergarten,
+        name: "kindergarten",
+        keys: &[KeyCombo::char('g'), KeyCombo::f(8)],
+        help: "officer.journal.key.kindergarten",
         hint: false,
     },
     Binding {
@@ -261,6 +272,8 @@ struct Filters {
     status: Option<Status>,
     benefit: Option<BenefitClass>,
     birth_year: Option<i32>,
+    /// The officer's journal: one kindergarten's applications (its catalogue code).
+    kindergarten: Option<String>,
     text: String,
     sort: JournalSort,
     order: SortOrder,
@@ -273,6 +286,7 @@ impl Filters {
             status: self.status,
             benefit: self.benefit,
             birth_year: self.birth_year,
+            kindergarten: self.kindergarten.clone(),
             text: (!self.text.trim().is_empty()).then(|| self.text.trim().to_owned()),
             sort: Some(self.sort),
             order: Some(self.order),
@@ -321,6 +335,9 @@ pub struct JournalScreen {
     officer: bool,
     /// This year in Kazakhstan, from the context when opened: the birth years the filter offers.
     this_year: i32,
+    /// The officer's journal: the region's kindergartens (code, name) the filter steps through,
+    /// read once when opened.
+    kindergartens: Vec<(String, LocalizedName)>,
 }
 
 /// How many birth years back the filter offers: the children a queue holds.
@@ -351,6 +368,7 @@ impl JournalScreen {
             viewport: Cell::new(20),
             officer: false,
             this_year: 0,
+            kindergartens: Vec::new(),
         }
     }
 
@@ -359,6 +377,20 @@ impl JournalScreen {
     pub fn of_officer(mut self) -> JournalScreen {
         self.officer = true;
         self
+    }
+
+    /// The region's kindergartens the filter offers, as read when the officer's journal opens
+    /// (snapshots, tests).
+    pub fn with_kindergartens(mut self, kindergartens: Vec<KindergartenInfo>) -> JournalScreen {
+        self.take_kindergartens(kindergartens);
+        self
+    }
+
+    fn take_kindergartens(&mut self, kindergartens: Vec<KindergartenInfo>) {
+        self.kindergartens = kindergartens
+            .into_iter()
+            .map(|k| (k.code, k.name))
+            .collect();
     }
 
     /// A journal already holding `page` as its first page, for snapshots and benchmarks that
@@ -526,6 +558,18 @@ impl JournalScreen {
                 self.filters.birth_year = cycle(self.filters.birth_year, &years);
                 self.refilter()
             }
+            Command::Kindergarten if self.kindergartens.is_empty() => Vec::new(),
+            Command::Kindergarten => {
+                let at = self
+                    .filters
+                    .kindergarten
+                    .as_ref()
+                    .and_then(|code| self.kindergartens.iter().position(|(c, _)| c == code));
+                let all: Vec<usize> = (0..self.kindergartens.len()).collect();
+                self.filters.kindergarten =
+                    cycle(at, &all).map(|i| self.kindergartens[i].0.clone());
+                self.refilter()
+            }
         }
     }
 
@@ -626,6 +670,18 @@ impl JournalScreen {
                 theme.focused(),
             ));
         }
+        if let Some(code) = &self.filters.kindergarten {
+            let name = self
+                .kindergartens
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(code.as_str(), |(_, name)| name.get(ctx.lang));
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(
+                t!("officer.journal.kindergarten", name = name).into_owned(),
+                theme.focused(),
+            ));
+        }
         if !self.filters.text.is_empty() {
             spans.push(Span::raw("  "));
             spans.push(Span::styled(
@@ -669,7 +725,13 @@ impl Screen for JournalScreen {
     /// Opened: the first rows are asked for.
     fn init(&mut self, ctx: &Ctx) -> Vec<Effect> {
         self.this_year = chrono::Datelike::year(&ctx.today());
-        self.reload()
+        let mut effects = self.reload();
+        if self.officer && self.kindergartens.is_empty() {
+            effects.push(Effect::Call(Call::Officer(OfficerCall::Kindergartens(
+                KindergartensQuery::default(),
+            ))));
+        }
+        effects
     }
 
     fn on_data_changed(&mut self, _ctx: &Ctx) -> Vec<Effect> {
@@ -694,8 +756,13 @@ impl Screen for JournalScreen {
     }
 
     fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
-        let Reply::Journal { query, result } = reply else {
-            return Vec::new();
+        let (query, result) = match reply {
+            Reply::Journal { query, result } => (query, result),
+            Reply::Officer(OfficerReply::Kindergartens(Ok(kindergartens))) => {
+                self.take_kindergartens(kindergartens);
+                return Vec::new();
+            }
+            _ => return Vec::new(),
         };
         let page = query.page.unwrap_or(1).saturating_sub(1);
         if *query != self.filters.query(page) {

@@ -1,7 +1,8 @@
 //! «Редактирование контактных данных», opened from the user's name at the top right: the tab
 //! «Контакты» (e-mail and phones the notifications go to) and the tab «Привязка», where a parent
 //! binds a child's application to their own IIN after the registry confirms the kinship
-//! (seeds 000 and 001).
+//! (seeds 000 and 001). At the ЦОН desk the same «Привязка» serves the citizen (issue 12):
+//! [`ProfileScreen::for_citizen`] shows that tab alone and binds to the citizen's IIN.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -72,6 +73,14 @@ pub struct ProfileScreen {
     /// «Родство подтвердилось, данные успешно обновлены» until the user presses OK.
     notice: Option<String>,
     error: Option<String>,
+    /// At the ЦОН desk: the service session of the citizen whose «Привязка» this is.
+    citizen: Option<ServedCitizen>,
+}
+
+/// The citizen an operator binds children for, and the service session that allows it.
+struct ServedCitizen {
+    service_id: String,
+    iin: Iin,
 }
 
 impl Default for ProfileScreen {
@@ -102,7 +111,17 @@ impl ProfileScreen {
             pending: 0,
             notice: None,
             error: None,
+            citizen: None,
         }
+    }
+
+    /// «Привязка» for the citizen served at the ЦОН desk: the tab alone, the children bound
+    /// to the citizen, a new one bound to the citizen's IIN by the registry's kinship.
+    pub fn for_citizen(service_id: String, iin: Iin) -> ProfileScreen {
+        let mut screen = ProfileScreen::new();
+        screen.tab = Tab::Binding;
+        screen.citizen = Some(ServedCitizen { service_id, iin });
+        screen
     }
 
     pub fn tab(&self) -> Tab {
@@ -221,7 +240,16 @@ impl ProfileScreen {
                     return Vec::new();
                 }
                 match Iin::parse(self.child.value("child_iin").trim()) {
-                    Ok(iin) => vec![self.call(Call::BindChild(iin))],
+                    Ok(child) => {
+                        let call = match &self.citizen {
+                            Some(citizen) => Call::BindForCitizen {
+                                id: citizen.service_id.clone(),
+                                child,
+                            },
+                            None => Call::BindChild(child),
+                        };
+                        vec![self.call(call)]
+                    }
                     Err(error) => {
                         self.error = Some(error.translated());
                         Vec::new()
@@ -283,15 +311,29 @@ impl Screen for ProfileScreen {
     }
 
     fn title(&self) -> String {
-        t!("profile.title").into_owned()
+        match &self.citizen {
+            Some(citizen) => t!("desk.binding_title", iin = citizen.iin.to_string()).into_owned(),
+            None => t!("profile.title").into_owned(),
+        }
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
-        self.keymap.help()
+        let mut help = self.keymap.help();
+        if self.citizen.is_some() {
+            // The citizen's «Привязка» alone: no contacts tab, no audit of the operator's own.
+            help.retain(|h| h.name == "submit");
+        }
+        help
     }
 
     fn init(&mut self, _ctx: &Ctx) -> Vec<Effect> {
-        vec![self.call(Call::Profile), self.call(Call::Bindings)]
+        match &self.citizen {
+            Some(citizen) => {
+                let id = citizen.service_id.clone();
+                vec![self.call(Call::CitizenBindings(id))]
+            }
+            None => vec![self.call(Call::Profile), self.call(Call::Bindings)],
+        }
     }
 
     fn on_key(&mut self, key: KeyEvent, ctx: &Ctx) -> Option<Vec<Effect>> {
@@ -304,6 +346,7 @@ impl Screen for ProfileScreen {
         }
         match self.keymap.command(&key, self.form().typing()) {
             Some(Command::Submit) => Some(self.submit(ctx)),
+            Some(Command::SwitchTab | Command::Audit) if self.citizen.is_some() => None,
             Some(Command::SwitchTab) => {
                 let next = match self.tab {
                     Tab::Contacts => Tab::Binding,
@@ -366,12 +409,14 @@ impl Screen for ProfileScreen {
             Constraint::Length(1),
         ])
         .areas(inner);
-        let titles = [
-            t!("profile.tab.contacts").into_owned(),
-            t!("profile.tab.binding").into_owned(),
-        ];
-        let active = usize::from(self.tab == Tab::Binding);
-        tabs::render(frame, tab_row, &titles, active, theme);
+        let binding = t!("profile.tab.binding").into_owned();
+        if self.citizen.is_some() {
+            tabs::render(frame, tab_row, &[binding], 0, theme);
+        } else {
+            let titles = [t!("profile.tab.contacts").into_owned(), binding];
+            let active = usize::from(self.tab == Tab::Binding);
+            tabs::render(frame, tab_row, &titles, active, theme);
+        }
         match self.tab {
             Tab::Contacts => {
                 let rows = self.contacts.fields.len() as u16;
@@ -412,5 +457,15 @@ impl Screen for ProfileScreen {
             }
             .render(frame, area, theme);
         }
+    }
+}
+
+/// What the screen held of the children (a citizen's, at the desk) is overwritten when it goes.
+impl Drop for ProfileScreen {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            zeroize::Zeroize::zeroize(&mut child.full_name);
+        }
+        self.children.clear();
     }
 }

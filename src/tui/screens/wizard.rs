@@ -354,6 +354,17 @@ impl Wizard {
         wizard
     }
 
+    /// The contacts on record prefilled (at the desk, the citizen's from their card); the
+    /// operator may change them.
+    pub fn with_contacts(mut self, email: Option<&str>, phone: Option<&str>) -> Wizard {
+        for (id, value) in [("email", email), ("phone", phone)] {
+            if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
+                self.applicant.field_mut(id).set_value(value);
+            }
+        }
+        self
+    }
+
     pub fn step(&self) -> u8 {
         self.step
     }

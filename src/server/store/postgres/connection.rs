@@ -5,12 +5,12 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, SqlSafeStr};
+use sqlx::{ConnectOptions, Connection};
 
-use super::writer::Writer;
-use super::{PostgresStore, Tx};
+use super::PostgresStore;
+use crate::server::store::sql::{SqlStore, Tx, migrator as embedded};
 use crate::server::store::{StoreError, StoreResult};
 
 /// Connections of one server's pool: the writer, the short write transactions and the reads.
@@ -41,21 +41,13 @@ fn migrator() -> Migrator {
             "report and notices",
             include_str!("../../../../migrations/postgres/0002_report_and_notices.sql"),
         ),
+        (
+            5,
+            "documents fingerprinted",
+            include_str!("../../../../migrations/postgres/0005_documents_fingerprinted.sql"),
+        ),
     ];
-    Migrator::with_migrations(
-        steps
-            .into_iter()
-            .map(|(version, name, sql)| {
-                Migration::new(
-                    version,
-                    name.to_owned().into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect(),
-    )
+    embedded(steps)
 }
 
 impl PostgresStore {
@@ -84,24 +76,16 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
-        let changes = Writer::start(pool.clone());
-        Ok(PostgresStore { pool, changes })
-    }
-
-    /// A write transaction holding the database's write lock from its first statement.
-    pub(super) async fn begin(&self) -> StoreResult<Tx> {
-        begin_write(&self.pool).await
+        Ok(SqlStore::new(pool.clone(), pool))
     }
 }
 
-/// A write transaction on `pool` that has taken [`WRITE_LOCK`].
-pub(super) async fn begin_write(pool: &sqlx::PgPool) -> StoreResult<Tx> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(WRITE_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
+/// A write transaction on `pool` that has taken [`WRITE_LOCK`]: `BEGIN` and the lock go as one
+/// simple query, one round trip (every write transaction of every server waits its turn here,
+/// so what it spends holding the lock is what the servers share).
+pub(super) async fn begin_write(pool: &sqlx::PgPool) -> StoreResult<Tx<sqlx::Postgres>> {
+    let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})");
+    Ok(pool.begin_with(sqlx::AssertSqlSafe(begin)).await?)
 }
 
 /// Creates the database `options` names when the server says it does not exist.

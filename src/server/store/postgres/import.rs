@@ -78,7 +78,7 @@ pub async fn from_sqlite(from: &str, to: &str) -> StoreResult<Copied> {
     let target = PostgresStore::open(to).await?;
     let copied = copy(&mut source, &target).await;
     source.close().await?;
-    target.pool.close().await;
+    target.writer.close().await;
     copied
 }
 

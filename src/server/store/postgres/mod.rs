@@ -1,6 +1,7 @@
-//! The PostgreSQL implementation of [`Store`], for several servers on one database: the same
-//! shapes as the SQLite one (`store/sqlite/`), file for file, in PostgreSQL's dialect, with its
-//! own migrations (`migrations/postgres/`, `connection.rs`).
+//! PostgreSQL behind the [`Store`] trait, for several servers on one database: the shared body
+//! (`store/sql/`) with PostgreSQL's own pieces of SQL (the [`Backend`] impl below), its own
+//! migrations (`migrations/postgres/`, `connection.rs`), the rate limits' counters (`rate.rs`)
+//! and the move of a SQLite city (`import.rs`).
 //!
 //! Every write transaction takes one advisory lock first (`connection::WRITE_LOCK`), so writes
 //! of all servers run one at a time, as SQLite's `BEGIN IMMEDIATE` makes them: queue numbers,
@@ -12,458 +13,71 @@
 //! Sessions, nonces, idempotency keys, leases and rate-limit counters are rows here, so every
 //! server sees them. docs/design-store.md, «PostgreSQL».
 
-mod attachments;
-mod codec;
 mod connection;
-mod delivery;
-mod desk;
-mod directions;
-mod documents;
-mod history;
-mod idempotency;
 pub mod import;
-mod kindergartens;
-mod numbers;
-mod offers;
-mod outbox;
-mod people;
-mod queue;
-mod reads;
-mod report;
-mod run;
-mod seed;
-mod sessions;
-mod stats;
-mod writer;
+mod rate;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::query_builder::Separated;
-use sqlx::{PgConnection, PgPool};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{PgPool, Postgres};
 
-use crate::domain::allocation::Interleave;
-use crate::domain::report::MonthRange;
-use crate::domain::{ApplicationNumber, Cohort, Iin, QueuePosition, RegionSettings};
-use crate::i18n::Lang;
-use crate::server::notify::OutboxMessage;
-use crate::server::store::RegionReport;
-use crate::server::store::{
-    AttachmentInfo, AttachmentQuota, AuditLine, AuditScope, Candidate, ChainBreak, ChainReport,
-    CodeAttempt, Completion, Contacts, DirectionFilter, DirectionPage, DocumentBody, DocumentInfo,
-    FreePlaces, HistoryEntry, JournalFilter, JournalPage, KindergartenChange, KindergartenRecord,
-    KindergartenRefusal, MonthFigures, NewApplication, NewFreePlaces, NewKindergarten, NonceUse,
-    OfferRecord, OfferScope, OutboxLine, Pending, PositionHistoryEntry, QueueSize, RegionStats,
-    SeedApplication, ServiceSession, Session, StateAt, Store, StoreError, StoreResult,
-    StoredAnswer, StoredApplication, TransitionRecord, User,
-};
-use crate::server::store::{Channel, Delivery, MessagePage, MessageScope, Settle};
-use writer::{Change, Writer};
+use crate::server::store::StoreResult;
+use crate::server::store::sql::{Backend, Specific, SqlStore, Tx};
 
-/// PostgreSQL behind the [`Store`] trait.
-#[derive(Debug, Clone)]
-pub struct PostgresStore {
-    pool: PgPool,
-    /// Submissions and transitions, committed in batches (group commit).
-    changes: Writer,
-}
+/// PostgreSQL behind the [`Store`](crate::server::store::Store) trait.
+pub type PostgresStore = SqlStore<Postgres>;
 
-/// The connection a write transaction runs on.
-type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
+impl Backend for Postgres {
+    crate::server::store::sql::sqlx_binds!();
 
-/// Rows per multi-row statement: far below PostgreSQL's 65 535 bound parameters even for the
-/// widest row (an application's 26 columns).
-const ROWS_PER_STATEMENT: usize = 1_000;
-
-/// Inserts `rows` with one multi-row statement per [`ROWS_PER_STATEMENT`] of them: `head` is
-/// the `INSERT INTO table (columns) `, `bind` binds one row's values in that order, `tail`
-/// follows the values (an upsert clause, or nothing).
-async fn insert_rows<T>(
-    conn: &mut PgConnection,
-    head: &str,
-    rows: &[T],
-    tail: &str,
-    mut bind: impl FnMut(Separated<'_, Postgres, &'static str>, &T),
-) -> StoreResult<()> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::new(head);
-        insert.push_values(chunk, &mut bind);
-        insert.push(tail);
-        insert.build().execute(&mut *conn).await?;
+    async fn begin_write(pool: &PgPool) -> StoreResult<Tx<Self>> {
+        connection::begin_write(pool).await
     }
-    Ok(())
-}
 
-/// The one result of a statement made for one item.
-fn only<T>(items: Vec<T>) -> StoreResult<T> {
-    let mut items = items.into_iter();
-    match (items.next(), items.next()) {
-        (Some(item), None) => Ok(item),
-        _ => Err(StoreError::Corrupt("one row was expected".into())),
+    async fn begin_own(pool: &PgPool) -> StoreResult<Tx<Self>> {
+        Ok(pool.begin().await?)
+    }
+
+    /// REPEATABLE READ: READ COMMITTED would take a snapshot per statement.
+    async fn begin_snapshot(pool: &PgPool) -> StoreResult<Tx<Self>> {
+        Ok(pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?)
+    }
+
+    fn is_unique_violation(error: &sqlx::Error, index: &str, _columns: &str) -> bool {
+        error
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation() && e.constraint() == Some(index))
+    }
+
+    const TRUE: &'static str = "TRUE";
+
+    const BYTE_LENGTH: &'static str = "octet_length";
+
+    const LEAST: &'static str = "LEAST";
+
+    fn json_text(column: &str, path: &[&str]) -> String {
+        format!("{column}::jsonb #>> '{{{}}}'", path.join(","))
+    }
+
+    fn json_rows(columns: &str, from: &str, order: &str) -> String {
+        format!(
+            "(SELECT COALESCE(json_agg(json_build_array({columns}) ORDER BY {order}), '[]')::TEXT \
+             FROM {from})"
+        )
     }
 }
 
-#[async_trait]
-impl Store for PostgresStore {
-    fn submit(&self, new: NewApplication, completion: Completion) -> Pending {
-        self.changes.write(Change::Submit(new), completion)
-    }
-
-    fn record_transition(&self, record: TransitionRecord, completion: Completion) -> Pending {
-        self.changes.write(Change::Transition(record), completion)
-    }
-
-    async fn application(&self, number: ApplicationNumber) -> StoreResult<StoredApplication> {
-        reads::application(self, number).await
-    }
-
-    async fn states(&self, numbers: &[ApplicationNumber]) -> StoreResult<Vec<StateAt>> {
-        reads::states(self, numbers).await
-    }
-
-    async fn open_application_of_child(
-        &self,
-        child: &Iin,
-    ) -> StoreResult<Option<StoredApplication>> {
-        reads::open_application_of_child(self, child).await
-    }
-
-    async fn applications_of_child(&self, child: &Iin) -> StoreResult<Vec<StoredApplication>> {
-        reads::applications_of_child(self, child).await
-    }
-
-    async fn position(&self, number: ApplicationNumber) -> StoreResult<QueuePosition> {
-        queue::position(self, number).await
-    }
-
-    async fn history(&self, number: ApplicationNumber) -> StoreResult<Vec<HistoryEntry>> {
-        history::history(self, number).await
-    }
-
-    async fn position_history(
-        &self,
-        number: ApplicationNumber,
-    ) -> StoreResult<Vec<PositionHistoryEntry>> {
-        queue::position_history(self, number).await
-    }
-
-    async fn stored_answer(&self, request_id: &str) -> StoreResult<Option<StoredAnswer>> {
-        idempotency::stored_answer(self, request_id).await
-    }
-
-    async fn due(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<StoredApplication>> {
-        reads::due(self, now, limit).await
-    }
-
-    async fn candidates(
-        &self,
-        cohort: &Cohort,
-        now: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<Candidate>> {
-        queue::candidates(self, cohort, now, limit).await
-    }
-
-    async fn put_attachment(
-        &self,
-        owner: &Iin,
-        file_name: &str,
-        content_type: &str,
-        bytes: Vec<u8>,
-        now: DateTime<Utc>,
-        quota: AttachmentQuota,
-    ) -> StoreResult<AttachmentInfo> {
-        attachments::put_attachment(self, owner, file_name, content_type, bytes, now, quota).await
-    }
-
-    async fn delete_unreferenced_attachments(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        attachments::delete_unreferenced_attachments(self, before).await
-    }
-
-    async fn attachment(&self, id: &str) -> StoreResult<(AttachmentInfo, Vec<u8>)> {
-        attachments::attachment(self, id).await
-    }
-
-    async fn attachments_of(&self, number: ApplicationNumber) -> StoreResult<Vec<AttachmentInfo>> {
-        attachments::attachments_of(self, number).await
-    }
-
-    async fn documents_of(&self, number: ApplicationNumber) -> StoreResult<Vec<DocumentInfo>> {
-        documents::documents_of(self, number).await
-    }
-
-    async fn document(&self, id: &str) -> StoreResult<(DocumentInfo, DocumentBody)> {
-        documents::document(self, id).await
-    }
-
-    async fn unrendered_documents(
-        &self,
-        after: Option<(DateTime<Utc>, String)>,
-        limit: u32,
-    ) -> StoreResult<Vec<(DocumentInfo, String)>> {
-        documents::unrendered_documents(self, after, limit).await
-    }
-
-    async fn keep_rendered(&self, rendered: &[(String, Vec<u8>)]) -> StoreResult<()> {
-        documents::keep_rendered(self, rendered).await
-    }
-
-    async fn verify_history(&self) -> StoreResult<Result<ChainReport, ChainBreak>> {
-        history::verify_history(self).await
-    }
-
-    async fn issue_nonce(
-        &self,
-        nonce: &str,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sessions::issue_nonce(self, nonce, now, expires_at).await
-    }
-
-    async fn take_nonce(&self, nonce: &str, now: DateTime<Utc>) -> StoreResult<NonceUse> {
-        sessions::take_nonce(self, nonce, now).await
-    }
-
-    async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        sessions::create_session(self, session).await
-    }
-
-    async fn session(
-        &self,
-        token_hash: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<Session>> {
-        sessions::session(self, token_hash, now).await
-    }
-
-    async fn end_session(&self, token_hash: &[u8; 32]) -> StoreResult<()> {
-        sessions::end_session(self, token_hash).await
-    }
-
-    async fn record_login(
-        &self,
-        iin: &Iin,
-        full_name: &str,
-        language: Lang,
-        now: DateTime<Utc>,
-    ) -> StoreResult<User> {
-        people::record_login(self, iin, full_name, language, now).await
-    }
-
-    async fn user(&self, iin: &Iin) -> StoreResult<Option<User>> {
-        people::user(self, iin).await
-    }
-
-    async fn update_contacts(
-        &self,
-        iin: &Iin,
-        contacts: &Contacts,
-        now: DateTime<Utc>,
-    ) -> StoreResult<User> {
-        people::update_contacts(self, iin, contacts, now).await
-    }
-
-    async fn bind_child(&self, user: &Iin, child: &Iin, now: DateTime<Utc>) -> StoreResult<()> {
-        people::bind_child(self, user, child, now).await
-    }
-
-    async fn bound_children(&self, user: &Iin) -> StoreResult<Vec<Iin>> {
-        people::bound_children(self, user).await
-    }
-
-    async fn journal(&self, filter: &JournalFilter) -> StoreResult<JournalPage> {
-        reads::journal(self, filter).await
-    }
-
-    async fn queue_sizes(&self, region: &str) -> StoreResult<Vec<QueueSize>> {
-        Ok(stats::region_stats(self, region).await?.queue)
-    }
-
-    async fn region_stats(&self, region: &str) -> StoreResult<RegionStats> {
-        stats::region_stats(self, region).await
-    }
-
-    async fn publish_free_places(&self, new: NewFreePlaces) -> StoreResult<Vec<FreePlaces>> {
-        offers::publish_free_places(self, new).await
-    }
-
-    async fn free_places(&self, region: &str, only_open: bool) -> StoreResult<Vec<FreePlaces>> {
-        let mut conn = self.pool.acquire().await?;
-        offers::free_places(&mut conn, region, only_open).await
-    }
-
-    async fn offers(&self, scope: &OfferScope, limit: u32) -> StoreResult<Vec<OfferRecord>> {
-        let mut conn = self.pool.acquire().await?;
-        offers::list(&mut conn, scope, limit).await
-    }
-
-    async fn interleave(&self, cohort: &Cohort) -> StoreResult<Interleave> {
-        let mut conn = self.pool.acquire().await?;
-        offers::interleave(&mut conn, cohort).await
-    }
-
-    async fn months(&self, region: &str) -> StoreResult<Vec<MonthFigures>> {
-        Ok(stats::region_stats(self, region).await?.months)
-    }
-
-    async fn seed_applications(
-        &self,
-        name: &str,
-        applications: Vec<SeedApplication>,
-        settings: &(dyn for<'r> Fn(&'r str) -> RegionSettings + Sync),
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        seed::seed_applications(self, name, applications, settings, now).await
-    }
-
-    async fn pending_benefits(
-        &self,
-        region: &str,
-        offset: u64,
-        limit: u32,
-    ) -> StoreResult<JournalPage> {
-        reads::pending_benefits(self, region, offset, limit).await
-    }
-
-    async fn directions(&self, filter: &DirectionFilter) -> StoreResult<DirectionPage> {
-        directions::list(self, filter).await
-    }
-
-    async fn seed_kindergartens(
-        &self,
-        kindergartens: &[NewKindergarten],
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        kindergartens::seed(self, kindergartens, now).await
-    }
-
-    async fn kindergartens(&self, region: &str) -> StoreResult<Vec<KindergartenRecord>> {
-        kindergartens::of_region(self, region).await
-    }
-
-    async fn kindergarten(&self, code: &str) -> StoreResult<KindergartenRecord> {
-        kindergartens::one(self, code).await
-    }
-
-    async fn change_kindergarten(
-        &self,
-        change: KindergartenChange,
-    ) -> StoreResult<Result<KindergartenRecord, KindergartenRefusal>> {
-        kindergartens::change(self, change).await
-    }
-
-    async fn start_service(
-        &self,
-        session: &ServiceSession,
-        sms: &OutboxMessage,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        desk::start_service(self, session, sms, now).await
-    }
-
-    async fn service_session(&self, id: &str) -> StoreResult<Option<ServiceSession>> {
-        desk::service_session(self, id).await
-    }
-
-    async fn code_attempt(
-        &self,
-        id: &str,
-        attempt: CodeAttempt,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<ServiceSession>> {
-        desk::code_attempt(self, id, attempt, now).await
-    }
-
-    async fn end_service(&self, id: &str, now: DateTime<Utc>) -> StoreResult<()> {
-        desk::end_service(self, id, now).await
-    }
-
-    async fn live_consent(
-        &self,
-        operator: &Iin,
-        citizen: &Iin,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<ServiceSession>> {
-        desk::live_consent(self, operator, citizen, now).await
-    }
-
-    async fn record_audit(&self, line: &AuditLine) -> StoreResult<()> {
-        desk::record_audit(self, line).await
-    }
-
-    async fn audit(&self, scope: &AuditScope, limit: u32) -> StoreResult<Vec<AuditLine>> {
-        desk::audit(self, scope, limit).await
-    }
-
-    async fn outbox(&self, to_phone: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxLine>> {
-        desk::outbox(self, to_phone, limit).await
-    }
-
-    // --- issue 14 (notices): delivery of the outbox ---
-
-    async fn take_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        delivery::take_lease(self, name, holder, now, until).await
-    }
-
-    async fn due_messages(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
-        delivery::due_messages(self, now, limit).await
-    }
-
-    async fn mark_channel_sent(
-        &self,
-        id: i64,
-        channel: Channel,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        delivery::mark_channel_sent(self, id, channel, now).await
-    }
-
-    async fn settle_delivery(
-        &self,
-        id: i64,
-        settle: &Settle,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        delivery::settle_delivery(self, id, settle, now).await
-    }
-
-    async fn messages(&self, scope: &MessageScope, limit: u32) -> StoreResult<MessagePage> {
-        delivery::messages(self, scope, limit).await
-    }
-
-    async fn mark_message_read(
-        &self,
-        user: &Iin,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        delivery::mark_message_read(self, user, id, now).await
-    }
-
+impl Specific for Postgres {
     async fn take_rate(
-        &self,
+        store: &PostgresStore,
         key: &str,
         interval: std::time::Duration,
         tolerance: std::time::Duration,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Result<(), std::time::Duration>>> {
-        sessions::take_rate(self, key, interval, tolerance, now)
+        rate::take_rate(store, key, interval, tolerance, now)
             .await
             .map(Some)
-    }
-
-    async fn region_report(&self, region: &str, range: MonthRange) -> StoreResult<RegionReport> {
-        report::region_report(self, region, range).await
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
     }
 }

@@ -5,12 +5,11 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlSafeStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::writer::Writer;
-use super::{SqliteStore, Tx};
+use super::SqliteStore;
+use crate::server::store::sql::{SqlStore, migrator as embedded};
 use crate::server::store::{StoreError, StoreResult};
 
 /// How long a writer waits for another process's write lock before giving up.
@@ -112,30 +111,14 @@ fn migrator() -> Migrator {
             "contact preference",
             include_str!("../../../../migrations/0027_contact_preference.sql"),
         ),
+        // --- issue 15: documents rendered on demand ---
+        (
+            30,
+            "documents fingerprinted",
+            include_str!("../../../../migrations/0030_documents_fingerprinted.sql"),
+        ),
     ];
-    Migrator::with_migrations(
-        steps
-            .into_iter()
-            .map(|(version, name, sql)| {
-                Migration::new(
-                    version,
-                    name.to_owned().into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect(),
-    )
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> StoreError {
-        match error {
-            sqlx::Error::RowNotFound => StoreError::NotFound,
-            other => StoreError::Database(other.to_string()),
-        }
-    }
+    embedded(steps)
 }
 
 impl SqliteStore {
@@ -177,12 +160,7 @@ impl SqliteStore {
             .max_connections(READERS)
             .connect_with(options)
             .await?;
-        let changes = Writer::start(writer.clone());
-        Ok(SqliteStore {
-            writer,
-            readers,
-            changes,
-        })
+        Ok(SqlStore::new(writer, readers))
     }
 
     /// Creates a database at `url` with the schema as it was at migration `version`, as an
@@ -202,11 +180,6 @@ impl SqliteStore {
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         pool.close().await;
         Ok(())
-    }
-
-    /// A write transaction holding the database's write lock from its first statement.
-    pub(super) async fn begin(&self) -> StoreResult<Tx> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// The durability settings in force, as SQLite reports them: `(journal_mode, synchronous,

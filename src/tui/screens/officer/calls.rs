@@ -9,6 +9,7 @@ use crate::api::officer::{
     BenefitReviewsPage, BenefitReviewsQuery, DirectionsPage, DirectionsQuery, KindergartenInfo,
     KindergartensQuery, OfferInfo, OffersQuery,
 };
+use crate::api::report::RejectionReasonInfo;
 use crate::client::Client;
 use crate::domain::ApplicationNumber;
 use crate::tui::protocol::CallError;
@@ -21,6 +22,8 @@ pub enum OfficerCall {
     Offers(OffersQuery),
     Directions(DirectionsQuery),
     Reviews(BenefitReviewsQuery),
+    /// The reasons a benefit document may be rejected with, named in the three languages.
+    RejectionReasons,
     /// A scan of an application, decoded for drawing on a blocking thread.
     Scan {
         number: ApplicationNumber,
@@ -51,6 +54,7 @@ pub enum OfficerReply {
         result: Result<DirectionsPage, CallError>,
     },
     Reviews(Result<BenefitReviewsPage, CallError>),
+    RejectionReasons(Result<Vec<RejectionReasonInfo>, CallError>),
     Scan {
         document_id: String,
         result: Result<ScanView, CallError>,
@@ -71,6 +75,7 @@ impl OfficerReply {
             OfficerReply::Offers(r) => r.as_ref().err(),
             OfficerReply::Directions { result, .. } => result.as_ref().err(),
             OfficerReply::Reviews(r) => r.as_ref().err(),
+            OfficerReply::RejectionReasons(r) => r.as_ref().err(),
             OfficerReply::Scan { result, .. } => result.as_ref().err(),
             OfficerReply::Opened(r) => r.as_ref().err(),
         }
@@ -105,6 +110,9 @@ pub async fn run(call: OfficerCall, client: Client) -> OfficerReply {
                 .await
                 .map_err(Into::into),
         ),
+        OfficerCall::RejectionReasons => {
+            OfficerReply::RejectionReasons(client.rejection_reasons().await.map_err(Into::into))
+        }
         OfficerCall::Scan {
             number,
             document_id,

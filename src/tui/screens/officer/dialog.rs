@@ -1,8 +1,9 @@
 //! The officer's signed changes: one dialog asks what a change needs (a number of places, a
 //! capacity, a reason, a new kindergarten's names), checks it as the server will, and opens the
-//! signing window on the document. A change without input (close, «Зачислен») is a question
-//! with the same two buttons. The server's acceptance goes back to the screen below
-//! (`Effect::Return`); a refusal stays here, with what was typed, so it can be corrected.
+//! signing window on the document. A change without input (close, «Зачислен», the out-of-turn
+//! benefit confirmed in person) is a question with the same two buttons. The server's
+//! acceptance goes back to the screen below (`Effect::Return`); a refusal stays here, with what
+//! was typed, so it can be corrected.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -17,6 +18,7 @@ use crate::api::documents::{
     KindergartenRequest, PlacesDocument,
 };
 use crate::api::officer::{MAX_GROUP_CAPACITY, group_id};
+use crate::api::report::RejectionReasonInfo;
 use crate::domain::ApplicationNumber;
 use crate::domain::limits::Text;
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
@@ -27,16 +29,6 @@ use crate::tui::widgets::buttons::{self, Button};
 use crate::tui::widgets::form::{Field, FieldKind, Form};
 use crate::tui::widgets::list::SelectList;
 use crate::tui::widgets::{self, centered};
-
-/// The reasons offered for rejecting a benefit document, as i18n keys; the officer may add a
-/// free text. One list, so it can be replaced by the server's list of reasons.
-pub const REJECT_REASONS: [&str; 5] = [
-    "officer.reject_reason.unreadable",
-    "officer.reject_reason.expired",
-    "officer.reject_reason.other_child",
-    "officer.reject_reason.not_matching",
-    "officer.reject_reason.incomplete",
-];
 
 /// An age group and language a new group may have: (age code, its name, language code).
 pub type GroupKind = (String, LocalizedName, &'static str);
@@ -74,9 +66,16 @@ pub enum Change {
     Annul {
         number: ApplicationNumber,
     },
+    /// The out-of-turn benefit confirmed in person after the direction.
+    ConfirmOutOfTurn {
+        number: ApplicationNumber,
+    },
     Review {
         number: ApplicationNumber,
         accept: bool,
+        /// The server's reasons a rejection is chosen from (`/officer/rejection-reasons`);
+        /// empty when they could not be read, and then the officer's words are the reason.
+        reasons: Vec<RejectionReasonInfo>,
     },
 }
 
@@ -173,26 +172,38 @@ impl ChangeDialog {
                 text_field("address_en", "officer.dialog.address_en"),
             ],
             Change::Annul { .. } => vec![text_field("reason", "officer.dialog.reason")],
-            Change::Review { accept: false, .. } => {
-                let mut field = text_field("reason", "officer.dialog.reason_more");
-                field.required = false;
-                vec![field]
+            Change::Review {
+                accept: false,
+                reasons,
+                ..
+            } => {
+                if reasons.is_empty() {
+                    vec![text_field("reason", "officer.dialog.reason")]
+                } else {
+                    let mut field = text_field("reason", "officer.dialog.reason_more");
+                    field.required = false;
+                    vec![field]
+                }
             }
             Change::CloseKindergarten { .. }
             | Change::CloseGroup { .. }
             | Change::Enroll { .. }
+            | Change::ConfirmOutOfTurn { .. }
             | Change::Review { accept: true, .. } => Vec::new(),
         };
         let choice = match &change {
             Change::AddGroup { kinds, .. } => {
                 Some(SelectList::new(vec![String::new(); kinds.len()]))
             }
-            Change::Review { accept: false, .. } => {
-                Some(SelectList::new(vec![String::new(); REJECT_REASONS.len()]))
-            }
+            Change::Review {
+                accept: false,
+                reasons,
+                ..
+            } if !reasons.is_empty() => Some(SelectList::new(vec![String::new(); reasons.len()])),
             _ => None,
         };
-        let on_choice = choice.is_some() && !matches!(change, Change::Review { .. });
+        // A choice comes first: the kind of a new group, the reason of a rejection.
+        let on_choice = choice.is_some();
         ChangeDialog {
             change,
             subject,
@@ -214,6 +225,7 @@ impl ChangeDialog {
             Change::CloseGroup { .. } => "officer.dialog.close_group_title",
             Change::Enroll { .. } => "officer.dialog.enroll_title",
             Change::Annul { .. } => "officer.dialog.annul_title",
+            Change::ConfirmOutOfTurn { .. } => "officer.dialog.confirm_out_of_turn_title",
             Change::Review { accept: true, .. } => "officer.dialog.accept_title",
             Change::Review { accept: false, .. } => "officer.dialog.reject_title",
         }
@@ -227,6 +239,7 @@ impl ChangeDialog {
                 Some("officer.dialog.close_text")
             }
             Change::Enroll { .. } => Some("officer.dialog.enroll_text"),
+            Change::ConfirmOutOfTurn { .. } => Some("officer.dialog.confirm_out_of_turn_text"),
             Change::Review { accept: true, .. } => Some("officer.dialog.accept_text"),
             Change::Review { accept: false, .. } => Some("officer.dialog.reject_text"),
             _ => None,
@@ -346,6 +359,7 @@ impl ChangeDialog {
                 },
             ),
             Change::Enroll { number } => act(*number, ActionRequest::Enroll),
+            Change::ConfirmOutOfTurn { number } => act(*number, ActionRequest::ConfirmOutOfTurn),
             Change::Annul { number } => act(
                 *number,
                 ActionRequest::AnnulDirection {
@@ -355,6 +369,7 @@ impl ChangeDialog {
             Change::Review {
                 number,
                 accept: true,
+                ..
             } => act(
                 *number,
                 ActionRequest::ReviewBenefit {
@@ -366,31 +381,35 @@ impl ChangeDialog {
             Change::Review {
                 number,
                 accept: false,
-            } => act(
-                *number,
-                ActionRequest::ReviewBenefit {
-                    accept: false,
-                    reason: self.reject_reason()?,
-                    reason_code: None,
-                },
-            ),
+                reasons,
+            } => {
+                let (reason_code, reason) = self.reject_reason(reasons)?;
+                act(
+                    *number,
+                    ActionRequest::ReviewBenefit {
+                        accept: false,
+                        reason,
+                        reason_code,
+                    },
+                )
+            }
         })
     }
 
-    /// The reason chosen from the list, then what the officer typed.
-    fn reject_reason(&self) -> Result<String, String> {
-        let listed = self
-            .chosen()
-            .and_then(|i| REJECT_REASONS.get(i))
-            .map(|key| t!(*key).into_owned());
-        let typed = self.form.value("reason").trim();
-        let reason = match (listed, typed.is_empty()) {
-            (Some(listed), true) => listed,
-            (Some(listed), false) => format!("{listed}. {typed}"),
-            (None, false) => typed.to_owned(),
-            (None, true) => return Err(t!("officer.dialog.reason_needed").into_owned()),
-        };
-        Ok(reason)
+    /// The code of the reason chosen from the server's list and the officer's own words; the
+    /// server names the reason in the applicant's language (docs/domain-rules.md, «Benefit
+    /// rejection reasons»). Without a list, the words alone, which are then required.
+    fn reject_reason(
+        &self,
+        reasons: &[RejectionReasonInfo],
+    ) -> Result<(Option<String>, String), String> {
+        let listed = self.chosen().and_then(|i| reasons.get(i));
+        let typed = self.form.value("reason").trim().to_owned();
+        let words_needed = listed.is_none_or(|r| r.comment);
+        if words_needed && typed.is_empty() {
+            return Err(t!("officer.dialog.reason_needed").into_owned());
+        }
+        Ok((listed.map(|r| r.code.clone()), typed))
     }
 
     fn submit(&mut self, ctx: &Ctx) -> Vec<Effect> {
@@ -422,10 +441,11 @@ impl ChangeDialog {
                     )
                 })
                 .collect(),
-            _ => REJECT_REASONS
+            Change::Review { reasons, .. } => reasons
                 .iter()
-                .map(|key| t!(*key).into_owned())
+                .map(|r| r.name.get(ctx.lang).to_owned())
                 .collect(),
+            _ => Vec::new(),
         }
     }
 }

@@ -1,8 +1,10 @@
 //! «Предложения и направления»: the offers in flight (child's application, kindergarten, group,
 //! answer-by time) and the directions by status (issued, extended, enrolled, expired, revoked)
 //! with their dates, both filtered by kindergarten and date, directions also by status. On a
-//! live direction the officer marks enrollment («Зачислен») or annuls it with a reason, each
-//! signed (docs/domain-rules.md, «Directions by status», «Directions annulled by an officer»).
+//! live direction the officer marks enrollment («Зачислен») or annuls it with a reason, and
+//! on an out-of-turn child's direction confirms the benefit in person, each signed
+//! (docs/domain-rules.md, «Directions by status», «Directions annulled by an officer»,
+//! «Benefits»).
 
 use chrono::NaiveDate;
 use ratatui::Frame;
@@ -38,6 +40,7 @@ enum Command {
     Open,
     Enroll,
     Annul,
+    ConfirmInPerson,
     Kindergarten,
     Status,
     Dates,
@@ -92,6 +95,13 @@ const KEYS: &[Binding<Command>] = &[
         name: "dates",
         keys: &[KeyCombo::f(7), KeyCombo::char('d')],
         help: "officer.offers.key.dates",
+        hint: true,
+    },
+    Binding {
+        command: Command::ConfirmInPerson,
+        name: "confirm_in_person",
+        keys: &[KeyCombo::f(4), KeyCombo::char('c')],
+        help: "officer.offers.key.confirm_in_person",
         hint: true,
     },
     Binding {
@@ -246,12 +256,18 @@ impl OffersScreen {
         let Some(direction) = self.selected_direction().filter(|d| d.status.is_live()) else {
             return Vec::new();
         };
+        if command == Command::ConfirmInPerson && direction.in_person_by.is_none() {
+            return Vec::new();
+        }
         let subject = format!(
             "{} — {} ({}/{})",
             direction.number, direction.child_name, direction.kindergarten, direction.group
         );
         let change = match command {
             Command::Enroll => Change::Enroll {
+                number: direction.number,
+            },
+            Command::ConfirmInPerson => Change::ConfirmOutOfTurn {
                 number: direction.number,
             },
             _ => Change::Annul {
@@ -391,7 +407,9 @@ impl Screen for OffersScreen {
                     .into_iter()
                     .collect()
             }
-            Some(command @ (Command::Enroll | Command::Annul)) => self.act(command),
+            Some(command @ (Command::Enroll | Command::Annul | Command::ConfirmInPerson)) => {
+                self.act(command)
+            }
             Some(Command::Kindergarten) => {
                 self.filters.kindergarten =
                     cycle(self.filters.kindergarten.clone(), &self.kindergartens);
@@ -618,7 +636,21 @@ impl Screen for OffersScreen {
         let line = match &self.notice {
             Some(Ok(key)) => Line::from(Span::styled(t!(*key).into_owned(), theme.ok())),
             Some(Err(e)) => Line::from(Span::styled(e.message(), theme.error())),
-            None => Line::from(""),
+            // An out-of-turn direction waits for the benefit to be confirmed in person.
+            None => match self.selected_direction().and_then(|d| d.in_person_by) {
+                Some(by) => {
+                    let mut text =
+                        t!("officer.offers.in_person_by", date = deadline(by)).into_owned();
+                    if let Some(keys) = self.keymap.keys_of(Command::ConfirmInPerson) {
+                        text.push_str(&format!(" ({keys})"));
+                    }
+                    Line::from(Span::styled(
+                        truncate(&text, status.width as usize),
+                        theme.warning(),
+                    ))
+                }
+                None => Line::from(""),
+            },
         };
         frame.render_widget(Paragraph::new(line), status);
     }

@@ -1,10 +1,13 @@
 //! «Проверка льгот»: the region's applications whose benefit documents await review, oldest
 //! registration first: the application, the category and the attached scans. A scan is drawn
-//! as half-block characters (works in every true-colour terminal), and can be saved to the
-//! downloads folder or opened with the desktop's viewer. The officer accepts the benefit, or
-//! rejects it with a reason from the list plus free text; each decision is signed and reaches
-//! the parent as a notice and a history entry (docs/domain-rules.md, «Benefit review»).
+//! with the terminal's graphics protocol where it has one (kitty, iTerm2, sixel:
+//! `tui::graphics`), else as half-block characters (every true-colour terminal), and can be
+//! saved to the downloads folder or opened with the desktop's viewer. The officer accepts the
+//! benefit, or rejects it with a reason from the server's list (`/officer/rejection-reasons`,
+//! read once when the screen opens) plus free text; each decision is signed and reaches the
+//! parent as a notice and a history entry (docs/domain-rules.md, «Benefit review»).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use ratatui::Frame;
@@ -12,9 +15,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui_image::StatefulImage;
+use ratatui_image::protocol::StatefulProtocol;
 use rust_i18n::t;
 
 use crate::api::officer::{BenefitReviewInfo, BenefitReviewsPage, BenefitReviewsQuery};
+use crate::api::report::RejectionReasonInfo;
 use crate::tui::format::{benefit_name, day_of};
 use crate::tui::keymap::{Binding, KeyCombo, KeyHelp, Keymap};
 use crate::tui::protocol::{Call, CallError, Reply, Sent};
@@ -111,6 +117,13 @@ pub struct ReviewsScreen {
     /// Open the file once saved.
     open_when_saved: bool,
     notice: Option<Notice>,
+    /// The server's rejection reasons, read once when the screen opens; `None` until they
+    /// come (a rejection then asks for the officer's words alone).
+    reasons: Option<Vec<RejectionReasonInfo>>,
+    /// The pictures fetched, ready for the terminal's graphics protocol when it has one
+    /// (`ctx.picker`); resized and encoded when first drawn and again only when the area
+    /// changes. A cell because drawing takes the screen by reference.
+    inline: RefCell<HashMap<String, StatefulProtocol>>,
 }
 
 impl Default for ReviewsScreen {
@@ -132,6 +145,8 @@ impl ReviewsScreen {
             fetching: None,
             open_when_saved: false,
             notice: None,
+            reasons: None,
+            inline: RefCell::new(HashMap::new()),
         }
     }
 
@@ -141,6 +156,12 @@ impl ReviewsScreen {
         screen.page = Some(page);
         screen.scans = scans.into_iter().map(|(id, s)| (id, Ok(s))).collect();
         screen
+    }
+
+    /// The screen with the rejection reasons already read (snapshots, tests).
+    pub fn with_reasons(mut self, reasons: Vec<RejectionReasonInfo>) -> ReviewsScreen {
+        self.reasons = Some(reasons);
+        self
     }
 
     fn rows(&self) -> &[BenefitReviewInfo] {
@@ -204,10 +225,16 @@ impl ReviewsScreen {
             return Vec::new();
         };
         let subject = format!("{} — {}", row.number, row.child_name);
+        let reasons = if accept {
+            Vec::new()
+        } else {
+            self.reasons.clone().unwrap_or_default()
+        };
         vec![Effect::Push(Box::new(ChangeDialog::new(
             Change::Review {
                 number: row.number,
                 accept,
+                reasons,
             },
             subject,
         )))]
@@ -281,7 +308,12 @@ impl ReviewsScreen {
         };
         let message = match self.scans.get(&scan.id) {
             Some(Ok(ScanView::Picture(p))) => {
-                p.render(frame, picture);
+                match self.inline.borrow_mut().get_mut(&scan.id) {
+                    Some(protocol) => {
+                        frame.render_stateful_widget(StatefulImage::default(), picture, protocol)
+                    }
+                    None => p.render(frame, picture),
+                }
                 return;
             }
             Some(Ok(ScanView::Other { content_type })) => {
@@ -311,7 +343,11 @@ impl Screen for ReviewsScreen {
     }
 
     fn init(&mut self, _ctx: &Ctx) -> Vec<Effect> {
-        self.load()
+        let mut effects = self.load();
+        if self.reasons.is_none() {
+            effects.push(Effect::Call(Call::Officer(OfficerCall::RejectionReasons)));
+        }
+        effects
     }
 
     fn on_data_changed(&mut self, _ctx: &Ctx) -> Vec<Effect> {
@@ -352,7 +388,7 @@ impl Screen for ReviewsScreen {
         })
     }
 
-    fn on_reply(&mut self, reply: Reply, _ctx: &Ctx) -> Vec<Effect> {
+    fn on_reply(&mut self, reply: Reply, ctx: &Ctx) -> Vec<Effect> {
         match reply {
             Reply::Officer(OfficerReply::Reviews(result)) => {
                 self.loading = false;
@@ -368,11 +404,22 @@ impl Screen for ReviewsScreen {
                 }
                 Vec::new()
             }
+            Reply::Officer(OfficerReply::RejectionReasons(result)) => {
+                // Without the list a rejection still goes out, with the officer's words.
+                self.reasons = result.ok();
+                Vec::new()
+            }
             Reply::Officer(OfficerReply::Scan {
                 document_id,
                 result,
             }) => {
                 self.fetching = None;
+                if let (Some(picker), Ok(ScanView::Picture(picture))) = (&ctx.picker, &result) {
+                    self.inline.get_mut().insert(
+                        document_id.clone(),
+                        picker.new_resize_protocol(picture.to_image()),
+                    );
+                }
                 self.scans
                     .insert(document_id, result.map_err(|e| e.message()));
                 // The selection may have moved on while this one came.

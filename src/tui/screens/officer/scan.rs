@@ -1,6 +1,7 @@
 //! A benefit scan drawn in the terminal as half-block characters: each cell shows two pixels,
 //! the upper one as the colour of «▀» and the lower one as the cell's background. Works in every
-//! terminal with true colour; the picture is decoded once (off the UI thread) and drawn by
+//! terminal with true colour (where the terminal has a graphics protocol, the review screen
+//! draws the same picture with it instead, `tui::graphics`); the picture is decoded once (off the UI thread) and drawn by
 //! sampling, so a frame costs one lookup per cell whatever the scan's size.
 
 use image::imageops::FilterType;
@@ -53,6 +54,13 @@ impl Picture {
 
     pub fn size(&self) -> (u32, u32) {
         (self.width, self.height)
+    }
+
+    /// The picture as an image, for the terminal's graphics protocol (`tui::graphics`).
+    pub fn to_image(&self) -> image::DynamicImage {
+        let rgb = image::RgbImage::from_raw(self.width, self.height, self.rgb.clone())
+            .expect("the buffer holds width × height pixels");
+        image::DynamicImage::ImageRgb8(rgb)
     }
 
     fn pixel(&self, x: u32, y: u32) -> Color {
