@@ -182,6 +182,8 @@ pub enum Call {
     },
     /// «Кто просматривал мои данные».
     OwnAudit,
+    /// The officer's: operators' reads of the region's citizens.
+    RegionAudit,
 }
 
 /// Where a receipt goes.

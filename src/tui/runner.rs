@@ -339,6 +339,9 @@ impl Runner {
                     .map_err(Into::into),
             ),
             Call::OwnAudit => Reply::Audit(self.client().own_audit().await.map_err(Into::into)),
+            Call::RegionAudit => {
+                Reply::Audit(self.client().region_audit().await.map_err(Into::into))
+            }
         }
     }
 

@@ -1082,6 +1082,23 @@ pub fn audit_entries() -> Vec<crate::api::desk::AuditEntry> {
     .collect()
 }
 
+/// The officer's view of the region: the visit above and another citizen served elsewhere.
+pub fn region_audit_entries() -> Vec<crate::api::desk::AuditEntry> {
+    use crate::api::desk::{AuditEntry, AuditRead};
+    let mut entries = vec![AuditEntry {
+        at: at(2026, 11, 30, 9, 41),
+        operator_iin: Iin::parse("790602301152").expect("valid"),
+        operator_name: "ОМАРОВ ДАНИЯР".to_owned(),
+        centre_name: Some("ЦОН Алматы".to_owned()),
+        centre_bin: Some("160440090018".to_owned()),
+        citizen_iin: Iin::parse("880312450170").expect("valid"),
+        what: AuditRead::Card,
+        subject: None,
+    }];
+    entries.extend(audit_entries());
+    entries
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

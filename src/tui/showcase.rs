@@ -326,6 +326,13 @@ pub fn scenes() -> Vec<Scene> {
                 app(ctx, Box::new(screen), &[])
             },
         },
+        Scene {
+            name: "region_audit",
+            build: |ctx| {
+                let screen = AuditScreen::with_entries(sample::region_audit_entries()).of_region();
+                app(ctx, Box::new(screen), &[])
+            },
+        },
     ]
     .into_iter()
     .chain(officer_scenes())

@@ -581,22 +581,70 @@ fn an_officers_main_menu_leads_to_the_workspace() {
     }])));
     let keys: Vec<&str> = officer.iter().map(|(_, key)| *key).collect();
     assert_eq!(
-        keys[..5],
+        keys[..6],
         [
             "officer.menu.kindergartens",
             "officer.menu.offers",
             "officer.menu.reviews",
             "report.menu_item",
-            "officer.menu.journal"
+            "officer.menu.journal",
+            "audit.region.menu_item"
         ]
     );
     let ctx = ctx();
-    for (destination, id) in officer.iter().take(3).map(|(d, _)| *d).zip([
+    for (destination, id) in officer.iter().map(|(d, _)| *d).zip([
         "officer_kindergartens",
         "officer_offers",
         "officer_reviews",
+        "report",
+        "journal",
+        "region_audit",
     ]) {
         let screen = kezek::tui::screens::open(destination, &ctx).expect("built");
         assert_eq!(screen.id(), id);
     }
+}
+
+#[test]
+fn the_region_audit_asks_for_the_region_and_names_each_citizen() {
+    use kezek::tui::screens::audit::{AuditScope, AuditScreen};
+    let _lock = LANGUAGE.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = ctx();
+    let mut screen = AuditScreen::new().of_region();
+    assert_eq!(screen.scope(), AuditScope::Region);
+    assert!(matches!(
+        &screen.init(&ctx)[..],
+        [Effect::Call(Call::RegionAudit)]
+    ));
+    assert!(screen.busy());
+    let entries = sample::region_audit_entries();
+    screen.on_reply(Reply::Audit(Ok(entries.clone())), &ctx);
+    assert!(!screen.busy());
+    let text = drawn(&screen, &ctx);
+    assert!(text.contains("Гражданин"), "{text}");
+    for entry in &entries {
+        assert!(text.contains(&entry.citizen_iin.to_string()), "{text}");
+    }
+    // F5 asks again, for the region, not for the officer's own data.
+    let effects = screen.on_key(key(KeyCode::F(5)), &ctx).unwrap();
+    assert!(matches!(&effects[..], [Effect::Call(Call::RegionAudit)]));
+    // A refusal (the session lost its role) is shown translated, and the lines stay.
+    screen.on_reply(
+        Reply::Audit(Err(kezek::tui::protocol::CallError::Client(
+            kezek::client::ClientError::Problem(Box::new(kezek::api::problem::Problem::new(
+                kezek::api::problem::ProblemCode::Forbidden,
+            ))),
+        ))),
+        &ctx,
+    );
+    let text = drawn(&screen, &ctx);
+    assert!(text.contains(&entries[0].citizen_iin.to_string()), "{text}");
+    // The parent's own view has no citizen column and asks for the user's own reads.
+    let mut own = AuditScreen::new();
+    assert!(matches!(
+        &own.init(&ctx)[..],
+        [Effect::Call(Call::OwnAudit)]
+    ));
+    own.on_reply(Reply::Audit(Ok(sample::audit_entries())), &ctx);
+    assert!(!drawn(&own, &ctx).contains("Гражданин"));
 }

@@ -1,5 +1,6 @@
 //! «Кто просматривал мои данные» (issue 12): every read a ЦОН operator made of the user's data,
-//! newest first: when, who, which ЦОН, what. Opened from the profile.
+//! newest first: when, who, which ЦОН, what. Opened from the profile. An officer sees the same
+//! lines for every citizen of the region, with the citizen's IIN (docs/domain-rules.md, «ЦОН»).
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -7,6 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use rust_i18n::t;
+use unicode_width::UnicodeWidthStr;
 
 use crate::api::desk::AuditEntry;
 use crate::tui::format::date_time;
@@ -46,7 +48,17 @@ const KEYS: &[Binding<Command>] = &[
     },
 ];
 
+/// Whose data the listed reads were of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    /// The user's own («Кто просматривал мои данные»).
+    Own,
+    /// Every citizen of the officer's region.
+    Region,
+}
+
 pub struct AuditScreen {
+    scope: AuditScope,
     keymap: Keymap<Command>,
     entries: Option<Vec<AuditEntry>>,
     first: usize,
@@ -63,6 +75,7 @@ impl Default for AuditScreen {
 impl AuditScreen {
     pub fn new() -> AuditScreen {
         AuditScreen {
+            scope: AuditScope::Own,
             keymap: Keymap::new("audit", KEYS),
             entries: None,
             first: 0,
@@ -79,6 +92,18 @@ impl AuditScreen {
         }
     }
 
+    /// The officer's view: the reads of the region's citizens.
+    pub fn of_region(self) -> AuditScreen {
+        AuditScreen {
+            scope: AuditScope::Region,
+            ..self
+        }
+    }
+
+    pub fn scope(&self) -> AuditScope {
+        self.scope
+    }
+
     pub fn entries(&self) -> Option<&[AuditEntry]> {
         self.entries.as_deref()
     }
@@ -86,17 +111,27 @@ impl AuditScreen {
     fn load(&mut self) -> Vec<Effect> {
         self.loading = true;
         self.problem = None;
-        vec![Effect::Call(Call::OwnAudit)]
+        vec![Effect::Call(match self.scope {
+            AuditScope::Own => Call::OwnAudit,
+            AuditScope::Region => Call::RegionAudit,
+        })]
     }
 }
 
 impl Screen for AuditScreen {
     fn id(&self) -> &'static str {
-        "audit"
+        match self.scope {
+            AuditScope::Own => "audit",
+            AuditScope::Region => "region_audit",
+        }
     }
 
     fn title(&self) -> String {
-        t!("audit.title").into_owned()
+        match self.scope {
+            AuditScope::Own => t!("audit.title"),
+            AuditScope::Region => t!("audit.region.title"),
+        }
+        .into_owned()
     }
 
     fn key_help(&self) -> Vec<KeyHelp> {
@@ -149,30 +184,45 @@ impl Screen for AuditScreen {
             Constraint::Length(1),
         ])
         .areas(inner);
+        let (intro_text, empty_text) = match self.scope {
+            AuditScope::Own => (t!("audit.intro"), t!("audit.empty")),
+            AuditScope::Region => (t!("audit.region.intro"), t!("audit.region.empty")),
+        };
         frame.render_widget(
-            Paragraph::new(Span::styled(t!("audit.intro").into_owned(), theme.muted())),
+            Paragraph::new(Span::styled(intro_text.into_owned(), theme.muted()))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             intro,
         );
         let width = table.width as usize;
-        // When, who, which ЦОН, what: the date and time fixed, the rest shares what is left.
-        let when = 17;
-        let rest = width.saturating_sub(when);
+        // When, who, which ЦОН, (whose data,) what: the date and time and the citizen's IIN
+        // fixed, the rest shares what is left; a space ends every column but the last.
+        let when = date_time(chrono::DateTime::UNIX_EPOCH).width() + 1;
+        let citizen = match self.scope {
+            AuditScope::Own => 0,
+            AuditScope::Region => 13,
+        };
+        let cell = |text: &str, width: usize| match width {
+            0 => String::new(),
+            _ => format!("{} ", fit(text, width - 1)),
+        };
+        let rest = width.saturating_sub(when + citizen);
         let who = rest * 3 / 10;
         let centre = rest * 3 / 10;
         let what = rest.saturating_sub(who + centre);
         let mut lines = vec![Line::from(Span::styled(
             format!(
-                "{}{}{}{}",
-                fit(&t!("audit.column.when"), when),
-                fit(&t!("audit.column.who"), who),
-                fit(&t!("audit.column.centre"), centre),
+                "{}{}{}{}{}",
+                cell(&t!("audit.column.when"), when),
+                cell(&t!("audit.column.who"), who),
+                cell(&t!("audit.column.centre"), centre),
+                cell(&t!("audit.column.citizen"), citizen),
                 fit(&t!("audit.column.what"), what)
             ),
             theme.title(),
         ))];
         match &self.entries {
             Some(entries) if entries.is_empty() => lines.push(Line::from(Span::styled(
-                t!("audit.empty").into_owned(),
+                empty_text.into_owned(),
                 theme.muted(),
             ))),
             Some(entries) => {
@@ -187,10 +237,11 @@ impl Screen for AuditScreen {
                         read.push_str(&format!(" {subject}"));
                     }
                     lines.push(Line::from(format!(
-                        "{}{}{}{}",
-                        fit(&date_time(entry.at), when),
-                        fit(&entry.operator_name, who),
-                        fit(&centre_name, centre),
+                        "{}{}{}{}{}",
+                        cell(&date_time(entry.at), when),
+                        cell(&entry.operator_name, who),
+                        cell(&centre_name, centre),
+                        cell(&entry.citizen_iin.to_string(), citizen),
                         fit(&read, what)
                     )));
                 }

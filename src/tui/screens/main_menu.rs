@@ -43,6 +43,7 @@ const OFFICER_ITEMS: &[MenuItem] = &[
     (Destination::OfficerReviews, "officer.menu.reviews"),
     (Destination::RegionReport, "report.menu_item"),
     (Destination::OfficerJournal, "officer.menu.journal"),
+    (Destination::RegionAudit, "audit.region.menu_item"),
 ];
 
 /// The items a role adds, in the order the roles' lists come on the page.

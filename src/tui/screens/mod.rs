@@ -47,6 +47,8 @@ pub enum Destination {
     Desk,
     /// «Отчёт по региону»: the officer's region report (issue 13).
     RegionReport,
+    /// «Просмотры данных граждан»: operators' reads of the region's citizens (issue 12).
+    RegionAudit,
 }
 
 /// The screen for `destination`, or `None` while that part of the client is not built yet
@@ -68,6 +70,7 @@ pub fn open(destination: Destination, ctx: &Ctx) -> Option<Box<dyn Screen>> {
         Destination::OfficerJournal => Some(Box::new(journal::JournalScreen::new().of_officer())),
         Destination::Desk => Some(Box::new(desk::Desk::new())),
         Destination::RegionReport => Some(Box::new(report::ReportScreen::new(ctx))),
+        Destination::RegionAudit => Some(Box::new(audit::AuditScreen::new().of_region())),
     }
 }
 
