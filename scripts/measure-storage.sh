@@ -8,7 +8,10 @@
 #
 # Usage: CARGO_TARGET_DIR=/work/target-release cargo build --release
 #        scripts/measure-storage.sh [path/to/kezek] [sqlite|postgres|both]
-# Environment: DURATION (loadgen seconds, 15), CLIENTS (16), SEED (demo applications seeded
+# Environment: APPLICATIONS (how many the load files, 4 000: loadgen serves exactly that many
+# citizens at the desk and files one application for each, so that every service session and
+# its one-time code belongs to an application counted), DURATION (the most loadgen seconds,
+# 600), CLIENTS (16), SEED (demo applications seeded
 # before the load, 20 000: they have no documents, which is why the figure is the growth),
 # PORT (18095), LOADGEN (the kezek binary that runs the load, default the same; a release one
 # when measuring a debug server, whose load generator signs too slowly), PG (the PostgreSQL server, postgres://postgres@127.0.0.1:5432; a database
@@ -18,7 +21,8 @@ cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-target/release/kezek}")
 loadgen=$(realpath "${LOADGEN:-$bin}")
 which=${2:-both}
-duration=${DURATION:-15}
+applications=${APPLICATIONS:-4000}
+duration=${DURATION:-600}
 clients=${CLIENTS:-16}
 seed=${SEED:-20000}
 port=${PORT:-18095}
@@ -64,6 +68,14 @@ postgres_sizes() {
 SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY c.relname;
+-- What the rows themselves hold (pgstattuple: live tuples of the table and its TOAST table, and
+-- every index whole): the files less the dead row versions VACUUM freed for later rows to reuse.
+CREATE EXTENSION IF NOT EXISTS pgstattuple;
+SELECT '(live rows and indexes)', SUM((pgstattuple(c.oid)).tuple_len
+    + COALESCE((SELECT (pgstattuple(c.reltoastrelid)).tuple_len WHERE c.reltoastrelid <> 0), 0)
+    + pg_indexes_size(c.oid)) FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND n.nspname = 'public';
 SELECT '(database)', pg_database_size(current_database());
 SELECT '(applications)', COUNT(*) FROM applications;
 EOF
@@ -92,7 +104,7 @@ stop_server() {
 load_and_wait() {
     local pending=$1
     "$loadgen" --server "$base" loadgen --keystores keystores-example --clients "$clients" \
-        --duration "$duration" --actions 0 | tail -n 3
+        --duration "$duration" --prepare "$applications" --actions 0 | tail -n 3
     local started=$SECONDS
     while :; do
         local left
@@ -117,6 +129,8 @@ added = apps_a - apps_b
 print(f"{name}: {apps_a} applications, {added} added by the load")
 print(f"  {'table':<28} {'bytes':>14} {'grew by':>14} {'per added app':>14}")
 for table in sorted(a, key=lambda t: -a[t]):
+    if table.startswith("(live"):
+        continue
     grew = a[table] - b.get(table, 0)
     if a[table] == 0 and grew == 0:
         continue
@@ -125,6 +139,11 @@ whole = next(t for t in a if t in ("(file)", "(database)"))
 grew = a[whole] - b[whole]
 print(f"  => {grew / max(added, 1):,.0f} bytes per application added ({grew:,} bytes for {added});"
       f" whole database {a[whole] / apps_a:,.0f} bytes per application")
+live = "(live rows and indexes)"
+if live in a:
+    grew = a[live] - b[live]
+    print(f"  => live rows and indexes: {grew / max(added, 1):,.0f} bytes per application added"
+          f" (the rest is dead row versions VACUUM freed, which later rows reuse)")
 EOF
 }
 

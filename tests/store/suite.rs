@@ -1573,23 +1573,32 @@ async fn the_outbox_is_delivered_retried_settled_read_and_leased(db: TestDb) {
         error: "connection refused".into(),
         at: at(10),
     };
-    store.settle_delivery(first, &retry, at(1)).await.unwrap();
+    // The attempt's last channel is marked with its outcome, in the same write.
+    store
+        .settle_delivery(first, &retry, &[Channel::Sms], at(1))
+        .await
+        .unwrap();
     let later = store.due_messages(at(5), 10).await.unwrap();
     assert_eq!(later.iter().map(|d| d.id).collect::<Vec<_>>(), vec![second]);
     let again = store.due_messages(at(10), 10).await.unwrap();
     let retried = again.iter().find(|d| d.id == first).unwrap();
-    assert!(retried.email_sent && !retried.sms_sent && retried.attempts == 1);
+    assert!(retried.email_sent && retried.sms_sent && retried.attempts == 1);
     store
-        .settle_delivery(first, &Settle::Sent, at(10))
+        .settle_delivery(first, &Settle::Sent, &[], at(10))
         .await
         .unwrap();
     let dead = Settle::Dead {
         error: "550 no such mailbox".into(),
     };
-    store.settle_delivery(second, &dead, at(10)).await.unwrap();
+    store
+        .settle_delivery(second, &dead, &[Channel::Email], at(10))
+        .await
+        .unwrap();
     assert!(store.due_messages(at(100), 10).await.unwrap().is_empty());
     assert!(matches!(
-        store.settle_delivery(9999, &Settle::Sent, at(10)).await,
+        store
+            .settle_delivery(9999, &Settle::Sent, &[], at(10))
+            .await,
         Err(StoreError::NotFound)
     ));
 

@@ -199,19 +199,23 @@ pub async fn round(
     Ok(done)
 }
 
-/// One attempt at one message: each channel it has and has not yet gone through, marked the
-/// moment it is taken; then the outcome.
+/// One attempt at one message: each channel it has and has not yet gone through; then the
+/// outcome. A channel is marked the moment it is taken, so that a crash before the next one
+/// does not send it twice; the last channel's mark goes with the outcome, in one write (a crash
+/// between its send and that write resends it, as one between a send and its own mark would).
 async fn attempt(state: &AppState, channels: &Channels, delivery: &Delivery) -> StoreResult<()> {
     let config = &state.config().notifications;
     let store = state.store();
     let timeout = Duration::from_secs(config.send_timeout_seconds.get());
     let mut errors: Vec<SendError> = Vec::new();
+    let sms_follows = delivery.to_phone.is_some() && !delivery.sms_sent;
+    let mut sent = Vec::new();
     if let Some(address) = delivery
         .to_email
         .as_deref()
         .filter(|_| !delivery.email_sent)
     {
-        let sent = match Email::parse(address) {
+        let sent_by_mail = match Email::parse(address) {
             Ok(to) => {
                 let mail = Mail {
                     key: key(delivery, Channel::Email),
@@ -224,17 +228,18 @@ async fn attempt(state: &AppState, channels: &Channels, delivery: &Delivery) -> 
             }
             Err(_) => Err(SendError::Permanent("not an e-mail address".to_owned())),
         };
-        match sent {
-            Ok(()) => {
+        match sent_by_mail {
+            Ok(()) if sms_follows => {
                 store
                     .mark_channel_sent(delivery.id, Channel::Email, state.now())
                     .await?
             }
+            Ok(()) => sent.push(Channel::Email),
             Err(e) => errors.push(e),
         }
     }
     if let Some(number) = delivery.to_phone.as_deref().filter(|_| !delivery.sms_sent) {
-        let sent = match MobilePhone::parse(number) {
+        let sent_by_sms = match MobilePhone::parse(number) {
             Ok(to) => {
                 let sms = Sms {
                     key: key(delivery, Channel::Sms),
@@ -247,12 +252,8 @@ async fn attempt(state: &AppState, channels: &Channels, delivery: &Delivery) -> 
                 "not a Kazakhstan mobile number".to_owned(),
             )),
         };
-        match sent {
-            Ok(()) => {
-                store
-                    .mark_channel_sent(delivery.id, Channel::Sms, state.now())
-                    .await?
-            }
+        match sent_by_sms {
+            Ok(()) => sent.push(Channel::Sms),
             Err(e) => errors.push(e),
         }
     }
@@ -271,7 +272,9 @@ async fn attempt(state: &AppState, channels: &Channels, delivery: &Delivery) -> 
         }
         Settle::Dead { error } => tracing::error!(id = delivery.id, %error, "delivery: dead"),
     }
-    store.settle_delivery(delivery.id, &settle, now).await
+    store
+        .settle_delivery(delivery.id, &settle, &sent, now)
+        .await
 }
 
 /// The outcome of an attempt after `failures` failed ones, from its channels' errors.

@@ -1161,11 +1161,13 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
-    /// Records how an attempt at a message ended.
+    /// Records how an attempt at a message ended, with the channels it sent that are not yet
+    /// marked (one write for both: docs/design-notices.md «Delivery»).
     async fn settle_delivery(
         &self,
         id: i64,
         settle: &Settle,
+        sent: &[Channel],
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 

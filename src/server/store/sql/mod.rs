@@ -513,9 +513,10 @@ impl<B: Specific> Store for SqlStore<B> {
         &self,
         id: i64,
         settle: &Settle,
+        sent: &[Channel],
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        delivery::settle_delivery(self, id, settle, now).await
+        delivery::settle_delivery(self, id, settle, sent, now).await
     }
 
     async fn messages(&self, scope: &MessageScope, limit: u32) -> StoreResult<MessagePage> {
