@@ -160,15 +160,16 @@ impl From<DownloadError> for ApiError {
 /// The PDF of generated document `id`: the bytes kept of it, or its content rendered again (or
 /// taken from the cache) and checked against the first rendering's fingerprint.
 pub async fn document_bytes(state: &AppState, id: &str) -> Result<Bytes, DownloadError> {
+    // Only checked renderings are cached, and a document never changes: a hit needs no read.
+    let cache = state.documents();
+    if let Some(bytes) = cache.get(id) {
+        return Ok(bytes);
+    }
     let (info, body) = state.store().document(id).await?;
     let (content, first) = match body {
         DocumentBody::Rendered(bytes) => return Ok(Bytes::from(bytes)),
         DocumentBody::Content { content, first } => (content, first),
     };
-    let cache = state.documents();
-    if let Some(bytes) = cache.get(id) {
-        return Ok(bytes);
-    }
     let kind = info.kind.clone();
     let rendered = tokio::task::spawn_blocking(move || {
         documents::render_stored(&kind, &content, info.language)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{Actor, ApplicationNumber, ApplicationState, Iin};
+use crate::i18n::Lang;
 use crate::server::store::{StoreError, StoreResult};
 
 pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
@@ -11,6 +12,15 @@ pub(crate) fn micros(at: DateTime<Utc>) -> i64 {
 
 pub(crate) fn time(us: i64) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::Corrupt(format!("time {us}")))
+}
+
+/// A nullable time column.
+pub(crate) fn optional_time(us: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
+    us.map(time).transpose()
+}
+
+pub(crate) fn parse_lang(code: &str) -> StoreResult<Lang> {
+    Lang::parse(code).ok_or_else(|| StoreError::Corrupt(format!("language {code}")))
 }
 
 /// A domain value from its stable serde code.

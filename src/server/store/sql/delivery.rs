@@ -4,11 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::SqlStore;
-use super::codec::{micros, parse_number, time};
+use super::codec::{micros, optional_time, parse_lang, parse_number, time};
 use super::{Affected, Backend, Bind, Cells, Exec};
 use crate::api::notices::{DeliveryState, Message};
 use crate::domain::Iin;
-use crate::i18n::Lang;
 use crate::server::store::{
     Channel, Delivery, MessagePage, MessageScope, Settle, StoreError, StoreResult,
 };
@@ -40,10 +39,6 @@ pub(super) async fn take_lease<B: Backend>(
     Ok(taken)
 }
 
-fn lang(code: &str) -> StoreResult<Lang> {
-    Lang::parse(code).ok_or_else(|| StoreError::Corrupt(format!("language {code}")))
-}
-
 pub(super) async fn due_messages<B: Backend>(
     store: &SqlStore<B>,
     now: DateTime<Utc>,
@@ -66,7 +61,7 @@ pub(super) async fn due_messages<B: Backend>(
                 id: row.get("id"),
                 to_email: row.get("to_email"),
                 to_phone: row.get("to_phone"),
-                lang: lang(row.get("language"))?,
+                lang: parse_lang(row.get("language"))?,
                 subject: row.get("subject"),
                 body: row.get("body"),
                 sms: row.get("sms"),
@@ -111,18 +106,27 @@ pub(super) async fn settle_delivery<B: Backend>(
     // The channels sent in this attempt are marked in the same row version as the outcome:
     // on PostgreSQL every UPDATE leaves a dead copy of the row (its text included) until
     // VACUUM, so one write per attempt rather than one per channel plus one.
-    const MARKS: &str = "email_sent_us = CASE WHEN $1 THEN COALESCE(email_sent_us, $3) \
-         ELSE email_sent_us END, sms_sent_us = CASE WHEN $2 THEN COALESCE(sms_sent_us, $3) \
-         ELSE sms_sent_us END";
-    let outcome = match settle {
-        Settle::Sent => "sent_us = $3, last_error = NULL, state = 'sent'",
-        Settle::Retry { .. } => {
+    macro_rules! settle_sql {
+        ($outcome:literal) => {
+            concat!(
+                "UPDATE outbox SET email_sent_us = CASE WHEN $1 THEN \
+                 COALESCE(email_sent_us, $3) ELSE email_sent_us END, sms_sent_us = CASE WHEN $2 \
+                 THEN COALESCE(sms_sent_us, $3) ELSE sms_sent_us END, ",
+                $outcome,
+                " WHERE id = $4"
+            )
+        };
+    }
+    let sql = match settle {
+        Settle::Sent => settle_sql!("sent_us = $3, last_error = NULL, state = 'sent'"),
+        Settle::Retry { .. } => settle_sql!(
             "state = 'failed', attempts = attempts + 1, last_error = $5, next_attempt_us = $6"
+        ),
+        Settle::Dead { .. } => {
+            settle_sql!("state = 'dead', attempts = attempts + 1, last_error = $5")
         }
-        Settle::Dead { .. } => "state = 'dead', attempts = attempts + 1, last_error = $5",
     };
-    let sql = format!("UPDATE outbox SET {MARKS}, {outcome} WHERE id = $4");
-    let mut query = sqlx::query::<B>(sqlx::AssertSqlSafe(sql))
+    let mut query = sqlx::query::<B>(sql)
         .arg(sent.contains(&Channel::Email))
         .arg(sent.contains(&Channel::Sms))
         .arg(micros(now))
@@ -148,11 +152,11 @@ const MESSAGE_COLUMNS: &str = "SELECT o.id, a.number, o.language, o.subject, o.b
 fn message<B: Backend>(row: &B::Row) -> StoreResult<Message> {
     let state: &str = row.get("state");
     let number: Option<&str> = row.get("number");
-    let at = |column: &str| row.get::<Option<i64>, _>(column).map(time).transpose();
+    let at = |column: &str| optional_time(row.get(column));
     Ok(Message {
         id: row.get("id"),
         number: number.map(parse_number).transpose()?,
-        language: lang(row.get("language"))?,
+        language: parse_lang(row.get("language"))?,
         subject: row.get("subject"),
         body: row.get("body"),
         state: DeliveryState::parse(state)

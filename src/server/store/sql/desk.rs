@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::SqlStore;
-use super::codec::{hash32, micros, parse_iin, time};
+use super::codec::{hash32, micros, optional_time, parse_iin, time};
 use super::outbox;
 use super::{Backend, Bind, Cells, Exec};
 use crate::domain::Iin;
@@ -17,22 +17,31 @@ use crate::server::store::{
 /// The outbox kind of the desk's SMS.
 const ONE_TIME_CODE: &str = "one_time_code";
 
-const SESSION_COLUMNS: &str = "id, operator_iin, operator_name, centre_bin, centre_name, \
-     citizen_iin, code_hash, code_sent_us, wrong_codes, confirmed_us, expires_us, ended_us";
+/// A service session's columns, in the order [`session_of`] reads them.
+macro_rules! session_columns {
+    () => {
+        "SELECT id, operator_iin, operator_name, centre_bin, centre_name, citizen_iin, code_hash, \
+         code_sent_us, wrong_codes, confirmed_us, expires_us, ended_us FROM service_sessions "
+    };
+}
 
-fn optional_time(us: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
-    us.map(time).transpose()
+const SESSION_BY_ID: &str = concat!(session_columns!(), "WHERE id = $1");
+
+/// The operator of a session or an audit line: IIN, name, centre BIN and centre name from
+/// column `first` on.
+fn employee_at<B: Backend>(row: &B::Row, first: usize) -> StoreResult<Employee> {
+    Ok(Employee {
+        iin: parse_iin(row.get::<&str, _>(first))?,
+        name: row.get(first + 1),
+        centre_bin: row.get(first + 2),
+        centre_name: row.get(first + 3),
+    })
 }
 
 fn session_of<B: Backend>(row: &B::Row) -> StoreResult<ServiceSession> {
     Ok(ServiceSession {
         id: row.get(0),
-        operator: Employee {
-            iin: parse_iin(row.get::<&str, _>(1))?,
-            name: row.get(2),
-            centre_bin: row.get(3),
-            centre_name: row.get(4),
-        },
+        operator: employee_at::<B>(row, 1)?,
         citizen: parse_iin(row.get::<&str, _>(5))?,
         code_hash: hash32(row.get::<&[u8], _>(6))?,
         times: ServiceTimes {
@@ -76,8 +85,7 @@ pub(super) async fn service_session<B: Backend>(
     id: &str,
 ) -> StoreResult<Option<ServiceSession>> {
     let mut conn = store.readers.acquire().await?;
-    let sql = format!("SELECT {SESSION_COLUMNS} FROM service_sessions WHERE id = $1");
-    sqlx::query::<B>(sqlx::AssertSqlSafe(sql))
+    sqlx::query::<B>(SESSION_BY_ID)
         .arg(id)
         .fetch_optional(conn.ex())
         .await?
@@ -95,33 +103,37 @@ pub(super) async fn code_attempt<B: Backend>(
     let mut tx = store.begin_own().await?;
     // Only an open session still waiting for its code takes an attempt, so two right codes
     // typed at once confirm it once and a wrong code after the consent changes nothing.
-    let waiting = "WHERE id = $3 AND ended_us IS NULL AND confirmed_us IS NULL";
+    macro_rules! waiting {
+        () => {
+            " WHERE id = $3 AND ended_us IS NULL AND confirmed_us IS NULL"
+        };
+    }
     match attempt {
         CodeAttempt::Right { consent_until } => {
-            let sql =
-                format!("UPDATE service_sessions SET confirmed_us = $1, expires_us = $2 {waiting}");
-            sqlx::query::<B>(sqlx::AssertSqlSafe(sql))
-                .arg(micros(now))
-                .arg(micros(consent_until))
-                .arg(id)
-                .execute(tx.ex())
-                .await?;
+            sqlx::query::<B>(concat!(
+                "UPDATE service_sessions SET confirmed_us = $1, expires_us = $2",
+                waiting!()
+            ))
+            .arg(micros(now))
+            .arg(micros(consent_until))
+            .arg(id)
+            .execute(tx.ex())
+            .await?;
         }
         CodeAttempt::Wrong { limit } => {
-            let sql = format!(
+            sqlx::query::<B>(concat!(
                 "UPDATE service_sessions SET wrong_codes = wrong_codes + 1, \
-                 ended_us = CASE WHEN wrong_codes + 1 >= $1 THEN $2 ELSE NULL END {waiting}"
-            );
-            sqlx::query::<B>(sqlx::AssertSqlSafe(sql))
-                .arg(i64::from(limit))
-                .arg(micros(now))
-                .arg(id)
-                .execute(tx.ex())
-                .await?;
+                 ended_us = CASE WHEN wrong_codes + 1 >= $1 THEN $2 ELSE NULL END",
+                waiting!()
+            ))
+            .arg(i64::from(limit))
+            .arg(micros(now))
+            .arg(id)
+            .execute(tx.ex())
+            .await?;
         }
     }
-    let sql = format!("SELECT {SESSION_COLUMNS} FROM service_sessions WHERE id = $1");
-    let row = sqlx::query::<B>(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query::<B>(SESSION_BY_ID)
         .arg(id)
         .fetch_optional(tx.ex())
         .await?;
@@ -153,20 +165,19 @@ pub(super) async fn live_consent<B: Backend>(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<ServiceSession>> {
     let mut conn = store.readers.acquire().await?;
-    let sql = format!(
-        "SELECT {SESSION_COLUMNS} FROM service_sessions WHERE operator_iin = $1 AND \
-         citizen_iin = $2 AND ended_us IS NULL AND confirmed_us IS NOT NULL AND expires_us > $3 \
-         ORDER BY code_sent_us DESC LIMIT 1"
-    );
-    sqlx::query::<B>(sqlx::AssertSqlSafe(sql))
-        .arg(operator.to_string())
-        .arg(citizen.to_string())
-        .arg(micros(now))
-        .fetch_optional(conn.ex())
-        .await?
-        .as_ref()
-        .map(session_of::<B>)
-        .transpose()
+    sqlx::query::<B>(concat!(
+        session_columns!(),
+        "WHERE operator_iin = $1 AND citizen_iin = $2 AND ended_us IS NULL \
+         AND confirmed_us IS NOT NULL AND expires_us > $3 ORDER BY code_sent_us DESC LIMIT 1"
+    ))
+    .arg(operator.to_string())
+    .arg(citizen.to_string())
+    .arg(micros(now))
+    .fetch_optional(conn.ex())
+    .await?
+    .as_ref()
+    .map(session_of::<B>)
+    .transpose()
 }
 
 pub(super) async fn record_audit<B: Backend>(
@@ -222,12 +233,7 @@ pub(super) async fn audit<B: Backend>(
         .map(|row| {
             Ok(AuditLine {
                 at: time(row.get(0))?,
-                operator: Employee {
-                    iin: parse_iin(row.get::<&str, _>(1))?,
-                    name: row.get(2),
-                    centre_bin: row.get(3),
-                    centre_name: row.get(4),
-                },
+                operator: employee_at::<B>(row, 1)?,
                 citizen: parse_iin(row.get::<&str, _>(5))?,
                 what: row.get(6),
                 subject: row.get(7),

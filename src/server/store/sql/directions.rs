@@ -5,7 +5,7 @@
 use sqlx::QueryBuilder;
 
 use super::SqlStore;
-use super::codec::{decode_json, micros, parse_number, time};
+use super::codec::{decode_json, micros, optional_time, parse_number, time};
 use super::offers::class_of;
 use super::{Backend, Cells, Exec, PushBind};
 use crate::domain::ApplicationState;
@@ -96,9 +96,7 @@ pub(super) async fn list<B: Backend>(
                 ended_at: if status.is_live() {
                     None
                 } else {
-                    row.get::<Option<i64>, _>("decided_us")
-                        .map(time)
-                        .transpose()?
+                    optional_time(row.get("decided_us"))?
                 },
                 in_person_by: status
                     .is_live()

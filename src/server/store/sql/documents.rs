@@ -5,22 +5,19 @@
 use chrono::{DateTime, Utc};
 
 use super::SqlStore;
-use super::codec::{micros, time};
+use super::codec::{micros, parse_lang, time};
 use super::{Backend, Bind, Cells, Exec};
 use crate::domain::ApplicationNumber;
-use crate::i18n::Lang;
 use crate::server::store::{
     DocumentBody, DocumentInfo, Fingerprint, Fingerprinted, StoreError, StoreResult,
     UnrenderedDocument,
 };
 
 fn decode_document<B: Backend>(row: &B::Row) -> StoreResult<DocumentInfo> {
-    let language: &str = row.get("language");
     Ok(DocumentInfo {
         id: row.get("id"),
         kind: row.get("kind"),
-        language: Lang::parse(language)
-            .ok_or_else(|| StoreError::Corrupt(format!("language {language}")))?,
+        language: parse_lang(row.get("language"))?,
         size: row.get::<Option<i64>, _>("size").map(|size| size as u64),
         created_at: time(row.get("created_us"))?,
     })

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::SqlStore;
-use super::codec::{decode_json, micros, time};
+use super::codec::{decode_json, micros, optional_time};
 use super::idempotency::{check_request, remember, stored_answers};
 use super::{Affected, Backend, Bind, Cells, Exec};
 use crate::server::store::{
@@ -173,7 +173,7 @@ async fn read<B: Backend>(
                 enrolled,
                 offered,
                 published,
-                closed_at: row.get::<Option<i64>, _>(5).map(time).transpose()?,
+                closed_at: optional_time(row.get(5))?,
             });
     }
     rows.iter()
@@ -186,7 +186,7 @@ async fn read<B: Backend>(
                 settlement: row.get(2),
                 name: decode_json(row.get::<&str, _>(3))?,
                 address: decode_json(row.get::<&str, _>(4))?,
-                closed_at: row.get::<Option<i64>, _>(5).map(time).transpose()?,
+                closed_at: optional_time(row.get(5))?,
             })
         })
         .collect()

@@ -4,7 +4,7 @@
 
 use sqlx::QueryBuilder;
 
-use super::codec::{micros, time};
+use super::codec::{micros, optional_time, time};
 use super::idempotency::{check_request, remember, stored_answers};
 use super::{Affected, Backend, Bind, Cells, Decoded, Exec, PushBind};
 use super::{ROWS_PER_STATEMENT, SqlStore};
@@ -147,10 +147,7 @@ pub(super) async fn list<B: Backend>(
                 answer_by: time(row.get("answer_by_us"))?,
                 status: OfferStatus::from_code(status)
                     .ok_or_else(|| StoreError::Corrupt(format!("offer status {status}")))?,
-                decided_at: row
-                    .get::<Option<i64>, _>("decided_us")
-                    .map(time)
-                    .transpose()?,
+                decided_at: optional_time(row.get("decided_us"))?,
             })
         })
         .collect()

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
-use super::codec::{micros, parse_iin};
+use super::codec::{micros, parse_iin, parse_lang};
 use super::{Affected, Backend, Bind, Cells, Exec, PushBind};
 use super::{ROWS_PER_STATEMENT, SqlStore};
 use crate::domain::{ContactPreference, Iin};
@@ -31,14 +31,12 @@ pub(super) async fn users_of<B: Backend>(
         query.push(")");
         for row in query.build().fetch_all(conn.ex()).await? {
             let iin = parse_iin(row.get::<&str, _>("iin"))?;
-            let language: &str = row.get("language");
             let contacts = Contacts {
                 email: row.get("email"),
                 phone: row.get("phone"),
                 extra_email: row.get("extra_email"),
                 extra_phone: row.get("extra_phone"),
-                language: Lang::parse(language)
-                    .ok_or_else(|| StoreError::Corrupt(format!("language {language}")))?,
+                language: parse_lang(row.get("language"))?,
                 notify_by: {
                     let code: &str = row.get("notify_by");
                     ContactPreference::parse(code)
