@@ -179,7 +179,10 @@ impl SoftHsm {
             let at = bytes.windows(16).position(|w| w == FLAGS).unwrap() + 16;
             let value = u64::from_be_bytes(bytes[at..at + 8].try_into().unwrap()) | flags;
             bytes[at..at + 8].copy_from_slice(&value.to_be_bytes());
-            std::fs::write(&file, bytes).unwrap();
+            // Whole or not at all: a SoftHSM2 reading the token meanwhile never sees half a file.
+            let written = file.with_extension("object.new");
+            std::fs::write(&written, bytes).unwrap();
+            std::fs::rename(&written, &file).unwrap();
             return;
         }
         panic!("no token {label}");

@@ -184,6 +184,9 @@ fn a_wrong_pin_says_few_tries_are_left() {
 /// reads it).
 #[test]
 fn the_last_try_and_a_locked_pin_are_said_plainly() {
+    // In turn: the flags are written into the token's file, which SoftHSM2 in this process
+    // reads again whenever another test lists the slots.
+    let _turn = in_process();
     let Some(fixture) = fixture() else {
         return;
     };
